@@ -1,0 +1,27 @@
+import fs from 'node:fs';
+import type { RunSpec } from './run-supervisor.js';
+
+/** What the runtime tells an agent when it starts it (a JSON file named on the command line). */
+export interface AgentConfig {
+  replId: string;
+  /** The workspace folder: the app's cwd, the files API's root. */
+  workspace: string;
+  /** HTTP control API socket. */
+  controlSocket: string;
+  /** Port tunnel socket. */
+  tunnelSocket: string;
+  /** Private directory for the agent's state and logs. */
+  stateDir: string;
+  app: RunSpec;
+  /** Largest file the files API reads or writes. */
+  maxFileBytes: number;
+}
+
+export function readAgentConfig(file: string): AgentConfig {
+  const config = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<AgentConfig>;
+  for (const field of ['replId', 'workspace', 'controlSocket', 'tunnelSocket', 'stateDir'] as const) {
+    if (typeof config[field] !== 'string' || !config[field]) throw new Error(`agent config ${file}: ${field} must be a non-empty string`);
+  }
+  if (typeof config.app?.run !== 'string') throw new Error(`agent config ${file}: app.run must be a string`);
+  return { maxFileBytes: 16 * 1024 * 1024, ...config } as AgentConfig;
+}

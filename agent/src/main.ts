@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:net';
+import { readAgentConfig } from './agent-config.js';
+import { createControlServer } from './control-server.js';
+import { LogBuffer } from './log-buffer.js';
+import { RunSupervisor } from './run-supervisor.js';
+import { createTunnelServer } from './tunnel-server.js';
+import { WorkspaceFiles } from './workspace-files.js';
+
+/**
+ * The repl agent's entry point: `codeyard-agent <config.json>`. It runs inside the repl (the
+ * same program in the local sandbox and in a Kubernetes pod) and lives as long as the repl.
+ */
+function listenOnSocket(server: Server, socketPath: string): Promise<void> {
+  fs.rmSync(socketPath, { force: true });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      // Only the agent's own user (and root) may connect.
+      fs.chmodSync(socketPath, 0o600);
+      resolve();
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const configFile = process.argv[2];
+  if (!configFile) throw new Error('usage: codeyard-agent <config.json>');
+  const config = readAgentConfig(configFile);
+  fs.mkdirSync(config.stateDir, { recursive: true });
+  const logs = new LogBuffer({ file: path.join(config.stateDir, 'app.log') });
+  const env = { ...process.env };
+  const run = new RunSupervisor({ spec: config.app, cwd: config.workspace, env, logs, stateFile: path.join(config.stateDir, 'app.json') });
+  const files = new WorkspaceFiles(config.workspace);
+  const control = createControlServer({ run, logs, files, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes });
+  const tunnel = createTunnelServer();
+  await listenOnSocket(control, config.controlSocket);
+  await listenOnSocket(tunnel, config.tunnelSocket);
+  process.stdout.write(`codeyard-agent ${config.replId}: ready on ${config.controlSocket}\n`);
+
+  let closing = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    process.stdout.write(`codeyard-agent ${config.replId}: ${signal}, stopping the app\n`);
+    await run.stop();
+    await logs.close();
+    tunnel.close();
+    control.close();
+    control.closeAllConnections();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`codeyard-agent: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,134 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AppState } from '@codeyard/common/agent-protocol';
+import { groupExists, groupHasMarker, signalGroup, terminateGroup } from '@codeyard/common/process-group';
+import type { LogBuffer } from './log-buffer.js';
+
+/** Environment variable that marks every process of one run, so a later agent can tell them apart. */
+const RUN_MARKER = 'CODEYARD_RUN_ID';
+
+export interface RunSpec {
+  /** Shell command that runs the app. */
+  run: string;
+  /** Shell command that installs dependencies, run before `run` when `installCreates` is missing. */
+  install?: string;
+  /** Workspace-relative path that exists once `install` has run (e.g. `node_modules`). */
+  installCreates?: string;
+}
+
+/**
+ * The Run button's engine. The app runs as its own process group, started by the agent and
+ * not by any browser connection, so it keeps going after every tab closes, until Stop. Stop
+ * reaches the whole group (the shell, `npm`, and whatever `npm` started).
+ */
+export class RunSupervisor extends EventEmitter<{ state: [AppState] }> {
+  #state: AppState & { runId?: string } = { running: false };
+  #child?: ChildProcess;
+  #exited?: Promise<void>;
+  #stopping = false;
+  readonly #spec: RunSpec;
+  readonly #cwd: string;
+  readonly #env: NodeJS.ProcessEnv;
+  readonly #logs: LogBuffer;
+  readonly #stateFile?: string;
+
+  constructor(options: { spec: RunSpec; cwd: string; env: NodeJS.ProcessEnv; logs: LogBuffer; stateFile?: string }) {
+    super();
+    this.#spec = options.spec;
+    this.#cwd = options.cwd;
+    this.#env = options.env;
+    this.#logs = options.logs;
+    this.#stateFile = options.stateFile;
+    this.#recoverOrphan();
+  }
+
+  get state(): AppState {
+    const { runId: _runId, ...state } = this.#state;
+    return state;
+  }
+
+  /** Starts the app; when it is already running, answers its state unchanged. */
+  start(): AppState {
+    if (this.#state.running) return this.state;
+    const needsInstall = this.#spec.install && (!this.#spec.installCreates || !fs.existsSync(path.join(this.#cwd, this.#spec.installCreates)));
+    const script = needsInstall ? `{\n${this.#spec.install}\n} && {\n${this.#spec.run}\n}` : this.#spec.run;
+    const shown = needsInstall ? `${this.#spec.install} && ${this.#spec.run}` : this.#spec.run;
+    this.#logs.output('system', `\u001b[2m$ ${shown}\u001b[0m\n`);
+    const runId = randomBytes(8).toString('hex');
+    const env = { ...this.#env, [RUN_MARKER]: runId };
+    const child = spawn('/bin/sh', ['-c', script], { cwd: this.#cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    this.#stopping = false;
+    child.stdout!.setEncoding('utf8').on('data', (data: string) => this.#logs.output('stdout', data));
+    child.stderr!.setEncoding('utf8').on('data', (data: string) => this.#logs.output('stderr', data));
+    this.#exited = new Promise((resolve) => {
+      child.on('error', (err) => {
+        this.#logs.output('system', `could not start: ${err.message}\n`);
+      });
+      child.on('close', (code, signal) => {
+        // Whatever the shell left behind in the group is part of the app and ends with it.
+        if (child.pid && groupExists(child.pid)) signalGroup(child.pid, 'SIGKILL');
+        const stopped = this.#stopping;
+        this.#setState({
+          running: false,
+          command: this.#state.command,
+          startedAt: this.#state.startedAt,
+          exitedAt: new Date().toISOString(),
+          exitCode: code,
+          signal,
+          stopped,
+        });
+        const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
+        this.#logs.output('system', `\u001b[2m${stopped ? 'stopped' : how}\u001b[0m\n`);
+        this.#child = undefined;
+        resolve();
+      });
+    });
+    this.#setState({ running: true, pid: child.pid, command: shown, startedAt: new Date().toISOString(), runId });
+    return this.state;
+  }
+
+  /** Stops the app: SIGTERM to its group, SIGKILL after `graceMs`. */
+  async stop(graceMs = 5000): Promise<AppState> {
+    const child = this.#child;
+    if (!child?.pid) return this.state;
+    this.#stopping = true;
+    await terminateGroup(child.pid, graceMs);
+    await this.#exited;
+    return this.state;
+  }
+
+  #setState(state: AppState & { runId?: string }): void {
+    this.#state = state;
+    if (this.#stateFile) {
+      try {
+        fs.writeFileSync(this.#stateFile, JSON.stringify(state));
+      } catch {
+        // the state file only helps recovery; the app keeps running without it
+      }
+    }
+    this.emit('state', this.state);
+  }
+
+  /**
+   * An agent that died (kill -9) leaves its app's group behind with nobody reading its output.
+   * The new agent ends that group, so Run never has two copies of the app fighting for a port,
+   * and keeps the last known state for the status line.
+   */
+  #recoverOrphan(): void {
+    if (!this.#stateFile) return;
+    let previous: (AppState & { runId?: string }) | undefined;
+    try {
+      previous = JSON.parse(fs.readFileSync(this.#stateFile, 'utf8')) as AppState & { runId?: string };
+    } catch {
+      return;
+    }
+    if (previous.running && previous.pid && previous.runId && groupHasMarker(previous.pid, `${RUN_MARKER}=${previous.runId}`)) {
+      signalGroup(previous.pid, 'SIGKILL');
+    }
+    this.#state = previous.running ? { ...previous, running: false, pid: undefined, runId: undefined, exitedAt: new Date().toISOString(), exitCode: null, signal: 'SIGKILL' } : previous;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * What the repl agent and its clients (the portal, the proxy) say to each other. The agent
+ * serves HTTP on a unix socket (`control`), and raw port tunnels on a second socket
+ * (`tunnel`): a client writes one line `PORT <n>\n`, then speaks to that port inside the repl
+ * as if connected directly. Sockets rather than TCP ports keep the repl's own network (its
+ * namespace, later) out of the portal's way, and need no port per repl on the host.
+ */
+
+/** The line a tunnel client writes first. */
+export function tunnelPreamble(port: number): string {
+  return `PORT ${port}\n`;
+}
+
+export const TUNNEL_PREAMBLE_MAX = 16;
+
+/** Parses the preamble line (without the newline); undefined when it is not one. */
+export function parseTunnelPreamble(line: string): number | undefined {
+  const match = /^PORT ([1-9][0-9]{0,4})$/.exec(line);
+  if (!match) return undefined;
+  const port = Number(match[1]);
+  return port <= 65535 ? port : undefined;
+}
+
+/** Where a client reaches something: a unix socket, a TCP address, or a port through a tunnel socket. */
+export type Target =
+  | { kind: 'unix'; socketPath: string }
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'tunnel'; socketPath: string; port: number };
+
+export interface AppState {
+  running: boolean;
+  /** Process id of the app's process group leader while running. */
+  pid?: number;
+  command?: string;
+  startedAt?: string;
+  exitedAt?: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** True when the last run ended because Stop was pressed. */
+  stopped?: boolean;
+}
+
+export interface ExecRequest {
+  command: string;
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  truncated: boolean;
+  durationMs: number;
+}
+
+export interface FileEntry {
+  name: string;
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  size: number;
+  modifiedAt: string;
+}
+
+/** One frame on the app-log WebSocket. */
+export type LogFrame =
+  | { type: 'output'; stream: 'stdout' | 'stderr' | 'system'; data: string; at: string }
+  | { type: 'state'; app: AppState };
+
+export const EXEC_DEFAULT_TIMEOUT_MS = 30_000;
+export const EXEC_MAX_TIMEOUT_MS = 10 * 60_000;
+export const EXEC_OUTPUT_CAP_BYTES = 1024 * 1024;

@@ -1,0 +1,98 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Signed, short-lived tokens that carry "account A may use host H until T".
+ * A ticket (purpose `ticket`) travels in a URL once and is exchanged by the proxy for a
+ * session cookie (purpose `session`) scoped to that one host. The purpose is signed, so a
+ * cookie can never be replayed as a ticket and the other way round. Single use of tickets is
+ * enforced by the proxy's {@link NonceRegistry}.
+ */
+export type GrantPurpose = 'ticket' | 'session';
+
+export interface Grant {
+  purpose: GrantPurpose;
+  /** The exact hostname the grant is valid for (no port). */
+  host: string;
+  /** The account the grant belongs to. */
+  account: string;
+  /** Expiry, in milliseconds since the epoch. */
+  expiresAt: number;
+  /** Random, unique per grant. */
+  nonce: string;
+}
+
+export type GrantCheck = { ok: true; grant: Grant } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' | 'wrong-purpose' | 'wrong-host' };
+
+export class GrantSigner {
+  readonly #key: Buffer;
+
+  constructor(key: Buffer) {
+    if (key.length < 32) throw new Error('signing key must be at least 32 bytes');
+    this.#key = key;
+  }
+
+  sign(fields: Omit<Grant, 'nonce'>): string {
+    const grant: Grant = { ...fields, nonce: randomBytes(12).toString('base64url') };
+    const payload = Buffer.from(JSON.stringify([grant.purpose, grant.host, grant.account, grant.expiresAt, grant.nonce])).toString('base64url');
+    return `${payload}.${this.#mac(payload)}`;
+  }
+
+  verify(token: string | undefined, expected: { purpose: GrantPurpose; host: string; now?: number }): GrantCheck {
+    if (!token || token.length > 2048) return { ok: false, reason: 'malformed' };
+    const dot = token.indexOf('.');
+    if (dot <= 0) return { ok: false, reason: 'malformed' };
+    const payload = token.slice(0, dot);
+    const mac = Buffer.from(token.slice(dot + 1), 'base64url');
+    const want = Buffer.from(this.#mac(payload), 'base64url');
+    if (mac.length !== want.length || !timingSafeEqual(mac, want)) return { ok: false, reason: 'bad-signature' };
+    let fields: unknown;
+    try {
+      fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    } catch {
+      return { ok: false, reason: 'malformed' };
+    }
+    if (!Array.isArray(fields) || fields.length !== 5) return { ok: false, reason: 'malformed' };
+    const [purpose, host, account, expiresAt, nonce] = fields as [GrantPurpose, string, string, number, string];
+    const grant: Grant = { purpose, host, account, expiresAt, nonce };
+    if (grant.purpose !== expected.purpose) return { ok: false, reason: 'wrong-purpose' };
+    if (grant.host !== expected.host) return { ok: false, reason: 'wrong-host' };
+    if (!(grant.expiresAt > (expected.now ?? Date.now()))) return { ok: false, reason: 'expired' };
+    return { ok: true, grant };
+  }
+
+  #mac(payload: string): string {
+    return createHmac('sha256', this.#key).update(payload).digest('base64url');
+  }
+}
+
+/**
+ * Remembers used ticket nonces until they expire, so each ticket opens a session once.
+ * Bounded: the oldest entries go first when it is full (they are the nearest to expiry anyway).
+ */
+export class NonceRegistry {
+  readonly #used = new Map<string, number>();
+  readonly #max: number;
+
+  constructor(max = 100_000) {
+    this.#max = max;
+  }
+
+  /** Records the nonce; false when it was already used. */
+  use(nonce: string, expiresAt: number, now = Date.now()): boolean {
+    this.#sweep(now);
+    if (this.#used.has(nonce)) return false;
+    if (this.#used.size >= this.#max) {
+      const oldest = this.#used.keys().next().value;
+      if (oldest !== undefined) this.#used.delete(oldest);
+    }
+    this.#used.set(nonce, expiresAt);
+    return true;
+  }
+
+  #sweep(now: number): void {
+    for (const [nonce, expiresAt] of this.#used) {
+      if (expiresAt > now) break;
+      this.#used.delete(nonce);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { escapeHtml, page } from '@codeyard/common/html';
+
+/** The proxy's own answers to a browser. */
+
+export function notFoundPage(host: string, portalUrl: string): string {
+  return page({
+    title: 'Not found',
+    body: `<h1>Nothing here</h1><p>There is no repl at <code>${escapeHtml(host)}</code>. It may have been deleted, or the address is mistyped.</p><p><a class="button" href="${escapeHtml(portalUrl)}">Go to Codeyard</a></p>`,
+  });
+}
+
+export function startingPage(options: { title: string; statusUrl: string; step?: string }): string {
+  // Polls the status endpoint of this same host, then reloads into the real thing.
+  const script = `<script>
+const statusUrl = ${JSON.stringify(options.statusUrl)};
+const stepEl = () => document.getElementById('step');
+async function poll() {
+  try {
+    const res = await fetch(statusUrl, { cache: 'no-store', credentials: 'same-origin' });
+    const body = await res.json();
+    if (body.status === 'running') { location.reload(); return; }
+    if (body.status === 'error') { stepEl().textContent = 'Failed: ' + (body.error || 'unknown error') + '. Reload to try again.'; return; }
+    stepEl().textContent = body.step || body.status;
+  } catch (err) { stepEl().textContent = 'waiting for Codeyard…'; }
+  setTimeout(poll, 700);
+}
+setTimeout(poll, 500);
+</script>`;
+  return page({
+    title: options.title,
+    head: script,
+    body: `<h1><span class="spinner" aria-hidden="true"></span>${escapeHtml(options.title)}</h1><p id="step" role="status" aria-live="polite">${escapeHtml(options.step ?? 'starting')}</p><p class="muted">This page opens the repl by itself when it is ready.</p>`,
+  });
+}
+
+export function notRunningPage(options: { replId: string; port: number; openUrl: string }): string {
+  return page({
+    title: 'Not running',
+    body: `<h1>This repl is not running</h1><p>The app at this address is asleep. Its owner can wake it.</p><p><a class="button" href="${escapeHtml(options.openUrl)}">I own it: wake it up</a></p>`,
+  });
+}
+
+export function upstreamDownPage(options: { what: string; hint: string }): string {
+  return page({
+    title: 'Bad gateway',
+    body: `<h1>${escapeHtml(options.what)} is not answering</h1><p>${escapeHtml(options.hint)}</p><p class="muted">Reload this page to try again.</p>`,
+  });
+}
+
+export function signInPage(options: { reason: string; openUrl: string }): string {
+  return page({
+    title: 'Sign in',
+    body: `<h1>Open this repl from Codeyard</h1><p>${escapeHtml(options.reason)}</p><p><a class="button" href="${escapeHtml(options.openUrl)}">Open in Codeyard</a></p>`,
+  });
+}

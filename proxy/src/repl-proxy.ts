@@ -1,0 +1,228 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Target } from '@codeyard/common/agent-protocol';
+import { type HostRoute, hostnameOf, type PublicOrigin, originFor } from '@codeyard/common/hostnames';
+import { type GrantSigner, NonceRegistry } from '@codeyard/common/tickets';
+import { parseCookies, serializeHostCookie, withoutCookies } from './cookies.js';
+import { notFoundPage, notRunningPage, signInPage, startingPage, upstreamDownPage } from './pages.js';
+import { Upstreams } from './upstream.js';
+
+/** The cookie a ticket becomes: valid for one host only. */
+export const HOST_COOKIE = 'codeyard_host';
+/** Paths under this prefix on repl hosts are the proxy's own. */
+export const RESERVED_PREFIX = '/_codeyard/';
+
+export type ReplStatus = 'stopped' | 'starting' | 'running' | 'stopping' | 'error';
+
+/** What the proxy needs to know about a repl, asked of the portal on each request. */
+export interface ProxiedRepl {
+  owner: string;
+  status: ReplStatus;
+  /** What a starting repl is doing now, for the starting page. */
+  step?: string;
+  error?: string;
+  /** code-server, while running. */
+  ide?: Target;
+  /** A port inside the repl, while running. */
+  port?: (port: number) => Target;
+  /** Whether anyone may open this preview port without a ticket. */
+  isPublic: (port: number) => boolean;
+}
+
+/** The portal side of the proxy (in-process on one machine; a client of the portal API otherwise). */
+export interface ProxyBackend {
+  lookup(replId: string): Promise<ProxiedRepl | undefined>;
+  /** Starts a stopped repl for its owner (and its app, for a preview); returns at once. */
+  wake(replId: string, account: string, options: { runApp: boolean }): void;
+}
+
+export interface ReplProxyOptions {
+  backend: ProxyBackend;
+  signer: GrantSigner;
+  publicOrigin: PublicOrigin;
+  /** How long the host cookie lives. */
+  sessionTtlMs: number;
+  log?: { warn(obj: object, msg: string): void };
+}
+
+type RouteOf<K extends HostRoute['kind']> = Extract<HostRoute, { kind: K }>;
+type ReplRoute = RouteOf<'ide'> | RouteOf<'preview'>;
+
+function sendHtml(res: http.ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(html);
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+function wantsHtml(req: http.IncomingMessage): boolean {
+  return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
+}
+
+/** A redirect target from a query string: only a path on this same host. */
+function safeNext(value: string | null): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
+  return value;
+}
+
+/**
+ * Serves every repl host: `<id>.<domain>` (the IDE, always private) and `<id>-<port>.<domain>`
+ * (an app port, public or private). Access is by a signed ticket exchanged once for a cookie
+ * of this one host; the proxy's own cookie and the client's Authorization never reach the
+ * repl, and forwarding headers are set here, never taken from the client.
+ */
+export class ReplProxy {
+  readonly #opts: ReplProxyOptions;
+  readonly #upstreams = new Upstreams();
+  readonly #nonces = new NonceRegistry();
+
+  constructor(options: ReplProxyOptions) {
+    this.#opts = options;
+  }
+
+  get #portalOrigin(): string {
+    return originFor(this.#opts.publicOrigin.domain, this.#opts.publicOrigin);
+  }
+
+  #openUrl(replId: string, route: ReplRoute, next?: string): string {
+    const url = new URL(`/open/${replId}`, this.#portalOrigin);
+    if (route.kind === 'preview') url.searchParams.set('port', String(route.port));
+    if (next && next !== '/') url.searchParams.set('next', next);
+    return url.toString();
+  }
+
+  /** The account this request's host cookie proves, if any. */
+  #account(req: http.IncomingMessage, hostname: string): string | undefined {
+    const cookie = parseCookies(req.headers.cookie).get(HOST_COOKIE);
+    const check = this.#opts.signer.verify(cookie, { purpose: 'session', host: hostname });
+    return check.ok ? check.grant.account : undefined;
+  }
+
+  async handleRequest(req: http.IncomingMessage, res: http.ServerResponse, route: ReplRoute): Promise<void> {
+    const hostname = hostnameOf(req.headers.host ?? '');
+    const url = new URL(req.url ?? '/', 'http://x');
+    const repl = await this.#opts.backend.lookup(route.replId);
+    if (!repl) return sendHtml(res, 404, notFoundPage(hostname, this.#portalOrigin));
+
+    if (url.pathname === `${RESERVED_PREFIX}auth`) return this.#redeem(req, res, route, repl, hostname, url);
+
+    const account = this.#account(req, hostname);
+    const isOwner = account !== undefined && account === repl.owner;
+    const needsOwner = route.kind === 'ide' || !repl.isPublic(route.port);
+
+    if (url.pathname === `${RESERVED_PREFIX}status`) {
+      if (!isOwner) return sendJson(res, 401, { error: { code: 'UNAUTHENTICATED', message: 'open this repl from Codeyard first' } });
+      return sendJson(res, 200, { status: repl.status, step: repl.step, error: repl.error });
+    }
+
+    if (needsOwner && !isOwner) {
+      const next = `${url.pathname}${url.search}`;
+      // A browser is sent to the portal, which checks who it is and comes back with a ticket.
+      if (wantsHtml(req)) {
+        res.writeHead(302, { location: this.#openUrl(route.replId, route, next), 'cache-control': 'no-store' });
+        return void res.end();
+      }
+      return sendJson(res, 401, { error: { code: 'UNAUTHENTICATED', message: `open ${this.#openUrl(route.replId, route)} to sign in to this repl` } });
+    }
+
+    if (repl.status !== 'running') {
+      if (!isOwner) {
+        const body = notRunningPage({ replId: route.replId, port: route.kind === 'preview' ? route.port : 0, openUrl: this.#openUrl(route.replId, route) });
+        return sendHtml(res, 503, body, { 'retry-after': '5' });
+      }
+      if (repl.status === 'stopped' || repl.status === 'error') this.#opts.backend.wake(route.replId, account!, { runApp: route.kind === 'preview' });
+      const title = route.kind === 'ide' ? 'Starting your repl' : `Starting the app on port ${route.port}`;
+      if (!wantsHtml(req)) return sendJson(res, 503, { error: { code: 'UNAVAILABLE', message: `the repl is ${repl.status}; try again shortly` } });
+      return sendHtml(res, 503, startingPage({ title, statusUrl: `${RESERVED_PREFIX}status`, step: repl.step }), { 'retry-after': '2' });
+    }
+
+    const target = route.kind === 'ide' ? repl.ide : repl.port?.(route.port);
+    if (!target) return sendHtml(res, 502, upstreamDownPage({ what: 'The repl', hint: 'It is not reachable right now.' }));
+    this.#prepareHeaders(req, hostname);
+    this.#upstreams.web(req, res, target, (err) => {
+      this.#opts.log?.warn({ replId: route.replId, err: err.message }, 'upstream error');
+      if (res.headersSent) return void res.destroy();
+      const down =
+        route.kind === 'ide'
+          ? upstreamDownPage({ what: 'VS Code', hint: 'The editor of this repl is restarting. Your files are safe.' })
+          : upstreamDownPage({ what: `Port ${route.port}`, hint: `Nothing is listening on port ${route.port} in this repl. Press Run, and make sure the app listens on 0.0.0.0:${route.port}.` });
+      sendHtml(res, 502, down);
+    });
+  }
+
+  async handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, route: ReplRoute): Promise<void> {
+    const hostname = hostnameOf(req.headers.host ?? '');
+    const refuse = (status: string): void => {
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    };
+    const repl = await this.#opts.backend.lookup(route.replId);
+    if (!repl) return refuse('404 Not Found');
+    const account = this.#account(req, hostname);
+    const needsOwner = route.kind === 'ide' || !repl.isPublic(route.port);
+    if (needsOwner) {
+      if (account === undefined || account !== repl.owner) return refuse('401 Unauthorized');
+      // The cookie rides along on cross-site WebSocket requests too: the Origin must be this host.
+      const origin = req.headers.origin;
+      let originHost: string | undefined;
+      try {
+        originHost = origin ? new URL(origin).hostname : undefined;
+      } catch {
+        originHost = undefined;
+      }
+      if (originHost !== hostname) return refuse('403 Forbidden');
+    }
+    if (repl.status !== 'running') return refuse('503 Service Unavailable');
+    const target = route.kind === 'ide' ? repl.ide : repl.port?.(route.port);
+    if (!target) return refuse('502 Bad Gateway');
+    this.#prepareHeaders(req, hostname);
+    this.#upstreams.ws(req, socket, head, target);
+  }
+
+  /** Called when a repl stops: its pooled upstream connections are dead. */
+  forget(socketPathPrefix: string): void {
+    this.#upstreams.forget(socketPathPrefix);
+  }
+
+  close(): void {
+    this.#upstreams.close();
+  }
+
+  #redeem(req: http.IncomingMessage, res: http.ServerResponse, route: ReplRoute, repl: ProxiedRepl, hostname: string, url: URL): void {
+    const check = this.#opts.signer.verify(url.searchParams.get('ticket') ?? undefined, { purpose: 'ticket', host: hostname });
+    const next = safeNext(url.searchParams.get('next'));
+    let reason: string | undefined;
+    if (!check.ok) reason = check.reason === 'expired' ? 'This link has expired.' : 'This link is not valid here.';
+    else if (!this.#nonces.use(check.grant.nonce, check.grant.expiresAt)) reason = 'This link was already used.';
+    else if (check.grant.account !== repl.owner) reason = 'This link is for somebody else.';
+    if (reason || !check.ok) {
+      return sendHtml(res, 403, signInPage({ reason: `${reason} Links to a repl work once and for a minute.`, openUrl: this.#openUrl(route.replId, route, next) }));
+    }
+    const session = this.#opts.signer.sign({ purpose: 'session', host: hostname, account: check.grant.account, expiresAt: Date.now() + this.#opts.sessionTtlMs });
+    const cookie = serializeHostCookie(HOST_COOKIE, session, {
+      maxAgeSeconds: this.#opts.sessionTtlMs / 1000,
+      secure: this.#opts.publicOrigin.scheme === 'https',
+      sameSite: 'Lax',
+    });
+    res.writeHead(302, { location: next, 'set-cookie': cookie, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    res.end();
+  }
+
+  /** What the repl sees: no proxy credentials, and forwarding headers we set ourselves. */
+  #prepareHeaders(req: http.IncomingMessage, hostname: string): void {
+    const headers = req.headers;
+    const cookie = withoutCookies(headers.cookie, [HOST_COOKIE]);
+    if (cookie) headers.cookie = cookie;
+    else delete headers.cookie;
+    delete headers.authorization;
+    delete headers['proxy-authorization'];
+    delete headers.forwarded;
+    delete headers['x-real-ip'];
+    for (const name of Object.keys(headers)) if (name.startsWith('x-forwarded-')) delete headers[name];
+    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+    headers['x-forwarded-proto'] = this.#opts.publicOrigin.scheme;
+    headers['x-forwarded-host'] = req.headers.host ?? hostname;
+  }
+}
