@@ -1,0 +1,197 @@
+import type {} from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { EXEC_MAX_TIMEOUT_MS } from '@codeyard/common/agent-protocol';
+import type { Accounts } from '../accounts/accounts.js';
+import type { ReplService } from '../repls/repl-service.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Template } from '../templates/catalog.js';
+import { authenticate, PORTAL_COOKIE } from './auth.js';
+import { commonErrors, replIdParams } from './schemas.js';
+
+export interface RouteDeps {
+  accounts: Accounts;
+  repls: ReplService;
+  runtime: Runtime;
+  templates: ReadonlyMap<string, Template>;
+  portalOrigin: string;
+  secureCookies: boolean;
+  sessionTtlMs: number;
+  maxFileBytes: number;
+}
+
+type IdParams = { id: string };
+
+/** Every /api route. Each has a schema; each but session creation needs an account. */
+export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const { repls } = deps;
+
+  app.post(
+    '/api/session',
+    {
+      schema: {
+        summary: 'Create an anonymous account',
+        description: 'Answers a bearer token for every other call, and sets it as the portal cookie for browsers.',
+        tags: ['session'],
+        response: { 201: { type: 'object', required: ['token'], properties: { token: { type: 'string' } } } },
+      },
+    },
+    async (_request, reply) => {
+      const { token } = await deps.accounts.create();
+      const cookie = [`${PORTAL_COOKIE}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.floor((365 * 24 * 3600_000) / 1000)}`];
+      if (deps.secureCookies) cookie.push('Secure');
+      reply.header('set-cookie', cookie.join('; '));
+      return reply.code(201).send({ token });
+    },
+  );
+
+  // Everything below needs an account.
+  await app.register(async (api) => {
+    api.addHook('preHandler', authenticate(deps.accounts, deps.portalOrigin));
+
+    api.get('/api/stacks', { schema: { summary: 'The stacks a repl can be made from', tags: ['stacks'], response: { 200: { type: 'array', items: { $ref: 'Stack#' } }, ...commonErrors } } }, async () => {
+      return Promise.all(
+        [...deps.templates.values()].map(async (t) => {
+          const availability = await deps.runtime.checkStack(t.manifest);
+          return {
+            id: t.manifest.id,
+            name: t.manifest.name,
+            description: t.manifest.description,
+            icon: `/stacks/${t.manifest.id}/icon.svg`,
+            port: t.manifest.port,
+            ...availability,
+          };
+        }),
+      );
+    });
+
+    api.get('/api/repls', { schema: { summary: "The account's repls, newest first", tags: ['repls'], response: { 200: { type: 'array', items: { $ref: 'Repl#' } }, ...commonErrors } } }, async (request) => {
+      const records = await repls.list(request.account!.id);
+      return Promise.all(records.map((r) => repls.view(r)));
+    });
+
+    api.post<{ Body: { stack: string; name?: string } }>(
+      '/api/repls',
+      {
+        schema: {
+          summary: 'Create a repl from a stack template',
+          tags: ['repls'],
+          body: {
+            type: 'object',
+            required: ['stack'],
+            additionalProperties: false,
+            properties: { stack: { type: 'string', minLength: 1, maxLength: 64 }, name: { type: 'string', minLength: 1, maxLength: 64 } },
+          },
+          response: { 201: { $ref: 'Repl#' }, 409: { $ref: 'Error#' }, ...commonErrors },
+        },
+      },
+      async (request, reply) => {
+        const record = await repls.create(request.account!.id, request.body.stack, request.body.name);
+        return reply.code(201).send(await repls.view(record));
+      },
+    );
+
+    api.get<{ Params: IdParams }>('/api/repls/:id', { schema: { summary: 'One repl', tags: ['repls'], params: replIdParams, response: { 200: { $ref: 'Repl#' }, ...commonErrors } } }, async (request) => {
+      return repls.view(await repls.get(request.account!.id, request.params.id));
+    });
+
+    api.delete<{ Params: IdParams }>('/api/repls/:id', { schema: { summary: 'Delete a repl: runtime and stored files', tags: ['repls'], params: replIdParams, response: { 204: { type: 'null' }, ...commonErrors } } }, async (request, reply) => {
+      await repls.remove(request.account!.id, request.params.id);
+      return reply.code(204).send();
+    });
+
+    api.post<{ Params: IdParams }>('/api/repls/:id/start', { schema: { summary: 'Start a repl; answers once it is running', tags: ['repls'], params: replIdParams, response: { 200: { $ref: 'Repl#' }, ...commonErrors } } }, async (request) => {
+      return repls.view(await repls.start(request.account!.id, request.params.id));
+    });
+
+    api.post<{ Params: IdParams }>('/api/repls/:id/stop', { schema: { summary: 'Stop a repl with its files saved', tags: ['repls'], params: replIdParams, response: { 200: { $ref: 'Repl#' }, ...commonErrors } } }, async (request) => {
+      return repls.view(await repls.stop(request.account!.id, request.params.id));
+    });
+
+    api.get<{ Params: IdParams }>('/api/repls/:id/app', { schema: { summary: 'State of the Run process', tags: ['run'], params: replIdParams, response: { 200: { $ref: 'AppState#' }, ...commonErrors } } }, async (request) => {
+      return repls.app(request.account!.id, request.params.id);
+    });
+
+    api.post<{ Params: IdParams }>('/api/repls/:id/app/start', { schema: { summary: 'Run: start the app (and the repl, when stopped)', tags: ['run'], params: replIdParams, response: { 200: { $ref: 'AppState#' }, ...commonErrors } } }, async (request) => {
+      return repls.startApp(request.account!.id, request.params.id);
+    });
+
+    api.post<{ Params: IdParams }>('/api/repls/:id/app/stop', { schema: { summary: 'Stop the app (SIGTERM, then SIGKILL, to its whole process group)', tags: ['run'], params: replIdParams, response: { 200: { $ref: 'AppState#' }, ...commonErrors } } }, async (request) => {
+      return repls.stopApp(request.account!.id, request.params.id);
+    });
+
+    api.post<{ Params: IdParams; Body: { command: string; timeoutMs?: number } }>(
+      '/api/repls/:id/exec',
+      {
+        schema: {
+          summary: 'Run a one-off shell command in the workspace',
+          tags: ['run'],
+          params: replIdParams,
+          body: {
+            type: 'object',
+            required: ['command'],
+            additionalProperties: false,
+            properties: { command: { type: 'string', minLength: 1, maxLength: 16384 }, timeoutMs: { type: 'integer', minimum: 1, maximum: EXEC_MAX_TIMEOUT_MS } },
+          },
+          response: { 200: { $ref: 'ExecResult#' }, 409: { $ref: 'Error#' }, ...commonErrors },
+        },
+      },
+      async (request) => repls.exec(request.account!.id, request.params.id, request.body),
+    );
+
+    api.post<{ Params: IdParams; Body: { port?: number } | undefined }>(
+      '/api/repls/:id/ide-link',
+      {
+        schema: {
+          summary: 'A single-use link that opens the IDE (or, with port, a private preview) in a browser',
+          tags: ['repls'],
+          params: replIdParams,
+          body: { type: ['object', 'null'], additionalProperties: false, properties: { port: { type: 'integer', minimum: 1, maximum: 65535 } } },
+          response: { 200: { type: 'object', required: ['url'], properties: { url: { type: 'string' } } }, ...commonErrors },
+        },
+      },
+      async (request) => ({ url: await repls.ideLink(request.account!.id, request.params.id, { port: request.body?.port }) }),
+    );
+
+    api.get<{ Params: IdParams; Querystring: { dir?: string } }>(
+      '/api/repls/:id/files',
+      {
+        schema: {
+          summary: 'List a directory of the workspace',
+          tags: ['files'],
+          params: replIdParams,
+          querystring: { type: 'object', properties: { dir: { type: 'string', maxLength: 900 } } },
+          response: { 200: { type: 'array', items: { $ref: 'FileEntry#' } }, ...commonErrors },
+        },
+      },
+      async (request) => repls.listFiles(request.account!.id, request.params.id, request.query.dir ?? ''),
+    );
+
+    const fileParams = { type: 'object', required: ['id', '*'], properties: { ...replIdParams.properties, '*': { type: 'string', description: 'workspace-relative file path' } } } as const;
+    type FileParams = { id: string; '*': string };
+
+    api.get<{ Params: FileParams }>('/api/repls/:id/files/*', { schema: { summary: 'Read a file', tags: ['files'], params: fileParams } }, async (request, reply) => {
+      const body = await repls.readFile(request.account!.id, request.params.id, request.params['*']);
+      return reply.type('application/octet-stream').header('x-content-type-options', 'nosniff').send(body);
+    });
+
+    // Files are written as sent, whatever their content type: this scope parses no JSON.
+    await api.register(async (raw) => {
+      raw.removeAllContentTypeParsers();
+      raw.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.maxFileBytes }, (_request, body, done) => done(null, body));
+      const written = { type: 'object', properties: { path: { type: 'string' }, created: { type: 'boolean' } } } as const;
+      raw.put<{ Params: FileParams; Body: Buffer | undefined }>(
+        '/api/repls/:id/files/*',
+        { bodyLimit: deps.maxFileBytes, schema: { summary: 'Write a file (created with its parent directories)', tags: ['files'], params: fileParams, response: { 200: written, 201: written, ...commonErrors } } },
+        async (request, reply) => {
+          const { created } = await repls.writeFile(request.account!.id, request.params.id, request.params['*'], request.body ?? Buffer.alloc(0));
+          return reply.code(created ? 201 : 200).send({ path: request.params['*'], created });
+        },
+      );
+    });
+
+    api.delete<{ Params: FileParams }>('/api/repls/:id/files/*', { schema: { summary: 'Delete a file or directory', tags: ['files'], params: fileParams, response: { 204: { type: 'null' }, ...commonErrors } } }, async (request, reply) => {
+      await repls.deleteFile(request.account!.id, request.params.id, request.params['*']);
+      return reply.code(204).send();
+    });
+  });
+}

@@ -1,0 +1,243 @@
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { WebSocket, WebSocketServer } from 'ws';
+import { AppError, describeError, isAppError } from '@codeyard/common/errors';
+import { escapeHtml, page } from '@codeyard/common/html';
+import { type HostRoute, originFor, parseHost, type PublicOrigin } from '@codeyard/common/hostnames';
+import { GrantSigner } from '@codeyard/common/tickets';
+import { type ProxyBackend, ReplProxy } from '@codeyard/proxy/repl-proxy';
+import { Accounts } from './accounts/accounts.js';
+import { credentialsOf } from './api/auth.js';
+import { apiRoutes } from './api/routes.js';
+import { sharedSchemas } from './api/schemas.js';
+import type { Config } from './config.js';
+import { ReplService } from './repls/repl-service.js';
+import type { Runtime } from './runtime/runtime.js';
+import type { ObjectStore } from './store/object-store.js';
+import type { Template } from './templates/catalog.js';
+import { homePage } from './ui/home-page.js';
+
+export interface PortalDeps {
+  config: Readonly<Config>;
+  store: ObjectStore;
+  runtime: Runtime;
+  templates: readonly Template[];
+  signingKey: Buffer;
+  log: Logger;
+}
+
+export interface Portal {
+  app: FastifyInstance;
+  server: http.Server;
+  repls: ReplService;
+  publicOrigin: PublicOrigin;
+  /** Portal origin, e.g. http://localhost:8080. */
+  origin: string;
+  close(): Promise<void>;
+}
+
+function fastifyErrorToApp(err: FastifyError): AppError {
+  if (err.validation) return new AppError('VALIDATION', err.message);
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('INVALID_JSON', `the request body is not valid JSON: ${err.message}`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('PAYLOAD_TOO_LARGE', err.message);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', `${err.message}; send application/json`);
+  }
+  if (err instanceof SyntaxError) return new AppError('INVALID_JSON', `the request body is not valid JSON: ${err.message}`);
+  if (err.statusCode && err.statusCode < 500) return new AppError(err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', err.message);
+  return new AppError('INTERNAL', describeError(err));
+}
+
+/**
+ * Builds the portal and, on the same server, the proxy for repl hosts. Nothing listens yet:
+ * main.ts does that, and tests listen on port 0.
+ */
+export async function buildPortal(deps: PortalDeps): Promise<Portal> {
+  const { config, runtime, log } = deps;
+  const publicOrigin: PublicOrigin = { domain: config.domain, previewDomain: config.previewDomain, scheme: config.publicScheme, port: config.publicPort };
+  const origin = originFor(config.domain, publicOrigin);
+  const signer = new GrantSigner(deps.signingKey);
+  const templates = new Map(deps.templates.map((t) => [t.manifest.id, t]));
+  const accounts = new Accounts(deps.store);
+  const repls = new ReplService({ store: deps.store, runtime, templates, signer, publicOrigin, ticketTtlMs: config.ticketTtlMs, log });
+
+  const backend: ProxyBackend = {
+    async lookup(replId) {
+      const record = await repls.record(replId);
+      if (!record) return undefined;
+      const status = runtime.status(replId);
+      const endpoints = runtime.endpoints(replId);
+      return {
+        owner: record.owner,
+        status: status.state,
+        step: status.step,
+        error: status.error,
+        ide: endpoints?.ide,
+        port: endpoints ? (port) => endpoints.port(port) : undefined,
+        // Every app port is public for now, as on Replit; the IDE never is.
+        isPublic: () => true,
+      };
+    },
+    wake: (replId, account, options) => repls.wake(replId, account, options),
+  };
+  const proxy = new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, log });
+
+  let server!: http.Server;
+  const routeOf = (req: http.IncomingMessage): HostRoute => parseHost(req.headers.host, publicOrigin);
+  const app = Fastify({
+    loggerInstance: log as unknown as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    trustProxy: false,
+    disableRequestLogging: true,
+    serverFactory: (handler) => {
+      server = http.createServer((req, res) => {
+        const route = routeOf(req);
+        if (route.kind === 'portal') return handler(req, res);
+        if (route.kind === 'ide' || route.kind === 'preview') {
+          proxy.handleRequest(req, res, route).catch((err: unknown) => {
+            log.error({ err: describeError(err), host: req.headers.host }, 'proxy failed');
+            if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error');
+            else res.destroy();
+          });
+          return;
+        }
+        // Only names under our domain are served; anything else was not meant for us.
+        const status = route.kind === 'foreign' ? 421 : 404;
+        res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(page({ title: status === 421 ? 'Wrong host' : 'Not found', body: `<h1>${status === 421 ? 'This server does not serve that host' : 'No such repl'}</h1><p><a href="${escapeHtml(origin)}">Go to Codeyard</a></p>` }));
+      });
+      return server;
+    },
+  });
+
+  for (const schema of sharedSchemas) app.addSchema(schema);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Codeyard API', version: '0.1.0', description: 'Create repls, run them, edit their files. Authenticate with a bearer token from POST /api/session.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const error = isAppError(err) ? err : fastifyErrorToApp(err);
+    if (error.status >= 500) {
+      request.log.error({ err, url: request.url, reqId: request.id }, 'request failed');
+      const shown = error.code === 'INTERNAL' ? new AppError('INTERNAL', `internal error (request ${request.id}); see the portal log`) : error;
+      return reply.code(shown.status).send(shown.toBody());
+    }
+    return reply.code(error.status).send(error.toBody());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new AppError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`);
+    reply.code(404).send(error.toBody());
+  });
+
+  await apiRoutes(app, {
+    accounts,
+    repls,
+    runtime,
+    templates,
+    portalOrigin: origin,
+    secureCookies: config.publicScheme === 'https',
+    sessionTtlMs: config.sessionTtlMs,
+    maxFileBytes: config.maxFileBytes,
+  });
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true, runtime: runtime.name, store: deps.store.name }));
+
+  app.get<{ Params: { stack: string } }>('/stacks/:stack/icon.svg', { schema: { hide: true } }, async (request, reply) => {
+    const template = templates.get(request.params.stack);
+    if (!template) throw new AppError('NOT_FOUND', `no stack ${request.params.stack}`);
+    const { readFile } = await import('node:fs/promises');
+    const svg = await readFile(`${template.dir}/${template.manifest.icon}`);
+    return reply.type('image/svg+xml').header('cache-control', 'public, max-age=3600').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(svg);
+  });
+
+  // Browser entry points: the home page, and /open/<id> which signs the browser in to a repl host.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(homePage()));
+
+  app.get<{ Params: { id: string }; Querystring: { port?: string; next?: string } }>('/open/:id', { schema: { hide: true } }, async (request, reply) => {
+    const account = await accounts.resolve(credentialsOf(request.headers).token);
+    const html = (status: number, title: string, body: string) => reply.code(status).type('text/html; charset=utf-8').send(page({ title, body }));
+    if (!account) return html(401, 'Sign in', `<h1>Open Codeyard first</h1><p>This browser has no Codeyard session. Repls open from the browser that created them.</p><p><a class="button" href="/">Go to Codeyard</a></p>`);
+    const port = request.query.port ? Number(request.query.port) : undefined;
+    if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) return html(400, 'Bad link', '<h1>Bad link</h1><p>The port in this link is not a port number.</p>');
+    const next = request.query.next?.startsWith('/') && !request.query.next.startsWith('//') ? request.query.next : undefined;
+    try {
+      return reply.redirect(await repls.ideLink(account.id, request.params.id, { port, next }), 302);
+    } catch (err) {
+      if (isAppError(err) && err.code === 'NOT_FOUND') return html(404, 'Not found', `<h1>No such repl</h1><p>There is no repl ${escapeHtml(request.params.id)} in your account.</p><p><a class="button" href="/">Go to Codeyard</a></p>`);
+      throw err;
+    }
+  });
+
+  // WebSockets: repl hosts go through the proxy; on the portal, only the app log stream.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    const route = routeOf(req);
+    const refuse = (status: string): void => void socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    if (route.kind === 'ide' || route.kind === 'preview') {
+      proxy.handleUpgrade(req, socket, head, route).catch(() => socket.destroy());
+      return;
+    }
+    if (route.kind !== 'portal') return refuse('421 Misdirected Request');
+    const match = /^\/api\/repls\/([a-z][a-z2-7]{11})\/app\/logs$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
+    if (!match) return refuse('404 Not Found');
+    void (async () => {
+      const creds = credentialsOf(req.headers);
+      const account = await accounts.resolve(creds.token);
+      if (!account) return refuse('401 Unauthorized');
+      // Browsers send cookies on cross-site WebSocket handshakes: only our own pages may use them.
+      if (creds.viaCookie && req.headers.origin !== origin) return refuse('403 Forbidden');
+      let agentSocket: string;
+      try {
+        agentSocket = await repls.logsTarget(account.id, match[1]!);
+      } catch (err) {
+        return refuse(isAppError(err) && err.code === 'NOT_FOUND' ? '404 Not Found' : '409 Conflict');
+      }
+      wss.handleUpgrade(req, socket, head, (client) => relayLogs(client, agentSocket));
+    })().catch(() => socket.destroy());
+  };
+
+  await app.ready();
+  server.on('upgrade', onUpgrade);
+
+  return {
+    app,
+    server,
+    repls,
+    publicOrigin,
+    origin,
+    async close() {
+      wss.close();
+      proxy.close();
+      await app.close();
+    },
+  };
+}
+
+/** Pipes the agent's log frames to a browser (or API) client until either side closes. */
+function relayLogs(client: WebSocket, agentSocket: string): void {
+  const upstream = new WebSocket(`ws+unix://${agentSocket}:/app/logs`);
+  upstream.on('message', (data) => {
+    if (client.readyState === WebSocket.OPEN) client.send(data.toString());
+  });
+  const closeBoth = (): void => {
+    client.close();
+    upstream.terminate();
+  };
+  upstream.on('close', closeBoth);
+  upstream.on('error', closeBoth);
+  client.on('close', () => upstream.terminate());
+  client.on('error', () => upstream.terminate());
+}

@@ -1,0 +1,92 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Everything Codeyard can be told, validated once at start. Nothing else reads process.env. */
+export interface Config {
+  /** Listening port of the portal + proxy. */
+  port: number;
+  /** Listening address; loopback unless exposed on purpose. */
+  bind: string;
+  /** Public origin browsers use. */
+  domain: string;
+  previewDomain?: string;
+  publicScheme: 'http' | 'https';
+  /** Port in public URLs; undefined for the scheme's default. */
+  publicPort?: number;
+  /** Where the fs store, repl runtime dirs and the signing key live. */
+  dataDir: string;
+  /** Directory for downloaded tools (code-server, its Node). */
+  cacheDir: string;
+  /** An existing code-server to use instead of provisioning one. */
+  codeServerBin?: string;
+  templatesDir: string;
+  /** Signing key given in config (hex or base64, at least 32 bytes); generated when absent. */
+  signingKey?: string;
+  ticketTtlMs: number;
+  sessionTtlMs: number;
+  /** Largest file the files API accepts or serves. */
+  maxFileBytes: number;
+  logLevel: string;
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function hostname(env: NodeJS.ProcessEnv, name: string, fallback?: string): string | undefined {
+  const raw = (env[name] ?? fallback)?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(raw)) {
+    throw new ConfigError(`${name} must be a DNS name like codeyard.example.com, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+/** Reads, checks and freezes the configuration. Throws a ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const port = int(env, 'PORT', 8080, 0, 65535);
+  const scheme = env.CODEYARD_PUBLIC_SCHEME ?? 'http';
+  if (scheme !== 'http' && scheme !== 'https') throw new ConfigError(`CODEYARD_PUBLIC_SCHEME must be http or https, got ${JSON.stringify(scheme)}`);
+  const defaultPublicPort = port === 0 ? undefined : port;
+  const publicPortRaw = env.CODEYARD_PUBLIC_PORT;
+  const publicPort = publicPortRaw === undefined ? defaultPublicPort : publicPortRaw === '' ? undefined : int(env, 'CODEYARD_PUBLIC_PORT', 0, 1, 65535);
+  const dataDir = path.resolve(env.CODEYARD_DATA ?? '.codeyard');
+  const cacheBase = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const config: Config = {
+    port,
+    bind: env.CODEYARD_BIND || '127.0.0.1',
+    domain: hostname(env, 'CODEYARD_DOMAIN', 'localhost')!,
+    previewDomain: hostname(env, 'CODEYARD_PREVIEW_DOMAIN'),
+    publicScheme: scheme,
+    publicPort,
+    dataDir,
+    cacheDir: path.resolve(env.CODEYARD_CACHE || path.join(cacheBase, 'codeyard')),
+    codeServerBin: env.CODE_SERVER_BIN || undefined,
+    templatesDir: path.resolve(env.CODEYARD_TEMPLATES || path.join(REPO_ROOT, 'templates')),
+    signingKey: env.CODEYARD_SIGNING_KEY || undefined,
+    ticketTtlMs: int(env, 'CODEYARD_TICKET_TTL_SECONDS', 60, 5, 3600) * 1000,
+    sessionTtlMs: int(env, 'CODEYARD_SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600_000,
+    maxFileBytes: int(env, 'CODEYARD_MAX_FILE_MB', 16, 1, 1024) * 1024 * 1024,
+    logLevel: env.CODEYARD_LOG_LEVEL || 'info',
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
+    throw new ConfigError(`CODEYARD_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  return Object.freeze(config);
+}
+
+/** The configuration as it may be logged: secrets replaced. */
+export function redactConfig(config: Readonly<Config>): Record<string, unknown> {
+  return { ...config, signingKey: config.signingKey ? '[redacted]' : undefined };
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { buildPortal } from './app.js';
+import { ConfigError, loadConfig, redactConfig } from './config.js';
+import { CodeServerProvisioner } from './runtime/process/code-server-provision.js';
+import { ProcessRuntime } from './runtime/process/process-runtime.js';
+import { loadSigningKey } from './secrets.js';
+import { FsStore } from './store/fs-store.js';
+import { loadTemplates, seedTemplates } from './templates/catalog.js';
+import { ManifestError } from './templates/manifest.js';
+
+/** The bundled agent, built by `npm run build` (agent/dist/codeyard-agent.cjs). */
+export const AGENT_BUNDLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../agent/dist/codeyard-agent.cjs');
+
+/** `npm start`: portal + proxy + process runtime + fs store on one port. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel, redact: ['signingKey', 'req.headers.authorization', 'req.headers.cookie'] });
+  log.info({ config: redactConfig(config) }, 'starting Codeyard');
+
+  const templates = await loadTemplates(config.templatesDir);
+  const store = await FsStore.open(path.join(config.dataDir, 'store'));
+  const seeded = await seedTemplates(store, templates);
+  log.info(seeded, 'templates in the store');
+  const signingKey = await loadSigningKey(config.dataDir, config.signingKey);
+  const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
+  const runtime = new ProcessRuntime({ rootDir: path.join(config.dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, log });
+  const portal = await buildPortal({ config, store, runtime, templates, signingKey, log });
+  const recovered = await runtime.recover((id) => portal.repls.specFor(id));
+  if (recovered.adopted.length || recovered.saved.length) log.info(recovered, 'repls found from an earlier run');
+
+  await new Promise<void>((resolve, reject) => {
+    portal.server.once('error', reject);
+    portal.server.listen(config.port, config.bind, resolve);
+  });
+  process.stderr.write(`\nCodeyard is running: open ${portal.origin}\n\n`);
+
+  // Fetch code-server now, in the background, so the first repl does not wait for it.
+  if (!(await provisioner.installed())) {
+    provisioner
+      .ensure((message) => process.stderr.write(`[codeyard] ${message}\n`))
+      .catch((err: unknown) => log.error({ err: (err as Error).message }, 'code-server could not be installed; repls cannot start until it is'));
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`\n[codeyard] ${signal}: stopping repls (files are saved)…\n`);
+    void (async () => {
+      await runtime.close();
+      await portal.close();
+      await store.close();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof ManifestError) {
+    process.stderr.write(`codeyard: ${err.message}\n`);
+  } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    process.stderr.write(`codeyard: port ${(err as { port?: number }).port ?? ''} is in use: stop what uses it or set PORT to another port\n`);
+  } else {
+    process.stderr.write(`codeyard: ${err instanceof Error ? err.stack : String(err)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,339 @@
+import { randomBytes } from 'node:crypto';
+import type { AppState, ExecRequest, ExecResult, FileEntry } from '@codeyard/common/agent-protocol';
+import { AppError, describeError } from '@codeyard/common/errors';
+import { ideHostname, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
+import { checkRelativePath } from '@codeyard/common/paths';
+import type { GrantSigner } from '@codeyard/common/tickets';
+import { AgentClient } from '../runtime/agent-client.js';
+import type { ReplSpec, Runtime, RuntimeStatus } from '../runtime/runtime.js';
+import { copyPrefix, deletePrefix, type ObjectStore } from '../store/object-store.js';
+import { templateFilesPrefix, type Template } from '../templates/catalog.js';
+import type { StackManifest } from '../templates/manifest.js';
+
+/** A repl as stored (`repls/<id>.json`). */
+export interface ReplRecord {
+  id: string;
+  name: string;
+  stack: string;
+  owner: string;
+  createdAt: string;
+  templateVersion: string;
+  /** The stack manifest as it was when the repl was made: a later template change does not move it. */
+  manifest: StackManifest;
+}
+
+/** A repl as the API shows it. */
+export interface ReplView {
+  id: string;
+  name: string;
+  stack: string;
+  status: RuntimeStatus['state'];
+  step?: string;
+  error?: string;
+  app: AppState;
+  ideUrl: string;
+  previewUrl: string;
+  port: number;
+  createdAt: string;
+}
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** 12 characters, a letter first: see REPL_ID_PATTERN in common/hostnames. */
+export function newReplId(): string {
+  const bytes = randomBytes(12);
+  let id = ID_ALPHABET[bytes[0]! % 26]!;
+  for (let i = 1; i < 12; i++) id += ID_ALPHABET[bytes[i]! % 32];
+  return id;
+}
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  // eslint-disable-next-line no-control-regex
+  if (!trimmed || trimmed.length > 64 || /[\u0000-\u001f\u007f]/.test(trimmed)) {
+    throw new AppError('VALIDATION', 'name must be 1 to 64 printable characters');
+  }
+  return trimmed;
+}
+
+export interface ReplServiceOptions {
+  store: ObjectStore;
+  runtime: Runtime;
+  templates: ReadonlyMap<string, Template>;
+  signer: GrantSigner;
+  publicOrigin: PublicOrigin;
+  ticketTtlMs: number;
+  log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+/**
+ * What a person can do with repls, with ownership checked on every call: a repl of another
+ * account is answered exactly like one that does not exist (404), so ids cannot be probed.
+ */
+export class ReplService {
+  readonly #o: ReplServiceOptions;
+  readonly #records = new Map<string, ReplRecord>();
+
+  constructor(options: ReplServiceOptions) {
+    this.#o = options;
+  }
+
+  // ---- records ----
+
+  /** The record of any repl, whoever owns it (for the proxy and recovery). */
+  async record(id: string): Promise<ReplRecord | undefined> {
+    if (!/^[a-z2-7]{12}$/.test(id)) return undefined;
+    const cached = this.#records.get(id);
+    if (cached) return cached;
+    const body = await this.#o.store.get(`repls/${id}.json`);
+    if (!body) return undefined;
+    const record = JSON.parse(body.toString('utf8')) as ReplRecord;
+    this.#records.set(id, record);
+    return record;
+  }
+
+  async get(owner: string, id: string): Promise<ReplRecord> {
+    const record = await this.record(id);
+    if (!record || record.owner !== owner) throw new AppError('NOT_FOUND', `no repl ${id}`);
+    return record;
+  }
+
+  async list(owner: string): Promise<ReplRecord[]> {
+    const records: ReplRecord[] = [];
+    for await (const info of this.#o.store.list(`owners/${owner}/`)) {
+      const record = await this.record(info.key.slice(`owners/${owner}/`.length));
+      if (record?.owner === owner) records.push(record);
+    }
+    return records.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  }
+
+  specOf(record: ReplRecord): ReplSpec {
+    return { id: record.id, manifest: record.manifest, workspacePrefix: `workspaces/${record.id}/` };
+  }
+
+  async specFor(id: string): Promise<ReplSpec | undefined> {
+    const record = await this.record(id);
+    return record && this.specOf(record);
+  }
+
+  // ---- lifecycle ----
+
+  async create(owner: string, stack: string, name?: string): Promise<ReplRecord> {
+    const template = this.#o.templates.get(stack);
+    if (!template) throw new AppError('UNKNOWN_STACK', `unknown stack ${JSON.stringify(stack)}; known stacks: ${[...this.#o.templates.keys()].join(', ')}`);
+    const availability = await this.#o.runtime.checkStack(template.manifest);
+    if (!availability.available) throw new AppError('STACK_UNAVAILABLE', `the ${template.manifest.name} stack is not available here: ${availability.reason}`);
+    const record: ReplRecord = {
+      id: newReplId(),
+      name: checkName(name ?? `${template.manifest.name} repl`),
+      stack,
+      owner,
+      createdAt: new Date().toISOString(),
+      templateVersion: template.version,
+      manifest: template.manifest,
+    };
+    const prefix = `workspaces/${record.id}/`;
+    try {
+      await copyPrefix(this.#o.store, templateFilesPrefix(stack, template.version), prefix);
+      await this.#o.runtime.create(this.specOf(record));
+      // The record is written last: a repl exists only once its files do.
+      await this.#o.store.put(`repls/${record.id}.json`, JSON.stringify(record, null, 2));
+      await this.#o.store.put(`owners/${owner}/${record.id}`, '');
+    } catch (err) {
+      await this.#removeStored(record).catch(() => undefined);
+      throw err;
+    }
+    this.#records.set(record.id, record);
+    this.#o.log.info({ replId: record.id, stack, owner }, 'repl created');
+    return record;
+  }
+
+  async remove(owner: string, id: string): Promise<void> {
+    const record = await this.get(owner, id);
+    await this.#o.runtime.delete(id);
+    await this.#removeStored(record);
+    this.#o.log.info({ replId: id }, 'repl deleted');
+  }
+
+  async #removeStored(record: ReplRecord): Promise<void> {
+    // The record goes first, so a half-finished delete never leaves a repl without files.
+    await this.#o.store.delete(`owners/${record.owner}/${record.id}`);
+    await this.#o.store.delete(`repls/${record.id}.json`);
+    this.#records.delete(record.id);
+    await deletePrefix(this.#o.store, `workspaces/${record.id}/`);
+  }
+
+  async start(owner: string, id: string): Promise<ReplRecord> {
+    const record = await this.get(owner, id);
+    await this.#o.runtime.start(this.specOf(record));
+    return record;
+  }
+
+  async stop(owner: string, id: string): Promise<ReplRecord> {
+    const record = await this.get(owner, id);
+    await this.#o.runtime.stop(id);
+    return record;
+  }
+
+  /** Starts a repl (and its app) in the background, for the proxy's wake-on-visit. */
+  wake(id: string, account: string, options: { runApp: boolean }): void {
+    void (async () => {
+      const record = await this.get(account, id);
+      await this.#o.runtime.start(this.specOf(record));
+      if (options.runApp) await this.#agent(id).startApp();
+    })().catch((err: unknown) => this.#o.log.error({ replId: id, err: describeError(err) }, 'wake failed'));
+  }
+
+  // ---- app, exec ----
+
+  #agent(id: string): AgentClient {
+    const endpoints = this.#o.runtime.endpoints(id);
+    if (!endpoints) throw new AppError('NOT_RUNNING', `repl ${id} is ${this.#o.runtime.status(id).state}; start it first (POST /api/repls/${id}/start)`);
+    return new AgentClient(endpoints.agent);
+  }
+
+  async app(owner: string, id: string): Promise<AppState> {
+    await this.get(owner, id);
+    return this.#appState(id);
+  }
+
+  async #appState(id: string): Promise<AppState> {
+    if (!this.#o.runtime.endpoints(id)) return { running: false };
+    try {
+      return await this.#agent(id).app();
+    } catch {
+      return { running: false };
+    }
+  }
+
+  /** Run: starts the repl first when it is stopped, like Replit's Run button. */
+  async startApp(owner: string, id: string): Promise<AppState> {
+    const record = await this.get(owner, id);
+    if (!this.#o.runtime.endpoints(id)) await this.#o.runtime.start(this.specOf(record));
+    return this.#agent(id).startApp();
+  }
+
+  async stopApp(owner: string, id: string): Promise<AppState> {
+    await this.get(owner, id);
+    if (!this.#o.runtime.endpoints(id)) return { running: false };
+    return this.#agent(id).stopApp();
+  }
+
+  async exec(owner: string, id: string, request: ExecRequest): Promise<ExecResult> {
+    await this.get(owner, id);
+    return this.#o.runtime.exec(id, request);
+  }
+
+  /** The agent socket of a running repl the owner may stream logs from. */
+  async logsTarget(owner: string, id: string): Promise<string> {
+    await this.get(owner, id);
+    return this.#agent(id).socketPath;
+  }
+
+  // ---- files: the live workspace while running, the stored copy while stopped ----
+
+  async #filesMode(owner: string, id: string): Promise<{ agent?: AgentClient; prefix: string }> {
+    await this.get(owner, id);
+    const state = this.#o.runtime.status(id).state;
+    if (state === 'running') return { agent: this.#agent(id), prefix: `workspaces/${id}/` };
+    if (state === 'starting' || state === 'stopping') {
+      throw new AppError('CONFLICT', `repl ${id} is ${state}; its files are moving between the store and the workspace. Try again in a few seconds`);
+    }
+    return { prefix: `workspaces/${id}/` };
+  }
+
+  async listFiles(owner: string, id: string, dir: string): Promise<FileEntry[]> {
+    const rel = checkRelativePath(dir, 'dir', true);
+    const { agent, prefix } = await this.#filesMode(owner, id);
+    if (agent) return agent.listFiles(rel);
+    const base = rel ? `${prefix}${rel}/` : prefix;
+    const entries = new Map<string, FileEntry>();
+    for await (const info of this.#o.store.list(base)) {
+      const rest = info.key.slice(base.length);
+      const slash = rest.indexOf('/');
+      if (slash === -1) entries.set(rest, { name: rest, type: 'file', size: info.size, modifiedAt: info.modifiedAt.toISOString() });
+      else if (!entries.has(rest.slice(0, slash))) entries.set(rest.slice(0, slash), { name: rest.slice(0, slash), type: 'directory', size: 0, modifiedAt: info.modifiedAt.toISOString() });
+    }
+    if (rel && entries.size === 0) throw new AppError('NOT_FOUND', `no directory ${rel}`);
+    return [...entries.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async readFile(owner: string, id: string, file: string): Promise<Buffer> {
+    const rel = checkRelativePath(file, 'path');
+    const { agent, prefix } = await this.#filesMode(owner, id);
+    if (agent) return agent.readFile(rel);
+    const body = await this.#o.store.get(prefix + rel);
+    if (!body) throw new AppError('NOT_FOUND', `no file ${rel}`);
+    return body;
+  }
+
+  async writeFile(owner: string, id: string, file: string, body: Buffer): Promise<{ created: boolean }> {
+    const rel = checkRelativePath(file, 'path');
+    const { agent, prefix } = await this.#filesMode(owner, id);
+    if (agent) return agent.writeFile(rel, body);
+    const existed = (await this.#o.store.head(prefix + rel)) !== undefined;
+    await this.#o.store.put(prefix + rel, body);
+    return { created: !existed };
+  }
+
+  async deleteFile(owner: string, id: string, file: string): Promise<void> {
+    const rel = checkRelativePath(file, 'path');
+    const { agent, prefix } = await this.#filesMode(owner, id);
+    if (agent) return agent.deleteFile(rel);
+    if (await this.#o.store.head(prefix + rel)) return this.#o.store.delete(prefix + rel);
+    if ((await deletePrefix(this.#o.store, `${prefix}${rel}/`)) === 0) throw new AppError('NOT_FOUND', `no file or directory ${rel}`);
+  }
+
+  // ---- links ----
+
+  ideOrigin(id: string): string {
+    return originFor(ideHostname(id, this.#o.publicOrigin), this.#o.publicOrigin);
+  }
+
+  previewOrigin(id: string, port: number): string {
+    return originFor(previewHostname(id, port, this.#o.publicOrigin), this.#o.publicOrigin);
+  }
+
+  /** Where the IDE should land: the workspace folder with the stack's main file open. */
+  idePath(record: ReplRecord): string {
+    const endpoints = this.#o.runtime.endpoints(record.id);
+    if (!endpoints) return '/';
+    const file = `${endpoints.workspacePath}/${record.manifest.main}`;
+    const host = ideHostname(record.id, this.#o.publicOrigin);
+    const payload = JSON.stringify([['openFile', `vscode-remote://${host}${file}`]]);
+    return `/?folder=${encodeURIComponent(endpoints.workspacePath)}&payload=${encodeURIComponent(payload)}`;
+  }
+
+  /**
+   * A URL that signs the owner in to one repl host: a single-use ticket valid for a minute,
+   * exchanged by the proxy for a cookie of that host alone.
+   */
+  async ideLink(owner: string, id: string, options: { port?: number; next?: string } = {}): Promise<string> {
+    const record = await this.get(owner, id);
+    const origin = options.port ? this.previewOrigin(id, options.port) : this.ideOrigin(id);
+    const host = new URL(origin).hostname;
+    const ticket = this.#o.signer.sign({ purpose: 'ticket', host, account: owner, expiresAt: Date.now() + this.#o.ticketTtlMs });
+    const url = new URL('/_codeyard/auth', origin);
+    url.searchParams.set('ticket', ticket);
+    const next = options.next ?? (options.port ? '/' : this.idePath(record));
+    if (next !== '/') url.searchParams.set('next', next);
+    return url.toString();
+  }
+
+  async view(record: ReplRecord): Promise<ReplView> {
+    const status = this.#o.runtime.status(record.id);
+    return {
+      id: record.id,
+      name: record.name,
+      stack: record.stack,
+      status: status.state,
+      ...(status.step ? { step: status.step } : {}),
+      ...(status.error ? { error: status.error } : {}),
+      app: await this.#appState(record.id),
+      ideUrl: this.ideOrigin(record.id) + '/',
+      previewUrl: this.previewOrigin(record.id, record.manifest.port) + '/',
+      port: record.manifest.port,
+      createdAt: record.createdAt,
+    };
+  }
+}

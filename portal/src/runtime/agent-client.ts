@@ -1,0 +1,90 @@
+import type { AppState, ExecRequest, ExecResult, FileEntry, Target } from '@codeyard/common/agent-protocol';
+import { AppError } from '@codeyard/common/errors';
+import { errorFromResponse, requestOverSocket, type SocketResponse } from '@codeyard/common/http-client';
+
+function encodePath(file: string): string {
+  return file.split('/').map(encodeURIComponent).join('/');
+}
+
+/** The portal's side of the repl agent's control API (see agent/src/control-server.ts). */
+export class AgentClient {
+  readonly #socketPath: string;
+
+  constructor(target: Target) {
+    if (target.kind !== 'unix') throw new Error(`the agent client speaks over unix sockets only, not ${target.kind}`);
+    this.#socketPath = target.socketPath;
+  }
+
+  get socketPath(): string {
+    return this.#socketPath;
+  }
+
+  async #call(method: string, path: string, options: { body?: Buffer | string; json?: boolean; timeoutMs?: number } = {}): Promise<SocketResponse> {
+    let res: SocketResponse;
+    try {
+      res = await requestOverSocket({
+        socketPath: this.#socketPath,
+        method,
+        path,
+        body: options.body,
+        headers: options.json ? { 'content-type': 'application/json' } : undefined,
+        timeoutMs: options.timeoutMs,
+      });
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw new AppError('UPSTREAM', `the repl agent is not answering (${(err as Error).message}); try again, or stop and start the repl`);
+    }
+    if (res.status >= 400) throw errorFromResponse(res, `repl agent ${method} ${path}`);
+    return res;
+  }
+
+  async #json<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+    const res = await this.#call(method, path, { body: body === undefined ? undefined : JSON.stringify(body), json: body !== undefined, timeoutMs });
+    return JSON.parse(res.body.toString('utf8')) as T;
+  }
+
+  async healthy(): Promise<boolean> {
+    try {
+      await this.#call('GET', '/healthz', { timeoutMs: 2000 });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  app(): Promise<AppState> {
+    return this.#json('GET', '/app');
+  }
+
+  startApp(): Promise<AppState> {
+    return this.#json('POST', '/app/start');
+  }
+
+  stopApp(): Promise<AppState> {
+    return this.#json('POST', '/app/stop', undefined, 15_000);
+  }
+
+  async logs(): Promise<string> {
+    return (await this.#call('GET', '/app/logs')).body.toString('utf8');
+  }
+
+  exec(request: ExecRequest): Promise<ExecResult> {
+    return this.#json('POST', '/exec', request, (request.timeoutMs ?? 30_000) + 10_000);
+  }
+
+  listFiles(dir: string): Promise<FileEntry[]> {
+    return this.#json('GET', `/files?dir=${encodeURIComponent(dir)}`);
+  }
+
+  async readFile(file: string): Promise<Buffer> {
+    return (await this.#call('GET', `/files/${encodePath(file)}`)).body;
+  }
+
+  async writeFile(file: string, body: Buffer): Promise<{ created: boolean }> {
+    return JSON.parse((await this.#call('PUT', `/files/${encodePath(file)}`, { body })).body.toString('utf8')) as { created: boolean };
+  }
+
+  async deleteFile(file: string): Promise<void> {
+    await this.#call('DELETE', `/files/${encodePath(file)}`);
+  }
+}

@@ -1,0 +1,73 @@
+import type { ExecRequest, ExecResult, Target } from '@codeyard/common/agent-protocol';
+import type { StackManifest } from '../templates/manifest.js';
+
+export type RuntimeState = 'stopped' | 'starting' | 'running' | 'stopping' | 'error';
+
+export interface RuntimeStatus {
+  state: RuntimeState;
+  /** While starting or stopping: what is happening now, for progress displays. */
+  step?: string;
+  /** When state is `error`: what went wrong and what to do. */
+  error?: string;
+  /** When the state last changed (ISO 8601). */
+  since: string;
+}
+
+/** What a runtime needs to know to run one repl. */
+export interface ReplSpec {
+  id: string;
+  manifest: StackManifest;
+  /** Store prefix of the repl's workspace (`workspaces/<id>/`). */
+  workspacePrefix: string;
+}
+
+export interface Endpoints {
+  /** code-server's HTTP endpoint. */
+  ide: Target;
+  /** The repl agent's control API. */
+  agent: Target;
+  /** A port inside the repl. */
+  port(port: number): Target;
+  /** The workspace folder as code-server inside the repl sees it. */
+  workspacePath: string;
+}
+
+export interface StackAvailability {
+  available: boolean;
+  /** Why not, and what to do about it. */
+  reason?: string;
+  version?: string;
+}
+
+/**
+ * Runs repls. One interface, several drivers: `process` (local sandboxed processes, the
+ * default), `kubernetes` (a pod per repl), and test doubles. The portal keeps no memory of
+ * what runs: it asks the runtime.
+ */
+export interface Runtime {
+  readonly name: string;
+  /** Can this runtime run the stack here (is its toolchain there)? */
+  checkStack(manifest: StackManifest): Promise<StackAvailability>;
+  /** Prepares anything the repl needs before its first start. */
+  create(spec: ReplSpec): Promise<void>;
+  /** Starts the repl: workspace restored, IDE and agent up. Resolves once it is running. */
+  start(spec: ReplSpec): Promise<void>;
+  /** Stops the repl with its workspace saved to the store. Resolves once stopped. */
+  stop(id: string): Promise<void>;
+  /** Stops (without saving) and removes everything the runtime holds for the repl. */
+  delete(id: string): Promise<void>;
+  /** The repl's current state, from the driver's own watched view (cheap; called per request). */
+  status(id: string): RuntimeStatus;
+  /** Calls `listener` on every state change; returns the unsubscribe function. */
+  watch(listener: (id: string, status: RuntimeStatus) => void): () => void;
+  /** Runs a one-off command in the repl. */
+  exec(id: string, request: ExecRequest): Promise<ExecResult>;
+  /** Where to reach the repl's parts while it runs; undefined otherwise. */
+  endpoints(id: string): Endpoints | undefined;
+  /** Ids of the repls that are not stopped. */
+  active(): string[];
+  /** Finds repls left running by an earlier portal: adopts them or stops them with files saved. */
+  recover(specFor: (id: string) => Promise<ReplSpec | undefined>): Promise<{ adopted: string[]; saved: string[] }>;
+  /** Stops every repl (files saved) and releases everything. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '@codeyard/common/errors';
+import { checkKey, checkPrefix, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.js';
+
+/**
+ * The default store: a directory. Object data lives under `objects/<key>`, metadata (when an
+ * object has any) under `meta/<key>.json`, and writes go through `tmp/` and a rename, so a
+ * crash leaves the previous object whole. Keys are checked before they touch a path, so no
+ * key can name a file outside the directory.
+ */
+export class FsStore implements ObjectStore {
+  readonly name = 'fs';
+  readonly #objects: string;
+  readonly #meta: string;
+  readonly #tmp: string;
+
+  private constructor(readonly root: string) {
+    this.#objects = path.join(root, 'objects');
+    this.#meta = path.join(root, 'meta');
+    this.#tmp = path.join(root, 'tmp');
+  }
+
+  static async open(root: string): Promise<FsStore> {
+    const store = new FsStore(path.resolve(root));
+    for (const dir of [store.#objects, store.#meta, store.#tmp]) await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    return store;
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    try {
+      return await fs.readFile(this.#objectPath(key));
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const file = this.#objectPath(key);
+    const stat = await fs.stat(file).catch((err: unknown) => (isMissing(err) ? undefined : Promise.reject(err)));
+    if (!stat?.isFile()) return undefined;
+    return { key: checkKey(key), size: stat.size, modifiedAt: stat.mtime, metadata: await this.#readMeta(key) };
+  }
+
+  async put(key: string, body: Buffer | string, options: PutOptions = {}): Promise<void> {
+    const file = this.#objectPath(key);
+    await this.#mkdirFor(file, key);
+    const temp = path.join(this.#tmp, randomBytes(8).toString('hex'));
+    await fs.writeFile(temp, body, { mode: 0o600 });
+    const metaFile = this.#metaPath(key);
+    if (options.metadata && Object.keys(options.metadata).length) {
+      await this.#mkdirFor(metaFile, key);
+      const metaTemp = `${temp}.meta`;
+      await fs.writeFile(metaTemp, JSON.stringify(options.metadata), { mode: 0o600 });
+      await fs.rename(metaTemp, metaFile);
+    } else {
+      await fs.rm(metaFile, { force: true });
+    }
+    try {
+      await fs.rename(temp, file);
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new AppError('CONFLICT', `key ${key} is a prefix of other keys in the fs store`);
+      throw err;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.rm(this.#objectPath(key), { force: true });
+    await fs.rm(this.#metaPath(key), { force: true });
+    await this.#pruneEmptyDirs(key);
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const checked = checkPrefix(prefix);
+    const dir = checked === '' ? this.#objects : path.join(this.#objects, checked);
+    yield* this.#walk(dir, checked);
+  }
+
+  async copy(from: string, to: string): Promise<void> {
+    const body = await this.get(from);
+    if (body === undefined) throw new AppError('NOT_FOUND', `no object ${from} to copy`);
+    await this.put(to, body, { metadata: await this.#readMeta(from) });
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open between calls.
+  }
+
+  async *#walk(dir: string, keyPrefix: string): AsyncIterable<ObjectInfo> {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      throw err;
+    }
+    // Sort by the key each entry stands for, so listings come in key order like S3's.
+    const sorted = entries
+      .map((entry) => ({ entry, sortKey: entry.isDirectory() ? `${entry.name}/` : entry.name }))
+      .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+    for (const { entry } of sorted) {
+      const key = `${keyPrefix}${entry.name}`;
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        yield* this.#walk(full, `${key}/`);
+      } else if (entry.isFile()) {
+        const stat = await fs.stat(full).catch(() => undefined);
+        if (stat) yield { key, size: stat.size, modifiedAt: stat.mtime, metadata: await this.#readMeta(key) };
+      }
+    }
+  }
+
+  #objectPath(key: string): string {
+    return path.join(this.#objects, checkKey(key));
+  }
+
+  #metaPath(key: string): string {
+    return path.join(this.#meta, `${checkKey(key)}.json`);
+  }
+
+  async #readMeta(key: string): Promise<Record<string, string>> {
+    try {
+      return JSON.parse(await fs.readFile(this.#metaPath(key), 'utf8')) as Record<string, string>;
+    } catch {
+      return {};
+    }
+  }
+
+  async #mkdirFor(file: string, key: string): Promise<void> {
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') {
+        throw new AppError('CONFLICT', `a parent of key ${key} is itself an object in the fs store`);
+      }
+      throw err;
+    }
+  }
+
+  /** Removes directories a delete left empty, up to the store root. */
+  async #pruneEmptyDirs(key: string): Promise<void> {
+    for (const base of [this.#objects, this.#meta]) {
+      let dir = path.dirname(path.join(base, key));
+      while (dir.startsWith(base + path.sep)) {
+        try {
+          await fs.rmdir(dir);
+        } catch {
+          break;
+        }
+        dir = path.dirname(dir);
+      }
+    }
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+}

@@ -1,0 +1,73 @@
+import { AppError } from '@codeyard/common/errors';
+import { checkRelativePath } from '@codeyard/common/paths';
+
+/** One stored object as a listing or head() reports it. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  modifiedAt: Date;
+  /** Small string pairs kept with the object (S3 user metadata). */
+  metadata: Record<string, string>;
+}
+
+export interface PutOptions {
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Where everything durable lives: templates, workspaces, repl and account records. Keys are
+ * `/`-separated relative names, never host paths; every driver checks them the same way
+ * ({@link checkKey}). Implementations: `fs` (a directory) and, later, `s3`.
+ */
+export interface ObjectStore {
+  readonly name: string;
+  get(key: string): Promise<Buffer | undefined>;
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Writes the whole object; readers see the old or the new version, never a mix. */
+  put(key: string, body: Buffer | string, options?: PutOptions): Promise<void>;
+  /** Removes the object; no error when it is already gone. */
+  delete(key: string): Promise<void>;
+  /** Every object whose key starts with `prefix` (`''` or ending in `/`), in key order. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Copies inside the store (server-side where the backend can), metadata included. */
+  copy(from: string, to: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Checks a store key: relative, no `.`/`..` segments, no control characters. */
+export function checkKey(key: string): string {
+  return checkRelativePath(key, 'key');
+}
+
+/** Checks a listing prefix: empty, or a checked key followed by `/`. */
+export function checkPrefix(prefix: string): string {
+  if (prefix === '') return '';
+  if (!prefix.endsWith('/')) throw new AppError('INVALID_PATH', `prefix must end with "/": ${JSON.stringify(prefix)}`);
+  return `${checkKey(prefix.slice(0, -1))}/`;
+}
+
+/** Deletes every object under a prefix; answers how many. */
+export async function deletePrefix(store: ObjectStore, prefix: string): Promise<number> {
+  const keys: string[] = [];
+  for await (const info of store.list(checkPrefix(prefix))) keys.push(info.key);
+  await mapLimit(keys, 8, (key) => store.delete(key));
+  return keys.length;
+}
+
+/** Copies every object under one prefix to the same relative key under another. */
+export async function copyPrefix(store: ObjectStore, from: string, to: string): Promise<number> {
+  const keys: string[] = [];
+  for await (const info of store.list(checkPrefix(from))) keys.push(info.key);
+  const target = checkPrefix(to);
+  await mapLimit(keys, 8, (key) => store.copy(key, target + key.slice(from.length)));
+  return keys.length;
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; the first failure rejects. */
+export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}

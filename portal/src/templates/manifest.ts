@@ -1,0 +1,118 @@
+/**
+ * A stack's `repl.json`: what it is, how to run it, what it needs from the machine.
+ * {@link parseManifest} names the file and the field of anything wrong, so a broken template
+ * stops the portal at start with a message that says where to look.
+ */
+export interface StackManifest {
+  /** Same as the template folder's name: lowercase letters, digits, dashes. */
+  id: string;
+  name: string;
+  description: string;
+  /** SVG file in the template folder, shown on the stack card. */
+  icon: string;
+  /** Workspace-relative file opened in the editor on first start. */
+  main: string;
+  /** Shell command the Run button starts. */
+  run: string;
+  /** Port the app listens on (on 0.0.0.0). */
+  port: number;
+  /** Shell command that installs dependencies before the first Run. */
+  install?: string;
+  /** Workspace-relative path whose absence means `install` must run. */
+  installCreates?: string;
+  toolchain: {
+    /** The program, as a person would name it (`node`, `go`). */
+    name: string;
+    /** Command that prints the version; its exit code says whether the toolchain is there. */
+    check: string;
+    /** Lowest acceptable version, compared with the first x.y[.z] the check prints. */
+    minVersion?: string;
+    /** What to do when it is missing. */
+    installHint: string;
+  };
+}
+
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+}
+
+const ID = /^[a-z][a-z0-9-]{0,31}$/;
+const VERSION = /^[0-9]+(\.[0-9]+){0,2}$/;
+
+function isRelativeFile(value: string): boolean {
+  return value.length > 0 && !value.startsWith('/') && !value.split('/').some((s) => s === '' || s === '.' || s === '..');
+}
+
+/** Validates a parsed `repl.json`. `file` is used in messages only. */
+export function parseManifest(raw: unknown, file: string, folderName: string): StackManifest {
+  const fail = (field: string, problem: string): never => {
+    throw new ManifestError(`${file}: "${field}" ${problem}`);
+  };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('(root)', 'must be a JSON object');
+  const m = raw as Record<string, unknown>;
+  const str = (field: string, optional = false): string | undefined => {
+    const value = m[field];
+    if (value === undefined && optional) return undefined;
+    if (typeof value !== 'string' || value.trim() === '') return fail(field, 'must be a non-empty string');
+    return value as string;
+  };
+  const known = new Set(['id', 'name', 'description', 'icon', 'main', 'run', 'port', 'install', 'installCreates', 'toolchain']);
+  for (const field of Object.keys(m)) if (!known.has(field)) fail(field, `is not a known field (known: ${[...known].join(', ')})`);
+
+  const id = str('id')!;
+  if (!ID.test(id)) fail('id', 'must be lowercase letters, digits and dashes, starting with a letter');
+  if (id !== folderName) fail('id', `must match its folder name "${folderName}"`);
+  const icon = str('icon')!;
+  if (!isRelativeFile(icon) || !icon.endsWith('.svg')) fail('icon', 'must be a relative path to an .svg file in the template folder');
+  const main = str('main')!;
+  if (!isRelativeFile(main)) fail('main', 'must be a relative path inside the workspace');
+  const port = m.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1024 || port > 65535) fail('port', 'must be a whole number from 1024 to 65535');
+  const installCreates = str('installCreates', true);
+  if (installCreates !== undefined && !isRelativeFile(installCreates)) fail('installCreates', 'must be a relative path inside the workspace');
+  const install = str('install', true);
+  if (installCreates !== undefined && install === undefined) fail('installCreates', 'needs "install" too');
+
+  const tc = m.toolchain;
+  if (typeof tc !== 'object' || tc === null || Array.isArray(tc)) return fail('toolchain', 'must be an object with name, check and installHint');
+  const t = tc as Record<string, unknown>;
+  for (const field of Object.keys(t)) if (!['name', 'check', 'minVersion', 'installHint'].includes(field)) fail(`toolchain.${field}`, 'is not a known field');
+  for (const field of ['name', 'check', 'installHint']) {
+    if (typeof t[field] !== 'string' || (t[field] as string).trim() === '') fail(`toolchain.${field}`, 'must be a non-empty string');
+  }
+  if (t.minVersion !== undefined && (typeof t.minVersion !== 'string' || !VERSION.test(t.minVersion))) fail('toolchain.minVersion', 'must be a version like "1.21" or "18.0.0"');
+
+  return {
+    id,
+    name: str('name')!,
+    description: str('description')!,
+    icon,
+    main,
+    run: str('run')!,
+    port: port as number,
+    install,
+    installCreates,
+    toolchain: {
+      name: t.name as string,
+      check: t.check as string,
+      minVersion: t.minVersion as string | undefined,
+      installHint: t.installHint as string,
+    },
+  };
+}
+
+/** -1, 0 or 1 for dotted numeric versions (`1.21` < `1.21.3` < `1.22`). */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+/** The first version-looking x.y[.z] in a toolchain's output (`go version go1.22.1 linux/amd64` → `1.22.1`). */
+export function findVersion(output: string): string | undefined {
+  return /([0-9]+\.[0-9]+(?:\.[0-9]+)?)/.exec(output)?.[1];
+}
