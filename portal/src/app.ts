@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AppError, describeError, isAppError } from '@codeyard/common/errors';
@@ -95,7 +95,9 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     trustProxy: false,
-    disableRequestLogging: true,
+    // Unknown fields are an error the client should hear about, not something dropped quietly.
+    ajv: { customOptions: { removeAdditional: false } },
+    logController: new LogController({ disableRequestLogging: true }),
     serverFactory: (handler) => {
       server = http.createServer((req, res) => {
         const route = routeOf(req);
@@ -219,9 +221,17 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     publicOrigin,
     origin,
     async close() {
+      for (const client of wss.clients) client.terminate();
       wss.close();
       proxy.close();
       await app.close();
+      // The server was listened on by main.ts (not by fastify), so it is closed here.
+      if (server.listening) {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      }
     },
   };
 }

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { buildPortal, type Portal } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { CodeServerProvisioner } from '../../src/runtime/process/code-server-provision.js';
+import { ProcessRuntime } from '../../src/runtime/process/process-runtime.js';
+import { loadSigningKey } from '../../src/secrets.js';
+import { FsStore } from '../../src/store/fs-store.js';
+import { loadTemplates, seedTemplates } from '../../src/templates/catalog.js';
+import { freePort, request, type Reply } from './http.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+export const AGENT_BUNDLE = path.join(REPO_ROOT, 'agent', 'dist', 'codeyard-agent.cjs');
+
+export interface TestPortal {
+  portal: Portal;
+  port: number;
+  dataDir: string;
+  store: FsStore;
+  runtime: ProcessRuntime;
+  /** Calls the API on the portal host with a bearer token. */
+  api(token: string | undefined, method: string, path: string, body?: unknown): Promise<Reply>;
+  newToken(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real thing on a free loopback port: fs store in a temporary folder, the process runtime
+ * with real code-server (from the shared cache, installed on first use) and the real agent.
+ */
+export async function startTestPortal(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestPortal> {
+  const port = await freePort();
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cy-it-'));
+  const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, CODEYARD_CACHE: process.env.CODEYARD_CACHE, CODE_SERVER_BIN: process.env.CODE_SERVER_BIN, PORT: String(port), CODEYARD_DATA: dataDir, ...options.env });
+  const log = pino({ level: process.env.CODEYARD_TEST_LOG ?? 'warn' });
+  const templates = await loadTemplates(config.templatesDir);
+  const store = await FsStore.open(path.join(dataDir, 'store'));
+  await seedTemplates(store, templates);
+  const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
+  const runtime = new ProcessRuntime({ rootDir: path.join(dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, log });
+  const portal = await buildPortal({ config, store, runtime, templates, signingKey: await loadSigningKey(dataDir), log });
+  await runtime.recover((id) => portal.repls.specFor(id));
+  await new Promise<void>((resolve) => portal.server.listen(port, '127.0.0.1', resolve));
+  const api = (token: string | undefined, method: string, apiPath: string, body?: unknown): Promise<Reply> =>
+    request(port, {
+      method,
+      path: apiPath,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  return {
+    portal,
+    port,
+    dataDir,
+    store,
+    runtime,
+    api,
+    async newToken() {
+      const res = await api(undefined, 'POST', '/api/session');
+      if (res.status !== 201) throw new Error(`session: ${res.status} ${res.body}`);
+      return res.json<{ token: string }>().token;
+    },
+    async close() {
+      await runtime.close();
+      await portal.close();
+    },
+  };
+}

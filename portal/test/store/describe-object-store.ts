@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { AppError } from '@codeyard/common/errors';
+import { copyPrefix, deletePrefix, type ObjectStore } from '../../src/store/object-store.js';
+
+async function keys(store: ObjectStore, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const info of store.list(prefix)) out.push(info.key);
+  return out;
+}
+
+/**
+ * The behaviour every object store driver must have. Run against fs here, and against S3
+ * (s3rver on loopback) by the storage work: `describeObjectStore('s3', makeS3)`.
+ */
+export function describeObjectStore(name: string, make: () => Promise<ObjectStore>): void {
+  describe(`object store: ${name}`, () => {
+    let store: ObjectStore;
+    before(async () => {
+      store = await make();
+    });
+    after(() => store.close());
+
+    it('puts, gets, heads and deletes', async () => {
+      await store.put('a/b.txt', 'hello', { metadata: { mode: '755' } });
+      assert.equal((await store.get('a/b.txt'))?.toString(), 'hello');
+      const info = await store.head('a/b.txt');
+      assert.equal(info?.size, 5);
+      assert.deepEqual(info?.metadata, { mode: '755' });
+      await store.put('a/b.txt', Buffer.from('bye'));
+      assert.deepEqual((await store.head('a/b.txt'))?.metadata, {}, 'a put replaces metadata too');
+      await store.delete('a/b.txt');
+      assert.equal(await store.get('a/b.txt'), undefined);
+      assert.equal(await store.head('a/b.txt'), undefined);
+      await store.delete('a/b.txt'); // no error when gone
+    });
+
+    it('lists in key order, recursively, under a prefix only', async () => {
+      for (const key of ['l/b', 'l/a/z', 'l/a-x', 'l/c/d/e', 'lx/no']) await store.put(key, key);
+      assert.deepEqual(await keys(store, 'l/'), ['l/a-x', 'l/a/z', 'l/b', 'l/c/d/e']);
+      assert.deepEqual(await keys(store, 'l/c/'), ['l/c/d/e']);
+      assert.deepEqual(await keys(store, 'none/'), []);
+    });
+
+    it('copies objects and prefixes with their metadata', async () => {
+      await store.put('src/x/1', 'one', { metadata: { mode: '755' } });
+      await store.put('src/x/sub/2', 'two');
+      assert.equal(await copyPrefix(store, 'src/x/', 'dst/y/'), 2);
+      assert.equal((await store.get('dst/y/sub/2'))?.toString(), 'two');
+      assert.deepEqual((await store.head('dst/y/1'))?.metadata, { mode: '755' });
+      assert.equal(await deletePrefix(store, 'dst/y/'), 2);
+      assert.deepEqual(await keys(store, 'dst/'), []);
+      assert.equal((await store.get('src/x/1'))?.toString(), 'one', 'the source is untouched');
+    });
+
+    it('rejects keys that are not plain relative names', async () => {
+      for (const key of ['../escape', 'a/../../b', '/abs', 'a//b', 'nul\u0000', 'ctl\u0007', '', 'a/./b']) {
+        await assert.rejects(store.put(key, 'x'), (err: unknown) => err instanceof AppError && err.code === 'INVALID_PATH', JSON.stringify(key));
+        await assert.rejects(store.get(key), AppError);
+      }
+      await assert.rejects(async () => keys(store, '../'), AppError);
+      await assert.rejects(async () => keys(store, 'no-slash'), AppError);
+    });
+
+    it('keeps binary content byte for byte', async () => {
+      const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+      await store.put('bin/all-bytes', bytes);
+      assert.deepEqual(await store.get('bin/all-bytes'), bytes);
+    });
+  });
+}
