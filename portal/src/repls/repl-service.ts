@@ -296,12 +296,10 @@ export class ReplService {
 
   /** Where the IDE should land: the workspace folder with the stack's main file open. */
   idePath(record: ReplRecord): string {
-    const endpoints = this.#o.runtime.endpoints(record.id);
-    if (!endpoints) return '/';
-    const file = `${endpoints.workspacePath}/${record.manifest.main}`;
+    const workspace = this.#o.runtime.workspacePath(record.id);
     const host = ideHostname(record.id, this.#o.publicOrigin);
-    const payload = JSON.stringify([['openFile', `vscode-remote://${host}${file}`]]);
-    return `/?folder=${encodeURIComponent(endpoints.workspacePath)}&payload=${encodeURIComponent(payload)}`;
+    const payload = JSON.stringify([['openFile', `vscode-remote://${host}${workspace}/${record.manifest.main}`]]);
+    return `/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`;
   }
 
   /**

@@ -28,8 +28,6 @@ export interface Endpoints {
   agent: Target;
   /** A port inside the repl. */
   port(port: number): Target;
-  /** The workspace folder as code-server inside the repl sees it. */
-  workspacePath: string;
 }
 
 export interface StackAvailability {
@@ -62,6 +60,8 @@ export interface Runtime {
   watch(listener: (id: string, status: RuntimeStatus) => void): () => void;
   /** Runs a one-off command in the repl. */
   exec(id: string, request: ExecRequest): Promise<ExecResult>;
+  /** The workspace folder as code-server inside the repl sees it (known before the repl starts). */
+  workspacePath(id: string): string;
   /** Where to reach the repl's parts while it runs; undefined otherwise. */
   endpoints(id: string): Endpoints | undefined;
   /** Ids of the repls that are not stopped. */

@@ -170,8 +170,11 @@ export class ProcessRuntime implements Runtime {
       ide: { kind: 'unix', socketPath: dirs.ideSocket },
       agent: { kind: 'unix', socketPath: dirs.agentSocket },
       port: (port) => ({ kind: 'tunnel', socketPath: dirs.tunnelSocket, port }),
-      workspacePath: dirs.workspace,
     };
+  }
+
+  workspacePath(id: string): string {
+    return this.#dirs(id).workspace;
   }
 
   active(): string[] {

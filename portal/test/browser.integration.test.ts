@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { browserUnavailable, launchChromium } from './helpers/browser.js';
+import { REPO_ROOT, startTestPortal, type TestPortal } from './helpers/test-portal.js';
+
+const SHOTS = path.join(REPO_ROOT, 'test-results');
+
+/**
+ * A newcomer's first minutes, in real Chromium: open the portal, pick Node.js, land in VS Code
+ * with the main file open, press Run, open the preview.
+ */
+describe('in a real browser', { timeout: 300_000, skip: browserUnavailable() }, () => {
+  let t: TestPortal;
+  let browser: Browser;
+
+  before(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    t = await startTestPortal();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('goes from the home page to VS Code, runs the app and shows the preview', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`http://localhost:${t.port}/`);
+    const nodeCard = page.locator('button.stack[data-stack="node"]');
+    await nodeCard.waitFor();
+    assert.equal(await nodeCard.isEnabled(), true);
+    // An unavailable stack is shown greyed out, with its reason.
+    for (const card of await page.locator('button.stack:disabled').all()) assert.match((await card.getAttribute('title')) ?? '', /not found|older/);
+
+    const t0 = Date.now();
+    await nodeCard.click();
+    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+    const host = new URL(page.url()).host;
+    const replId = host.split('.')[0]!;
+    assert.match(replId, /^[a-z][a-z2-7]{11}$/);
+    // The main file opens in an editor tab and the explorer shows the workspace.
+    await page.locator('.tabs-container .tab', { hasText: 'index.js' }).waitFor({ timeout: 30_000 });
+    await page.locator('.explorer-folders-view', { hasText: 'package.json' }).waitFor({ timeout: 30_000 });
+    const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+    await page.screenshot({ path: path.join(SHOTS, 'ide.png') });
+    // Nothing in the way: no Restricted Mode banner, no chat panel.
+    assert.equal(await page.locator('.monaco-workbench .restricted-mode-indicator, .workspace-trust-banner').count(), 0);
+    process.stdout.write(`# IDE ready ${seconds}s after clicking the Node.js card\n`);
+
+    // The browser's own session token drives the API, as the page does.
+    const token = (await context.cookies(`http://localhost:${t.port}`)).find((c) => c.name === 'codeyard_token')?.value;
+    assert.ok(token);
+    const run = await t.api(token, 'POST', `/api/repls/${replId}/app/start`);
+    assert.equal(run.status, 200, run.body);
+
+    const preview = await context.newPage();
+    const previewUrl = `http://${replId}-3000.localhost:${t.port}/`;
+    let heading = '';
+    for (let attempt = 0; attempt < 50 && !heading.startsWith('Hello from Node.js'); attempt++) {
+      await preview.goto(previewUrl);
+      heading = (await preview.locator('h1').textContent().catch(() => '')) ?? '';
+      if (!heading.startsWith('Hello')) await preview.waitForTimeout(200);
+    }
+    assert.match(heading, /^Hello from Node\.js v\d+/);
+    await preview.screenshot({ path: path.join(SHOTS, 'preview.png') });
+
+    // Back home, the repl is listed with its app running.
+    await page.goto(`http://localhost:${t.port}/`);
+    const item = page.locator(`li.repl[data-id="${replId}"]`);
+    await item.waitFor();
+    assert.match((await item.textContent()) ?? '', /running/);
+    await page.screenshot({ path: path.join(SHOTS, 'home.png') });
+    await context.close();
+  });
+});
