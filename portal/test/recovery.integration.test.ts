@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { processExists } from '@codeyard/common/process-group';
+import { eventually, freePort, request } from './helpers/http.js';
+import { REPO_ROOT } from './helpers/test-portal.js';
+
+const MAIN = path.join(REPO_ROOT, 'portal', 'dist', 'src', 'main.js');
+
+/** `npm start` as a separate process, so it can be killed like a real one. */
+async function startPortalProcess(dataDir: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`portal did not start:\n${output}`)), 60_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Codeyard is running')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`portal exited with ${code}:\n${output}`)));
+  });
+  child.removeAllListeners('exit');
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+}
+
+describe('portal restarts and crashes leave user files intact', { timeout: 300_000 }, () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-rec-'));
+  let port: number;
+  let portal: ChildProcess | undefined;
+  let token: string;
+  let id: string;
+
+  const api = (method: string, p: string, body?: string) =>
+    request(port, { method, path: p, body, headers: { authorization: `Bearer ${token}`, ...(body && !p.includes('/files/') ? { 'content-type': 'application/json' } : {}) } });
+  const preview = () => request(port, { host: `${id}-3000.localhost:${port}`, path: '/' });
+  const pids = () => JSON.parse(fs.readFileSync(path.join(dataDir, 'repls', id, 'run', 'pids.json'), 'utf8')) as { agentPid: number; codeServerPid: number };
+
+  after(async () => {
+    if (portal && portal.exitCode === null) {
+      portal.kill('SIGTERM');
+      await exited(portal);
+    }
+  });
+
+  it('adopts repls that kept running while the portal was down (kill -9)', async () => {
+    port = await freePort();
+    portal = await startPortalProcess(dataDir, port);
+    token = (await request(port, { method: 'POST', path: '/api/session' })).json().token;
+    id = (await api('POST', '/api/repls', '{"stack":"node"}')).json().id;
+    assert.equal((await api('POST', `/api/repls/${id}/app/start`)).status, 200);
+    await eventually(async () => (await preview()).status === 200, 'the app');
+    assert.equal((await api('PUT', `/api/repls/${id}/files/saved-before-crash.txt`, 'precious')).status, 201);
+
+    portal.kill('SIGKILL');
+    await exited(portal);
+    portal = await startPortalProcess(dataDir, port);
+
+    const repl = (await api('GET', `/api/repls/${id}`)).json();
+    assert.equal(repl.status, 'running');
+    assert.equal(repl.app.running, true, 'the app ran on through the crash');
+    assert.equal((await preview()).status, 200);
+    assert.equal((await api('GET', `/api/repls/${id}/files/saved-before-crash.txt`)).body, 'precious');
+  });
+
+  it('saves the files of repls whose processes died with it', async () => {
+    const { agentPid, codeServerPid } = pids();
+    const app = JSON.parse(fs.readFileSync(path.join(dataDir, 'repls', id, 'state', 'app.json'), 'utf8')) as { pid: number };
+    portal!.kill('SIGKILL');
+    await exited(portal!);
+    for (const pid of [app.pid, agentPid, codeServerPid]) process.kill(-pid, 'SIGKILL');
+    await eventually(async () => ![agentPid, codeServerPid].some(processExists), 'repl processes gone', 5000);
+
+    portal = await startPortalProcess(dataDir, port);
+    const repl = (await api('GET', `/api/repls/${id}`)).json();
+    assert.equal(repl.status, 'stopped');
+    assert.equal(fs.existsSync(path.join(dataDir, 'repls', id, 'workspace')), false, 'saved to the store, then the local copy removed');
+    assert.equal((await api('GET', `/api/repls/${id}/files/saved-before-crash.txt`)).body, 'precious');
+  });
+
+  it('stops every repl with its files saved on SIGTERM', async () => {
+    assert.equal((await api('POST', `/api/repls/${id}/start`)).json().status, 'running');
+    assert.equal((await api('PUT', `/api/repls/${id}/files/last-words.txt`, 'goodbye')).status, 201);
+    const { agentPid, codeServerPid } = pids();
+    portal!.kill('SIGTERM');
+    assert.equal(await exited(portal!), 0);
+    assert.equal(processExists(agentPid) || processExists(codeServerPid), false, 'no repl process outlives a clean shutdown');
+
+    portal = await startPortalProcess(dataDir, port);
+    assert.equal((await api('GET', `/api/repls/${id}`)).json().status, 'stopped');
+    assert.equal((await api('GET', `/api/repls/${id}/files/last-words.txt`)).body, 'goodbye');
+  });
+});
