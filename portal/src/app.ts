@@ -184,8 +184,12 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
 
   // WebSockets: repl hosts go through the proxy; on the portal, only the app log stream.
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // Upgraded sockets are no longer the HTTP server's to close; they are tracked here for close().
+  const upgraded = new Set<Duplex>();
   const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     const route = routeOf(req);
     const refuse = (status: string): void => void socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     if (route.kind === 'ide' || route.kind === 'preview') {
@@ -222,6 +226,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     origin,
     async close() {
       for (const client of wss.clients) client.terminate();
+      for (const socket of upgraded) socket.destroy();
       wss.close();
       proxy.close();
       await app.close();

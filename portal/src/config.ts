@@ -62,7 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const publicPortRaw = env.CODEYARD_PUBLIC_PORT;
   const publicPort = publicPortRaw === undefined ? defaultPublicPort : publicPortRaw === '' ? undefined : int(env, 'CODEYARD_PUBLIC_PORT', 0, 1, 65535);
   const dataDir = path.resolve(env.CODEYARD_DATA ?? '.codeyard');
-  const cacheBase = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const cacheBase = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
   const config: Config = {
     port,
     bind: env.CODEYARD_BIND || '127.0.0.1',

@@ -39,6 +39,17 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
     return setCookie.split(';')[0]!;
   }
 
+  it('documents the API in an OpenAPI document', async () => {
+    const res = await request(t.port, { path: '/api/openapi.json' });
+    assert.equal(res.status, 200);
+    const doc = res.json();
+    assert.match(doc.openapi, /^3\./);
+    for (const route of ['/api/session', '/api/stacks', '/api/repls', '/api/repls/{id}', '/api/repls/{id}/start', '/api/repls/{id}/stop', '/api/repls/{id}/app', '/api/repls/{id}/app/start', '/api/repls/{id}/app/stop', '/api/repls/{id}/exec', '/api/repls/{id}/ide-link', '/api/repls/{id}/files']) {
+      assert.ok(doc.paths[route], `${route} is documented`);
+    }
+    assert.ok(doc.components.schemas.Repl ?? doc.components.schemas['def-2'], 'schemas are shared');
+  });
+
   it('lists the stacks, with the node stack available', async () => {
     const res = await t.api(alice, 'GET', '/api/stacks');
     assert.equal(res.status, 200);

@@ -1,5 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { AppError, isAppError } from '@codeyard/common/errors';
+import { checkRelativePath } from '@codeyard/common/paths';
 import { checkPrefix, mapLimit, type ObjectStore } from '../store/object-store.js';
 
 /**
@@ -18,13 +20,21 @@ export async function restoreWorkspace(store: ObjectStore, prefix: string, dir: 
     const body = await store.get(info.key);
     if (body === undefined) return; // deleted while we listed
     await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(file, body, { mode: info.metadata.mode === '755' ? 0o755 : 0o644 });
+    if (info.metadata.type === 'symlink') await fs.symlink(body.toString('utf8'), file);
+    else await fs.writeFile(file, body, { mode: info.metadata.mode === '755' ? 0o755 : 0o644 });
   });
   return objects.length;
 }
 
-async function localFiles(dir: string, rel = ''): Promise<Array<{ rel: string; mode: number }>> {
-  const out: Array<{ rel: string; mode: number }> = [];
+interface LocalEntry {
+  rel: string;
+  mode: number;
+  /** Set for a symbolic link: where it points (saved as the link, never followed). */
+  link?: string;
+}
+
+async function localFiles(dir: string, rel = ''): Promise<LocalEntry[]> {
+  const out: LocalEntry[] = [];
   let entries: import('node:fs').Dirent[];
   try {
     entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
@@ -34,13 +44,18 @@ async function localFiles(dir: string, rel = ''): Promise<Array<{ rel: string; m
   }
   for (const entry of entries) {
     const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) {
-      if (!NOT_SAVED.has(entry.name)) out.push(...(await localFiles(dir, child)));
-    } else if (entry.isFile()) {
-      const stat = await fs.stat(path.join(dir, child));
-      out.push({ rel: child, mode: stat.mode });
+    if (!entry.isDirectory() && !entry.isFile() && !entry.isSymbolicLink()) continue; // sockets, fifos
+    if (entry.isDirectory() && NOT_SAVED.has(entry.name)) continue;
+    try {
+      checkRelativePath(child);
+    } catch (err) {
+      // Refuse the whole save rather than drop a file: the local copy stays until it can be saved.
+      const reason = isAppError(err) ? err.message.replace(/^path /, '') : String(err);
+      throw new AppError('CONFLICT', `cannot save ${JSON.stringify(child)}: its name ${reason}; rename it`);
     }
-    // Symlinks and special files are not saved by this whole copy; the sync engine keeps links.
+    if (entry.isDirectory()) out.push(...(await localFiles(dir, child)));
+    else if (entry.isSymbolicLink()) out.push({ rel: child, mode: 0o777, link: await fs.readlink(path.join(dir, child)) });
+    else out.push({ rel: child, mode: (await fs.stat(path.join(dir, child))).mode });
   }
   return out;
 }
@@ -51,7 +66,8 @@ async function localFiles(dir: string, rel = ''): Promise<Array<{ rel: string; m
  */
 export async function saveWorkspace(store: ObjectStore, dir: string, prefix: string): Promise<{ uploaded: number; deleted: number }> {
   const files = await localFiles(dir);
-  await mapLimit(files, 8, async ({ rel, mode }) => {
+  await mapLimit(files, 8, async ({ rel, mode, link }) => {
+    if (link !== undefined) return store.put(prefix + rel, link, { metadata: { type: 'symlink' } });
     const body = await fs.readFile(path.join(dir, rel));
     await store.put(prefix + rel, body, { metadata: mode & 0o111 ? { mode: '755' } : {} });
   });

@@ -123,11 +123,12 @@ export class CodeServerProvisioner {
     const partial = `${dir}.partial`;
     await fs.rm(partial, { recursive: true, force: true });
     await fs.mkdir(partial, { recursive: true });
-    await fs.writeFile(path.join(partial, 'package.json'), JSON.stringify({ private: true, description: 'installed by Codeyard' }));
+    // npm 11 may skip dependency install scripts unless allowed; code-server's postinstall builds
+    // VS Code's native modules, argon2's builds its password hasher.
+    const allowScripts = { 'code-server': true, argon2: true };
+    await fs.writeFile(path.join(partial, 'package.json'), JSON.stringify({ private: true, description: 'installed by Codeyard', allowScripts }));
     try {
-      // --allow-scripts: npm 11 may skip dependency install scripts; code-server's builds VS Code's native modules.
-      const name = spec.slice(0, spec.lastIndexOf('@'));
-      await run('npm', ['install', '--no-save', '--loglevel=error', `--allow-scripts=${name}`, spec], { cwd: partial, env, onLine });
+      await run('npm', ['install', '--no-save', '--loglevel=error', spec], { cwd: partial, env, onLine });
     } catch (err) {
       const hint = spec.startsWith('code-server')
         ? '\nIf a native module failed to build: install the build tools and Kerberos headers (Debian/Ubuntu: apt-get install -y build-essential python3 libkrb5-dev) and try again.'

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig, redactConfig } from '../src/config.js';
+
+describe('loadConfig', () => {
+  it('fills the defaults of a local install', () => {
+    const config = loadConfig({ HOME: '/home/x' });
+    assert.equal(config.port, 8080);
+    assert.equal(config.bind, '127.0.0.1');
+    assert.equal(config.domain, 'localhost');
+    assert.equal(config.publicScheme, 'http');
+    assert.equal(config.publicPort, 8080);
+    assert.equal(config.cacheDir, '/home/x/.cache/codeyard');
+    assert.ok(Object.isFrozen(config));
+  });
+
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'eighty' }, /PORT must be a whole number/],
+    [{ PORT: '70000' }, /PORT/],
+    [{ CODEYARD_PUBLIC_SCHEME: 'ftp' }, /CODEYARD_PUBLIC_SCHEME must be http or https/],
+    [{ CODEYARD_DOMAIN: 'not a domain' }, /CODEYARD_DOMAIN must be a DNS name/],
+    [{ CODEYARD_DOMAIN: '*.example.com' }, /CODEYARD_DOMAIN/],
+    [{ CODEYARD_TICKET_TTL_SECONDS: '1' }, /CODEYARD_TICKET_TTL_SECONDS/],
+    [{ CODEYARD_LOG_LEVEL: 'loud' }, /CODEYARD_LOG_LEVEL/],
+  ];
+  for (const [env, message] of bad) {
+    it(`names the variable: ${JSON.stringify(env)}`, () => {
+      assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+    });
+  }
+
+  it('lets the public port differ from the listening port, or vanish behind a TLS proxy', () => {
+    assert.equal(loadConfig({ PORT: '8080', CODEYARD_PUBLIC_PORT: '443', CODEYARD_PUBLIC_SCHEME: 'https' }).publicPort, 443);
+    assert.equal(loadConfig({ CODEYARD_PUBLIC_PORT: '' }).publicPort, undefined);
+  });
+
+  it('never logs the signing key', () => {
+    const config = loadConfig({ CODEYARD_SIGNING_KEY: 'ab'.repeat(32) });
+    assert.equal(JSON.stringify(redactConfig(config)).includes('ab'.repeat(32)), false);
+  });
+});

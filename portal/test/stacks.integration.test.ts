@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { browserUnavailable, launchChromium } from './helpers/browser.js';
+import { eventually, request } from './helpers/http.js';
+import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
+
+/** What each stack's starter app shows, proving it is that stack. */
+const PROOF: Record<string, RegExp> = {
+  node: /<h1>Hello from Node\.js v\d+\.\d+/,
+  python: /<h1>Hello from Python 3\.\d+/,
+  go: /<h1>Hello from Go go1\.\d+/,
+  rust: /<h1>Hello from Rust<\/h1><p>Built by cargo/,
+  static: /<h1>Hello from static HTML<\/h1>/,
+  // The dev server's page; the browser check below renders it.
+  react: /<title>Hello from React<\/title>/,
+};
+
+/**
+ * Every stack from a new repl to its running app, with the real runtime. A stack whose
+ * toolchain is missing here must say so and refuse to create, never half-work.
+ */
+describe('every stack runs its starter app', { timeout: 900_000 }, () => {
+  let t: TestPortal;
+  let token: string;
+  let stacks: Array<{ id: string; available: boolean; reason?: string }>;
+  let browser: Browser | undefined;
+
+  before(async () => {
+    t = await startTestPortal();
+    token = await t.newToken();
+    stacks = (await t.api(token, 'GET', '/api/stacks')).json();
+    if (!browserUnavailable()) browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  for (const stack of Object.keys(PROOF)) {
+    it(stack, async (ctx) => {
+      const info = stacks.find((s) => s.id === stack);
+      assert.ok(info, `stack ${stack} is listed`);
+      if (!info.available) {
+        const refused = await t.api(token, 'POST', '/api/repls', { stack });
+        assert.equal(refused.status, 409);
+        assert.equal(refused.json().error.code, 'STACK_UNAVAILABLE');
+        assert.match(refused.json().error.message, /not available here: .*(Install|install)/);
+        ctx.diagnostic(`${stack} is unavailable here: ${info.reason}`);
+        return;
+      }
+      const repl = (await t.api(token, 'POST', '/api/repls', { stack })).json();
+      const run = await t.api(token, 'POST', `/api/repls/${repl.id}/app/start`);
+      assert.equal(run.status, 200, run.body);
+      const host = `${repl.id}-3000.localhost:${t.port}`;
+      const page = await eventually(
+        async () => {
+          const res = await request(t.port, { host, path: '/' });
+          if (res.status === 200) return res;
+          const app = (await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json();
+          if (!app.running) throw new Error(`the app exited (${app.exitCode}): ${(await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: 'tail -20 ../state/app.log 2>/dev/null || true' })).body}`);
+          return undefined;
+        },
+        `${stack} app to answer`,
+        240_000,
+      );
+      assert.match(page.body, PROOF[stack]!);
+      if (stack === 'react' && browser) {
+        const tab = await browser.newPage();
+        await tab.goto(`http://${host}/`);
+        const heading = await tab.locator('h1').textContent({ timeout: 30_000 });
+        assert.match(heading ?? '', /^Hello from React 19\./);
+        await tab.close();
+      }
+      assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/stop`)).json().status, 'stopped');
+    });
+  }
+});
