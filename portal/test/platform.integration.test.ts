@@ -130,6 +130,14 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
     assert.equal((await t.api(alice, 'GET', `/api/repls/${repl.id}/files/notes/todo.txt`)).body, 'written while stopped');
   });
 
+  it('refuses an oversized upload and keeps nothing of it', async () => {
+    const big = Buffer.alloc(16 * 1024 * 1024 + 1, 0x61);
+    const res = await request(t.port, { method: 'PUT', path: `/api/repls/${repl.id}/files/big.bin`, headers: { authorization: `Bearer ${alice}` }, body: big });
+    assert.equal(res.status, 413);
+    assert.equal(res.json().error.code, 'PAYLOAD_TOO_LARGE');
+    assert.equal((await t.api(alice, 'GET', `/api/repls/${repl.id}/files/big.bin`)).status, 404);
+  });
+
   it('starts, with code-server and the agent up', async () => {
     const res = await t.api(alice, 'POST', `/api/repls/${repl.id}/start`);
     assert.equal(res.status, 200, res.body);

@@ -49,6 +49,9 @@ async function exists(file: string): Promise<boolean> {
  */
 export class CodeServerProvisioner {
   #pending?: Promise<CodeServerCommand>;
+  /** Everyone waiting hears the progress, not only whoever started the install. */
+  readonly #listeners = new Set<ProgressListener>();
+  #lastMessage?: string;
 
   constructor(
     readonly cacheDir: string,
@@ -65,11 +68,16 @@ export class CodeServerProvisioner {
 
   /** The command, installing first when needed. Concurrent callers share one install. */
   ensure(onProgress: ProgressListener = () => undefined): Promise<CodeServerCommand> {
-    this.#pending ??= this.#ensure(onProgress).catch((err: unknown) => {
+    this.#listeners.add(onProgress);
+    if (this.#pending && this.#lastMessage) onProgress(this.#lastMessage);
+    this.#pending ??= this.#ensure((message) => {
+      this.#lastMessage = message;
+      for (const listener of this.#listeners) listener(message);
+    }).catch((err: unknown) => {
       this.#pending = undefined;
       throw err;
     });
-    return this.#pending;
+    return this.#pending.finally(() => this.#listeners.delete(onProgress));
   }
 
   /** The command if code-server is installed already; never installs. */
@@ -95,7 +103,10 @@ export class CodeServerProvisioner {
       if (raced) return raced;
       const started = Date.now();
       const elapsed = (): string => `${Math.round((Date.now() - started) / 1000)}s`;
-      const npmEnv = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+      // Under `npm run`, the outer npm's variables (its node path, its config) would leak into
+      // the inner install and make code-server's postinstall see Node 20: start from a clean env.
+      const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name) && !['NODE', 'INIT_CWD', 'NODE_OPTIONS'].includes(name)));
+      const npmEnv = { ...inherited, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
       if (!(await exists(path.join(this.nodeDir, 'node_modules', NODE_PACKAGE, 'bin', 'node')))) {
         onProgress(`installing Node ${NODE_VERSION} for code-server (step 1/2)`);
         await this.#installInto(this.nodeDir, `${NODE_PACKAGE}@${NODE_VERSION}`, npmEnv, () => undefined);
