@@ -81,13 +81,12 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
         error: status.error,
         ide: endpoints?.ide,
         port: endpoints ? (port) => endpoints.port(port) : undefined,
-        // Every app port is public for now, as on Replit; the IDE never is.
-        isPublic: () => true,
+        isPublic: (port) => repls.isPublic(record, port),
       };
     },
     wake: (replId, account, options) => repls.wake(replId, account, options),
   };
-  const proxy = new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, log });
+  const proxy = new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, ticketsPerMinute: config.ticketsPerMinute, log });
 
   let server!: http.Server;
   const routeOf = (req: http.IncomingMessage): HostRoute => parseHost(req.headers.host, publicOrigin);
@@ -151,6 +150,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     secureCookies: config.publicScheme === 'https',
     sessionTtlMs: config.sessionTtlMs,
     maxFileBytes: config.maxFileBytes,
+    sessionsPerMinute: config.sessionsPerMinute,
   });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

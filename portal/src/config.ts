@@ -27,6 +27,10 @@ export interface Config {
   sessionTtlMs: number;
   /** Largest file the files API accepts or serves. */
   maxFileBytes: number;
+  /** New anonymous accounts a client address may create a minute. */
+  sessionsPerMinute: number;
+  /** IDE/preview links a client address may redeem a minute. */
+  ticketsPerMinute: number;
   logLevel: string;
 }
 
@@ -78,6 +82,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     ticketTtlMs: int(env, 'CODEYARD_TICKET_TTL_SECONDS', 60, 5, 3600) * 1000,
     sessionTtlMs: int(env, 'CODEYARD_SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600_000,
     maxFileBytes: int(env, 'CODEYARD_MAX_FILE_MB', 16, 1, 1024) * 1024 * 1024,
+    sessionsPerMinute: int(env, 'CODEYARD_RATE_SESSIONS_PER_MINUTE', 30, 1, 100_000),
+    ticketsPerMinute: int(env, 'CODEYARD_RATE_TICKETS_PER_MINUTE', 60, 1, 100_000),
     logLevel: env.CODEYARD_LOG_LEVEL || 'info',
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

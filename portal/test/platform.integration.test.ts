@@ -258,6 +258,26 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
     assert.equal(seen.host, previewHost);
   });
 
+  it('makes a preview private: only the owner, through a ticket, may open it', async () => {
+    assert.equal((await t.api(bob, 'PATCH', `/api/repls/${repl.id}/ports/3000`, { visibility: 'private' })).status, 404);
+    assert.equal((await t.api(alice, 'PATCH', `/api/repls/${repl.id}/ports/3000`, { visibility: 'secret' })).status, 400);
+    const set = await t.api(alice, 'PATCH', `/api/repls/${repl.id}/ports/3000`, { visibility: 'private' });
+    assert.deepEqual(set.json(), { port: 3000, visibility: 'private' });
+    assert.deepEqual((await t.api(alice, 'GET', `/api/repls/${repl.id}`)).json<ReplView>().ports, [{ port: 3000, visibility: 'private', url: `http://${previewHost}/` }]);
+
+    assert.equal((await request(t.port, { host: previewHost, path: '/' })).status, 401);
+    const browser = await request(t.port, { host: previewHost, path: '/', headers: { accept: 'text/html' } });
+    assert.equal(browser.status, 302);
+    assert.equal(browser.headers.location, `http://localhost:${t.port}/open/${repl.id}?port=3000`);
+    // The IDE cookie is for the IDE host only; the preview needs its own ticket.
+    assert.equal((await request(t.port, { host: previewHost, path: '/', headers: { cookie: ideCookie } })).status, 401);
+    const cookie = await signIn(repl.id, 3000);
+    assert.equal((await request(t.port, { host: previewHost, path: '/', headers: { cookie } })).status, 200);
+
+    await t.api(alice, 'PATCH', `/api/repls/${repl.id}/ports/3000`, { visibility: 'public' });
+    assert.equal((await request(t.port, { host: previewHost, path: '/' })).status, 200);
+  });
+
   it('stops the app and says so at the preview URL', async () => {
     await eventually(async () => (await request(t.port, { host: previewHost, path: '/' })).status === 200, 'app up');
     const stopped = await t.api(alice, 'POST', `/api/repls/${repl.id}/app/stop`);

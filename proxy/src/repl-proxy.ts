@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Target } from '@codeyard/common/agent-protocol';
 import { type HostRoute, hostnameOf, type PublicOrigin, originFor } from '@codeyard/common/hostnames';
+import { RateLimiter } from '@codeyard/common/rate-limit';
 import { type GrantSigner, NonceRegistry } from '@codeyard/common/tickets';
 import { parseCookies, serializeHostCookie, withoutCookies } from './cookies.js';
 import { notFoundPage, notRunningPage, signInPage, startingPage, upstreamDownPage } from './pages.js';
@@ -42,6 +43,8 @@ export interface ReplProxyOptions {
   publicOrigin: PublicOrigin;
   /** How long the host cookie lives. */
   sessionTtlMs: number;
+  /** Ticket redemptions a client address may make a minute (guessing is hopeless, but cheap to try). */
+  ticketsPerMinute?: number;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -78,9 +81,11 @@ export class ReplProxy {
   readonly #opts: ReplProxyOptions;
   readonly #upstreams = new Upstreams();
   readonly #nonces = new NonceRegistry();
+  readonly #ticketLimiter: RateLimiter;
 
   constructor(options: ReplProxyOptions) {
     this.#opts = options;
+    this.#ticketLimiter = new RateLimiter({ perMinute: options.ticketsPerMinute ?? 60 });
   }
 
   get #portalOrigin(): string {
@@ -191,6 +196,10 @@ export class ReplProxy {
   }
 
   #redeem(req: http.IncomingMessage, res: http.ServerResponse, route: ReplRoute, repl: ProxiedRepl, hostname: string, url: URL): void {
+    const wait = this.#ticketLimiter.take(req.socket.remoteAddress ?? '');
+    if (wait) {
+      return sendHtml(res, 429, signInPage({ reason: `Too many sign-in attempts from your address. Wait ${wait} seconds, then`, openUrl: this.#openUrl(route.replId, route) }), { 'retry-after': String(wait) });
+    }
     const check = this.#opts.signer.verify(url.searchParams.get('ticket') ?? undefined, { purpose: 'ticket', host: hostname });
     const next = safeNext(url.searchParams.get('next'));
     let reason: string | undefined;

@@ -1,6 +1,8 @@
 import type {} from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { EXEC_MAX_TIMEOUT_MS } from '@codeyard/common/agent-protocol';
+import { AppError } from '@codeyard/common/errors';
+import { RateLimiter } from '@codeyard/common/rate-limit';
 import type { Accounts } from '../accounts/accounts.js';
 import type { ReplService } from '../repls/repl-service.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -17,6 +19,7 @@ export interface RouteDeps {
   secureCookies: boolean;
   sessionTtlMs: number;
   maxFileBytes: number;
+  sessionsPerMinute: number;
 }
 
 type IdParams = { id: string };
@@ -24,6 +27,8 @@ type IdParams = { id: string };
 /** Every /api route. Each has a schema; each but session creation needs an account. */
 export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { repls } = deps;
+  // Anonymous accounts cost nothing to make: limit them per client address.
+  const sessionLimiter = new RateLimiter({ perMinute: deps.sessionsPerMinute });
 
   app.post(
     '/api/session',
@@ -32,10 +37,15 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
         summary: 'Create an anonymous account',
         description: 'Answers a bearer token for every other call, and sets it as the portal cookie for browsers.',
         tags: ['session'],
-        response: { 201: { type: 'object', required: ['token'], properties: { token: { type: 'string' } } } },
+        response: { 201: { type: 'object', required: ['token'], properties: { token: { type: 'string' } } }, 429: { $ref: 'Error#' } },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      const wait = sessionLimiter.take(request.ip);
+      if (wait) {
+        reply.header('retry-after', String(wait));
+        throw new AppError('RATE_LIMITED', `too many new sessions from this address; try again in ${wait} s`);
+      }
       const { token } = await deps.accounts.create();
       const cookie = [`${PORTAL_COOKIE}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.floor((365 * 24 * 3600_000) / 1000)}`];
       if (deps.secureCookies) cookie.push('Secure');
@@ -150,6 +160,20 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
         },
       },
       async (request) => ({ url: await repls.ideLink(request.account!.id, request.params.id, { port: request.body?.port }) }),
+    );
+
+    api.patch<{ Params: IdParams & { port: number }; Body: { visibility: 'public' | 'private' } }>(
+      '/api/repls/:id/ports/:port',
+      {
+        schema: {
+          summary: 'Make a preview port public (anyone with the URL) or private (the owner, through a ticket)',
+          tags: ['repls'],
+          params: { type: 'object', required: ['id', 'port'], properties: { ...replIdParams.properties, port: { type: 'integer', minimum: 1, maximum: 65535 } } },
+          body: { type: 'object', required: ['visibility'], additionalProperties: false, properties: { visibility: { type: 'string', enum: ['public', 'private'] } } },
+          response: { 200: { type: 'object', required: ['port', 'visibility'], properties: { port: { type: 'integer' }, visibility: { type: 'string' } } }, ...commonErrors },
+        },
+      },
+      async (request) => repls.setPortVisibility(request.account!.id, request.params.id, request.params.port, request.body.visibility),
     );
 
     api.get<{ Params: IdParams; Querystring: { dir?: string } }>(

@@ -35,7 +35,7 @@ export const appStateSchema = {
 export const replSchema = {
   $id: 'Repl',
   type: 'object',
-  required: ['id', 'name', 'stack', 'status', 'app', 'ideUrl', 'previewUrl', 'port', 'createdAt'],
+  required: ['id', 'name', 'stack', 'status', 'app', 'ideUrl', 'previewUrl', 'port', 'ports', 'createdAt'],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
@@ -47,6 +47,14 @@ export const replSchema = {
     ideUrl: { type: 'string', description: 'the IDE host; open it through POST /ide-link' },
     previewUrl: { type: 'string' },
     port: { type: 'integer' },
+    ports: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['port', 'visibility', 'url'],
+        properties: { port: { type: 'integer' }, visibility: { type: 'string', enum: ['public', 'private'] }, url: { type: 'string' } },
+      },
+    },
     createdAt: { type: 'string', format: 'date-time' },
   },
 } as const;

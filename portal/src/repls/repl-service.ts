@@ -20,7 +20,11 @@ export interface ReplRecord {
   templateVersion: string;
   /** The stack manifest as it was when the repl was made: a later template change does not move it. */
   manifest: StackManifest;
+  /** Preview ports set to something other than the default (public). */
+  ports?: Record<string, PortVisibility>;
 }
+
+export type PortVisibility = 'public' | 'private';
 
 /** A repl as the API shows it. */
 export interface ReplView {
@@ -34,6 +38,8 @@ export interface ReplView {
   ideUrl: string;
   previewUrl: string;
   port: number;
+  /** The app port and every port whose visibility was set. */
+  ports: Array<{ port: number; visibility: PortVisibility; url: string }>;
   createdAt: string;
 }
 
@@ -284,6 +290,21 @@ export class ReplService {
     if ((await deletePrefix(this.#o.store, `${prefix}${rel}/`)) === 0) throw new AppError('NOT_FOUND', `no file or directory ${rel}`);
   }
 
+  // ---- preview ports ----
+
+  /** App ports are public unless made private, as on Replit; the IDE is never public. */
+  isPublic(record: ReplRecord, port: number): boolean {
+    return record.ports?.[String(port)] !== 'private';
+  }
+
+  async setPortVisibility(owner: string, id: string, port: number, visibility: PortVisibility): Promise<{ port: number; visibility: PortVisibility }> {
+    const record = await this.get(owner, id);
+    const updated: ReplRecord = { ...record, ports: { ...record.ports, [String(port)]: visibility } };
+    await this.#o.store.put(`repls/${id}.json`, JSON.stringify(updated, null, 2));
+    this.#records.set(id, updated);
+    return { port, visibility };
+  }
+
   // ---- links ----
 
   ideOrigin(id: string): string {
@@ -331,6 +352,9 @@ export class ReplService {
       ideUrl: this.ideOrigin(record.id) + '/',
       previewUrl: this.previewOrigin(record.id, record.manifest.port) + '/',
       port: record.manifest.port,
+      ports: [...new Set([record.manifest.port, ...Object.keys(record.ports ?? {}).map(Number)])]
+        .sort((a, b) => a - b)
+        .map((port) => ({ port, visibility: this.isPublic(record, port) ? 'public' : 'private', url: this.previewOrigin(record.id, port) + '/' })),
       createdAt: record.createdAt,
     };
   }
