@@ -14,6 +14,12 @@ export interface Config {
   publicScheme: 'http' | 'https';
   /** Port in public URLs; undefined for the scheme's default. */
   publicPort?: number;
+  /** `bubblewrap` sandboxes every repl; `off` runs repl processes as plain processes. */
+  sandbox: 'bubblewrap' | 'off';
+  /** A repl's network: `host` (shared with the machine) or `none` (loopback of its own only). */
+  replNetwork: 'host' | 'none';
+  /** First host uid given to repl sandboxes when running as root. */
+  sandboxUidBase: number;
   /** Where the fs store, repl runtime dirs and the signing key live. */
   dataDir: string;
   /** Directory for downloaded tools (code-server, its Node). */
@@ -66,7 +72,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const publicPortRaw = env.CODEYARD_PUBLIC_PORT;
   const publicPort = publicPortRaw === undefined ? defaultPublicPort : publicPortRaw === '' ? undefined : int(env, 'CODEYARD_PUBLIC_PORT', 0, 1, 65535);
   const dataDir = path.resolve(env.CODEYARD_DATA ?? '.codeyard');
-  const cacheBase = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
+  // As root, tools go where the repls' unprivileged users can read them (/root is closed to them).
+  const cacheBase = env.XDG_CACHE_HOME || (process.getuid?.() === 0 ? '/var/cache' : path.join(env.HOME || os.homedir(), '.cache'));
+  const sandbox = env.CODEYARD_SANDBOX || 'bubblewrap';
+  if (sandbox !== 'bubblewrap' && sandbox !== 'off') throw new ConfigError(`CODEYARD_SANDBOX must be bubblewrap or off, got ${JSON.stringify(sandbox)}`);
+  const replNetwork = env.CODEYARD_REPL_NETWORK || 'host';
+  if (replNetwork !== 'host' && replNetwork !== 'none') throw new ConfigError(`CODEYARD_REPL_NETWORK must be host or none, got ${JSON.stringify(replNetwork)}`);
   const config: Config = {
     port,
     bind: env.CODEYARD_BIND || '127.0.0.1',
@@ -74,6 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     previewDomain: hostname(env, 'CODEYARD_PREVIEW_DOMAIN'),
     publicScheme: scheme,
     publicPort,
+    sandbox,
+    replNetwork,
+    sandboxUidBase: int(env, 'CODEYARD_SANDBOX_UID_BASE', 200_000, 1000, 2_000_000_000),
     dataDir,
     cacheDir: path.resolve(env.CODEYARD_CACHE || path.join(cacheBase, 'codeyard')),
     codeServerBin: env.CODE_SERVER_BIN || undefined,

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   log.info(seeded, 'templates in the store');
   const signingKey = await loadSigningKey(config.dataDir, config.signingKey);
   const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
-  const runtime = new ProcessRuntime({ rootDir: path.join(config.dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, log });
+  const runtime = new ProcessRuntime({ rootDir: path.join(config.dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: { mode: config.sandbox, network: config.replNetwork, uidBase: config.sandboxUidBase }, log });
   const portal = await buildPortal({ config, store, runtime, templates, signingKey, log });
   const recovered = await runtime.recover((id) => portal.repls.specFor(id));
   if (recovered.adopted.length || recovered.saved.length) log.info(recovered, 'repls found from an earlier run');

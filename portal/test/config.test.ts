@@ -10,7 +10,8 @@ describe('loadConfig', () => {
     assert.equal(config.domain, 'localhost');
     assert.equal(config.publicScheme, 'http');
     assert.equal(config.publicPort, 8080);
-    assert.equal(config.cacheDir, '/home/x/.cache/codeyard');
+    assert.equal(config.cacheDir, process.getuid?.() === 0 ? '/var/cache/codeyard' : '/home/x/.cache/codeyard');
+    assert.equal(config.sandbox, 'bubblewrap');
     assert.ok(Object.isFrozen(config));
   });
 
@@ -22,6 +23,8 @@ describe('loadConfig', () => {
     [{ CODEYARD_DOMAIN: '*.example.com' }, /CODEYARD_DOMAIN/],
     [{ CODEYARD_TICKET_TTL_SECONDS: '1' }, /CODEYARD_TICKET_TTL_SECONDS/],
     [{ CODEYARD_LOG_LEVEL: 'loud' }, /CODEYARD_LOG_LEVEL/],
+    [{ CODEYARD_SANDBOX: 'docker' }, /CODEYARD_SANDBOX must be bubblewrap or off/],
+    [{ CODEYARD_REPL_NETWORK: 'everything' }, /CODEYARD_REPL_NETWORK must be host or none/],
   ];
   for (const [env, message] of bad) {
     it(`names the variable: ${JSON.stringify(env)}`, () => {

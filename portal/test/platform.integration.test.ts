@@ -202,8 +202,8 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
     assert.equal(onDisk, 'live edit');
     const exec = (await t.api(alice, 'POST', `/api/repls/${repl.id}/exec`, { command: 'cat src/hello.txt' })).json();
     assert.equal(exec.stdout, 'live edit');
-    // A symlink planted inside the workspace cannot read the portal's files through the API.
-    await t.api(alice, 'POST', `/api/repls/${repl.id}/exec`, { command: `ln -s ${t.dataDir}/secrets/signing.key leak` });
+    // A symlink planted in the workspace cannot lead the files API out of it.
+    await t.api(alice, 'POST', `/api/repls/${repl.id}/exec`, { command: 'ln -s /run/codeyard/agent.json leak' });
     const leak = await t.api(alice, 'GET', `/api/repls/${repl.id}/files/leak`);
     assert.equal(leak.status, 403, leak.body);
     assert.equal((await t.api(alice, 'DELETE', `/api/repls/${repl.id}/files/leak`)).status, 204);

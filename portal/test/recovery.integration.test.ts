@@ -38,6 +38,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 describe('portal restarts and crashes leave user files intact', { timeout: 300_000 }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-rec-'));
+  fs.chmodSync(dataDir, 0o711);
   let port: number;
   let portal: ChildProcess | undefined;
   let token: string;
@@ -55,7 +56,7 @@ describe('portal restarts and crashes leave user files intact', { timeout: 300_0
     }
   });
 
-  it('adopts repls that kept running while the portal was down (kill -9)', async () => {
+  it('takes its sandboxes down with it on kill -9; the next portal saves their files', async () => {
     port = await freePort();
     portal = await startPortalProcess(dataDir, port);
     token = (await request(port, { method: 'POST', path: '/api/session' })).json().token;
@@ -63,25 +64,12 @@ describe('portal restarts and crashes leave user files intact', { timeout: 300_0
     assert.equal((await api('POST', `/api/repls/${id}/app/start`)).status, 200);
     await eventually(async () => (await preview()).status === 200, 'the app');
     assert.equal((await api('PUT', `/api/repls/${id}/files/saved-before-crash.txt`, 'precious')).status, 201);
+    const { agentPid, codeServerPid } = pids();
 
     portal.kill('SIGKILL');
     await exited(portal);
-    portal = await startPortalProcess(dataDir, port);
-
-    const repl = (await api('GET', `/api/repls/${id}`)).json();
-    assert.equal(repl.status, 'running');
-    assert.equal(repl.app.running, true, 'the app ran on through the crash');
-    assert.equal((await preview()).status, 200);
-    assert.equal((await api('GET', `/api/repls/${id}/files/saved-before-crash.txt`)).body, 'precious');
-  });
-
-  it('saves the files of repls whose processes died with it', async () => {
-    const { agentPid, codeServerPid } = pids();
-    const app = JSON.parse(fs.readFileSync(path.join(dataDir, 'repls', id, 'state', 'app.json'), 'utf8')) as { pid: number };
-    portal!.kill('SIGKILL');
-    await exited(portal!);
-    for (const pid of [app.pid, agentPid, codeServerPid]) process.kill(-pid, 'SIGKILL');
-    await eventually(async () => ![agentPid, codeServerPid].some(processExists), 'repl processes gone', 5000);
+    // --die-with-parent: no sandbox outlives the portal that made it.
+    await eventually(async () => ![agentPid, codeServerPid].some(processExists), 'the sandboxes to end', 10_000);
 
     portal = await startPortalProcess(dataDir, port);
     const repl = (await api('GET', `/api/repls/${id}`)).json();

@@ -1,3 +1,3 @@
 module example.com/hello
 
-go 1.21
+go 1.19

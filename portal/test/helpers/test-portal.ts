@@ -34,13 +34,15 @@ export interface TestPortal {
 export async function startTestPortal(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestPortal> {
   const port = await freePort();
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cy-it-'));
+  // Sandbox users (one uid per repl) must pass through to their folders.
+  fs.chmodSync(dataDir, 0o711);
   const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, CODEYARD_CACHE: process.env.CODEYARD_CACHE, CODE_SERVER_BIN: process.env.CODE_SERVER_BIN, PORT: String(port), CODEYARD_DATA: dataDir, ...options.env });
   const log = pino({ level: process.env.CODEYARD_TEST_LOG ?? 'warn' });
   const templates = await loadTemplates(config.templatesDir);
   const store = await FsStore.open(path.join(dataDir, 'store'));
   await seedTemplates(store, templates);
   const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
-  const runtime = new ProcessRuntime({ rootDir: path.join(dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, log });
+  const runtime = new ProcessRuntime({ rootDir: path.join(dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: { mode: config.sandbox, network: config.replNetwork, uidBase: config.sandboxUidBase }, log });
   const portal = await buildPortal({ config, store, runtime, templates, signingKey: await loadSigningKey(dataDir), log });
   await runtime.recover((id) => portal.repls.specFor(id));
   await new Promise<void>((resolve) => portal.server.listen(port, '127.0.0.1', resolve));

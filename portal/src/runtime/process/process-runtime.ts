@@ -1,4 +1,4 @@
-import { exec as execCallback, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
@@ -14,9 +14,10 @@ import { compareVersions, findVersion, type StackManifest } from '../../template
 import { AgentClient } from '../agent-client.js';
 import type { Endpoints, ReplSpec, Runtime, RuntimeStatus, StackAvailability } from '../runtime.js';
 import { restoreWorkspace, saveWorkspace } from '../workspace-copy.js';
-import type { CodeServerProvisioner } from './code-server-provision.js';
+import type { CodeServerCommand, CodeServerProvisioner } from './code-server-provision.js';
 import { codeServerArgs, writeUserSettings } from './code-server-settings.js';
 import { buildReplEnv } from './repl-env.js';
+import { chownTree, INSIDE, SANDBOX_PATH, sandboxCommand, type SandboxMounts, untraversable, writeIdentityFiles } from './sandbox.js';
 
 /** Unix socket paths are limited to 107 bytes on Linux. */
 const MAX_SOCKET_PATH = 107;
@@ -41,11 +42,34 @@ export interface ProcessRuntimeOptions {
   agentBundle: string;
   /** Largest file the agent's files API handles. */
   maxFileBytes: number;
+  sandbox: SandboxOptions;
   log: Logger;
+}
+
+export interface SandboxOptions {
+  /** `bubblewrap`: every repl process in its own sandbox. `off`: plain processes (trusted use only). */
+  mode: 'bubblewrap' | 'off';
+  /** `none`: the repl's own network namespace with loopback only. `host`: the host's network. */
+  network: 'none' | 'host';
+  /** First host uid handed to repls when the portal runs as root (one uid per repl). */
+  uidBase: number;
+}
+
+/** Paths as the repl's own processes see them. */
+interface ReplView {
+  home: string;
+  workspace: string;
+  run: string;
+  state: string;
+  agent: string;
 }
 
 interface ReplDirs {
   base: string;
+  /** Generated passwd/group for the sandbox. */
+  etc: string;
+  /** Holds the host uid given to this repl. */
+  uidFile: string;
   workspace: string;
   restoring: string;
   home: string;
@@ -66,8 +90,10 @@ interface PidsFile {
 interface Live {
   spec: ReplSpec;
   dirs: ReplDirs;
+  /** Host uid of the sandbox, when the portal is root. */
+  uid?: number;
   instance: string;
-  env: NodeJS.ProcessEnv;
+  env: Record<string, string>;
   agentPid: number;
   codeServerPid: number;
   ideRestarts: number[];
@@ -91,7 +117,15 @@ export class ProcessRuntime implements Runtime {
   readonly #events = new EventEmitter<{ status: [string, RuntimeStatus] }>();
   readonly #availability = new Map<string, { at: number; result: StackAvailability }>();
   readonly #monitor: NodeJS.Timeout;
+  readonly #agentCopy: string;
+  #uidLock: Promise<unknown> = Promise.resolve();
+  #codeServer?: CodeServerCommand;
   #closed = false;
+
+  /** A root portal gives every sandbox its own unprivileged host uid. */
+  get #switchesUid(): boolean {
+    return this.#opts.sandbox.mode === 'bubblewrap' && process.getuid?.() === 0;
+  }
 
   constructor(options: ProcessRuntimeOptions) {
     this.#opts = options;
@@ -99,7 +133,20 @@ export class ProcessRuntime implements Runtime {
     if (Buffer.byteLength(probe) > MAX_SOCKET_PATH) {
       throw new Error(`the runtime folder ${options.rootDir} is too deep for unix socket paths (${probe} is over ${MAX_SOCKET_PATH} bytes): set CODEYARD_DATA to a shorter path`);
     }
-    fs.mkdirSync(options.rootDir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(options.rootDir, { recursive: true, mode: 0o711 });
+    if (this.#switchesUid) {
+      // Each repl's uid must get through to its own folder (and no further: 0711 lists nothing).
+      fs.chmodSync(options.rootDir, 0o711);
+      const blocked = untraversable(options.rootDir);
+      if (blocked.length) throw new Error(`repl sandboxes run as unprivileged users, who cannot reach ${options.rootDir}: allow passing through ${blocked.join(', ')} (chmod o+x), or set CODEYARD_DATA to a folder under one that allows it`);
+    }
+    // The agent is copied next to the repl folders: readable by every sandbox, writable by none.
+    this.#agentCopy = options.sandbox.mode === 'bubblewrap' ? path.join(options.rootDir, '.agent', 'codeyard-agent.cjs') : options.agentBundle;
+    if (this.#agentCopy !== options.agentBundle) {
+      fs.mkdirSync(path.dirname(this.#agentCopy), { recursive: true, mode: 0o755 });
+      fs.copyFileSync(options.agentBundle, this.#agentCopy);
+      fs.chmodSync(this.#agentCopy, 0o644);
+    }
     this.#monitor = setInterval(() => void this.#checkProcesses(), 2000);
     this.#monitor.unref();
   }
@@ -109,11 +156,17 @@ export class ProcessRuntime implements Runtime {
   async checkStack(manifest: StackManifest): Promise<StackAvailability> {
     const cached = this.#availability.get(manifest.id);
     if (cached && Date.now() - cached.at < 60_000) return cached.result;
-    const env = buildReplEnv({ replId: 'check', home: process.env.HOME ?? '/tmp', port: manifest.port });
+    // The check runs where the repl will: in a sandbox of its own when sandboxing is on.
+    const dirs = this.#dirs('check');
+    const uid = this.#switchesUid ? this.#opts.sandbox.uidBase - 1 : undefined;
+    await this.#prepareFolders(dirs, uid);
+    const env = this.#replEnv('check', dirs, manifest.port, '');
+    const { file, args, spawnEnv } = this.#command(dirs, uid, env, ['/bin/sh', '-c', manifest.toolchain.check], []);
     const result = await new Promise<StackAvailability>((resolve) => {
-      execCallback(manifest.toolchain.check, { env, timeout: 10_000 }, (err, stdout, stderr) => {
+      execFile(file, args, { env: spawnEnv, timeout: 10_000, cwd: '/' }, (err, stdout, stderr) => {
         const tc = manifest.toolchain;
-        if (err) return resolve({ available: false, reason: `${tc.name} was not found on this machine. ${tc.installHint}` });
+        const where = this.#opts.sandbox.mode === 'bubblewrap' ? 'in the repl sandbox, which sees only system folders (/usr, /bin…)' : 'on this machine';
+        if (err) return resolve({ available: false, reason: `${tc.name} was not found ${where}. ${tc.installHint}` });
         const version = findVersion(`${stdout}\n${stderr}`);
         if (tc.minVersion && (!version || compareVersions(version, tc.minVersion) < 0)) {
           return resolve({ available: false, version, reason: `${tc.name} ${version ?? '(unknown version)'} is older than the ${tc.minVersion} this stack needs. ${tc.installHint}` });
@@ -174,7 +227,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   workspacePath(id: string): string {
-    return this.#dirs(id).workspace;
+    return this.#view(this.#dirs(id)).workspace;
   }
 
   active(): string[] {
@@ -184,7 +237,7 @@ export class ProcessRuntime implements Runtime {
   async recover(specFor: (id: string) => Promise<ReplSpec | undefined>): Promise<{ adopted: string[]; saved: string[] }> {
     const adopted: string[] = [];
     const saved: string[] = [];
-    const ids = (await fsp.readdir(this.#opts.rootDir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory()).map((d) => d.name);
+    const ids = (await fsp.readdir(this.#opts.rootDir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory() && /^[a-z][a-z2-7]{11}$/.test(d.name)).map((d) => d.name);
     for (const id of ids) {
       await this.#serial(id, async () => {
         const dirs = this.#dirs(id);
@@ -192,8 +245,9 @@ export class ProcessRuntime implements Runtime {
         const pids = await readPids(dirs.pidsFile);
         const ours = (pid: number): boolean => !!pids && groupHasMarker(pid, `${INSTANCE_MARKER}=${pids.instance}`);
         if (spec && pids && ours(pids.agentPid) && ours(pids.codeServerPid) && (await this.#healthy(dirs))) {
-          const env = buildReplEnv({ replId: id, home: dirs.home, port: spec.manifest.port });
-          this.#live.set(id, { spec, dirs, env: { ...env, [INSTANCE_MARKER]: pids.instance }, ...pids, ideRestarts: [] });
+          const uid = this.#switchesUid ? Number(await fsp.readFile(dirs.uidFile, 'utf8')) : undefined;
+          const env = this.#replEnv(id, dirs, spec.manifest.port, pids.instance);
+          this.#live.set(id, { spec, dirs, uid, env, ...pids, ideRestarts: [] });
           this.#specs.set(id, spec);
           this.#setStatus(id, { state: 'running' });
           adopted.push(id);
@@ -245,6 +299,8 @@ export class ProcessRuntime implements Runtime {
     const run = path.join(base, 'run');
     return {
       base,
+      etc: path.join(base, 'etc'),
+      uidFile: path.join(base, 'uid'),
       workspace: path.join(base, 'workspace'),
       restoring: path.join(base, 'workspace.restoring'),
       home: path.join(base, 'home'),
@@ -284,7 +340,8 @@ export class ProcessRuntime implements Runtime {
     let codeServerPid: number | undefined;
     try {
       step('restoring files');
-      for (const dir of [dirs.base, dirs.home, dirs.state, dirs.run]) await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+      const uid = this.#switchesUid ? await this.#uidFor(dirs) : undefined;
+      await this.#prepareFolders(dirs, uid);
       // A workspace left on disk is newer than the store (its save failed or never ran).
       if (!fs.existsSync(dirs.workspace)) {
         await fsp.rm(dirs.restoring, { recursive: true, force: true });
@@ -294,28 +351,29 @@ export class ProcessRuntime implements Runtime {
       }
       step('preparing VS Code');
       const codeServer = await this.#opts.provisioner.ensure((message) => step(message));
+      this.#codeServer = codeServer;
       step('starting VS Code');
       const instance = randomBytes(8).toString('hex');
-      const env = { ...buildReplEnv({ replId: spec.id, home: dirs.home, port: spec.manifest.port }), [INSTANCE_MARKER]: instance };
-      const userDataDir = path.join(dirs.home, '.local', 'share', 'code-server');
-      await writeUserSettings(userDataDir);
-      const agentConfig = path.join(dirs.run, 'agent.json');
+      const env = this.#replEnv(spec.id, dirs, spec.manifest.port, instance);
+      const view = this.#view(dirs);
+      await writeUserSettings(path.join(dirs.home, '.local', 'share', 'code-server'));
       await fsp.writeFile(
-        agentConfig,
+        path.join(dirs.run, 'agent.json'),
         JSON.stringify({
           replId: spec.id,
-          workspace: dirs.workspace,
-          controlSocket: dirs.agentSocket,
-          tunnelSocket: dirs.tunnelSocket,
-          stateDir: dirs.state,
+          workspace: view.workspace,
+          controlSocket: `${view.run}/agent.sock`,
+          tunnelSocket: `${view.run}/tunnel.sock`,
+          stateDir: view.state,
           maxFileBytes: this.#opts.maxFileBytes,
           app: { run: spec.manifest.run, install: spec.manifest.install, installCreates: spec.manifest.installCreates },
         }),
       );
-      agentPid = this.#spawn(process.execPath, [this.#opts.agentBundle, agentConfig], env, dirs, 'agent');
-      codeServerPid = this.#spawnCodeServer(codeServer.command, codeServer.args, env, dirs);
+      if (uid !== undefined) for (const dir of [dirs.home, dirs.workspace, dirs.run, dirs.state]) chownTree(dir, uid);
+      const live: Live = { spec, dirs, uid, instance, env, agentPid: 0, codeServerPid: 0, ideRestarts: [] };
+      agentPid = live.agentPid = this.#spawnAgent(live);
+      codeServerPid = live.codeServerPid = this.#spawnCodeServer(live);
       await this.#waitHealthy(dirs, [agentPid, codeServerPid]);
-      const live: Live = { spec, dirs, instance, env, agentPid, codeServerPid, ideRestarts: [] };
       this.#live.set(spec.id, live);
       await this.#writePids(live);
       this.#setStatus(spec.id, { state: 'running' });
@@ -329,25 +387,114 @@ export class ProcessRuntime implements Runtime {
     }
   }
 
-  #spawnCodeServer(command: string, args: string[], env: NodeJS.ProcessEnv, dirs: ReplDirs): number {
-    const userDataDir = path.join(dirs.home, '.local', 'share', 'code-server');
+  /** Paths as the repl's processes see them: fixed inside a sandbox, the host's otherwise. */
+  #view(dirs: ReplDirs): ReplView {
+    if (this.#opts.sandbox.mode === 'bubblewrap') return { home: INSIDE.home, workspace: INSIDE.workspace, run: INSIDE.run, state: INSIDE.state, agent: INSIDE.agent };
+    return { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, agent: this.#agentCopy };
+  }
+
+  /** The environment of the repl's processes, built from nothing (see repl-env.ts). */
+  #replEnv(id: string, dirs: ReplDirs, port: number, instance: string): Record<string, string> {
+    const sandboxed = this.#opts.sandbox.mode === 'bubblewrap';
+    const env = buildReplEnv({ replId: id, home: this.#view(dirs).home, port });
+    if (sandboxed) {
+      // Only system folders exist inside: no host toolchain managers, no host user.
+      env.PATH = SANDBOX_PATH;
+      env.USER = env.LOGNAME = INSIDE.user;
+      delete env.RUSTUP_HOME;
+      delete env.PYENV_ROOT;
+    }
+    if (instance) env[INSTANCE_MARKER] = instance;
+    return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+  }
+
+  /** Folders a repl's sandbox needs, owned by its uid where it may write. */
+  async #prepareFolders(dirs: ReplDirs, uid: number | undefined): Promise<void> {
+    await fsp.mkdir(dirs.base, { recursive: true, mode: 0o711 });
+    for (const dir of [dirs.home, dirs.state, dirs.run]) await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    if (this.#opts.sandbox.mode === 'bubblewrap') {
+      writeIdentityFiles(dirs.etc);
+      if (dirs.base.endsWith(`${path.sep}check`)) await fsp.mkdir(dirs.workspace, { recursive: true });
+    }
+    if (uid !== undefined) {
+      await fsp.chmod(dirs.base, 0o711);
+      for (const dir of [dirs.home, dirs.state, dirs.run]) await fsp.chown(dir, uid, uid);
+      if (fs.existsSync(dirs.workspace)) await fsp.chown(dirs.workspace, uid, uid);
+    }
+  }
+
+  /** One host uid per repl, kept in its folder; allocated one at a time. */
+  async #uidFor(dirs: ReplDirs): Promise<number> {
+    const allocate = async (): Promise<number> => {
+      const existing = Number(await fsp.readFile(dirs.uidFile, 'utf8').catch(() => 'NaN'));
+      if (Number.isInteger(existing)) return existing;
+      let max = this.#opts.sandbox.uidBase - 1;
+      for (const entry of await fsp.readdir(this.#opts.rootDir)) {
+        const uid = Number(await fsp.readFile(path.join(this.#opts.rootDir, entry, 'uid'), 'utf8').catch(() => 'NaN'));
+        if (Number.isInteger(uid) && uid > max) max = uid;
+      }
+      await fsp.mkdir(dirs.base, { recursive: true, mode: 0o711 });
+      await fsp.writeFile(dirs.uidFile, String(max + 1), { mode: 0o644 });
+      return max + 1;
+    };
+    const next = this.#uidLock.catch(() => undefined).then(allocate);
+    this.#uidLock = next;
+    return next;
+  }
+
+  /** How to run `argv` (inside paths) for a repl: wrapped in its sandbox, or as it is. */
+  #command(dirs: ReplDirs, uid: number | undefined, env: Record<string, string>, argv: string[], readOnly: string[]): { file: string; args: string[]; spawnEnv: NodeJS.ProcessEnv } {
+    if (this.#opts.sandbox.mode === 'off') return { file: argv[0]!, args: argv.slice(1), spawnEnv: env };
+    const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.#agentCopy, readOnly };
+    const { file, args } = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, network: this.#opts.sandbox.network, mounts, env, argv });
+    // bwrap itself gets only what it needs, plus the marker that tells this instance's processes apart.
+    const spawnEnv: NodeJS.ProcessEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+    if (env[INSTANCE_MARKER]) spawnEnv[INSTANCE_MARKER] = env[INSTANCE_MARKER];
+    return { file, args, spawnEnv };
+  }
+
+  /** Folders code-server (and the Node that runs the agent) need to be visible in the sandbox. */
+  #toolFolders(): { readOnly: string[]; node: string; codeServer: string[] } {
+    const cs = this.#codeServer;
+    if (!cs) throw new Error('code-server is not provisioned yet');
+    if (cs.version === 'external') {
+      const install = path.dirname(path.dirname(fs.realpathSync(cs.command)));
+      const node = process.execPath;
+      const readOnly = [install, ...(node.startsWith('/usr/') ? [] : [path.dirname(path.dirname(node))])];
+      return { readOnly, node, codeServer: [cs.command, ...cs.args] };
+    }
+    return { readOnly: [this.#opts.provisioner.nodeDir, this.#opts.provisioner.codeServerDir], node: cs.command, codeServer: [cs.command, ...cs.args] };
+  }
+
+  #spawnAgent(live: Live): number {
+    const tools = this.#toolFolders();
+    const view = this.#view(live.dirs);
+    const node = this.#opts.sandbox.mode === 'off' ? process.execPath : tools.node;
+    return this.#spawn(live, 'agent', [node, view.agent, `${view.run}/agent.json`], tools.readOnly);
+  }
+
+  #spawnCodeServer(live: Live): number {
+    const tools = this.#toolFolders();
+    const view = this.#view(live.dirs);
+    const userDataDir = `${view.home}/.local/share/code-server`;
     const flags = codeServerArgs({
-      socketPath: dirs.ideSocket,
+      socketPath: `${view.run}/ide.sock`,
       userDataDir,
-      extensionsDir: path.join(userDataDir, 'extensions'),
-      configFile: path.join(dirs.home, '.config', 'code-server', 'config.yaml'),
-      workspace: dirs.workspace,
+      extensionsDir: `${userDataDir}/extensions`,
+      configFile: `${view.home}/.config/code-server/config.yaml`,
+      workspace: view.workspace,
     });
-    return this.#spawn(command, [...args, ...flags], env, dirs, 'code-server');
+    return this.#spawn(live, 'code-server', [...tools.codeServer, ...flags], tools.readOnly);
   }
 
   /** Starts a detached process group with its output appended to `state/<name>.log`. */
-  #spawn(command: string, args: string[], env: NodeJS.ProcessEnv, dirs: ReplDirs, name: string): number {
-    const logFile = path.join(dirs.state, `${name}.log`);
+  #spawn(live: Live, name: string, argv: string[], readOnly: string[]): number {
+    const { file, args, spawnEnv } = this.#command(live.dirs, live.uid, live.env as Record<string, string>, argv, readOnly);
+    const logFile = path.join(live.dirs.state, `${name}.log`);
     const out = fs.openSync(logFile, 'a', 0o600);
     try {
-      const child = spawn(command, args, { cwd: dirs.workspace, env, detached: true, stdio: ['ignore', out, out] });
-      if (!child.pid) throw new Error(`could not start ${name} (${command})`);
+      const child = spawn(file, args, { cwd: this.#opts.sandbox.mode === 'off' ? live.dirs.workspace : '/', env: spawnEnv, detached: true, stdio: ['ignore', out, out] });
+      if (!child.pid) throw new Error(`could not start ${name} (${file})`);
       child.on('error', (err) => this.#opts.log.error({ err: err.message, name }, 'process error'));
       child.on('exit', () => setImmediate(() => void this.#checkProcesses()));
       child.unref();
@@ -429,7 +576,7 @@ export class ProcessRuntime implements Runtime {
         if (this.#live.get(id) !== live || this.status(id).state !== 'running') return;
         if (!processExists(live.agentPid)) {
           this.#opts.log.warn({ replId: id }, 'repl agent exited; restarting it');
-          live.agentPid = this.#spawn(process.execPath, [this.#opts.agentBundle, path.join(live.dirs.run, 'agent.json')], live.env, live.dirs, 'agent');
+          live.agentPid = this.#spawnAgent(live);
           await this.#writePids(live);
         }
         if (!processExists(live.codeServerPid)) {
@@ -441,8 +588,8 @@ export class ProcessRuntime implements Runtime {
           }
           live.ideRestarts.push(now);
           this.#opts.log.warn({ replId: id }, 'code-server exited; restarting it');
-          const codeServer = await this.#opts.provisioner.ensure();
-          live.codeServerPid = this.#spawnCodeServer(codeServer.command, codeServer.args, live.env, live.dirs);
+          this.#codeServer ??= await this.#opts.provisioner.ensure();
+          live.codeServerPid = this.#spawnCodeServer(live);
           await this.#writePids(live);
         }
       }).catch((err: unknown) => this.#opts.log.error({ replId: id, err: describeError(err) }, 'process check failed'));
