@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ExecResult } from '@codeyard/common/agent-protocol';
+import type { ReplView } from '../src/repls/repl-service.js';
+import { eventually, request } from './helpers/http.js';
+import { REPO_ROOT, startTestPortal, type TestPortal } from './helpers/test-portal.js';
+
+/**
+ * What code running in a repl can reach, probed from inside with `exec` (the same sandbox as
+ * the app and the IDE's terminals). Each test names what must be refused. Network tests use
+ * loopback only: the repl's own loopback, and this machine's, which it must not see.
+ */
+describe('the repl sandbox', { timeout: 300_000 }, () => {
+  let t: TestPortal;
+  let token: string;
+  let a: ReplView;
+  let b: ReplView;
+  const canary = `canary-${process.pid}`;
+
+  const run = async (repl: ReplView, command: string): Promise<ExecResult> => {
+    const res = await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command, timeoutMs: 20_000 });
+    assert.equal(res.status, 200, res.body);
+    return res.json<ExecResult>();
+  };
+
+  before(async () => {
+    process.env.CODEYARD_TEST_CANARY = canary; // must never show up inside a repl
+    t = await startTestPortal({ env: { CODEYARD_REPL_NETWORK: 'none' } });
+    token = await t.newToken();
+    a = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'A' })).json();
+    b = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'B' })).json();
+    await t.api(token, 'PUT', `/api/repls/${b.id}/files/secret.txt`, `secret of B ${canary}`);
+    for (const repl of [a, b]) assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/start`)).status, 200);
+  });
+  after(async () => {
+    delete process.env.CODEYARD_TEST_CANARY;
+    await t?.close();
+  });
+
+  it('runs repl code as an unprivileged user, inside and on the host', async () => {
+    const id = await run(a, 'id -u; id -un; touch made-here');
+    assert.equal(id.stdout, '1000\nuser\n');
+    const owner = fs.statSync(path.join(t.dataDir, 'repls', a.id, 'workspace', 'made-here')).uid;
+    if (process.getuid?.() === 0) {
+      assert.ok(owner >= 200_000, `a file the repl made belongs to its own host uid (${owner}), not root`);
+      const ownerB = fs.statSync(path.join(t.dataDir, 'repls', b.id, 'workspace', 'secret.txt')).uid;
+      assert.notEqual(ownerB, owner, 'each repl has a uid of its own');
+    }
+  });
+
+  it('refuses /etc/shadow, /root and the host repository', async () => {
+    const result = await run(a, `cat /etc/shadow; ls /root; ls ${REPO_ROOT}; ls /home`);
+    assert.doesNotMatch(result.stdout, /root:/);
+    assert.match(result.stderr, /\/etc\/shadow: No such file/);
+    assert.match(result.stderr, /\/root.*No such file/);
+    assert.equal(result.stdout.trim(), 'user', 'only the repl user has a home');
+  });
+
+  it("refuses the portal's data folder and signing key", async () => {
+    const key = fs.readFileSync(path.join(t.dataDir, 'secrets', 'signing.key'), 'utf8');
+    // Every writable or host-derived place in the sandbox (the system in /usr is the distribution's own).
+    const result = await run(a, `cat ${t.dataDir}/secrets/signing.key; ls ${t.dataDir}; grep -rl ${key.slice(0, 16)} /home /run /var /etc /opt /tmp /proc/self/environ 2>/dev/null | head -1`);
+    assert.equal(result.timedOut, false);
+    assert.equal(result.stdout, '');
+    assert.match(result.stderr, /No such file/);
+  });
+
+  it("refuses another repl's files by path, symlink, /proc/*/root and ..", async () => {
+    const other = path.join(t.dataDir, 'repls', b.id, 'workspace', 'secret.txt');
+    const result = await run(
+      a,
+      [
+        `cat ${other}`,
+        `ln -sf ${other} link && cat link`,
+        'cat /proc/*/root/home/user/workspace/secret.txt',
+        'cat ../../../../home/user/workspace/secret.txt ../secret.txt',
+        `find / -name secret.txt -not -path '/proc/*' 2>/dev/null`,
+      ].join('; '),
+    );
+    assert.doesNotMatch(result.stdout, /secret of B/);
+    // And B's own files are where B sees them.
+    assert.match((await run(b, 'cat secret.txt')).stdout, /secret of B/);
+  });
+
+  it('sees and signals only its own processes', async () => {
+    const result = await run(a, `ps -e -o pid=,comm=; kill -0 ${process.pid} && echo SIGNALLED`);
+    assert.doesNotMatch(result.stdout, /SIGNALLED/);
+    assert.doesNotMatch(result.stdout, /code-server.*\n.*code-server.*\n.*code-server.*\n.*code-server/, "not B's processes");
+    const pids = result.stdout.trim().split('\n').map((line) => Number(line.trim().split(/\s+/)[0]));
+    assert.ok(pids.length < 30, `only the sandbox's own processes are visible (${pids.length})`);
+    assert.ok(!pids.includes(process.pid) || process.pid < 30, 'the portal is not among them');
+  });
+
+  it('inherits nothing from the host environment', async () => {
+    const env = (await run(a, 'env')).stdout;
+    assert.doesNotMatch(env, new RegExp(canary));
+    assert.doesNotMatch(env, /CODEYARD_SIGNING_KEY|npm_config|XDG_RUNTIME_DIR=\/run\/user/);
+    assert.match(env, /^HOME=\/home\/user$/m);
+  });
+
+  it('cannot reach the portal or another repl over the network (network: none)', async () => {
+    const probe = `python3 -c "import socket; socket.create_connection(('127.0.0.1', ${t.port}), 2); print('CONNECTED')"`;
+    const result = await run(a, probe);
+    assert.doesNotMatch(result.stdout, /CONNECTED/);
+    assert.match(result.stderr, /Connection refused/);
+    // B's app listens on 3000 in B's namespace; A's own loopback has nothing there.
+    await t.api(token, 'POST', `/api/repls/${b.id}/app/start`);
+    await eventually(async () => (await request(t.port, { host: `${b.id}-3000.localhost:${t.port}`, path: '/' })).status === 200, "B's app through the proxy");
+    const toB = await run(a, `python3 -c "import socket; socket.create_connection(('127.0.0.1', 3000), 2); print('CONNECTED')"`);
+    assert.doesNotMatch(toB.stdout, /CONNECTED/);
+    const interfaces = (await run(a, 'cat /proc/net/dev')).stdout;
+    assert.deepEqual(interfaces.split('\n').slice(2).filter(Boolean).map((l) => l.trim().split(':')[0]), ['lo'], 'loopback only');
+  });
+
+  it('gives no terminal to inject keystrokes into (TIOCSTI)', async () => {
+    const result = await run(a, `python3 -c "import fcntl, os, termios; fd = os.open('/dev/tty', os.O_RDWR); fcntl.ioctl(fd, termios.TIOCSTI, b'x'); print('INJECTED')"`);
+    assert.doesNotMatch(result.stdout, /INJECTED/);
+    assert.notEqual(result.exitCode, 0);
+  });
+});
