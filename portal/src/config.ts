@@ -20,6 +20,10 @@ export interface Config {
   replNetwork: 'host' | 'none';
   /** First host uid given to repl sandboxes when running as root. */
   sandboxUidBase: number;
+  /** Tasks (processes + threads) one repl may have. */
+  limitProcesses: number;
+  /** Open files per process in a repl. */
+  limitOpenFiles: number;
   /** Where the fs store, repl runtime dirs and the signing key live. */
   dataDir: string;
   /** Directory for downloaded tools (code-server, its Node). */
@@ -88,6 +92,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     sandbox,
     replNetwork,
     sandboxUidBase: int(env, 'CODEYARD_SANDBOX_UID_BASE', 200_000, 1000, 2_000_000_000),
+    limitProcesses: int(env, 'CODEYARD_LIMIT_PROCESSES', 1024, 64, 1_000_000),
+    limitOpenFiles: int(env, 'CODEYARD_LIMIT_OPEN_FILES', 8192, 256, 1_048_576),
     dataDir,
     cacheDir: path.resolve(env.CODEYARD_CACHE || path.join(cacheBase, 'codeyard')),
     codeServerBin: env.CODE_SERVER_BIN || undefined,

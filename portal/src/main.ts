@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { buildPortal } from './app.js';
 import { ConfigError, loadConfig, redactConfig } from './config.js';
 import { CodeServerProvisioner } from './runtime/process/code-server-provision.js';
-import { ProcessRuntime } from './runtime/process/process-runtime.js';
+import { ProcessRuntime, sandboxOptionsFrom } from './runtime/process/process-runtime.js';
 import { loadSigningKey } from './secrets.js';
 import { FsStore } from './store/fs-store.js';
 import { loadTemplates, seedTemplates } from './templates/catalog.js';
@@ -25,8 +25,13 @@ async function main(): Promise<void> {
   log.info(seeded, 'templates in the store');
   const signingKey = await loadSigningKey(config.dataDir, config.signingKey);
   const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
-  const runtime = new ProcessRuntime({ rootDir: path.join(config.dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: { mode: config.sandbox, network: config.replNetwork, uidBase: config.sandboxUidBase }, log });
+  const runtime = new ProcessRuntime({ rootDir: path.join(config.dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
   const portal = await buildPortal({ config, store, runtime, templates, signingKey, log });
+  const problem = await runtime.sandboxProblem();
+  if (problem) log.error({}, problem);
+  const described = runtime.describe();
+  const enforced = Object.entries(described.limits).map(([name, l]) => `${name}: ${l.enforced ? `${l.value ?? 'on'} (${l.mechanism})` : `not enforced (${l.reason})`}`);
+  log.info({ runtime: described }, `repl isolation: sandbox ${described.sandbox}, network ${described.network}; limits: ${enforced.join('; ')}`);
   const recovered = await runtime.recover((id) => portal.repls.specFor(id));
   if (recovered.adopted.length || recovered.saved.length) log.info(recovered, 'repls found from an earlier run');
 

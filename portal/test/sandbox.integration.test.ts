@@ -114,6 +114,41 @@ describe('the repl sandbox', { timeout: 300_000 }, () => {
     assert.deepEqual(interfaces.split('\n').slice(2).filter(Boolean).map((l) => l.trim().split(':')[0]), ['lo'], 'loopback only');
   });
 
+  it('reports what it enforces at GET /api/runtime', async () => {
+    const runtime = (await t.api(token, 'GET', '/api/runtime')).json();
+    assert.equal(runtime.sandbox, 'bubblewrap');
+    assert.equal(runtime.network, 'none');
+    for (const limit of Object.values(runtime.limits) as Array<{ enforced: boolean; reason?: string; mechanism?: string }>) {
+      assert.ok(limit.enforced ? limit.mechanism : limit.reason, 'every limit says how, or why not');
+    }
+    assert.equal((await t.api(undefined, 'GET', '/api/runtime')).status, 401);
+  });
+
+  it('contains a process flood within the repl (RLIMIT_NPROC on its own uid)', { skip: process.getuid?.() !== 0 && 'per-repl uids need a root portal' }, async () => {
+    assert.equal((await t.api(token, 'GET', '/api/runtime')).json().limits.processes.enforced, true);
+    // Never flood without the limit in place: check it from inside first.
+    assert.match((await run(a, "grep 'Max processes' /proc/self/limits")).stdout, /Max processes\s+1024\s+1024/);
+    const flood = `python3 -c "
+import os, time
+n = 0
+try:
+    while n < 3000:
+        if os.fork() == 0:
+            os.close(1); os.close(2); time.sleep(60); os._exit(0)
+        n += 1
+except OSError as e:
+    print('refused after', n, type(e).__name__)
+"`;
+    const result = await run(a, flood);
+    assert.equal(result.timedOut, false);
+    assert.match(result.stdout, /refused after \d+ BlockingIOError/);
+    assert.ok(Number(/after (\d+)/.exec(result.stdout)![1]) < 1024);
+    // The flood is gone with its command, and everything else still works.
+    assert.match((await run(b, 'echo B is fine')).stdout, /B is fine/);
+    assert.match((await run(a, 'echo A is fine')).stdout, /A is fine/);
+    assert.equal((await t.api(token, 'GET', `/api/repls/${a.id}`)).json().status, 'running');
+  });
+
   it('gives no terminal to inject keystrokes into (TIOCSTI)', async () => {
     const result = await run(a, `python3 -c "import fcntl, os, termios; fd = os.open('/dev/tty', os.O_RDWR); fcntl.ioctl(fd, termios.TIOCSTI, b'x'); print('INJECTED')"`);
     assert.doesNotMatch(result.stdout, /INJECTED/);

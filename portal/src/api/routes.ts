@@ -74,6 +74,10 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       );
     });
 
+    api.get('/api/runtime', { schema: { summary: 'The isolation and limits this host really enforces', tags: ['runtime'], response: { 200: { $ref: 'Runtime#' }, ...commonErrors } } }, async () =>
+      deps.runtime.describe(),
+    );
+
     api.get('/api/repls', { schema: { summary: "The account's repls, newest first", tags: ['repls'], response: { 200: { type: 'array', items: { $ref: 'Repl#' } }, ...commonErrors } } }, async (request) => {
       const records = await repls.list(request.account!.id);
       return Promise.all(records.map((r) => repls.view(r)));

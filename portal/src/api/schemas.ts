@@ -102,7 +102,30 @@ export const execResultSchema = {
   },
 } as const;
 
-export const sharedSchemas = [errorSchema, appStateSchema, replSchema, stackSchema, fileEntrySchema, execResultSchema];
+const limitSchema = {
+  type: 'object',
+  required: ['enforced'],
+  properties: { enforced: { type: 'boolean' }, value: { type: 'integer' }, mechanism: { type: 'string' }, reason: { type: 'string' } },
+} as const;
+
+export const runtimeSchema = {
+  $id: 'Runtime',
+  type: 'object',
+  required: ['driver', 'sandbox', 'network', 'uidPerRepl', 'limits'],
+  properties: {
+    driver: { type: 'string' },
+    sandbox: { type: 'string' },
+    network: { type: 'string' },
+    uidPerRepl: { type: 'boolean' },
+    limits: {
+      type: 'object',
+      required: ['processes', 'openFiles', 'memory', 'cpu', 'disk'],
+      properties: { processes: limitSchema, openFiles: limitSchema, memory: limitSchema, cpu: limitSchema, disk: limitSchema },
+    },
+  },
+} as const;
+
+export const sharedSchemas = [runtimeSchema, errorSchema, appStateSchema, replSchema, stackSchema, fileEntrySchema, execResultSchema];
 
 export const replIdParams = {
   type: 'object',

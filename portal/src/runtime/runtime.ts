@@ -37,6 +37,24 @@ export interface StackAvailability {
   version?: string;
 }
 
+export interface LimitReport {
+  enforced: boolean;
+  value?: number;
+  /** How it is enforced, when it is. */
+  mechanism?: string;
+  /** Why not, when it is not. */
+  reason?: string;
+}
+
+/** What a runtime really enforces on this host (GET /api/runtime). */
+export interface RuntimeDescription {
+  driver: string;
+  sandbox: string;
+  network: string;
+  uidPerRepl: boolean;
+  limits: Record<'processes' | 'openFiles' | 'memory' | 'cpu' | 'disk', LimitReport>;
+}
+
 /**
  * Runs repls. One interface, several drivers: `process` (local sandboxed processes, the
  * default), `kubernetes` (a pod per repl), and test doubles. The portal keeps no memory of
@@ -44,6 +62,8 @@ export interface StackAvailability {
  */
 export interface Runtime {
   readonly name: string;
+  /** Isolation and limits as really enforced here. */
+  describe(): RuntimeDescription;
   /** Can this runtime run the stack here (is its toolchain there)? */
   checkStack(manifest: StackManifest): Promise<StackAvailability>;
   /** Prepares anything the repl needs before its first start. */

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { buildPortal, type Portal } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { CodeServerProvisioner } from '../../src/runtime/process/code-server-provision.js';
-import { ProcessRuntime } from '../../src/runtime/process/process-runtime.js';
+import { ProcessRuntime, sandboxOptionsFrom } from '../../src/runtime/process/process-runtime.js';
 import { loadSigningKey } from '../../src/secrets.js';
 import { FsStore } from '../../src/store/fs-store.js';
 import { loadTemplates, seedTemplates } from '../../src/templates/catalog.js';
@@ -42,7 +42,7 @@ export async function startTestPortal(options: { dataDir?: string; env?: Record<
   const store = await FsStore.open(path.join(dataDir, 'store'));
   await seedTemplates(store, templates);
   const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
-  const runtime = new ProcessRuntime({ rootDir: path.join(dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: { mode: config.sandbox, network: config.replNetwork, uidBase: config.sandboxUidBase }, log });
+  const runtime = new ProcessRuntime({ rootDir: path.join(dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
   const portal = await buildPortal({ config, store, runtime, templates, signingKey: await loadSigningKey(dataDir), log });
   await runtime.recover((id) => portal.repls.specFor(id));
   await new Promise<void>((resolve) => portal.server.listen(port, '127.0.0.1', resolve));

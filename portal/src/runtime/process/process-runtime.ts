@@ -12,12 +12,13 @@ import { groupExists, groupHasMarker, processExists, terminateGroup } from '@cod
 import type { ObjectStore } from '../../store/object-store.js';
 import { compareVersions, findVersion, type StackManifest } from '../../templates/manifest.js';
 import { AgentClient } from '../agent-client.js';
-import type { Endpoints, ReplSpec, Runtime, RuntimeStatus, StackAvailability } from '../runtime.js';
+import type { Endpoints, LimitReport, ReplSpec, Runtime, RuntimeDescription, RuntimeStatus, StackAvailability } from '../runtime.js';
+import type { Config } from '../../config.js';
 import { restoreWorkspace, saveWorkspace } from '../workspace-copy.js';
 import type { CodeServerCommand, CodeServerProvisioner } from './code-server-provision.js';
 import { codeServerArgs, writeUserSettings } from './code-server-settings.js';
 import { buildReplEnv } from './repl-env.js';
-import { chownTree, INSIDE, SANDBOX_PATH, sandboxCommand, type SandboxMounts, untraversable, writeIdentityFiles } from './sandbox.js';
+import { chownTree, INSIDE, SANDBOX_PATH, sandboxCommand, type SandboxLimits, type SandboxMounts, untraversable, writeIdentityFiles } from './sandbox.js';
 
 /** Unix socket paths are limited to 107 bytes on Linux. */
 const MAX_SOCKET_PATH = 107;
@@ -53,6 +54,17 @@ export interface SandboxOptions {
   network: 'none' | 'host';
   /** First host uid handed to repls when the portal runs as root (one uid per repl). */
   uidBase: number;
+  limits: SandboxLimits;
+}
+
+/** The sandbox settings of a configuration. */
+export function sandboxOptionsFrom(config: Readonly<Config>): SandboxOptions {
+  return {
+    mode: config.sandbox,
+    network: config.replNetwork,
+    uidBase: config.sandboxUidBase,
+    limits: { processes: config.limitProcesses, openFiles: config.limitOpenFiles },
+  };
 }
 
 /** Paths as the repl's own processes see them. */
@@ -120,6 +132,7 @@ export class ProcessRuntime implements Runtime {
   readonly #agentCopy: string;
   #uidLock: Promise<unknown> = Promise.resolve();
   #codeServer?: CodeServerCommand;
+  #sandboxCheck?: Promise<string | undefined>;
   #closed = false;
 
   /** A root portal gives every sandbox its own unprivileged host uid. */
@@ -153,9 +166,54 @@ export class ProcessRuntime implements Runtime {
 
   // ---- Runtime interface ----
 
+  /**
+   * What this runtime enforces here. Limits are reported as they really are: a limit this host
+   * cannot apply says so, with why.
+   */
+  describe(): RuntimeDescription {
+    const sandboxed = this.#opts.sandbox.mode === 'bubblewrap';
+    const perUid = this.#switchesUid;
+    const { processes, openFiles } = this.#opts.sandbox.limits;
+    const rlimit = (value: number, what: string): LimitReport =>
+      perUid ? { value, enforced: true, mechanism: `${what} on the repl's own host uid` } : { value, enforced: false, reason: 'rlimits are applied only when the portal runs as root and gives each repl its own uid' };
+    return {
+      driver: this.name,
+      sandbox: this.#opts.sandbox.mode,
+      network: sandboxed ? this.#opts.sandbox.network : 'host',
+      uidPerRepl: perUid,
+      limits: {
+        processes: rlimit(processes, 'RLIMIT_NPROC'),
+        openFiles: rlimit(openFiles, 'RLIMIT_NOFILE'),
+        memory: { enforced: false, reason: 'not implemented yet (cgroup memory controller)' },
+        cpu: { enforced: false, reason: 'not implemented yet (cgroup cpu controller)' },
+        disk: { enforced: false, reason: 'not implemented yet (workspace quota)' },
+      },
+    };
+  }
+
+  /** Undefined when a sandbox can be made here; else why not and what to do. Checked once. */
+  sandboxProblem(): Promise<string | undefined> {
+    this.#sandboxCheck ??= (async () => {
+      if (this.#opts.sandbox.mode === 'off') return undefined;
+      const dirs = this.#dirs('check');
+      const uid = this.#switchesUid ? this.#opts.sandbox.uidBase - 1 : undefined;
+      await this.#prepareFolders(dirs, uid);
+      const { file, args, spawnEnv } = this.#command(dirs, uid, { PATH: SANDBOX_PATH }, ['/bin/true'], []);
+      return new Promise<string | undefined>((resolve) => {
+        execFile(file, args, { env: spawnEnv, timeout: 10_000, cwd: '/' }, (err, _stdout, stderr) => {
+          if (!err) return resolve(undefined);
+          resolve(`bubblewrap cannot make a sandbox on this machine (${(stderr || err.message).trim()}). Install bubblewrap and allow unprivileged user namespaces, or set CODEYARD_SANDBOX=off for trusted single-user use`);
+        });
+      });
+    })();
+    return this.#sandboxCheck;
+  }
+
   async checkStack(manifest: StackManifest): Promise<StackAvailability> {
     const cached = this.#availability.get(manifest.id);
     if (cached && Date.now() - cached.at < 60_000) return cached.result;
+    const problem = await this.sandboxProblem();
+    if (problem) return { available: false, reason: problem };
     // The check runs where the repl will: in a sandbox of its own when sandboxing is on.
     const dirs = this.#dirs('check');
     const uid = this.#switchesUid ? this.#opts.sandbox.uidBase - 1 : undefined;
@@ -339,6 +397,8 @@ export class ProcessRuntime implements Runtime {
     let agentPid: number | undefined;
     let codeServerPid: number | undefined;
     try {
+      const problem = await this.sandboxProblem();
+      if (problem) throw new AppError('UNAVAILABLE', problem);
       step('restoring files');
       const uid = this.#switchesUid ? await this.#uidFor(dirs) : undefined;
       await this.#prepareFolders(dirs, uid);
@@ -446,7 +506,7 @@ export class ProcessRuntime implements Runtime {
   #command(dirs: ReplDirs, uid: number | undefined, env: Record<string, string>, argv: string[], readOnly: string[]): { file: string; args: string[]; spawnEnv: NodeJS.ProcessEnv } {
     if (this.#opts.sandbox.mode === 'off') return { file: argv[0]!, args: argv.slice(1), spawnEnv: env };
     const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.#agentCopy, readOnly };
-    const { file, args } = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, network: this.#opts.sandbox.network, mounts, env, argv });
+    const { file, args } = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, limits: this.#opts.sandbox.limits, network: this.#opts.sandbox.network, mounts, env, argv });
     // bwrap itself gets only what it needs, plus the marker that tells this instance's processes apart.
     const spawnEnv: NodeJS.ProcessEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
     if (env[INSTANCE_MARKER]) spawnEnv[INSTANCE_MARKER] = env[INSTANCE_MARKER];

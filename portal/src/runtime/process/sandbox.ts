@@ -39,8 +39,18 @@ export interface SandboxMounts {
   readOnly: string[];
 }
 
+/** Per-sandbox resource limits applied as rlimits (inherited by everything in the sandbox). */
+export interface SandboxLimits {
+  /** RLIMIT_NPROC: tasks (processes and threads) of the sandbox's host uid. */
+  processes: number;
+  /** RLIMIT_NOFILE: open files per process. */
+  openFiles: number;
+}
+
 export interface SandboxSpec {
   hostname: string;
+  /** Applied only with a host uid of its own: RLIMIT_NPROC counts per uid. */
+  limits?: SandboxLimits;
   /** The host uid the sandbox runs as; undefined to stay the portal's own (non-root portal). */
   hostUid?: number;
   /** With `none`, the repl's network namespace has only loopback. */
@@ -60,7 +70,7 @@ export interface SandboxSpec {
  * ends the sandbox with the portal; `--new-session` stops TIOCSTI injection into the portal's
  * terminal.
  */
-export function sandboxCommand(spec: SandboxSpec, bwrap = '/usr/bin/bwrap', setpriv = '/usr/bin/setpriv'): { file: string; args: string[] } {
+export function sandboxCommand(spec: SandboxSpec, bwrap = '/usr/bin/bwrap', setpriv = '/usr/bin/setpriv', prlimit = '/usr/bin/prlimit'): { file: string; args: string[] } {
   const m = spec.mounts;
   const args = [
     '--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try',
@@ -93,7 +103,11 @@ export function sandboxCommand(spec: SandboxSpec, bwrap = '/usr/bin/bwrap', setp
   for (const [name, value] of Object.entries(spec.env)) args.push('--setenv', name, value);
   args.push('--', ...spec.argv);
   if (spec.hostUid === undefined) return { file: bwrap, args };
-  return { file: setpriv, args: [`--reuid=${spec.hostUid}`, `--regid=${spec.hostUid}`, '--clear-groups', '--', bwrap, ...args] };
+  const switchUser = [`--reuid=${spec.hostUid}`, `--regid=${spec.hostUid}`, '--clear-groups', '--', bwrap, ...args];
+  if (!spec.limits) return { file: setpriv, args: switchUser };
+  // prlimit sets the limits, setpriv takes the repl's uid, bwrap builds the sandbox: all inherit them.
+  const { processes, openFiles } = spec.limits;
+  return { file: prlimit, args: [`--nproc=${processes}:${processes}`, `--nofile=${openFiles}:${openFiles}`, '--core=0:0', '--', setpriv, ...switchUser] };
 }
 
 /** passwd and group files naming the sandbox user, so `id`, `whoami` and shells behave. */
