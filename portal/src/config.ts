@@ -24,6 +24,10 @@ export interface Config {
   limitProcesses: number;
   /** Open files per process in a repl. */
   limitOpenFiles: number;
+  /** Memory of one repl, everything in it together. */
+  limitMemoryMb: number;
+  /** CPU time of one repl, in CPUs. */
+  limitCpus: number;
   /** Where the fs store, repl runtime dirs and the signing key live. */
   dataDir: string;
   /** Directory for downloaded tools (code-server, its Node). */
@@ -94,6 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     sandboxUidBase: int(env, 'CODEYARD_SANDBOX_UID_BASE', 200_000, 1000, 2_000_000_000),
     limitProcesses: int(env, 'CODEYARD_LIMIT_PROCESSES', 1024, 64, 1_000_000),
     limitOpenFiles: int(env, 'CODEYARD_LIMIT_OPEN_FILES', 8192, 256, 1_048_576),
+    limitMemoryMb: int(env, 'CODEYARD_LIMIT_MEMORY_MB', 2048, 256, 1_048_576),
+    limitCpus: int(env, 'CODEYARD_LIMIT_CPUS', 1, 1, 1024),
     dataDir,
     cacheDir: path.resolve(env.CODEYARD_CACHE || path.join(cacheBase, 'codeyard')),
     codeServerBin: env.CODE_SERVER_BIN || undefined,

@@ -27,7 +27,7 @@ describe('the repl sandbox', { timeout: 300_000 }, () => {
 
   before(async () => {
     process.env.CODEYARD_TEST_CANARY = canary; // must never show up inside a repl
-    t = await startTestPortal({ env: { CODEYARD_REPL_NETWORK: 'none' } });
+    t = await startTestPortal({ env: { CODEYARD_REPL_NETWORK: 'none', CODEYARD_LIMIT_MEMORY_MB: '1024' } });
     token = await t.newToken();
     a = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'A' })).json();
     b = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'B' })).json();
@@ -147,6 +147,23 @@ except OSError as e:
     assert.match((await run(b, 'echo B is fine')).stdout, /B is fine/);
     assert.match((await run(a, 'echo A is fine')).stdout, /A is fine/);
     assert.equal((await t.api(token, 'GET', `/api/repls/${a.id}`)).json().status, 'running');
+  });
+
+  it('kills a memory hog alone: the app shows as crashed, the repl and its neighbours keep working', async (ctx) => {
+    const limits = (await t.api(token, 'GET', '/api/runtime')).json().limits;
+    if (!limits.memory.enforced) return ctx.skip(`memory limit not enforced here: ${limits.memory.reason}`);
+    const hog = `const kept = []; setInterval(() => kept.push(Buffer.alloc(64 * 1024 * 1024, 1)), 20);`;
+    await t.api(token, 'PUT', `/api/repls/${a.id}/files/index.js`, hog);
+    assert.equal((await t.api(token, 'POST', `/api/repls/${a.id}/app/start`)).status, 200);
+    const app = await eventually(async () => {
+      const state = (await t.api(token, 'GET', `/api/repls/${a.id}`)).json().app;
+      return !state.running && state.exitedAt && state;
+    }, 'the hog to be killed', 60_000);
+    assert.ok(app.signal === 'SIGKILL' || app.exitCode === 137, `killed by the OOM killer: ${JSON.stringify(app)}`);
+    assert.equal(app.stopped, false, 'a crash, not a Stop');
+    assert.equal((await t.api(token, 'GET', `/api/repls/${a.id}`)).json().status, 'running');
+    assert.match((await run(a, 'echo A still here')).stdout, /A still here/);
+    assert.match((await run(b, 'echo B is fine')).stdout, /B is fine/);
   });
 
   it('gives no terminal to inject keystrokes into (TIOCSTI)', async () => {

@@ -18,6 +18,7 @@ import { restoreWorkspace, saveWorkspace } from '../workspace-copy.js';
 import type { CodeServerCommand, CodeServerProvisioner } from './code-server-provision.js';
 import { codeServerArgs, writeUserSettings } from './code-server-settings.js';
 import { buildReplEnv } from './repl-env.js';
+import { type CgroupSupport, createReplCgroups, detectCgroups, joinCgroupsCommand, removeReplCgroups } from './cgroups.js';
 import { chownTree, INSIDE, SANDBOX_PATH, sandboxCommand, type SandboxLimits, type SandboxMounts, untraversable, writeIdentityFiles } from './sandbox.js';
 
 /** Unix socket paths are limited to 107 bytes on Linux. */
@@ -54,7 +55,7 @@ export interface SandboxOptions {
   network: 'none' | 'host';
   /** First host uid handed to repls when the portal runs as root (one uid per repl). */
   uidBase: number;
-  limits: SandboxLimits;
+  limits: SandboxLimits & { memoryBytes: number; cpus: number };
 }
 
 /** The sandbox settings of a configuration. */
@@ -63,7 +64,7 @@ export function sandboxOptionsFrom(config: Readonly<Config>): SandboxOptions {
     mode: config.sandbox,
     network: config.replNetwork,
     uidBase: config.sandboxUidBase,
-    limits: { processes: config.limitProcesses, openFiles: config.limitOpenFiles },
+    limits: { processes: config.limitProcesses, openFiles: config.limitOpenFiles, memoryBytes: config.limitMemoryMb * 1024 * 1024, cpus: config.limitCpus },
   };
 }
 
@@ -106,6 +107,8 @@ interface Live {
   uid?: number;
   instance: string;
   env: Record<string, string>;
+  /** cgroup.procs files the repl's processes join (memory, CPU). */
+  cgroupProcs: string[];
   agentPid: number;
   codeServerPid: number;
   ideRestarts: number[];
@@ -133,6 +136,7 @@ export class ProcessRuntime implements Runtime {
   #uidLock: Promise<unknown> = Promise.resolve();
   #codeServer?: CodeServerCommand;
   #sandboxCheck?: Promise<string | undefined>;
+  readonly #cgroups: CgroupSupport;
   #closed = false;
 
   /** A root portal gives every sandbox its own unprivileged host uid. */
@@ -153,6 +157,8 @@ export class ProcessRuntime implements Runtime {
       const blocked = untraversable(options.rootDir);
       if (blocked.length) throw new Error(`repl sandboxes run as unprivileged users, who cannot reach ${options.rootDir}: allow passing through ${blocked.join(', ')} (chmod o+x), or set CODEYARD_DATA to a folder under one that allows it`);
     }
+    // Writing cgroups takes root; a non-root portal relies on the host's own limits.
+    this.#cgroups = this.#switchesUid ? detectCgroups() : {};
     // The agent is copied next to the repl folders: readable by every sandbox, writable by none.
     this.#agentCopy = options.sandbox.mode === 'bubblewrap' ? path.join(options.rootDir, '.agent', 'codeyard-agent.cjs') : options.agentBundle;
     if (this.#agentCopy !== options.agentBundle) {
@@ -184,8 +190,12 @@ export class ProcessRuntime implements Runtime {
       limits: {
         processes: rlimit(processes, 'RLIMIT_NPROC'),
         openFiles: rlimit(openFiles, 'RLIMIT_NOFILE'),
-        memory: { enforced: false, reason: 'not implemented yet (cgroup memory controller)' },
-        cpu: { enforced: false, reason: 'not implemented yet (cgroup cpu controller)' },
+        memory: this.#cgroups.memory
+          ? { value: this.#opts.sandbox.limits.memoryBytes, enforced: true, mechanism: `cgroup v${this.#cgroups.memory.version} memory controller, per repl (the OOM killer stays inside it)` }
+          : { value: this.#opts.sandbox.limits.memoryBytes, enforced: false, reason: perUid ? 'no writable memory cgroup here' : 'cgroups are written only by a root portal' },
+        cpu: this.#cgroups.cpu
+          ? { value: this.#opts.sandbox.limits.cpus, enforced: true, mechanism: `cgroup v${this.#cgroups.cpu.version} cpu controller (CFS quota), per repl` }
+          : { value: this.#opts.sandbox.limits.cpus, enforced: false, reason: perUid ? 'no writable cpu cgroup here' : 'cgroups are written only by a root portal' },
         disk: { enforced: false, reason: 'not implemented yet (workspace quota)' },
       },
     };
@@ -305,7 +315,7 @@ export class ProcessRuntime implements Runtime {
         if (spec && pids && ours(pids.agentPid) && ours(pids.codeServerPid) && (await this.#healthy(dirs))) {
           const uid = this.#switchesUid ? Number(await fsp.readFile(dirs.uidFile, 'utf8')) : undefined;
           const env = this.#replEnv(id, dirs, spec.manifest.port, pids.instance);
-          this.#live.set(id, { spec, dirs, uid, env, ...pids, ideRestarts: [] });
+          this.#live.set(id, { spec, dirs, uid, env, cgroupProcs: createReplCgroups(this.#cgroups, id, this.#opts.sandbox.limits), ...pids, ideRestarts: [] });
           this.#specs.set(id, spec);
           this.#setStatus(id, { state: 'running' });
           adopted.push(id);
@@ -313,6 +323,7 @@ export class ProcessRuntime implements Runtime {
         }
         // Not whole any more: end what is left, keep the files.
         if (pids) for (const pid of [pids.agentPid, pids.codeServerPid]) if (ours(pid)) await terminateGroup(pid, 3000);
+        removeReplCgroups(this.#cgroups, id);
         await fsp.rm(dirs.pidsFile, { force: true });
         await fsp.rm(dirs.restoring, { recursive: true, force: true });
         if (spec) this.#specs.set(id, spec);
@@ -430,7 +441,8 @@ export class ProcessRuntime implements Runtime {
         }),
       );
       if (uid !== undefined) for (const dir of [dirs.home, dirs.workspace, dirs.run, dirs.state]) chownTree(dir, uid);
-      const live: Live = { spec, dirs, uid, instance, env, agentPid: 0, codeServerPid: 0, ideRestarts: [] };
+      const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#opts.sandbox.limits);
+      const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, codeServerPid: 0, ideRestarts: [] };
       agentPid = live.agentPid = this.#spawnAgent(live);
       codeServerPid = live.codeServerPid = this.#spawnCodeServer(live);
       await this.#waitHealthy(dirs, [agentPid, codeServerPid]);
@@ -439,6 +451,7 @@ export class ProcessRuntime implements Runtime {
       this.#setStatus(spec.id, { state: 'running' });
     } catch (err) {
       for (const pid of [agentPid, codeServerPid]) if (pid) await terminateGroup(pid, 2000);
+      removeReplCgroups(this.#cgroups, spec.id);
       this.#live.delete(spec.id);
       const message = describeError(err);
       this.#opts.log.error({ replId: spec.id, err: message }, 'repl start failed');
@@ -503,10 +516,11 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** How to run `argv` (inside paths) for a repl: wrapped in its sandbox, or as it is. */
-  #command(dirs: ReplDirs, uid: number | undefined, env: Record<string, string>, argv: string[], readOnly: string[]): { file: string; args: string[]; spawnEnv: NodeJS.ProcessEnv } {
+  #command(dirs: ReplDirs, uid: number | undefined, env: Record<string, string>, argv: string[], readOnly: string[], cgroupProcs: string[] = []): { file: string; args: string[]; spawnEnv: NodeJS.ProcessEnv } {
     if (this.#opts.sandbox.mode === 'off') return { file: argv[0]!, args: argv.slice(1), spawnEnv: env };
     const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.#agentCopy, readOnly };
-    const { file, args } = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, limits: this.#opts.sandbox.limits, network: this.#opts.sandbox.network, mounts, env, argv });
+    const sandboxed = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, limits: this.#opts.sandbox.limits, network: this.#opts.sandbox.network, mounts, env, argv });
+    const { file, args } = joinCgroupsCommand(cgroupProcs, sandboxed.file, sandboxed.args);
     // bwrap itself gets only what it needs, plus the marker that tells this instance's processes apart.
     const spawnEnv: NodeJS.ProcessEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
     if (env[INSTANCE_MARKER]) spawnEnv[INSTANCE_MARKER] = env[INSTANCE_MARKER];
@@ -549,7 +563,7 @@ export class ProcessRuntime implements Runtime {
 
   /** Starts a detached process group with its output appended to `state/<name>.log`. */
   #spawn(live: Live, name: string, argv: string[], readOnly: string[]): number {
-    const { file, args, spawnEnv } = this.#command(live.dirs, live.uid, live.env as Record<string, string>, argv, readOnly);
+    const { file, args, spawnEnv } = this.#command(live.dirs, live.uid, live.env, argv, readOnly, live.cgroupProcs);
     const logFile = path.join(live.dirs.state, `${name}.log`);
     const out = fs.openSync(logFile, 'a', 0o600);
     try {
@@ -601,6 +615,7 @@ export class ProcessRuntime implements Runtime {
       await new AgentClient({ kind: 'unix', socketPath: dirs.agentSocket }).stopApp().catch(() => undefined);
       this.#setStatus(id, { state: 'stopping', step: 'stopping VS Code' });
       await Promise.all([terminateGroup(live.agentPid), terminateGroup(live.codeServerPid)]);
+      removeReplCgroups(this.#cgroups, id);
       this.#live.delete(id);
       await fsp.rm(dirs.pidsFile, { force: true });
     }

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Memory and CPU limits per repl with cgroups: a folder per repl under the portal's own cgroup
+ * for each controller the host lets us write (cgroup v1 `memory` and `cpu`, or the v2 unified
+ * hierarchy with those controllers delegated). The repl's sandbox joins them before it starts,
+ * so every process in it (code-server, agent, app, terminals) is counted together, and the
+ * kernel's OOM killer picks the hungriest process of that repl only.
+ */
+export interface CgroupSupport {
+  memory?: { version: 1 | 2; dir: string };
+  cpu?: { version: 1 | 2; dir: string };
+}
+
+export interface CgroupLimits {
+  memoryBytes: number;
+  /** CPU time as a number of CPUs (1.5 = one and a half cores). */
+  cpus: number;
+}
+
+function writable(dir: string): boolean {
+  try {
+    const probe = path.join(dir, 'codeyard');
+    fs.mkdirSync(probe, { recursive: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds where this process may create cgroups for its repls. */
+export function detectCgroups(procSelfCgroup = '/proc/self/cgroup', root = '/sys/fs/cgroup'): CgroupSupport {
+  const support: CgroupSupport = {};
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(procSelfCgroup, 'utf8').trim().split('\n');
+  } catch {
+    return support;
+  }
+  for (const line of lines) {
+    const [, controllers, own] = line.split(':') as [string, string, string];
+    for (const name of controllers.split(',')) {
+      if (name !== 'memory' && name !== 'cpu') continue;
+      const dir = path.join(root, name, own);
+      if (fs.existsSync(path.join(dir, name === 'memory' ? 'memory.limit_in_bytes' : 'cpu.cfs_quota_us')) && writable(dir)) {
+        support[name] = { version: 1, dir: path.join(dir, 'codeyard') };
+      }
+    }
+  }
+  // cgroup v2: the unified hierarchy, with the controllers enabled for our children.
+  const unified = lines.find((l) => l.startsWith('0::'));
+  if (unified) {
+    for (const base of [root, path.join(root, 'unified')]) {
+      const dir = path.join(base, unified.slice(3));
+      let delegated: string[] = [];
+      try {
+        delegated = fs.readFileSync(path.join(dir, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/);
+      } catch {
+        continue;
+      }
+      for (const name of ['memory', 'cpu'] as const) {
+        if (!support[name] && delegated.includes(name) && writable(dir)) support[name] = { version: 2, dir: path.join(dir, 'codeyard') };
+      }
+    }
+  }
+  return support;
+}
+
+/** Creates (or resets) the cgroups of one repl; answers the `cgroup.procs` files to join. */
+export function createReplCgroups(support: CgroupSupport, replId: string, limits: CgroupLimits): string[] {
+  const procs: string[] = [];
+  if (support.memory) {
+    const dir = path.join(support.memory.dir, replId);
+    fs.mkdirSync(dir, { recursive: true });
+    if (support.memory.version === 1) {
+      fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+      // With swap accounting, swap counts too: a hog is stopped, not swapped out.
+      try {
+        fs.writeFileSync(path.join(dir, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes));
+      } catch {
+        // no swap accounting on this kernel
+      }
+    } else {
+      fs.writeFileSync(path.join(dir, 'memory.max'), String(limits.memoryBytes));
+      fs.writeFileSync(path.join(dir, 'memory.swap.max'), '0');
+    }
+    procs.push(path.join(dir, 'cgroup.procs'));
+  }
+  if (support.cpu) {
+    const dir = path.join(support.cpu.dir, replId);
+    fs.mkdirSync(dir, { recursive: true });
+    const period = 100_000;
+    const quota = Math.max(1000, Math.round(limits.cpus * period));
+    if (support.cpu.version === 1) {
+      fs.writeFileSync(path.join(dir, 'cpu.cfs_period_us'), String(period));
+      fs.writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), String(quota));
+    } else {
+      fs.writeFileSync(path.join(dir, 'cpu.max'), `${quota} ${period}`);
+    }
+    procs.push(path.join(dir, 'cgroup.procs'));
+  }
+  return procs;
+}
+
+/** Removes a repl's cgroups once nothing runs in them; leftovers are retried at the next stop. */
+export function removeReplCgroups(support: CgroupSupport, replId: string): void {
+  for (const controller of [support.memory, support.cpu]) {
+    if (!controller) continue;
+    try {
+      fs.rmdirSync(path.join(controller.dir, replId));
+    } catch {
+      // still busy, or already gone
+    }
+  }
+}
+
+/** Wraps a command so that it joins the cgroups first: `sh -c 'echo $$ > procs… && exec "$@"'`. */
+export function joinCgroupsCommand(procsFiles: string[], file: string, args: string[]): { file: string; args: string[] } {
+  if (procsFiles.length === 0) return { file, args };
+  const joins = procsFiles.map((_, i) => `echo $$ > "$${i + 1}"`).join(' && ');
+  const shift = `shift ${procsFiles.length}`;
+  return { file: '/bin/sh', args: ['-c', `${joins} && ${shift} && exec "$@"`, 'codeyard-cgroup', ...procsFiles, file, ...args] };
+}
