@@ -15,6 +15,8 @@ export interface AgentConfig {
   app: RunSpec;
   /** Largest file the files API reads or writes. */
   maxFileBytes: number;
+  /** When set, a relay on 127.0.0.1:port inside the repl to the egress proxy's unix socket. */
+  egress?: { socket: string; port: number };
 }
 
 export function readAgentConfig(file: string): AgentConfig {

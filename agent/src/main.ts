@@ -1,6 +1,6 @@
 import fs from 'node:fs';
+import net, { type Server } from 'node:net';
 import path from 'node:path';
-import type { Server } from 'node:net';
 import { readAgentConfig } from './agent-config.js';
 import { createControlServer } from './control-server.js';
 import { LogBuffer } from './log-buffer.js';
@@ -24,6 +24,26 @@ function listenOnSocket(server: Server, socketPath: string): Promise<void> {
   });
 }
 
+/**
+ * The repl's network namespace has only loopback: HTTP_PROXY points here, and each connection
+ * is relayed, byte for byte, to the portal's egress proxy through a unix socket.
+ */
+function startEgressRelay(egress: { socket: string; port: number }): Promise<void> {
+  const relay = net.createServer((client) => {
+    const upstream = net.connect(egress.socket);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  return new Promise((resolve, reject) => {
+    relay.once('error', reject);
+    relay.listen(egress.port, '127.0.0.1', () => resolve());
+  });
+}
+
 async function main(): Promise<void> {
   const configFile = process.argv[2];
   if (!configFile) throw new Error('usage: codeyard-agent <config.json>');
@@ -37,6 +57,7 @@ async function main(): Promise<void> {
   const tunnel = createTunnelServer();
   await listenOnSocket(control, config.controlSocket);
   await listenOnSocket(tunnel, config.tunnelSocket);
+  if (config.egress) await startEgressRelay(config.egress);
   process.stdout.write(`codeyard-agent ${config.replId}: ready on ${config.controlSocket}\n`);
 
   let closing = false;

@@ -16,8 +16,8 @@ export interface Config {
   publicPort?: number;
   /** `bubblewrap` sandboxes every repl; `off` runs repl processes as plain processes. */
   sandbox: 'bubblewrap' | 'off';
-  /** A repl's network: `host` (shared with the machine) or `none` (loopback of its own only). */
-  replNetwork: 'host' | 'none';
+  /** A repl's network: `internet` (HTTP/S out through the filtering egress proxy), `none` (own loopback only) or `host` (shared with the machine). */
+  replNetwork: 'internet' | 'none' | 'host';
   /** First host uid given to repl sandboxes when running as root. */
   sandboxUidBase: number;
   /** Tasks (processes + threads) one repl may have. */
@@ -84,8 +84,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   const cacheBase = env.XDG_CACHE_HOME || (process.getuid?.() === 0 ? '/var/cache' : path.join(env.HOME || os.homedir(), '.cache'));
   const sandbox = env.CODEYARD_SANDBOX || 'bubblewrap';
   if (sandbox !== 'bubblewrap' && sandbox !== 'off') throw new ConfigError(`CODEYARD_SANDBOX must be bubblewrap or off, got ${JSON.stringify(sandbox)}`);
-  const replNetwork = env.CODEYARD_REPL_NETWORK || 'host';
-  if (replNetwork !== 'host' && replNetwork !== 'none') throw new ConfigError(`CODEYARD_REPL_NETWORK must be host or none, got ${JSON.stringify(replNetwork)}`);
+  const replNetwork = env.CODEYARD_REPL_NETWORK || 'internet';
+  if (replNetwork !== 'internet' && replNetwork !== 'none' && replNetwork !== 'host') {
+    throw new ConfigError(`CODEYARD_REPL_NETWORK must be internet, none or host, got ${JSON.stringify(replNetwork)}`);
+  }
   const config: Config = {
     port,
     bind: env.CODEYARD_BIND || '127.0.0.1',

@@ -24,7 +24,7 @@ describe('loadConfig', () => {
     [{ CODEYARD_TICKET_TTL_SECONDS: '1' }, /CODEYARD_TICKET_TTL_SECONDS/],
     [{ CODEYARD_LOG_LEVEL: 'loud' }, /CODEYARD_LOG_LEVEL/],
     [{ CODEYARD_SANDBOX: 'docker' }, /CODEYARD_SANDBOX must be bubblewrap or off/],
-    [{ CODEYARD_REPL_NETWORK: 'everything' }, /CODEYARD_REPL_NETWORK must be host or none/],
+    [{ CODEYARD_REPL_NETWORK: 'everything' }, /CODEYARD_REPL_NETWORK must be internet, none or host/],
   ];
   for (const [env, message] of bad) {
     it(`names the variable: ${JSON.stringify(env)}`, () => {

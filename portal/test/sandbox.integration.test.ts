@@ -172,3 +172,68 @@ except OSError as e:
     assert.notEqual(result.exitCode, 0);
   });
 });
+
+/**
+ * The default network, `internet`: a namespace of its own with HTTP(S) out through the egress
+ * proxy. Every destination here is refused by the proxy before it connects anywhere, so these
+ * tests send no packet beyond this machine's loopback and the repl's own.
+ */
+describe('repl network: internet through the egress proxy', { timeout: 120_000 }, () => {
+  let t: TestPortal;
+  let token: string;
+  let repl: ReplView;
+  const python = (code: string): string => `python3 -c "${code.replace(/"/g, '\\"')}"`;
+
+  before(async () => {
+    t = await startTestPortal();
+    token = await t.newToken();
+    repl = (await t.api(token, 'POST', '/api/repls', { stack: 'python' })).json();
+    assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/start`)).status, 200);
+  });
+  after(() => t?.close());
+
+  const run = async (command: string): Promise<ExecResult> => (await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command, timeoutMs: 20_000 })).json();
+
+  it('is reported, and set up for every HTTP client in the repl', async () => {
+    assert.match((await t.api(token, 'GET', '/api/runtime')).json().network, /^internet/);
+    const env = (await run('env')).stdout;
+    assert.match(env, /^HTTPS_PROXY=http:\/\/127\.0\.0\.1:43128$/m);
+    assert.match(env, /^no_proxy=localhost,127\.0\.0\.1,::1$/m);
+    const interfaces = (await run('cat /proc/net/dev')).stdout;
+    assert.deepEqual(interfaces.split('\n').slice(2).filter(Boolean).map((l) => l.trim().split(':')[0]), ['lo']);
+  });
+
+  it('refuses cloud metadata, private and loopback destinations', async () => {
+    const tries = [
+      ['http://169.254.169.254/latest/meta-data/', 'metadata'],
+      ['http://10.0.0.1/', 'private'],
+      ['https://192.168.1.1/', 'private'],
+      [`http://127.0.0.1:${t.port}/api/stacks`, 'loopback'],
+      ['http://[::1]/', 'loopback'],
+    ];
+    for (const [url, why] of tries) {
+      // An explicit proxy handler: even a URL that no_proxy would send direct goes to the proxy here.
+      const code = [
+        "import os; os.environ.pop('no_proxy', None); os.environ.pop('NO_PROXY', None)",
+        'import urllib.request as u, urllib.error as e',
+        `o = u.build_opener(u.ProxyHandler({'http': 'http://127.0.0.1:43128', 'https': 'http://127.0.0.1:43128'}))`,
+        'try:',
+        `    o.open('${url}', timeout=10); print('REACHED')`,
+        'except e.HTTPError as x:',
+        "    print('REFUSED', x.code, x.read().decode())",
+        'except Exception as x:',
+        "    print('REFUSED', x)",
+      ].join('\n');
+      const result = await run(python(code));
+      assert.doesNotMatch(result.stdout, /REACHED/, url);
+      assert.match(result.stdout, /REFUSED.*403/, `${url}: ${result.stdout} ${result.stderr}`);
+      if (url.startsWith('http:')) assert.match(result.stdout, new RegExp(why!), url);
+    }
+  });
+
+  it("cannot reach the portal's port directly either", async () => {
+    const result = await run(python(`import socket; socket.create_connection(('127.0.0.1', ${t.port}), 2); print('CONNECTED')`));
+    assert.doesNotMatch(result.stdout, /CONNECTED/);
+    assert.match(result.stderr, /Connection refused/);
+  });
+});

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { browserUnavailable, launchChromium } from './helpers/browser.js';
@@ -58,7 +60,10 @@ describe('every stack runs its starter app', { timeout: 900_000 }, () => {
           const res = await request(t.port, { host, path: '/' });
           if (res.status === 200) return res;
           const app = (await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json();
-          if (!app.running) throw new Error(`the app exited (${app.exitCode}): ${(await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: 'tail -20 ../state/app.log 2>/dev/null || true' })).body}`);
+          if (!app.running) {
+            const log = fs.readFileSync(path.join(t.dataDir, 'repls', repl.id, 'state', 'app.log'), 'utf8');
+            throw new Error(`the app exited (${app.exitCode}):\n${log.slice(-2000)}`);
+          }
           return undefined;
         },
         `${stack} app to answer`,

@@ -19,6 +19,7 @@ import type { CodeServerCommand, CodeServerProvisioner } from './code-server-pro
 import { codeServerArgs, writeUserSettings } from './code-server-settings.js';
 import { buildReplEnv } from './repl-env.js';
 import { type CgroupSupport, createReplCgroups, detectCgroups, joinCgroupsCommand, removeReplCgroups } from './cgroups.js';
+import { createEgressProxy } from '@codeyard/proxy/egress-proxy';
 import { chownTree, INSIDE, SANDBOX_PATH, sandboxCommand, type SandboxLimits, type SandboxMounts, untraversable, writeIdentityFiles } from './sandbox.js';
 
 /** Unix socket paths are limited to 107 bytes on Linux. */
@@ -51,8 +52,11 @@ export interface ProcessRuntimeOptions {
 export interface SandboxOptions {
   /** `bubblewrap`: every repl process in its own sandbox. `off`: plain processes (trusted use only). */
   mode: 'bubblewrap' | 'off';
-  /** `none`: the repl's own network namespace with loopback only. `host`: the host's network. */
-  network: 'none' | 'host';
+  /**
+   * `internet`: the repl's own network namespace, with HTTP(S) out through the egress proxy
+   * (public addresses only). `none`: its own namespace, loopback only. `host`: the host's network.
+   */
+  network: 'internet' | 'none' | 'host';
   /** First host uid handed to repls when the portal runs as root (one uid per repl). */
   uidBase: number;
   limits: SandboxLimits & { memoryBytes: number; cpus: number };
@@ -137,6 +141,8 @@ export class ProcessRuntime implements Runtime {
   #codeServer?: CodeServerCommand;
   #sandboxCheck?: Promise<string | undefined>;
   readonly #cgroups: CgroupSupport;
+  /** The egress proxy every `internet` repl goes out through, on a unix socket. */
+  #egress?: { server: import('node:http').Server; dir: string; ready: Promise<void> };
   #closed = false;
 
   /** A root portal gives every sandbox its own unprivileged host uid. */
@@ -157,6 +163,7 @@ export class ProcessRuntime implements Runtime {
       const blocked = untraversable(options.rootDir);
       if (blocked.length) throw new Error(`repl sandboxes run as unprivileged users, who cannot reach ${options.rootDir}: allow passing through ${blocked.join(', ')} (chmod o+x), or set CODEYARD_DATA to a folder under one that allows it`);
     }
+    if (options.sandbox.mode === 'bubblewrap' && options.sandbox.network === 'internet') this.#egress = this.#startEgress();
     // Writing cgroups takes root; a non-root portal relies on the host's own limits.
     this.#cgroups = this.#switchesUid ? detectCgroups() : {};
     // The agent is copied next to the repl folders: readable by every sandbox, writable by none.
@@ -185,7 +192,7 @@ export class ProcessRuntime implements Runtime {
     return {
       driver: this.name,
       sandbox: this.#opts.sandbox.mode,
-      network: sandboxed ? this.#opts.sandbox.network : 'host',
+      network: sandboxed ? (this.#opts.sandbox.network === 'internet' ? 'internet (HTTP/HTTPS through the egress proxy; public addresses only)' : this.#opts.sandbox.network) : 'host',
       uidPerRepl: perUid,
       limits: {
         processes: rlimit(processes, 'RLIMIT_NPROC'),
@@ -199,6 +206,24 @@ export class ProcessRuntime implements Runtime {
         disk: { enforced: false, reason: 'not implemented yet (workspace quota)' },
       },
     };
+  }
+
+  #startEgress(): { server: import('node:http').Server; dir: string; ready: Promise<void> } {
+    const dir = path.join(this.#opts.rootDir, '.egress');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+    fs.chmodSync(dir, 0o755);
+    const socket = path.join(dir, 'egress.sock');
+    fs.rmSync(socket, { force: true });
+    const server = createEgressProxy({ log: this.#opts.log });
+    const ready = new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socket, () => {
+        // Every repl uid may connect; what it can reach is the proxy's decision.
+        fs.chmodSync(socket, 0o666);
+        resolve();
+      });
+    });
+    return { server, dir, ready };
   }
 
   /** Undefined when a sandbox can be made here; else why not and what to do. Checked once. */
@@ -349,6 +374,8 @@ export class ProcessRuntime implements Runtime {
     this.#closed = true;
     clearInterval(this.#monitor);
     await Promise.all([...this.#live.keys()].map((id) => this.stop(id).catch((err: unknown) => this.#opts.log.error({ replId: id, err: describeError(err) }, 'stop at shutdown failed'))));
+    this.#egress?.server.close();
+    this.#egress?.server.closeAllConnections();
   }
 
   /**
@@ -410,6 +437,7 @@ export class ProcessRuntime implements Runtime {
     try {
       const problem = await this.sandboxProblem();
       if (problem) throw new AppError('UNAVAILABLE', problem);
+      await this.#egress?.ready;
       step('restoring files');
       const uid = this.#switchesUid ? await this.#uidFor(dirs) : undefined;
       await this.#prepareFolders(dirs, uid);
@@ -438,6 +466,7 @@ export class ProcessRuntime implements Runtime {
           stateDir: view.state,
           maxFileBytes: this.#opts.maxFileBytes,
           app: { run: spec.manifest.run, install: spec.manifest.install, installCreates: spec.manifest.installCreates },
+          egress: this.#egress ? { socket: `${INSIDE.egress}/egress.sock`, port: INSIDE.egressPort } : undefined,
         }),
       );
       if (uid !== undefined) for (const dir of [dirs.home, dirs.workspace, dirs.run, dirs.state]) chownTree(dir, uid);
@@ -476,6 +505,10 @@ export class ProcessRuntime implements Runtime {
       env.USER = env.LOGNAME = INSIDE.user;
       delete env.RUSTUP_HOME;
       delete env.PYENV_ROOT;
+      if (this.#egress) {
+        const proxy = `http://127.0.0.1:${INSIDE.egressPort}`;
+        Object.assign(env, { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, NO_PROXY: 'localhost,127.0.0.1,::1', no_proxy: 'localhost,127.0.0.1,::1' });
+      }
     }
     if (instance) env[INSTANCE_MARKER] = instance;
     return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
@@ -518,8 +551,9 @@ export class ProcessRuntime implements Runtime {
   /** How to run `argv` (inside paths) for a repl: wrapped in its sandbox, or as it is. */
   #command(dirs: ReplDirs, uid: number | undefined, env: Record<string, string>, argv: string[], readOnly: string[], cgroupProcs: string[] = []): { file: string; args: string[]; spawnEnv: NodeJS.ProcessEnv } {
     if (this.#opts.sandbox.mode === 'off') return { file: argv[0]!, args: argv.slice(1), spawnEnv: env };
-    const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.#agentCopy, readOnly };
-    const sandboxed = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, limits: this.#opts.sandbox.limits, network: this.#opts.sandbox.network, mounts, env, argv });
+    const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.#agentCopy, readOnly, egress: this.#egress?.dir };
+    const network = this.#opts.sandbox.network === 'host' ? 'host' : 'none';
+    const sandboxed = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, limits: this.#opts.sandbox.limits, network, mounts, env, argv });
     const { file, args } = joinCgroupsCommand(cgroupProcs, sandboxed.file, sandboxed.args);
     // bwrap itself gets only what it needs, plus the marker that tells this instance's processes apart.
     const spawnEnv: NodeJS.ProcessEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };

@@ -8,6 +8,9 @@ export const INSIDE = Object.freeze({
   run: '/run/codeyard',
   state: '/var/lib/codeyard',
   agent: '/opt/codeyard/codeyard-agent.cjs',
+  egress: '/run/codeyard-egress',
+  /** Where the agent relays to the egress proxy, on the repl's own loopback. */
+  egressPort: 43128,
   uid: 1000,
   gid: 1000,
   user: 'user',
@@ -37,6 +40,8 @@ export interface SandboxMounts {
   agent: string;
   /** Host folders visible read-only at the same path (code-server's install, its Node). */
   readOnly: string[];
+  /** Host folder of the egress proxy's socket, visible read-only at INSIDE.egress. */
+  egress?: string;
 }
 
 /** Per-sandbox resource limits applied as rlimits (inherited by everything in the sandbox). */
@@ -97,6 +102,8 @@ export function sandboxCommand(spec: SandboxSpec, bwrap = '/usr/bin/bwrap', setp
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', '/var/tmp');
   for (const dir of m.readOnly) args.push('--ro-bind', dir, dir);
   args.push('--ro-bind', m.agent, INSIDE.agent);
+  // Read-only: a repl can connect to the shared socket but not replace it for the others.
+  if (m.egress) args.push('--ro-bind', m.egress, INSIDE.egress);
   args.push('--bind', m.home, INSIDE.home, '--bind', m.workspace, INSIDE.workspace);
   args.push('--bind', m.run, INSIDE.run, '--bind', m.state, INSIDE.state);
   args.push('--chdir', INSIDE.workspace, '--clearenv');

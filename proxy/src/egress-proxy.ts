@@ -1,0 +1,125 @@
+import dns from 'node:dns/promises';
+import http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { blockedReason, hostAddressReason } from '@codeyard/common/addresses';
+
+/**
+ * The only way out of a repl whose network is `internet`: an HTTP proxy (CONNECT for TLS, plain
+ * forwarding for http://) that the repl reaches through a unix socket. Why a proxy and not NAT:
+ * it needs no root, no host firewall or ip_forward change, and each name is resolved here and the
+ * connection made to the very address that was checked, so a repl cannot talk its way to a
+ * private, loopback, link-local or metadata address (no DNS rebinding). The price: HTTP(S) only;
+ * raw TCP and UDP do not leave a repl.
+ */
+export interface EgressOptions {
+  lookup?: (host: string) => Promise<Array<{ address: string; family: number }>>;
+  blockedReason?: (ip: string) => string | undefined;
+  connect?: (port: number, host: string) => net.Socket;
+  log?: { info(obj: object, msg: string): void };
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parseAuthority(authority: string): { host: string; port: number } | undefined {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(authority);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { host: (match[1] ?? match[2])!, port };
+}
+
+export function createEgressProxy(options: EgressOptions = {}): http.Server {
+  const lookup = options.lookup ?? ((host: string) => dns.lookup(host, { all: true, verbatim: true }));
+  const reasonFor = options.blockedReason ?? ((ip: string) => blockedReason(ip) ?? hostAddressReason(ip));
+  const connect = options.connect ?? ((port: number, host: string) => net.connect({ port, host }));
+
+  /** The first public address of a name; refuses when it has none. */
+  async function resolvePublic(host: string): Promise<string> {
+    let addresses: Array<{ address: string }>;
+    try {
+      addresses = net.isIP(host) ? [{ address: host }] : await lookup(host);
+    } catch {
+      throw new Refusal(502, `cannot resolve ${host}`);
+    }
+    const allowed = addresses.find((a) => reasonFor(a.address) === undefined);
+    if (!allowed) {
+      const first = addresses[0]?.address ?? host;
+      throw new Refusal(403, `${host} (${first}) is a ${reasonFor(first)} address; repls may reach public internet addresses only`);
+    }
+    return allowed.address;
+  }
+
+  const refuseSocket = (socket: Duplex, status: number, message: string): void => {
+    const reason = status === 403 ? 'Forbidden' : status === 400 ? 'Bad Request' : 'Bad Gateway';
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(message) + 1}\r\nconnection: close\r\n\r\n${message}\n`);
+  };
+
+  const server = http.createServer((req, res) => {
+    // Plain http:// through the proxy: the request line carries the absolute URL.
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '');
+    } catch {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('this is an egress proxy: send absolute http:// URLs or CONNECT\n');
+      return;
+    }
+    if (url.protocol !== 'http:') {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(`only http:// is forwarded; use CONNECT for ${url.protocol}\n`);
+      return;
+    }
+    const port = Number(url.port || 80);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    resolvePublic(host)
+      .then((ip) => {
+        const headers = { ...req.headers };
+        delete headers['proxy-connection'];
+        delete headers['proxy-authorization'];
+        const upstream = http.request({ host: ip, port, method: req.method, path: `${url.pathname}${url.search}`, headers, setHost: false, timeout: 30_000 }, (upstreamRes) => {
+          res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+          upstreamRes.pipe(res);
+        });
+        upstream.on('timeout', () => upstream.destroy(new Error('timeout')));
+        upstream.on('error', (err) => (res.headersSent ? res.destroy() : res.writeHead(502, { 'content-type': 'text/plain' }).end(`${host}: ${err.message}\n`)));
+        req.pipe(upstream);
+      })
+      .catch((err: unknown) => {
+        const refusal = err instanceof Refusal ? err : new Refusal(502, String(err));
+        options.log?.info({ host, port, status: refusal.status }, 'egress refused');
+        res.writeHead(refusal.status, { 'content-type': 'text/plain' }).end(`${refusal.message}\n`);
+      });
+  });
+
+  server.on('connect', (req: http.IncomingMessage, client: Duplex, head: Buffer) => {
+    client.on('error', () => client.destroy());
+    const target = parseAuthority(req.url ?? '');
+    if (!target) return refuseSocket(client, 400, 'CONNECT needs host:port');
+    resolvePublic(target.host)
+      .then((ip) => {
+        const upstream = connect(target.port, ip);
+        upstream.setTimeout(10_000, () => upstream.destroy(new Error('connect timeout')));
+        upstream.once('connect', () => {
+          upstream.setTimeout(0);
+          client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+          if (head.length) upstream.write(head);
+          upstream.pipe(client);
+          client.pipe(upstream);
+        });
+        upstream.on('error', (err) => (client.writable ? refuseSocket(client, 502, `${target.host}:${target.port}: ${err.message}`) : client.destroy()));
+        client.on('close', () => upstream.destroy());
+      })
+      .catch((err: unknown) => {
+        const refusal = err instanceof Refusal ? err : new Refusal(502, String(err));
+        options.log?.info({ host: target.host, port: target.port, status: refusal.status }, 'egress refused');
+        refuseSocket(client, refusal.status, refusal.message);
+      });
+  });
+  return server;
+}
