@@ -28,6 +28,8 @@ export interface Config {
   limitMemoryMb: number;
   /** CPU time of one repl, in CPUs. */
   limitCpus: number;
+  /** Disk space of one workspace. */
+  limitDiskMb: number;
   /** Where the fs store, repl runtime dirs and the signing key live. */
   dataDir: string;
   /** Directory for downloaded tools (code-server, its Node). */
@@ -102,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     limitOpenFiles: int(env, 'CODEYARD_LIMIT_OPEN_FILES', 8192, 256, 1_048_576),
     limitMemoryMb: int(env, 'CODEYARD_LIMIT_MEMORY_MB', 2048, 256, 1_048_576),
     limitCpus: int(env, 'CODEYARD_LIMIT_CPUS', 1, 1, 1024),
+    limitDiskMb: int(env, 'CODEYARD_LIMIT_DISK_MB', 2048, 16, 16 * 1024 * 1024),
     dataDir,
     cacheDir: path.resolve(env.CODEYARD_CACHE || path.join(cacheBase, 'codeyard')),
     codeServerBin: env.CODE_SERVER_BIN || undefined,

@@ -27,7 +27,7 @@ describe('the repl sandbox', { timeout: 300_000 }, () => {
 
   before(async () => {
     process.env.CODEYARD_TEST_CANARY = canary; // must never show up inside a repl
-    t = await startTestPortal({ env: { CODEYARD_REPL_NETWORK: 'none', CODEYARD_LIMIT_MEMORY_MB: '1024' } });
+    t = await startTestPortal({ env: { CODEYARD_REPL_NETWORK: 'none', CODEYARD_LIMIT_MEMORY_MB: '1024', CODEYARD_LIMIT_DISK_MB: '64' } });
     token = await t.newToken();
     a = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'A' })).json();
     b = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'B' })).json();
@@ -164,6 +164,19 @@ except OSError as e:
     assert.equal((await t.api(token, 'GET', `/api/repls/${a.id}`)).json().status, 'running');
     assert.match((await run(a, 'echo A still here')).stdout, /A still here/);
     assert.match((await run(b, 'echo B is fine')).stdout, /B is fine/);
+  });
+
+  it('stops a disk fill at the workspace quota, with the files kept and neighbours unaffected', async (ctx) => {
+    const limits = (await t.api(token, 'GET', '/api/runtime')).json().limits;
+    if (!limits.disk.enforced) return ctx.skip(`disk quota not enforced here: ${limits.disk.reason}`);
+    const fill = await run(a, 'echo keep > before.txt; dd if=/dev/zero of=fill bs=1M count=200 2>&1; du -sm fill; cat before.txt');
+    assert.match(fill.stdout, /No space left on device/);
+    assert.ok(Number(/^(\d+)\s+fill$/m.exec(fill.stdout)![1]) <= 64, fill.stdout);
+    assert.match(fill.stdout, /^keep$/m, 'files written before the fill are intact');
+    const image = fs.statSync(path.join(t.dataDir, 'repls', a.id, 'workspace.img'));
+    assert.ok(image.blocks * 512 <= 80 * 1024 * 1024, 'the host spent no more than the quota');
+    assert.match((await run(b, 'dd if=/dev/zero of=ok bs=1M count=8 2>&1 && echo B wrote')).stdout, /B wrote/);
+    assert.match((await run(a, 'rm fill && echo freed > after.txt && cat after.txt')).stdout, /freed/);
   });
 
   it('gives no terminal to inject keystrokes into (TIOCSTI)', async () => {

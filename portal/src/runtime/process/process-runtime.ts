@@ -20,6 +20,7 @@ import { codeServerArgs, writeUserSettings } from './code-server-settings.js';
 import { buildReplEnv } from './repl-env.js';
 import { type CgroupSupport, createReplCgroups, detectCgroups, joinCgroupsCommand, removeReplCgroups } from './cgroups.js';
 import { createEgressProxy } from '@codeyard/proxy/egress-proxy';
+import { isMountpoint, mountVolume, moveMount, releaseVolume, volumeProblem } from './workspace-volume.js';
 import { chownTree, INSIDE, SANDBOX_PATH, sandboxCommand, type SandboxLimits, type SandboxMounts, untraversable, writeIdentityFiles } from './sandbox.js';
 
 /** Unix socket paths are limited to 107 bytes on Linux. */
@@ -59,7 +60,7 @@ export interface SandboxOptions {
   network: 'internet' | 'none' | 'host';
   /** First host uid handed to repls when the portal runs as root (one uid per repl). */
   uidBase: number;
-  limits: SandboxLimits & { memoryBytes: number; cpus: number };
+  limits: SandboxLimits & { memoryBytes: number; cpus: number; diskBytes: number };
 }
 
 /** The sandbox settings of a configuration. */
@@ -68,7 +69,13 @@ export function sandboxOptionsFrom(config: Readonly<Config>): SandboxOptions {
     mode: config.sandbox,
     network: config.replNetwork,
     uidBase: config.sandboxUidBase,
-    limits: { processes: config.limitProcesses, openFiles: config.limitOpenFiles, memoryBytes: config.limitMemoryMb * 1024 * 1024, cpus: config.limitCpus },
+    limits: {
+      processes: config.limitProcesses,
+      openFiles: config.limitOpenFiles,
+      memoryBytes: config.limitMemoryMb * 1024 * 1024,
+      cpus: config.limitCpus,
+      diskBytes: config.limitDiskMb * 1024 * 1024,
+    },
   };
 }
 
@@ -83,6 +90,8 @@ interface ReplView {
 
 interface ReplDirs {
   base: string;
+  /** The workspace volume's image, when disk quotas are on. */
+  volume: string;
   /** Generated passwd/group for the sandbox. */
   etc: string;
   /** Holds the host uid given to this repl. */
@@ -141,6 +150,8 @@ export class ProcessRuntime implements Runtime {
   #codeServer?: CodeServerCommand;
   #sandboxCheck?: Promise<string | undefined>;
   readonly #cgroups: CgroupSupport;
+  /** Why workspaces get no disk quota here, or undefined when they do. */
+  readonly #volumeProblem: string | undefined;
   /** The egress proxy every `internet` repl goes out through, on a unix socket. */
   #egress?: { server: import('node:http').Server; dir: string; ready: Promise<void> };
   #closed = false;
@@ -166,6 +177,7 @@ export class ProcessRuntime implements Runtime {
     if (options.sandbox.mode === 'bubblewrap' && options.sandbox.network === 'internet') this.#egress = this.#startEgress();
     // Writing cgroups takes root; a non-root portal relies on the host's own limits.
     this.#cgroups = this.#switchesUid ? detectCgroups() : {};
+    this.#volumeProblem = this.#opts.sandbox.mode === 'bubblewrap' ? volumeProblem() : 'no sandbox';
     // The agent is copied next to the repl folders: readable by every sandbox, writable by none.
     this.#agentCopy = options.sandbox.mode === 'bubblewrap' ? path.join(options.rootDir, '.agent', 'codeyard-agent.cjs') : options.agentBundle;
     if (this.#agentCopy !== options.agentBundle) {
@@ -203,7 +215,9 @@ export class ProcessRuntime implements Runtime {
         cpu: this.#cgroups.cpu
           ? { value: this.#opts.sandbox.limits.cpus, enforced: true, mechanism: `cgroup v${this.#cgroups.cpu.version} cpu controller (CFS quota), per repl` }
           : { value: this.#opts.sandbox.limits.cpus, enforced: false, reason: perUid ? 'no writable cpu cgroup here' : 'cgroups are written only by a root portal' },
-        disk: { enforced: false, reason: 'not implemented yet (workspace quota)' },
+        disk: this.#volumeProblem
+          ? { value: this.#opts.sandbox.limits.diskBytes, enforced: false, reason: this.#volumeProblem }
+          : { value: this.#opts.sandbox.limits.diskBytes, enforced: true, mechanism: 'a loop-mounted ext4 volume per workspace (writes fail at the quota)' },
       },
     };
   }
@@ -287,7 +301,10 @@ export class ProcessRuntime implements Runtime {
   delete(id: string): Promise<void> {
     return this.#serial(id, async () => {
       await this.#stop(id, false);
-      await fsp.rm(this.#dirs(id).base, { recursive: true, force: true });
+      const dirs = this.#dirs(id);
+      await this.#discardRestoring(dirs);
+      await releaseVolume(dirs.volume, dirs.workspace);
+      await fsp.rm(dirs.base, { recursive: true, force: true });
       this.#status.delete(id);
       this.#specs.delete(id);
     });
@@ -350,10 +367,11 @@ export class ProcessRuntime implements Runtime {
         if (pids) for (const pid of [pids.agentPid, pids.codeServerPid]) if (ours(pid)) await terminateGroup(pid, 3000);
         removeReplCgroups(this.#cgroups, id);
         await fsp.rm(dirs.pidsFile, { force: true });
-        await fsp.rm(dirs.restoring, { recursive: true, force: true });
+        await this.#discardRestoring(dirs);
         if (spec) this.#specs.set(id, spec);
         if (!spec) {
           // The repl was deleted while its processes ran: nothing to keep.
+          await releaseVolume(dirs.volume, dirs.workspace);
           await fsp.rm(dirs.base, { recursive: true, force: true });
           return;
         }
@@ -395,6 +413,7 @@ export class ProcessRuntime implements Runtime {
     const run = path.join(base, 'run');
     return {
       base,
+      volume: path.join(base, 'workspace.img'),
       etc: path.join(base, 'etc'),
       uidFile: path.join(base, 'uid'),
       workspace: path.join(base, 'workspace'),
@@ -443,10 +462,17 @@ export class ProcessRuntime implements Runtime {
       await this.#prepareFolders(dirs, uid);
       // A workspace left on disk is newer than the store (its save failed or never ran).
       if (!fs.existsSync(dirs.workspace)) {
-        await fsp.rm(dirs.restoring, { recursive: true, force: true });
+        await this.#discardRestoring(dirs);
         await fsp.mkdir(dirs.restoring, { recursive: true });
+        if (!this.#volumeProblem) await mountVolume(dirs.volume, dirs.restoring, this.#opts.sandbox.limits.diskBytes);
         await restoreWorkspace(this.#opts.store, spec.workspacePrefix, dirs.restoring);
-        await fsp.rename(dirs.restoring, dirs.workspace);
+        // Only a complete restore becomes the workspace.
+        if (isMountpoint(dirs.restoring)) {
+          await moveMount(dirs.restoring, dirs.workspace);
+          await fsp.rmdir(dirs.restoring);
+        } else {
+          await fsp.rename(dirs.restoring, dirs.workspace);
+        }
       }
       step('preparing VS Code');
       const codeServer = await this.#opts.provisioner.ensure((message) => step(message));
@@ -669,10 +695,17 @@ export class ProcessRuntime implements Runtime {
     this.#setStatus(id, { state: 'stopped' });
   }
 
+  /** Drops a restore that never finished (its volume too): the store still has those files. */
+  async #discardRestoring(dirs: ReplDirs): Promise<void> {
+    if (isMountpoint(dirs.restoring)) await releaseVolume(dirs.volume, dirs.restoring);
+    await fsp.rm(dirs.restoring, { recursive: true, force: true });
+  }
+
   /** Copies the workspace to the store; only then removes the local copy. */
   async #save(spec: ReplSpec, dirs: ReplDirs): Promise<void> {
     const result = await saveWorkspace(this.#opts.store, dirs.workspace, spec.workspacePrefix);
     this.#opts.log.info({ replId: spec.id, ...result }, 'workspace saved');
+    await releaseVolume(dirs.volume, dirs.workspace);
     await fsp.rm(dirs.workspace, { recursive: true, force: true });
   }
 
