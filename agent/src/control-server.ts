@@ -3,6 +3,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppState, ExecRequest, LogFrame } from '@codeyard/common/agent-protocol';
 import { AppError, describeError, isAppError } from '@codeyard/common/errors';
 import { runExec } from './exec.js';
+import type { IdeSupervisor } from './ide-supervisor.js';
 import type { LogBuffer } from './log-buffer.js';
 import type { RunSupervisor } from './run-supervisor.js';
 import type { WorkspaceFiles } from './workspace-files.js';
@@ -11,6 +12,7 @@ export interface ControlDeps {
   run: RunSupervisor;
   logs: LogBuffer;
   files: WorkspaceFiles;
+  ide?: IdeSupervisor;
   workspace: string;
   env: NodeJS.ProcessEnv;
   maxFileBytes: number;
@@ -109,7 +111,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
   const route = `${req.method} ${url.pathname}`;
   switch (route) {
     case 'GET /healthz':
-      return send(res, 200, { ok: true, app: deps.run.state });
+      return send(res, 200, { ok: true, app: deps.run.state, ide: deps.ide?.state });
     case 'GET /app':
       return send(res, 200, deps.run.state);
     case 'POST /app/start':

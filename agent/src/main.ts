@@ -5,6 +5,7 @@ import { readAgentConfig } from './agent-config.js';
 import { createControlServer } from './control-server.js';
 import { LogBuffer } from './log-buffer.js';
 import { RunSupervisor } from './run-supervisor.js';
+import { IdeSupervisor } from './ide-supervisor.js';
 import { createTunnelServer } from './tunnel-server.js';
 import { WorkspaceFiles } from './workspace-files.js';
 
@@ -53,11 +54,15 @@ async function main(): Promise<void> {
   const env = { ...process.env };
   const run = new RunSupervisor({ spec: config.app, cwd: config.workspace, env, logs, stateFile: path.join(config.stateDir, 'app.json') });
   const files = new WorkspaceFiles(config.workspace);
-  const control = createControlServer({ run, logs, files, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes });
+  const ide = config.ide
+    ? new IdeSupervisor(config.ide.argv, { cwd: config.workspace, env, logFile: config.ide.logFile, onLog: (line) => process.stdout.write(`codeyard-agent ${config.replId}: ${line}\n`) })
+    : undefined;
+  const control = createControlServer({ run, logs, files, ide, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes });
   const tunnel = createTunnelServer();
   await listenOnSocket(control, config.controlSocket);
   await listenOnSocket(tunnel, config.tunnelSocket);
   if (config.egress) await startEgressRelay(config.egress);
+  ide?.start();
   process.stdout.write(`codeyard-agent ${config.replId}: ready on ${config.controlSocket}\n`);
 
   let closing = false;
@@ -65,7 +70,7 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     process.stdout.write(`codeyard-agent ${config.replId}: ${signal}, stopping the app\n`);
-    await run.stop();
+    await Promise.all([run.stop(), ide?.stop()]);
     await logs.close();
     tunnel.close();
     control.close();

@@ -289,15 +289,26 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
   });
 
   it('brings VS Code back after code-server crashes, files untouched', async () => {
-    const pids = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'repls', repl.id, 'run', 'pids.json'), 'utf8'));
-    process.kill(-pids.codeServerPid, 'SIGKILL');
+    // Killed from inside the repl, as a crash would: the agent restarts it in the same sandbox.
+    await t.api(alice, 'POST', `/api/repls/${repl.id}/exec`, { command: "pkill -9 -f 'out/node/entr[y]'" });
+    await eventually(async () => (await request(t.port, { host: ideHost, path: '/healthz', headers: { cookie: ideCookie } })).status !== 200, 'code-server to go down', 10_000).catch(() => undefined);
     await eventually(async () => {
       const res = await request(t.port, { host: ideHost, path: '/healthz', headers: { cookie: ideCookie } });
       return res.status === 200;
     }, 'code-server to be restarted', 30_000);
-    const after = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'repls', repl.id, 'run', 'pids.json'), 'utf8'));
-    assert.notEqual(after.codeServerPid, pids.codeServerPid);
     assert.equal((await t.api(alice, 'GET', `/api/repls/${repl.id}/files/src/hello.txt`)).body, 'live edit');
+    assert.equal((await t.api(alice, 'GET', `/api/repls/${repl.id}`)).json<ReplView>().status, 'running');
+  });
+
+  it('reaches a server started outside Run (as from a terminal) at its own preview URL', async () => {
+    // setsid: the server leaves exec's process group, like one started in a VS Code terminal.
+    await t.api(alice, 'POST', `/api/repls/${repl.id}/exec`, { command: 'setsid python3 -m http.server 3001 --bind 0.0.0.0 >/dev/null 2>&1 < /dev/null & sleep 0.5' });
+    const res = await eventually(async () => {
+      const r = await request(t.port, { host: `${repl.id}-3001.localhost:${t.port}`, path: '/' });
+      return r.status === 200 && r;
+    }, 'the terminal server');
+    assert.match(res.body, /Directory listing/);
+    await t.api(alice, 'POST', `/api/repls/${repl.id}/exec`, { command: "pkill -f 'http.serve[r] 3001'" });
   });
 
   it('saves files on stop and restores them on start', async () => {

@@ -47,7 +47,7 @@ describe('portal restarts and crashes leave user files intact', { timeout: 300_0
   const api = (method: string, p: string, body?: string) =>
     request(port, { method, path: p, body, headers: { authorization: `Bearer ${token}`, ...(body && !p.includes('/files/') ? { 'content-type': 'application/json' } : {}) } });
   const preview = () => request(port, { host: `${id}-3000.localhost:${port}`, path: '/' });
-  const pids = () => JSON.parse(fs.readFileSync(path.join(dataDir, 'repls', id, 'run', 'pids.json'), 'utf8')) as { agentPid: number; codeServerPid: number };
+  const pids = () => JSON.parse(fs.readFileSync(path.join(dataDir, 'repls', id, 'run', 'pids.json'), 'utf8')) as { agentPid: number };
 
   after(async () => {
     if (portal && portal.exitCode === null) {
@@ -64,12 +64,12 @@ describe('portal restarts and crashes leave user files intact', { timeout: 300_0
     assert.equal((await api('POST', `/api/repls/${id}/app/start`)).status, 200);
     await eventually(async () => (await preview()).status === 200, 'the app');
     assert.equal((await api('PUT', `/api/repls/${id}/files/saved-before-crash.txt`, 'precious')).status, 201);
-    const { agentPid, codeServerPid } = pids();
+    const { agentPid } = pids();
 
     portal.kill('SIGKILL');
     await exited(portal);
     // --die-with-parent: no sandbox outlives the portal that made it.
-    await eventually(async () => ![agentPid, codeServerPid].some(processExists), 'the sandboxes to end', 10_000);
+    await eventually(async () => !processExists(agentPid), 'the sandboxes to end', 10_000);
 
     portal = await startPortalProcess(dataDir, port);
     const repl = (await api('GET', `/api/repls/${id}`)).json();
@@ -81,10 +81,10 @@ describe('portal restarts and crashes leave user files intact', { timeout: 300_0
   it('stops every repl with its files saved on SIGTERM', async () => {
     assert.equal((await api('POST', `/api/repls/${id}/start`)).json().status, 'running');
     assert.equal((await api('PUT', `/api/repls/${id}/files/last-words.txt`, 'goodbye')).status, 201);
-    const { agentPid, codeServerPid } = pids();
+    const { agentPid } = pids();
     portal!.kill('SIGTERM');
     assert.equal(await exited(portal!), 0);
-    assert.equal(processExists(agentPid) || processExists(codeServerPid), false, 'no repl process outlives a clean shutdown');
+    assert.equal(processExists(agentPid), false, 'no repl process outlives a clean shutdown');
 
     portal = await startPortalProcess(dataDir, port);
     assert.equal((await api('GET', `/api/repls/${id}`)).json().status, 'stopped');

@@ -84,8 +84,11 @@ describe('the repl sandbox', { timeout: 300_000 }, () => {
     assert.match((await run(b, 'cat secret.txt')).stdout, /secret of B/);
   });
 
-  it('sees and signals only its own processes', async () => {
+  it('sees and signals only its own processes, VS Code and its terminals included', async () => {
     const result = await run(a, `ps -e -o pid=,comm=; kill -0 ${process.pid} && echo SIGNALLED`);
+    // code-server (and so every terminal it opens) runs in this same sandbox: the agent and
+    // code-server's two processes are Node (named MainThread by Node 24).
+    assert.ok((result.stdout.match(/MainThread|node/g) ?? []).length >= 3, result.stdout);
     assert.doesNotMatch(result.stdout, /SIGNALLED/);
     assert.doesNotMatch(result.stdout, /code-server.*\n.*code-server.*\n.*code-server.*\n.*code-server/, "not B's processes");
     const pids = result.stdout.trim().split('\n').map((line) => Number(line.trim().split(/\s+/)[0]));
@@ -143,9 +146,10 @@ except OSError as e:
     assert.equal(result.timedOut, false);
     assert.match(result.stdout, /refused after \d+ BlockingIOError/);
     assert.ok(Number(/after (\d+)/.exec(result.stdout)![1]) < 1024);
-    // The flood is gone with its command, and everything else still works.
+    // The flood is gone with its command; neighbours never noticed; the repl itself recovers
+    // (its own VS Code or agent may have failed to fork meanwhile, and are restarted).
     assert.match((await run(b, 'echo B is fine')).stdout, /B is fine/);
-    assert.match((await run(a, 'echo A is fine')).stdout, /A is fine/);
+    await eventually(async () => /A is fine/.test((await t.api(token, 'POST', `/api/repls/${a.id}/exec`, { command: 'echo A is fine' })).body), 'repl A to recover', 30_000);
     assert.equal((await t.api(token, 'GET', `/api/repls/${a.id}`)).json().status, 'running');
   });
 
@@ -179,10 +183,34 @@ except OSError as e:
     assert.match((await run(a, 'rm fill && echo freed > after.txt && cat after.txt')).stdout, /freed/);
   });
 
+  it("applies a stack's own limits over the defaults", async (ctx) => {
+    const stacks = (await t.api(token, 'GET', '/api/stacks')).json() as Array<{ id: string; available: boolean }>;
+    if (!stacks.find((s) => s.id === 'rust')?.available) return ctx.skip('the rust stack is not available here');
+    if (!(await t.api(token, 'GET', '/api/runtime')).json().limits.processes.enforced) return ctx.skip('process limits need a root portal');
+    const rust = (await t.api(token, 'POST', '/api/repls', { stack: 'rust' })).json<ReplView>();
+    assert.equal((await t.api(token, 'POST', `/api/repls/${rust.id}/start`)).status, 200);
+    assert.match((await run(rust, "grep 'Max processes' /proc/self/limits")).stdout, /Max processes\s+2048\s+2048/, 'templates/rust/repl.json asks for 2048');
+    assert.match((await run(a, "grep 'Max processes' /proc/self/limits")).stdout, /Max processes\s+1024\s+1024/, 'node keeps the default');
+    await t.api(token, 'DELETE', `/api/repls/${rust.id}`);
+  });
+
   it('gives no terminal to inject keystrokes into (TIOCSTI)', async () => {
     const result = await run(a, `python3 -c "import fcntl, os, termios; fd = os.open('/dev/tty', os.O_RDWR); fcntl.ioctl(fd, termios.TIOCSTI, b'x'); print('INJECTED')"`);
     assert.doesNotMatch(result.stdout, /INJECTED/);
     assert.notEqual(result.exitCode, 0);
+  });
+  it('contains a real fork bomb: the rest of the machine carries on, and Stop clears it', { skip: process.getuid?.() !== 0 && 'per-repl uids need a root portal' }, async () => {
+    const c = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'C' })).json<ReplView>();
+    assert.equal((await t.api(token, 'POST', `/api/repls/${c.id}/start`)).status, 200);
+    assert.match((await run(c, "grep 'Max processes' /proc/self/limits")).stdout, /Max processes\s+1024\s+1024/, 'never without the limit');
+    await t.api(token, 'POST', `/api/repls/${c.id}/exec`, { command: `timeout 5 bash -c ':(){ :|:& };:' >/dev/null 2>&1; echo bomb over`, timeoutMs: 15_000 });
+    // Other repls and the portal are untouched.
+    assert.match((await run(b, 'echo B is fine')).stdout, /B is fine/);
+    assert.equal((await t.api(token, 'GET', '/api/repls')).status, 200);
+    // Stop ends the whole sandbox, bomb and all; the repl starts again clean.
+    assert.equal((await t.api(token, 'POST', `/api/repls/${c.id}/stop`)).json().status, 'stopped');
+    assert.equal((await t.api(token, 'POST', `/api/repls/${c.id}/start`)).json().status, 'running');
+    assert.match((await run(c, 'echo C is back')).stdout, /C is back/);
   });
 });
 

@@ -20,6 +20,8 @@ export interface StackManifest {
   install?: string;
   /** Workspace-relative path whose absence means `install` must run. */
   installCreates?: string;
+  /** Per-stack overrides of the runtime's default limits (a compiler may need more memory). */
+  limits?: StackLimits;
   toolchain: {
     /** The program, as a person would name it (`node`, `go`). */
     name: string;
@@ -31,6 +33,20 @@ export interface StackManifest {
     installHint: string;
   };
 }
+
+export interface StackLimits {
+  memoryMb?: number;
+  cpus?: number;
+  processes?: number;
+  diskMb?: number;
+}
+
+const LIMIT_RANGES: Record<keyof StackLimits, [number, number]> = {
+  memoryMb: [256, 1_048_576],
+  cpus: [1, 1024],
+  processes: [64, 1_000_000],
+  diskMb: [16, 16 * 1024 * 1024],
+};
 
 export class ManifestError extends Error {
   override name = 'ManifestError';
@@ -56,7 +72,7 @@ export function parseManifest(raw: unknown, file: string, folderName: string): S
     if (typeof value !== 'string' || value.trim() === '') return fail(field, 'must be a non-empty string');
     return value as string;
   };
-  const known = new Set(['id', 'name', 'description', 'icon', 'main', 'run', 'port', 'install', 'installCreates', 'toolchain']);
+  const known = new Set(['id', 'name', 'description', 'icon', 'main', 'run', 'port', 'install', 'installCreates', 'limits', 'toolchain']);
   for (const field of Object.keys(m)) if (!known.has(field)) fail(field, `is not a known field (known: ${[...known].join(', ')})`);
 
   const id = str('id')!;
@@ -72,6 +88,18 @@ export function parseManifest(raw: unknown, file: string, folderName: string): S
   if (installCreates !== undefined && !isRelativeFile(installCreates)) fail('installCreates', 'must be a relative path inside the workspace');
   const install = str('install', true);
   if (installCreates !== undefined && install === undefined) fail('installCreates', 'needs "install" too');
+
+  let limits: StackLimits | undefined;
+  if (m.limits !== undefined) {
+    if (typeof m.limits !== 'object' || m.limits === null || Array.isArray(m.limits)) fail('limits', 'must be an object');
+    limits = {};
+    for (const [field, value] of Object.entries(m.limits as Record<string, unknown>)) {
+      const range = LIMIT_RANGES[field as keyof StackLimits];
+      if (!range) fail(`limits.${field}`, `is not a known limit (known: ${Object.keys(LIMIT_RANGES).join(', ')})`);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < range![0] || value > range![1]) fail(`limits.${field}`, `must be a whole number from ${range![0]} to ${range![1]}`);
+      limits[field as keyof StackLimits] = value as number;
+    }
+  }
 
   const tc = m.toolchain;
   if (typeof tc !== 'object' || tc === null || Array.isArray(tc)) return fail('toolchain', 'must be an object with name, check and installHint');
@@ -92,6 +120,7 @@ export function parseManifest(raw: unknown, file: string, folderName: string): S
     port: port as number,
     install,
     installCreates,
+    ...(limits ? { limits } : {}),
     toolchain: {
       name: t.name as string,
       check: t.check as string,

@@ -22,8 +22,9 @@ const valid = {
 };
 
 describe('repl.json manifests', () => {
-  it('accepts a valid manifest', () => {
+  it('accepts a valid manifest, with or without limits of its own', () => {
     assert.equal(parseManifest(valid, 'demo/repl.json', 'demo').run, 'node main.js');
+    assert.deepEqual(parseManifest({ ...valid, limits: { memoryMb: 4096, cpus: 2 } }, 'demo/repl.json', 'demo').limits, { memoryMb: 4096, cpus: 2 });
   });
 
   const broken: Array<[string, object, RegExp]> = [
@@ -37,6 +38,8 @@ describe('repl.json manifests', () => {
     ['toolchain without check', { ...valid, toolchain: { name: 'node', installHint: 'x' } }, /"toolchain.check"/],
     ['bad minVersion', { ...valid, toolchain: { ...valid.toolchain, minVersion: 'latest' } }, /"toolchain.minVersion"/],
     ['installCreates without install', { ...valid, installCreates: 'node_modules' }, /"installCreates" needs "install"/],
+    ['an unknown limit', { ...valid, limits: { gpus: 1 } }, /"limits.gpus" is not a known limit/],
+    ['a limit out of range', { ...valid, limits: { memoryMb: 10 } }, /"limits.memoryMb" must be a whole number from 256/],
   ];
   for (const [what, manifest, message] of broken) {
     it(`names the file and the field when ${what}`, () => {

@@ -28,7 +28,8 @@ const MAX_SOCKET_PATH = 107;
 /** Marks every process of one repl instance, so a later portal can tell them apart. */
 const INSTANCE_MARKER = 'CODEYARD_INSTANCE';
 const HEALTH_TIMEOUT_MS = 60_000;
-const MAX_IDE_RESTARTS = 3;
+/** A sandbox that dies this often is left in the error state instead of being restarted. */
+const MAX_SANDBOX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 5 * 60_000;
 
 export interface Logger {
@@ -108,8 +109,8 @@ interface ReplDirs {
 }
 
 interface PidsFile {
+  /** The sandbox: its outer process leads the group the agent and code-server live in. */
   agentPid: number;
-  codeServerPid: number;
   instance: string;
 }
 
@@ -123,8 +124,8 @@ interface Live {
   /** cgroup.procs files the repl's processes join (memory, CPU). */
   cgroupProcs: string[];
   agentPid: number;
-  codeServerPid: number;
-  ideRestarts: number[];
+  /** When the sandbox had to be restarted lately. */
+  restarts: number[];
 }
 
 /**
@@ -354,17 +355,17 @@ export class ProcessRuntime implements Runtime {
         const spec = await specFor(id);
         const pids = await readPids(dirs.pidsFile);
         const ours = (pid: number): boolean => !!pids && groupHasMarker(pid, `${INSTANCE_MARKER}=${pids.instance}`);
-        if (spec && pids && ours(pids.agentPid) && ours(pids.codeServerPid) && (await this.#healthy(dirs))) {
+        if (spec && pids && ours(pids.agentPid) && (await this.#healthy(dirs))) {
           const uid = this.#switchesUid ? Number(await fsp.readFile(dirs.uidFile, 'utf8')) : undefined;
           const env = this.#replEnv(id, dirs, spec.manifest.port, pids.instance);
-          this.#live.set(id, { spec, dirs, uid, env, cgroupProcs: createReplCgroups(this.#cgroups, id, this.#opts.sandbox.limits), ...pids, ideRestarts: [] });
+          this.#live.set(id, { spec, dirs, uid, env, cgroupProcs: createReplCgroups(this.#cgroups, id, this.#limitsFor(spec)), ...pids, restarts: [] });
           this.#specs.set(id, spec);
           this.#setStatus(id, { state: 'running' });
           adopted.push(id);
           return;
         }
         // Not whole any more: end what is left, keep the files.
-        if (pids) for (const pid of [pids.agentPid, pids.codeServerPid]) if (ours(pid)) await terminateGroup(pid, 3000);
+        if (pids && ours(pids.agentPid)) await terminateGroup(pids.agentPid, 3000);
         removeReplCgroups(this.#cgroups, id);
         await fsp.rm(dirs.pidsFile, { force: true });
         await this.#discardRestoring(dirs);
@@ -452,7 +453,6 @@ export class ProcessRuntime implements Runtime {
     this.#specs.set(spec.id, spec);
     const step = (text: string): void => this.#setStatus(spec.id, { state: 'starting', step: text });
     let agentPid: number | undefined;
-    let codeServerPid: number | undefined;
     try {
       const problem = await this.sandboxProblem();
       if (problem) throw new AppError('UNAVAILABLE', problem);
@@ -464,7 +464,7 @@ export class ProcessRuntime implements Runtime {
       if (!fs.existsSync(dirs.workspace)) {
         await this.#discardRestoring(dirs);
         await fsp.mkdir(dirs.restoring, { recursive: true });
-        if (!this.#volumeProblem) await mountVolume(dirs.volume, dirs.restoring, this.#opts.sandbox.limits.diskBytes);
+        if (!this.#volumeProblem) await mountVolume(dirs.volume, dirs.restoring, this.#limitsFor(spec).diskBytes);
         await restoreWorkspace(this.#opts.store, spec.workspacePrefix, dirs.restoring);
         // Only a complete restore becomes the workspace.
         if (isMountpoint(dirs.restoring)) {
@@ -493,19 +493,19 @@ export class ProcessRuntime implements Runtime {
           maxFileBytes: this.#opts.maxFileBytes,
           app: { run: spec.manifest.run, install: spec.manifest.install, installCreates: spec.manifest.installCreates },
           egress: this.#egress ? { socket: `${INSIDE.egress}/egress.sock`, port: INSIDE.egressPort } : undefined,
+          ide: { argv: this.#codeServerArgv(view), logFile: `${view.state}/code-server.log` },
         }),
       );
       if (uid !== undefined) for (const dir of [dirs.home, dirs.workspace, dirs.run, dirs.state]) chownTree(dir, uid);
-      const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#opts.sandbox.limits);
-      const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, codeServerPid: 0, ideRestarts: [] };
+      const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#limitsFor(spec));
+      const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, restarts: [] };
       agentPid = live.agentPid = this.#spawnAgent(live);
-      codeServerPid = live.codeServerPid = this.#spawnCodeServer(live);
-      await this.#waitHealthy(dirs, [agentPid, codeServerPid]);
+      await this.#waitHealthy(dirs, [agentPid]);
       this.#live.set(spec.id, live);
       await this.#writePids(live);
       this.#setStatus(spec.id, { state: 'running' });
     } catch (err) {
-      for (const pid of [agentPid, codeServerPid]) if (pid) await terminateGroup(pid, 2000);
+      if (agentPid) await terminateGroup(agentPid, 2000);
       removeReplCgroups(this.#cgroups, spec.id);
       this.#live.delete(spec.id);
       const message = describeError(err);
@@ -575,11 +575,11 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** How to run `argv` (inside paths) for a repl: wrapped in its sandbox, or as it is. */
-  #command(dirs: ReplDirs, uid: number | undefined, env: Record<string, string>, argv: string[], readOnly: string[], cgroupProcs: string[] = []): { file: string; args: string[]; spawnEnv: NodeJS.ProcessEnv } {
+  #command(dirs: ReplDirs, uid: number | undefined, env: Record<string, string>, argv: string[], readOnly: string[], cgroupProcs: string[] = [], limits: SandboxLimits = this.#opts.sandbox.limits): { file: string; args: string[]; spawnEnv: NodeJS.ProcessEnv } {
     if (this.#opts.sandbox.mode === 'off') return { file: argv[0]!, args: argv.slice(1), spawnEnv: env };
     const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.#agentCopy, readOnly, egress: this.#egress?.dir };
     const network = this.#opts.sandbox.network === 'host' ? 'host' : 'none';
-    const sandboxed = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, limits: this.#opts.sandbox.limits, network, mounts, env, argv });
+    const sandboxed = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, limits, network, mounts, env, argv });
     const { file, args } = joinCgroupsCommand(cgroupProcs, sandboxed.file, sandboxed.args);
     // bwrap itself gets only what it needs, plus the marker that tells this instance's processes apart.
     const spawnEnv: NodeJS.ProcessEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
@@ -600,6 +600,10 @@ export class ProcessRuntime implements Runtime {
     return { readOnly: [this.#opts.provisioner.nodeDir, this.#opts.provisioner.codeServerDir], node: cs.command, codeServer: [cs.command, ...cs.args] };
   }
 
+  /**
+   * One sandbox per repl, led by the agent; the agent runs code-server inside it, so the IDE's
+   * terminals share the app's processes, network and limits.
+   */
   #spawnAgent(live: Live): number {
     const tools = this.#toolFolders();
     const view = this.#view(live.dirs);
@@ -607,9 +611,7 @@ export class ProcessRuntime implements Runtime {
     return this.#spawn(live, 'agent', [node, view.agent, `${view.run}/agent.json`], tools.readOnly);
   }
 
-  #spawnCodeServer(live: Live): number {
-    const tools = this.#toolFolders();
-    const view = this.#view(live.dirs);
+  #codeServerArgv(view: ReplView): string[] {
     const userDataDir = `${view.home}/.local/share/code-server`;
     const flags = codeServerArgs({
       socketPath: `${view.run}/ide.sock`,
@@ -618,12 +620,12 @@ export class ProcessRuntime implements Runtime {
       configFile: `${view.home}/.config/code-server/config.yaml`,
       workspace: view.workspace,
     });
-    return this.#spawn(live, 'code-server', [...tools.codeServer, ...flags], tools.readOnly);
+    return [...this.#toolFolders().codeServer, ...flags];
   }
 
   /** Starts a detached process group with its output appended to `state/<name>.log`. */
   #spawn(live: Live, name: string, argv: string[], readOnly: string[]): number {
-    const { file, args, spawnEnv } = this.#command(live.dirs, live.uid, live.env, argv, readOnly, live.cgroupProcs);
+    const { file, args, spawnEnv } = this.#command(live.dirs, live.uid, live.env, argv, readOnly, live.cgroupProcs, this.#limitsFor(live.spec));
     const logFile = path.join(live.dirs.state, `${name}.log`);
     const out = fs.openSync(logFile, 'a', 0o600);
     try {
@@ -663,7 +665,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async #writePids(live: Live): Promise<void> {
-    const pids: PidsFile = { agentPid: live.agentPid, codeServerPid: live.codeServerPid, instance: live.instance };
+    const pids: PidsFile = { agentPid: live.agentPid, instance: live.instance };
     await fsp.writeFile(live.dirs.pidsFile, JSON.stringify(pids));
   }
 
@@ -674,7 +676,7 @@ export class ProcessRuntime implements Runtime {
       this.#setStatus(id, { state: 'stopping', step: 'stopping the app' });
       await new AgentClient({ kind: 'unix', socketPath: dirs.agentSocket }).stopApp().catch(() => undefined);
       this.#setStatus(id, { state: 'stopping', step: 'stopping VS Code' });
-      await Promise.all([terminateGroup(live.agentPid), terminateGroup(live.codeServerPid)]);
+      await terminateGroup(live.agentPid);
       removeReplCgroups(this.#cgroups, id);
       this.#live.delete(id);
       await fsp.rm(dirs.pidsFile, { force: true });
@@ -695,6 +697,19 @@ export class ProcessRuntime implements Runtime {
     this.#setStatus(id, { state: 'stopped' });
   }
 
+  /** The runtime's default limits with the stack's own overrides on top. */
+  #limitsFor(spec: ReplSpec): ProcessRuntimeOptions['sandbox']['limits'] {
+    const defaults = this.#opts.sandbox.limits;
+    const own = spec.manifest.limits ?? {};
+    return {
+      processes: own.processes ?? defaults.processes,
+      openFiles: defaults.openFiles,
+      memoryBytes: own.memoryMb !== undefined ? own.memoryMb * 1024 * 1024 : defaults.memoryBytes,
+      cpus: own.cpus ?? defaults.cpus,
+      diskBytes: own.diskMb !== undefined ? own.diskMb * 1024 * 1024 : defaults.diskBytes,
+    };
+  }
+
   /** Drops a restore that never finished (its volume too): the store still has those files. */
   async #discardRestoring(dirs: ReplDirs): Promise<void> {
     if (isMountpoint(dirs.restoring)) await releaseVolume(dirs.volume, dirs.restoring);
@@ -709,31 +724,26 @@ export class ProcessRuntime implements Runtime {
     await fsp.rm(dirs.workspace, { recursive: true, force: true });
   }
 
-  /** Restarts a crashed code-server or agent of a running repl; files are untouched on disk. */
+  /**
+   * Restarts the sandbox of a running repl when it died (its agent crashed or was killed); the
+   * files are on disk and untouched. code-server crashes are the agent's to handle, inside.
+   */
   async #checkProcesses(): Promise<void> {
     if (this.#closed) return;
     for (const [id, live] of this.#live) {
       if (this.status(id).state !== 'running' || this.#queues.has(id)) continue;
       await this.#serial(id, async () => {
-        if (this.#live.get(id) !== live || this.status(id).state !== 'running') return;
-        if (!processExists(live.agentPid)) {
-          this.#opts.log.warn({ replId: id }, 'repl agent exited; restarting it');
-          live.agentPid = this.#spawnAgent(live);
-          await this.#writePids(live);
+        if (this.#live.get(id) !== live || this.status(id).state !== 'running' || processExists(live.agentPid)) return;
+        const now = Date.now();
+        live.restarts = live.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+        if (live.restarts.length >= MAX_SANDBOX_RESTARTS) {
+          this.#setStatus(id, { state: 'error', error: `the repl's sandbox ended ${MAX_SANDBOX_RESTARTS} times in ${RESTART_WINDOW_MS / 60_000} minutes; see ${live.dirs.state}/agent.log. Stop and start the repl to try again; your files are kept.` });
+          return;
         }
-        if (!processExists(live.codeServerPid)) {
-          const now = Date.now();
-          live.ideRestarts = live.ideRestarts.filter((t) => now - t < RESTART_WINDOW_MS);
-          if (live.ideRestarts.length >= MAX_IDE_RESTARTS) {
-            this.#setStatus(id, { state: 'error', error: `VS Code crashed ${MAX_IDE_RESTARTS} times in ${RESTART_WINDOW_MS / 60_000} minutes; see ${live.dirs.state}/code-server.log. Stop and start the repl to try again; your files are kept.` });
-            return;
-          }
-          live.ideRestarts.push(now);
-          this.#opts.log.warn({ replId: id }, 'code-server exited; restarting it');
-          this.#codeServer ??= await this.#opts.provisioner.ensure();
-          live.codeServerPid = this.#spawnCodeServer(live);
-          await this.#writePids(live);
-        }
+        live.restarts.push(now);
+        this.#opts.log.warn({ replId: id }, 'repl sandbox ended; restarting it');
+        live.agentPid = this.#spawnAgent(live);
+        await this.#writePids(live);
       }).catch((err: unknown) => this.#opts.log.error({ replId: id, err: describeError(err) }, 'process check failed'));
     }
   }
@@ -742,7 +752,7 @@ export class ProcessRuntime implements Runtime {
 async function readPids(file: string): Promise<PidsFile | undefined> {
   try {
     const pids = JSON.parse(await fsp.readFile(file, 'utf8')) as PidsFile;
-    return Number.isInteger(pids.agentPid) && Number.isInteger(pids.codeServerPid) && typeof pids.instance === 'string' ? pids : undefined;
+    return Number.isInteger(pids.agentPid) && typeof pids.instance === 'string' ? pids : undefined;
   } catch {
     return undefined;
   }
