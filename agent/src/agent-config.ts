@@ -16,7 +16,7 @@ export interface AgentConfig {
   /** Largest file the files API reads or writes. */
   maxFileBytes: number;
   /** code-server's command line, run and kept running by the agent; its output goes to logFile. */
-  ide?: { argv: string[]; logFile: string };
+  ide?: { argv: string[]; logFile: string; settingsFile: string; settings: Record<string, unknown> };
   /** When set, a relay on 127.0.0.1:port inside the repl to the egress proxy's unix socket. */
   egress?: { socket: string; port: number };
 }

@@ -5,6 +5,7 @@ import { readAgentConfig } from './agent-config.js';
 import { createControlServer } from './control-server.js';
 import { LogBuffer } from './log-buffer.js';
 import { RunSupervisor } from './run-supervisor.js';
+import { mergeUserSettings } from './ide-settings.js';
 import { IdeSupervisor } from './ide-supervisor.js';
 import { createTunnelServer } from './tunnel-server.js';
 import { WorkspaceFiles } from './workspace-files.js';
@@ -62,6 +63,10 @@ async function main(): Promise<void> {
   await listenOnSocket(control, config.controlSocket);
   await listenOnSocket(tunnel, config.tunnelSocket);
   if (config.egress) await startEgressRelay(config.egress);
+  if (config.ide) {
+    // Without its defaults VS Code still works: a settings problem must not keep the IDE down.
+    await mergeUserSettings(config.ide.settingsFile, config.ide.settings).catch((err: unknown) => process.stdout.write(`codeyard-agent ${config.replId}: could not write VS Code settings: ${String(err)}\n`));
+  }
   ide?.start();
   process.stdout.write(`codeyard-agent ${config.replId}: ready on ${config.controlSocket}\n`);
 

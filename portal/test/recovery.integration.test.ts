@@ -47,7 +47,7 @@ describe('portal restarts and crashes leave user files intact', { timeout: 300_0
   const api = (method: string, p: string, body?: string) =>
     request(port, { method, path: p, body, headers: { authorization: `Bearer ${token}`, ...(body && !p.includes('/files/') ? { 'content-type': 'application/json' } : {}) } });
   const preview = () => request(port, { host: `${id}-3000.localhost:${port}`, path: '/' });
-  const pids = () => JSON.parse(fs.readFileSync(path.join(dataDir, 'repls', id, 'run', 'pids.json'), 'utf8')) as { agentPid: number };
+  const pids = () => JSON.parse(fs.readFileSync(path.join(dataDir, 'repls', id, 'pids.json'), 'utf8')) as { agentPid: number };
 
   after(async () => {
     if (portal && portal.exitCode === null) {

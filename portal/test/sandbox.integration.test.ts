@@ -194,6 +194,26 @@ except OSError as e:
     await t.api(token, 'DELETE', `/api/repls/${rust.id}`);
   });
 
+  it('never lets the portal write through links a repl planted in its own folders', async () => {
+    // A host file the repl must not be able to get root to write (its path is just a string to the repl).
+    const canaryFile = path.join(t.dataDir, `canary-${process.pid}`);
+    fs.writeFileSync(canaryFile, 'untouched', { mode: 0o644 });
+    const plant = [
+      `ln -sf ${canaryFile} /home/user/.local/share/code-server/User/settings.json`,
+      `ln -sf ${canaryFile} /var/lib/codeyard/agent.log`,
+      `rm -f /run/codeyard/agent.json; ln -sf ${canaryFile} /run/codeyard/agent.json`,
+      'ls -l /home/user/.local/share/code-server/User/settings.json /var/lib/codeyard/agent.log',
+    ].join('; ');
+    const planted = await run(a, plant);
+    assert.match(planted.stdout, /settings.json -> /);
+    // Stop and start: the portal writes the agent's config, opens its log, the agent writes settings.
+    assert.equal((await t.api(token, 'POST', `/api/repls/${a.id}/stop`)).json().status, 'stopped');
+    assert.equal((await t.api(token, 'POST', `/api/repls/${a.id}/start`)).json().status, 'running');
+    assert.equal(fs.readFileSync(canaryFile, 'utf8'), 'untouched');
+    assert.equal(fs.statSync(canaryFile).uid, process.getuid?.());
+    assert.match((await run(a, 'echo A is back')).stdout, /A is back/);
+  });
+
   it('gives no terminal to inject keystrokes into (TIOCSTI)', async () => {
     const result = await run(a, `python3 -c "import fcntl, os, termios; fd = os.open('/dev/tty', os.O_RDWR); fcntl.ioctl(fd, termios.TIOCSTI, b'x'); print('INJECTED')"`);
     assert.doesNotMatch(result.stdout, /INJECTED/);

@@ -1,10 +1,8 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
-
 /**
  * VS Code user settings that make a repl open ready to work: no Restricted Mode banner, no
  * Welcome tab, no AI chat panel (so no agent host process either), no telemetry or update
- * checks. Settings a user changed later are kept: ours are only the defaults.
+ * checks. Settings a user changed later are kept: ours are only the defaults (the agent merges them, see
+ * agent/src/ide-settings.ts).
  */
 export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze({
   'security.workspace.trust.enabled': false,
@@ -22,19 +20,6 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze
   'terminal.integrated.defaultProfile.linux': 'bash',
   'files.autoSave': 'afterDelay',
 });
-
-/** Writes settings.json under code-server's user-data dir, merging over what is there. */
-export async function writeUserSettings(userDataDir: string, extra: Record<string, unknown> = {}): Promise<void> {
-  const file = path.join(userDataDir, 'User', 'settings.json');
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  let existing: Record<string, unknown> = {};
-  try {
-    existing = JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    // first start, or a file the user broke: start from our defaults
-  }
-  await fs.writeFile(file, JSON.stringify({ ...DEFAULT_SETTINGS, ...extra, ...existing }, null, 2));
-}
 
 /** code-server's command-line flags for one repl (after the program and its entry script). */
 export function codeServerArgs(options: { socketPath: string; userDataDir: string; extensionsDir: string; configFile: string; workspace: string }): string[] {

@@ -16,7 +16,7 @@ import type { Endpoints, LimitReport, ReplSpec, Runtime, RuntimeDescription, Run
 import type { Config } from '../../config.js';
 import { restoreWorkspace, saveWorkspace } from '../workspace-copy.js';
 import type { CodeServerCommand, CodeServerProvisioner } from './code-server-provision.js';
-import { codeServerArgs, writeUserSettings } from './code-server-settings.js';
+import { codeServerArgs, DEFAULT_SETTINGS } from './code-server-settings.js';
 import { buildReplEnv } from './repl-env.js';
 import { type CgroupSupport, createReplCgroups, detectCgroups, joinCgroupsCommand, removeReplCgroups } from './cgroups.js';
 import { createEgressProxy } from '@codeyard/proxy/egress-proxy';
@@ -425,7 +425,8 @@ export class ProcessRuntime implements Runtime {
       ideSocket: path.join(run, 'ide.sock'),
       agentSocket: path.join(run, 'agent.sock'),
       tunnelSocket: path.join(run, 'tunnel.sock'),
-      pidsFile: path.join(run, 'pids.json'),
+      // In the root-owned repl folder, not the run folder the repl can write to.
+      pidsFile: path.join(base, 'pids.json'),
     };
   }
 
@@ -481,9 +482,11 @@ export class ProcessRuntime implements Runtime {
       const instance = randomBytes(8).toString('hex');
       const env = this.#replEnv(spec.id, dirs, spec.manifest.port, instance);
       const view = this.#view(dirs);
-      await writeUserSettings(path.join(dirs.home, '.local', 'share', 'code-server'));
+      // The run folder belongs to the repl: never follow what it may have put there (wx: create only).
+      const agentConfig = path.join(dirs.run, 'agent.json');
+      await fsp.rm(agentConfig, { force: true });
       await fsp.writeFile(
-        path.join(dirs.run, 'agent.json'),
+        agentConfig,
         JSON.stringify({
           replId: spec.id,
           workspace: view.workspace,
@@ -493,8 +496,14 @@ export class ProcessRuntime implements Runtime {
           maxFileBytes: this.#opts.maxFileBytes,
           app: { run: spec.manifest.run, install: spec.manifest.install, installCreates: spec.manifest.installCreates },
           egress: this.#egress ? { socket: `${INSIDE.egress}/egress.sock`, port: INSIDE.egressPort } : undefined,
-          ide: { argv: this.#codeServerArgv(view), logFile: `${view.state}/code-server.log` },
+          ide: {
+            argv: this.#codeServerArgv(view),
+            logFile: `${view.state}/code-server.log`,
+            settingsFile: `${view.home}/.local/share/code-server/User/settings.json`,
+            settings: DEFAULT_SETTINGS,
+          },
         }),
+        { flag: 'wx', mode: 0o644 },
       );
       if (uid !== undefined) for (const dir of [dirs.home, dirs.workspace, dirs.run, dirs.state]) chownTree(dir, uid);
       const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#limitsFor(spec));
@@ -626,8 +635,7 @@ export class ProcessRuntime implements Runtime {
   /** Starts a detached process group with its output appended to `state/<name>.log`. */
   #spawn(live: Live, name: string, argv: string[], readOnly: string[]): number {
     const { file, args, spawnEnv } = this.#command(live.dirs, live.uid, live.env, argv, readOnly, live.cgroupProcs, this.#limitsFor(live.spec));
-    const logFile = path.join(live.dirs.state, `${name}.log`);
-    const out = fs.openSync(logFile, 'a', 0o600);
+    const out = openLogSafely(path.join(live.dirs.state, `${name}.log`));
     try {
       const child = spawn(file, args, { cwd: this.#opts.sandbox.mode === 'off' ? live.dirs.workspace : '/', env: spawnEnv, detached: true, stdio: ['ignore', out, out] });
       if (!child.pid) throw new Error(`could not start ${name} (${file})`);
@@ -747,6 +755,18 @@ export class ProcessRuntime implements Runtime {
       }).catch((err: unknown) => this.#opts.log.error({ replId: id, err: describeError(err) }, 'process check failed'));
     }
   }
+}
+
+/**
+ * Opens a log for appending in a folder the repl can write to, without following what the repl
+ * may have left there: a symlink or FIFO in place of the log is removed, never written through
+ * (no repl process runs while the portal does this).
+ */
+function openLogSafely(file: string): number {
+  const stat = fs.lstatSync(file, { throwIfNoEntry: false });
+  if (stat && !stat.isFile()) fs.rmSync(file, { force: true });
+  const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
+  return fs.openSync(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600);
 }
 
 async function readPids(file: string): Promise<PidsFile | undefined> {
