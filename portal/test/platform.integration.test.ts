@@ -50,6 +50,17 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
     assert.ok(doc.components.schemas.Repl ?? doc.components.schemas['def-2'], 'schemas are shared');
   });
 
+  it('keeps its secrets: a 0600 signing key, and account tokens only as hashes', async () => {
+    assert.equal(fs.statSync(path.join(t.dataDir, 'secrets', 'signing.key')).mode & 0o777, 0o600);
+    const stored: string[] = [];
+    for await (const info of t.store.list('accounts/')) stored.push(info.key);
+    assert.ok(stored.length >= 2);
+    for (const key of stored) assert.match(key, /^accounts\/[0-9a-f]{64}\.json$/);
+    const everything = fs.readdirSync(path.join(t.dataDir, 'store'), { recursive: true }).join('\n');
+    assert.equal(everything.includes(alice), false, 'no raw token in any name');
+    for (const key of stored) assert.equal((await t.store.get(key))!.toString().includes(alice.slice(3)), false, 'no raw token in any record');
+  });
+
   it('lists the stacks, with the node stack available', async () => {
     const res = await t.api(alice, 'GET', '/api/stacks');
     assert.equal(res.status, 200);
@@ -116,8 +127,13 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
     // Cookie-authenticated changes must come from the portal's own origin.
     const crossSite = await request(t.port, { method: 'POST', path: '/api/repls', headers: { cookie: `codeyard_token=${alice}`, origin: `http://${previewHost}`, 'content-type': 'application/json' }, body: '{"stack":"node"}' });
     assert.equal(crossSite.status, 403);
+    // Routing follows Host alone: a forged X-Forwarded-Host does not move a request to a repl.
+    const forged = await request(t.port, { path: '/', headers: { 'x-forwarded-host': `${repl.id}.localhost:${t.port}`, accept: 'text/html' } });
+    assert.equal(forged.status, 200);
+    assert.match(forged.body, /<h1>Codeyard<\/h1>/, 'the portal page, not the IDE');
     // Hosts we do not serve.
     assert.equal((await request(t.port, { host: 'evil.example.com', path: '/' })).status, 421);
+    assert.equal((await request(t.port, { host: `localhost.evil.com`, path: '/api/stacks', headers: { authorization: `Bearer ${alice}` } })).status, 421);
     assert.equal((await request(t.port, { host: `nope.localhost:${t.port}`, path: '/' })).status, 404);
     assert.equal((await request(t.port, { host: `zzzzzzzzzzzz.localhost:${t.port}`, path: '/' })).status, 404);
   });
