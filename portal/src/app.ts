@@ -66,7 +66,16 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   const signer = new GrantSigner(deps.signingKey);
   const templates = new Map(deps.templates.map((t) => [t.manifest.id, t]));
   const accounts = new Accounts(deps.store);
-  const repls = new ReplService({ store: deps.store, runtime, templates, signer, publicOrigin, ticketTtlMs: config.ticketTtlMs, log });
+  const repls = new ReplService({
+    store: deps.store,
+    runtime,
+    templates,
+    signer,
+    publicOrigin,
+    ticketTtlMs: config.ticketTtlMs,
+    limits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount, workspaceBytes: config.limitDiskMb * 1024 * 1024 },
+    log,
+  });
 
   const backend: ProxyBackend = {
     async lookup(replId) {

@@ -43,6 +43,10 @@ export interface Config {
   sessionTtlMs: number;
   /** Largest file the files API accepts or serves. */
   maxFileBytes: number;
+  /** Repls one account may have. */
+  maxReplsPerAccount: number;
+  /** Repls of one account that may run at once. */
+  maxRunningPerAccount: number;
   /** New anonymous accounts a client address may create a minute. */
   sessionsPerMinute: number;
   /** IDE/preview links a client address may redeem a minute. */
@@ -113,6 +117,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     ticketTtlMs: int(env, 'CODEYARD_TICKET_TTL_SECONDS', 60, 5, 3600) * 1000,
     sessionTtlMs: int(env, 'CODEYARD_SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600_000,
     maxFileBytes: int(env, 'CODEYARD_MAX_FILE_MB', 16, 1, 1024) * 1024 * 1024,
+    maxReplsPerAccount: int(env, 'CODEYARD_MAX_REPLS_PER_ACCOUNT', 50, 1, 1_000_000),
+    maxRunningPerAccount: int(env, 'CODEYARD_MAX_RUNNING_PER_ACCOUNT', 3, 1, 10_000),
     sessionsPerMinute: int(env, 'CODEYARD_RATE_SESSIONS_PER_MINUTE', 30, 1, 100_000),
     ticketsPerMinute: int(env, 'CODEYARD_RATE_TICKETS_PER_MINUTE', 60, 1, 100_000),
     logLevel: env.CODEYARD_LOG_LEVEL || 'info',

@@ -53,3 +53,45 @@ describe('a separate preview domain', { timeout: 120_000 }, () => {
     assert.equal((await request(t.port, { host: `${repl.id}.preview.localhost:${t.port}`, path: '/' })).status, 404);
   });
 });
+
+describe('per-account limits', { timeout: 120_000 }, () => {
+  let t: TestPortal;
+  let token: string;
+  before(async () => {
+    t = await startTestPortal({ env: { CODEYARD_MAX_REPLS_PER_ACCOUNT: '2', CODEYARD_MAX_RUNNING_PER_ACCOUNT: '1', CODEYARD_LIMIT_DISK_MB: '16' } });
+    token = await t.newToken();
+  });
+  after(() => t?.close());
+
+  it('caps how many repls an account has, and how many run at once', async () => {
+    const first = (await t.api(token, 'POST', '/api/repls', { stack: 'node' })).json<ReplView>();
+    const second = (await t.api(token, 'POST', '/api/repls', { stack: 'node' })).json<ReplView>();
+    const third = await t.api(token, 'POST', '/api/repls', { stack: 'node' });
+    assert.equal(third.status, 409);
+    assert.equal(third.json().error.code, 'LIMIT_REACHED');
+    assert.match(third.json().error.message, /delete one first/);
+
+    assert.equal((await t.api(token, 'POST', `/api/repls/${first.id}/start`)).status, 200);
+    for (const path of [`/api/repls/${second.id}/start`, `/api/repls/${second.id}/app/start`]) {
+      const refused = await t.api(token, 'POST', path);
+      assert.equal(refused.status, 409, path);
+      assert.match(refused.json().error.message, /stop one first/);
+    }
+    assert.equal((await t.api(token, 'POST', `/api/repls/${first.id}/start`)).status, 200, 'starting a running repl is not one more');
+    await t.api(token, 'POST', `/api/repls/${first.id}/stop`);
+    assert.equal((await t.api(token, 'POST', `/api/repls/${second.id}/start`)).status, 200);
+    await t.api(token, 'POST', `/api/repls/${second.id}/stop`);
+  });
+
+  it('holds the stored copy of a stopped workspace to its disk quota', async () => {
+    const repl = (await t.api(token, 'GET', '/api/repls')).json<ReplView[]>()[0]!;
+    const tenMb = Buffer.alloc(10 * 1024 * 1024, 0x61);
+    const put = (name: string) => request(t.port, { method: 'PUT', path: `/api/repls/${repl.id}/files/${name}`, headers: { authorization: `Bearer ${token}` }, body: tenMb });
+    assert.equal((await put('a.bin')).status, 201);
+    const over = await put('b.bin');
+    assert.equal(over.status, 413);
+    assert.equal(over.json().error.code, 'QUOTA_EXCEEDED');
+    assert.equal((await put('a.bin')).status, 200, 'replacing a file counts its new size only');
+    assert.equal((await t.api(token, 'GET', `/api/repls/${repl.id}/files/b.bin`)).status, 404);
+  });
+});

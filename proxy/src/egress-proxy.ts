@@ -12,6 +12,9 @@ import { blockedReason, hostAddressReason } from '@codeyard/common/addresses';
  * private, loopback, link-local or metadata address (no DNS rebinding). The price: HTTP(S) only;
  * raw TCP and UDP do not leave a repl.
  */
+/** Outbound mail ports, closed as cloud providers close them: repls are not for sending spam. */
+export const BLOCKED_PORTS = new Set([25, 465, 587]);
+
 export interface EgressOptions {
   lookup?: (host: string) => Promise<Array<{ address: string; family: number }>>;
   blockedReason?: (ip: string) => string | undefined;
@@ -77,6 +80,10 @@ export function createEgressProxy(options: EgressOptions = {}): http.Server {
     }
     const port = Number(url.port || 80);
     const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (BLOCKED_PORTS.has(port)) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end(`port ${port} (mail) is closed to repls\n`);
+      return;
+    }
     resolvePublic(host)
       .then((ip) => {
         const headers = { ...req.headers };
@@ -101,6 +108,7 @@ export function createEgressProxy(options: EgressOptions = {}): http.Server {
     client.on('error', () => client.destroy());
     const target = parseAuthority(req.url ?? '');
     if (!target) return refuseSocket(client, 400, 'CONNECT needs host:port');
+    if (BLOCKED_PORTS.has(target.port)) return refuseSocket(client, 403, `port ${target.port} (mail) is closed to repls`);
     resolvePublic(target.host)
       .then((ip) => {
         const upstream = connect(target.port, ip);

@@ -60,6 +60,7 @@ describe('egress proxy', () => {
   }
 
   it('refuses private, loopback, link-local and metadata destinations without connecting', async () => {
+    assert.match((await connectThrough(`mixed.test:25`)).body, /mail/);
     for (const target of ['169.254.169.254:80', 'metadata.test:80', 'intranet.test:443', '10.0.0.1:22', '127.0.0.1:8080', '[::1]:8080', '[fd00::1]:443', '192.168.0.1:443']) {
       const res = await connectThrough(target);
       assert.equal(res.status, 403, target);

@@ -69,6 +69,8 @@ export interface ReplServiceOptions {
   signer: GrantSigner;
   publicOrigin: PublicOrigin;
   ticketTtlMs: number;
+  /** Per-account limits; a stranger's anonymous account must not be able to fill the machine. */
+  limits: { repls: number; running: number; workspaceBytes: number };
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -127,6 +129,10 @@ export class ReplService {
   async create(owner: string, stack: string, name?: string): Promise<ReplRecord> {
     const template = this.#o.templates.get(stack);
     if (!template) throw new AppError('UNKNOWN_STACK', `unknown stack ${JSON.stringify(stack)}; known stacks: ${[...this.#o.templates.keys()].join(', ')}`);
+    const owned = await this.list(owner);
+    if (owned.length >= this.#o.limits.repls) {
+      throw new AppError('LIMIT_REACHED', `this account has ${owned.length} repls, the most it may have; delete one first`);
+    }
     const availability = await this.#o.runtime.checkStack(template.manifest);
     if (!availability.available) throw new AppError('STACK_UNAVAILABLE', `the ${template.manifest.name} stack is not available here: ${availability.reason}`);
     const record: ReplRecord = {
@@ -171,8 +177,20 @@ export class ReplService {
 
   async start(owner: string, id: string): Promise<ReplRecord> {
     const record = await this.get(owner, id);
+    await this.#checkRunningLimit(owner, id);
     await this.#o.runtime.start(this.specOf(record));
     return record;
+  }
+
+  /** Refuses to start one more repl of an account that already runs as many as it may. */
+  async #checkRunningLimit(owner: string, id: string): Promise<void> {
+    const state = this.#o.runtime.status(id).state;
+    if (state === 'running' || state === 'starting') return;
+    const active = new Set(this.#o.runtime.active());
+    const running = (await this.list(owner)).filter((r) => r.id !== id && active.has(r.id) && ['running', 'starting'].includes(this.#o.runtime.status(r.id).state));
+    if (running.length >= this.#o.limits.running) {
+      throw new AppError('LIMIT_REACHED', `${running.length} of this account's repls are running, the most at once (${running.map((r) => r.name).join(', ')}); stop one first`);
+    }
   }
 
   async stop(owner: string, id: string): Promise<ReplRecord> {
@@ -185,6 +203,7 @@ export class ReplService {
   wake(id: string, account: string, options: { runApp: boolean }): void {
     void (async () => {
       const record = await this.get(account, id);
+      await this.#checkRunningLimit(account, id);
       await this.#o.runtime.start(this.specOf(record));
       if (options.runApp) await this.#agent(id).startApp();
     })().catch((err: unknown) => this.#o.log.error({ replId: id, err: describeError(err) }, 'wake failed'));
@@ -215,7 +234,10 @@ export class ReplService {
   /** Run: starts the repl first when it is stopped, like Replit's Run button. */
   async startApp(owner: string, id: string): Promise<AppState> {
     const record = await this.get(owner, id);
-    if (!this.#o.runtime.endpoints(id)) await this.#o.runtime.start(this.specOf(record));
+    if (!this.#o.runtime.endpoints(id)) {
+      await this.#checkRunningLimit(owner, id);
+      await this.#o.runtime.start(this.specOf(record));
+    }
     return this.#agent(id).startApp();
   }
 
@@ -277,7 +299,20 @@ export class ReplService {
     const rel = checkRelativePath(file, 'path');
     const { agent, prefix } = await this.#filesMode(owner, id);
     if (agent) return agent.writeFile(rel, body);
-    const existed = (await this.#o.store.head(prefix + rel)) !== undefined;
+    // A running workspace has its quota in the sandbox; the stored copy is held to the same size.
+    let used = 0;
+    let replaced = 0;
+    let existed = false;
+    for await (const info of this.#o.store.list(prefix)) {
+      used += info.size;
+      if (info.key === prefix + rel) {
+        replaced = info.size;
+        existed = true;
+      }
+    }
+    if (used - replaced + body.length > this.#o.limits.workspaceBytes) {
+      throw new AppError('QUOTA_EXCEEDED', `the workspace would exceed its ${Math.round(this.#o.limits.workspaceBytes / 1024 / 1024)} MB quota; delete something first`);
+    }
     await this.#o.store.put(prefix + rel, body);
     return { created: !existed };
   }
