@@ -96,6 +96,10 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     wake: (replId, account, options) => repls.wake(replId, account, options),
   };
   const proxy = new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, ticketsPerMinute: config.ticketsPerMinute, log });
+  // Pooled connections to a repl's sockets die with it; a restarted repl gets fresh ones.
+  const unwatch = runtime.watch((id, status) => {
+    if (status.state !== 'running') proxy.forget(`/${id}/`);
+  });
 
   let server!: http.Server;
   const routeOf = (req: http.IncomingMessage): HostRoute => parseHost(req.headers.host, publicOrigin);
@@ -234,6 +238,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     publicOrigin,
     origin,
     async close() {
+      unwatch();
       for (const client of wss.clients) client.terminate();
       for (const socket of upgraded) socket.destroy();
       wss.close();

@@ -186,9 +186,9 @@ export class ReplProxy {
     this.#upstreams.ws(req, socket, head, target);
   }
 
-  /** Called when a repl stops: its pooled upstream connections are dead. */
-  forget(socketPathPrefix: string): void {
-    this.#upstreams.forget(socketPathPrefix);
+  /** Called when a repl stops: its pooled upstream connections are dead. `part` is matched within socket paths. */
+  forget(part: string): void {
+    this.#upstreams.forget(part);
   }
 
   close(): void {

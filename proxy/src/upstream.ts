@@ -30,10 +30,10 @@ export class Upstreams {
     this.#proxy.ws(req, socket, head, this.#options(target), () => socket.destroy());
   }
 
-  /** Drops pooled connections to targets under a socket path (a repl that stopped). */
-  forget(socketPath: string): void {
+  /** Drops pooled connections to targets whose socket path contains `part` (a repl that stopped). */
+  forget(part: string): void {
     for (const [key, agent] of this.#agents) {
-      if (key.includes(socketPath)) {
+      if (key.includes(part)) {
         agent.destroy();
         this.#agents.delete(key);
       }

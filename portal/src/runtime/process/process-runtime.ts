@@ -247,7 +247,7 @@ export class ProcessRuntime implements Runtime {
       if (this.#opts.sandbox.mode === 'off') return undefined;
       const dirs = this.#dirs('check');
       const uid = this.#switchesUid ? this.#opts.sandbox.uidBase - 1 : undefined;
-      await this.#prepareFolders(dirs, uid);
+      await this.#prepareFolders(dirs, uid, { emptyWorkspace: true });
       const { file, args, spawnEnv } = this.#command(dirs, uid, { PATH: SANDBOX_PATH }, ['/bin/true'], []);
       return new Promise<string | undefined>((resolve) => {
         execFile(file, args, { env: spawnEnv, timeout: 10_000, cwd: '/' }, (err, _stdout, stderr) => {
@@ -267,7 +267,7 @@ export class ProcessRuntime implements Runtime {
     // The check runs where the repl will: in a sandbox of its own when sandboxing is on.
     const dirs = this.#dirs('check');
     const uid = this.#switchesUid ? this.#opts.sandbox.uidBase - 1 : undefined;
-    await this.#prepareFolders(dirs, uid);
+    await this.#prepareFolders(dirs, uid, { emptyWorkspace: true });
     const env = this.#replEnv('check', dirs, manifest.port, '');
     const { file, args, spawnEnv } = this.#command(dirs, uid, env, ['/bin/sh', '-c', manifest.toolchain.check], []);
     const result = await new Promise<StackAvailability>((resolve) => {
@@ -395,15 +395,6 @@ export class ProcessRuntime implements Runtime {
     await Promise.all([...this.#live.keys()].map((id) => this.stop(id).catch((err: unknown) => this.#opts.log.error({ replId: id, err: describeError(err) }, 'stop at shutdown failed'))));
     this.#egress?.server.close();
     this.#egress?.server.closeAllConnections();
-  }
-
-  /**
-   * Stops watching without stopping any repl: the processes keep running and the next portal
-   * adopts them. Used when the portal is restarted for an upgrade, and by recovery tests.
-   */
-  detach(): void {
-    this.#closed = true;
-    clearInterval(this.#monitor);
   }
 
   // ---- internals ----
@@ -550,13 +541,12 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** Folders a repl's sandbox needs, owned by its uid where it may write. */
-  async #prepareFolders(dirs: ReplDirs, uid: number | undefined): Promise<void> {
+  async #prepareFolders(dirs: ReplDirs, uid: number | undefined, options: { emptyWorkspace?: boolean } = {}): Promise<void> {
     await fsp.mkdir(dirs.base, { recursive: true, mode: 0o711 });
     for (const dir of [dirs.home, dirs.state, dirs.run]) await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
-    if (this.#opts.sandbox.mode === 'bubblewrap') {
-      writeIdentityFiles(dirs.etc);
-      if (dirs.base.endsWith(`${path.sep}check`)) await fsp.mkdir(dirs.workspace, { recursive: true });
-    }
+    // The toolchain check's sandbox has no workspace from the store: an empty folder stands in.
+    if (options.emptyWorkspace) await fsp.mkdir(dirs.workspace, { recursive: true });
+    if (this.#opts.sandbox.mode === 'bubblewrap') writeIdentityFiles(dirs.etc);
     if (uid !== undefined) {
       await fsp.chmod(dirs.base, 0o711);
       for (const dir of [dirs.home, dirs.state, dirs.run]) await fsp.chown(dir, uid, uid);
