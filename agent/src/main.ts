@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     ? new IdeSupervisor(config.ide.argv, { cwd: config.workspace, env, logFile: config.ide.logFile, onLog: (line) => process.stdout.write(`codeyard-agent ${config.replId}: ${line}\n`) })
     : undefined;
   const control = createControlServer({ run, logs, files, ide, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes });
-  const tunnel = createTunnelServer();
+  const tunnel = createTunnelServer({ reservedPorts: new Set(config.egress ? [config.egress.port] : []) });
   await listenOnSocket(control, config.controlSocket);
   await listenOnSocket(tunnel, config.tunnelSocket);
   if (config.egress) await startEgressRelay(config.egress);

@@ -7,7 +7,8 @@ import { parseTunnelPreamble, TUNNEL_PREAMBLE_MAX } from '@codeyard/common/agent
  * WebSocket, anything). The proxy reaches every repl port this way without the repl needing a
  * host port, and the repl's network can be its own namespace.
  */
-export function createTunnelServer(): net.Server {
+export function createTunnelServer(options: { reservedPorts?: ReadonlySet<number> } = {}): net.Server {
+  const reserved = options.reservedPorts ?? new Set<number>();
   return net.createServer((client) => {
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer): void => {
@@ -20,7 +21,8 @@ export function createTunnelServer(): net.Server {
       client.off('data', onData);
       client.pause();
       const port = parseTunnelPreamble(head.subarray(0, newline).toString('latin1'));
-      if (port === undefined) return void client.destroy();
+      // Ports of the agent's own (the egress relay) are never reachable from outside the repl.
+      if (port === undefined || reserved.has(port)) return void client.destroy();
       connectLoopback(port, head.subarray(newline + 1), client);
     };
     client.on('data', onData);

@@ -10,7 +10,9 @@ import { createTunnelServer } from '../src/tunnel-server.js';
 let socketPath: string;
 let tunnel: net.Server;
 let app: http.Server;
+let reserved: http.Server;
 let appPort: number;
+let reservedPort: number;
 
 function through(port: number, request: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -26,15 +28,24 @@ function through(port: number, request: string): Promise<string> {
 describe('tunnel server', () => {
   before(async () => {
     socketPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cy-tun-')), 'tunnel.sock');
-    tunnel = createTunnelServer();
-    await new Promise<void>((r) => tunnel.listen(socketPath, r));
     app = http.createServer((req, res) => res.end(`app saw ${req.url}`));
     await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
     appPort = (app.address() as net.AddressInfo).port;
+    // A live server on a reserved port: the tunnel must still refuse to reach it.
+    reserved = http.createServer((_req, res) => res.end('should not be reachable'));
+    await new Promise<void>((r) => reserved.listen(0, '127.0.0.1', r));
+    reservedPort = (reserved.address() as net.AddressInfo).port;
+    tunnel = createTunnelServer({ reservedPorts: new Set([reservedPort]) });
+    await new Promise<void>((r) => tunnel.listen(socketPath, r));
   });
   after(() => {
     tunnel.close();
     app.close();
+    reserved.close();
+  });
+
+  it("refuses the agent's own reserved ports", async () => {
+    assert.equal(await through(reservedPort, 'GET / HTTP/1.1\r\nconnection: close\r\n\r\n'), '');
   });
 
   it('carries a request to the named port and the answer back', async () => {

@@ -292,6 +292,14 @@ describe('repl network: internet through the egress proxy', { timeout: 120_000 }
     }
   });
 
+  it("does not let the world use the repl's egress relay through a preview URL", async () => {
+    // Were the relay reachable, the egress proxy would answer this itself (403, no packet sent).
+    const res = await request(t.port, { host: `${repl.id}-43128.localhost:${t.port}`, path: 'http://10.0.0.1/' });
+    assert.equal(res.status, 502);
+    assert.match(res.body, /Nothing is listening on port 43128/);
+    assert.doesNotMatch(res.body, /public internet/);
+  });
+
   it("cannot reach the portal's port directly either", async () => {
     const result = await run(python(`import socket; socket.create_connection(('127.0.0.1', ${t.port}), 2); print('CONNECTED')`));
     assert.doesNotMatch(result.stdout, /CONNECTED/);
