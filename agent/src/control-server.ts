@@ -19,6 +19,8 @@ export interface ControlDeps {
 }
 
 const MAX_JSON_BYTES = 64 * 1024;
+/** One-off commands running at once per repl: each holds up to two capped outputs in memory. */
+export const MAX_CONCURRENT_EXECS = 8;
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -70,8 +72,9 @@ function filePathOf(pathname: string): string {
  * own processes, which may only act on their own repl anyway).
  */
 export function createControlServer(deps: ControlDeps): http.Server {
+  const state = { execs: 0 };
   const server = http.createServer((req, res) => {
-    handle(req, res, deps).catch((err: unknown) => {
+    handle(req, res, deps, state).catch((err: unknown) => {
       const error = isAppError(err) ? err : new AppError('INTERNAL', describeError(err));
       if (!res.headersSent) send(res, error.status, error.toBody());
       else res.destroy();
@@ -106,7 +109,7 @@ function streamLogs(ws: WebSocket, deps: ControlDeps): void {
   ws.on('error', () => ws.terminate());
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps: ControlDeps): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps: ControlDeps, state: { execs: number }): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://agent');
   const route = `${req.method} ${url.pathname}`;
   switch (route) {
@@ -124,7 +127,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
     case 'POST /exec': {
       const body = await readJson<ExecRequest>(req);
       if (typeof body?.command !== 'string' || body.command.length === 0) throw new AppError('VALIDATION', 'command must be a non-empty string');
-      return send(res, 200, await runExec({ command: body.command, timeoutMs: body.timeoutMs, cwd: deps.workspace, env: deps.env }));
+      if (state.execs >= MAX_CONCURRENT_EXECS) throw new AppError('RATE_LIMITED', `${MAX_CONCURRENT_EXECS} commands are already running in this repl; wait for one to finish`);
+      state.execs++;
+      try {
+        return send(res, 200, await runExec({ command: body.command, timeoutMs: body.timeoutMs, cwd: deps.workspace, env: deps.env }));
+      } finally {
+        state.execs--;
+      }
     }
     case 'GET /files':
       return send(res, 200, await deps.files.list(url.searchParams.get('dir') ?? ''));

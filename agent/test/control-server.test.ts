@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { requestOverSocket } from '@codeyard/common/http-client';
+import type http from 'node:http';
+import { createControlServer, MAX_CONCURRENT_EXECS } from '../src/control-server.js';
+import { LogBuffer } from '../src/log-buffer.js';
+import { RunSupervisor } from '../src/run-supervisor.js';
+import { WorkspaceFiles } from '../src/workspace-files.js';
+
+describe('agent control API', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-ctl-'));
+  const socketPath = path.join(dir, 'agent.sock');
+  let server: http.Server;
+
+  before(async () => {
+    const logs = new LogBuffer();
+    server = createControlServer({
+      run: new RunSupervisor({ spec: { run: 'true' }, cwd: dir, env: process.env, logs }),
+      logs,
+      files: new WorkspaceFiles(dir),
+      workspace: dir,
+      env: process.env,
+      maxFileBytes: 1024,
+    });
+    await new Promise<void>((r) => server.listen(socketPath, r));
+  });
+  after(() => server.close());
+
+  const call = (method: string, p: string, body?: string) => requestOverSocket({ socketPath, method, path: p, body, headers: body ? { 'content-type': 'application/json' } : undefined });
+
+  it('caps the commands running at once', async () => {
+    const slow = Array.from({ length: MAX_CONCURRENT_EXECS }, () => call('POST', '/exec', JSON.stringify({ command: 'sleep 1' })));
+    await new Promise((r) => setTimeout(r, 200));
+    const refused = await call('POST', '/exec', JSON.stringify({ command: 'true' }));
+    assert.equal(refused.status, 429);
+    assert.match(refused.body.toString(), /already running/);
+    for (const res of await Promise.all(slow)) assert.equal(res.status, 200);
+    assert.equal((await call('POST', '/exec', JSON.stringify({ command: 'true' }))).status, 200, 'free again');
+  });
+
+  it('answers bad requests with the shared error shape', async () => {
+    const bad = await call('POST', '/exec', '{not json');
+    assert.equal(bad.status, 400);
+    assert.equal(JSON.parse(bad.body.toString()).error.code, 'INVALID_JSON');
+    assert.equal((await call('GET', '/nope')).status, 404);
+    assert.equal((await call('PUT', '/files/big', 'x'.repeat(2000))).status, 413);
+  });
+});
