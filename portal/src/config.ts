@@ -30,6 +30,8 @@ export interface Config {
   limitCpus: number;
   /** Disk space of one workspace. */
   limitDiskMb: number;
+  /** The object store: a folder under the data dir (default), or S3 (CODEYARD_STORE=s3://bucket/prefix). */
+  store: { kind: 'fs' } | { kind: 's3'; bucket: string; prefix: string; region: string; endpoint?: string; forcePathStyle: boolean; credentials?: { accessKeyId: string; secretAccessKey: string } };
   /** Where the fs store, repl runtime dirs and the signing key live. */
   dataDir: string;
   /** Directory for downloaded tools (code-server, its Node). */
@@ -95,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError(`CODEYARD_REPL_NETWORK must be internet, none or host, got ${JSON.stringify(replNetwork)}`);
   }
   const config: Config = {
+    store: parseStore(env),
     port,
     bind: env.CODEYARD_BIND || '127.0.0.1',
     domain: hostname(env, 'CODEYARD_DOMAIN', 'localhost')!,
@@ -129,7 +132,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   return Object.freeze(config);
 }
 
+function parseStore(env: NodeJS.ProcessEnv): Config['store'] {
+  const raw = env.CODEYARD_STORE;
+  if (!raw || raw === 'fs') return { kind: 'fs' };
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(raw);
+  if (!match) throw new ConfigError(`CODEYARD_STORE must be fs or s3://bucket[/prefix], got ${JSON.stringify(raw)}`);
+  let prefix = match[2] ?? '';
+  if (prefix && !prefix.endsWith('/')) prefix += '/';
+  const endpoint = env.CODEYARD_S3_ENDPOINT || undefined;
+  const id = env.CODEYARD_S3_ACCESS_KEY_ID;
+  const secret = env.CODEYARD_S3_SECRET_ACCESS_KEY;
+  if (!!id !== !!secret) throw new ConfigError('CODEYARD_S3_ACCESS_KEY_ID and CODEYARD_S3_SECRET_ACCESS_KEY go together (or leave both unset for the standard AWS credential chain)');
+  return {
+    kind: 's3',
+    bucket: match[1]!,
+    prefix,
+    region: env.CODEYARD_S3_REGION || env.AWS_REGION || 'us-east-1',
+    endpoint,
+    // Most S3-compatible servers want path-style requests; AWS itself prefers virtual hosts.
+    forcePathStyle: env.CODEYARD_S3_FORCE_PATH_STYLE ? env.CODEYARD_S3_FORCE_PATH_STYLE === 'true' : endpoint !== undefined,
+    credentials: id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined,
+  };
+}
+
 /** The configuration as it may be logged: secrets replaced. */
 export function redactConfig(config: Readonly<Config>): Record<string, unknown> {
-  return { ...config, signingKey: config.signingKey ? '[redacted]' : undefined };
+  const store = config.store.kind === 's3' && config.store.credentials ? { ...config.store, credentials: { accessKeyId: config.store.credentials.accessKeyId, secretAccessKey: '[redacted]' } } : config.store;
+  return { ...config, store, signingKey: config.signingKey ? '[redacted]' : undefined };
 }

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, redactConfig } from './config.js';
 import { CodeServerProvisioner } from './runtime/process/code-server-provision.js';
 import { ProcessRuntime, sandboxOptionsFrom } from './runtime/process/process-runtime.js';
 import { loadSigningKey } from './secrets.js';
-import { FsStore } from './store/fs-store.js';
+import { openStore } from './store/open-store.js';
 import { loadTemplates, seedTemplates } from './templates/catalog.js';
 import { ManifestError } from './templates/manifest.js';
 
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   log.info({ config: redactConfig(config) }, 'starting Codeyard');
 
   const templates = await loadTemplates(config.templatesDir);
-  const store = await FsStore.open(path.join(config.dataDir, 'store'));
+  const store = await openStore(config);
   const seeded = await seedTemplates(store, templates);
   log.info(seeded, 'templates in the store');
   const signingKey = await loadSigningKey(config.dataDir, config.signingKey);

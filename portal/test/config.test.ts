@@ -37,6 +37,16 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ CODEYARD_PUBLIC_PORT: '' }).publicPort, undefined);
   });
 
+  it('reads an S3 store from CODEYARD_STORE, and refuses a malformed one', () => {
+    const config = loadConfig({ CODEYARD_STORE: 's3://my-bucket/team/a', CODEYARD_S3_ENDPOINT: 'http://127.0.0.1:9000', CODEYARD_S3_ACCESS_KEY_ID: 'id', CODEYARD_S3_SECRET_ACCESS_KEY: 'secret' });
+    assert.deepEqual(config.store, { kind: 's3', bucket: 'my-bucket', prefix: 'team/a/', region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, credentials: { accessKeyId: 'id', secretAccessKey: 'secret' } });
+    assert.equal(JSON.stringify(redactConfig(config)).includes('secret"'), false, 'the secret key is redacted');
+    assert.equal(loadConfig({ CODEYARD_STORE: 's3://bucket-only' }).store.kind, 's3');
+    assert.deepEqual(loadConfig({}).store, { kind: 'fs' });
+    assert.throws(() => loadConfig({ CODEYARD_STORE: 'ftp://x' }), /CODEYARD_STORE must be fs or s3:\/\/bucket/);
+    assert.throws(() => loadConfig({ CODEYARD_STORE: 's3://bucket/p', CODEYARD_S3_ACCESS_KEY_ID: 'id' }), /go together/);
+  });
+
   it('never logs the signing key', () => {
     const config = loadConfig({ CODEYARD_SIGNING_KEY: 'ab'.repeat(32) });
     assert.equal(JSON.stringify(redactConfig(config)).includes('ab'.repeat(32)), false);

@@ -17,11 +17,11 @@ export async function restoreWorkspace(store: ObjectStore, prefix: string, dir: 
   await mapLimit(objects, 8, async (info) => {
     const rel = info.key.slice(prefix.length);
     const file = path.join(dir, rel);
-    const body = await store.get(info.key);
-    if (body === undefined) return; // deleted while we listed
+    const object = await store.getObject(info.key);
+    if (object === undefined) return; // deleted while we listed
     await fs.mkdir(path.dirname(file), { recursive: true });
-    if (info.metadata.type === 'symlink') await fs.symlink(body.toString('utf8'), file);
-    else await fs.writeFile(file, body, { mode: info.metadata.mode === '755' ? 0o755 : 0o644 });
+    if (object.metadata.type === 'symlink') await fs.symlink(object.body.toString('utf8'), file);
+    else await fs.writeFile(file, object.body, { mode: object.metadata.mode === '755' ? 0o755 : 0o644 });
   });
   return objects.length;
 }

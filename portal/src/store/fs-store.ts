@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '@codeyard/common/errors';
-import { checkKey, checkPrefix, type ObjectInfo, type ObjectStore, type PutOptions } from './object-store.js';
+import { checkKey, checkPrefix, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from './object-store.js';
 
 /**
  * The default store: a directory. Object data lives under `objects/<key>`, metadata (when an
@@ -35,6 +35,11 @@ export class FsStore implements ObjectStore {
       if (isMissing(err)) return undefined;
       throw err;
     }
+  }
+
+  async getObject(key: string): Promise<StoredObject | undefined> {
+    const body = await this.get(key);
+    return body === undefined ? undefined : { body, metadata: await this.#readMeta(key) };
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {

@@ -10,6 +10,12 @@ export interface ObjectInfo {
   metadata: Record<string, string>;
 }
 
+/** An object's content with its metadata, as one read. */
+export interface StoredObject {
+  body: Buffer;
+  metadata: Record<string, string>;
+}
+
 export interface PutOptions {
   metadata?: Record<string, string>;
 }
@@ -22,12 +28,17 @@ export interface PutOptions {
 export interface ObjectStore {
   readonly name: string;
   get(key: string): Promise<Buffer | undefined>;
+  /** Content and metadata in one read (S3 listings carry no metadata). */
+  getObject(key: string): Promise<StoredObject | undefined>;
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Writes the whole object; readers see the old or the new version, never a mix. */
   put(key: string, body: Buffer | string, options?: PutOptions): Promise<void>;
   /** Removes the object; no error when it is already gone. */
   delete(key: string): Promise<void>;
-  /** Every object whose key starts with `prefix` (`''` or ending in `/`), in key order. */
+  /**
+   * Every object whose key starts with `prefix` (`''` or ending in `/`), in key order. Metadata
+   * may be empty here (S3 lists none): use getObject() or head() where it matters.
+   */
   list(prefix: string): AsyncIterable<ObjectInfo>;
   /** Copies inside the store (server-side where the backend can), metadata included. */
   copy(from: string, to: string): Promise<void>;

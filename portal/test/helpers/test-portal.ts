@@ -8,7 +8,8 @@ import { loadConfig } from '../../src/config.js';
 import { CodeServerProvisioner } from '../../src/runtime/process/code-server-provision.js';
 import { ProcessRuntime, sandboxOptionsFrom } from '../../src/runtime/process/process-runtime.js';
 import { loadSigningKey } from '../../src/secrets.js';
-import { FsStore } from '../../src/store/fs-store.js';
+import type { ObjectStore } from '../../src/store/object-store.js';
+import { openStore } from '../../src/store/open-store.js';
 import { loadTemplates, seedTemplates } from '../../src/templates/catalog.js';
 import { freePort, request, type Reply } from './http.js';
 
@@ -19,7 +20,7 @@ export interface TestPortal {
   portal: Portal;
   port: number;
   dataDir: string;
-  store: FsStore;
+  store: ObjectStore;
   runtime: ProcessRuntime;
   /** Calls the API on the portal host with a bearer token. */
   api(token: string | undefined, method: string, path: string, body?: unknown): Promise<Reply>;
@@ -39,7 +40,7 @@ export async function startTestPortal(options: { dataDir?: string; env?: Record<
   const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, CODEYARD_CACHE: process.env.CODEYARD_CACHE, CODE_SERVER_BIN: process.env.CODE_SERVER_BIN, PORT: String(port), CODEYARD_DATA: dataDir, ...options.env });
   const log = pino({ level: process.env.CODEYARD_TEST_LOG ?? 'warn' });
   const templates = await loadTemplates(config.templatesDir);
-  const store = await FsStore.open(path.join(dataDir, 'store'));
+  const store = await openStore(config);
   await seedTemplates(store, templates);
   const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
   const runtime = new ProcessRuntime({ rootDir: path.join(dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });

@@ -16,6 +16,14 @@ describe('fs store specifics', () => {
     assert.deepEqual(fs.readdirSync(base), ['store']);
   });
 
+  it('lists in key order, as S3 does', async () => {
+    const store = await FsStore.open(fs.mkdtempSync(path.join(os.tmpdir(), 'cy-store-')));
+    for (const key of ['l/b', 'l/a/z', 'l/a-x', 'l/c/d/e']) await store.put(key, key);
+    const keys: string[] = [];
+    for await (const info of store.list('l/')) keys.push(info.key);
+    assert.deepEqual(keys, ['l/a-x', 'l/a/z', 'l/b', 'l/c/d/e']);
+  });
+
   it('leaves no temporary files behind', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-store-'));
     const store = await FsStore.open(root);
