@@ -45,6 +45,8 @@ describe('in a real browser', { timeout: 300_000, skip: browserUnavailable() }, 
     // The main file opens in an editor tab and the explorer shows the workspace.
     await page.locator('.tabs-container .tab', { hasText: 'index.js' }).waitFor({ timeout: 30_000 });
     await page.locator('.explorer-folders-view', { hasText: 'package.json' }).waitFor({ timeout: 30_000 });
+    // The editor shows the file's real content (read through the sandboxed code-server).
+    await page.locator('.monaco-editor .view-lines', { hasText: 'Press Run' }).waitFor({ timeout: 30_000 });
     const seconds = ((Date.now() - t0) / 1000).toFixed(1);
     await page.screenshot({ path: path.join(SHOTS, 'ide.png') });
     // Nothing in the way: no Restricted Mode banner, no chat panel.
