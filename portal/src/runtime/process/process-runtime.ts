@@ -453,7 +453,8 @@ export class ProcessRuntime implements Runtime {
       const uid = this.#switchesUid ? await this.#uidFor(dirs) : undefined;
       await this.#prepareFolders(dirs, uid);
       // A workspace left on disk is newer than the store (its save failed or never ran).
-      if (!fs.existsSync(dirs.workspace)) {
+      const restored = !fs.existsSync(dirs.workspace);
+      if (restored) {
         await this.#discardRestoring(dirs);
         await fsp.mkdir(dirs.restoring, { recursive: true });
         if (!this.#volumeProblem) await mountVolume(dirs.volume, dirs.restoring, this.#limitsFor(spec).diskBytes);
@@ -496,7 +497,9 @@ export class ProcessRuntime implements Runtime {
         }),
         { flag: 'wx', mode: 0o644 },
       );
-      if (uid !== undefined) for (const dir of [dirs.home, dirs.workspace, dirs.run, dirs.state]) chownTree(dir, uid);
+      // What root just wrote into the workspace becomes the repl's (home, run and state were made
+      // theirs in #prepareFolders; everything in them the repl wrote itself).
+      if (uid !== undefined && restored) chownTree(dirs.workspace, uid);
       const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#limitsFor(spec));
       const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, restarts: [] };
       agentPid = live.agentPid = this.#spawnAgent(live);
