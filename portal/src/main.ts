@@ -27,6 +27,7 @@ async function main(): Promise<void> {
   const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
   const runtime = new ProcessRuntime({ rootDir: path.join(config.dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
   const portal = await buildPortal({ config, store, runtime, templates, signingKey, log });
+  await runtime.prepare();
   const problem = await runtime.sandboxProblem();
   if (problem) log.error({}, problem);
   const described = runtime.describe();

@@ -45,6 +45,7 @@ export async function startTestPortal(options: { dataDir?: string; env?: Record<
   const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
   const runtime = new ProcessRuntime({ rootDir: path.join(dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
   const portal = await buildPortal({ config, store, runtime, templates, signingKey: await loadSigningKey(dataDir), log });
+  await runtime.prepare();
   await runtime.recover((id) => portal.repls.specFor(id));
   await new Promise<void>((resolve) => portal.server.listen(port, '127.0.0.1', resolve));
   const api = (token: string | undefined, method: string, apiPath: string, body?: unknown): Promise<Reply> =>

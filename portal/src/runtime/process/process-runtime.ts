@@ -152,7 +152,8 @@ export class ProcessRuntime implements Runtime {
   #sandboxCheck?: Promise<string | undefined>;
   readonly #cgroups: CgroupSupport;
   /** Why workspaces get no disk quota here, or undefined when they do. */
-  readonly #volumeProblem: string | undefined;
+  #volumeProblem: string | undefined;
+  #volumeProbe?: Promise<void>;
   /** The egress proxy every `internet` repl goes out through, on a unix socket. */
   #egress?: { server: import('node:http').Server; dir: string; ready: Promise<void> };
   #closed = false;
@@ -239,6 +240,11 @@ export class ProcessRuntime implements Runtime {
       });
     });
     return { server, dir, ready };
+  }
+
+  /** Runs the one-time host checks, so that describe() reports what really works here. */
+  async prepare(): Promise<void> {
+    await Promise.all([this.sandboxProblem(), this.#probeVolumes()]);
   }
 
   /** Undefined when a sandbox can be made here; else why not and what to do. Checked once. */
@@ -449,6 +455,7 @@ export class ProcessRuntime implements Runtime {
       const problem = await this.sandboxProblem();
       if (problem) throw new AppError('UNAVAILABLE', problem);
       await this.#egress?.ready;
+      await this.#probeVolumes();
       step('restoring files');
       const uid = this.#switchesUid ? await this.#uidFor(dirs) : undefined;
       await this.#prepareFolders(dirs, uid);
@@ -709,6 +716,28 @@ export class ProcessRuntime implements Runtime {
       cpus: own.cpus ?? defaults.cpus,
       diskBytes: own.diskMb !== undefined ? own.diskMb * 1024 * 1024 : defaults.diskBytes,
     };
+  }
+
+  /**
+   * Makes and mounts one small volume, once: a host where loop mounts are refused (some
+   * containers) then runs repls without a disk quota, and says so, instead of failing every start.
+   */
+  #probeVolumes(): Promise<void> {
+    this.#volumeProbe ??= (async () => {
+      if (this.#volumeProblem) return;
+      const dir = path.join(this.#opts.rootDir, '.volume-probe');
+      const image = `${dir}.img`;
+      try {
+        await mountVolume(image, dir, 16 * 1024 * 1024);
+      } catch (err) {
+        this.#volumeProblem = `loop-mounted volumes do not work here (${describeError(err).split('\n')[0]})`;
+        this.#opts.log.warn({}, `no workspace disk quota: ${this.#volumeProblem}`);
+      } finally {
+        await releaseVolume(image, dir).catch(() => undefined);
+        await fsp.rm(dir, { recursive: true, force: true });
+      }
+    })();
+    return this.#volumeProbe;
   }
 
   /** Drops a restore that never finished (its volume too): the store still has those files. */
