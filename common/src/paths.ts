@@ -34,8 +34,3 @@ export function checkRelativePath(input: string, what = 'path', allowRoot = fals
   }
   return trimmed;
 }
-
-/** Joins checked key segments with `/`; every segment is checked on its own. */
-export function joinKey(...parts: string[]): string {
-  return parts.map((p) => checkRelativePath(p, 'key')).join('/');
-}

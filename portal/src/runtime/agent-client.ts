@@ -64,10 +64,6 @@ export class AgentClient {
     return this.#json('POST', '/app/stop', undefined, 15_000);
   }
 
-  async logs(): Promise<string> {
-    return (await this.#call('GET', '/app/logs')).body.toString('utf8');
-  }
-
   exec(request: ExecRequest): Promise<ExecResult> {
     return this.#json('POST', '/exec', request, (request.timeoutMs ?? 30_000) + 10_000);
   }
