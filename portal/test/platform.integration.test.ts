@@ -306,12 +306,15 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
 
   it('brings VS Code back after code-server crashes, files untouched', async () => {
     // Killed from inside the repl, as a crash would: the agent restarts it in the same sandbox.
+    const pidOf = async (): Promise<string> => (await t.api(alice, 'POST', `/api/repls/${repl.id}/exec`, { command: "pgrep -o -f 'out/node/entr[y]'" })).json().stdout.trim();
+    const before = await pidOf();
+    assert.match(before, /^\d+$/);
     await t.api(alice, 'POST', `/api/repls/${repl.id}/exec`, { command: "pkill -9 -f 'out/node/entr[y]'" });
-    await eventually(async () => (await request(t.port, { host: ideHost, path: '/healthz', headers: { cookie: ideCookie } })).status !== 200, 'code-server to go down', 10_000).catch(() => undefined);
     await eventually(async () => {
       const res = await request(t.port, { host: ideHost, path: '/healthz', headers: { cookie: ideCookie } });
-      return res.status === 200;
-    }, 'code-server to be restarted', 30_000);
+      const now = await pidOf();
+      return res.status === 200 && /^\d+$/.test(now) && now !== before;
+    }, 'a new code-server to answer', 30_000);
     assert.equal((await t.api(alice, 'GET', `/api/repls/${repl.id}/files/src/hello.txt`)).body, 'live edit');
     assert.equal((await t.api(alice, 'GET', `/api/repls/${repl.id}`)).json<ReplView>().status, 'running');
   });

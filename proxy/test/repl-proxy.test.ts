@@ -34,9 +34,9 @@ describe('ReplProxy', () => {
     const wss = new WebSocketServer({ server: upstream });
     wss.on('connection', (ws) => ws.send('hello from upstream'));
     await new Promise<void>((r) => upstream.listen(socketPath, r));
-    const running = (id: string): ProxiedRepl => ({ owner: OWNER, status: 'running', ide: { kind: 'unix', socketPath }, isPublic: () => true });
-    repls.set(ID, running(ID));
-    repls.set(OTHER, running(OTHER));
+    const running = (): ProxiedRepl => ({ owner: OWNER, status: 'running', ide: { kind: 'unix', socketPath }, isPublic: () => true });
+    repls.set(ID, running());
+    repls.set(OTHER, running());
     proxy = new ReplProxy({
       backend: { lookup: async (id) => repls.get(id), wake: (id) => void woken.push(id) },
       signer,
