@@ -17,6 +17,8 @@ export interface AgentConfig {
   maxFileBytes: number;
   /** code-server's command line, run and kept running by the agent; its output goes to logFile. */
   ide?: { argv: string[]; logFile: string; settingsFile: string; settings: Record<string, unknown> };
+  /** Workspace sync through the portal's relay socket; without it the workspace is not saved. */
+  sync?: { socket: string; debounceMs?: number; scanIntervalMs?: number };
   /** When set, a relay on 127.0.0.1:port inside the repl to the egress proxy's unix socket. */
   egress?: { socket: string; port: number };
 }

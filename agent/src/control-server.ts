@@ -6,6 +6,7 @@ import { runExec } from './exec.js';
 import type { IdeSupervisor } from './ide-supervisor.js';
 import type { LogBuffer } from './log-buffer.js';
 import type { RunSupervisor } from './run-supervisor.js';
+import type { SyncEngine } from './sync/sync-engine.js';
 import type { WorkspaceFiles } from './workspace-files.js';
 
 export interface ControlDeps {
@@ -13,6 +14,7 @@ export interface ControlDeps {
   logs: LogBuffer;
   files: WorkspaceFiles;
   ide?: IdeSupervisor;
+  sync?: SyncEngine;
   workspace: string;
   env: NodeJS.ProcessEnv;
   maxFileBytes: number;
@@ -114,7 +116,17 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
   const route = `${req.method} ${url.pathname}`;
   switch (route) {
     case 'GET /healthz':
-      return send(res, 200, { ok: true, app: deps.run.state, ide: deps.ide?.state });
+      return send(res, 200, { ok: true, app: deps.run.state, ide: deps.ide?.state, sync: deps.sync?.status });
+    case 'GET /sync':
+      if (!deps.sync) throw new AppError('NOT_FOUND', 'this repl does not sync its workspace');
+      return send(res, 200, deps.sync.status);
+    case 'POST /sync/flush':
+      if (!deps.sync) throw new AppError('NOT_FOUND', 'this repl does not sync its workspace');
+      try {
+        return send(res, 200, await deps.sync.flush());
+      } catch (err) {
+        throw new AppError('UNAVAILABLE', `the workspace could not be saved: ${describeError(err)}; the files stay here and saving is retried`);
+      }
     case 'GET /app':
       return send(res, 200, deps.run.state);
     case 'POST /app/start':

@@ -5,6 +5,8 @@ import { readAgentConfig } from './agent-config.js';
 import { createControlServer } from './control-server.js';
 import { LogBuffer } from './log-buffer.js';
 import { RunSupervisor } from './run-supervisor.js';
+import { RelayClient } from './sync/store-client.js';
+import { SyncEngine } from './sync/sync-engine.js';
 import { mergeUserSettings } from './ide-settings.js';
 import { IdeSupervisor } from './ide-supervisor.js';
 import { createTunnelServer } from './tunnel-server.js';
@@ -46,6 +48,9 @@ function startEgressRelay(egress: { socket: string; port: number }): Promise<voi
   });
 }
 
+/** How long SIGTERM waits for the last sync (the runtime flushes first; this is the safety net). */
+const SHUTDOWN_FLUSH_MS = 20_000;
+
 async function main(): Promise<void> {
   const configFile = process.argv[2];
   if (!configFile) throw new Error('usage: codeyard-agent <config.json>');
@@ -58,11 +63,29 @@ async function main(): Promise<void> {
   const ide = config.ide
     ? new IdeSupervisor(config.ide.argv, { cwd: config.workspace, env, logFile: config.ide.logFile, onLog: (line) => process.stdout.write(`codeyard-agent ${config.replId}: ${line}\n`) })
     : undefined;
-  const control = createControlServer({ run, logs, files, ide, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes });
+  const say = (line: string): void => void process.stdout.write(`codeyard-agent ${config.replId}: ${line}\n`);
+  const sync = config.sync
+    ? new SyncEngine({ workspace: config.workspace, stateDir: config.stateDir, remote: new RelayClient(config.sync.socket), debounceMs: config.sync.debounceMs, scanIntervalMs: config.sync.scanIntervalMs, maxAttempts: process.argv.includes('--sync-once') ? 3 : undefined, log: (line) => say(`sync: ${line}`) })
+    : undefined;
+  if (sync && process.argv.includes('--sync-once')) {
+    // Saves what an earlier run left on disk, then exits: 0 once the store has it all.
+    await sync.prepare();
+    const status = await sync.flush();
+    say(`saved version ${status.version}`);
+    process.exit(0);
+  }
+  const control = createControlServer({ run, logs, files, ide, sync, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes });
   const tunnel = createTunnelServer({ reservedPorts: new Set(config.egress ? [config.egress.port] : []) });
   await listenOnSocket(control, config.controlSocket);
   await listenOnSocket(tunnel, config.tunnelSocket);
   if (config.egress) await startEgressRelay(config.egress);
+  if (sync) {
+    // The IDE opens on the restored files, never on an empty folder.
+    const how = await sync.prepare();
+    say(`workspace ${how}`);
+    if (how === 'restored' && run.needsInstall) run.installInBackground();
+    sync.start();
+  }
   if (config.ide) {
     // Without its defaults VS Code still works: a settings problem must not keep the IDE down.
     await mergeUserSettings(config.ide.settingsFile, config.ide.settings).catch((err: unknown) => process.stdout.write(`codeyard-agent ${config.replId}: could not write VS Code settings: ${String(err)}\n`));
@@ -76,6 +99,11 @@ async function main(): Promise<void> {
     closing = true;
     process.stdout.write(`codeyard-agent ${config.replId}: ${signal}, stopping the app\n`);
     await Promise.all([run.stop(), ide?.stop()]);
+    if (sync) {
+      // Last changes out before the sandbox ends, within the runtime's grace period.
+      await Promise.race([sync.flush(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS))]).catch((err: unknown) => say(`final sync failed: ${String(err)}`));
+      await sync.stop();
+    }
     await logs.close();
     tunnel.close();
     control.close();

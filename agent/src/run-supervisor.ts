@@ -27,6 +27,7 @@ export interface RunSpec {
 export class RunSupervisor extends EventEmitter<{ state: [AppState] }> {
   #state: AppState & { runId?: string } = { running: false };
   #child?: ChildProcess;
+  #installer?: ChildProcess;
   #exited?: Promise<void>;
   #stopping = false;
   readonly #spec: RunSpec;
@@ -50,10 +51,39 @@ export class RunSupervisor extends EventEmitter<{ state: [AppState] }> {
     return state;
   }
 
+  /** True when the stack has an install step whose result (`installCreates`) is missing. */
+  get needsInstall(): boolean {
+    return !!this.#spec.install && (!this.#spec.installCreates || !fs.existsSync(path.join(this.#cwd, this.#spec.installCreates)));
+  }
+
+  /**
+   * Runs the install step on its own, in the background (after a restore, which does not bring
+   * back regenerable folders such as node_modules), so the first Run does not wait for it.
+   * Its output goes to the app log. Run, meanwhile, ends it and installs in the foreground.
+   */
+  installInBackground(): void {
+    if (!this.needsInstall || this.#state.running || this.#installer) return;
+    this.#logs.output('system', `\u001b[2m$ ${this.#spec.install}   (restoring dependencies after a restore)\u001b[0m\n`);
+    const child = spawn('/bin/sh', ['-c', this.#spec.install!], { cwd: this.#cwd, env: this.#env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#installer = child;
+    child.stdout!.setEncoding('utf8').on('data', (data: string) => this.#logs.output('stdout', data));
+    child.stderr!.setEncoding('utf8').on('data', (data: string) => this.#logs.output('stderr', data));
+    child.on('error', (err) => this.#logs.output('system', `could not install: ${err.message}\n`));
+    child.on('close', (code, signal) => {
+      if (this.#installer === child) this.#installer = undefined;
+      this.#logs.output('system', `\u001b[2minstall ${signal ? `ended by ${signal}` : `exited with code ${code}`}\u001b[0m\n`);
+    });
+  }
+
   /** Starts the app; when it is already running, answers its state unchanged. */
   start(): AppState {
     if (this.#state.running) return this.state;
-    const needsInstall = this.#spec.install && (!this.#spec.installCreates || !fs.existsSync(path.join(this.#cwd, this.#spec.installCreates)));
+    if (this.#installer?.pid) {
+      // A half-done background install is redone in the foreground, as part of this Run.
+      signalGroup(this.#installer.pid, 'SIGKILL');
+      this.#installer = undefined;
+    }
+    const needsInstall = this.needsInstall;
     const script = needsInstall ? `{\n${this.#spec.install}\n} && {\n${this.#spec.run}\n}` : this.#spec.run;
     const shown = needsInstall ? `${this.#spec.install} && ${this.#spec.run}` : this.#spec.run;
     this.#logs.output('system', `\u001b[2m$ ${shown}\u001b[0m\n`);
@@ -93,6 +123,7 @@ export class RunSupervisor extends EventEmitter<{ state: [AppState] }> {
 
   /** Stops the app: SIGTERM to its group, SIGKILL after `graceMs`. */
   async stop(graceMs = 5000): Promise<AppState> {
+    if (this.#installer?.pid) await terminateGroup(this.#installer.pid, graceMs);
     const child = this.#child;
     if (!child?.pid) return this.state;
     this.#stopping = true;

@@ -62,6 +62,25 @@ export interface FileEntry {
   modifiedAt: string;
 }
 
+export type SyncState = 'starting' | 'restoring' | 'synced' | 'pending' | 'syncing' | 'degraded';
+
+/** What the repl JSON shows about saving (GET /api/repls/:id → sync). */
+export interface SyncStatus {
+  state: SyncState;
+  /** Paths changed here and not yet in the store (as far as the agent has seen). */
+  pending: number;
+  /** Why the last attempt failed, when degraded; the agent keeps retrying. */
+  reason?: string;
+  /** When the store last matched the workspace. */
+  lastSyncAt?: string;
+  /** The stored manifest version the workspace matches (or is based on). */
+  version: number;
+  /** While restoring: files written so far and in all. */
+  restore?: { done: number; total: number };
+  /** Paths never saved because the store cannot hold their names. */
+  skipped?: string[];
+}
+
 /** One frame on the app-log WebSocket. */
 export type LogFrame =
   | { type: 'output'; stream: 'stdout' | 'stderr' | 'system'; data: string; at: string }

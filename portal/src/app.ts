@@ -17,12 +17,15 @@ import type { Config } from './config.js';
 import { ReplService } from './repls/repl-service.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { ObjectStore } from './store/object-store.js';
+import type { WorkspaceStore } from './store/workspace-store.js';
 import type { Template } from './templates/catalog.js';
 import { homePage } from './ui/home-page.js';
 
 export interface PortalDeps {
   config: Readonly<Config>;
   store: ObjectStore;
+  /** The same workspace view of the store the runtime syncs through. */
+  workspaces: WorkspaceStore;
   runtime: Runtime;
   templates: readonly Template[];
   signingKey: Buffer;
@@ -68,12 +71,13 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   const accounts = new Accounts(deps.store);
   const repls = new ReplService({
     store: deps.store,
+    workspaces: deps.workspaces,
     runtime,
     templates,
     signer,
     publicOrigin,
     ticketTtlMs: config.ticketTtlMs,
-    limits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount, workspaceBytes: config.limitDiskMb * 1024 * 1024 },
+    limits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount, workspaceBytes: config.limitDiskMb * 1024 * 1024, importEntries: config.importMaxEntries },
     log,
   });
 
@@ -163,6 +167,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     secureCookies: config.publicScheme === 'https',
     sessionTtlMs: config.sessionTtlMs,
     maxFileBytes: config.maxFileBytes,
+    importMaxBytes: config.importMaxBytes,
     sessionsPerMinute: config.sessionsPerMinute,
   });
 

@@ -30,6 +30,12 @@ export interface Config {
   limitCpus: number;
   /** Disk space of one workspace. */
   limitDiskMb: number;
+  /** Quiet time after a change before the agent syncs it, and how often it scans anyway. */
+  syncDebounceMs: number;
+  syncScanMs: number;
+  /** Largest archive POST /api/repls/import takes (compressed), and most entries in it. */
+  importMaxBytes: number;
+  importMaxEntries: number;
   /** The object store: a folder under the data dir (default), or S3 (CODEYARD_STORE=s3://bucket/prefix). */
   store: { kind: 'fs' } | { kind: 's3'; bucket: string; prefix: string; region: string; endpoint?: string; forcePathStyle: boolean; credentials?: { accessKeyId: string; secretAccessKey: string } };
   /** Where the fs store, repl runtime dirs and the signing key live. */
@@ -112,6 +118,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     limitMemoryMb: int(env, 'CODEYARD_LIMIT_MEMORY_MB', 2048, 256, 1_048_576),
     limitCpus: int(env, 'CODEYARD_LIMIT_CPUS', 1, 1, 1024),
     limitDiskMb: int(env, 'CODEYARD_LIMIT_DISK_MB', 2048, 16, 16 * 1024 * 1024),
+    syncDebounceMs: int(env, 'CODEYARD_SYNC_DEBOUNCE_MS', 3000, 50, 600_000),
+    syncScanMs: int(env, 'CODEYARD_SYNC_SCAN_SECONDS', 30, 1, 86_400) * 1000,
+    importMaxBytes: int(env, 'CODEYARD_IMPORT_MAX_MB', 100, 1, 16 * 1024) * 1024 * 1024,
+    importMaxEntries: int(env, 'CODEYARD_IMPORT_MAX_FILES', 20_000, 1, 1_000_000),
     dataDir,
     cacheDir: path.resolve(env.CODEYARD_CACHE || path.join(cacheBase, 'codeyard')),
     codeServerBin: env.CODE_SERVER_BIN || undefined,

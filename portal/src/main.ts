@@ -7,6 +7,7 @@ import { CodeServerProvisioner } from './runtime/process/code-server-provision.j
 import { ProcessRuntime, sandboxOptionsFrom } from './runtime/process/process-runtime.js';
 import { loadSigningKey } from './secrets.js';
 import { openStore } from './store/open-store.js';
+import { WorkspaceStore } from './store/workspace-store.js';
 import { loadTemplates, seedTemplates } from './templates/catalog.js';
 import { ManifestError } from './templates/manifest.js';
 
@@ -25,8 +26,9 @@ async function main(): Promise<void> {
   log.info(seeded, 'templates in the store');
   const signingKey = await loadSigningKey(config.dataDir, config.signingKey);
   const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
-  const runtime = new ProcessRuntime({ rootDir: path.join(config.dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
-  const portal = await buildPortal({ config, store, runtime, templates, signingKey, log });
+  const workspaces = new WorkspaceStore(store);
+  const runtime = new ProcessRuntime({ rootDir: path.join(config.dataDir, 'repls'), workspaces, sync: { debounceMs: config.syncDebounceMs, scanIntervalMs: config.syncScanMs }, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
+  const portal = await buildPortal({ config, store, workspaces, runtime, templates, signingKey, log });
   await runtime.prepare();
   const problem = await runtime.sandboxProblem();
   if (problem) log.error({}, problem);

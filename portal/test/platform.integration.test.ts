@@ -334,11 +334,14 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
     const stopped = await t.api(alice, 'POST', `/api/repls/${repl.id}/stop`);
     assert.equal(stopped.json<ReplView>().status, 'stopped');
     assert.equal(fs.existsSync(path.join(t.dataDir, 'repls', repl.id, 'workspace')), false, 'the local copy is gone after saving');
-    assert.equal((await t.store.get(`workspaces/${repl.id}/src/hello.txt`))?.toString(), 'live edit');
+    assert.equal((await t.workspaces.readFile(`workspaces/${repl.id}/`, 'src/hello.txt')).toString(), 'live edit');
+    assert.equal(stopped.json<ReplView>().sync.state, 'stored');
     assert.equal((await t.api(alice, 'GET', `/api/repls/${repl.id}/files/src/hello.txt`)).body, 'live edit');
 
     const started = await t.api(alice, 'POST', `/api/repls/${repl.id}/start`);
     assert.equal(started.json<ReplView>().status, 'running');
+    const sync = started.json<ReplView>().sync;
+    assert.ok(sync.state === 'synced' && 'version' in sync && sync.version >= 2 && sync.lastSyncAt, `restored and in sync: ${JSON.stringify(sync)}`);
     const exec = (await t.api(alice, 'POST', `/api/repls/${repl.id}/exec`, { command: 'cat src/hello.txt notes/todo.txt' })).json();
     assert.equal(exec.stdout, 'live editwritten while stopped');
   });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ReplView } from '../src/repls/repl-service.js';
 import { S3Store } from '../src/store/s3-store.js';
+import { WorkspaceStore } from '../src/store/workspace-store.js';
 import { type S3TestServer, startS3Server } from './helpers/s3-server.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
 
@@ -36,9 +37,12 @@ describe('with an S3 store', { timeout: 180_000 }, () => {
 
     // Straight from the bucket, under the configured prefix.
     const direct = await S3Store.open({ bucket: s3.bucket, prefix: 'codeyard/', region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials });
-    const stored = await direct.getObject(`workspaces/${repl.id}/run.sh`);
+    const manifest = await new WorkspaceStore(direct).manifest(`workspaces/${repl.id}/`);
+    const entry = manifest.entries['run.sh'];
+    assert.ok(entry?.type === 'file' && entry.executable, 'run.sh is stored with its exec bit');
+    const stored = await direct.getObject(`workspaces/${repl.id}/blobs/${entry.hash}`);
     assert.equal(stored?.body.toString(), '#!/bin/sh\necho from s3\n');
-    assert.deepEqual(stored?.metadata, { mode: '755' });
+    assert.deepEqual(stored?.metadata, { sha256: entry.hash });
     await direct.close();
 
     assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/start`)).status, 200);

@@ -4,7 +4,8 @@ import { EXEC_MAX_TIMEOUT_MS } from '@codeyard/common/agent-protocol';
 import { AppError } from '@codeyard/common/errors';
 import { RateLimiter } from '@codeyard/common/rate-limit';
 import type { Accounts } from '../accounts/accounts.js';
-import type { ReplService } from '../repls/repl-service.js';
+import { writeArchive } from '../archive/archive.js';
+import { ARCHIVE_TYPES, type ReplService } from '../repls/repl-service.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Template } from '../templates/catalog.js';
 import { authenticate, PORTAL_COOKIE } from './auth.js';
@@ -19,6 +20,7 @@ export interface RouteDeps {
   secureCookies: boolean;
   sessionTtlMs: number;
   maxFileBytes: number;
+  importMaxBytes: number;
   sessionsPerMinute: number;
 }
 
@@ -112,6 +114,45 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       await repls.remove(request.account!.id, request.params.id);
       return reply.code(204).send();
     });
+
+    api.post<{ Params: IdParams; Body: { name?: string } | undefined }>(
+      '/api/repls/:id/fork',
+      {
+        schema: {
+          summary: 'Copy a repl (its latest files; a running repl saves first) into a new repl of the same account',
+          tags: ['repls'],
+          params: replIdParams,
+          body: { type: ['object', 'null'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 64 } } },
+          response: { 201: { $ref: 'Repl#' }, 409: { $ref: 'Error#' }, ...commonErrors },
+        },
+      },
+      async (request, reply) => {
+        const record = await repls.fork(request.account!.id, request.params.id, request.body?.name);
+        return reply.code(201).send(await repls.view(record));
+      },
+    );
+
+    api.get<{ Params: IdParams; Querystring: { format?: 'tar.gz' | 'zip' } }>(
+      '/api/repls/:id/archive',
+      {
+        schema: {
+          summary: 'Download the workspace as a tar.gz (default) or zip (a running repl saves first)',
+          tags: ['repls'],
+          params: replIdParams,
+          querystring: { type: 'object', additionalProperties: false, properties: { format: { type: 'string', enum: ['tar.gz', 'zip'] } } },
+        },
+      },
+      async (request, reply) => {
+        const format = request.query.format ?? 'tar.gz';
+        const { record, items } = await repls.archive(request.account!.id, request.params.id);
+        const slug = record.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || record.id;
+        return reply
+          .type(ARCHIVE_TYPES[format])
+          .header('content-disposition', `attachment; filename="${slug}.${format}"`)
+          .header('cache-control', 'no-store')
+          .send(writeArchive(items, format));
+      },
+    );
 
     api.post<{ Params: IdParams }>('/api/repls/:id/start', { schema: { summary: 'Start a repl; answers once it is running', tags: ['repls'], params: replIdParams, response: { 200: { $ref: 'Repl#' }, ...commonErrors } } }, async (request) => {
       return repls.view(await repls.start(request.account!.id, request.params.id));
@@ -213,6 +254,34 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
         async (request, reply) => {
           const { created } = await repls.writeFile(request.account!.id, request.params.id, request.params['*'], request.body ?? Buffer.alloc(0));
           return reply.code(created ? 201 : 200).send({ path: request.params['*'], created });
+        },
+      );
+    });
+
+    // An archive upload: raw bytes, any content type, up to the import limit.
+    await api.register(async (raw) => {
+      raw.removeAllContentTypeParsers();
+      raw.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.importMaxBytes }, (_request, body, done) => done(null, body));
+      raw.post<{ Querystring: { stack: string; name?: string }; Body: Buffer | undefined }>(
+        '/api/repls/import',
+        {
+          bodyLimit: deps.importMaxBytes,
+          schema: {
+            summary: 'Create a repl from an uploaded tar.gz or zip (the body); paths are checked, links may not leave it, sizes and counts are limited',
+            tags: ['repls'],
+            querystring: {
+              type: 'object',
+              required: ['stack'],
+              additionalProperties: false,
+              properties: { stack: { type: 'string', minLength: 1, maxLength: 64 }, name: { type: 'string', minLength: 1, maxLength: 64 } },
+            },
+            response: { 201: { $ref: 'Repl#' }, 409: { $ref: 'Error#' }, 413: { $ref: 'Error#' }, ...commonErrors },
+          },
+        },
+        async (request, reply) => {
+          if (!request.body?.length) throw new AppError('INVALID_ARCHIVE', 'the request body is empty; send the archive (tar.gz or zip) as the body');
+          const record = await repls.importArchive(request.account!.id, request.body, request.query.stack, request.query.name);
+          return reply.code(201).send(await repls.view(record));
         },
       );
     });

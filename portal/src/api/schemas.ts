@@ -32,10 +32,30 @@ export const appStateSchema = {
   },
 } as const;
 
+export const syncStatusSchema = {
+  $id: 'SyncStatus',
+  type: 'object',
+  required: ['state', 'pending'],
+  description: 'How the workspace stands against the object store',
+  properties: {
+    state: {
+      type: 'string',
+      enum: ['starting', 'restoring', 'synced', 'pending', 'syncing', 'degraded', 'stored'],
+      description: 'stored: the repl is stopped and the store has its files; degraded: saving fails and is retried (see reason)',
+    },
+    pending: { type: 'integer', description: 'changed paths not yet in the store' },
+    reason: { type: 'string' },
+    lastSyncAt: { type: 'string', format: 'date-time' },
+    version: { type: 'integer', description: 'the stored workspace version' },
+    restore: { type: 'object', properties: { done: { type: 'integer' }, total: { type: 'integer' } } },
+    skipped: { type: 'array', items: { type: 'string' }, description: 'paths never saved (names the store cannot hold)' },
+  },
+} as const;
+
 export const replSchema = {
   $id: 'Repl',
   type: 'object',
-  required: ['id', 'name', 'stack', 'status', 'app', 'ideUrl', 'previewUrl', 'port', 'ports', 'createdAt'],
+  required: ['id', 'name', 'stack', 'status', 'app', 'sync', 'ideUrl', 'previewUrl', 'port', 'ports', 'createdAt'],
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
@@ -44,6 +64,7 @@ export const replSchema = {
     step: { type: 'string', description: 'what a starting or stopping repl is doing now' },
     error: { type: 'string', description: 'why the repl is in the error state, and what to do' },
     app: { $ref: 'AppState#' },
+    sync: { $ref: 'SyncStatus#' },
     ideUrl: { type: 'string', description: 'the IDE host; open it through POST /ide-link' },
     previewUrl: { type: 'string' },
     port: { type: 'integer' },
@@ -56,6 +77,7 @@ export const replSchema = {
       },
     },
     createdAt: { type: 'string', format: 'date-time' },
+    forkOf: { type: 'string', description: 'the repl this one was forked from' },
   },
 } as const;
 
@@ -125,7 +147,7 @@ export const runtimeSchema = {
   },
 } as const;
 
-export const sharedSchemas = [runtimeSchema, errorSchema, appStateSchema, replSchema, stackSchema, fileEntrySchema, execResultSchema];
+export const sharedSchemas = [runtimeSchema, errorSchema, appStateSchema, syncStatusSchema, replSchema, stackSchema, fileEntrySchema, execResultSchema];
 
 export const replIdParams = {
   type: 'object',

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import type { AppState, ExecRequest, ExecResult, FileEntry } from '@codeyard/common/agent-protocol';
+import type { AppState, ExecRequest, ExecResult, FileEntry, SyncStatus } from '@codeyard/common/agent-protocol';
 import { AppError, describeError } from '@codeyard/common/errors';
 import { ideHostname, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
 import { checkRelativePath } from '@codeyard/common/paths';
 import type { GrantSigner } from '@codeyard/common/tickets';
+import { type ArchiveFormat, detectArchiveFormat, readArchive } from '../archive/archive.js';
 import { AgentClient } from '../runtime/agent-client.js';
 import type { ReplSpec, Runtime, RuntimeStatus } from '../runtime/runtime.js';
-import { copyPrefix, deletePrefix, type ObjectStore } from '../store/object-store.js';
-import { templateFilesPrefix, type Template } from '../templates/catalog.js';
+import { deletePrefix, type ObjectStore } from '../store/object-store.js';
+import type { WorkspaceItem, WorkspaceStore } from '../store/workspace-store.js';
+import { templatePrefix, type Template } from '../templates/catalog.js';
 import type { StackManifest } from '../templates/manifest.js';
 
 /** A repl as stored (`repls/<id>.json`). */
@@ -22,6 +24,8 @@ export interface ReplRecord {
   manifest: StackManifest;
   /** Preview ports set to something other than the default (public). */
   ports?: Record<string, PortVisibility>;
+  /** The repl this one was forked from, or `import` for an uploaded archive. */
+  origin?: { forkOf?: string; imported?: boolean };
 }
 
 export type PortVisibility = 'public' | 'private';
@@ -35,12 +39,16 @@ export interface ReplView {
   step?: string;
   error?: string;
   app: AppState;
+  /** Whether the store has the workspace as it is (synced), is catching up, or cannot (degraded). */
+  sync: SyncStatus | { state: 'stored'; pending: 0; lastSyncAt?: string };
   ideUrl: string;
   previewUrl: string;
   port: number;
   /** The app port and every port whose visibility was set. */
   ports: Array<{ port: number; visibility: PortVisibility; url: string }>;
   createdAt: string;
+  /** The repl this one is a fork of. */
+  forkOf?: string;
 }
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -64,13 +72,14 @@ function checkName(name: string): string {
 
 export interface ReplServiceOptions {
   store: ObjectStore;
+  workspaces: WorkspaceStore;
   runtime: Runtime;
   templates: ReadonlyMap<string, Template>;
   signer: GrantSigner;
   publicOrigin: PublicOrigin;
   ticketTtlMs: number;
   /** Per-account limits; a stranger's anonymous account must not be able to fill the machine. */
-  limits: { repls: number; running: number; workspaceBytes: number };
+  limits: { repls: number; running: number; workspaceBytes: number; importEntries: number };
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -127,37 +136,104 @@ export class ReplService {
   // ---- lifecycle ----
 
   async create(owner: string, stack: string, name?: string): Promise<ReplRecord> {
+    const template = await this.#usableTemplate(stack);
+    await this.#checkReplLimit(owner);
+    const record = this.#newRecord(owner, template, name ?? `${template.manifest.name} repl`);
+    await this.#persistNew(record, (prefix) => this.#o.workspaces.copy(templatePrefix(stack, template.version), prefix));
+    this.#o.log.info({ replId: record.id, stack, owner }, 'repl created');
+    return record;
+  }
+
+  /** A copy of a repl (its latest files: a running one saves first), owned by the same account. */
+  async fork(owner: string, id: string, name?: string): Promise<ReplRecord> {
+    const source = await this.get(owner, id);
+    await this.#checkReplLimit(owner);
+    await this.#flushIfRunning(id);
+    const template = this.#o.templates.get(source.stack);
+    const record: ReplRecord = {
+      ...this.#newRecord(owner, template ?? { manifest: source.manifest, version: source.templateVersion }, name ?? `${source.name} (fork)`.slice(0, 64)),
+      manifest: source.manifest,
+      templateVersion: source.templateVersion,
+      origin: { forkOf: source.id },
+      ...(source.ports ? { ports: source.ports } : {}),
+    };
+    await this.#persistNew(record, (prefix) => this.#o.workspaces.copy(`workspaces/${source.id}/`, prefix));
+    this.#o.log.info({ replId: record.id, forkOf: id, owner }, 'repl forked');
+    return record;
+  }
+
+  /**
+   * A new repl from an uploaded tar.gz or zip: every entry checked (no `..`, no absolute paths,
+   * no links out, no devices, sizes and counts counted as they inflate) before anything is stored.
+   */
+  async importArchive(owner: string, data: Buffer, stack: string, name?: string): Promise<ReplRecord> {
+    const template = await this.#usableTemplate(stack);
+    await this.#checkReplLimit(owner);
+    const format = detectArchiveFormat(data);
+    if (!format) throw new AppError('INVALID_ARCHIVE', 'the upload is neither a zip nor a tar.gz archive; send one of those');
+    const limit = this.#o.limits.workspaceBytes;
+    const items = await readArchive(data, format, { maxEntries: this.#o.limits.importEntries, maxTotalBytes: limit, maxFileBytes: limit });
+    const record: ReplRecord = { ...this.#newRecord(owner, template, name ?? `Imported ${template.manifest.name} repl`), origin: { imported: true } };
+    await this.#persistNew(record, (prefix) => this.#o.workspaces.create(prefix, items, limit));
+    this.#o.log.info({ replId: record.id, stack, owner, entries: items.length }, 'repl imported');
+    return record;
+  }
+
+  /** The workspace as archive items, latest files included (a running repl saves first). */
+  async archive(owner: string, id: string): Promise<{ record: ReplRecord; items: AsyncIterable<WorkspaceItem> }> {
+    const record = await this.get(owner, id);
+    await this.#flushIfRunning(id);
+    return { record, items: this.#o.workspaces.items(`workspaces/${id}/`) };
+  }
+
+  async #flushIfRunning(id: string): Promise<void> {
+    if (!this.#o.runtime.endpoints(id)) return;
+    try {
+      await this.#agent(id).flushSync(120_000);
+    } catch (err) {
+      throw new AppError('UNAVAILABLE', `the repl's latest changes could not be saved first (${describeError(err)}); try again in a moment`);
+    }
+  }
+
+  async #usableTemplate(stack: string): Promise<Template> {
     const template = this.#o.templates.get(stack);
     if (!template) throw new AppError('UNKNOWN_STACK', `unknown stack ${JSON.stringify(stack)}; known stacks: ${[...this.#o.templates.keys()].join(', ')}`);
+    const availability = await this.#o.runtime.checkStack(template.manifest);
+    if (!availability.available) throw new AppError('STACK_UNAVAILABLE', `the ${template.manifest.name} stack is not available here: ${availability.reason}`);
+    return template;
+  }
+
+  async #checkReplLimit(owner: string): Promise<void> {
     const owned = await this.list(owner);
     if (owned.length >= this.#o.limits.repls) {
       throw new AppError('LIMIT_REACHED', `this account has ${owned.length} repls, the most it may have; delete one first`);
     }
-    const availability = await this.#o.runtime.checkStack(template.manifest);
-    if (!availability.available) throw new AppError('STACK_UNAVAILABLE', `the ${template.manifest.name} stack is not available here: ${availability.reason}`);
-    const record: ReplRecord = {
+  }
+
+  #newRecord(owner: string, template: Pick<Template, 'manifest' | 'version'>, name: string): ReplRecord {
+    return {
       id: newReplId(),
-      name: checkName(name ?? `${template.manifest.name} repl`),
-      stack,
+      name: checkName(name),
+      stack: template.manifest.id,
       owner,
       createdAt: new Date().toISOString(),
       templateVersion: template.version,
       manifest: template.manifest,
     };
-    const prefix = `workspaces/${record.id}/`;
+  }
+
+  /** Stores a new repl's files, then its record: a repl exists only once its files do. */
+  async #persistNew(record: ReplRecord, fill: (prefix: string) => Promise<unknown>): Promise<void> {
     try {
-      await copyPrefix(this.#o.store, templateFilesPrefix(stack, template.version), prefix);
+      await fill(`workspaces/${record.id}/`);
       await this.#o.runtime.create(this.specOf(record));
-      // The record is written last: a repl exists only once its files do.
       await this.#o.store.put(`repls/${record.id}.json`, JSON.stringify(record, null, 2));
-      await this.#o.store.put(`owners/${owner}/${record.id}`, '');
+      await this.#o.store.put(`owners/${record.owner}/${record.id}`, '');
     } catch (err) {
       await this.#removeStored(record).catch(() => undefined);
       throw err;
     }
     this.#records.set(record.id, record);
-    this.#o.log.info({ replId: record.id, stack, owner }, 'repl created');
-    return record;
   }
 
   async remove(owner: string, id: string): Promise<void> {
@@ -222,6 +298,17 @@ export class ReplService {
     return this.#appState(id);
   }
 
+  async #syncState(id: string): Promise<ReplView['sync']> {
+    const status = this.#o.runtime.status(id);
+    if (status.state === 'error' && /could not save/.test(status.error ?? '')) return { state: 'degraded', pending: 0, reason: status.error, version: 0 };
+    if (!this.#o.runtime.endpoints(id)) return { state: 'stored', pending: 0 };
+    try {
+      return await this.#agent(id).sync();
+    } catch (err) {
+      return { state: 'degraded', pending: 0, reason: `the repl agent does not answer (${describeError(err)})`, version: 0 };
+    }
+  }
+
   async #appState(id: string): Promise<AppState> {
     if (!this.#o.runtime.endpoints(id)) return { running: false };
     try {
@@ -273,56 +360,26 @@ export class ReplService {
   async listFiles(owner: string, id: string, dir: string): Promise<FileEntry[]> {
     const rel = checkRelativePath(dir, 'dir', true);
     const { agent, prefix } = await this.#filesMode(owner, id);
-    if (agent) return agent.listFiles(rel);
-    const base = rel ? `${prefix}${rel}/` : prefix;
-    const entries = new Map<string, FileEntry>();
-    for await (const info of this.#o.store.list(base)) {
-      const rest = info.key.slice(base.length);
-      const slash = rest.indexOf('/');
-      if (slash === -1) entries.set(rest, { name: rest, type: 'file', size: info.size, modifiedAt: info.modifiedAt.toISOString() });
-      else if (!entries.has(rest.slice(0, slash))) entries.set(rest.slice(0, slash), { name: rest.slice(0, slash), type: 'directory', size: 0, modifiedAt: info.modifiedAt.toISOString() });
-    }
-    if (rel && entries.size === 0) throw new AppError('NOT_FOUND', `no directory ${rel}`);
-    return [...entries.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return agent ? agent.listFiles(rel) : this.#o.workspaces.listDir(prefix, rel);
   }
 
   async readFile(owner: string, id: string, file: string): Promise<Buffer> {
     const rel = checkRelativePath(file, 'path');
     const { agent, prefix } = await this.#filesMode(owner, id);
-    if (agent) return agent.readFile(rel);
-    const body = await this.#o.store.get(prefix + rel);
-    if (!body) throw new AppError('NOT_FOUND', `no file ${rel}`);
-    return body;
+    return agent ? agent.readFile(rel) : this.#o.workspaces.readFile(prefix, rel);
   }
 
   async writeFile(owner: string, id: string, file: string, body: Buffer): Promise<{ created: boolean }> {
     const rel = checkRelativePath(file, 'path');
     const { agent, prefix } = await this.#filesMode(owner, id);
-    if (agent) return agent.writeFile(rel, body);
     // A running workspace has its quota in the sandbox; the stored copy is held to the same size.
-    let used = 0;
-    let replaced = 0;
-    let existed = false;
-    for await (const info of this.#o.store.list(prefix)) {
-      used += info.size;
-      if (info.key === prefix + rel) {
-        replaced = info.size;
-        existed = true;
-      }
-    }
-    if (used - replaced + body.length > this.#o.limits.workspaceBytes) {
-      throw new AppError('QUOTA_EXCEEDED', `the workspace would exceed its ${Math.round(this.#o.limits.workspaceBytes / 1024 / 1024)} MB quota; delete something first`);
-    }
-    await this.#o.store.put(prefix + rel, body);
-    return { created: !existed };
+    return agent ? agent.writeFile(rel, body) : this.#o.workspaces.writeFile(prefix, rel, body, this.#o.limits.workspaceBytes);
   }
 
   async deleteFile(owner: string, id: string, file: string): Promise<void> {
     const rel = checkRelativePath(file, 'path');
     const { agent, prefix } = await this.#filesMode(owner, id);
-    if (agent) return agent.deleteFile(rel);
-    if (await this.#o.store.head(prefix + rel)) return this.#o.store.delete(prefix + rel);
-    if ((await deletePrefix(this.#o.store, `${prefix}${rel}/`)) === 0) throw new AppError('NOT_FOUND', `no file or directory ${rel}`);
+    return agent ? agent.deleteFile(rel) : this.#o.workspaces.deleteFile(prefix, rel);
   }
 
   // ---- preview ports ----
@@ -384,6 +441,7 @@ export class ReplService {
       ...(status.step ? { step: status.step } : {}),
       ...(status.error ? { error: status.error } : {}),
       app: await this.#appState(record.id),
+      sync: await this.#syncState(record.id),
       ideUrl: this.ideOrigin(record.id) + '/',
       previewUrl: this.previewOrigin(record.id, record.manifest.port) + '/',
       port: record.manifest.port,
@@ -391,6 +449,9 @@ export class ReplService {
         .sort((a, b) => a - b)
         .map((port) => ({ port, visibility: this.isPublic(record, port) ? 'public' : 'private', url: this.previewOrigin(record.id, port) + '/' })),
       createdAt: record.createdAt,
+      ...(record.origin?.forkOf ? { forkOf: record.origin.forkOf } : {}),
     };
   }
 }
+
+export const ARCHIVE_TYPES: Record<ArchiveFormat, string> = { 'tar.gz': 'application/gzip', zip: 'application/zip' };

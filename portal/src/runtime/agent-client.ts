@@ -1,4 +1,4 @@
-import type { AppState, ExecRequest, ExecResult, FileEntry, Target } from '@codeyard/common/agent-protocol';
+import type { AppState, ExecRequest, ExecResult, FileEntry, SyncStatus, Target } from '@codeyard/common/agent-protocol';
 import { AppError } from '@codeyard/common/errors';
 import { errorFromResponse, requestOverSocket, type SocketResponse } from '@codeyard/common/http-client';
 
@@ -62,6 +62,16 @@ export class AgentClient {
 
   stopApp(): Promise<AppState> {
     return this.#json('POST', '/app/stop', undefined, 15_000);
+  }
+
+  /** The workspace sync's state (restore progress while starting). */
+  sync(): Promise<SyncStatus> {
+    return this.#json('GET', '/sync', undefined, 2000);
+  }
+
+  /** Saves everything now; rejects (503) when the store cannot take it. */
+  flushSync(timeoutMs: number): Promise<SyncStatus> {
+    return this.#json('POST', '/sync/flush', undefined, timeoutMs);
   }
 
   exec(request: ExecRequest): Promise<ExecResult> {

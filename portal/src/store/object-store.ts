@@ -1,3 +1,4 @@
+import { mapLimit } from '@codeyard/common/concurrency';
 import { AppError } from '@codeyard/common/errors';
 import { checkRelativePath } from '@codeyard/common/paths';
 
@@ -74,11 +75,4 @@ export async function copyPrefix(store: ObjectStore, from: string, to: string): 
   return keys.length;
 }
 
-/** Runs `fn` over `items` with at most `limit` at a time; the first failure rejects. */
-export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
-}
+export { mapLimit };

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ObjectStore } from '../store/object-store.js';
+import { WorkspaceStore } from '../store/workspace-store.js';
 import { ManifestError, parseManifest, type StackManifest } from './manifest.js';
 
 /** A template folder read from disk: its manifest and its starter files. */
@@ -14,9 +15,12 @@ export interface Template {
   version: string;
 }
 
-/** Where template `stack` at `version` keeps its starter files in the store. */
-export function templateFilesPrefix(stack: string, version: string): string {
-  return `templates/${stack}/${version}/files/`;
+/**
+ * Where template `stack` at `version` keeps its starter files in the store: a workspace like
+ * any repl's (manifest + blobs), so a new repl is a server-side copy of it.
+ */
+export function templatePrefix(stack: string, version: string): string {
+  return `templates/${stack}/${version}/workspace/`;
 }
 
 async function walkFiles(root: string, rel = ''): Promise<string[]> {
@@ -60,7 +64,8 @@ export async function loadTemplates(templatesDir: string): Promise<Template[]> {
     if (!all.includes(manifest.icon)) throw new ManifestError(`${manifestFile}: "icon" names ${manifest.icon}, which is not in ${dir}`);
     const files = all.filter((f) => f !== 'repl.json' && f !== manifest.icon);
     if (!files.includes(manifest.main)) throw new ManifestError(`${manifestFile}: "main" names ${manifest.main}, which is not among the starter files`);
-    const hash = createHash('sha256').update(JSON.stringify(manifest));
+    // The store layout is part of the version: a layout change seeds every template afresh.
+    const hash = createHash('sha256').update('workspace-layout-1\0').update(JSON.stringify(manifest));
     for (const file of files) {
       const stat = await fs.stat(path.join(dir, file));
       hash.update(`\0${file}\0${stat.mode & 0o111 ? 'x' : '-'}\0`).update(await fs.readFile(path.join(dir, file)));
@@ -84,13 +89,13 @@ export async function seedTemplates(store: ObjectStore, templates: readonly Temp
       present.push(t.manifest.id);
       continue;
     }
-    const prefix = templateFilesPrefix(t.manifest.id, t.version);
+    const items = [];
     for (const file of t.files) {
       const full = path.join(t.dir, file);
       const stat = await fs.stat(full);
-      const metadata: Record<string, string> = stat.mode & 0o111 ? { mode: '755' } : {};
-      await store.put(prefix + file, await fs.readFile(full), { metadata });
+      items.push({ path: file, type: 'file' as const, body: await fs.readFile(full), executable: (stat.mode & 0o111) !== 0 });
     }
+    await new WorkspaceStore(store).create(templatePrefix(t.manifest.id, t.version), items, Infinity);
     await store.put(marker, JSON.stringify(t.manifest, null, 2));
     seeded.push(t.manifest.id);
   }

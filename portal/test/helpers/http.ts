@@ -6,6 +6,8 @@ export interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body's bytes (archives, binary files). */
+  raw: Buffer;
   json<T = any>(): T;
 }
 
@@ -21,8 +23,9 @@ export function request(port: number, options: { host?: string; path: string; me
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) });
+        const raw = Buffer.concat(chunks);
+        const body = raw.toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, raw, json: () => JSON.parse(body) });
       });
     });
     req.setTimeout(120_000, () => req.destroy(new Error(`timeout: ${options.method ?? 'GET'} ${options.host}${options.path}`)));

@@ -10,6 +10,7 @@ import { ProcessRuntime, sandboxOptionsFrom } from '../../src/runtime/process/pr
 import { loadSigningKey } from '../../src/secrets.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
 import { openStore } from '../../src/store/open-store.js';
+import { WorkspaceStore } from '../../src/store/workspace-store.js';
 import { loadTemplates, seedTemplates } from '../../src/templates/catalog.js';
 import { freePort, request, type Reply } from './http.js';
 
@@ -21,6 +22,7 @@ export interface TestPortal {
   port: number;
   dataDir: string;
   store: ObjectStore;
+  workspaces: WorkspaceStore;
   runtime: ProcessRuntime;
   /** Calls the API on the portal host with a bearer token. */
   api(token: string | undefined, method: string, path: string, body?: unknown): Promise<Reply>;
@@ -43,8 +45,9 @@ export async function startTestPortal(options: { dataDir?: string; env?: Record<
   const store = await openStore(config);
   await seedTemplates(store, templates);
   const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
-  const runtime = new ProcessRuntime({ rootDir: path.join(dataDir, 'repls'), store, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
-  const portal = await buildPortal({ config, store, runtime, templates, signingKey: await loadSigningKey(dataDir), log });
+  const workspaces = new WorkspaceStore(store);
+  const runtime = new ProcessRuntime({ rootDir: path.join(dataDir, 'repls'), workspaces, sync: { debounceMs: config.syncDebounceMs, scanIntervalMs: config.syncScanMs }, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
+  const portal = await buildPortal({ config, store, workspaces, runtime, templates, signingKey: await loadSigningKey(dataDir), log });
   await runtime.prepare();
   await runtime.recover((id) => portal.repls.specFor(id));
   await new Promise<void>((resolve) => portal.server.listen(port, '127.0.0.1', resolve));
@@ -60,6 +63,7 @@ export async function startTestPortal(options: { dataDir?: string; env?: Record<
     port,
     dataDir,
     store,
+    workspaces,
     runtime,
     api,
     async newToken() {

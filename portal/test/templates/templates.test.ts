@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { FsStore } from '../../src/store/fs-store.js';
-import { loadTemplates, seedTemplates, templateFilesPrefix } from '../../src/templates/catalog.js';
+import { WorkspaceStore } from '../../src/store/workspace-store.js';
+import { loadTemplates, seedTemplates, templatePrefix } from '../../src/templates/catalog.js';
 import { compareVersions, findVersion, ManifestError, parseManifest } from '../../src/templates/manifest.js';
 
 const REPO_TEMPLATES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../templates');
@@ -79,7 +80,8 @@ describe('the repository templates', () => {
     const second = await seedTemplates(store, templates);
     assert.deepEqual(second, { seeded: [], present: first.seeded });
     const node = templates.find((t) => t.manifest.id === 'node')!;
-    assert.ok(await store.get(`${templateFilesPrefix('node', node.version)}index.js`));
+    const files = await new WorkspaceStore(store).readFile(templatePrefix('node', node.version), 'index.js');
+    assert.match(files.toString('utf8'), /listen/);
   });
 
   it('stop the start with a message naming a broken manifest', async () => {

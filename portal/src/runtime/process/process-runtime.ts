@@ -9,25 +9,28 @@ import type { ExecRequest, ExecResult } from '@codeyard/common/agent-protocol';
 import { AppError, describeError } from '@codeyard/common/errors';
 import { requestOverSocket } from '@codeyard/common/http-client';
 import { groupExists, groupHasMarker, processExists, terminateGroup } from '@codeyard/common/process-group';
-import type { ObjectStore } from '../../store/object-store.js';
+import type http from 'node:http';
+import { createWorkspaceRelay, listenRelay } from '../../store/workspace-relay.js';
+import type { WorkspaceStore } from '../../store/workspace-store.js';
 import { compareVersions, findVersion, type StackManifest } from '../../templates/manifest.js';
 import { AgentClient } from '../agent-client.js';
 import type { Endpoints, LimitReport, ReplSpec, Runtime, RuntimeDescription, RuntimeStatus, StackAvailability } from '../runtime.js';
 import type { Config } from '../../config.js';
-import { restoreWorkspace, saveWorkspace } from '../workspace-copy.js';
 import type { CodeServerCommand, CodeServerProvisioner } from './code-server-provision.js';
 import { codeServerArgs, DEFAULT_SETTINGS } from './code-server-settings.js';
 import { buildReplEnv } from './repl-env.js';
 import { type CgroupSupport, createReplCgroups, detectCgroups, joinCgroupsCommand, removeReplCgroups } from './cgroups.js';
 import { createEgressProxy } from '@codeyard/proxy/egress-proxy';
-import { isMountpoint, mountVolume, moveMount, releaseVolume, volumeProblem } from './workspace-volume.js';
-import { chownTree, INSIDE, SANDBOX_PATH, sandboxCommand, type SandboxLimits, type SandboxMounts, untraversable, writeIdentityFiles } from './sandbox.js';
+import { mountVolume, releaseVolume, remountVolume, volumeProblem } from './workspace-volume.js';
+import { INSIDE, SANDBOX_PATH, sandboxCommand, type SandboxLimits, type SandboxMounts, untraversable, writeIdentityFiles } from './sandbox.js';
 
 /** Unix socket paths are limited to 107 bytes on Linux. */
 const MAX_SOCKET_PATH = 107;
 /** Marks every process of one repl instance, so a later portal can tell them apart. */
 const INSTANCE_MARKER = 'CODEYARD_INSTANCE';
 const HEALTH_TIMEOUT_MS = 60_000;
+/** Longest a stop waits for the agent's last sync before it gives up (the files stay on disk). */
+const FLUSH_TIMEOUT_MS = 10 * 60_000;
 /** A sandbox that dies this often is left in the error state instead of being restarted. */
 const MAX_SANDBOX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 5 * 60_000;
@@ -41,7 +44,10 @@ export interface Logger {
 export interface ProcessRuntimeOptions {
   /** Where each repl gets a folder: workspace, home, state, sockets. */
   rootDir: string;
-  store: ObjectStore;
+  /** The object store's workspaces; each repl's agent syncs to its own through a relay. */
+  workspaces: WorkspaceStore;
+  /** Sync timing handed to the agent (its defaults when absent). */
+  sync?: { debounceMs?: number; scanIntervalMs?: number };
   provisioner: CodeServerProvisioner;
   /** The bundled repl agent (agent/dist/codeyard-agent.cjs). */
   agentBundle: string;
@@ -87,6 +93,8 @@ interface ReplView {
   run: string;
   state: string;
   agent: string;
+  /** Folder of the workspace relay socket. */
+  store: string;
 }
 
 interface ReplDirs {
@@ -98,13 +106,15 @@ interface ReplDirs {
   /** Holds the host uid given to this repl. */
   uidFile: string;
   workspace: string;
-  restoring: string;
   home: string;
   state: string;
   run: string;
   ideSocket: string;
   agentSocket: string;
   tunnelSocket: string;
+  /** Root-owned folder of the workspace relay's socket (bound read-only into the sandbox). */
+  storeDir: string;
+  storeSocket: string;
   pidsFile: string;
 }
 
@@ -126,6 +136,8 @@ interface Live {
   agentPid: number;
   /** When the sandbox had to be restarted lately. */
   restarts: number[];
+  /** The repl's workspace relay (the agent syncs through it). */
+  relay?: http.Server;
 }
 
 /**
@@ -309,7 +321,6 @@ export class ProcessRuntime implements Runtime {
     return this.#serial(id, async () => {
       await this.#stop(id, false);
       const dirs = this.#dirs(id);
-      await this.#discardRestoring(dirs);
       await releaseVolume(dirs.volume, dirs.workspace);
       await fsp.rm(dirs.base, { recursive: true, force: true });
       this.#status.delete(id);
@@ -364,7 +375,8 @@ export class ProcessRuntime implements Runtime {
         if (spec && pids && ours(pids.agentPid) && (await this.#healthy(dirs))) {
           const uid = this.#switchesUid ? Number(await fsp.readFile(dirs.uidFile, 'utf8')) : undefined;
           const env = this.#replEnv(id, dirs, spec.manifest.port, pids.instance);
-          this.#live.set(id, { spec, dirs, uid, env, cgroupProcs: createReplCgroups(this.#cgroups, id, this.#limitsFor(spec)), ...pids, restarts: [] });
+          const relay = await this.#openRelay(spec, dirs, uid);
+          this.#live.set(id, { spec, dirs, uid, env, cgroupProcs: createReplCgroups(this.#cgroups, id, this.#limitsFor(spec)), ...pids, restarts: [], relay });
           this.#specs.set(id, spec);
           this.#setStatus(id, { state: 'running' });
           adopted.push(id);
@@ -374,7 +386,6 @@ export class ProcessRuntime implements Runtime {
         if (pids && ours(pids.agentPid)) await terminateGroup(pids.agentPid, 3000);
         removeReplCgroups(this.#cgroups, id);
         await fsp.rm(dirs.pidsFile, { force: true });
-        await this.#discardRestoring(dirs);
         if (spec) this.#specs.set(id, spec);
         if (!spec) {
           // The repl was deleted while its processes ran: nothing to keep.
@@ -384,7 +395,7 @@ export class ProcessRuntime implements Runtime {
         }
         if (fs.existsSync(dirs.workspace)) {
           try {
-            await this.#save(spec, dirs);
+            await this.#saveOffline(spec, dirs);
             saved.push(id);
           } catch (err) {
             this.#setStatus(id, { state: 'error', error: `could not save the files found after a restart (${describeError(err)}); they are kept on disk and saved at the next stop` });
@@ -415,13 +426,14 @@ export class ProcessRuntime implements Runtime {
       etc: path.join(base, 'etc'),
       uidFile: path.join(base, 'uid'),
       workspace: path.join(base, 'workspace'),
-      restoring: path.join(base, 'workspace.restoring'),
       home: path.join(base, 'home'),
       state: path.join(base, 'state'),
       run,
       ideSocket: path.join(run, 'ide.sock'),
       agentSocket: path.join(run, 'agent.sock'),
       tunnelSocket: path.join(run, 'tunnel.sock'),
+      storeDir: path.join(base, 'store'),
+      storeSocket: path.join(base, 'store', 'store.sock'),
       // In the root-owned repl folder, not the run folder the repl can write to.
       pidsFile: path.join(base, 'pids.json'),
     };
@@ -451,71 +463,34 @@ export class ProcessRuntime implements Runtime {
     this.#specs.set(spec.id, spec);
     const step = (text: string): void => this.#setStatus(spec.id, { state: 'starting', step: text });
     let agentPid: number | undefined;
+    let relay: http.Server | undefined;
     try {
       const problem = await this.sandboxProblem();
       if (problem) throw new AppError('UNAVAILABLE', problem);
       await this.#egress?.ready;
       await this.#probeVolumes();
-      step('restoring files');
+      step('preparing the workspace');
       const uid = this.#switchesUid ? await this.#uidFor(dirs) : undefined;
       await this.#prepareFolders(dirs, uid);
-      // A workspace left on disk is newer than the store (its save failed or never ran).
-      const restored = !fs.existsSync(dirs.workspace);
-      if (restored) {
-        await this.#discardRestoring(dirs);
-        await fsp.mkdir(dirs.restoring, { recursive: true });
-        if (!this.#volumeProblem) await mountVolume(dirs.volume, dirs.restoring, this.#limitsFor(spec).diskBytes);
-        await restoreWorkspace(this.#opts.store, spec.workspacePrefix, dirs.restoring);
-        // Only a complete restore becomes the workspace.
-        if (isMountpoint(dirs.restoring)) {
-          await moveMount(dirs.restoring, dirs.workspace);
-          await fsp.rmdir(dirs.restoring);
-        } else {
-          await fsp.rename(dirs.restoring, dirs.workspace);
-        }
-      }
+      await this.#ensureWorkspace(spec, dirs, uid);
       step('preparing VS Code');
       const codeServer = await this.#opts.provisioner.ensure((message) => step(message));
       this.#codeServer = codeServer;
       step('starting VS Code');
       const instance = randomBytes(8).toString('hex');
       const env = this.#replEnv(spec.id, dirs, spec.manifest.port, instance);
-      const view = this.#view(dirs);
-      // The run folder belongs to the repl: never follow what it may have put there (wx: create only).
-      const agentConfig = path.join(dirs.run, 'agent.json');
-      await fsp.rm(agentConfig, { force: true });
-      await fsp.writeFile(
-        agentConfig,
-        JSON.stringify({
-          replId: spec.id,
-          workspace: view.workspace,
-          controlSocket: `${view.run}/agent.sock`,
-          tunnelSocket: `${view.run}/tunnel.sock`,
-          stateDir: view.state,
-          maxFileBytes: this.#opts.maxFileBytes,
-          app: { run: spec.manifest.run, install: spec.manifest.install, installCreates: spec.manifest.installCreates },
-          egress: this.#egress ? { socket: `${INSIDE.egress}/egress.sock`, port: INSIDE.egressPort } : undefined,
-          ide: {
-            argv: this.#codeServerArgv(view),
-            logFile: `${view.state}/code-server.log`,
-            settingsFile: `${view.home}/.local/share/code-server/User/settings.json`,
-            settings: DEFAULT_SETTINGS,
-          },
-        }),
-        { flag: 'wx', mode: 0o644 },
-      );
-      // What root just wrote into the workspace becomes the repl's (home, run and state were made
-      // theirs in #prepareFolders; everything in them the repl wrote itself).
-      if (uid !== undefined && restored) chownTree(dirs.workspace, uid);
+      await this.#writeAgentConfig(spec, dirs, { ide: true });
+      relay = await this.#openRelay(spec, dirs, uid);
       const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#limitsFor(spec));
-      const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, restarts: [] };
+      const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, restarts: [], relay };
       agentPid = live.agentPid = this.#spawnAgent(live);
-      await this.#waitHealthy(dirs, [agentPid]);
+      await this.#waitHealthy(dirs, [agentPid], step);
       this.#live.set(spec.id, live);
       await this.#writePids(live);
       this.#setStatus(spec.id, { state: 'running' });
     } catch (err) {
       if (agentPid) await terminateGroup(agentPid, 2000);
+      await closeRelay(relay);
       removeReplCgroups(this.#cgroups, spec.id);
       this.#live.delete(spec.id);
       const message = describeError(err);
@@ -525,10 +500,62 @@ export class ProcessRuntime implements Runtime {
     }
   }
 
+  /** The workspace folder: its own volume when quotas are on (kept across restarts), owned by the repl. */
+  async #ensureWorkspace(spec: ReplSpec, dirs: ReplDirs, uid: number | undefined): Promise<void> {
+    if (!this.#volumeProblem) {
+      if (!(await remountVolume(dirs.volume, dirs.workspace))) await mountVolume(dirs.volume, dirs.workspace, this.#limitsFor(spec).diskBytes);
+    } else {
+      await fsp.mkdir(dirs.workspace, { recursive: true });
+    }
+    if (uid !== undefined) await fsp.chown(dirs.workspace, uid, uid);
+  }
+
+  /** The agent's configuration, in the repl's run folder (created fresh: never written through a link). */
+  async #writeAgentConfig(spec: ReplSpec, dirs: ReplDirs, options: { ide: boolean }): Promise<string> {
+    const view = this.#view(dirs);
+    const file = path.join(dirs.run, options.ide ? 'agent.json' : 'agent-sync.json');
+    await fsp.rm(file, { force: true });
+    await fsp.writeFile(
+      file,
+      JSON.stringify({
+        replId: spec.id,
+        workspace: view.workspace,
+        controlSocket: `${view.run}/agent.sock`,
+        tunnelSocket: `${view.run}/tunnel.sock`,
+        stateDir: view.state,
+        maxFileBytes: this.#opts.maxFileBytes,
+        app: { run: spec.manifest.run, install: spec.manifest.install, installCreates: spec.manifest.installCreates },
+        sync: { socket: `${view.store}/store.sock`, ...this.#opts.sync },
+        egress: this.#egress ? { socket: `${INSIDE.egress}/egress.sock`, port: INSIDE.egressPort } : undefined,
+        ide: options.ide
+          ? {
+              argv: this.#codeServerArgv(view),
+              logFile: `${view.state}/code-server.log`,
+              settingsFile: `${view.home}/.local/share/code-server/User/settings.json`,
+              settings: DEFAULT_SETTINGS,
+            }
+          : undefined,
+      }),
+      { flag: 'wx', mode: 0o644 },
+    );
+    return `${view.run}/${path.basename(file)}`;
+  }
+
+  /**
+   * The repl's workspace relay, on a socket in a root-owned folder of its own that the sandbox
+   * sees read-only: only this repl's uid may connect, and it reaches only this repl's workspace.
+   */
+  async #openRelay(spec: ReplSpec, dirs: ReplDirs, uid: number | undefined): Promise<http.Server> {
+    await fsp.mkdir(dirs.storeDir, { recursive: true, mode: 0o755 });
+    const server = createWorkspaceRelay({ workspaces: this.#opts.workspaces, prefix: spec.workspacePrefix, quotaBytes: this.#limitsFor(spec).diskBytes });
+    await listenRelay(server, dirs.storeSocket, uid);
+    return server;
+  }
+
   /** Paths as the repl's processes see them: fixed inside a sandbox, the host's otherwise. */
   #view(dirs: ReplDirs): ReplView {
-    if (this.#opts.sandbox.mode === 'bubblewrap') return { home: INSIDE.home, workspace: INSIDE.workspace, run: INSIDE.run, state: INSIDE.state, agent: INSIDE.agent };
-    return { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, agent: this.#agentCopy };
+    if (this.#opts.sandbox.mode === 'bubblewrap') return { home: INSIDE.home, workspace: INSIDE.workspace, run: INSIDE.run, state: INSIDE.state, agent: INSIDE.agent, store: INSIDE.store };
+    return { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, agent: this.#agentCopy, store: dirs.storeDir };
   }
 
   /** The environment of the repl's processes, built from nothing (see repl-env.ts). */
@@ -554,6 +581,8 @@ export class ProcessRuntime implements Runtime {
   async #prepareFolders(dirs: ReplDirs, uid: number | undefined, options: { emptyWorkspace?: boolean } = {}): Promise<void> {
     await fsp.mkdir(dirs.base, { recursive: true, mode: 0o711 });
     for (const dir of [dirs.home, dirs.state, dirs.run]) await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    // The relay socket's folder stays root's: the repl can use the socket, never replace it.
+    await fsp.mkdir(dirs.storeDir, { recursive: true, mode: 0o755 });
     // The toolchain check's sandbox has no workspace from the store: an empty folder stands in.
     if (options.emptyWorkspace) await fsp.mkdir(dirs.workspace, { recursive: true });
     if (this.#opts.sandbox.mode === 'bubblewrap') writeIdentityFiles(dirs.etc);
@@ -586,7 +615,7 @@ export class ProcessRuntime implements Runtime {
   /** How to run `argv` (inside paths) for a repl: wrapped in its sandbox, or as it is. */
   #command(dirs: ReplDirs, uid: number | undefined, env: Record<string, string>, argv: string[], readOnly: string[], cgroupProcs: string[] = [], limits: SandboxLimits = this.#opts.sandbox.limits): { file: string; args: string[]; spawnEnv: NodeJS.ProcessEnv } {
     if (this.#opts.sandbox.mode === 'off') return { file: argv[0]!, args: argv.slice(1), spawnEnv: env };
-    const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.#agentCopy, readOnly, egress: this.#egress?.dir };
+    const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.#agentCopy, readOnly, egress: this.#egress?.dir, store: dirs.storeDir };
     const network = this.#opts.sandbox.network === 'host' ? 'host' : 'none';
     const sandboxed = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, limits, network, mounts, env, argv });
     const { file, args } = joinCgroupsCommand(cgroupProcs, sandboxed.file, sandboxed.args);
@@ -613,11 +642,11 @@ export class ProcessRuntime implements Runtime {
    * One sandbox per repl, led by the agent; the agent runs code-server inside it, so the IDE's
    * terminals share the app's processes, network and limits.
    */
-  #spawnAgent(live: Live): number {
+  #spawnAgent(live: Live, extra: string[] = [], config = `${this.#view(live.dirs).run}/agent.json`): number {
     const tools = this.#toolFolders();
     const view = this.#view(live.dirs);
     const node = this.#opts.sandbox.mode === 'off' ? process.execPath : tools.node;
-    return this.#spawn(live, 'agent', [node, view.agent, `${view.run}/agent.json`], tools.readOnly);
+    return this.#spawn(live, extra.length ? 'agent-sync' : 'agent', [node, view.agent, config, ...extra], tools.readOnly);
   }
 
   #codeServerArgv(view: ReplView): string[] {
@@ -660,15 +689,31 @@ export class ProcessRuntime implements Runtime {
     return ide && agent;
   }
 
-  async #waitHealthy(dirs: ReplDirs, pids: number[]): Promise<void> {
-    const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+  /**
+   * Waits for the agent and code-server to answer. The agent restores the files first: while
+   * the restore moves, its progress is the step shown and the deadline keeps moving too.
+   */
+  async #waitHealthy(dirs: ReplDirs, pids: number[], step?: (text: string) => void): Promise<void> {
+    let deadline = Date.now() + HEALTH_TIMEOUT_MS;
+    let restored = -1;
+    let problem = '';
     while (Date.now() < deadline) {
       if (await this.#healthy(dirs)) return;
       for (const pid of pids) {
         if (!groupExists(pid)) throw new Error(`a repl process exited during start; see ${dirs.state}/code-server.log and agent.log`);
       }
+      const sync = await new AgentClient({ kind: 'unix', socketPath: dirs.agentSocket }).sync().catch(() => undefined);
+      if (sync?.state === 'restoring' && sync.restore) {
+        if (sync.restore.done > restored) deadline = Math.max(deadline, Date.now() + HEALTH_TIMEOUT_MS);
+        restored = sync.restore.done;
+        step?.(`restoring files (${sync.restore.done} of ${sync.restore.total})`);
+      } else if (sync?.state === 'degraded') {
+        problem = sync.reason ?? 'the object store does not answer';
+        step?.(`waiting for the object store: ${problem}`);
+      }
       await sleep(100);
     }
+    if (problem) throw new Error(`the files could not be restored: ${problem}. They are safe in the store; try again once it answers`);
     throw new Error(`VS Code or the repl agent did not answer within ${HEALTH_TIMEOUT_MS / 1000}s; see ${dirs.state}/code-server.log`);
   }
 
@@ -680,24 +725,40 @@ export class ProcessRuntime implements Runtime {
   async #stop(id: string, save: boolean): Promise<void> {
     const live = this.#live.get(id);
     const dirs = this.#dirs(id);
+    const spec = live?.spec ?? this.#specs.get(id);
     if (live) {
+      const agent = new AgentClient({ kind: 'unix', socketPath: dirs.agentSocket });
       this.#setStatus(id, { state: 'stopping', step: 'stopping the app' });
-      await new AgentClient({ kind: 'unix', socketPath: dirs.agentSocket }).stopApp().catch(() => undefined);
+      await agent.stopApp().catch(() => undefined);
+      let failure: unknown;
+      if (save) {
+        this.#setStatus(id, { state: 'stopping', step: 'saving files' });
+        await agent.flushSync(FLUSH_TIMEOUT_MS).catch((err: unknown) => (failure = err));
+      }
       this.#setStatus(id, { state: 'stopping', step: 'stopping VS Code' });
       await terminateGroup(live.agentPid);
+      await closeRelay(live.relay);
       removeReplCgroups(this.#cgroups, id);
       this.#live.delete(id);
       await fsp.rm(dirs.pidsFile, { force: true });
+      if (!save) return;
+      if (failure === undefined) {
+        await this.#dropLocal(dirs);
+        this.#setStatus(id, { state: 'stopped' });
+        return;
+      }
+      const message = `could not save files (${describeError(failure)}); they are kept on this machine and saved at the next start or stop`;
+      this.#setStatus(id, { state: 'error', error: message });
+      throw new AppError('UNAVAILABLE', message);
     }
-    if (!save) return;
-    if (!live && this.status(id).state !== 'error') return;
-    const spec = live?.spec ?? this.#specs.get(id);
+    if (!save || this.status(id).state !== 'error') return;
+    // Stopped earlier with files it could not save: try again.
     if (spec && fs.existsSync(dirs.workspace)) {
       this.#setStatus(id, { state: 'stopping', step: 'saving files' });
       try {
-        await this.#save(spec, dirs);
+        await this.#saveOffline(spec, dirs);
       } catch (err) {
-        const message = `could not save files (${describeError(err)}); they are kept on disk and saved at the next stop`;
+        const message = `could not save files (${describeError(err)}); they are kept on this machine and saved at the next start or stop`;
         this.#setStatus(id, { state: 'error', error: message });
         throw new AppError('UNAVAILABLE', message);
       }
@@ -740,18 +801,42 @@ export class ProcessRuntime implements Runtime {
     return this.#volumeProbe;
   }
 
-  /** Drops a restore that never finished (its volume too): the store still has those files. */
-  async #discardRestoring(dirs: ReplDirs): Promise<void> {
-    if (isMountpoint(dirs.restoring)) await releaseVolume(dirs.volume, dirs.restoring);
-    await fsp.rm(dirs.restoring, { recursive: true, force: true });
+  /**
+   * Saves a workspace left on disk (a portal that died, a stop that could not save) without
+   * starting the repl: its agent runs once in the sandbox, syncs, and exits.
+   */
+  async #saveOffline(spec: ReplSpec, dirs: ReplDirs): Promise<void> {
+    const uid = this.#switchesUid ? await this.#uidFor(dirs) : undefined;
+    await this.#prepareFolders(dirs, uid);
+    await this.#ensureWorkspace(spec, dirs, uid);
+    this.#codeServer ??= await this.#opts.provisioner.ensure(() => undefined);
+    const config = await this.#writeAgentConfig(spec, dirs, { ide: false });
+    const relay = await this.#openRelay(spec, dirs, uid);
+    const live: Live = { spec, dirs, uid, instance: randomBytes(8).toString('hex'), env: {}, cgroupProcs: [], agentPid: 0, restarts: [] };
+    live.env = this.#replEnv(spec.id, dirs, spec.manifest.port, live.instance);
+    try {
+      const pid = this.#spawnAgent(live, ['--sync-once'], config);
+      const deadline = Date.now() + FLUSH_TIMEOUT_MS;
+      while (groupExists(pid) && Date.now() < deadline) await sleep(100);
+      if (groupExists(pid)) await terminateGroup(pid, 2000);
+      const after = await this.#opts.workspaces.manifest(spec.workspacePrefix);
+      const log = await fsp.readFile(path.join(dirs.state, 'agent-sync.log'), 'utf8').catch(() => '');
+      // The agent says which version it saved; that version must be what the store now has.
+      const saved = [...log.matchAll(/saved version (\d+)/g)].pop();
+      if (!saved || Number(saved[1]) !== after.version) throw new Error(`the save did not finish; see ${dirs.state}/agent-sync.log`);
+    } finally {
+      await closeRelay(relay);
+    }
+    this.#opts.log.info({ replId: spec.id }, 'workspace left on disk saved');
+    await this.#dropLocal(dirs);
   }
 
-  /** Copies the workspace to the store; only then removes the local copy. */
-  async #save(spec: ReplSpec, dirs: ReplDirs): Promise<void> {
-    const result = await saveWorkspace(this.#opts.store, dirs.workspace, spec.workspacePrefix);
-    this.#opts.log.info({ replId: spec.id, ...result }, 'workspace saved');
+  /** Removes the local copy of a workspace the store now holds in full. */
+  async #dropLocal(dirs: ReplDirs): Promise<void> {
     await releaseVolume(dirs.volume, dirs.workspace);
     await fsp.rm(dirs.workspace, { recursive: true, force: true });
+    // The agent's record of that copy goes with it (the state folder is the repl's: rm never follows links).
+    for (const name of ['sync-state.json', 'restore-incomplete']) await fsp.rm(path.join(dirs.state, name), { force: true });
   }
 
   /**
@@ -789,6 +874,14 @@ function openLogSafely(file: string): number {
   if (stat && !stat.isFile()) fs.rmSync(file, { force: true });
   const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
   return fs.openSync(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600);
+}
+
+function closeRelay(relay: http.Server | undefined): Promise<void> {
+  if (!relay?.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    relay.close(() => resolve());
+    relay.closeAllConnections();
+  });
 }
 
 async function readPids(file: string): Promise<PidsFile | undefined> {

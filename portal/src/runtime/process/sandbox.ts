@@ -9,6 +9,8 @@ export const INSIDE = Object.freeze({
   state: '/var/lib/codeyard',
   agent: '/opt/codeyard/codeyard-agent.cjs',
   egress: '/run/codeyard-egress',
+  /** The repl's own workspace relay socket (the portal's side of workspace sync). */
+  store: '/run/codeyard-store',
   /** Where the agent relays to the egress proxy, on the repl's own loopback. */
   egressPort: 43128,
   uid: 1000,
@@ -42,6 +44,8 @@ export interface SandboxMounts {
   readOnly: string[];
   /** Host folder of the egress proxy's socket, visible read-only at INSIDE.egress. */
   egress?: string;
+  /** Host folder of this repl's workspace relay socket, visible read-only at INSIDE.store. */
+  store?: string;
 }
 
 /** Per-sandbox resource limits applied as rlimits (inherited by everything in the sandbox). */
@@ -104,6 +108,7 @@ export function sandboxCommand(spec: SandboxSpec, bwrap = '/usr/bin/bwrap', setp
   args.push('--ro-bind', m.agent, INSIDE.agent);
   // Read-only: a repl can connect to the shared socket but not replace it for the others.
   if (m.egress) args.push('--ro-bind', m.egress, INSIDE.egress);
+  if (m.store) args.push('--ro-bind', m.store, INSIDE.store);
   args.push('--bind', m.home, INSIDE.home, '--bind', m.workspace, INSIDE.workspace);
   args.push('--bind', m.run, INSIDE.run, '--bind', m.state, INSIDE.state);
   args.push('--chdir', INSIDE.workspace, '--clearenv');

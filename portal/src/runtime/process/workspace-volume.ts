@@ -43,6 +43,15 @@ export async function mountVolume(image: string, mountpoint: string, sizeBytes: 
   await fsp.rmdir(path.join(mountpoint, 'lost+found')).catch(() => undefined);
 }
 
+/** Mounts an existing volume again (after a host restart unmounted it); false when there is none. */
+export async function remountVolume(image: string, mountpoint: string): Promise<boolean> {
+  if (isMountpoint(mountpoint)) return true;
+  if (!fs.existsSync(image)) return false;
+  await fsp.mkdir(mountpoint, { recursive: true });
+  await run('mount', ['-o', 'loop,nosuid,nodev', image, mountpoint]);
+  return true;
+}
+
 /** Moves a mounted volume to another folder (`mount --move`). */
 export async function moveMount(from: string, to: string): Promise<void> {
   await fsp.mkdir(to, { recursive: true });

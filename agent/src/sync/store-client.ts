@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import http from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { AppError } from '@codeyard/common/errors';
+import { errorFromResponse } from '@codeyard/common/http-client';
+import { parseWorkspaceManifest, type WorkspaceManifest } from '@codeyard/common/workspace-manifest';
+
+/**
+ * The agent's way to its workspace in the object store: the portal's workspace relay (see
+ * portal/src/store/workspace-relay.ts), one per repl, on a unix socket the runtime puts in the
+ * sandbox. The relay holds the store's credentials and can reach this repl's workspace only.
+ *
+ *   GET  /manifest              the current manifest (version 0 and no entries when new)
+ *   GET  /blobs/<sha256>        one file's content
+ *   PUT  /blobs/<sha256>        uploads content; the relay checks it hashes to the name
+ *   PUT  /manifest?base=<n>     replaces the manifest if its version is still n
+ */
+export interface WorkspaceRemote {
+  manifest(): Promise<WorkspaceManifest>;
+  /** Writes blob `hash` into `file` (created or truncated). */
+  download(hash: string, file: string, mode: number): Promise<void>;
+  /** Uploads `file`, which must hash to `hash` and be `size` bytes. */
+  upload(hash: string, file: string, size: number): Promise<void>;
+  /** Answers the version written. */
+  commit(manifest: WorkspaceManifest, base: number): Promise<number>;
+}
+
+const TIMEOUT_MS = 120_000;
+
+export class RelayClient implements WorkspaceRemote {
+  readonly #socketPath: string;
+
+  constructor(socketPath: string) {
+    this.#socketPath = socketPath;
+  }
+
+  async manifest(): Promise<WorkspaceManifest> {
+    const res = await this.#request('GET', '/manifest');
+    return parseWorkspaceManifest(JSON.parse((await this.#body(res)).toString('utf8')), 'workspace manifest');
+  }
+
+  async download(hash: string, file: string, mode: number): Promise<void> {
+    const res = await this.#request('GET', `/blobs/${hash}`);
+    if (res.statusCode !== 200) await this.#body(res);
+    await pipeline(res, fs.createWriteStream(file, { mode }));
+  }
+
+  async upload(hash: string, file: string, size: number): Promise<void> {
+    const changed = (): AppError => new AppError('CONFLICT', `${file} changed while it was being saved`);
+    const handle = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+    if ((await handle.stat()).size !== size) {
+      await handle.close();
+      throw changed();
+    }
+    // Exactly `size` bytes go out, whatever happens to the file meanwhile (the relay checks the hash).
+    let sent = 0;
+    const body = size === 0 ? '' : handle.createReadStream({ start: 0, end: size - 1 });
+    if (typeof body !== 'string') {
+      body.on('data', (chunk) => (sent += chunk.length));
+      body.on('end', () => {
+        if (sent !== size) body.destroy(changed());
+      });
+    } else await handle.close();
+    const res = await this.#request('PUT', `/blobs/${hash}`, body, { 'content-length': String(size), 'content-type': 'application/octet-stream' });
+    await this.#body(res);
+  }
+
+  async commit(manifest: WorkspaceManifest, base: number): Promise<number> {
+    const text = JSON.stringify(manifest);
+    const res = await this.#request('PUT', `/manifest?base=${base}`, text, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+    return (JSON.parse((await this.#body(res)).toString('utf8')) as { version: number }).version;
+  }
+
+  #request(method: string, path: string, body?: NodeJS.ReadableStream | string, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ socketPath: this.#socketPath, method, path, headers: { host: 'relay', ...headers }, timeout: TIMEOUT_MS }, resolve);
+      req.on('timeout', () => req.destroy(new AppError('TIMEOUT', `the workspace store relay did not answer ${method} ${path} within ${TIMEOUT_MS / 1000}s`)));
+      req.on('error', (err) => reject(err instanceof AppError ? err : new AppError('UNAVAILABLE', `the workspace store relay is unreachable (${err.message})`)));
+      if (body === undefined) req.end();
+      else if (typeof body === 'string') req.end(body);
+      else body.on('error', (err) => req.destroy(err)).pipe(req);
+    });
+  }
+
+  /** The whole body of a successful answer; an error answer becomes its AppError. */
+  async #body(res: http.IncomingMessage): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of res) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    if ((res.statusCode ?? 500) >= 300) throw errorFromResponse({ status: res.statusCode ?? 500, headers: res.headers, body }, 'workspace store relay');
+    return body;
+  }
+}

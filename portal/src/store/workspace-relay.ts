@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import { AppError, describeError, isAppError } from '@codeyard/common/errors';
+import { HASH_PATTERN } from '@codeyard/common/workspace-manifest';
+import type { WorkspaceStore } from './workspace-store.js';
+
+export interface RelayOptions {
+  workspaces: WorkspaceStore;
+  /** The one workspace this relay serves (`workspaces/<id>/`). */
+  prefix: string;
+  /** Largest workspace (sum of file sizes) and so largest single file. */
+  quotaBytes: number;
+  /** Called before each blob is stored (tests use it to cut a sync short). */
+  onBlob?: (hash: string) => void | Promise<void>;
+}
+
+const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: http.IncomingMessage, limit: number, what: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      req.resume();
+      return reject(new AppError('QUOTA_EXCEEDED', `${what} is ${declared} bytes, over the ${limit} bytes allowed`));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new AppError('QUOTA_EXCEEDED', `${what} is over the ${limit} bytes allowed`));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The HTTP API a repl's agent syncs through (client: agent/src/sync/store-client.ts). One relay
+ * per repl, bound to that repl's workspace prefix: who may reach it is whoever can open its
+ * socket, which only that repl's sandbox sees. Every request is checked as if hostile (the
+ * agent runs as the repl's user): hashes are verified, manifests validated, the quota held.
+ */
+export function createWorkspaceRelay(options: RelayOptions): http.Server {
+  return http.createServer((req, res) => {
+    handle(req, res, options).catch((err: unknown) => {
+      // Anything the store itself throws is a store outage to the agent: it retries.
+      const error = isAppError(err) ? err : new AppError('UNAVAILABLE', `the object store failed: ${describeError(err)}`);
+      if (!res.headersSent) send(res, error.status, error.toBody());
+      else res.destroy();
+    });
+  });
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, o: RelayOptions): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://relay');
+  if (url.pathname === '/manifest') {
+    if (req.method === 'GET') return send(res, 200, await o.workspaces.manifest(o.prefix));
+    if (req.method === 'PUT') {
+      const base = Number(url.searchParams.get('base'));
+      if (!Number.isSafeInteger(base) || base < 0) throw new AppError('VALIDATION', 'base must be the manifest version the change starts from');
+      let manifest: unknown;
+      try {
+        manifest = JSON.parse((await readBody(req, MAX_MANIFEST_BYTES, 'the manifest')).toString('utf8'));
+      } catch (err) {
+        if (isAppError(err)) throw err;
+        throw new AppError('INVALID_JSON', 'the manifest is not valid JSON');
+      }
+      const version = await o.workspaces.commit(o.prefix, manifest as never, base, o.quotaBytes);
+      return send(res, 200, { version });
+    }
+  }
+  const blob = /^\/blobs\/([^/]+)$/.exec(url.pathname);
+  if (blob) {
+    const hash = blob[1]!;
+    if (!HASH_PATTERN.test(hash)) throw new AppError('VALIDATION', `not a SHA-256 content hash: ${JSON.stringify(hash)}`);
+    if (req.method === 'GET') {
+      const body = await o.workspaces.getBlob(o.prefix, hash);
+      if (!body) throw new AppError('NOT_FOUND', `no stored content ${hash}`);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+      return void res.end(body);
+    }
+    if (req.method === 'PUT') {
+      const body = await readBody(req, o.quotaBytes, 'the file');
+      await o.onBlob?.(hash);
+      await o.workspaces.putBlob(o.prefix, hash, body);
+      res.writeHead(204);
+      return void res.end();
+    }
+  }
+  throw new AppError('NOT_FOUND', `no relay route ${req.method} ${url.pathname}`);
+}
+
+/** Serves a relay on a unix socket that only `uid` (when given) may open. */
+export function listenRelay(server: http.Server, socketPath: string, uid?: number): Promise<void> {
+  fs.rmSync(socketPath, { force: true });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => {
+      fs.chmodSync(socketPath, 0o600);
+      if (uid !== undefined) fs.chownSync(socketPath, uid, uid);
+      resolve();
+    });
+  });
+}

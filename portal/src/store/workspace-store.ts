@@ -1,0 +1,259 @@
+import { createHash } from 'node:crypto';
+import type { FileEntry } from '@codeyard/common/agent-protocol';
+import { mapLimit } from '@codeyard/common/concurrency';
+import { AppError } from '@codeyard/common/errors';
+import { checkRelativePath } from '@codeyard/common/paths';
+import {
+  blobKey,
+  blobPrefix,
+  EMPTY_MANIFEST,
+  manifestBytes,
+  manifestHashes,
+  manifestKey,
+  parseWorkspaceManifest,
+  type ManifestEntry,
+  type WorkspaceManifest,
+} from '@codeyard/common/workspace-manifest';
+import type { ObjectStore } from './object-store.js';
+
+/** A file, folder or link of a workspace, with the content of files (archives, imports). */
+export interface WorkspaceItem {
+  path: string;
+  type: 'file' | 'dir' | 'link';
+  executable?: boolean;
+  body?: Buffer;
+  target?: string;
+  mtimeMs?: number;
+}
+
+export function sha256(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
+}
+
+/**
+ * Workspaces in the object store as manifest + content-addressed blobs (the layout is described
+ * in common/src/workspace-manifest.ts). Every method takes a store prefix (`workspaces/<id>/`,
+ * or a template's), so the same code serves repls, templates, forks and imports. Writes to one
+ * prefix are serialized inside this process.
+ */
+export class WorkspaceStore {
+  readonly #store: ObjectStore;
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(store: ObjectStore) {
+    this.#store = store;
+  }
+
+  get objects(): ObjectStore {
+    return this.#store;
+  }
+
+  /** The current manifest; an empty one (version 0) when nothing was ever saved. */
+  async manifest(prefix: string): Promise<WorkspaceManifest> {
+    const body = await this.#store.get(manifestKey(prefix));
+    if (!body) return EMPTY_MANIFEST;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new AppError('INTERNAL', `the stored manifest ${manifestKey(prefix)} is not valid JSON`);
+    }
+    return parseWorkspaceManifest(raw, manifestKey(prefix));
+  }
+
+  /** Stores one file's content under its hash; refuses content that does not hash to `hash`. */
+  async putBlob(prefix: string, hash: string, body: Buffer): Promise<void> {
+    const key = blobKey(prefix, hash);
+    const actual = sha256(body);
+    if (actual !== hash) throw new AppError('CONFLICT', `content hashes to ${actual}, not ${hash} (the file changed while it was sent?)`);
+    await this.#store.put(key, body, { metadata: { sha256: hash } });
+  }
+
+  getBlob(prefix: string, hash: string): Promise<Buffer | undefined> {
+    return this.#store.get(blobKey(prefix, hash));
+  }
+
+  /**
+   * Replaces the manifest if its version is still `base`: every blob it names must be stored,
+   * and its files must fit in `quotaBytes`. Blobs only the old version used are removed after.
+   */
+  commit(prefix: string, next: WorkspaceManifest, base: number, quotaBytes: number): Promise<number> {
+    return this.#locked(prefix, async () => {
+      const manifest = parseWorkspaceManifest(next, 'manifest');
+      const current = await this.manifest(prefix);
+      if (current.version !== base) throw new AppError('STALE_VERSION', `the workspace is at version ${current.version}, not ${base}; read it again`);
+      const bytes = manifestBytes(manifest);
+      if (bytes > quotaBytes) throw new AppError('QUOTA_EXCEEDED', `the workspace holds ${mb(bytes)} MB, over its ${mb(quotaBytes)} MB quota; delete something`);
+      const known = manifestHashes(current);
+      const added = [...manifestHashes(manifest)].filter((h) => !known.has(h));
+      await mapLimit(added, 16, async (hash) => {
+        if (!(await this.#store.head(blobKey(prefix, hash)))) throw new AppError('CONFLICT', `the manifest names content ${hash}, which was never uploaded`);
+      });
+      const version = current.version + 1;
+      await this.#store.put(manifestKey(prefix), JSON.stringify({ ...manifest, version, savedAt: new Date().toISOString() }));
+      const kept = manifestHashes(manifest);
+      const dropped = [...known].filter((h) => !kept.has(h));
+      // Best effort: a blob left behind costs space, never correctness (gc() finds it later).
+      await mapLimit(dropped, 8, (hash) => this.#store.delete(blobKey(prefix, hash))).catch(() => undefined);
+      return version;
+    });
+  }
+
+  /** Removes blobs no manifest names (left by a writer that died before its commit). */
+  gc(prefix: string): Promise<number> {
+    return this.#locked(prefix, async () => {
+      const kept = manifestHashes(await this.manifest(prefix));
+      const stale: string[] = [];
+      for await (const info of this.#store.list(blobPrefix(prefix))) {
+        if (!kept.has(info.key.slice(blobPrefix(prefix).length))) stale.push(info.key);
+      }
+      await mapLimit(stale, 8, (key) => this.#store.delete(key));
+      return stale.length;
+    });
+  }
+
+  /** Makes `to` a copy of `from` (templates into new repls, forks), server-side. */
+  async copy(from: string, to: string): Promise<WorkspaceManifest> {
+    const source = await this.manifest(from);
+    await mapLimit([...manifestHashes(source)], 8, (hash) => this.#store.copy(blobKey(from, hash), blobKey(to, hash)));
+    const copy: WorkspaceManifest = { ...source, version: 1, savedAt: new Date().toISOString() };
+    await this.#store.put(manifestKey(to), JSON.stringify(copy));
+    return copy;
+  }
+
+  /** Writes a whole new workspace from items (an import, a template): blobs first, manifest last. */
+  async create(prefix: string, items: Iterable<WorkspaceItem>, quotaBytes: number): Promise<WorkspaceManifest> {
+    const entries: Record<string, ManifestEntry> = {};
+    const blobs = new Map<string, Buffer>();
+    for (const item of items) {
+      const rel = checkRelativePath(item.path);
+      if (item.type === 'dir') entries[rel] = { type: 'dir' };
+      else if (item.type === 'link') entries[rel] = { type: 'link', target: item.target ?? '' };
+      else {
+        const body = item.body ?? Buffer.alloc(0);
+        const hash = sha256(body);
+        blobs.set(hash, body);
+        entries[rel] = { type: 'file', size: body.length, hash, ...(item.executable ? { executable: true } : {}), ...(item.mtimeMs !== undefined ? { mtimeMs: Math.floor(item.mtimeMs) } : {}) };
+      }
+    }
+    const manifest = parseWorkspaceManifest({ format: 1, version: 1, savedAt: new Date().toISOString(), entries }, 'workspace');
+    const bytes = manifestBytes(manifest);
+    if (bytes > quotaBytes) throw new AppError('QUOTA_EXCEEDED', `the files hold ${mb(bytes)} MB, over the ${mb(quotaBytes)} MB workspace quota`);
+    await mapLimit([...blobs], 8, ([hash, body]) => this.#store.put(blobKey(prefix, hash), body, { metadata: { sha256: hash } }));
+    await this.#store.put(manifestKey(prefix), JSON.stringify(manifest));
+    return manifest;
+  }
+
+  /** Every item of the stored workspace, files with their content, in path order. */
+  async *items(prefix: string): AsyncIterable<WorkspaceItem> {
+    const manifest = await this.manifest(prefix);
+    for (const [rel, entry] of Object.entries(manifest.entries).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (entry.type === 'dir') yield { path: rel, type: 'dir' };
+      else if (entry.type === 'link') yield { path: rel, type: 'link', target: entry.target };
+      else {
+        const body = await this.getBlob(prefix, entry.hash);
+        if (!body) throw new AppError('UNAVAILABLE', `the stored content of ${rel} is missing; try again (a sync may have just replaced it)`);
+        yield { path: rel, type: 'file', body, executable: entry.executable, mtimeMs: entry.mtimeMs };
+      }
+    }
+  }
+
+  // ---- single files, for a stopped repl's files API ----
+
+  async readFile(prefix: string, file: string): Promise<Buffer> {
+    const rel = checkRelativePath(file, 'path');
+    const entry = (await this.manifest(prefix)).entries[rel];
+    if (!entry) throw new AppError('NOT_FOUND', `no file ${rel}`);
+    if (entry.type === 'dir') throw new AppError('BAD_REQUEST', `${rel} is a directory; list it with ?dir=`);
+    if (entry.type === 'link') throw new AppError('BAD_REQUEST', `${rel} is a symbolic link (to ${entry.target}); start the repl to follow it`);
+    const body = await this.getBlob(prefix, entry.hash);
+    if (!body) throw new AppError('UNAVAILABLE', `the stored content of ${rel} is missing`);
+    return body;
+  }
+
+  writeFile(prefix: string, file: string, body: Buffer, quotaBytes: number): Promise<{ created: boolean }> {
+    const rel = checkRelativePath(file, 'path');
+    return this.#edit(prefix, quotaBytes, async (entries) => {
+      const existing = entries[rel];
+      if (existing?.type === 'dir') throw new AppError('CONFLICT', `${rel} is a directory`);
+      const parts = rel.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const parent = parts.slice(0, i).join('/');
+        const entry = entries[parent];
+        if (entry && entry.type !== 'dir') throw new AppError('CONFLICT', `${parent} is a ${entry.type}, not a directory`);
+        entries[parent] = { type: 'dir' };
+      }
+      const hash = sha256(body);
+      await this.putBlob(prefix, hash, body);
+      entries[rel] = { type: 'file', size: body.length, hash, mtimeMs: Date.now(), ...(existing?.type === 'file' && existing.executable ? { executable: true } : {}) };
+      return { created: !existing };
+    });
+  }
+
+  deleteFile(prefix: string, file: string): Promise<void> {
+    const rel = checkRelativePath(file, 'path');
+    return this.#edit(prefix, Infinity, async (entries) => {
+      if (!entries[rel]) throw new AppError('NOT_FOUND', `no file or directory ${rel}`);
+      for (const key of Object.keys(entries)) if (key === rel || key.startsWith(`${rel}/`)) delete entries[key];
+    });
+  }
+
+  async listDir(prefix: string, dir: string): Promise<FileEntry[]> {
+    const rel = checkRelativePath(dir, 'dir', true);
+    const manifest = await this.manifest(prefix);
+    if (rel && manifest.entries[rel]?.type !== 'dir') {
+      const implied = Object.keys(manifest.entries).some((k) => k.startsWith(`${rel}/`));
+      if (!implied) throw new AppError(manifest.entries[rel] ? 'BAD_REQUEST' : 'NOT_FOUND', manifest.entries[rel] ? `${rel} is not a directory` : `no directory ${rel}`);
+    }
+    const base = rel ? `${rel}/` : '';
+    const modifiedAt = manifest.savedAt;
+    const out = new Map<string, FileEntry>();
+    for (const [key, entry] of Object.entries(manifest.entries)) {
+      if (!key.startsWith(base)) continue;
+      const rest = key.slice(base.length);
+      const slash = rest.indexOf('/');
+      const name = slash === -1 ? rest : rest.slice(0, slash);
+      if (slash !== -1 || entry.type === 'dir') {
+        if (!out.has(name)) out.set(name, { name, type: 'directory', size: 0, modifiedAt });
+      } else if (entry.type === 'link') out.set(name, { name, type: 'symlink', size: 0, modifiedAt });
+      else out.set(name, { name, type: 'file', size: entry.size, modifiedAt: entry.mtimeMs ? new Date(entry.mtimeMs).toISOString() : modifiedAt });
+    }
+    return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** A read-modify-write of the manifest, as one new version. */
+  #edit<T>(prefix: string, quotaBytes: number, change: (entries: Record<string, ManifestEntry>) => Promise<T>): Promise<T> {
+    return this.#locked(prefix, async () => {
+      const current = await this.manifest(prefix);
+      const entries = { ...current.entries };
+      const result = await change(entries);
+      const next = parseWorkspaceManifest({ format: 1, version: current.version + 1, savedAt: new Date().toISOString(), entries }, 'manifest');
+      const bytes = manifestBytes(next);
+      if (bytes > quotaBytes && bytes > manifestBytes(current)) {
+        const known = manifestHashes(current);
+        const added = [...manifestHashes(next)].filter((h) => !known.has(h));
+        await mapLimit(added, 8, (hash) => this.#store.delete(blobKey(prefix, hash))).catch(() => undefined);
+        throw new AppError('QUOTA_EXCEEDED', `the workspace would hold ${mb(bytes)} MB, over its ${mb(quotaBytes)} MB quota; delete something first`);
+      }
+      await this.#store.put(manifestKey(prefix), JSON.stringify(next));
+      const kept = manifestHashes(next);
+      const dropped = [...manifestHashes(current)].filter((h) => !kept.has(h));
+      await mapLimit(dropped, 8, (hash) => this.#store.delete(blobKey(prefix, hash))).catch(() => undefined);
+      return result;
+    });
+  }
+
+  #locked<T>(prefix: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(prefix) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(task);
+    this.#locks.set(prefix, next);
+    void next.finally(() => {
+      if (this.#locks.get(prefix) === next) this.#locks.delete(prefix);
+    }).catch(() => undefined);
+    return next;
+  }
+}
+
+function mb(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(1);
+}
