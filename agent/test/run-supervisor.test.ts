@@ -55,6 +55,27 @@ describe('RunSupervisor', () => {
     await until(() => !processExists(grandchild), 'grandchild gone', 2000);
   });
 
+  it('reinstalls dependencies in the background after a restore, and Run redoes a half-done install', async () => {
+    const dir = tempDir();
+    const logs = new LogBuffer();
+    const spec = { install: 'sleep 0.3; mkdir -p deps && echo ok > deps/marker', installCreates: 'deps', run: 'cat deps/marker' };
+    const run = new RunSupervisor({ spec, cwd: dir, env: process.env, logs });
+    assert.equal(run.needsInstall, true);
+    run.installInBackground();
+    await until(() => fs.existsSync(path.join(dir, 'deps', 'marker')), 'the background install');
+    assert.equal(run.needsInstall, false);
+    assert.match(logs.text(), /restoring dependencies after a restore/);
+    assert.equal(run.state.running, false, 'an install is not the app');
+
+    // Run pressed while the background install is still going: it is redone as part of Run.
+    fs.rmSync(path.join(dir, 'deps'), { recursive: true });
+    run.installInBackground();
+    run.start();
+    await until(() => !run.state.running, 'the run');
+    assert.equal(run.state.exitCode, 0);
+    assert.match(logs.text(), /ok\n/);
+  });
+
   it('answers the same state when Run is pressed twice', () => {
     const dir = tempDir();
     const run = new RunSupervisor({ spec: { run: 'sleep 5' }, cwd: dir, env: process.env, logs: new LogBuffer() });

@@ -77,6 +77,36 @@ describe('workspace sync (agent engine ↔ relay ↔ store)', () => {
     await relay.close();
   });
 
+  it('restores again from scratch when an earlier restore was cut short', async () => {
+    const workspaces = await fsWorkspaces();
+    await workspaces.create(PREFIX, [{ path: 'a.txt', type: 'file', body: Buffer.from('stored') }], Infinity);
+    const relay = await startRelay(workspaces, PREFIX);
+    const { engine, workspace, stateDir } = newEngine(relay.socketPath);
+    // What a restore killed half-way leaves: its marker and a partial file.
+    fs.writeFileSync(path.join(stateDir, 'restore-incomplete'), '1');
+    write(workspace, 'a.txt', 'sto');
+    write(workspace, 'half-written-junk.tmp', 'x');
+    assert.equal(await engine.prepare(), 'restored');
+    assert.deepEqual(Object.keys(snapshot(workspace)), ['a.txt']);
+    assert.equal(fs.readFileSync(path.join(workspace, 'a.txt'), 'utf8'), 'stored');
+    assert.equal(fs.existsSync(path.join(stateDir, 'restore-incomplete')), false);
+    await engine.stop();
+    await relay.close();
+  });
+
+  it('keeps files an earlier run left unsaved and saves them (the workspace on disk wins)', async () => {
+    const workspaces = await fsWorkspaces();
+    await workspaces.create(PREFIX, [{ path: 'a.txt', type: 'file', body: Buffer.from('old') }], Infinity);
+    const relay = await startRelay(workspaces, PREFIX);
+    const { engine, workspace } = newEngine(relay.socketPath);
+    write(workspace, 'a.txt', 'newer, never synced');
+    assert.equal(await engine.prepare(), 'kept');
+    await engine.flush();
+    assert.equal((await workspaces.readFile(PREFIX, 'a.txt')).toString(), 'newer, never synced');
+    await engine.stop();
+    await relay.close();
+  });
+
   it('uploads only what changed, and sees a change that kept size and mtime (hash)', async () => {
     const workspaces = await fsWorkspaces();
     const blobs: string[] = [];
