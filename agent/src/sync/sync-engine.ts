@@ -54,6 +54,8 @@ interface Scan {
 }
 
 const MAX_WATCHED_DIRS = 4096;
+/** Files at least this big are uploaded one at a time. */
+const LARGE_FILE_BYTES = 8 * 1024 * 1024;
 const MAX_BACKOFF_MS = 30_000;
 /** ext4 makes this at the root of every volume; it belongs to root and is not the user's. */
 const VOLUME_ROOT_NOISE = new Set(['lost+found']);
@@ -254,7 +256,11 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
       for (const [rel, entry] of Object.entries(scan.entries)) {
         if (entry.type === 'file' && !stored.has(entry.hash) && !uploads.has(entry.hash)) uploads.set(entry.hash, { rel, size: entry.size });
       }
-      await mapLimit([...uploads], this.#o.concurrency, async ([hash, { rel, size }]) => {
+      // Small files go up in parallel, large ones one at a time (the relay holds each in memory).
+      const all = [...uploads];
+      const small = all.filter(([, u]) => u.size < LARGE_FILE_BYTES);
+      const large = all.filter(([, u]) => u.size >= LARGE_FILE_BYTES);
+      const send = async ([hash, { rel, size }]: [string, { rel: string; size: number }]): Promise<void> => {
         try {
           await this.#o.remote.upload(hash, path.join(this.#o.workspace, rel), size);
         } catch (err) {
@@ -270,7 +276,9 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
             }
           }
         }
-      });
+      };
+      await mapLimit(small, this.#o.concurrency, send);
+      await mapLimit(large, 1, send);
       const next: WorkspaceManifest = { format: 1, version: base.version + 1, savedAt: new Date().toISOString(), entries: scan.entries };
       let version: number;
       try {
