@@ -244,6 +244,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     origin,
     async close() {
       unwatch();
+      repls.close();
       for (const client of wss.clients) client.terminate();
       for (const socket of upgraded) socket.destroy();
       wss.close();

@@ -26,6 +26,9 @@ export interface RouteDeps {
 
 type IdParams = { id: string };
 
+/** Live status streams one account may hold open (each is a socket and a listener). */
+const MAX_EVENT_STREAMS = 8;
+
 /** Every /api route. Each has a schema; each but session creation needs an account. */
 export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { repls } = deps;
@@ -109,6 +112,57 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
     api.get<{ Params: IdParams }>('/api/repls/:id', { schema: { summary: 'One repl', tags: ['repls'], params: replIdParams, response: { 200: { $ref: 'Repl#' }, ...commonErrors } } }, async (request) => {
       return repls.view(await repls.get(request.account!.id, request.params.id));
     });
+
+    api.patch<{ Params: IdParams; Body: { name: string } }>(
+      '/api/repls/:id',
+      {
+        schema: {
+          summary: 'Rename a repl',
+          tags: ['repls'],
+          params: replIdParams,
+          body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 64 } } },
+          response: { 200: { $ref: 'Repl#' }, ...commonErrors },
+        },
+      },
+      async (request) => repls.view(await repls.rename(request.account!.id, request.params.id, request.body.name)),
+    );
+
+    // Live status for the dashboard: server-sent events of this account's repls only.
+    const streams = new Map<string, number>();
+    api.get(
+      '/api/events',
+      {
+        schema: {
+          summary: "Server-sent events: `repl` (a Repl, whenever one of the account's repls changes) and `deleted` ({ id })",
+          tags: ['repls'],
+          produces: ['text/event-stream'],
+          response: { 429: { $ref: 'Error#' }, ...commonErrors },
+        },
+      },
+      async (request, reply) => {
+        const owner = request.account!.id;
+        const open = streams.get(owner) ?? 0;
+        if (open >= MAX_EVENT_STREAMS) throw new AppError('RATE_LIMITED', `this account already has ${open} live status streams open; close a tab`);
+        streams.set(owner, open + 1);
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+        res.write('retry: 2000\n: live\n\n');
+        const unwatch = repls.watch(owner, (event) => {
+          const data = event.type === 'repl' ? event.repl : { id: event.id };
+          res.write(`event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`);
+        });
+        // Comments keep idle proxies from closing the stream.
+        const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
+        request.raw.socket.once('close', () => {
+          clearInterval(ping);
+          unwatch();
+          const left = (streams.get(owner) ?? 1) - 1;
+          if (left > 0) streams.set(owner, left);
+          else streams.delete(owner);
+        });
+      },
+    );
 
     api.delete<{ Params: IdParams }>('/api/repls/:id', { schema: { summary: 'Delete a repl: runtime and stored files', tags: ['repls'], params: replIdParams, response: { 204: { type: 'null' }, ...commonErrors } } }, async (request, reply) => {
       await repls.remove(request.account!.id, request.params.id);

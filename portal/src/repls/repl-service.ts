@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { AppState, ExecRequest, ExecResult, FileEntry, SyncStatus } from '@codeyard/common/agent-protocol';
 import { AppError, describeError } from '@codeyard/common/errors';
 import { ideHostname, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
@@ -29,6 +30,9 @@ export interface ReplRecord {
 }
 
 export type PortVisibility = 'public' | 'private';
+
+/** What GET /api/events streams to an account. */
+export type ReplEvent = { type: 'repl'; repl: ReplView } | { type: 'deleted'; id: string };
 
 /** A repl as the API shows it. */
 export interface ReplView {
@@ -90,9 +94,47 @@ export interface ReplServiceOptions {
 export class ReplService {
   readonly #o: ReplServiceOptions;
   readonly #records = new Map<string, ReplRecord>();
+  readonly #events = new EventEmitter<{ change: [string, ReplEvent] }>();
+  readonly #unwatch: () => void;
 
   constructor(options: ReplServiceOptions) {
     this.#o = options;
+    this.#events.setMaxListeners(0);
+    this.#unwatch = options.runtime.watch((id) => void this.#announce(id));
+  }
+
+  /** Live changes of one account's repls (status, step, name, created, deleted); returns unsubscribe. */
+  watch(owner: string, listener: (event: ReplEvent) => void): () => void {
+    const relay = (account: string, event: ReplEvent): void => {
+      if (account === owner) listener(event);
+    };
+    this.#events.on('change', relay);
+    return () => this.#events.off('change', relay);
+  }
+
+  close(): void {
+    this.#unwatch();
+    this.#events.removeAllListeners();
+  }
+
+  async #announce(id: string): Promise<void> {
+    if (this.#events.listenerCount('change') === 0) return;
+    try {
+      const record = await this.record(id);
+      if (record) this.#events.emit('change', record.owner, { type: 'repl', repl: await this.view(record) });
+    } catch (err) {
+      this.#o.log.error({ replId: id, err: describeError(err) }, 'could not announce a repl change');
+    }
+  }
+
+  /** Renames a repl (1 to 64 printable characters). */
+  async rename(owner: string, id: string, name: string): Promise<ReplRecord> {
+    const record = await this.get(owner, id);
+    const updated: ReplRecord = { ...record, name: checkName(name) };
+    await this.#o.store.put(`repls/${id}.json`, JSON.stringify(updated, null, 2));
+    this.#records.set(id, updated);
+    void this.#announce(id);
+    return updated;
   }
 
   // ---- records ----
@@ -234,12 +276,14 @@ export class ReplService {
       throw err;
     }
     this.#records.set(record.id, record);
+    void this.#announce(record.id);
   }
 
   async remove(owner: string, id: string): Promise<void> {
     const record = await this.get(owner, id);
     await this.#o.runtime.delete(id);
     await this.#removeStored(record);
+    this.#events.emit('change', owner, { type: 'deleted', id });
     this.#o.log.info({ replId: id }, 'repl deleted');
   }
 
@@ -394,6 +438,7 @@ export class ReplService {
     const updated: ReplRecord = { ...record, ports: { ...record.ports, [String(port)]: visibility } };
     await this.#o.store.put(`repls/${id}.json`, JSON.stringify(updated, null, 2));
     this.#records.set(id, updated);
+    void this.#announce(id);
     return { port, visibility };
   }
 
