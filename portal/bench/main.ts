@@ -1,12 +1,17 @@
 import { runSuites } from './harness.js';
 import { proxySuite } from './suites/proxy.js';
+import { apiSuite, browserSuite, memorySuite, startSuite } from './suites/repl.js';
+import { syncSuite } from './suites/sync.js';
 
 /**
  * `npm run bench [suite…]`: measures Codeyard on this machine with the real parts and records
  * the figures (portal/bench/results/latest.json and latest.md). Loopback only; every loop is
  * bounded. Suites: see below; none named runs them all.
  */
-const SUITES = [proxySuite];
+const SUITES = [startSuite, browserSuite, memorySuite, proxySuite, apiSuite, syncSuite];
+
+// The portal's own warnings (an app not listening yet while Run starts) are noise here.
+process.env.CODEYARD_TEST_LOG ??= 'error';
 
 runSuites(SUITES, process.argv.slice(2)).catch((err: unknown) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);

@@ -1,0 +1,190 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { launchChromium } from '../../test/helpers/browser.js';
+import { request } from '../../test/helpers/http.js';
+import { startTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
+import { timed, type Recorder, type Suite } from '../harness.js';
+
+const ROUNDS = 5;
+
+async function withPortal(env: Record<string, string>, fn: (t: TestPortal, token: string) => Promise<void>): Promise<void> {
+  const t = await startTestPortal({ env });
+  try {
+    await fn(t, await t.newToken());
+  } finally {
+    await t.close();
+  }
+}
+
+/** Signs in to a repl host the way a browser does (ticket → cookie); answers the cookie header. */
+async function hostCookie(t: TestPortal, token: string, id: string): Promise<string> {
+  const link = new URL((await t.api(token, 'POST', `/api/repls/${id}/ide-link`)).json<{ url: string }>().url);
+  const res = await request(t.port, { host: link.host, path: `${link.pathname}${link.search}` });
+  const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0];
+  if (!cookie) throw new Error(`no cookie from ${link}: ${res.status}`);
+  return cookie;
+}
+
+/** The processes of one running repl: those carrying its instance marker. */
+function replPids(t: TestPortal, id: string): number[] {
+  const { instance } = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'repls', id, 'pids.json'), 'utf8')) as { instance: string };
+  const marker = `CODEYARD_INSTANCE=${instance}`;
+  const pids: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(marker)) pids.push(Number(name));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** RSS and PSS of a set of processes, in MB (PSS shares code pages fairly between them). */
+function memoryOf(pids: number[]): { rss: number; pss: number } {
+  let rss = 0;
+  let pss = 0;
+  for (const pid of pids) {
+    try {
+      const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return { rss: rss / 1024, pss: pss / 1024 };
+}
+
+async function ideReady(t: TestPortal, id: string, cookie: string): Promise<void> {
+  const res = await request(t.port, { host: `${id}.localhost:${t.port}`, path: '/healthz', headers: { cookie } });
+  if (res.status !== 200) throw new Error(`code-server did not answer through the proxy: ${res.status}`);
+}
+
+export const startSuite: Suite = {
+  name: 'start',
+  description: `create → IDE answering through the proxy (cold), start of a stopped repl, Run → first response; ${ROUNDS} rounds`,
+  async run(r: Recorder) {
+    await withPortal({}, async (t, token) => {
+      const cold: number[] = [];
+      const restart: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const [ms, id] = await timed(async () => {
+          const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node' })).json<{ id: string }>();
+          const cookie = await hostCookie(t, token, repl.id);
+          const started = await t.api(token, 'POST', `/api/repls/${repl.id}/start`);
+          if (started.status !== 200) throw new Error(`start: ${started.body}`);
+          await ideReady(t, repl.id, cookie);
+          return repl.id;
+        });
+        cold.push(ms);
+        await t.api(token, 'POST', `/api/repls/${id}/stop`);
+        const [again] = await timed(() => t.api(token, 'POST', `/api/repls/${id}/start`));
+        restart.push(again);
+        if (i === ROUNDS - 1) {
+          const host = `${id}-3000.localhost:${t.port}`;
+          const runs: number[] = [];
+          for (let k = 0; k < 3; k++) {
+            await t.api(token, 'POST', `/api/repls/${id}/app/stop`);
+            const [runMs] = await timed(async () => {
+              await t.api(token, 'POST', `/api/repls/${id}/app/start`);
+              for (let n = 0; n < 1000; n++) {
+                if ((await request(t.port, { host, path: '/' })).status === 200) return;
+                await sleep(5);
+              }
+              throw new Error('the app never answered');
+            });
+            runs.push(runMs);
+          }
+          r.figure('Run → first response from the app', 'ms', runs);
+        }
+        await t.api(token, 'DELETE', `/api/repls/${id}`);
+      }
+      r.figure('create → IDE ready, cold', 'ms', cold, { target: ['<=', 1500] });
+      r.figure('start a stopped repl (restore + ready)', 'ms', restart);
+    });
+  },
+};
+
+export const browserSuite: Suite = {
+  name: 'browser',
+  description: 'navigation → VS Code workbench visible (explorer rendered) in headless Chromium',
+  async run(r: Recorder) {
+    await withPortal({}, async (t, token) => {
+      const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node' })).json<{ id: string }>();
+      await t.api(token, 'POST', `/api/repls/${repl.id}/start`);
+      const browser = await launchChromium();
+      try {
+        const samples: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+          const page = await context.newPage();
+          const link = (await t.api(token, 'POST', `/api/repls/${repl.id}/ide-link`)).json<{ url: string }>().url;
+          const [ms] = await timed(async () => {
+            await page.goto(link);
+            await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+          });
+          samples.push(ms);
+          await context.close();
+        }
+        r.figure('navigation → workbench with explorer', 'ms', samples, { target: ['<=', 2000] });
+      } finally {
+        await browser.close();
+      }
+    });
+  },
+};
+
+export const memorySuite: Suite = {
+  name: 'memory',
+  description: 'memory of one repl (all its processes, RSS and PSS): idle with nobody connected, and with one browser session',
+  async run(r: Recorder) {
+    await withPortal({}, async (t, token) => {
+      const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node' })).json<{ id: string }>();
+      await t.api(token, 'POST', `/api/repls/${repl.id}/start`);
+      await sleep(5000);
+      const idle = memoryOf(replPids(t, repl.id));
+      r.figure('idle repl, RSS', 'MB', [idle.rss]);
+      r.figure('idle repl, PSS', 'MB', [idle.pss], { target: ['<=', 120] });
+      r.figure('idle repls that fit in 8 GiB (by PSS)', 'repls', [Math.floor(8192 / idle.pss)]);
+      const browser = await launchChromium();
+      try {
+        const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+        await page.goto((await t.api(token, 'POST', `/api/repls/${repl.id}/ide-link`)).json<{ url: string }>().url);
+        await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+        await sleep(5000);
+        const used = memoryOf(replPids(t, repl.id));
+        r.figure('repl with one browser session, RSS', 'MB', [used.rss]);
+        r.figure('repl with one browser session, PSS', 'MB', [used.pss], { target: ['<=', 400] });
+      } finally {
+        await browser.close();
+      }
+    });
+  },
+};
+
+export const apiSuite: Suite = {
+  name: 'api',
+  description: 'portal API latency for list and get with 1,000 repl records',
+  async run(r: Recorder) {
+    await withPortal({ CODEYARD_MAX_REPLS_PER_ACCOUNT: '2000' }, async (t, token) => {
+      let last = '';
+      for (let i = 0; i < 1000; i++) {
+        const res = await t.api(token, 'POST', '/api/repls', { stack: 'static', name: `repl ${i}` });
+        if (res.status !== 201) throw new Error(`create ${i}: ${res.body}`);
+        last = res.json<{ id: string }>().id;
+        if (i % 250 === 249) r.say(`${i + 1} repls made`);
+      }
+      const list: number[] = [];
+      const get: number[] = [];
+      for (let i = 0; i < 20; i++) {
+        list.push((await timed(() => t.api(token, 'GET', '/api/repls')))[0]);
+        get.push((await timed(() => t.api(token, 'GET', `/api/repls/${last}`)))[0]);
+      }
+      r.figure('GET /api/repls (1,000 repls)', 'ms', list, { target: ['<=', 20] });
+      r.figure('GET /api/repls/:id (of 1,000)', 'ms', get, { target: ['<=', 20] });
+    });
+  },
+};
