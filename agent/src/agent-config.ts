@@ -21,6 +21,23 @@ export interface AgentConfig {
   sync?: { socket: string; debounceMs?: number; scanIntervalMs?: number };
   /** When set, a relay on 127.0.0.1:port inside the repl to the egress proxy's unix socket. */
   egress?: { socket: string; port: number };
+  /** What the IDE shows about the repl: given to code-server (only) as CODEYARD_* variables. */
+  info?: { name: string; stack: string; port: number; previewUrl: string };
+}
+
+/**
+ * The environment code-server runs with: the repl's own, plus where the Codeyard VS Code
+ * extension finds the agent and what it shows (the app never sees these).
+ */
+export function ideEnv(config: AgentConfig, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const ide: NodeJS.ProcessEnv = { ...env, CODEYARD_AGENT_SOCKET: config.controlSocket };
+  if (config.info) {
+    ide.CODEYARD_REPL_NAME = config.info.name;
+    ide.CODEYARD_STACK = config.info.stack;
+    ide.CODEYARD_APP_PORT = String(config.info.port);
+    ide.CODEYARD_PREVIEW_URL = config.info.previewUrl;
+  }
+  return ide;
 }
 
 export function readAgentConfig(file: string): AgentConfig {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net, { type Server } from 'node:net';
 import path from 'node:path';
-import { readAgentConfig } from './agent-config.js';
+import { ideEnv, readAgentConfig } from './agent-config.js';
 import { createControlServer } from './control-server.js';
 import { LogBuffer } from './log-buffer.js';
 import { RunSupervisor } from './run-supervisor.js';
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const run = new RunSupervisor({ spec: config.app, cwd: config.workspace, env, logs, stateFile: path.join(config.stateDir, 'app.json') });
   const files = new WorkspaceFiles(config.workspace);
   const ide = config.ide
-    ? new IdeSupervisor(config.ide.argv, { cwd: config.workspace, env, logFile: config.ide.logFile, onLog: (line) => process.stdout.write(`codeyard-agent ${config.replId}: ${line}\n`) })
+    ? new IdeSupervisor(config.ide.argv, { cwd: config.workspace, env: ideEnv(config, env), logFile: config.ide.logFile, onLog: (line) => process.stdout.write(`codeyard-agent ${config.replId}: ${line}\n`) })
     : undefined;
   const say = (line: string): void => void process.stdout.write(`codeyard-agent ${config.replId}: ${line}\n`);
   const sync = config.sync

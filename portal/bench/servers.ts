@@ -2,6 +2,8 @@ import http from 'node:http';
 import { WebSocketServer } from 'ws';
 import { parseHost, type PublicOrigin } from '@codeyard/common/hostnames';
 import { GrantSigner } from '@codeyard/common/tickets';
+import { headerValue } from '@codeyard/proxy/fast-path';
+import { createFrontServer } from '@codeyard/proxy/front';
 import { ReplProxy } from '@codeyard/proxy/repl-proxy';
 
 /**
@@ -57,7 +59,16 @@ if (mode === 'upstream') {
     void proxy.handleUpgrade(req, socket, head, r);
   });
   server.keepAliveTimeout = 60_000;
-  ready(server);
+  // As the portal listens: the front server, fast path first, this HTTP server behind it.
+  const front = createFrontServer({
+    http: server,
+    decide: async (head, socket) => {
+      if (process.env.CODEYARD_PROXY_FAST_PATH === 'off') return undefined;
+      const r = parseHost(headerValue(head, 'host'), origin);
+      return r.kind === 'preview' ? proxy.fastAccess(head, r, socket) : undefined;
+    },
+  });
+  front.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
 } else {
   process.stderr.write('usage: servers.js upstream <port> | proxy <port> <upstreamPort>\n');
   process.exit(2);

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -8,6 +9,8 @@ import { AppError, describeError, isAppError } from '@codeyard/common/errors';
 import { escapeHtml, page } from '@codeyard/common/html';
 import { type HostRoute, originFor, parseHost, type PublicOrigin } from '@codeyard/common/hostnames';
 import { GrantSigner } from '@codeyard/common/tickets';
+import { headerValue } from '@codeyard/proxy/fast-path';
+import { createFrontServer } from '@codeyard/proxy/front';
 import { type ProxyBackend, ReplProxy } from '@codeyard/proxy/repl-proxy';
 import { Accounts } from './accounts/accounts.js';
 import { credentialsOf } from './api/auth.js';
@@ -19,7 +22,7 @@ import type { Runtime } from './runtime/runtime.js';
 import type { ObjectStore } from './store/object-store.js';
 import type { WorkspaceStore } from './store/workspace-store.js';
 import type { Template } from './templates/catalog.js';
-import { homePage } from './ui/home-page.js';
+import { registerUi } from './ui/serve-ui.js';
 
 export interface PortalDeps {
   config: Readonly<Config>;
@@ -34,7 +37,12 @@ export interface PortalDeps {
 
 export interface Portal {
   app: FastifyInstance;
+  /** The full HTTP server (portal API, pages, the proxy's slow path). */
   server: http.Server;
+  /** Listens on the public port: the fast path for repl traffic in front of `server`. */
+  listen(port: number, host: string): Promise<void>;
+  /** Connections the proxy's fast path has taken so far. */
+  fastConnections(): number;
   repls: ReplService;
   publicOrigin: PublicOrigin;
   /** Portal origin, e.g. http://localhost:8080. */
@@ -135,6 +143,17 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     },
   });
 
+  // In front of it all: repl traffic that can be checked head by head skips the full HTTP stack.
+  const front = createFrontServer({
+    http: server,
+    async decide(head, socket) {
+      if (!config.proxyFastPath) return undefined;
+      const route = parseHost(headerValue(head, 'host'), publicOrigin);
+      return route.kind === 'ide' || route.kind === 'preview' ? proxy.fastAccess(head, route, socket) : undefined;
+    },
+  });
+  front.on('connection', (socket) => socket.on('error', () => socket.destroy()));
+
   for (const schema of sharedSchemas) app.addSchema(schema);
   await app.register(swagger, {
     openapi: {
@@ -183,7 +202,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   });
 
   // Browser entry points: the home page, and /open/<id> which signs the browser in to a repl host.
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(homePage()));
+  await registerUi(app, fileURLToPath(new URL('../ui/', import.meta.url)));
 
   app.get<{ Params: { id: string }; Querystring: { port?: string; next?: string } }>('/open/:id', { schema: { hide: true } }, async (request, reply) => {
     const account = await accounts.resolve(credentialsOf(request.headers).token);
@@ -239,6 +258,16 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   return {
     app,
     server,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        front.once('error', reject);
+        front.listen(port, host, () => {
+          front.off('error', reject);
+          resolve();
+        });
+      });
+    },
+    fastConnections: () => front.fastConnections(),
     repls,
     publicOrigin,
     origin,
@@ -250,12 +279,14 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
       wss.close();
       proxy.close();
       await app.close();
-      // The server was listened on by main.ts (not by fastify), so it is closed here.
-      if (server.listening) {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+      // The front was listened on by listen() (not by fastify), so it is closed here; the
+      // HTTP server never listens itself, it only gets connections from the front.
+      server.closeAllConnections();
+      if (front.listening) {
+        const closed = new Promise<void>((resolve) => front.close(() => resolve()));
+        front.closeAll();
+        server.closeAllConnections();
+        await closed;
       }
     },
   };

@@ -32,6 +32,8 @@ export interface Config {
   limitDiskMb: number;
   /** Quiet time after a change before the agent syncs it, and how often it scans anyway. */
   syncDebounceMs: number;
+  /** Whether the proxy's fast path (head-by-head checks, raw copy) serves repl traffic. */
+  proxyFastPath: boolean;
   syncScanMs: number;
   /** Largest archive POST /api/repls/import takes (compressed), and most entries in it. */
   importMaxBytes: number;
@@ -74,6 +76,14 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on' || raw === 'true' || raw === '1') return true;
+  if (raw === 'off' || raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(env[name])}`);
 }
 
 function hostname(env: NodeJS.ProcessEnv, name: string, fallback?: string): string | undefined {
@@ -119,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     limitCpus: int(env, 'CODEYARD_LIMIT_CPUS', 1, 1, 1024),
     limitDiskMb: int(env, 'CODEYARD_LIMIT_DISK_MB', 2048, 16, 16 * 1024 * 1024),
     syncDebounceMs: int(env, 'CODEYARD_SYNC_DEBOUNCE_MS', 3000, 50, 600_000),
+    proxyFastPath: onOff(env, 'CODEYARD_PROXY_FAST_PATH', true),
     syncScanMs: int(env, 'CODEYARD_SYNC_SCAN_SECONDS', 30, 1, 86_400) * 1000,
     importMaxBytes: int(env, 'CODEYARD_IMPORT_MAX_MB', 100, 1, 16 * 1024) * 1024 * 1024,
     importMaxEntries: int(env, 'CODEYARD_IMPORT_MAX_FILES', 20_000, 1, 1_000_000),

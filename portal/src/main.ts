@@ -13,6 +13,8 @@ import { ManifestError } from './templates/manifest.js';
 
 /** The bundled agent, built by `npm run build` (agent/dist/codeyard-agent.cjs). */
 export const AGENT_BUNDLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../agent/dist/codeyard-agent.cjs');
+/** The Codeyard VS Code extension, built by `npm run build` (vscode-extension/dist/codeyard.vsix). */
+export const IDE_EXTENSION = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../vscode-extension/dist/codeyard.vsix');
 
 /** `npm start`: portal + proxy + process runtime + fs store on one port. */
 async function main(): Promise<void> {
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   const signingKey = await loadSigningKey(config.dataDir, config.signingKey);
   const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
   const workspaces = new WorkspaceStore(store);
-  const runtime = new ProcessRuntime({ rootDir: path.join(config.dataDir, 'repls'), workspaces, sync: { debounceMs: config.syncDebounceMs, scanIntervalMs: config.syncScanMs }, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
+  const runtime = new ProcessRuntime({ rootDir: path.join(config.dataDir, 'repls'), workspaces, sync: { debounceMs: config.syncDebounceMs, scanIntervalMs: config.syncScanMs }, provisioner, agentBundle: AGENT_BUNDLE, ideExtension: IDE_EXTENSION, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
   const portal = await buildPortal({ config, store, workspaces, runtime, templates, signingKey, log });
   await runtime.prepare();
   const problem = await runtime.sandboxProblem();
@@ -38,10 +40,7 @@ async function main(): Promise<void> {
   const recovered = await runtime.recover((id) => portal.repls.specFor(id));
   if (recovered.adopted.length || recovered.saved.length) log.info(recovered, 'repls found from an earlier run');
 
-  await new Promise<void>((resolve, reject) => {
-    portal.server.once('error', reject);
-    portal.server.listen(config.port, config.bind, resolve);
-  });
+  await portal.listen(config.port, config.bind);
   process.stderr.write(`\nCodeyard is running: open ${portal.origin}\n\n`);
 
   // Fetch code-server now, in the background, so the first repl does not wait for it.

@@ -34,10 +34,13 @@ describe('in a real browser', { timeout: 300_000, skip: browserUnavailable() }, 
     await nodeCard.waitFor();
     assert.equal(await nodeCard.isEnabled(), true);
     // An unavailable stack is shown greyed out, with its reason.
-    for (const card of await page.locator('button.stack:disabled').all()) assert.match((await card.getAttribute('title')) ?? '', /not found|older/);
+    for (const card of await page.locator('button.stack:disabled').all()) assert.match(await card.innerText(), /not found|older/);
 
     const t0 = Date.now();
     await nodeCard.click();
+    // The Starting view shows the runtime's steps, then the page moves on to the IDE.
+    await page.locator('starting-view h2', { hasText: /^Starting / }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(SHOTS, 'starting.png') }).catch(() => {});
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
     const host = new URL(page.url()).host;
     const replId = host.split('.')[0]!;
@@ -70,11 +73,11 @@ describe('in a real browser', { timeout: 300_000, skip: browserUnavailable() }, 
     assert.match(heading, /^Hello from Node\.js v\d+/);
     await preview.screenshot({ path: path.join(SHOTS, 'preview.png') });
 
-    // Back home, the repl is listed with its app running.
+    // Back home, the repl is listed as running, with its app running.
     await page.goto(`http://localhost:${t.port}/`);
-    const item = page.locator(`li.repl[data-id="${replId}"]`);
-    await item.waitFor();
-    assert.match((await item.textContent()) ?? '', /running/);
+    const item = page.locator(`repl-card[data-id="${replId}"]`);
+    await item.locator('.status .label', { hasText: 'Running' }).waitFor();
+    assert.match(await item.locator('dd.app').innerText(), /running/);
     await page.screenshot({ path: path.join(SHOTS, 'home.png') });
     await context.close();
   });

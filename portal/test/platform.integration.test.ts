@@ -130,7 +130,7 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
     // Routing follows Host alone: a forged X-Forwarded-Host does not move a request to a repl.
     const forged = await request(t.port, { path: '/', headers: { 'x-forwarded-host': `${repl.id}.localhost:${t.port}`, accept: 'text/html' } });
     assert.equal(forged.status, 200);
-    assert.match(forged.body, /<h1>Codeyard<\/h1>/, 'the portal page, not the IDE');
+    assert.match(forged.body, /<codeyard-app>/, 'the portal page, not the IDE');
     // Hosts we do not serve.
     assert.equal((await request(t.port, { host: 'evil.example.com', path: '/' })).status, 421);
     assert.equal((await request(t.port, { host: `localhost.evil.com`, path: '/api/stacks', headers: { authorization: `Bearer ${alice}` } })).status, 421);

@@ -1,10 +1,12 @@
 import type http from 'node:http';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Target } from '@codeyard/common/agent-protocol';
 import { type HostRoute, hostnameOf, type PublicOrigin, originFor } from '@codeyard/common/hostnames';
 import { RateLimiter } from '@codeyard/common/rate-limit';
 import { type GrantSigner, NonceRegistry } from '@codeyard/common/tickets';
 import { parseCookies, serializeHostCookie, withoutCookies } from './cookies.js';
+import { bodyFraming, type FastAccess, headerValue, type RequestHead } from './fast-path.js';
 import { notFoundPage, notRunningPage, signInPage, startingPage, upstreamDownPage } from './pages.js';
 import { Upstreams } from './upstream.js';
 
@@ -63,6 +65,32 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 
 function wantsHtml(req: http.IncomingMessage): boolean {
   return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
+}
+
+/** Headers a repl never sees: our credentials, and forwarding headers we set ourselves. */
+const DROPPED_HEADERS = new Set(['authorization', 'proxy-authorization', 'forwarded', 'x-real-ip']);
+
+/**
+ * A request the fast path may forward: HTTP/1.1, origin-form target outside the proxy's own
+ * paths, one Host and at most one Cookie header, plain body framing, no protocol upgrade.
+ */
+function ordinary(head: RequestHead, allowUpgrade = false): boolean {
+  if (head.version !== 'HTTP/1.1' || head.method === 'CONNECT') return false;
+  if (!head.target.startsWith('/') || head.target.startsWith('//') || head.target.startsWith(RESERVED_PREFIX)) return false;
+  let hosts = 0;
+  let cookies = 0;
+  for (const [name, value] of head.headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'host') hosts++;
+    else if (lower === 'cookie') cookies++;
+    else if (!allowUpgrade && (lower === 'upgrade' || (lower === 'connection' && /upgrade/i.test(value)))) return false;
+    else if (lower === 'expect' && value.toLowerCase() !== '100-continue') return false;
+  }
+  return hosts === 1 && cookies <= 1 && bodyFraming(head) !== undefined;
+}
+
+function isUpgrade(head: RequestHead): boolean {
+  return headerValue(head, 'upgrade') !== undefined && /upgrade/i.test(headerValue(head, 'connection') ?? '');
 }
 
 /** A redirect target from a query string: only a path on this same host. */
@@ -184,6 +212,78 @@ export class ReplProxy {
     if (!target) return refuse('502 Bad Gateway');
     this.#prepareHeaders(req, hostname);
     this.#upstreams.ws(req, socket, head, target);
+  }
+
+  /**
+   * Whether a connection whose first request is `head` may take the fast path (see
+   * fast-path.ts): an ordinary HTTP/1.1 request, not for the proxy's own paths, not an upgrade,
+   * to a running repl, by someone allowed in. Every later request on the connection is checked
+   * again the same way by the answer's rewrite(), and gets the same header treatment as here.
+   */
+  async fastAccess(head: RequestHead, route: ReplRoute, socket: net.Socket): Promise<FastAccess | undefined> {
+    // A WebSocket upgrade may only be a connection's first request; the connection is then raw.
+    if (!ordinary(head, isUpgrade(head))) return undefined;
+    const hostHeader = headerValue(head, 'host')!;
+    const hostname = hostnameOf(hostHeader);
+    const repl = await this.#opts.backend.lookup(route.replId);
+    if (!repl || repl.status !== 'running') return undefined;
+    const target = route.kind === 'ide' ? repl.ide : repl.port?.(route.port);
+    if (!target) return undefined;
+    const needsOwner = route.kind === 'ide' || !repl.isPublic(route.port);
+    let checkedCookie: string | undefined;
+    const allowed = (cookieHeader: string | undefined): boolean => {
+      if (!needsOwner) return true;
+      if (cookieHeader !== undefined && cookieHeader === checkedCookie) return true;
+      const cookie = parseCookies(cookieHeader).get(HOST_COOKIE);
+      const check = this.#opts.signer.verify(cookie, { purpose: 'session', host: hostname });
+      if (!check.ok || check.grant.account !== repl.owner) return false;
+      checkedCookie = cookieHeader;
+      return true;
+    };
+    if (!allowed(headerValue(head, 'cookie'))) return undefined;
+    // The cookie rides along on cross-site WebSocket requests too: for a private host the Origin must be this host.
+    const originOk = (h: RequestHead): boolean => {
+      if (!needsOwner) return true;
+      try {
+        return new URL(headerValue(h, 'origin') ?? '').hostname === hostname;
+      } catch {
+        return false;
+      }
+    };
+    if (isUpgrade(head) && !originOk(head)) return undefined;
+    let first = true;
+    const forwardedFor = socket.remoteAddress ?? '';
+    const proto = this.#opts.publicOrigin.scheme;
+    return {
+      target,
+      rewrite: (h) => {
+        const upgrade = first && isUpgrade(h);
+        first = false;
+        if (!ordinary(h, upgrade) || headerValue(h, 'host') !== hostHeader || !allowed(headerValue(h, 'cookie'))) return undefined;
+        if (upgrade && !originOk(h)) return undefined;
+        let out = `${h.method} ${h.target} ${h.version}\r\n`;
+        for (const [name, value] of h.headers) {
+          const lower = name.toLowerCase();
+          if (DROPPED_HEADERS.has(lower) || lower.startsWith('x-forwarded-')) continue;
+          if (lower === 'cookie') {
+            const kept = withoutCookies(value, [HOST_COOKIE]);
+            if (kept) out += `${name}: ${kept}\r\n`;
+            continue;
+          }
+          out += `${name}: ${value}\r\n`;
+        }
+        out += `x-forwarded-for: ${forwardedFor}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${hostHeader}\r\n\r\n`;
+        return Buffer.from(out, 'latin1');
+      },
+      unreachable: (client) => {
+        const page =
+          route.kind === 'ide'
+            ? upstreamDownPage({ what: 'VS Code', hint: 'The editor of this repl is restarting. Your files are safe.' })
+            : upstreamDownPage({ what: `Port ${route.port}`, hint: `Nothing is listening on port ${route.port} in this repl. Press Run, and make sure the app listens on 0.0.0.0:${route.port}.` });
+        const body = Buffer.from(page);
+        client.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html; charset=utf-8\r\ncache-control: no-store\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${page}`);
+      },
+    };
   }
 
   /** Called when a repl stops: its pooled upstream connections are dead. `part` is matched within socket paths. */

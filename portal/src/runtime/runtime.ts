@@ -19,6 +19,19 @@ export interface ReplSpec {
   manifest: StackManifest;
   /** Store prefix of the repl's workspace (`workspaces/<id>/`). */
   workspacePrefix: string;
+  /** What the IDE shows about the repl (the Codeyard extension reads it from its environment). */
+  info?: ReplInfo;
+}
+
+/** The repl as its IDE presents it. */
+export interface ReplInfo {
+  name: string;
+  /** Stack id (`node`, `python`…). */
+  stack: string;
+  /** The app's port inside the repl. */
+  port: number;
+  /** Public preview URL of that port, with the trailing slash. */
+  previewUrl: string;
 }
 
 export interface Endpoints {

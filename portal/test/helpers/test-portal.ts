@@ -16,6 +16,7 @@ import { freePort, request, type Reply } from './http.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const AGENT_BUNDLE = path.join(REPO_ROOT, 'agent', 'dist', 'codeyard-agent.cjs');
+export const IDE_EXTENSION = path.join(REPO_ROOT, 'vscode-extension', 'dist', 'codeyard.vsix');
 
 export interface TestPortal {
   portal: Portal;
@@ -46,11 +47,11 @@ export async function startTestPortal(options: { dataDir?: string; env?: Record<
   await seedTemplates(store, templates);
   const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
   const workspaces = new WorkspaceStore(store);
-  const runtime = new ProcessRuntime({ rootDir: path.join(dataDir, 'repls'), workspaces, sync: { debounceMs: config.syncDebounceMs, scanIntervalMs: config.syncScanMs }, provisioner, agentBundle: AGENT_BUNDLE, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
+  const runtime = new ProcessRuntime({ rootDir: path.join(dataDir, 'repls'), workspaces, sync: { debounceMs: config.syncDebounceMs, scanIntervalMs: config.syncScanMs }, provisioner, agentBundle: AGENT_BUNDLE, ideExtension: IDE_EXTENSION, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
   const portal = await buildPortal({ config, store, workspaces, runtime, templates, signingKey: await loadSigningKey(dataDir), log });
   await runtime.prepare();
   await runtime.recover((id) => portal.repls.specFor(id));
-  await new Promise<void>((resolve) => portal.server.listen(port, '127.0.0.1', resolve));
+  await portal.listen(port, '127.0.0.1');
   const api = (token: string | undefined, method: string, apiPath: string, body?: unknown): Promise<Reply> =>
     request(port, {
       method,

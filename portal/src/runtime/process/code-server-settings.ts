@@ -22,7 +22,7 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze
 });
 
 /** code-server's command-line flags for one repl (after the program and its entry script). */
-export function codeServerArgs(options: { socketPath: string; userDataDir: string; extensionsDir: string; configFile: string; workspace: string }): string[] {
+export function codeServerArgs(options: { socketPath: string; userDataDir: string; extensionsDir: string; configFile: string; workspace: string; builtinExtensionsDir?: string }): string[] {
   return [
     '--auth', 'none',
     '--socket', options.socketPath,
@@ -30,6 +30,8 @@ export function codeServerArgs(options: { socketPath: string; userDataDir: strin
     '--config', options.configFile,
     '--user-data-dir', options.userDataDir,
     '--extensions-dir', options.extensionsDir,
+    // code-server's built-ins plus the Codeyard extension (see ide-extensions.ts).
+    ...(options.builtinExtensionsDir ? ['--builtin-extensions-dir', options.builtinExtensionsDir] : []),
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',

@@ -18,6 +18,7 @@ import type { Endpoints, LimitReport, ReplSpec, Runtime, RuntimeDescription, Run
 import type { Config } from '../../config.js';
 import type { CodeServerCommand, CodeServerProvisioner } from './code-server-provision.js';
 import { codeServerArgs, DEFAULT_SETTINGS } from './code-server-settings.js';
+import { codeServerBuiltinDir, prepareBuiltinExtensions } from './ide-extensions.js';
 import { buildReplEnv } from './repl-env.js';
 import { type CgroupSupport, createReplCgroups, detectCgroups, joinCgroupsCommand, removeReplCgroups } from './cgroups.js';
 import { createEgressProxy } from '@codeyard/proxy/egress-proxy';
@@ -51,6 +52,11 @@ export interface ProcessRuntimeOptions {
   provisioner: CodeServerProvisioner;
   /** The bundled repl agent (agent/dist/codeyard-agent.cjs). */
   agentBundle: string;
+  /**
+   * The Codeyard VS Code extension (vscode-extension/dist/codeyard.vsix), built into every repl's
+   * code-server; without it (or when the file is missing) code-server runs without it.
+   */
+  ideExtension?: string;
   /** Largest file the agent's files API handles. */
   maxFileBytes: number;
   sandbox: SandboxOptions;
@@ -161,6 +167,8 @@ export class ProcessRuntime implements Runtime {
   readonly #agentCopy: string;
   #uidLock: Promise<unknown> = Promise.resolve();
   #codeServer?: CodeServerCommand;
+  /** code-server's built-in extensions folder with the Codeyard extension in it, made once per code-server. */
+  #builtinExtensions?: { for: CodeServerCommand; dir: Promise<string | undefined> };
   #sandboxCheck?: Promise<string | undefined>;
   readonly #cgroups: CgroupSupport;
   /** Why workspaces get no disk quota here, or undefined when they do. */
@@ -476,10 +484,11 @@ export class ProcessRuntime implements Runtime {
       step('preparing VS Code');
       const codeServer = await this.#opts.provisioner.ensure((message) => step(message));
       this.#codeServer = codeServer;
+      const builtinExtensions = await this.#prepareIdeExtensions(codeServer);
       step('starting VS Code');
       const instance = randomBytes(8).toString('hex');
       const env = this.#replEnv(spec.id, dirs, spec.manifest.port, instance);
-      await this.#writeAgentConfig(spec, dirs, { ide: true });
+      await this.#writeAgentConfig(spec, dirs, { ide: true, builtinExtensions });
       relay = await this.#openRelay(spec, dirs, uid);
       const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#limitsFor(spec));
       const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, restarts: [], relay };
@@ -511,7 +520,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** The agent's configuration, in the repl's run folder (created fresh: never written through a link). */
-  async #writeAgentConfig(spec: ReplSpec, dirs: ReplDirs, options: { ide: boolean }): Promise<string> {
+  async #writeAgentConfig(spec: ReplSpec, dirs: ReplDirs, options: { ide: boolean; builtinExtensions?: string }): Promise<string> {
     const view = this.#view(dirs);
     const file = path.join(dirs.run, options.ide ? 'agent.json' : 'agent-sync.json');
     await fsp.rm(file, { force: true });
@@ -527,9 +536,10 @@ export class ProcessRuntime implements Runtime {
         app: { run: spec.manifest.run, install: spec.manifest.install, installCreates: spec.manifest.installCreates },
         sync: { socket: `${view.store}/store.sock`, ...this.#opts.sync },
         egress: this.#egress ? { socket: `${INSIDE.egress}/egress.sock`, port: INSIDE.egressPort } : undefined,
+        info: spec.info,
         ide: options.ide
           ? {
-              argv: this.#codeServerArgv(view),
+              argv: this.#codeServerArgv(view, options.builtinExtensions),
               logFile: `${view.state}/code-server.log`,
               settingsFile: `${view.home}/.local/share/code-server/User/settings.json`,
               settings: DEFAULT_SETTINGS,
@@ -615,7 +625,7 @@ export class ProcessRuntime implements Runtime {
   /** How to run `argv` (inside paths) for a repl: wrapped in its sandbox, or as it is. */
   #command(dirs: ReplDirs, uid: number | undefined, env: Record<string, string>, argv: string[], readOnly: string[], cgroupProcs: string[] = [], limits: SandboxLimits = this.#opts.sandbox.limits): { file: string; args: string[]; spawnEnv: NodeJS.ProcessEnv } {
     if (this.#opts.sandbox.mode === 'off') return { file: argv[0]!, args: argv.slice(1), spawnEnv: env };
-    const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.#agentCopy, readOnly, egress: this.#egress?.dir, store: dirs.storeDir };
+    const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.#agentCopy, readOnly, egress: this.#egress?.dir, store: dirs.storeDir, ideExtensions: fs.existsSync(this.#ideExtensionsParent) ? this.#ideExtensionsParent : undefined };
     const network = this.#opts.sandbox.network === 'host' ? 'host' : 'none';
     const sandboxed = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, limits, network, mounts, env, argv });
     const { file, args } = joinCgroupsCommand(cgroupProcs, sandboxed.file, sandboxed.args);
@@ -649,7 +659,7 @@ export class ProcessRuntime implements Runtime {
     return this.#spawn(live, extra.length ? 'agent-sync' : 'agent', [node, view.agent, config, ...extra], tools.readOnly);
   }
 
-  #codeServerArgv(view: ReplView): string[] {
+  #codeServerArgv(view: ReplView, builtinExtensionsDir?: string): string[] {
     const userDataDir = `${view.home}/.local/share/code-server`;
     const flags = codeServerArgs({
       socketPath: `${view.run}/ide.sock`,
@@ -657,8 +667,45 @@ export class ProcessRuntime implements Runtime {
       extensionsDir: `${userDataDir}/extensions`,
       configFile: `${view.home}/.config/code-server/config.yaml`,
       workspace: view.workspace,
+      // Inside a sandbox the folders are at a fixed place: the host's data path stays unknown there.
+      builtinExtensionsDir: builtinExtensionsDir && this.#opts.sandbox.mode === 'bubblewrap' ? `${INSIDE.ideExtensions}/${path.basename(builtinExtensionsDir)}` : builtinExtensionsDir,
     });
     return [...this.#toolFolders().codeServer, ...flags];
+  }
+
+  /** Where the built-in extensions folders are made: beside the repl folders, readable by every sandbox. */
+  get #ideExtensionsParent(): string {
+    return path.join(this.#opts.rootDir, '.ide-extensions');
+  }
+
+  /**
+   * The built-in extensions folder for code-server with the Codeyard extension (made on the first
+   * start after provisioning, then reused: nothing is done per repl). Undefined without the
+   * extension: a repl still starts, with code-server's own built-ins.
+   */
+  #prepareIdeExtensions(codeServer: CodeServerCommand): Promise<string | undefined> {
+    if (this.#builtinExtensions?.for === codeServer) return this.#builtinExtensions.dir;
+    const dir = (async (): Promise<string | undefined> => {
+      const vsix = this.#opts.ideExtension;
+      if (!vsix) return undefined;
+      if (!fs.existsSync(vsix)) {
+        this.#opts.log.warn({ vsix }, 'the Codeyard VS Code extension is not built (npm run build); repls start without it');
+        return undefined;
+      }
+      const install = codeServer.version === 'external' ? path.dirname(path.dirname(fs.realpathSync(codeServer.command))) : this.#opts.provisioner.codeServerDir;
+      const builtins = codeServerBuiltinDir(install);
+      if (!builtins) {
+        this.#opts.log.warn({ install }, "code-server's built-in extensions were not found; repls start without the Codeyard extension");
+        return undefined;
+      }
+      return prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir: this.#ideExtensionsParent });
+    })().catch((err: unknown) => {
+      this.#opts.log.error({ err: describeError(err) }, 'could not prepare the Codeyard VS Code extension; repls start without it');
+      this.#builtinExtensions = undefined;
+      return undefined;
+    });
+    this.#builtinExtensions = { for: codeServer, dir };
+    return dir;
   }
 
   /** Starts a detached process group with its output appended to `state/<name>.log`. */

@@ -11,6 +11,8 @@ export const INSIDE = Object.freeze({
   egress: '/run/codeyard-egress',
   /** The repl's own workspace relay socket (the portal's side of workspace sync). */
   store: '/run/codeyard-store',
+  /** The built-in VS Code extensions folders (code-server's own, linked, and Codeyard's). */
+  ideExtensions: '/opt/codeyard/ide-extensions',
   /** Where the agent relays to the egress proxy, on the repl's own loopback. */
   egressPort: 43128,
   uid: 1000,
@@ -46,6 +48,8 @@ export interface SandboxMounts {
   egress?: string;
   /** Host folder of this repl's workspace relay socket, visible read-only at INSIDE.store. */
   store?: string;
+  /** Host folder of the built-in extensions folders, visible read-only at INSIDE.ideExtensions. */
+  ideExtensions?: string;
 }
 
 /** Per-sandbox resource limits applied as rlimits (inherited by everything in the sandbox). */
@@ -109,6 +113,7 @@ export function sandboxCommand(spec: SandboxSpec, bwrap = '/usr/bin/bwrap', setp
   // Read-only: a repl can connect to the shared socket but not replace it for the others.
   if (m.egress) args.push('--ro-bind', m.egress, INSIDE.egress);
   if (m.store) args.push('--ro-bind', m.store, INSIDE.store);
+  if (m.ideExtensions) args.push('--ro-bind', m.ideExtensions, INSIDE.ideExtensions);
   args.push('--bind', m.home, INSIDE.home, '--bind', m.workspace, INSIDE.workspace);
   args.push('--bind', m.run, INSIDE.run, '--bind', m.state, INSIDE.state);
   args.push('--chdir', INSIDE.workspace, '--clearenv');

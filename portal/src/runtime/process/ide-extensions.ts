@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import yauzl from 'yauzl';
+
+/**
+ * The Codeyard VS Code extension (vscode-extension/dist/codeyard.vsix) in every repl, at no
+ * cost per start: unpacked once into a shared read-only folder that code-server is given as its
+ * built-in extensions folder (`--builtin-extensions-dir`). That folder holds code-server's own
+ * built-in extensions too, as symbolic links to its install (bound read-only into each sandbox
+ * at the same path), so nothing of VS Code is lost. A built-in extension cannot be uninstalled
+ * from the IDE, and nothing of it is in the repl's home for the user to break.
+ *
+ * The folder is named after a hash of the VSIX and of code-server's built-in list: a new build
+ * or a code-server upgrade gets a new folder, and repls still running keep theirs (earlier
+ * folders are left in place, under 1 MB each: a running repl's sandbox may be restarted with them).
+ */
+
+/** The folder of code-server's own built-in extensions, for a code-server install folder. */
+export function codeServerBuiltinDir(installDir: string): string | undefined {
+  for (const candidate of [path.join(installDir, 'node_modules', 'code-server', 'lib', 'vscode', 'extensions'), path.join(installDir, 'lib', 'vscode', 'extensions')]) {
+    if (fs.existsSync(path.join(candidate, 'git', 'package.json')) || fs.existsSync(path.join(candidate, 'theme-defaults', 'package.json'))) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * Makes (once) the built-in extensions folder: code-server's built-ins linked, the VSIX's
+ * `extension/` unpacked as `codeyard`. Answers its path. Safe to call from concurrent portals.
+ */
+export async function prepareBuiltinExtensions(options: { vsix: string; codeServerBuiltins: string; parentDir: string }): Promise<string> {
+  const vsix = await fsp.readFile(options.vsix);
+  const builtins = (await fsp.readdir(options.codeServerBuiltins)).filter((name) => name !== 'codeyard').sort();
+  const hash = createHash('sha256').update(vsix).update('\0').update(options.codeServerBuiltins).update('\0').update(builtins.join('\n')).digest('hex').slice(0, 16);
+  const dir = path.join(options.parentDir, hash);
+  if (fs.existsSync(path.join(dir, 'codeyard', 'package.json'))) return dir;
+
+  await fsp.mkdir(options.parentDir, { recursive: true, mode: 0o755 });
+  await fsp.chmod(options.parentDir, 0o755);
+  const partial = await fsp.mkdtemp(path.join(options.parentDir, `.${hash}-`));
+  try {
+    await fsp.chmod(partial, 0o755);
+    for (const name of builtins) await fsp.symlink(path.join(options.codeServerBuiltins, name), path.join(partial, name));
+    await unpackExtension(vsix, path.join(partial, 'codeyard'));
+    try {
+      await fsp.rename(partial, dir);
+    } catch (err) {
+      // Another portal made it first: theirs is the same.
+      if (!fs.existsSync(path.join(dir, 'codeyard', 'package.json'))) throw err;
+    }
+  } finally {
+    await fsp.rm(partial, { recursive: true, force: true });
+  }
+  return dir;
+}
+
+/** Writes the VSIX's `extension/…` entries under `target` (read-only for everyone but the owner). */
+async function unpackExtension(vsix: Buffer, target: string): Promise<void> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.fromBuffer(vsix, { lazyEntries: true }, (err, z) => (err ? reject(err) : resolve(z!))));
+  let found = false;
+  await new Promise<void>((resolve, reject) => {
+    zip.on('error', reject);
+    zip.on('end', () => resolve());
+    zip.on('entry', (entry: yauzl.Entry) => {
+      const name = entry.fileName;
+      if (!name.startsWith('extension/') || name.endsWith('/')) return zip.readEntry();
+      const relative = path.posix.normalize(name.slice('extension/'.length));
+      if (relative.startsWith('..') || path.posix.isAbsolute(relative)) return reject(new Error(`${name}: an entry outside the extension folder`));
+      zip.openReadStream(entry, (err, stream) => {
+        if (err) return reject(err);
+        const file = path.join(target, relative);
+        fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+        const out = fs.createWriteStream(file, { mode: 0o644 });
+        stream!.pipe(out);
+        out.on('error', reject);
+        out.on('close', () => {
+          if (relative === 'package.json') found = true;
+          zip.readEntry();
+        });
+      });
+    });
+    zip.readEntry();
+  });
+  if (!found) throw new Error('the VSIX has no extension/package.json');
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import yazl from 'yazl';
+import { codeServerArgs } from '../../src/runtime/process/code-server-settings.js';
+import { codeServerBuiltinDir, prepareBuiltinExtensions } from '../../src/runtime/process/ide-extensions.js';
+
+function writeZip(file: string, entries: Record<string, string>): Promise<void> {
+  const zip = new yazl.ZipFile();
+  for (const [name, text] of Object.entries(entries)) zip.addBuffer(Buffer.from(text), name);
+  zip.end();
+  return new Promise((resolve, reject) => zip.outputStream.pipe(fs.createWriteStream(file)).on('close', resolve).on('error', reject));
+}
+
+describe("the Codeyard extension among code-server's built-ins", () => {
+  let dir: string;
+  let install: string;
+  let builtins: string;
+  let vsix: string;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-ideext-'));
+    install = path.join(dir, 'code-server-4.139.1');
+    builtins = path.join(install, 'node_modules', 'code-server', 'lib', 'vscode', 'extensions');
+    for (const name of ['git', 'theme-defaults', 'simple-browser']) {
+      fs.mkdirSync(path.join(builtins, name), { recursive: true });
+      fs.writeFileSync(path.join(builtins, name, 'package.json'), JSON.stringify({ name, publisher: 'vscode' }));
+    }
+    vsix = path.join(dir, 'codeyard.vsix');
+    await writeZip(vsix, {
+      'extension.vsixmanifest': '<PackageManifest/>',
+      '[Content_Types].xml': '<Types/>',
+      'extension/package.json': JSON.stringify({ name: 'codeyard', publisher: 'codeyard', version: '0.1.0' }),
+      'extension/dist/extension.js': 'exports.activate = () => {};',
+    });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("finds code-server's built-in folder in a provisioned or a standalone install", () => {
+    assert.equal(codeServerBuiltinDir(install), builtins);
+    assert.equal(codeServerBuiltinDir(path.join(install, 'node_modules', 'code-server')), builtins);
+    assert.equal(codeServerBuiltinDir(dir), undefined);
+  });
+
+  it('links the built-ins and unpacks the extension once, into a folder named by content', async () => {
+    const parentDir = path.join(dir, 'repls', '.ide-extensions');
+    const made = await prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir });
+    assert.equal(path.dirname(made), parentDir);
+    assert.deepEqual(fs.readdirSync(made).sort(), ['codeyard', 'git', 'simple-browser', 'theme-defaults']);
+    assert.equal(fs.readlinkSync(path.join(made, 'git')), path.join(builtins, 'git'));
+    assert.equal(JSON.parse(fs.readFileSync(path.join(made, 'codeyard', 'package.json'), 'utf8')).publisher, 'codeyard');
+    assert.equal(fs.readFileSync(path.join(made, 'codeyard', 'dist', 'extension.js'), 'utf8'), 'exports.activate = () => {};');
+    // Readable by every repl uid.
+    assert.equal(fs.statSync(made).mode & 0o777, 0o755);
+    assert.equal(fs.statSync(path.join(made, 'codeyard', 'package.json')).mode & 0o777, 0o644);
+
+    // Again: the same folder, untouched; no temporary folder left behind.
+    const mtime = fs.statSync(made).mtimeMs;
+    assert.equal(await prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir }), made);
+    assert.equal(fs.statSync(made).mtimeMs, mtime);
+    assert.deepEqual(fs.readdirSync(parentDir), [path.basename(made)]);
+
+    // A new build of the extension gets a folder of its own (running repls keep theirs).
+    await writeZip(vsix, { 'extension/package.json': JSON.stringify({ name: 'codeyard', publisher: 'codeyard', version: '0.2.0' }) });
+    const next = await prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir });
+    assert.notEqual(next, made);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(next, 'codeyard', 'package.json'), 'utf8')).version, '0.2.0');
+  });
+
+  it('refuses a VSIX without an extension manifest, and leaves nothing half-made', async () => {
+    const bad = path.join(dir, 'bad.vsix');
+    await writeZip(bad, { 'extension/readme.md': 'x' });
+    const parentDir = path.join(dir, 'bad');
+    await assert.rejects(prepareBuiltinExtensions({ vsix: bad, codeServerBuiltins: builtins, parentDir }), /no extension\/package\.json/);
+    assert.deepEqual(fs.readdirSync(parentDir), []);
+  });
+
+  it('gives code-server the folder as its built-in extensions folder', () => {
+    const base = { socketPath: '/run/ide.sock', userDataDir: '/u', extensionsDir: '/u/extensions', configFile: '/c', workspace: '/w' };
+    assert.equal(codeServerArgs(base).includes('--builtin-extensions-dir'), false);
+    const args = codeServerArgs({ ...base, builtinExtensionsDir: '/x/.ide-extensions/abc' });
+    assert.equal(args[args.indexOf('--builtin-extensions-dir') + 1], '/x/.ide-extensions/abc');
+    assert.equal(args.at(-1), '/w', 'the workspace stays last');
+  });
+});

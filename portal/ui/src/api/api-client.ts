@@ -1,0 +1,121 @@
+import type { ApiErrorBody, AppState, PortSetting, Repl, Stack, Visibility } from './types.js';
+
+/** An error answer of the API: its code and the message that says what to do. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+function isErrorBody(body: unknown): body is ApiErrorBody {
+  const error = (body as ApiErrorBody | null)?.error;
+  return typeof error?.code === 'string' && typeof error.message === 'string';
+}
+
+/**
+ * The portal API as the browser uses it: the portal cookie authenticates every call, and a
+ * browser without a session gets one (POST /api/session) on its first unauthenticated answer.
+ */
+export class ApiClient {
+  #session: Promise<void> | undefined;
+  #signedIn!: () => void;
+
+  /** Settles once a call got through with this browser's session (new or not). */
+  readonly authenticated = new Promise<void>((resolve) => (this.#signedIn = resolve));
+
+  constructor(private readonly base = '') {}
+
+  async #send(method: string, path: string, body?: unknown): Promise<Response> {
+    return fetch(this.base + path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  /** Creates the anonymous account once, however many calls found none. */
+  ensureSession(): Promise<void> {
+    this.#session ??= this.#send('POST', '/api/session').then(async (res) => {
+      if (!res.ok) {
+        this.#session = undefined;
+        throw await ApiClient.#errorOf(res);
+      }
+    });
+    return this.#session;
+  }
+
+  static async #errorOf(res: Response): Promise<ApiError> {
+    const body: unknown = await res.json().catch(() => undefined);
+    if (isErrorBody(body)) return new ApiError(res.status, body.error.code, body.error.message);
+    return new ApiError(res.status, 'HTTP', `the portal answered ${res.status} ${res.statusText}; try again, or reload the page`);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.#send(method, path, body);
+      if (res.status === 401) {
+        await this.ensureSession();
+        res = await this.#send(method, path, body);
+      }
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw new ApiError(0, 'NETWORK', 'the portal cannot be reached; check your connection and try again');
+    }
+    if (res.status !== 401) this.#signedIn();
+    if (!res.ok) throw await ApiClient.#errorOf(res);
+    if (res.status === 204) return undefined as T;
+    return (await res.json()) as T;
+  }
+
+  stacks(): Promise<Stack[]> {
+    return this.request('GET', '/api/stacks');
+  }
+  repls(): Promise<Repl[]> {
+    return this.request('GET', '/api/repls');
+  }
+  repl(id: string): Promise<Repl> {
+    return this.request('GET', `/api/repls/${id}`);
+  }
+  create(stack: string, name?: string): Promise<Repl> {
+    return this.request('POST', '/api/repls', name ? { stack, name } : { stack });
+  }
+  start(id: string): Promise<Repl> {
+    return this.request('POST', `/api/repls/${id}/start`);
+  }
+  stop(id: string): Promise<Repl> {
+    return this.request('POST', `/api/repls/${id}/stop`);
+  }
+  startApp(id: string): Promise<AppState> {
+    return this.request('POST', `/api/repls/${id}/app/start`);
+  }
+  stopApp(id: string): Promise<AppState> {
+    return this.request('POST', `/api/repls/${id}/app/stop`);
+  }
+  rename(id: string, name: string): Promise<Repl> {
+    return this.request('PATCH', `/api/repls/${id}`, { name });
+  }
+  fork(id: string): Promise<Repl> {
+    return this.request('POST', `/api/repls/${id}/fork`, {});
+  }
+  remove(id: string): Promise<void> {
+    return this.request('DELETE', `/api/repls/${id}`);
+  }
+  setVisibility(id: string, port: number, visibility: Visibility): Promise<PortSetting> {
+    return this.request('PATCH', `/api/repls/${id}/ports/${port}`, { visibility });
+  }
+
+  /** Links, not calls: the browser downloads and navigates itself. */
+  static archiveUrl(id: string, format: 'tar.gz' | 'zip'): string {
+    return format === 'zip' ? `/api/repls/${id}/archive?format=zip` : `/api/repls/${id}/archive`;
+  }
+  static openUrl(id: string): string {
+    return `/open/${id}`;
+  }
+}

@@ -1,0 +1,9 @@
+import { createContext } from '@lit/context';
+import type { ApiClient } from './api-client.js';
+import type { ReplFeed } from './repl-feed.js';
+
+/** The API client, provided by <codeyard-app> to every element below it. */
+export const apiContext = createContext<ApiClient>(Symbol('codeyard-api'));
+
+/** The live feed of repl changes, provided by <codeyard-app>. */
+export const feedContext = createContext<ReplFeed>(Symbol('codeyard-feed'));

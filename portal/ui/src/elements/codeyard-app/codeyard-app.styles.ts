@@ -1,0 +1,49 @@
+import { css } from 'lit';
+
+export const codeyardAppStyles = css`
+  :host {
+    display: block;
+    min-height: 100vh;
+  }
+  header.top {
+    display: flex;
+    align-items: center;
+    justify-content: space-between;
+    padding: 0.75rem 1.25rem;
+    border-bottom: 1px solid var(--cy-border);
+    background: var(--cy-surface);
+  }
+  .brand {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.5rem;
+    color: inherit;
+    text-decoration: none;
+    font-weight: 700;
+    font-size: 1.1rem;
+  }
+  .api-link {
+    font-size: 0.85rem;
+  }
+  main {
+    max-width: 64rem;
+    margin: 0 auto;
+    padding: 1.25rem;
+    display: grid;
+    gap: 2rem;
+  }
+  h2 {
+    margin: 0 0 0.25rem;
+    font-size: 1.15rem;
+  }
+  .intro {
+    margin: 0 0 0.9rem;
+    font-size: 0.9rem;
+  }
+  @media (max-width: 480px) {
+    main {
+      padding: 0.9rem;
+      gap: 1.5rem;
+    }
+  }
+`;

@@ -1,0 +1,129 @@
+import { consume } from '@lit/context';
+import { Task } from '@lit/task';
+import { html, LitElement } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import type { ApiClient } from '../../api/api-client.js';
+import { apiContext, feedContext } from '../../api/contexts.js';
+import type { ReplFeed } from '../../api/repl-feed.js';
+import type { Repl, ReplStatus } from '../../api/types.js';
+import { sharedStyles } from '../../styles/shared.styles.js';
+import '../repl-card/repl-card.js';
+import { replListStyles } from './repl-list.styles.js';
+
+export type ReplSort = 'newest' | 'name' | 'status';
+
+const STATUS_ORDER: Record<ReplStatus, number> = { running: 0, starting: 1, stopping: 2, error: 3, stopped: 4 };
+
+/** Orders and filters the list as the search box and the sort menu say; pure, for the view. */
+export function arrange(repls: Iterable<Repl>, query: string, sort: ReplSort): Repl[] {
+  const q = query.trim().toLowerCase();
+  const shown = [...repls].filter((r) => !q || r.name.toLowerCase().includes(q) || r.stack.toLowerCase().includes(q) || r.id.includes(q));
+  const newest = (a: Repl, b: Repl) => b.createdAt.localeCompare(a.createdAt);
+  const byName = (a: Repl, b: Repl) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base', numeric: true });
+  if (sort === 'name') return shown.sort((a, b) => byName(a, b) || newest(a, b));
+  if (sort === 'status') return shown.sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || newest(a, b));
+  return shown.sort(newest);
+}
+
+/**
+ * "My repls": loaded once, then kept current by the live feed and by what the cards report
+ * after their own calls. Search and sort happen here, on what is loaded.
+ */
+@customElement('repl-list')
+export class ReplList extends LitElement {
+  static override styles = [sharedStyles, replListStyles];
+
+  @consume({ context: apiContext })
+  api!: ApiClient;
+
+  @consume({ context: feedContext })
+  feed!: ReplFeed;
+
+  @state() private query = '';
+  @state() private sort: ReplSort = 'newest';
+
+  #repls = new Map<string, Repl>();
+
+  readonly #load = new Task(this, {
+    task: async () => {
+      const list = await this.api.repls();
+      this.#repls = new Map(list.map((r) => [r.id, r]));
+      return list;
+    },
+    args: () => [],
+  });
+
+  #unsubscribe: Array<() => void> = [];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#unsubscribe = [this.feed.on('repl', (e) => this.#put(e.detail)), this.feed.on('deleted', (e) => this.#drop(e.detail.id))];
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    for (const off of this.#unsubscribe) off();
+  }
+
+  #put(repl: Repl): void {
+    this.#repls.set(repl.id, repl);
+    this.requestUpdate();
+  }
+
+  #drop(id: string): void {
+    if (this.#repls.delete(id)) this.requestUpdate();
+  }
+
+  #toolbar(count: number) {
+    return html`<div class="toolbar">
+      <h2 id="heading">My repls <span class="count muted">${count}</span></h2>
+      <input type="search" class="search" placeholder="Search repls" aria-label="Search repls" .value=${this.query} @input=${(e: InputEvent) => (this.query = (e.target as HTMLInputElement).value)} />
+      <label class="sort">
+        <span>Sort</span>
+        <select aria-label="Sort repls" @change=${(e: Event) => (this.sort = (e.target as HTMLSelectElement).value as ReplSort)}>
+          <option value="newest" ?selected=${this.sort === 'newest'}>Newest</option>
+          <option value="name" ?selected=${this.sort === 'name'}>Name</option>
+          <option value="status" ?selected=${this.sort === 'status'}>Status</option>
+        </select>
+      </label>
+    </div>`;
+  }
+
+  #list() {
+    if (this.#repls.size === 0) return html`<p class="empty muted">No repls yet. Pick a stack above to create your first one.</p>`;
+    const shown = arrange(this.#repls.values(), this.query, this.sort);
+    if (shown.length === 0) return html`<p class="empty muted">No repl matches “${this.query}”.</p>`;
+    return html`<ul class="repls" aria-labelledby="heading">
+      ${repeat(
+        shown,
+        (r) => r.id,
+        (r) => html`<li><repl-card data-id=${r.id} .repl=${r}></repl-card></li>`,
+      )}
+    </ul>`;
+  }
+
+  override render() {
+    return html`<section
+      @repl-updated=${(e: CustomEvent<Repl>) => this.#put(e.detail)}
+      @repl-added=${(e: CustomEvent<Repl>) => this.#put(e.detail)}
+      @repl-removed=${(e: CustomEvent<{ id: string }>) => this.#drop(e.detail.id)}
+    >
+      ${this.#toolbar(this.#repls.size)}
+      ${this.#load.render({
+        pending: () => html`<p class="loading muted" aria-busy="true"><span class="spinner" aria-hidden="true"></span> Loading your repls…</p>`,
+        complete: () => this.#list(),
+        error: (err) => html`<div role="alert">
+          <p class="error">Could not load your repls: ${err instanceof Error ? err.message : String(err)}</p>
+          <button @click=${() => void this.#load.run()}>Try again</button>
+        </div>`,
+      })}
+    </section>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'repl-list': ReplList;
+  }
+}

@@ -1,0 +1,58 @@
+import { css } from 'lit';
+
+export const startingViewStyles = css`
+  :host {
+    display: block;
+  }
+  .starting {
+    max-width: 32rem;
+    margin: 2rem auto;
+    padding: 1.5rem;
+    background: var(--cy-surface);
+    border: 1px solid var(--cy-border);
+    border-radius: var(--cy-radius);
+    box-shadow: var(--cy-shadow);
+  }
+  h2 {
+    margin: 0.75rem 0 1rem;
+    font-size: 1.25rem;
+    overflow-wrap: anywhere;
+  }
+  h2:focus {
+    outline: none;
+  }
+  ol.steps {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+    display: grid;
+    gap: 0.45rem;
+  }
+  ol.steps li {
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+  }
+  li.done {
+    color: var(--cy-muted);
+  }
+  li.done .mark {
+    color: var(--cy-ok);
+  }
+  li.failed,
+  li.failed .mark {
+    color: var(--cy-danger);
+  }
+  .mark {
+    width: 1em;
+    text-align: center;
+  }
+  .failure {
+    margin-top: 1rem;
+  }
+  .buttons {
+    display: flex;
+    gap: 0.5rem;
+    flex-wrap: wrap;
+  }
+`;

@@ -1,0 +1,106 @@
+import { css } from 'lit';
+
+/** Controls and small helpers every element shares (shadow roots do not see the page's CSS). */
+export const sharedStyles = css`
+  :host {
+    box-sizing: border-box;
+  }
+  *,
+  *::before,
+  *::after {
+    box-sizing: inherit;
+  }
+  h1,
+  h2,
+  h3 {
+    line-height: 1.2;
+  }
+  button,
+  .button {
+    font: inherit;
+    font-size: 0.9rem;
+    display: inline-flex;
+    align-items: center;
+    justify-content: center;
+    gap: 0.35rem;
+    min-height: 2.25rem;
+    padding: 0.35rem 0.8rem;
+    border-radius: 0.45rem;
+    border: 1px solid var(--cy-border);
+    background: var(--cy-surface-2);
+    color: var(--cy-text);
+    cursor: pointer;
+    text-decoration: none;
+    white-space: nowrap;
+  }
+  button:hover:not(:disabled),
+  .button:hover {
+    border-color: var(--cy-accent);
+  }
+  button:disabled {
+    opacity: 0.55;
+    cursor: not-allowed;
+  }
+  :focus-visible {
+    outline: 2px solid var(--cy-accent);
+    outline-offset: 2px;
+  }
+  .primary {
+    background: var(--cy-accent);
+    border-color: var(--cy-accent);
+    color: var(--cy-accent-text);
+  }
+  .danger {
+    background: transparent;
+    color: var(--cy-danger);
+    border-color: color-mix(in srgb, var(--cy-danger) 60%, transparent);
+  }
+  input,
+  select {
+    font: inherit;
+    font-size: 0.9rem;
+    min-height: 2.25rem;
+    padding: 0.3rem 0.6rem;
+    border-radius: 0.45rem;
+    border: 1px solid var(--cy-border);
+    background: var(--cy-surface);
+    color: var(--cy-text);
+  }
+  .muted {
+    color: var(--cy-muted);
+  }
+  .error {
+    color: var(--cy-danger);
+  }
+  .error:empty {
+    display: none;
+  }
+  .spinner {
+    width: 1em;
+    height: 1em;
+    flex: none;
+    border: 2px solid color-mix(in srgb, var(--cy-accent) 30%, transparent);
+    border-top-color: var(--cy-accent);
+    border-radius: 50%;
+    display: inline-block;
+    animation: spin 0.9s linear infinite;
+  }
+  @keyframes spin {
+    to {
+      transform: rotate(360deg);
+    }
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .spinner {
+      animation-duration: 3s;
+    }
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+`;

@@ -1,0 +1,245 @@
+import * as vscode from 'vscode';
+import type { AppState, LogFrame } from '@codeyard/common/agent-protocol';
+import { AgentClient, LogStream, waitForHttp } from './agent-client.js';
+import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, type ReplInfo } from './present.js';
+
+/**
+ * The Codeyard extension, preinstalled in every repl's code-server: Run/Stop following the
+ * agent, the app's output in a terminal, the preview, and the save state. Everything it knows
+ * comes from the repl agent (its control socket) and the environment the agent gives code-server.
+ */
+
+const SYNC_POLL_MS = 3000;
+/** How long after a Run the app's port is watched for the "listening" notification. */
+const PORT_WAIT_MS = 120_000;
+/** Output kept for a terminal opened (or reopened) later. */
+const KEEP_OUTPUT_CHARS = 256 * 1024;
+
+let controller: Controller | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const info = replInfoFromEnv(process.env);
+  if (!info) return; // Not in a Codeyard repl: nothing to show.
+  controller = new Controller(info);
+  context.subscriptions.push(controller);
+}
+
+export function deactivate(): void {
+  controller?.dispose();
+  controller = undefined;
+}
+
+/** The app's output as a terminal; keeps the recent output for when it is (re)opened. */
+class AppTerminal implements vscode.Disposable {
+  #terminal?: vscode.Terminal;
+  #emitter?: vscode.EventEmitter<string>;
+  #open = false;
+  #recent = '';
+  readonly #closeListener: vscode.Disposable;
+
+  constructor(private readonly onInterrupt: () => void) {
+    this.#closeListener = vscode.window.onDidCloseTerminal((t) => {
+      if (t === this.#terminal) this.#forget();
+    });
+  }
+
+  write(text: string): void {
+    if (!text) return;
+    this.#recent = (this.#recent + text).slice(-KEEP_OUTPUT_CHARS);
+    if (this.#open) this.#emitter?.fire(text);
+  }
+
+  /** Makes the terminal exist; shows it when `reveal`. */
+  ensure(reveal: boolean): void {
+    if (!this.#terminal) {
+      const emitter = new vscode.EventEmitter<string>();
+      const pty: vscode.Pseudoterminal = {
+        onDidWrite: emitter.event,
+        open: () => {
+          this.#open = true;
+          if (this.#recent) emitter.fire(this.#recent);
+        },
+        close: () => this.#forget(),
+        handleInput: (data) => {
+          // Ctrl+C in the output stops the app, as it would in a shell.
+          if (data === '\x03') this.onInterrupt();
+        },
+      };
+      this.#emitter = emitter;
+      this.#terminal = vscode.window.createTerminal({ name: 'Codeyard', pty, iconPath: new vscode.ThemeIcon('play-circle') });
+    }
+    if (reveal) this.#terminal.show(true);
+  }
+
+  #forget(): void {
+    this.#terminal = undefined;
+    this.#emitter?.dispose();
+    this.#emitter = undefined;
+    this.#open = false;
+  }
+
+  dispose(): void {
+    this.#closeListener.dispose();
+    this.#terminal?.dispose();
+    this.#forget();
+  }
+}
+
+class Controller implements vscode.Disposable {
+  readonly #agent: AgentClient;
+  readonly #logs: LogStream;
+  readonly #filter = new BacklogFilter();
+  readonly #terminal: AppTerminal;
+  readonly #runItem: vscode.StatusBarItem;
+  readonly #replItem: vscode.StatusBarItem;
+  readonly #syncItem: vscode.StatusBarItem;
+  readonly #disposables: vscode.Disposable[] = [];
+  #state?: AppState;
+  #connected = false;
+  #syncTimer?: NodeJS.Timeout;
+  /** The run whose port is being watched (its startedAt); a new run or a stop ends the watch. */
+  #watching?: string;
+  #disposed = false;
+
+  constructor(readonly info: ReplInfo) {
+    this.#agent = new AgentClient(info.socket);
+    this.#terminal = new AppTerminal(() => void this.stop());
+    this.#runItem = vscode.window.createStatusBarItem('codeyard.run', vscode.StatusBarAlignment.Left, 1000);
+    this.#runItem.name = 'Codeyard Run';
+    this.#replItem = vscode.window.createStatusBarItem('codeyard.repl', vscode.StatusBarAlignment.Left, 999);
+    this.#replItem.name = 'Codeyard repl';
+    this.#syncItem = vscode.window.createStatusBarItem('codeyard.sync', vscode.StatusBarAlignment.Left, 998);
+    this.#syncItem.name = 'Codeyard save state';
+    const label = replLabel(info);
+    this.#replItem.text = label.text;
+    this.#replItem.tooltip = label.tooltip;
+    if (info.previewUrl) this.#replItem.command = 'codeyard.openPreview';
+    this.#replItem.show();
+    this.#disposables.push(
+      this.#terminal,
+      this.#runItem,
+      this.#replItem,
+      this.#syncItem,
+      vscode.commands.registerCommand('codeyard.run', () => this.run()),
+      vscode.commands.registerCommand('codeyard.stop', () => this.stop()),
+      vscode.commands.registerCommand('codeyard.openPreview', () => this.openPreview()),
+      vscode.commands.registerCommand('codeyard.openExternal', () => this.openExternal()),
+      vscode.commands.registerCommand('codeyard.showOutput', () => this.#terminal.ensure(true)),
+    );
+    void vscode.commands.executeCommand('setContext', 'codeyard.active', true);
+    this.#render();
+    this.#logs = new LogStream(info.socket, {
+      connection: (connected) => {
+        this.#connected = connected;
+        if (connected) this.#filter.reconnected();
+        this.#render();
+      },
+      frame: (frame) => this.#onFrame(frame),
+    });
+    this.#logs.start();
+    void this.#pollSync();
+  }
+
+  #onFrame(frame: LogFrame): void {
+    if (frame.type === 'state') {
+      const before = this.#state;
+      this.#state = frame.app;
+      if (runStarted(before, frame.app)) {
+        // Started here, in the portal or through the API: the output has a place to go.
+        this.#terminal.ensure(false);
+        // The first state after connecting is not a new run when the app was already up.
+        if (before !== undefined) this.#watchPort(frame.app);
+      }
+      if (!frame.app.running) this.#watching = undefined;
+      this.#render();
+      return;
+    }
+    if (this.#filter.accept(frame)) this.#terminal.write(frameText(frame));
+  }
+
+  #render(): void {
+    const view = appView(this.#state, this.#connected);
+    this.#runItem.text = view.text;
+    this.#runItem.tooltip = view.tooltip;
+    this.#runItem.command = view.command;
+    this.#runItem.show();
+    void vscode.commands.executeCommand('setContext', 'codeyard.appRunning', view.running);
+  }
+
+  async run(): Promise<void> {
+    this.#terminal.ensure(true);
+    try {
+      const state = await this.#agent.start();
+      // The state frame may come later than this answer: follow whichever is first.
+      if (runStarted(this.#state, state)) {
+        this.#state = state;
+        this.#watchPort(state);
+        this.#render();
+      }
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Codeyard: could not run the app: ${(err as Error).message}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    try {
+      await this.#agent.stop();
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Codeyard: could not stop the app: ${(err as Error).message}`);
+    }
+  }
+
+  /** Once the app answers on its port, offers the preview. */
+  #watchPort(state: AppState): void {
+    const run = state.startedAt ?? String(Date.now());
+    if (!this.info.port || this.#watching === run) return;
+    this.#watching = run;
+    void waitForHttp(`http://127.0.0.1:${this.info.port}/`, { timeoutMs: PORT_WAIT_MS, cancelled: () => this.#disposed || this.#watching !== run }).then(async (up) => {
+      if (!up || this.#watching !== run) return;
+      this.#watching = undefined;
+      const where = this.info.previewUrl || `port ${this.info.port}`;
+      const choice = await vscode.window.showInformationMessage(`Your app is listening on port ${this.info.port}: ${where}`, 'Open Preview', 'Open in New Tab');
+      if (choice === 'Open Preview') await this.openPreview();
+      else if (choice === 'Open in New Tab') await this.openExternal();
+    });
+  }
+
+  async openPreview(): Promise<void> {
+    if (!this.info.previewUrl) return void vscode.window.showWarningMessage('Codeyard: this repl has no preview URL');
+    await vscode.commands.executeCommand('simpleBrowser.show', this.info.previewUrl, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+  }
+
+  async openExternal(): Promise<void> {
+    if (!this.info.previewUrl) return void vscode.window.showWarningMessage('Codeyard: this repl has no preview URL');
+    await vscode.env.openExternal(vscode.Uri.parse(this.info.previewUrl));
+  }
+
+  async #pollSync(): Promise<void> {
+    if (this.#disposed) return;
+    try {
+      const view = syncView(await this.#agent.sync());
+      if (view) {
+        this.#syncItem.text = view.text;
+        this.#syncItem.tooltip = view.tooltip;
+        this.#syncItem.show();
+      } else this.#syncItem.hide();
+    } catch (err) {
+      // 404: this repl does not sync; otherwise the agent is restarting.
+      if ((err as { status?: number }).status === 404) this.#syncItem.hide();
+      else {
+        this.#syncItem.text = '$(cloud-offline) Save state unknown';
+        this.#syncItem.tooltip = `The repl agent does not answer: ${(err as Error).message}`;
+        this.#syncItem.show();
+      }
+    }
+    if (!this.#disposed) this.#syncTimer = setTimeout(() => void this.#pollSync(), SYNC_POLL_MS);
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    clearTimeout(this.#syncTimer);
+    this.#logs.close();
+    for (const d of this.#disposables) d.dispose();
+  }
+}

@@ -1,0 +1,150 @@
+import type { AppState, LogFrame, SyncStatus } from '@codeyard/common/agent-protocol';
+
+/**
+ * What the extension shows, computed from what the agent says: pure functions, no VS Code API,
+ * so they are tested with node:test alone.
+ */
+
+/** Where the extension finds the repl (environment variables the agent sets for code-server). */
+export interface ReplInfo {
+  socket: string;
+  name: string;
+  stack: string;
+  /** The app's port inside the repl (0 when unknown). */
+  port: number;
+  /** The public preview URL of that port ('' when unknown). */
+  previewUrl: string;
+}
+
+/** The repl info from code-server's environment; undefined outside a repl (no agent socket). */
+export function replInfoFromEnv(env: NodeJS.ProcessEnv): ReplInfo | undefined {
+  const socket = env.CODEYARD_AGENT_SOCKET;
+  if (!socket) return undefined;
+  const port = Number(env.CODEYARD_APP_PORT);
+  return {
+    socket,
+    name: env.CODEYARD_REPL_NAME ?? '',
+    stack: env.CODEYARD_STACK ?? '',
+    port: Number.isInteger(port) && port > 0 && port < 65536 ? port : 0,
+    previewUrl: env.CODEYARD_PREVIEW_URL ?? '',
+  };
+}
+
+/** Text for a terminal: line ends as CR LF (a pseudoterminal does no translation), colours kept. */
+export function toTerminalText(data: string): string {
+  return data.replace(/\r?\n/g, '\r\n');
+}
+
+/** The terminal text of one frame; state frames print nothing. */
+export function frameText(frame: LogFrame): string {
+  return frame.type === 'output' ? toTerminalText(frame.data) : '';
+}
+
+/**
+ * A reconnected log stream replays the agent's backlog: frames already shown are skipped (by
+ * timestamp, counting frames that share the last one), so the terminal never repeats itself.
+ */
+export class BacklogFilter {
+  #lastAt = '';
+  #atLast = 0;
+  #replayAt = '';
+  #replaySkip = 0;
+
+  /** Call when a new connection opens: what follows starts with the backlog. */
+  reconnected(): void {
+    this.#replayAt = this.#lastAt;
+    this.#replaySkip = this.#atLast;
+  }
+
+  /** True when the output frame is new and is to be shown. */
+  accept(frame: LogFrame): boolean {
+    if (frame.type !== 'output') return true;
+    if (this.#replayAt) {
+      if (frame.at < this.#replayAt) return false;
+      if (frame.at === this.#replayAt && this.#replaySkip > 0) {
+        this.#replaySkip--;
+        return false;
+      }
+      this.#replayAt = '';
+    }
+    if (frame.at === this.#lastAt) this.#atLast++;
+    else {
+      this.#lastAt = frame.at;
+      this.#atLast = 1;
+    }
+    return true;
+  }
+}
+
+export interface AppView {
+  /** Value of the `codeyard.appRunning` context key. */
+  running: boolean;
+  /** The status bar's Run/Stop item. */
+  text: string;
+  tooltip: string;
+  command: 'codeyard.run' | 'codeyard.stop';
+}
+
+/** The Run/Stop controls for an app state; `connected` false while the agent is out of reach. */
+export function appView(state: AppState | undefined, connected: boolean): AppView {
+  if (!connected || !state) return { running: false, text: '▶ Run', tooltip: 'Connecting to the repl agent…', command: 'codeyard.run' };
+  if (state.running) {
+    const what = state.command ? `: ${state.command}` : '';
+    return { running: true, text: '■ Stop', tooltip: `Stop the app${what}`, command: 'codeyard.stop' };
+  }
+  return { running: false, text: '▶ Run', tooltip: `Run the app${lastRun(state)}`, command: 'codeyard.run' };
+}
+
+function lastRun(state: AppState): string {
+  if (!state.exitedAt) return '';
+  if (state.stopped) return ' (last run stopped)';
+  if (state.signal) return ` (last run ended by ${state.signal})`;
+  if (state.exitCode !== undefined && state.exitCode !== null) return ` (last run exited with code ${state.exitCode})`;
+  return '';
+}
+
+/** Whether a state change is the start of a new run (the moment to watch for the port). */
+export function runStarted(before: AppState | undefined, after: AppState): boolean {
+  return after.running && (!before?.running || before.startedAt !== after.startedAt);
+}
+
+export interface SyncView {
+  text: string;
+  tooltip: string;
+}
+
+const MAX_REASON = 48;
+
+/** The status bar's save indicator; undefined (hidden) when the repl does not sync. */
+export function syncView(status: SyncStatus | undefined): SyncView | undefined {
+  if (!status) return undefined;
+  const last = status.lastSyncAt ? `\nLast saved ${new Date(status.lastSyncAt).toLocaleString()}` : '';
+  switch (status.state) {
+    case 'synced':
+      return { text: '$(cloud) Saved', tooltip: `All files are saved${last}` };
+    case 'pending':
+    case 'syncing':
+      return { text: status.pending > 0 ? `$(sync~spin) Saving ${status.pending}` : '$(sync~spin) Saving', tooltip: `${status.pending} changed ${status.pending === 1 ? 'path' : 'paths'} being saved${last}` };
+    case 'degraded': {
+      const reason = status.reason ?? 'the store does not answer';
+      const short = reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason;
+      return { text: `$(warning) Not saved: ${short}`, tooltip: `Not saved: ${reason}. Your files are safe here; saving is retried.${last}` };
+    }
+    case 'restoring': {
+      const progress = status.restore ? ` ${status.restore.done}/${status.restore.total}` : '';
+      return { text: `$(sync~spin) Restoring${progress}`, tooltip: 'Restoring the workspace from the store' };
+    }
+    case 'starting':
+      return { text: '$(sync~spin) Starting', tooltip: 'Workspace saving is starting' };
+    default:
+      return { text: `$(question) ${String(status.state)}`, tooltip: 'Unknown save state' };
+  }
+}
+
+/** The status bar's repl item: name and stack. */
+export function replLabel(info: ReplInfo): { text: string; tooltip: string } {
+  const name = info.name || 'repl';
+  const text = info.stack ? `$(vm) ${name} · ${info.stack}` : `$(vm) ${name}`;
+  const tooltip = info.previewUrl ? `${name}${info.stack ? ` (${info.stack})` : ''}\nPreview: ${info.previewUrl}\nClick to open the preview` : name;
+  return { text, tooltip };
+}
