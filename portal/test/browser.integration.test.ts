@@ -2,21 +2,28 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { browserUnavailable, launchChromium } from './helpers/browser.js';
+import { eventually } from './helpers/http.js';
 import { REPO_ROOT, startTestPortal, type TestPortal } from './helpers/test-portal.js';
 
-const SHOTS = path.join(REPO_ROOT, 'test-results');
+const SHOTS = path.join(REPO_ROOT, 'test-results', 'e2e');
+const EDIT = '<em>edited in Codeyard</em>';
 
 /**
- * A newcomer's first minutes, in real Chromium: open the portal, pick Node.js, land in VS Code
- * with the main file open, press Run, open the preview.
+ * A newcomer's first minutes, end to end in real Chromium: pick Node.js on the home page, land
+ * in VS Code with the main file open, change it in the editor, press the extension's Run button,
+ * see the change in the preview, stop, stop and start the repl, and find the change still there.
+ * A screenshot of every step goes to test-results/e2e/.
  */
-describe('in a real browser', { timeout: 300_000, skip: browserUnavailable() }, () => {
+describe('in a real browser', { timeout: 420_000, skip: browserUnavailable() }, () => {
   let t: TestPortal;
   let browser: Browser;
+  let step = 0;
+  const shot = (page: Page, name: string): Promise<unknown> => page.screenshot({ path: path.join(SHOTS, `${String(++step).padStart(2, '0')}-${name}.png`) });
 
   before(async () => {
+    fs.rmSync(SHOTS, { recursive: true, force: true });
     fs.mkdirSync(SHOTS, { recursive: true });
     t = await startTestPortal();
     browser = await launchChromium();
@@ -26,59 +33,97 @@ describe('in a real browser', { timeout: 300_000, skip: browserUnavailable() }, 
     await t?.close();
   });
 
-  it('goes from the home page to VS Code, runs the app and shows the preview', async () => {
+  it('creates a Node repl, edits it in VS Code, runs it, previews it, and keeps the change across a restart', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    await page.goto(`http://localhost:${t.port}/`);
-    const nodeCard = page.locator('button.stack[data-stack="node"]');
+    const home = await context.newPage();
+    await home.goto(`http://localhost:${t.port}/`);
+    const nodeCard = home.locator('button.stack[data-stack="node"]');
     await nodeCard.waitFor();
     assert.equal(await nodeCard.isEnabled(), true);
-    // An unavailable stack is shown greyed out, with its reason.
-    for (const card of await page.locator('button.stack:disabled').all()) assert.match(await card.innerText(), /not found|older/);
+    await shot(home, 'home');
 
+    // Create → the Starting view with the runtime's steps → VS Code.
     const t0 = Date.now();
     await nodeCard.click();
-    // The Starting view shows the runtime's steps, then the page moves on to the IDE.
-    await page.locator('starting-view h2', { hasText: /^Starting / }).waitFor({ timeout: 30_000 });
-    await page.screenshot({ path: path.join(SHOTS, 'starting.png') }).catch(() => {});
-    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    const host = new URL(page.url()).host;
-    const replId = host.split('.')[0]!;
+    await home.locator('starting-view h2', { hasText: /^Starting / }).waitFor({ timeout: 30_000 });
+    await shot(home, 'starting');
+    await home.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+    const ide = home;
+    const replId = new URL(ide.url()).host.split('.')[0]!;
     assert.match(replId, /^[a-z][a-z2-7]{11}$/);
-    // The main file opens in an editor tab and the explorer shows the workspace.
-    await page.locator('.tabs-container .tab', { hasText: 'index.js' }).waitFor({ timeout: 30_000 });
-    await page.locator('.explorer-folders-view', { hasText: 'package.json' }).waitFor({ timeout: 30_000 });
-    // The editor shows the file's real content (read through the sandboxed code-server).
-    await page.locator('.monaco-editor .view-lines', { hasText: 'Press Run' }).waitFor({ timeout: 30_000 });
-    const seconds = ((Date.now() - t0) / 1000).toFixed(1);
-    await page.screenshot({ path: path.join(SHOTS, 'ide.png') });
-    // Nothing in the way: no Restricted Mode banner, no chat panel.
-    assert.equal(await page.locator('.monaco-workbench .restricted-mode-indicator, .workspace-trust-banner').count(), 0);
-    process.stdout.write(`# IDE ready ${seconds}s after clicking the Node.js card\n`);
+    await ide.locator('.tabs-container .tab', { hasText: 'index.js' }).waitFor({ timeout: 30_000 });
+    await ide.locator('.monaco-editor .view-lines', { hasText: 'Press Run' }).waitFor({ timeout: 30_000 });
+    await ide.locator('.statusbar-item', { hasText: '▶ Run' }).waitFor({ timeout: 60_000 });
+    assert.equal(await ide.locator('.monaco-workbench .restricted-mode-indicator, .workspace-trust-banner').count(), 0, 'no Restricted Mode');
+    process.stdout.write(`# VS Code ready ${((Date.now() - t0) / 1000).toFixed(1)}s after clicking the Node.js card\n`);
+    await shot(ide, 'ide');
 
-    // The browser's own session token drives the API, as the page does.
+    // Type a change into the page the app serves: end of line 12 (the <h1>), inside the template.
+    await ide.locator('.monaco-editor .view-lines').first().click();
+    await ide.keyboard.press('Control+G');
+    await ide.keyboard.type('12');
+    await ide.keyboard.press('Enter');
+    await ide.keyboard.press('End');
+    await ide.keyboard.type(` ${EDIT}`);
+    await ide.keyboard.press('Control+S');
+    await ide.locator('.monaco-editor .view-lines', { hasText: 'edited in Codeyard' }).waitFor();
     const token = (await context.cookies(`http://localhost:${t.port}`)).find((c) => c.name === 'codeyard_token')?.value;
-    assert.ok(token);
-    const run = await t.api(token, 'POST', `/api/repls/${replId}/app/start`);
-    assert.equal(run.status, 200, run.body);
+    assert.ok(token, 'the page made a session');
+    await eventually(async () => (await t.api(token, 'GET', `/api/repls/${replId}/files/index.js`)).body.includes(EDIT), 'the edit saved to the workspace');
+    await shot(ide, 'edited');
 
+    // The extension's Run button in the editor title.
+    await ide.locator('.editor-actions .action-label[aria-label*="Run"]').first().click();
+    await ide.locator('.statusbar-item', { hasText: '■ Stop' }).waitFor({ timeout: 30_000 });
+    const toast = ide.locator('.notification-toast', { hasText: 'Your app is listening on port 3000' });
+    await toast.waitFor({ timeout: 60_000 });
+    await toast.locator('.monaco-button', { hasText: 'Open Preview' }).click();
+    await eventually(async () => {
+      const frame = ide.frames().find((f) => f.url().startsWith(`http://${replId}-3000.localhost`));
+      const text = frame ? ((await frame.locator('body').textContent({ timeout: 1000 }).catch(() => '')) ?? '') : '';
+      return text.includes('edited in Codeyard');
+    }, 'the change in the preview beside the editor').catch(async (err: unknown) => {
+      await shot(ide, 'failed-preview');
+      throw err;
+    });
+    await shot(ide, 'ide-with-preview');
+
+    // The preview in a tab of its own, as a visitor sees it.
     const preview = await context.newPage();
-    const previewUrl = `http://${replId}-3000.localhost:${t.port}/`;
-    let heading = '';
-    for (let attempt = 0; attempt < 50 && !heading.startsWith('Hello from Node.js'); attempt++) {
-      await preview.goto(previewUrl);
-      heading = (await preview.locator('h1').textContent().catch(() => '')) ?? '';
-      if (!heading.startsWith('Hello')) await preview.waitForTimeout(200);
-    }
-    assert.match(heading, /^Hello from Node\.js v\d+/);
-    await preview.screenshot({ path: path.join(SHOTS, 'preview.png') });
+    await preview.goto(`http://${replId}-3000.localhost:${t.port}/`);
+    assert.match((await preview.locator('h1').textContent()) ?? '', /^Hello from Node\.js v\d+/);
+    assert.equal(await preview.locator('em').textContent(), 'edited in Codeyard');
+    await shot(preview, 'preview');
 
-    // Back home, the repl is listed as running, with its app running.
-    await page.goto(`http://localhost:${t.port}/`);
-    const item = page.locator(`repl-card[data-id="${replId}"]`);
-    await item.locator('.status .label', { hasText: 'Running' }).waitFor();
-    assert.match(await item.locator('dd.app').innerText(), /running/);
-    await page.screenshot({ path: path.join(SHOTS, 'home.png') });
+    // Stop the app with the extension's Stop button.
+    await ide.bringToFront();
+    await ide.locator('.editor-actions .action-label[aria-label*="Stop"]').first().click();
+    await ide.locator('.statusbar-item', { hasText: '▶ Run' }).waitFor({ timeout: 30_000 });
+    await eventually(async () => !(await t.api(token, 'GET', `/api/repls/${replId}/app`)).json().running, 'the app to stop');
+    await shot(ide, 'stopped-app');
+
+    // Stop and start the whole repl from the dashboard.
+    const dash = await context.newPage();
+    await dash.goto(`http://localhost:${t.port}/`);
+    const card = dash.locator(`repl-card[data-id="${replId}"]`);
+    await card.locator('button.power', { hasText: 'Stop repl' }).click();
+    await card.locator('.status.stopped').waitFor({ timeout: 60_000 });
+    await shot(dash, 'repl-stopped');
+    assert.equal((await t.api(token, 'GET', `/api/repls/${replId}`)).json().sync.state, 'stored');
+    await card.locator('button.power', { hasText: 'Start repl' }).click();
+    await card.locator('.status.running').waitFor({ timeout: 60_000 });
+    await shot(dash, 'repl-started');
+
+    // The change came back from the store: in the editor, and in the app once it runs again.
+    await ide.bringToFront();
+    await ide.goto((await t.api(token, 'POST', `/api/repls/${replId}/ide-link`, {})).json().url);
+    await ide.locator('.monaco-editor .view-lines', { hasText: 'edited in Codeyard' }).waitFor({ timeout: 90_000 });
+    await ide.locator('.statusbar-item', { hasText: '▶ Run' }).click({ timeout: 60_000 });
+    await eventually(async () => {
+      await preview.goto(`http://${replId}-3000.localhost:${t.port}/`);
+      return ((await preview.locator('body').textContent().catch(() => '')) ?? '').includes('edited in Codeyard');
+    }, 'the restored change served again');
+    await shot(ide, 'after-restart');
     await context.close();
   });
 });

@@ -42,6 +42,25 @@ function replPids(t: TestPortal, id: string): number[] {
   return pids;
 }
 
+/** The biggest processes of a set by PSS, for the console ("what costs the memory"). */
+function topProcesses(pids: number[], count = 6): string {
+  return pids
+    .map((pid) => {
+      const cmd = (() => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter(Boolean).map((a) => path.basename(a)).join(' ').slice(0, 70);
+        } catch {
+          return '?';
+        }
+      })();
+      return { cmd, pss: memoryOf([pid]).pss };
+    })
+    .sort((a, b) => b.pss - a.pss)
+    .slice(0, count)
+    .map((p) => `${p.pss.toFixed(0)} MB ${p.cmd}`)
+    .join('\n     ');
+}
+
 /** RSS and PSS of a set of processes, in MB (PSS shares code pages fairly between them). */
 function memoryOf(pids: number[]): { rss: number; pss: number } {
   let rss = 0;
@@ -146,6 +165,7 @@ export const memorySuite: Suite = {
       await t.api(token, 'POST', `/api/repls/${repl.id}/start`);
       await sleep(5000);
       const idle = memoryOf(replPids(t, repl.id));
+      r.say(`idle, by process:\n     ${topProcesses(replPids(t, repl.id))}`);
       r.figure('idle repl, RSS', 'MB', [idle.rss]);
       r.figure('idle repl, PSS', 'MB', [idle.pss], { target: ['<=', 120] });
       r.figure('idle repls that fit in 8 GiB (by PSS)', 'repls', [Math.floor(8192 / idle.pss)]);
@@ -156,6 +176,7 @@ export const memorySuite: Suite = {
         await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
         await sleep(5000);
         const used = memoryOf(replPids(t, repl.id));
+        r.say(`with a browser, by process:\n     ${topProcesses(replPids(t, repl.id))}`);
         r.figure('repl with one browser session, RSS', 'MB', [used.rss]);
         r.figure('repl with one browser session, PSS', 'MB', [used.pss], { target: ['<=', 400] });
       } finally {

@@ -19,6 +19,19 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze
   'git.openRepositoryInParentFolders': 'never',
   'terminal.integrated.defaultProfile.linux': 'bash',
   'files.autoSave': 'afterDelay',
+  // The Codeyard extension announces the app's URL (the preview host); VS Code's own port
+  // forwarding would offer a second, wrong one.
+  'remote.autoForwardPorts': false,
+  // Trimmed for memory: no type downloads through npm in the background (the TypeScript server
+  // still gives JS/TS language features), no task auto-detection scans, no watchers in
+  // regenerable folders, no experiment fetches.
+  'typescript.disableAutomaticTypeAcquisition': true,
+  // One TypeScript server per repl, not two (the extra syntax-only one costs ~140 MB here).
+  'typescript.tsserver.useSyntaxServer': 'never',
+  'npm.autoDetect': 'off',
+  'task.autoDetect': 'off',
+  'workbench.enableExperiments': false,
+  'files.watcherExclude': { '**/node_modules/**': true, '**/target/**': true, '**/.venv/**': true, '**/__pycache__/**': true },
 });
 
 /** code-server's command-line flags for one repl (after the program and its entry script). */
