@@ -1,3 +1,4 @@
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -16,12 +17,28 @@ export const AGENT_BUNDLE = path.resolve(path.dirname(fileURLToPath(import.meta.
 /** The Codeyard VS Code extension, built by `npm run build` (vscode-extension/dist/codeyard.vsix). */
 export const IDE_EXTENSION = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../vscode-extension/dist/codeyard.vsix');
 
+/**
+ * Makes the data folder passable but not listable (0711). A root portal runs each repl as its
+ * own uid, which must get through it to its own folder; what is inside keeps its own modes
+ * (secrets and the store are 0700). A folder an earlier version made 0700 is opened up the same way.
+ */
+async function prepareDataDir(dir: string, perReplUids: boolean, log: { info(obj: object, msg: string): void }): Promise<void> {
+  await fsp.mkdir(dir, { recursive: true, mode: 0o711 });
+  if (!perReplUids) return;
+  const stat = await fsp.stat(dir);
+  if (stat.uid === 0 && (stat.mode & 0o001) === 0) {
+    await fsp.chmod(dir, (stat.mode & 0o777) | 0o011);
+    log.info({ dir }, 'data folder made passable for repl users (o+x, not listable)');
+  }
+}
+
 /** `npm start`: portal + proxy + process runtime + fs store on one port. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel, redact: ['signingKey', 'req.headers.authorization', 'req.headers.cookie'] });
   log.info({ config: redactConfig(config) }, 'starting Codeyard');
 
+  await prepareDataDir(config.dataDir, config.sandbox === 'bubblewrap' && process.getuid?.() === 0, log);
   const templates = await loadTemplates(config.templatesDir);
   const store = await openStore(config);
   const seeded = await seedTemplates(store, templates);

@@ -37,8 +37,10 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 describe('portal restarts and crashes leave user files intact', { timeout: 300_000 }, () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-rec-'));
-  fs.chmodSync(dataDir, 0o711);
+  // As in a fresh clone: the data folder does not exist yet, and the portal makes it.
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-rec-'));
+  fs.chmodSync(parent, 0o755);
+  const dataDir = path.join(parent, '.codeyard');
   let port: number;
   let portal: ChildProcess | undefined;
   let token: string;
@@ -59,6 +61,7 @@ describe('portal restarts and crashes leave user files intact', { timeout: 300_0
   it('takes its sandboxes down with it on kill -9; the next portal saves their files', async () => {
     port = await freePort();
     portal = await startPortalProcess(dataDir, port);
+    if (process.getuid?.() === 0) assert.equal(fs.statSync(dataDir).mode & 0o777, 0o711, 'repl users can pass through the data folder, not list it');
     token = (await request(port, { method: 'POST', path: '/api/session' })).json().token;
     id = (await api('POST', '/api/repls', '{"stack":"node"}')).json().id;
     assert.equal((await api('POST', `/api/repls/${id}/app/start`)).status, 200);
