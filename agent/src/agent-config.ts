@@ -22,7 +22,19 @@ export interface AgentConfig {
   /** When set, a relay on 127.0.0.1:port inside the repl to the egress proxy's unix socket. */
   egress?: { socket: string; port: number };
   /** What the IDE shows about the repl: given to code-server (only) as CODEYARD_* variables. */
-  info?: { name: string; stack: string; port: number; previewUrl: string };
+  info?: ReplInfo;
+  /**
+   * A warm-pool sandbox: code-server starts at once on an empty workspace, and the repl it will
+   * be (its sync, its name) comes later with POST /activate.
+   */
+  pooled?: boolean;
+}
+
+export interface ReplInfo {
+  name: string;
+  stack: string;
+  port: number;
+  previewUrl: string;
 }
 
 /**

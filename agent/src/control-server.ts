@@ -6,15 +6,24 @@ import { runExec } from './exec.js';
 import type { IdeSupervisor } from './ide-supervisor.js';
 import type { LogBuffer } from './log-buffer.js';
 import type { RunSupervisor } from './run-supervisor.js';
+import type { ReplInfo } from './agent-config.js';
 import type { SyncEngine } from './sync/sync-engine.js';
 import type { WorkspaceFiles } from './workspace-files.js';
 
+/** What can change after the agent started: a warm-pool agent gets its repl later. */
+export interface AgentLive {
+  sync?: SyncEngine;
+  info?: ReplInfo;
+  /** Set on a warm-pool agent until it is activated. */
+  activate?: (body: unknown) => Promise<unknown>;
+}
+
 export interface ControlDeps {
+  live: AgentLive;
   run: RunSupervisor;
   logs: LogBuffer;
   files: WorkspaceFiles;
   ide?: IdeSupervisor;
-  sync?: SyncEngine;
   workspace: string;
   env: NodeJS.ProcessEnv;
   maxFileBytes: number;
@@ -116,14 +125,23 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
   const route = `${req.method} ${url.pathname}`;
   switch (route) {
     case 'GET /healthz':
-      return send(res, 200, { ok: true, app: deps.run.state, ide: deps.ide?.state, sync: deps.sync?.status });
+      return send(res, 200, { ok: true, app: deps.run.state, ide: deps.ide?.state, sync: deps.live.sync?.status });
+    case 'GET /info':
+      if (!deps.live.info) throw new AppError('NOT_FOUND', 'this sandbox is not a repl yet (warm pool)');
+      return send(res, 200, deps.live.info);
+    case 'POST /activate': {
+      const activate = deps.live.activate;
+      if (!activate) throw new AppError('CONFLICT', 'this agent already serves a repl');
+      deps.live.activate = undefined;
+      return send(res, 200, await activate(await readJson(req)));
+    }
     case 'GET /sync':
-      if (!deps.sync) throw new AppError('NOT_FOUND', 'this repl does not sync its workspace');
-      return send(res, 200, deps.sync.status);
+      if (!deps.live.sync) throw new AppError('NOT_FOUND', 'this repl does not sync its workspace');
+      return send(res, 200, deps.live.sync.status);
     case 'POST /sync/flush':
-      if (!deps.sync) throw new AppError('NOT_FOUND', 'this repl does not sync its workspace');
+      if (!deps.live.sync) throw new AppError('NOT_FOUND', 'this repl does not sync its workspace');
       try {
-        return send(res, 200, await deps.sync.flush());
+        return send(res, 200, await deps.live.sync.flush());
       } catch (err) {
         throw new AppError('UNAVAILABLE', `the workspace could not be saved: ${describeError(err)}; the files stay here and saving is retried`);
       }

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import net, { type Server } from 'node:net';
 import path from 'node:path';
-import { ideEnv, readAgentConfig } from './agent-config.js';
-import { createControlServer } from './control-server.js';
+import { type AgentConfig, ideEnv, readAgentConfig, type ReplInfo } from './agent-config.js';
+import { AppError } from '@codeyard/common/errors';
+import { type AgentLive, createControlServer } from './control-server.js';
 import { LogBuffer } from './log-buffer.js';
 import { RunSupervisor } from './run-supervisor.js';
 import { RelayClient } from './sync/store-client.js';
@@ -48,6 +49,17 @@ function startEgressRelay(egress: { socket: string; port: number }): Promise<voi
   });
 }
 
+/** Checks what POST /activate brings: where to sync, and what the IDE shows. */
+function checkActivation(body: unknown): { sync: NonNullable<AgentConfig['sync']>; info: ReplInfo } {
+  const b = body as { sync?: AgentConfig['sync']; info?: ReplInfo } | null;
+  if (typeof b?.sync?.socket !== 'string') throw new AppError('VALIDATION', 'sync.socket must be a string');
+  const info = b.info;
+  if (typeof info?.name !== 'string' || typeof info.stack !== 'string' || !Number.isInteger(info.port) || typeof info.previewUrl !== 'string') {
+    throw new AppError('VALIDATION', 'info must have name, stack, port and previewUrl');
+  }
+  return { sync: b.sync, info };
+}
+
 /** How long SIGTERM waits for the last sync (the runtime flushes first; this is the safety net). */
 const SHUTDOWN_FLUSH_MS = 20_000;
 
@@ -64,9 +76,29 @@ async function main(): Promise<void> {
     ? new IdeSupervisor(config.ide.argv, { cwd: config.workspace, env: ideEnv(config, env), logFile: config.ide.logFile, onLog: (line) => process.stdout.write(`codeyard-agent ${config.replId}: ${line}\n`) })
     : undefined;
   const say = (line: string): void => void process.stdout.write(`codeyard-agent ${config.replId}: ${line}\n`);
-  const sync = config.sync
-    ? new SyncEngine({ workspace: config.workspace, stateDir: config.stateDir, remote: new RelayClient(config.sync.socket), debounceMs: config.sync.debounceMs, scanIntervalMs: config.sync.scanIntervalMs, maxAttempts: process.argv.includes('--sync-once') ? 3 : undefined, log: (line) => say(`sync: ${line}`) })
-    : undefined;
+  const makeSync = (options: NonNullable<AgentConfig['sync']>): SyncEngine =>
+    new SyncEngine({ workspace: config.workspace, stateDir: config.stateDir, remote: new RelayClient(options.socket), debounceMs: options.debounceMs, scanIntervalMs: options.scanIntervalMs, maxAttempts: process.argv.includes('--sync-once') ? 3 : undefined, log: (line) => say(`sync: ${line}`) });
+  const sync = config.sync ? makeSync(config.sync) : undefined;
+  // A warm-pool agent is nobody's yet: it answers /info once activated.
+  const live: AgentLive = { sync, info: config.pooled ? undefined : config.info };
+  const startSync = async (engine: SyncEngine): Promise<void> => {
+    // The IDE opens on the restored files, never on an empty folder.
+    const how = await engine.prepare();
+    say(`workspace ${how}`);
+    if (how === 'restored' && run.needsInstall) run.installInBackground();
+    engine.start();
+  };
+  if (config.pooled) {
+    // A warm-pool sandbox: VS Code is up on an empty folder; the repl arrives here.
+    live.activate = async (body) => {
+      const { sync: options, info } = checkActivation(body);
+      live.info = info;
+      live.sync = makeSync(options);
+      await startSync(live.sync);
+      say(`activated as ${info.name}`);
+      return live.sync.status;
+    };
+  }
   if (sync && process.argv.includes('--sync-once')) {
     // Saves what an earlier run left on disk, then exits: 0 once the store has it all.
     await sync.prepare();
@@ -74,18 +106,12 @@ async function main(): Promise<void> {
     say(`saved version ${status.version}`);
     process.exit(0);
   }
-  const control = createControlServer({ run, logs, files, ide, sync, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes });
+  const control = createControlServer({ live, run, logs, files, ide, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes });
   const tunnel = createTunnelServer({ reservedPorts: new Set(config.egress ? [config.egress.port] : []) });
   await listenOnSocket(control, config.controlSocket);
   await listenOnSocket(tunnel, config.tunnelSocket);
   if (config.egress) await startEgressRelay(config.egress);
-  if (sync) {
-    // The IDE opens on the restored files, never on an empty folder.
-    const how = await sync.prepare();
-    say(`workspace ${how}`);
-    if (how === 'restored' && run.needsInstall) run.installInBackground();
-    sync.start();
-  }
+  if (sync) await startSync(sync);
   if (config.ide) {
     // Without its defaults VS Code still works: a settings problem must not keep the IDE down.
     await mergeUserSettings(config.ide.settingsFile, config.ide.settings).catch((err: unknown) => process.stdout.write(`codeyard-agent ${config.replId}: could not write VS Code settings: ${String(err)}\n`));
@@ -99,10 +125,11 @@ async function main(): Promise<void> {
     closing = true;
     process.stdout.write(`codeyard-agent ${config.replId}: ${signal}, stopping the app\n`);
     await Promise.all([run.stop(), ide?.stop()]);
-    if (sync) {
+    const active = live.sync;
+    if (active) {
       // Last changes out before the sandbox ends, within the runtime's grace period.
-      await Promise.race([sync.flush(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS))]).catch((err: unknown) => say(`final sync failed: ${String(err)}`));
-      await sync.stop();
+      await Promise.race([active.flush(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS))]).catch((err: unknown) => say(`final sync failed: ${String(err)}`));
+      await active.stop();
     }
     await logs.close();
     tunnel.close();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { requestOverSocket } from '@codeyard/common/http-client';
 import type http from 'node:http';
-import { createControlServer, MAX_CONCURRENT_EXECS } from '../src/control-server.js';
+import { type AgentLive, createControlServer, MAX_CONCURRENT_EXECS } from '../src/control-server.js';
 import { LogBuffer } from '../src/log-buffer.js';
 import { RunSupervisor } from '../src/run-supervisor.js';
 import { WorkspaceFiles } from '../src/workspace-files.js';
@@ -15,9 +15,19 @@ describe('agent control API', () => {
   const socketPath = path.join(dir, 'agent.sock');
   let server: http.Server;
 
+  const activations: unknown[] = [];
+  const live: AgentLive = {
+    activate: async (body) => {
+      activations.push(body);
+      live.info = (body as { info: AgentLive['info'] }).info;
+      return { activated: true };
+    },
+  };
+
   before(async () => {
     const logs = new LogBuffer();
     server = createControlServer({
+      live,
       run: new RunSupervisor({ spec: { run: 'true' }, cwd: dir, env: process.env, logs }),
       logs,
       files: new WorkspaceFiles(dir),
@@ -30,6 +40,16 @@ describe('agent control API', () => {
   after(() => server.close());
 
   const call = (method: string, p: string, body?: string) => requestOverSocket({ socketPath, method, path: p, body, headers: body ? { 'content-type': 'application/json' } : undefined });
+
+  it('becomes a repl once (warm pool): /info answers after /activate, a second /activate is refused', async () => {
+    assert.equal((await call('GET', '/info')).status, 404);
+    const info = { name: 'Pooled', stack: 'node', port: 3000, previewUrl: 'http://x-3000.localhost/' };
+    const first = await call('POST', '/activate', JSON.stringify({ sync: { socket: '/nowhere' }, info }));
+    assert.equal(first.status, 200);
+    assert.deepEqual(JSON.parse((await call('GET', '/info')).body.toString()), info);
+    assert.equal((await call('POST', '/activate', JSON.stringify({ sync: { socket: '/elsewhere' }, info }))).status, 409);
+    assert.equal(activations.length, 1);
+  });
 
   it('caps the commands running at once', async () => {
     const slow = Array.from({ length: MAX_CONCURRENT_EXECS }, () => call('POST', '/exec', JSON.stringify({ command: 'sleep 1' })));

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 /**
  * Host-based routing names. A repl's IDE lives at `<id>.<domain>` and the app listening on
  * port P inside it at `<id>-<P>.<domain>` (or `<id>-<P>.<previewDomain>` when previews have a
@@ -7,6 +8,16 @@
 
 /** Repl ids: 12 characters of lowercase base32, never containing `-`, so `<id>-<port>` parses. */
 export const REPL_ID_PATTERN = /^[a-z][a-z2-7]{11}$/;
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** A new repl id: 12 characters, a letter first (see REPL_ID_PATTERN), 59 random bits. */
+export function newReplId(): string {
+  const bytes = randomBytes(12);
+  let id = ID_ALPHABET[bytes[0]! % 26]!;
+  for (let i = 1; i < 12; i++) id += ID_ALPHABET[bytes[i]! % 32];
+  return id;
+}
 
 export function isReplId(value: string): boolean {
   return REPL_ID_PATTERN.test(value);

@@ -32,6 +32,8 @@ export interface Config {
   limitDiskMb: number;
   /** Quiet time after a change before the agent syncs it, and how often it scans anyway. */
   syncDebounceMs: number;
+  /** Sandboxes kept started ahead per stack (the warm pool); 0 turns it off. */
+  warmPool: number;
   /** Whether the proxy's fast path (head-by-head checks, raw copy) serves repl traffic. */
   proxyFastPath: boolean;
   syncScanMs: number;
@@ -130,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     limitDiskMb: int(env, 'CODEYARD_LIMIT_DISK_MB', 2048, 16, 16 * 1024 * 1024),
     syncDebounceMs: int(env, 'CODEYARD_SYNC_DEBOUNCE_MS', 3000, 50, 600_000),
     proxyFastPath: onOff(env, 'CODEYARD_PROXY_FAST_PATH', true),
+    warmPool: int(env, 'CODEYARD_WARM_POOL', 1, 0, 64),
     syncScanMs: int(env, 'CODEYARD_SYNC_SCAN_SECONDS', 30, 1, 86_400) * 1000,
     importMaxBytes: int(env, 'CODEYARD_IMPORT_MAX_MB', 100, 1, 16 * 1024) * 1024 * 1024,
     importMaxEntries: int(env, 'CODEYARD_IMPORT_MAX_FILES', 20_000, 1, 1_000_000),

@@ -9,7 +9,7 @@ import { ProcessRuntime, sandboxOptionsFrom } from './runtime/process/process-ru
 import { loadSigningKey } from './secrets.js';
 import { openStore } from './store/open-store.js';
 import { WorkspaceStore } from './store/workspace-store.js';
-import { loadTemplates, seedTemplates } from './templates/catalog.js';
+import { loadTemplates, seedTemplates, type Template } from './templates/catalog.js';
 import { ManifestError } from './templates/manifest.js';
 
 /** The bundled agent, built by `npm run build` (agent/dist/codeyard-agent.cjs). */
@@ -30,6 +30,14 @@ async function prepareDataDir(dir: string, perReplUids: boolean, log: { info(obj
     await fsp.chmod(dir, (stat.mode & 0o777) | 0o011);
     log.info({ dir }, 'data folder made passable for repl users (o+x, not listable)');
   }
+}
+
+/** Keeps sandboxes of every stack available here started ahead (after code-server is installed). */
+export async function startWarmPool(runtime: ProcessRuntime, templates: readonly Template[], size: number, log: { info(obj: object, msg: string): void }): Promise<void> {
+  const stacks = [];
+  for (const t of templates) if ((await runtime.checkStack(t.manifest)).available) stacks.push(t.manifest);
+  runtime.warmPool(stacks, size);
+  log.info({ stacks: stacks.map((m) => m.id), size }, 'warm pool: sandboxes started ahead per stack');
 }
 
 /** `npm start`: portal + proxy + process runtime + fs store on one port. */
@@ -66,6 +74,8 @@ async function main(): Promise<void> {
       .ensure((message) => process.stderr.write(`[codeyard] ${message}\n`))
       .catch((err: unknown) => log.error({ err: (err as Error).message }, 'code-server could not be installed; repls cannot start until it is'));
   }
+
+  if (config.warmPool > 0) void startWarmPool(runtime, templates, config.warmPool, log);
 
   let stopping = false;
   const shutdown = (signal: string): void => {

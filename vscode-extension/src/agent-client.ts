@@ -48,6 +48,11 @@ export class AgentClient {
   sync(): Promise<SyncStatus> {
     return this.request('GET', '/sync');
   }
+
+  /** The repl's name, stack and preview (a warm-pool sandbox learns them only when it is taken). */
+  info(): Promise<{ name: string; stack: string; port: number; previewUrl: string }> {
+    return this.request('GET', '/info');
+  }
 }
 
 export interface LogStreamEvents {

@@ -110,11 +110,7 @@ class Controller implements vscode.Disposable {
     this.#replItem.name = 'Codeyard repl';
     this.#syncItem = vscode.window.createStatusBarItem('codeyard.sync', vscode.StatusBarAlignment.Left, 998);
     this.#syncItem.name = 'Codeyard save state';
-    const label = replLabel(info);
-    this.#replItem.text = label.text;
-    this.#replItem.tooltip = label.tooltip;
-    if (info.previewUrl) this.#replItem.command = 'codeyard.openPreview';
-    this.#replItem.show();
+    this.#showRepl();
     this.#disposables.push(
       this.#terminal,
       this.#runItem,
@@ -138,6 +134,29 @@ class Controller implements vscode.Disposable {
     });
     this.#logs.start();
     void this.#pollSync();
+    // Started ahead in the warm pool, code-server did not know its repl: the agent does now.
+    if (!info.name || !info.previewUrl) void this.#fetchInfo();
+  }
+
+  #showRepl(): void {
+    const label = replLabel(this.info);
+    this.#replItem.text = label.text;
+    this.#replItem.tooltip = label.tooltip;
+    this.#replItem.command = this.info.previewUrl ? 'codeyard.openPreview' : undefined;
+    this.#replItem.show();
+  }
+
+  async #fetchInfo(): Promise<void> {
+    for (let attempt = 0; attempt < 300 && !this.#disposed; attempt++) {
+      try {
+        const info = await this.#agent.info();
+        Object.assign(this.info, { name: info.name, stack: info.stack, port: info.port, previewUrl: info.previewUrl });
+        this.#showRepl();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+    }
   }
 
   #onFrame(frame: LogFrame): void {

@@ -124,6 +124,29 @@ export const startSuite: Suite = {
       r.figure('create → IDE ready, cold', 'ms', cold, { target: ['<=', 1500] });
       r.figure('start a stopped repl (restore + ready)', 'ms', restart);
     });
+    // The same with a warm pool of one node sandbox, refilled between rounds.
+    const t = await startTestPortal({ env: { CODEYARD_WARM_POOL: '1' }, warmStacks: ['node'] });
+    try {
+      const token = await t.newToken();
+      const warm: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        for (let n = 0; n < 900 && t.runtime.warmCounts().node !== 1; n++) await sleep(100);
+        if (t.runtime.warmCounts().node !== 1) throw new Error('the warm pool did not fill');
+        const [ms, id] = await timed(async () => {
+          const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node' })).json<{ id: string }>();
+          const cookie = await hostCookie(t, token, repl.id);
+          const started = await t.api(token, 'POST', `/api/repls/${repl.id}/start`);
+          if (started.status !== 200) throw new Error(`start: ${started.body}`);
+          await ideReady(t, repl.id, cookie);
+          return repl.id;
+        });
+        warm.push(ms);
+        await t.api(token, 'DELETE', `/api/repls/${id}`);
+      }
+      r.figure('create → IDE ready, from the warm pool', 'ms', warm, { target: ['<=', 250] });
+    } finally {
+      await t.close();
+    }
   },
 };
 

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AppState, ExecRequest, ExecResult, FileEntry, SyncStatus } from '@codeyard/common/agent-protocol';
 import { AppError, describeError } from '@codeyard/common/errors';
-import { ideHostname, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
+import { ideHostname, newReplId, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
 import { checkRelativePath } from '@codeyard/common/paths';
 import type { GrantSigner } from '@codeyard/common/tickets';
 import { type ArchiveFormat, detectArchiveFormat, readArchive } from '../archive/archive.js';
@@ -55,15 +54,7 @@ export interface ReplView {
   forkOf?: string;
 }
 
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** 12 characters, a letter first: see REPL_ID_PATTERN in common/hostnames. */
-export function newReplId(): string {
-  const bytes = randomBytes(12);
-  let id = ID_ALPHABET[bytes[0]! % 26]!;
-  for (let i = 1; i < 12; i++) id += ID_ALPHABET[bytes[i]! % 32];
-  return id;
-}
+export { newReplId };
 
 function checkName(name: string): string {
   const trimmed = name.trim();
@@ -185,8 +176,15 @@ export class ReplService {
   async create(owner: string, stack: string, name?: string): Promise<ReplRecord> {
     const template = await this.#usableTemplate(stack);
     await this.#checkReplLimit(owner);
-    const record = this.#newRecord(owner, template, name ?? `${template.manifest.name} repl`);
-    await this.#persistNew(record, (prefix) => this.#o.workspaces.copy(templatePrefix(stack, template.version), prefix));
+    // A warm sandbox of this stack, when one is ready, decides the id: it was started for it.
+    const warm = this.#o.runtime.takeWarm?.(stack);
+    const record = this.#newRecord(owner, template, name ?? `${template.manifest.name} repl`, warm);
+    try {
+      await this.#persistNew(record, (prefix) => this.#o.workspaces.copy(templatePrefix(stack, template.version), prefix));
+    } catch (err) {
+      if (warm) await this.#o.runtime.releaseWarm?.(warm);
+      throw err;
+    }
     this.#o.log.info({ replId: record.id, stack, owner }, 'repl created');
     return record;
   }
@@ -257,9 +255,9 @@ export class ReplService {
     }
   }
 
-  #newRecord(owner: string, template: Pick<Template, 'manifest' | 'version'>, name: string): ReplRecord {
+  #newRecord(owner: string, template: Pick<Template, 'manifest' | 'version'>, name: string, id = newReplId()): ReplRecord {
     return {
-      id: newReplId(),
+      id,
       name: checkName(name),
       stack: template.manifest.id,
       owner,

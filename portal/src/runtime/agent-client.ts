@@ -74,6 +74,11 @@ export class AgentClient {
     return this.#json('POST', '/sync/flush', undefined, timeoutMs);
   }
 
+  /** Makes a warm-pool agent the agent of one repl: its sync starts (restoring its files). */
+  activate(body: { sync: { socket: string; debounceMs?: number; scanIntervalMs?: number }; info: { name: string; stack: string; port: number; previewUrl: string } }, timeoutMs: number): Promise<SyncStatus> {
+    return this.#json('POST', '/activate', body, timeoutMs);
+  }
+
   exec(request: ExecRequest): Promise<ExecResult> {
     return this.#json('POST', '/exec', request, (request.timeoutMs ?? 30_000) + 10_000);
   }

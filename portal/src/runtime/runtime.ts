@@ -79,6 +79,14 @@ export interface Runtime {
   describe(): RuntimeDescription;
   /** Can this runtime run the stack here (is its toolchain there)? */
   checkStack(manifest: StackManifest): Promise<StackAvailability>;
+  /**
+   * Takes a pre-started sandbox of the stack from the warm pool, if the driver keeps one and one
+   * is ready: answers the repl id it was started for (the new repl must get that id); its
+   * start() is then only the restore. Optional.
+   */
+  takeWarm?(stack: string): string | undefined;
+  /** Gives up a taken warm sandbox whose repl was not made after all. */
+  releaseWarm?(id: string): Promise<void>;
   /** Prepares anything the repl needs before its first start. */
   create(spec: ReplSpec): Promise<void>;
   /** Starts the repl: workspace restored, IDE and agent up. Resolves once it is running. */

@@ -106,16 +106,28 @@ export class FsStore implements ObjectStore {
     const sorted = entries
       .map((entry) => ({ entry, sortKey: entry.isDirectory() ? `${entry.name}/` : entry.name }))
       .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+    // Files of one folder are stat'ed together; folders are walked in order, so keys stay sorted.
+    let batch: Array<{ key: string; full: string }> = [];
+    const flush = async function* (): AsyncIterable<ObjectInfo> {
+      const stats = await Promise.all(batch.map((f) => fs.stat(f.full).catch(() => undefined)));
+      for (let i = 0; i < batch.length; i++) {
+        const stat = stats[i];
+        // Like S3, no metadata in listings: a read per object would make every listing slow.
+        if (stat) yield { key: batch[i]!.key, size: stat.size, modifiedAt: stat.mtime, metadata: {} };
+      }
+      batch = [];
+    };
     for (const { entry } of sorted) {
       const key = `${keyPrefix}${entry.name}`;
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
+        yield* flush();
         yield* this.#walk(full, `${key}/`);
       } else if (entry.isFile()) {
-        const stat = await fs.stat(full).catch(() => undefined);
-        if (stat) yield { key, size: stat.size, modifiedAt: stat.mtime, metadata: await this.#readMeta(key) };
+        batch.push({ key, full });
       }
     }
+    yield* flush();
   }
 
   #objectPath(key: string): string {

@@ -35,12 +35,13 @@ export interface TestPortal {
  * The real thing on a free loopback port: fs store in a temporary folder, the process runtime
  * with real code-server (from the shared cache, installed on first use) and the real agent.
  */
-export async function startTestPortal(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestPortal> {
+export async function startTestPortal(options: { dataDir?: string; env?: Record<string, string>; warmStacks?: string[] } = {}): Promise<TestPortal> {
   const port = await freePort();
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cy-it-'));
   // Sandbox users (one uid per repl) must pass through to their folders.
   fs.chmodSync(dataDir, 0o711);
-  const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, CODEYARD_CACHE: process.env.CODEYARD_CACHE, CODE_SERVER_BIN: process.env.CODE_SERVER_BIN, PORT: String(port), CODEYARD_DATA: dataDir, ...options.env });
+  // No warm pool unless a test asks for one: sandboxes started ahead would skew what others measure.
+  const config = loadConfig({ CODEYARD_WARM_POOL: '0', PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, CODEYARD_CACHE: process.env.CODEYARD_CACHE, CODE_SERVER_BIN: process.env.CODE_SERVER_BIN, PORT: String(port), CODEYARD_DATA: dataDir, ...options.env });
   const log = pino({ level: process.env.CODEYARD_TEST_LOG ?? 'warn' });
   const templates = await loadTemplates(config.templatesDir);
   const store = await openStore(config);
@@ -52,6 +53,11 @@ export async function startTestPortal(options: { dataDir?: string; env?: Record<
   await runtime.prepare();
   await runtime.recover((id) => portal.repls.specFor(id));
   await portal.listen(port, '127.0.0.1');
+  if (config.warmPool > 0) {
+    const stacks = [];
+    for (const t of templates) if ((await runtime.checkStack(t.manifest)).available) stacks.push(t.manifest);
+    runtime.warmPool(stacks.filter((m) => !options.warmStacks || options.warmStacks.includes(m.id)), config.warmPool);
+  }
   const api = (token: string | undefined, method: string, apiPath: string, body?: unknown): Promise<Reply> =>
     request(port, {
       method,

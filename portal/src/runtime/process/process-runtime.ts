@@ -4,7 +4,9 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { newReplId } from '@codeyard/common/hostnames';
 import type { ExecRequest, ExecResult } from '@codeyard/common/agent-protocol';
 import { AppError, describeError } from '@codeyard/common/errors';
 import { requestOverSocket } from '@codeyard/common/http-client';
@@ -144,6 +146,8 @@ interface Live {
   restarts: number[];
   /** The repl's workspace relay (the agent syncs through it). */
   relay?: http.Server;
+  /** The built-in extensions folder its code-server was given (kept for its agent config). */
+  builtinExtensions?: string;
 }
 
 /**
@@ -177,6 +181,13 @@ export class ProcessRuntime implements Runtime {
   /** The egress proxy every `internet` repl goes out through, on a unix socket. */
   #egress?: { server: import('node:http').Server; dir: string; ready: Promise<void> };
   #closed = false;
+  /** Warm pool: pre-started sandboxes per stack, and those taken for a repl not started yet. */
+  readonly #pool = new Map<string, Live[]>();
+  readonly #taken = new Map<string, Live>();
+  #poolStacks: StackManifest[] = [];
+  #poolSize = 0;
+  #poolTimer?: NodeJS.Timeout;
+  #refilling = false;
 
   /** A root portal gives every sandbox its own unprivileged host uid. */
   get #switchesUid(): boolean {
@@ -417,6 +428,11 @@ export class ProcessRuntime implements Runtime {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#monitor);
+    clearTimeout(this.#poolTimer);
+    const warm = [...[...this.#pool.values()].flat(), ...this.#taken.values()];
+    this.#pool.clear();
+    this.#taken.clear();
+    await Promise.all(warm.map((live) => this.#discard(live).catch(() => undefined)));
     await Promise.all([...this.#live.keys()].map((id) => this.stop(id).catch((err: unknown) => this.#opts.log.error({ replId: id, err: describeError(err) }, 'stop at shutdown failed'))));
     this.#egress?.server.close();
     this.#egress?.server.closeAllConnections();
@@ -467,6 +483,11 @@ export class ProcessRuntime implements Runtime {
   async #start(spec: ReplSpec): Promise<void> {
     if (this.#closed) throw new AppError('UNAVAILABLE', 'Codeyard is shutting down');
     if (this.#live.has(spec.id) && this.status(spec.id).state === 'running') return;
+    const warm = this.#taken.get(spec.id);
+    if (warm) {
+      this.#taken.delete(spec.id);
+      return this.#activate(spec, warm);
+    }
     const dirs = this.#dirs(spec.id);
     this.#specs.set(spec.id, spec);
     const step = (text: string): void => this.#setStatus(spec.id, { state: 'starting', step: text });
@@ -491,7 +512,7 @@ export class ProcessRuntime implements Runtime {
       await this.#writeAgentConfig(spec, dirs, { ide: true, builtinExtensions });
       relay = await this.#openRelay(spec, dirs, uid);
       const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#limitsFor(spec));
-      const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, restarts: [], relay };
+      const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, restarts: [], relay, builtinExtensions };
       agentPid = live.agentPid = this.#spawnAgent(live);
       await this.#waitHealthy(dirs, [agentPid], step);
       this.#live.set(spec.id, live);
@@ -509,6 +530,147 @@ export class ProcessRuntime implements Runtime {
     }
   }
 
+  #syncConfig(view: ReplView): { socket: string; debounceMs?: number; scanIntervalMs?: number } {
+    return { socket: `${view.store}/store.sock`, ...this.#opts.sync };
+  }
+
+  // ---- warm pool ----
+
+  /**
+   * Keeps `size` sandboxes of each stack started ahead (agent and code-server up, on an empty
+   * workspace volume), so creating a repl is only a restore. Refilled in the background, one at
+   * a time, and not while the machine is busy.
+   */
+  warmPool(stacks: readonly StackManifest[], size: number): void {
+    this.#poolStacks = [...stacks];
+    this.#poolSize = size;
+    if (size > 0) this.#refillSoon(0);
+  }
+
+  /** Ready warm sandboxes per stack (for GET /api/runtime and tests). */
+  warmCounts(): Record<string, number> {
+    return Object.fromEntries(this.#poolStacks.map((m) => [m.id, this.#pool.get(m.id)?.length ?? 0]));
+  }
+
+  takeWarm(stack: string): string | undefined {
+    const entries = this.#pool.get(stack) ?? [];
+    while (entries.length) {
+      const live = entries.shift()!;
+      this.#refillSoon(1000);
+      if (!processExists(live.agentPid)) {
+        void this.#discard(live);
+        continue;
+      }
+      this.#taken.set(live.spec.id, live);
+      return live.spec.id;
+    }
+    return undefined;
+  }
+
+  async releaseWarm(id: string): Promise<void> {
+    const live = this.#taken.get(id);
+    if (!live) return;
+    this.#taken.delete(id);
+    await this.#discard(live);
+  }
+
+  #refillSoon(delayMs: number): void {
+    if (this.#closed || this.#poolSize <= 0 || this.#poolTimer) return;
+    this.#poolTimer = setTimeout(() => {
+      this.#poolTimer = undefined;
+      void this.#refill();
+    }, delayMs);
+    this.#poolTimer.unref();
+  }
+
+  async #refill(): Promise<void> {
+    if (this.#refilling || this.#closed) return;
+    this.#refilling = true;
+    try {
+      for (const manifest of this.#poolStacks) {
+        const entries = this.#pool.get(manifest.id) ?? [];
+        this.#pool.set(manifest.id, entries);
+        while (entries.length < this.#poolSize && !this.#closed) {
+          // Running repls come first: a busy machine waits with the refill.
+          if (os.loadavg()[0] > os.cpus().length) return this.#refillSoon(10_000);
+          if (!(await this.#opts.provisioner.installed())) return this.#refillSoon(30_000);
+          entries.push(await this.#launchWarm(manifest));
+        }
+      }
+    } catch (err) {
+      this.#opts.log.warn({ err: describeError(err) }, 'could not start a warm sandbox; trying again later');
+      this.#refillSoon(30_000);
+    } finally {
+      this.#refilling = false;
+    }
+  }
+
+  /** Starts a sandbox for a repl that does not exist yet: the id is chosen now, for it. */
+  async #launchWarm(manifest: StackManifest): Promise<Live> {
+    const spec: ReplSpec = { id: newReplId(), manifest, workspacePrefix: '' };
+    const dirs = this.#dirs(spec.id);
+    let agentPid = 0;
+    try {
+      const problem = await this.sandboxProblem();
+      if (problem) throw new AppError('UNAVAILABLE', problem);
+      await this.#egress?.ready;
+      await this.#probeVolumes();
+      const uid = this.#switchesUid ? await this.#uidFor(dirs) : undefined;
+      await this.#prepareFolders(dirs, uid);
+      await this.#ensureWorkspace(spec, dirs, uid);
+      const codeServer = await this.#opts.provisioner.ensure(() => undefined);
+      this.#codeServer = codeServer;
+      const builtinExtensions = await this.#prepareIdeExtensions(codeServer);
+      const instance = randomBytes(8).toString('hex');
+      const env = this.#replEnv(spec.id, dirs, manifest.port, instance);
+      await this.#writeAgentConfig(spec, dirs, { ide: true, builtinExtensions, pooled: true });
+      const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#limitsFor(spec));
+      const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, restarts: [], builtinExtensions };
+      agentPid = live.agentPid = this.#spawnAgent(live);
+      await this.#waitHealthy(dirs, [agentPid]);
+      return live;
+    } catch (err) {
+      if (agentPid) await terminateGroup(agentPid, 2000);
+      removeReplCgroups(this.#cgroups, spec.id);
+      await releaseVolume(dirs.volume, dirs.workspace).catch(() => undefined);
+      await fsp.rm(dirs.base, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Turns a warm sandbox into the repl `spec`: its relay opens and its agent restores the files. */
+  async #activate(spec: ReplSpec, live: Live): Promise<void> {
+    const { dirs } = live;
+    this.#specs.set(spec.id, spec);
+    this.#setStatus(spec.id, { state: 'starting', step: 'restoring files' });
+    try {
+      live.spec = spec;
+      live.relay = await this.#openRelay(spec, dirs, live.uid);
+      // Its config on disk becomes a plain repl's: a sandbox restart must not come back pooled.
+      await this.#writeAgentConfig(spec, dirs, { ide: true, builtinExtensions: live.builtinExtensions });
+      const info = spec.info ?? { name: '', stack: spec.manifest.id, port: spec.manifest.port, previewUrl: '' };
+      await new AgentClient({ kind: 'unix', socketPath: dirs.agentSocket }).activate({ sync: this.#syncConfig(this.#view(dirs)), info }, FLUSH_TIMEOUT_MS);
+      this.#live.set(spec.id, live);
+      await this.#writePids(live);
+      this.#setStatus(spec.id, { state: 'running' });
+    } catch (err) {
+      await this.#discard(live);
+      const message = describeError(err);
+      this.#opts.log.error({ replId: spec.id, err: message }, 'warm sandbox activation failed');
+      this.#setStatus(spec.id, { state: 'error', error: `could not start: ${message}` });
+      throw err instanceof AppError ? err : new AppError('UNAVAILABLE', `the repl could not start: ${message}`);
+    }
+  }
+
+  /** Ends a sandbox that never became (or stays) a running repl, and removes its folder. */
+  async #discard(live: Live): Promise<void> {
+    await terminateGroup(live.agentPid, 2000);
+    await closeRelay(live.relay);
+    removeReplCgroups(this.#cgroups, live.spec.id);
+    await releaseVolume(live.dirs.volume, live.dirs.workspace).catch(() => undefined);
+    await fsp.rm(live.dirs.base, { recursive: true, force: true });
+  }
+
   /** The workspace folder: its own volume when quotas are on (kept across restarts), owned by the repl. */
   async #ensureWorkspace(spec: ReplSpec, dirs: ReplDirs, uid: number | undefined): Promise<void> {
     if (!this.#volumeProblem) {
@@ -520,7 +682,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** The agent's configuration, in the repl's run folder (created fresh: never written through a link). */
-  async #writeAgentConfig(spec: ReplSpec, dirs: ReplDirs, options: { ide: boolean; builtinExtensions?: string }): Promise<string> {
+  async #writeAgentConfig(spec: ReplSpec, dirs: ReplDirs, options: { ide: boolean; builtinExtensions?: string; pooled?: boolean }): Promise<string> {
     const view = this.#view(dirs);
     const file = path.join(dirs.run, options.ide ? 'agent.json' : 'agent-sync.json');
     await fsp.rm(file, { force: true });
@@ -534,9 +696,11 @@ export class ProcessRuntime implements Runtime {
         stateDir: view.state,
         maxFileBytes: this.#opts.maxFileBytes,
         app: { run: spec.manifest.run, install: spec.manifest.install, installCreates: spec.manifest.installCreates },
-        sync: { socket: `${view.store}/store.sock`, ...this.#opts.sync },
+        // A warm-pool sandbox learns its repl (and so where to sync) at activation.
+        sync: options.pooled ? undefined : this.#syncConfig(view),
+        pooled: options.pooled || undefined,
         egress: this.#egress ? { socket: `${INSIDE.egress}/egress.sock`, port: INSIDE.egressPort } : undefined,
-        info: spec.info,
+        info: options.pooled ? { name: '', stack: spec.manifest.id, port: spec.manifest.port, previewUrl: '' } : spec.info,
         ide: options.ide
           ? {
               argv: this.#codeServerArgv(view, options.builtinExtensions),
