@@ -6,3 +6,27 @@ export async function mapLimit<T>(items: readonly T[], limit: number, fn: (item:
   });
   await Promise.all(workers);
 }
+
+/**
+ * Runs tasks one at a time per key, in call order (a failure does not stop the next task).
+ * `has(key)` tells whether something for that key is queued or running.
+ */
+export class KeyedQueue {
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(task);
+    this.#queues.set(key, next);
+    void next
+      .finally(() => {
+        if (this.#queues.get(key) === next) this.#queues.delete(key);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
+  has(key: string): boolean {
+    return this.#queues.has(key);
+  }
+}

@@ -82,6 +82,16 @@ async function ideReady(t: TestPortal, id: string, cookie: string): Promise<void
   if (res.status !== 200) throw new Error(`code-server did not answer through the proxy: ${res.status}`);
 }
 
+/** What a user waits for: a new node repl, started, its VS Code answering through the proxy. */
+async function createToIde(t: TestPortal, token: string): Promise<string> {
+  const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node' })).json<{ id: string }>();
+  const cookie = await hostCookie(t, token, repl.id);
+  const started = await t.api(token, 'POST', `/api/repls/${repl.id}/start`);
+  if (started.status !== 200) throw new Error(`start: ${started.body}`);
+  await ideReady(t, repl.id, cookie);
+  return repl.id;
+}
+
 export const startSuite: Suite = {
   name: 'start',
   description: `create → IDE answering through the proxy (cold), start of a stopped repl, Run → first response; ${ROUNDS} rounds`,
@@ -90,14 +100,7 @@ export const startSuite: Suite = {
       const cold: number[] = [];
       const restart: number[] = [];
       for (let i = 0; i < ROUNDS; i++) {
-        const [ms, id] = await timed(async () => {
-          const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node' })).json<{ id: string }>();
-          const cookie = await hostCookie(t, token, repl.id);
-          const started = await t.api(token, 'POST', `/api/repls/${repl.id}/start`);
-          if (started.status !== 200) throw new Error(`start: ${started.body}`);
-          await ideReady(t, repl.id, cookie);
-          return repl.id;
-        });
+        const [ms, id] = await timed(() => createToIde(t, token));
         cold.push(ms);
         await t.api(token, 'POST', `/api/repls/${id}/stop`);
         const [again] = await timed(() => t.api(token, 'POST', `/api/repls/${id}/start`));
@@ -132,14 +135,7 @@ export const startSuite: Suite = {
       for (let i = 0; i < ROUNDS; i++) {
         for (let n = 0; n < 900 && t.runtime.warmCounts().node !== 1; n++) await sleep(100);
         if (t.runtime.warmCounts().node !== 1) throw new Error('the warm pool did not fill');
-        const [ms, id] = await timed(async () => {
-          const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node' })).json<{ id: string }>();
-          const cookie = await hostCookie(t, token, repl.id);
-          const started = await t.api(token, 'POST', `/api/repls/${repl.id}/start`);
-          if (started.status !== 200) throw new Error(`start: ${started.body}`);
-          await ideReady(t, repl.id, cookie);
-          return repl.id;
-        });
+        const [ms, id] = await timed(() => createToIde(t, token));
         warm.push(ms);
         await t.api(token, 'DELETE', `/api/repls/${id}`);
       }

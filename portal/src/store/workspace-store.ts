@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FileEntry } from '@codeyard/common/agent-protocol';
-import { mapLimit } from '@codeyard/common/concurrency';
+import { KeyedQueue, mapLimit } from '@codeyard/common/concurrency';
 import { AppError } from '@codeyard/common/errors';
 import { checkRelativePath } from '@codeyard/common/paths';
 import {
@@ -14,17 +14,11 @@ import {
   type ManifestEntry,
   type WorkspaceManifest,
 } from '@codeyard/common/workspace-manifest';
+import type { ArchiveEntry } from '../archive/archive.js';
 import type { ObjectStore } from './object-store.js';
 
 /** A file, folder or link of a workspace, with the content of files (archives, imports). */
-export interface WorkspaceItem {
-  path: string;
-  type: 'file' | 'dir' | 'link';
-  executable?: boolean;
-  body?: Buffer;
-  target?: string;
-  mtimeMs?: number;
-}
+export type WorkspaceItem = ArchiveEntry;
 
 export function sha256(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');
@@ -38,7 +32,7 @@ export function sha256(body: Buffer): string {
  */
 export class WorkspaceStore {
   readonly #store: ObjectStore;
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks = new KeyedQueue();
 
   constructor(store: ObjectStore) {
     this.#store = store;
@@ -244,14 +238,9 @@ export class WorkspaceStore {
   }
 
   #locked<T>(prefix: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.#locks.get(prefix) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(task);
-    this.#locks.set(prefix, next);
-    void next.finally(() => {
-      if (this.#locks.get(prefix) === next) this.#locks.delete(prefix);
-    }).catch(() => undefined);
-    return next;
+    return this.#locks.run(prefix, task);
   }
+
 }
 
 function mb(bytes: number): string {

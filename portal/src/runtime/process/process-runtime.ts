@@ -8,6 +8,7 @@ import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newReplId } from '@codeyard/common/hostnames';
 import type { ExecRequest, ExecResult } from '@codeyard/common/agent-protocol';
+import { KeyedQueue } from '@codeyard/common/concurrency';
 import { AppError, describeError } from '@codeyard/common/errors';
 import { requestOverSocket } from '@codeyard/common/http-client';
 import { groupExists, groupHasMarker, processExists, terminateGroup } from '@codeyard/common/process-group';
@@ -164,7 +165,7 @@ export class ProcessRuntime implements Runtime {
   readonly #live = new Map<string, Live>();
   /** The last spec each repl was started with: a failed save is retried with it. */
   readonly #specs = new Map<string, ReplSpec>();
-  readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #queues = new KeyedQueue();
   readonly #events = new EventEmitter<{ status: [string, RuntimeStatus] }>();
   readonly #availability = new Map<string, { at: number; result: StackAvailability }>();
   readonly #monitor: NodeJS.Timeout;
@@ -471,13 +472,7 @@ export class ProcessRuntime implements Runtime {
 
   /** Runs start/stop/delete of one repl one at a time, in call order. */
   #serial<T>(id: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(task);
-    this.#queues.set(id, next);
-    void next.finally(() => {
-      if (this.#queues.get(id) === next) this.#queues.delete(id);
-    }).catch(() => undefined);
-    return next;
+    return this.#queues.run(id, task);
   }
 
   async #start(spec: ReplSpec): Promise<void> {
