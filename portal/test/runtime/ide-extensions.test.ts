@@ -24,7 +24,7 @@ describe("the Codeyard extension among code-server's built-ins", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-ideext-'));
     install = path.join(dir, 'code-server-4.139.1');
     builtins = path.join(install, 'node_modules', 'code-server', 'lib', 'vscode', 'extensions');
-    for (const name of ['git', 'theme-defaults', 'simple-browser']) {
+    for (const name of ['git', 'theme-defaults', 'simple-browser', 'copilot', 'tunnel-forwarding']) {
       fs.mkdirSync(path.join(builtins, name), { recursive: true });
       fs.writeFileSync(path.join(builtins, name, 'package.json'), JSON.stringify({ name, publisher: 'vscode' }));
     }
@@ -48,6 +48,7 @@ describe("the Codeyard extension among code-server's built-ins", () => {
     const parentDir = path.join(dir, 'repls', '.ide-extensions');
     const made = await prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir });
     assert.equal(path.dirname(made), parentDir);
+    // The AI runtime and Remote Tunnels are left out: a repl never loads them.
     assert.deepEqual(fs.readdirSync(made).sort(), ['codeyard', 'git', 'simple-browser', 'theme-defaults']);
     assert.equal(fs.readlinkSync(path.join(made, 'git')), path.join(builtins, 'git'));
     assert.equal(JSON.parse(fs.readFileSync(path.join(made, 'codeyard', 'package.json'), 'utf8')).publisher, 'codeyard');

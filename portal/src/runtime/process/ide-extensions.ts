@@ -17,6 +17,13 @@ import yauzl from 'yauzl';
  * folders are left in place, under 1 MB each: a running repl's sandbox may be restarted with them).
  */
 
+/**
+ * Built-ins a repl has no use for, left out of its built-in folder (so never loaded): the AI
+ * runtime (AI features are off in every repl), Microsoft account sign-in, and Remote Tunnels
+ * (a repl is already remote). Fewer extensions also make the extension host start sooner.
+ */
+export const OMITTED_BUILTINS = new Set(['copilot', 'microsoft-authentication', 'tunnel-forwarding']);
+
 /** The folder of code-server's own built-in extensions, for a code-server install folder. */
 export function codeServerBuiltinDir(installDir: string): string | undefined {
   for (const candidate of [path.join(installDir, 'node_modules', 'code-server', 'lib', 'vscode', 'extensions'), path.join(installDir, 'lib', 'vscode', 'extensions')]) {
@@ -31,7 +38,7 @@ export function codeServerBuiltinDir(installDir: string): string | undefined {
  */
 export async function prepareBuiltinExtensions(options: { vsix: string; codeServerBuiltins: string; parentDir: string }): Promise<string> {
   const vsix = await fsp.readFile(options.vsix);
-  const builtins = (await fsp.readdir(options.codeServerBuiltins)).filter((name) => name !== 'codeyard').sort();
+  const builtins = (await fsp.readdir(options.codeServerBuiltins)).filter((name) => name !== 'codeyard' && !OMITTED_BUILTINS.has(name)).sort();
   const hash = createHash('sha256').update(vsix).update('\0').update(options.codeServerBuiltins).update('\0').update(builtins.join('\n')).digest('hex').slice(0, 16);
   const dir = path.join(options.parentDir, hash);
   if (fs.existsSync(path.join(dir, 'codeyard', 'package.json'))) return dir;
