@@ -34,6 +34,8 @@ export interface Config {
   syncDebounceMs: number;
   /** Sandboxes kept started ahead per stack (the warm pool); 0 turns it off. */
   warmPool: number;
+  /** The load average above which the warm pool waits to refill; the core count when 0. */
+  warmPoolMaxLoad: number;
   /** Whether the proxy's fast path (head-by-head checks, raw copy) serves repl traffic. */
   proxyFastPath: boolean;
   syncScanMs: number;
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     syncDebounceMs: int(env, 'CODEYARD_SYNC_DEBOUNCE_MS', 3000, 50, 600_000),
     proxyFastPath: onOff(env, 'CODEYARD_PROXY_FAST_PATH', true),
     warmPool: int(env, 'CODEYARD_WARM_POOL', 1, 0, 64),
+    warmPoolMaxLoad: int(env, 'CODEYARD_WARM_POOL_MAX_LOAD', 0, 0, 100_000),
     syncScanMs: int(env, 'CODEYARD_SYNC_SCAN_SECONDS', 30, 1, 86_400) * 1000,
     importMaxBytes: int(env, 'CODEYARD_IMPORT_MAX_MB', 100, 1, 16 * 1024) * 1024 * 1024,
     importMaxEntries: int(env, 'CODEYARD_IMPORT_MAX_FILES', 20_000, 1, 1_000_000),

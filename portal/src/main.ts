@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildPortal } from './app.js';
-import { ConfigError, loadConfig, redactConfig } from './config.js';
+import { type Config, ConfigError, loadConfig, redactConfig } from './config.js';
 import { CodeServerProvisioner } from './runtime/process/code-server-provision.js';
 import { ProcessRuntime, sandboxOptionsFrom } from './runtime/process/process-runtime.js';
 import { loadSigningKey } from './secrets.js';
@@ -33,11 +33,11 @@ async function prepareDataDir(dir: string, perReplUids: boolean, log: { info(obj
 }
 
 /** Keeps sandboxes of every stack available here started ahead (after code-server is installed). */
-export async function startWarmPool(runtime: ProcessRuntime, templates: readonly Template[], size: number, log: { info(obj: object, msg: string): void }): Promise<void> {
+export async function startWarmPool(runtime: ProcessRuntime, templates: readonly Template[], config: Readonly<Config>, log: { info(obj: object, msg: string): void }): Promise<void> {
   const stacks = [];
   for (const t of templates) if ((await runtime.checkStack(t.manifest)).available) stacks.push(t.manifest);
-  runtime.warmPool(stacks, size);
-  log.info({ stacks: stacks.map((m) => m.id), size }, 'warm pool: sandboxes started ahead per stack');
+  runtime.warmPool(stacks, config.warmPool, { maxLoad: config.warmPoolMaxLoad || undefined });
+  log.info({ stacks: stacks.map((m) => m.id), size: config.warmPool }, 'warm pool: sandboxes started ahead per stack');
 }
 
 /** `npm start`: portal + proxy + process runtime + fs store on one port. */
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       .catch((err: unknown) => log.error({ err: (err as Error).message }, 'code-server could not be installed; repls cannot start until it is'));
   }
 
-  if (config.warmPool > 0) void startWarmPool(runtime, templates, config.warmPool, log);
+  if (config.warmPool > 0) void startWarmPool(runtime, templates, config, log);
 
   let stopping = false;
   const shutdown = (signal: string): void => {

@@ -156,8 +156,11 @@ export function spliceConnection(client: net.Socket, buffered: Buffer, access: F
           break;
         }
         case 'raw': {
+          // Upgraded: nothing more to read in the client's bytes; let the streams move them.
           send(pending);
           pending = Buffer.alloc(0);
+          client.removeListener('data', onClientData);
+          client.pipe(upstream, { end: true });
           return true;
         }
         case 'length': {
@@ -215,11 +218,14 @@ export function spliceConnection(client: net.Socket, buffered: Buffer, access: F
     }
     close();
   });
-  client.on('data', (chunk: Buffer) => {
+  const onClientData = (chunk: Buffer): void => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
     if (!consume()) close();
+  };
+  client.on('data', onClientData);
+  client.on('end', () => {
+    if (state.phase !== 'raw') upstream.end();
   });
-  client.on('end', () => upstream.end());
   client.on('error', close);
   client.on('close', () => upstream.destroy());
   upstream.on('close', () => {

@@ -2,6 +2,9 @@ import type http from 'node:http';
 import net from 'node:net';
 import { type FastAccess, parseRequestHead, type RequestHead, spliceConnection } from './fast-path.js';
 
+/** Like Node's own request timeout: a fast connection quiet this long both ways is closed. */
+const IDLE_MS = 300_000;
+
 export interface FrontOptions {
   /** The full HTTP server (portal, proxy slow path): gets every connection the fast path does not take. */
   http: http.Server;
@@ -53,7 +56,7 @@ export function createFrontServer(options: FrontOptions): net.Server & { fastCon
           fast++;
           sockets.add(socket);
           socket.once('close', () => sockets.delete(socket));
-          spliceConnection(socket, buffered, access, options.idleMs ?? 120_000);
+          spliceConnection(socket, buffered, access, options.idleMs ?? IDLE_MS);
         },
         () => handOff(),
       );

@@ -128,7 +128,7 @@ export const startSuite: Suite = {
       r.figure('start a stopped repl (restore + ready)', 'ms', restart);
     });
     // The same with a warm pool of one node sandbox, refilled between rounds.
-    const t = await startTestPortal({ env: { CODEYARD_WARM_POOL: '1' }, warmStacks: ['node'] });
+    const t = await startTestPortal({ env: { CODEYARD_WARM_POOL: '1', CODEYARD_WARM_POOL_MAX_LOAD: '100000' }, warmStacks: ['node'] });
     try {
       const token = await t.newToken();
       const warm: number[] = [];

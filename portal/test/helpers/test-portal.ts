@@ -56,7 +56,7 @@ export async function startTestPortal(options: { dataDir?: string; env?: Record<
   if (config.warmPool > 0) {
     const stacks = [];
     for (const t of templates) if ((await runtime.checkStack(t.manifest)).available) stacks.push(t.manifest);
-    runtime.warmPool(stacks.filter((m) => !options.warmStacks || options.warmStacks.includes(m.id)), config.warmPool);
+    runtime.warmPool(stacks.filter((m) => !options.warmStacks || options.warmStacks.includes(m.id)), config.warmPool, { maxLoad: config.warmPoolMaxLoad || undefined });
   }
   const api = (token: string | undefined, method: string, apiPath: string, body?: unknown): Promise<Reply> =>
     request(port, {

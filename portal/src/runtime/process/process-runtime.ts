@@ -187,6 +187,8 @@ export class ProcessRuntime implements Runtime {
   readonly #taken = new Map<string, Live>();
   #poolStacks: StackManifest[] = [];
   #poolSize = 0;
+  /** The 1-minute load average above which the pool waits to refill (running repls first). */
+  #poolMaxLoad = os.cpus().length;
   #poolTimer?: NodeJS.Timeout;
   #refilling = false;
 
@@ -398,6 +400,8 @@ export class ProcessRuntime implements Runtime {
           const relay = await this.#openRelay(spec, dirs, uid);
           this.#live.set(id, { spec, dirs, uid, env, cgroupProcs: createReplCgroups(this.#cgroups, id, this.#limitsFor(spec)), ...pids, restarts: [], relay });
           this.#specs.set(id, spec);
+          // Restarting an adopted sandbox later needs to know where code-server and its Node are.
+          this.#codeServer ??= await this.#opts.provisioner.ensure(() => undefined);
           this.#setStatus(id, { state: 'running' });
           adopted.push(id);
           return;
@@ -536,9 +540,10 @@ export class ProcessRuntime implements Runtime {
    * workspace volume), so creating a repl is only a restore. Refilled in the background, one at
    * a time, and not while the machine is busy.
    */
-  warmPool(stacks: readonly StackManifest[], size: number): void {
+  warmPool(stacks: readonly StackManifest[], size: number, options: { maxLoad?: number } = {}): void {
     this.#poolStacks = [...stacks];
     this.#poolSize = size;
+    this.#poolMaxLoad = options.maxLoad ?? os.cpus().length;
     if (size > 0) this.#refillSoon(0);
   }
 
@@ -587,7 +592,7 @@ export class ProcessRuntime implements Runtime {
         this.#pool.set(manifest.id, entries);
         while (entries.length < this.#poolSize && !this.#closed) {
           // Running repls come first: a busy machine waits with the refill.
-          if (os.loadavg()[0] > os.cpus().length) return this.#refillSoon(10_000);
+          if (os.loadavg()[0] > this.#poolMaxLoad) return this.#refillSoon(10_000);
           if (!(await this.#opts.provisioner.installed())) return this.#refillSoon(30_000);
           entries.push(await this.#launchWarm(manifest));
         }
