@@ -115,7 +115,7 @@ export function spliceConnection(client: net.Socket, buffered: Buffer, access: F
   client.setNoDelay(true);
   let answered = false;
   let pending = buffered;
-  let state: { phase: 'raw' } | { phase: 'head' } | { phase: 'length'; left: number } | { phase: 'chunk-size' } | { phase: 'chunk-data'; left: number } | { phase: 'trailers' } = { phase: 'head' };
+  let state: { phase: 'raw' } | { phase: 'head' } | { phase: 'body'; left: number; then: 'head' | 'chunk-end' } | { phase: 'chunk-size' } | { phase: 'chunk-end' } | { phase: 'trailers' } = { phase: 'head' };
 
   const close = (): void => {
     client.destroy();
@@ -128,7 +128,7 @@ export function spliceConnection(client: net.Socket, buffered: Buffer, access: F
     }
   };
   const startBody = (framing: Framing): void => {
-    if (framing.kind === 'length' && framing.bytes > 0) state = { phase: 'length', left: framing.bytes };
+    if (framing.kind === 'length' && framing.bytes > 0) state = { phase: 'body', left: framing.bytes, then: 'head' };
     else if (framing.kind === 'chunked') state = { phase: 'chunk-size' };
     else state = { phase: 'head' };
   };
@@ -163,12 +163,21 @@ export function spliceConnection(client: net.Socket, buffered: Buffer, access: F
           client.pipe(upstream, { end: true });
           return true;
         }
-        case 'length': {
+        case 'body': {
+          // Content-Length bytes, or one chunk's data: copied as they come.
           if (pending.length === 0) return true;
           const take = Math.min(state.left, pending.length);
           send(pending.subarray(0, take));
           pending = pending.subarray(take);
-          state = state.left - take === 0 ? { phase: 'head' } : { phase: 'length', left: state.left - take };
+          state = state.left > take ? { ...state, left: state.left - take } : state.then === 'chunk-end' ? { phase: 'chunk-end' } : { phase: 'head' };
+          break;
+        }
+        case 'chunk-end': {
+          if (pending.length < 2) return true;
+          if (pending[0] !== 0x0d || pending[1] !== 0x0a) return false;
+          send(pending.subarray(0, 2));
+          pending = pending.subarray(2);
+          state = { phase: 'chunk-size' };
           break;
         }
         case 'chunk-size': {
@@ -179,15 +188,7 @@ export function spliceConnection(client: net.Socket, buffered: Buffer, access: F
           const size = parseInt(match[1]!, 16);
           send(pending.subarray(0, eol + 2));
           pending = pending.subarray(eol + 2);
-          state = size === 0 ? { phase: 'trailers' } : { phase: 'chunk-data', left: size + 2 };
-          break;
-        }
-        case 'chunk-data': {
-          if (pending.length === 0) return true;
-          const take = Math.min(state.left, pending.length);
-          send(pending.subarray(0, take));
-          pending = pending.subarray(take);
-          state = state.left - take === 0 ? { phase: 'chunk-size' } : { phase: 'chunk-data', left: state.left - take };
+          state = size === 0 ? { phase: 'trailers' } : { phase: 'body', left: size, then: 'chunk-end' };
           break;
         }
         case 'trailers': {

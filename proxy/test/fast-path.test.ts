@@ -162,7 +162,11 @@ describe('proxy fast path', () => {
     assert.ok(out.closed);
     out = await raw([ok, `POST /smuggle HTTP/1.1\r\nHost: ${ideHost}\r\nCookie: ${session()}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`]);
     assert.ok(out.closed);
-    assert.deepEqual(seen.map((s) => s.url), ['/first', '/first', '/first', '/first'], 'nothing but the first requests reached the repl');
+    // A chunk whose data is not followed by CRLF: the framing is off, nothing after it is trusted.
+    out = await raw([ok, `POST /bad-chunk HTTP/1.1\r\nHost: ${ideHost}\r\nCookie: ${session()}\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXX0\r\n\r\nGET /sneaked HTTP/1.1\r\nHost: ${ideHost}\r\n\r\n`]);
+    assert.ok(out.closed);
+    assert.ok(!seen.some((s) => s.url === '/sneaked'), 'nothing after broken framing reached the repl');
+    assert.deepEqual(seen.filter((s) => s.url !== '/bad-chunk').map((s) => s.url), ['/first', '/first', '/first', '/first', '/first'], 'nothing but the first requests reached the repl');
   });
 
   it('leaves whoever it cannot check to the full server', async () => {

@@ -304,9 +304,14 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
     }
   }
 
+  /** Records what was synced; a scan that found every file as it was writes nothing. */
   async #saveLocal(base: number, scan: Scan): Promise<void> {
+    const before = this.#local;
     this.#local = { base, files: scan.files };
-    await this.#writeLocal();
+    const keys = Object.keys(scan.files);
+    // Unchanged files keep the very object the last scan recorded.
+    const same = before.base === base && keys.length === Object.keys(before.files).length && keys.every((k) => before.files[k] === scan.files[k]);
+    if (!same) await this.#writeLocal();
   }
 
   /**

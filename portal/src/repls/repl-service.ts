@@ -347,7 +347,7 @@ export class ReplService {
 
   async #syncState(id: string): Promise<ReplView['sync']> {
     const status = this.#o.runtime.status(id);
-    if (status.state === 'error' && /could not save/.test(status.error ?? '')) return { state: 'degraded', pending: 0, reason: status.error, version: 0 };
+    if (status.unsaved) return { state: 'degraded', pending: 0, reason: status.error, version: 0 };
     if (!this.#o.runtime.endpoints(id)) return { state: 'stored', pending: 0 };
     try {
       return await this.#agent(id).sync();

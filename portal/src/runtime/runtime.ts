@@ -9,6 +9,8 @@ export interface RuntimeStatus {
   step?: string;
   /** When state is `error`: what went wrong and what to do. */
   error?: string;
+  /** Files are kept on this machine that the store does not have yet (a save failed). */
+  unsaved?: boolean;
   /** When the state last changed (ISO 8601). */
   since: string;
 }

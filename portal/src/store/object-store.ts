@@ -66,13 +66,4 @@ export async function deletePrefix(store: ObjectStore, prefix: string): Promise<
   return keys.length;
 }
 
-/** Copies every object under one prefix to the same relative key under another. */
-export async function copyPrefix(store: ObjectStore, from: string, to: string): Promise<number> {
-  const keys: string[] = [];
-  for await (const info of store.list(checkPrefix(from))) keys.push(info.key);
-  const target = checkPrefix(to);
-  await mapLimit(keys, 8, (key) => store.copy(key, target + key.slice(from.length)));
-  return keys.length;
-}
-
 export { mapLimit };

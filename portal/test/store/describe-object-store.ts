@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '@codeyard/common/errors';
-import { copyPrefix, deletePrefix, mapLimit, type ObjectStore } from '../../src/store/object-store.js';
+import { deletePrefix, mapLimit, type ObjectStore } from '../../src/store/object-store.js';
 
 async function keysUnder(store: ObjectStore, prefix: string): Promise<string[]> {
   const out: string[] = [];
@@ -43,10 +43,11 @@ export function describeObjectStore(name: string, make: () => Promise<ObjectStor
       assert.deepEqual(await keysUnder(store, 'none/'), []);
     });
 
-    it('copies objects and prefixes with their metadata', async () => {
+    it('copies objects with their metadata, and deletes prefixes', async () => {
       await store.put('src/x/1', 'one', { metadata: { mode: '755' } });
       await store.put('src/x/sub/2', 'two');
-      assert.equal(await copyPrefix(store, 'src/x/', 'dst/y/'), 2);
+      await store.copy('src/x/1', 'dst/y/1');
+      await store.copy('src/x/sub/2', 'dst/y/sub/2');
       assert.equal((await store.get('dst/y/sub/2'))?.toString(), 'two');
       assert.deepEqual((await store.head('dst/y/1'))?.metadata, { mode: '755' });
       assert.equal(await deletePrefix(store, 'dst/y/'), 2);

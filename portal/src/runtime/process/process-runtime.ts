@@ -422,7 +422,7 @@ export class ProcessRuntime implements Runtime {
             await this.#saveOffline(spec, dirs);
             saved.push(id);
           } catch (err) {
-            this.#setStatus(id, { state: 'error', error: `could not save the files found after a restart (${describeError(err)}); they are kept on disk and saved at the next stop` });
+            this.#setStatus(id, { state: 'error', error: `could not save the files found after a restart (${describeError(err)}); they are kept on disk and saved at the next stop`, unsaved: true });
           }
         }
       });
@@ -959,7 +959,7 @@ export class ProcessRuntime implements Runtime {
         return;
       }
       const message = `could not save files (${describeError(failure)}); they are kept on this machine and saved at the next start or stop`;
-      this.#setStatus(id, { state: 'error', error: message });
+      this.#setStatus(id, { state: 'error', error: message, unsaved: true });
       throw new AppError('UNAVAILABLE', message);
     }
     if (!save || this.status(id).state !== 'error') return;
@@ -970,7 +970,7 @@ export class ProcessRuntime implements Runtime {
         await this.#saveOffline(spec, dirs);
       } catch (err) {
         const message = `could not save files (${describeError(err)}); they are kept on this machine and saved at the next start or stop`;
-        this.#setStatus(id, { state: 'error', error: message });
+        this.#setStatus(id, { state: 'error', error: message, unsaved: true });
         throw new AppError('UNAVAILABLE', message);
       }
     }
