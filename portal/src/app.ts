@@ -184,7 +184,6 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     templates,
     portalOrigin: origin,
     secureCookies: config.publicScheme === 'https',
-    sessionTtlMs: config.sessionTtlMs,
     maxFileBytes: config.maxFileBytes,
     importMaxBytes: config.importMaxBytes,
     sessionsPerMinute: config.sessionsPerMinute,

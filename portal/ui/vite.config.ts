@@ -8,6 +8,8 @@ const here = fileURLToPath(new URL('.', import.meta.url));
  * src/ui/serve-ui.ts. `npm run dev -w @codeyard/portal` serves it with hot reload and sends
  * the API to a portal running on CODEYARD_PORTAL (default http://localhost:8080).
  */
+const PORTAL = process.env.CODEYARD_PORTAL ?? 'http://localhost:8080';
+
 export default defineConfig({
   root: here,
   base: '/',
@@ -21,6 +23,10 @@ export default defineConfig({
     assetsInlineLimit: 0,
   },
   server: {
-    proxy: Object.fromEntries(['/api', '/open', '/stacks'].map((prefix) => [prefix, { target: process.env.CODEYARD_PORTAL ?? 'http://localhost:8080', changeOrigin: false }])),
+    // The portal refuses cookie calls that change something from another origin: the dev
+    // server's requests are sent as the portal's own.
+    proxy: Object.fromEntries(
+      ['/api', '/open', '/stacks'].map((prefix) => [prefix, { target: PORTAL, changeOrigin: false, configure: (proxy: { on(event: 'proxyReq', fn: (req: { setHeader(name: string, value: string): void }) => void): void }) => proxy.on('proxyReq', (req) => req.setHeader('origin', PORTAL)) }]),
+    ),
   },
 });

@@ -9,7 +9,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 /** The manifest VS Code reads: the workspace's package.json without npm-only fields, named as the extension. */
-export function extensionManifest(source) {
+function extensionManifest(source) {
   const { vsixName, devDependencies: _dev, dependencies: _deps, scripts: _scripts, private: _private, type: _type, ...rest } = source;
   return { ...rest, name: vsixName };
 }

@@ -1,36 +1,21 @@
 import http from 'node:http';
 import type { AppState, LogFrame, SyncStatus } from '@codeyard/common/agent-protocol';
+import { errorFromResponse, requestOverSocket } from '@codeyard/common/http-client';
 import WebSocket from 'ws';
 
 /** The repl agent's control API over its unix socket (no VS Code API here). */
 export class AgentClient {
   constructor(readonly socketPath: string) {}
 
-  /** One JSON request; rejects on a non-2xx answer with the agent's message. */
-  request<T>(method: string, path: string, timeoutMs = 10_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath: this.socketPath, method, path, headers: { accept: 'application/json' }, timeout: timeoutMs, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown;
-          try {
-            body = text ? JSON.parse(text) : undefined;
-          } catch {
-            body = text;
-          }
-          if ((res.statusCode ?? 500) >= 300) {
-            const message = (body as { error?: { message?: string }; message?: string } | undefined)?.error?.message ?? (body as { message?: string } | undefined)?.message ?? text;
-            reject(Object.assign(new Error(message || `the agent answered ${res.statusCode}`), { status: res.statusCode }));
-          } else resolve(body as T);
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error(`the agent did not answer ${method} ${path} within ${timeoutMs / 1000}s`)));
-      req.on('error', reject);
-      req.end();
-    });
+  /** One JSON request; rejects on a non-2xx answer with the agent's message (and its `status`). */
+  async request<T>(method: string, path: string, timeoutMs = 10_000): Promise<T> {
+    const res = await requestOverSocket({ socketPath: this.socketPath, method, path, headers: { accept: 'application/json' }, timeoutMs });
+    if (res.status >= 300) {
+      // The agent's own message, with the HTTP status it came with (a 404 hides the save state).
+      const { message } = errorFromResponse(res, `the agent answered ${method} ${path}`);
+      throw Object.assign(new Error(message), { status: res.status });
+    }
+    return (res.body.length ? JSON.parse(res.body.toString('utf8')) : undefined) as T;
   }
 
   app(): Promise<AppState> {

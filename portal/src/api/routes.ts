@@ -18,7 +18,6 @@ export interface RouteDeps {
   templates: ReadonlyMap<string, Template>;
   portalOrigin: string;
   secureCookies: boolean;
-  sessionTtlMs: number;
   maxFileBytes: number;
   importMaxBytes: number;
   sessionsPerMinute: number;

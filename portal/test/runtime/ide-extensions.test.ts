@@ -78,6 +78,19 @@ describe("the Codeyard extension among code-server's built-ins", () => {
     assert.deepEqual(fs.readdirSync(parentDir), []);
   });
 
+  it('refuses a VSIX whose content is corrupt, as an error (the portal keeps running)', async () => {
+    const corrupt = path.join(dir, 'corrupt.vsix');
+    await writeZip(corrupt, { 'extension/package.json': JSON.stringify({ name: 'codeyard' }), 'extension/dist/big.js': 'x'.repeat(200_000) });
+    const bytes = fs.readFileSync(corrupt);
+    // Garbage in the middle of the big entry's deflated data (it starts after its local header).
+    const at = bytes.indexOf(Buffer.from('extension/dist/big.js')) + 40;
+    bytes.fill(0xff, at, at + 64);
+    fs.writeFileSync(corrupt, bytes);
+    const parentDir = path.join(dir, 'corrupt');
+    await assert.rejects(prepareBuiltinExtensions({ vsix: corrupt, codeServerBuiltins: builtins, parentDir }));
+    assert.deepEqual(fs.readdirSync(parentDir), [], 'nothing half-made');
+  });
+
   it('gives code-server the folder as its built-in extensions folder', () => {
     const base = { socketPath: '/run/ide.sock', userDataDir: '/u', extensionsDir: '/u/extensions', configFile: '/c', workspace: '/w' };
     assert.equal(codeServerArgs(base).includes('--builtin-extensions-dir'), false);

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
+import { checkRelativePath } from '@codeyard/common/paths';
 
 /**
  * The Codeyard VS Code extension (vscode-extension/dist/codeyard.vsix) in every repl, at no
@@ -72,19 +74,21 @@ async function unpackExtension(vsix: Buffer, target: string): Promise<void> {
     zip.on('entry', (entry: yauzl.Entry) => {
       const name = entry.fileName;
       if (!name.startsWith('extension/') || name.endsWith('/')) return zip.readEntry();
-      const relative = path.posix.normalize(name.slice('extension/'.length));
-      if (relative.startsWith('..') || path.posix.isAbsolute(relative)) return reject(new Error(`${name}: an entry outside the extension folder`));
+      let relative: string;
+      try {
+        relative = checkRelativePath(name.slice('extension/'.length), name);
+      } catch (err) {
+        return reject(err);
+      }
       zip.openReadStream(entry, (err, stream) => {
         if (err) return reject(err);
         const file = path.join(target, relative);
         fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-        const out = fs.createWriteStream(file, { mode: 0o644 });
-        stream!.pipe(out);
-        out.on('error', reject);
-        out.on('close', () => {
+        // A corrupt entry fails here, as a rejection: never an error event nobody listens to.
+        pipeline(stream!, fs.createWriteStream(file, { mode: 0o644 })).then(() => {
           if (relative === 'package.json') found = true;
           zip.readEntry();
-        });
+        }, reject);
       });
     });
     zip.readEntry();

@@ -61,8 +61,15 @@ export class ApiClient {
     try {
       res = await this.#send(method, path, body);
       if (res.status === 401) {
+        const known = this.#session;
         await this.ensureSession();
         res = await this.#send(method, path, body);
+        if (res.status === 401 && known) {
+          // The session this page made earlier is not valid any more: make a new one, once.
+          this.#session = undefined;
+          await this.ensureSession();
+          res = await this.#send(method, path, body);
+        }
       }
     } catch (err) {
       if (err instanceof ApiError) throw err;

@@ -7,6 +7,8 @@ export interface ReplFeedEvents {
   repl: CustomEvent<Repl>;
   deleted: CustomEvent<{ id: string }>;
   mode: CustomEvent<FeedMode>;
+  /** The stream (re)connected: events may have been missed; read the list again. */
+  resync: CustomEvent<undefined>;
 }
 
 /** How often the fallback polls, when the server has no event stream. */
@@ -49,7 +51,10 @@ export class ReplFeed extends EventTarget {
     if (this.#source || this.#timer) return;
     const source = new EventSource('/api/events');
     this.#source = source;
-    source.addEventListener('open', () => this.#setMode('live'));
+    source.addEventListener('open', () => {
+      this.#setMode('live');
+      this.#emit('resync', undefined);
+    });
     source.addEventListener('repl', (event) => {
       const repl = JSON.parse((event as MessageEvent<string>).data) as Repl;
       this.#known.add(repl.id);

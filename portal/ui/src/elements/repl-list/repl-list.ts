@@ -58,7 +58,12 @@ export class ReplList extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#unsubscribe = [this.feed.on('repl', (e) => this.#put(e.detail)), this.feed.on('deleted', (e) => this.#drop(e.detail.id))];
+    this.#unsubscribe = [
+      this.feed.on('repl', (e) => this.#put(e.detail)),
+      this.feed.on('deleted', (e) => this.#drop(e.detail.id)),
+      // Nothing replays what happened while the stream was down: the list is read again.
+      this.feed.on('resync', () => void this.#load.run()),
+    ];
   }
 
   override disconnectedCallback(): void {
