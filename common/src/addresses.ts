@@ -16,6 +16,8 @@ const V4_BLOCKED: Array<[string, number, string]> = [
   ['127.0.0.0', 8, 'loopback'],
   ['169.254.0.0', 16, 'link-local (cloud metadata)'],
   ['172.16.0.0', 12, 'private'],
+  // DS-Lite, NAT64 discovery and other protocol assignments: local to a site, never a server.
+  ['192.0.0.0', 24, 'IETF protocol assignment'],
   ['192.168.0.0', 16, 'private'],
   ['224.0.0.0', 4, 'multicast'],
   ['240.0.0.0', 4, 'reserved'],
@@ -23,6 +25,10 @@ const V4_BLOCKED: Array<[string, number, string]> = [
 
 function v4ToInt(ip: string): number {
   return ip.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+function intToV4(value: number): string {
+  return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
 }
 
 function v4Blocked(ip: string): string | undefined {
@@ -35,48 +41,115 @@ function v4Blocked(ip: string): string | undefined {
   return undefined;
 }
 
-/** Expands an IPv6 address to 8 groups of 16 bits. */
-function v6Groups(ip: string): number[] {
+/**
+ * Parses any textual IPv6 form (zero compression anywhere, leading zeros, upper case, a zone
+ * `%eth0`, a dotted IPv4 tail) into its 8 groups of 16 bits, or undefined when it is not IPv6.
+ * Every decision below reads these groups only, so two spellings of one address cannot be
+ * judged differently.
+ */
+export function parseIPv6(ip: string): number[] | undefined {
   let text = ip.toLowerCase();
   const zone = text.indexOf('%');
   if (zone !== -1) text = text.slice(0, zone);
-  // A dotted IPv4 tail (::ffff:1.2.3.4) becomes two groups.
-  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (net.isIPv6(text) === false) return undefined;
+  // A dotted IPv4 tail (::ffff:1.2.3.4, ::1.2.3.4, 64:ff9b::1.2.3.4) becomes two groups.
+  const tail = /(?:^|:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (tail) {
     const v = v4ToInt(tail[1]!);
     text = `${text.slice(0, -tail[1]!.length)}${(v >>> 16).toString(16)}:${(v & 0xffff).toString(16)}`;
   }
-  const [head, rest] = text.split('::') as [string, string | undefined];
-  const left = head ? head.split(':') : [];
-  const right = rest ? rest.split(':') : [];
-  const missing = rest === undefined ? 0 : 8 - left.length - right.length;
-  return [...left, ...Array(missing).fill('0'), ...right].map((g) => parseInt(g || '0', 16));
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const toGroups = (part: string | undefined): string[] => (part ? part.split(':') : []);
+  const left = toGroups(halves[0]);
+  const right = toGroups(halves[1]);
+  const missing = halves.length === 2 ? 8 - left.length - right.length : 0;
+  if (missing < 0) return undefined;
+  const groups = [...left, ...Array<string>(missing).fill('0'), ...right];
+  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return undefined;
+  return groups.map((g) => parseInt(g, 16));
 }
+
+/** Does `groups` start with `prefix` groups, the last of them compared on its top `lastBits` bits? */
+function inPrefix(groups: number[], prefix: number[], bits: number): boolean {
+  for (let i = 0; i * 16 < bits; i++) {
+    const take = Math.min(16, bits - i * 16);
+    const mask = (0xffff << (16 - take)) & 0xffff;
+    if ((groups[i]! & mask) !== ((prefix[i] ?? 0) & mask)) return false;
+  }
+  return true;
+}
+
+/** The IPv4 address in groups `at` and `at + 1`. */
+function v4At(groups: number[], at: number): string {
+  return intToV4(groups[at]! * 0x10000 + groups[at + 1]!);
+}
+
+/**
+ * The IPv4 address an IPv6 address stands for, where the address is only a way of writing or
+ * reaching an IPv4 one: IPv4-mapped (::ffff:0:0/96), IPv4-translated (::ffff:0:0:0/96, RFC 2765),
+ * the well-known NAT64 prefix (64:ff9b::/96, RFC 6052) and 6to4 (2002::/16, the relay delivers
+ * to the IPv4 in bits 16-47). Such an address is judged by its IPv4 address.
+ */
+export function embeddedIPv4(groups: number[]): string | undefined {
+  const zeros = (from: number, to: number): boolean => groups.slice(from, to).every((g) => g === 0);
+  if (zeros(0, 5) && groups[5] === 0xffff) return v4At(groups, 6);
+  if (zeros(0, 4) && groups[4] === 0xffff && groups[5] === 0) return v4At(groups, 6);
+  if (groups[0] === 0x64 && groups[1] === 0xff9b && zeros(2, 6)) return v4At(groups, 6);
+  if (groups[0] === 0x2002) return v4At(groups, 1);
+  return undefined;
+}
+
+/**
+ * IPv6 ranges refused outright, checked in order. Everything outside 2000::/3 (global unicast)
+ * that is not listed is refused too, as reserved: an allow-list of the one global range rather
+ * than a deny-list that a forgotten special range slips through.
+ */
+const V6_BLOCKED: Array<[number[], number, string]> = [
+  [[0, 0, 0, 0, 0, 0, 0, 0], 128, 'unspecified'],
+  [[0, 0, 0, 0, 0, 0, 0, 1], 128, 'loopback'],
+  // ::a.b.c.d: deprecated IPv4-compatible; some stacks still route it to the IPv4 address.
+  [[0, 0, 0, 0, 0, 0], 96, 'IPv4-compatible (deprecated)'],
+  // NAT64 prefixes a site picks for itself (RFC 8215): the IPv4 behind them is the site's own.
+  [[0x64, 0xff9b, 1], 48, 'local-use NAT64'],
+  [[0x64, 0xff9b], 32, 'NAT64 (reserved)'],
+  [[0x100, 0, 0, 0], 64, 'discard-only'],
+  // Teredo hides the peer's IPv4 address (XOR-ed) and reaches it through a relay.
+  [[0x2001, 0], 32, 'Teredo tunnel'],
+  [[0xfc00], 7, 'unique local (private)'],
+  [[0xfe80], 10, 'link-local'],
+  [[0xfec0], 10, 'site-local (private, deprecated)'],
+  [[0xff00], 8, 'multicast'],
+];
 
 /** Why `ip` may not be reached from a repl, or undefined when it is a public address. */
 export function blockedReason(ip: string): string | undefined {
-  const family = net.isIP(ip);
-  if (family === 4) return v4Blocked(ip);
-  if (family !== 6) return 'not an IP address';
-  const g = v6Groups(ip);
-  const first = g[0]!;
-  if (g.every((x) => x === 0)) return 'unspecified';
-  if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return 'loopback';
-  // IPv4-mapped (::ffff:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d) carry an IPv4 address: judge that.
-  const embedded = `${g[6]! >> 8}.${g[6]! & 255}.${g[7]! >> 8}.${g[7]! & 255}`;
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return v4Blocked(embedded) ?? undefined;
-  if (first === 0x64 && g[1] === 0xff9b) return v4Blocked(embedded);
-  if ((first & 0xfe00) === 0xfc00) return 'unique local (private)';
-  if ((first & 0xffc0) === 0xfe80) return 'link-local';
-  if ((first & 0xff00) === 0xff00) return 'multicast';
-  if (g.slice(0, 6).every((x) => x === 0)) return 'IPv4-compatible (deprecated)';
+  if (net.isIPv4(ip)) return v4Blocked(ip);
+  const groups = parseIPv6(ip);
+  if (!groups) return 'not an IP address';
+  const v4 = embeddedIPv4(groups);
+  if (v4 !== undefined) {
+    const why = v4Blocked(v4);
+    return why === undefined ? undefined : `${why} (IPv4 ${v4} inside IPv6)`;
+  }
+  for (const [prefix, bits, why] of V6_BLOCKED) if (inPrefix(groups, prefix, bits)) return why;
+  if ((groups[0]! & 0xe000) !== 0x2000) return 'reserved (not global unicast)';
   return undefined;
+}
+
+/** One spelling per address (IPv4 for IPv4 written inside IPv6), to compare addresses. */
+function canonical(ip: string): string {
+  if (net.isIPv4(ip)) return ip;
+  const groups = parseIPv6(ip);
+  if (!groups) return ip;
+  return embeddedIPv4(groups) ?? groups.map((g) => g.toString(16)).join(':');
 }
 
 /** Why `ip` is refused as one of this machine's own addresses (any interface), else undefined. */
 export function hostAddressReason(ip: string, interfaces = os.networkInterfaces()): string | undefined {
+  const wanted = canonical(ip);
   for (const list of Object.values(interfaces)) {
-    for (const entry of list ?? []) if (entry.address === ip || entry.address === ip.replace(/^::ffff:/, '')) return "this machine's own";
+    for (const entry of list ?? []) if (canonical(entry.address) === wanted) return "this machine's own";
   }
   return undefined;
 }

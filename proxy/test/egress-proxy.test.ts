@@ -17,6 +17,7 @@ describe('egress proxy', () => {
     'intranet.test': ['10.1.2.3'],
     'rebind.test': ['127.0.0.1', '10.0.0.1'],
     'mixed.test': ['10.0.0.9', '127.0.0.77'],
+    'v6-loopback.test': ['::ffff:0:7f00:1', '::7f00:1', 'fec0::1'],
   };
   const connected: string[] = [];
   let upstream: http.Server;
@@ -29,7 +30,7 @@ describe('egress proxy', () => {
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.77', r));
     upstreamPort = (upstream.address() as net.AddressInfo).port;
     proxy = createEgressProxy({
-      lookup: async (host) => (dnsDouble[host] ?? []).map((address) => ({ address, family: 4 })),
+      lookup: async (host) => (dnsDouble[host] ?? []).map((address) => ({ address, family: net.isIP(address) })),
       // Loopback 127.0.0.77 stands in for "the public internet"; everything else keeps the real rules.
       blockedReason: (ip) => (ip === '127.0.0.77' ? undefined : blockedReason(ip)),
       connect: (port, host) => {
@@ -69,6 +70,16 @@ describe('egress proxy', () => {
     assert.deepEqual(connected, []);
   });
 
+  it('refuses loopback and private addresses in every IPv6 spelling, literal or resolved, without connecting', async () => {
+    const targets = ['[::ffff:0:7f00:1]:80', '[::ffff:7f00:1]:80', '[::7f00:1]:80', '[fec0::1]:443', '[64:ff9b:1::a00:1]:443', '[64:ff9b::a9fe:a9fe]:80', '[2002:a00:1::1]:443', '[2001::1]:443', '[100::1]:80', 'v6-loopback.test:443'];
+    for (const target of targets) {
+      const res = await connectThrough(target);
+      assert.equal(res.status, 403, target);
+      assert.match(res.body, /public internet addresses only/, target);
+    }
+    assert.deepEqual(connected, []);
+  });
+
   it('connects to the address it checked, never to one a second lookup might give', async () => {
     const res = await connectThrough(`mixed.test:${upstreamPort}`);
     assert.equal(res.status, 200);
@@ -98,6 +109,8 @@ describe('egress proxy', () => {
     assert.equal(ok.status, 200);
     assert.match(ok.body, /upstream saw GET \/page\?q=1 host=mixed.test/);
     assert.equal((await get('http://169.254.169.254/latest/meta-data/')).status, 403);
+    assert.equal((await get('http://[::ffff:0:a9fe:a9fe]/latest/meta-data/')).status, 403);
+    assert.equal((await get('http://[::ffff:127.0.0.1]:8080/')).status, 403);
     assert.equal((await get('/relative')).status, 400);
     assert.equal((await connectThrough('no-port')).status, 400);
   });
