@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { AppError } from '@codeyard/common/errors';
-import { checkKey, checkPrefix, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from './object-store.js';
+import { checkKey, checkPrefix, type ObjectInfo, type ObjectStore, type PutOptions, type PutStreamOptions, type StoredObject } from './object-store.js';
 
 /**
  * The default store: a directory. Object data lives under `objects/<key>`, metadata (when an
@@ -50,10 +53,28 @@ export class FsStore implements ObjectStore {
   }
 
   async put(key: string, body: Buffer | string, options: PutOptions = {}): Promise<void> {
+    await this.#write(key, (temp) => fs.writeFile(temp, body, { mode: 0o600 }), options);
+  }
+
+  async putStream(key: string, body: Readable, options: PutStreamOptions = {}): Promise<void> {
+    await this.#write(key, async (temp) => {
+      await pipeline(body, createWriteStream(temp, { mode: 0o600 }));
+      await options.check?.();
+    }, options);
+  }
+
+  /** Fills a temporary file, then renames it over the object: a failure leaves the old one whole. */
+  async #write(key: string, fill: (temp: string) => Promise<void>, options: PutOptions): Promise<void> {
     const file = this.#objectPath(key);
-    await this.#mkdirFor(file, key);
     const temp = path.join(this.#tmp, randomBytes(8).toString('hex'));
-    await fs.writeFile(temp, body, { mode: 0o600 });
+    try {
+      // Filled first, without awaiting anything before: a stream's early error then has a reader.
+      await fill(temp);
+      await this.#mkdirFor(file, key);
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
     const metaFile = this.#metaPath(key);
     if (options.metadata && Object.keys(options.metadata).length) {
       await this.#mkdirFor(metaFile, key);

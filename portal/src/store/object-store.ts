@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { mapLimit } from '@codeyard/common/concurrency';
 import { AppError } from '@codeyard/common/errors';
 import { checkRelativePath } from '@codeyard/common/paths';
@@ -21,6 +22,15 @@ export interface PutOptions {
   metadata?: Record<string, string>;
 }
 
+export interface PutStreamOptions extends PutOptions {
+  /**
+   * Runs once every byte of the body was read and before the object becomes visible: if it
+   * throws, nothing is stored and an older object under the key stays as it was. Callers hash
+   * the body on its way in and compare here (a hostile writer's content never lands).
+   */
+  check?: () => void | Promise<void>;
+}
+
 /**
  * Where everything durable lives: templates, workspaces, repl and account records. Keys are
  * `/`-separated relative names, never host paths; every driver checks them the same way
@@ -34,6 +44,11 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Writes the whole object; readers see the old or the new version, never a mix. */
   put(key: string, body: Buffer | string, options?: PutOptions): Promise<void>;
+  /**
+   * Writes an object from a stream of any length with bounded memory (the fs driver through a
+   * temporary file, S3 in one PUT or in parts); readers see the old or the new version.
+   */
+  putStream(key: string, body: Readable, options?: PutStreamOptions): Promise<void>;
   /** Removes the object; no error when it is already gone. */
   delete(key: string): Promise<void>;
   /**

@@ -13,8 +13,9 @@ import {
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
 import { AppError } from '@codeyard/common/errors';
-import { checkKey, checkPrefix, type ObjectInfo, type ObjectStore, type PutOptions, type StoredObject } from './object-store.js';
+import { checkKey, checkPrefix, type ObjectInfo, type ObjectStore, type PutOptions, type PutStreamOptions, type StoredObject } from './object-store.js';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -130,6 +131,50 @@ export class S3Store implements ObjectStore {
         throw err;
       }
     } catch (err) {
+      throw this.#wrap(err, `write ${key}`);
+    }
+  }
+
+  /**
+   * Up to one part is held in memory: a body that ends within it goes up in one PUT, a longer
+   * one in parts of PART_SIZE as they fill. `check` runs before the PUT or the completion, so a
+   * refused body never becomes an object (its parts are aborted).
+   */
+  async putStream(key: string, body: Readable, options: PutStreamOptions = {}): Promise<void> {
+    const Key = this.#key(key);
+    const Bucket = this.#o.bucket;
+    let UploadId: string | undefined;
+    const parts: Array<{ ETag?: string; PartNumber: number }> = [];
+    const sendPart = async (data: Buffer): Promise<void> => {
+      UploadId ??= (await this.#client.send(new CreateMultipartUploadCommand({ Bucket, Key, Metadata: options.metadata ?? {} }))).UploadId;
+      const PartNumber = parts.length + 1;
+      const res = await this.#client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: data }));
+      parts.push({ ETag: res.ETag, PartNumber });
+    };
+    try {
+      let held: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        held.push(chunk);
+        size += chunk.length;
+        if (size < PART_SIZE) continue;
+        const all = Buffer.concat(held, size);
+        let offset = 0;
+        for (; all.length - offset >= PART_SIZE; offset += PART_SIZE) await sendPart(all.subarray(offset, offset + PART_SIZE));
+        held = offset < all.length ? [all.subarray(offset)] : [];
+        size = all.length - offset;
+      }
+      await options.check?.();
+      const rest = Buffer.concat(held, size);
+      if (UploadId === undefined) {
+        await this.#client.send(new PutObjectCommand({ Bucket, Key, Body: rest, Metadata: options.metadata ?? {} }));
+        return;
+      }
+      if (rest.length) await sendPart(rest);
+      await this.#client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }));
+    } catch (err) {
+      if (UploadId !== undefined) await this.#client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
+      body.destroy();
       throw this.#wrap(err, `write ${key}`);
     }
   }

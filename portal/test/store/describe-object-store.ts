@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '@codeyard/common/errors';
 import { deletePrefix, mapLimit, type ObjectStore } from '../../src/store/object-store.js';
@@ -82,6 +83,33 @@ export function describeObjectStore(name: string, make: () => Promise<ObjectStor
       const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
       await store.put('bin/all-bytes', bytes);
       assert.deepEqual(await store.get('bin/all-bytes'), bytes);
+    });
+    it('streams objects in, in one piece or in parts, and stores nothing when the check refuses', async () => {
+      const chunk = Buffer.alloc(1024 * 1024, 7);
+      // 9 MiB + 5 bytes: longer than one S3 part, so the parts path runs too.
+      const pieces = () => Readable.from([...Array.from({ length: 9 }, () => chunk), Buffer.from('tail!')]);
+      let checked = 0;
+      await store.putStream('stream/big', pieces(), { metadata: { sha256: 'x' }, check: () => void checked++ });
+      assert.equal(checked, 1);
+      const back = await store.getObject('stream/big');
+      assert.equal(back?.body.length, 9 * 1024 * 1024 + 5);
+      assert.equal(back?.body.subarray(-5).toString(), 'tail!');
+      assert.deepEqual(back?.metadata, { sha256: 'x' });
+      await store.putStream('stream/small', Readable.from([Buffer.from('small')]));
+      assert.equal((await store.get('stream/small'))?.toString(), 'small');
+
+      const refuse = () => {
+        throw new AppError('CONFLICT', 'refused');
+      };
+      await assert.rejects(store.putStream('stream/small', Readable.from([Buffer.from('other')]), { check: refuse }), /refused/);
+      assert.equal((await store.get('stream/small'))?.toString(), 'small', 'a refused body leaves the old object whole');
+      await assert.rejects(store.putStream('stream/none', pieces(), { check: refuse }), /refused/);
+      await assert.rejects(store.putStream('stream/none-small', Readable.from([Buffer.from('x')]), { check: refuse }), /refused/);
+      const broken = new Readable({ read() {} });
+      broken.push(chunk);
+      setImmediate(() => broken.destroy(new Error('the writer went away')));
+      await assert.rejects(store.putStream('stream/broken', broken), /went away/);
+      assert.deepEqual((await keysUnder(store, 'stream/')).sort(), ['stream/big', 'stream/small']);
     });
   });
 }
