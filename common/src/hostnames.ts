@@ -111,3 +111,25 @@ export function originFor(hostname: string, pub: PublicOrigin): string {
   const portPart = pub.port && pub.port !== defaultPort ? `:${pub.port}` : '';
   return `${pub.scheme}://${hostname}${portPart}`;
 }
+
+/**
+ * A redirect target taken from a query string (`next`), if it stays on the same host: a path
+ * starting with one `/`. Browsers drop tab, CR and LF from URLs and read `\` as `/`, so
+ * `/\t/evil.com` and `/\evil.com` would leave the site as `//evil.com`: any control character
+ * or backslash refuses the value outright. The answer is re-serialized by the URL parser, so
+ * it is plain ASCII and always safe in a Location header. Undefined when it is not acceptable.
+ */
+export function sameHostPath(value: string | null | undefined): string | undefined {
+  if (!value || value.length > 4096 || !value.startsWith('/') || value.startsWith('//')) return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return undefined;
+  const base = 'http://same-host.invalid';
+  let url: URL;
+  try {
+    url = new URL(value, base);
+  } catch {
+    return undefined;
+  }
+  if (url.origin !== base) return undefined;
+  return `${url.pathname}${url.search}${url.hash}`;
+}

@@ -9,10 +9,11 @@ import { type Target, tunnelPreamble } from '@codeyard/common/agent-protocol';
  * and every response byte as they are, over one upstream connection per client connection.
  *
  * It takes a connection only when its first request is an ordinary one it can check
- * (see ReplProxy.fastAccess); everything else (sign-in, starting pages, WebSocket upgrades,
- * HTTP/1.0, odd framing) goes to the full HTTP server. A later request on a taken connection
- * that fails a check is never forwarded: the connection is closed, and the browser retries it
- * on a new one, which the full server then answers.
+ * (see ReplProxy.fastAccess); everything else (sign-in, starting pages, HTTP/1.0, odd framing)
+ * goes to the full HTTP server. Access is decided for every request, not once per connection:
+ * each later head waits for its own check (the client is paused meanwhile), and one that fails
+ * is never forwarded: the connection is closed, and the browser retries it on a new one, which
+ * the full server then answers.
  */
 
 export const MAX_HEAD_BYTES = 16 * 1024;
@@ -83,8 +84,11 @@ export function bodyFraming(head: RequestHead): { kind: 'none' } | { kind: 'leng
 /** What the repl proxy decided about a connection's requests. */
 export interface FastAccess {
   target: Target;
-  /** The request head as the upstream gets it, or undefined when this request may not pass. */
-  rewrite(head: RequestHead): Buffer | undefined;
+  /**
+   * The request head as the upstream gets it, or undefined when this request may not pass;
+   * a promise when the answer needs a lookup (nothing after the head is read until it settles).
+   */
+  rewrite(head: RequestHead): Buffer | undefined | Promise<Buffer | undefined>;
   /** Called when the upstream cannot be reached before any answer was sent. */
   unreachable(client: net.Socket): void;
 }
@@ -115,22 +119,36 @@ export function spliceConnection(client: net.Socket, buffered: Buffer, access: F
   client.setNoDelay(true);
   let answered = false;
   let pending = buffered;
-  let state: { phase: 'raw' } | { phase: 'head' } | { phase: 'body'; left: number; then: 'head' | 'chunk-end' } | { phase: 'chunk-size' } | { phase: 'chunk-end' } | { phase: 'trailers' } = { phase: 'head' };
+  let state: { phase: 'raw' } | { phase: 'head' } | { phase: 'deciding' } | { phase: 'body'; left: number; then: 'head' | 'chunk-end' } | { phase: 'chunk-size' } | { phase: 'chunk-end' } | { phase: 'trailers' } = { phase: 'head' };
 
   const close = (): void => {
     client.destroy();
     upstream.destroy();
   };
+  let blocked = false;
   const send = (data: Buffer): void => {
     if (data.length && !upstream.write(data)) {
+      blocked = true;
       client.pause();
-      upstream.once('drain', () => client.resume());
+      upstream.once('drain', () => {
+        blocked = false;
+        if (state.phase !== 'deciding') client.resume();
+      });
     }
   };
   const startBody = (framing: Framing): void => {
     if (framing.kind === 'length' && framing.bytes > 0) state = { phase: 'body', left: framing.bytes, then: 'head' };
     else if (framing.kind === 'chunked') state = { phase: 'chunk-size' };
     else state = { phase: 'head' };
+  };
+
+  /** Sends an accepted head and moves on to what follows it. */
+  const accept = (head: RequestHead, framing: Framing, rewritten: Buffer): void => {
+    send(rewritten);
+    pending = pending.subarray(head.length);
+    // An accepted upgrade (WebSocket): from here on both directions are raw bytes.
+    if (headerValue(head, 'upgrade') !== undefined) state = { phase: 'raw' };
+    else startBody(framing);
   };
 
   /** Consumes as much of `pending` as it can; false when the connection must end. */
@@ -143,18 +161,31 @@ export function spliceConnection(client: net.Socket, buffered: Buffer, access: F
           if (head === 'incomplete') return true;
           if (head === 'invalid') return false;
           const framing = bodyFraming(head);
-          const rewritten = framing && access.rewrite(head);
-          if (!framing || !rewritten) return false;
-          send(rewritten);
-          pending = pending.subarray(head.length);
-          if (headerValue(head, 'upgrade') !== undefined) {
-            // An accepted upgrade (WebSocket): from here on both directions are raw bytes.
-            state = { phase: 'raw' };
-            break;
+          if (!framing) return false;
+          const rewritten = access.rewrite(head);
+          if (rewritten instanceof Promise) {
+            // Hold everything after this head until its own access check is done.
+            state = { phase: 'deciding' };
+            client.pause();
+            rewritten.then(
+              (bytes) => {
+                if (client.destroyed) return;
+                if (!bytes) return close();
+                accept(head, framing, bytes);
+                if (!consume()) return close();
+                if (state.phase !== 'raw' && !blocked) client.resume();
+              },
+              () => close(),
+            );
+            return true;
           }
-          startBody(framing);
+          if (!rewritten) return false;
+          accept(head, framing, rewritten);
           break;
         }
+        case 'deciding':
+          // Bytes that came meanwhile wait in `pending` for the decision.
+          return true;
         case 'raw': {
           // Upgraded: nothing more to read in the client's bytes; let the streams move them.
           send(pending);

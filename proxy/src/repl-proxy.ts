@@ -2,10 +2,10 @@ import type http from 'node:http';
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Target } from '@codeyard/common/agent-protocol';
-import { type HostRoute, hostnameOf, type PublicOrigin, originFor } from '@codeyard/common/hostnames';
+import { type HostRoute, hostnameOf, type PublicOrigin, originFor, sameHostPath } from '@codeyard/common/hostnames';
 import { RateLimiter } from '@codeyard/common/rate-limit';
 import { type GrantSigner, NonceRegistry } from '@codeyard/common/tickets';
-import { parseCookies, serializeHostCookie, withoutCookies } from './cookies.js';
+import { cookieValues, serializeHostCookie, withoutCookies } from './cookies.js';
 import { bodyFraming, type FastAccess, headerValue, type RequestHead } from './fast-path.js';
 import { notFoundPage, notRunningPage, signInPage, startingPage, upstreamDownPage } from './pages.js';
 import { Upstreams } from './upstream.js';
@@ -93,10 +93,8 @@ function isUpgrade(head: RequestHead): boolean {
   return headerValue(head, 'upgrade') !== undefined && /upgrade/i.test(headerValue(head, 'connection') ?? '');
 }
 
-/** A redirect target from a query string: only a path on this same host. */
-function safeNext(value: string | null): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
-  return value;
+function sameTarget(a: Target, b: Target): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**
@@ -127,11 +125,17 @@ export class ReplProxy {
     return url.toString();
   }
 
-  /** The account this request's host cookie proves, if any. */
-  #account(req: http.IncomingMessage, hostname: string): string | undefined {
-    const cookie = parseCookies(req.headers.cookie).get(HOST_COOKIE);
-    const check = this.#opts.signer.verify(cookie, { purpose: 'session', host: hostname });
-    return check.ok ? check.grant.account : undefined;
+  /**
+   * Whether a Cookie header proves the owner of this host: one of its host cookies is a live
+   * session grant for this exact host and this owner. Every copy is checked, not the first: a
+   * sibling host can toss a cookie of the same name for the parent domain, and one that is
+   * signed for another host or account proves nothing, but must not hide ours either.
+   */
+  #ownerSession(cookieHeader: string | undefined, hostname: string, owner: string): boolean {
+    return cookieValues(cookieHeader, HOST_COOKIE).some((value) => {
+      const check = this.#opts.signer.verify(value, { purpose: 'session', host: hostname });
+      return check.ok && check.grant.account === owner;
+    });
   }
 
   async handleRequest(req: http.IncomingMessage, res: http.ServerResponse, route: ReplRoute): Promise<void> {
@@ -142,8 +146,7 @@ export class ReplProxy {
 
     if (url.pathname === `${RESERVED_PREFIX}auth`) return this.#redeem(req, res, route, repl, hostname, url);
 
-    const account = this.#account(req, hostname);
-    const isOwner = account !== undefined && account === repl.owner;
+    const isOwner = this.#ownerSession(req.headers.cookie, hostname, repl.owner);
     const needsOwner = route.kind === 'ide' || !repl.isPublic(route.port);
 
     if (url.pathname === `${RESERVED_PREFIX}status`) {
@@ -166,7 +169,7 @@ export class ReplProxy {
         const body = notRunningPage({ replId: route.replId, port: route.kind === 'preview' ? route.port : 0, openUrl: this.#openUrl(route.replId, route) });
         return sendHtml(res, 503, body, { 'retry-after': '5' });
       }
-      if (repl.status === 'stopped' || repl.status === 'error') this.#opts.backend.wake(route.replId, account!, { runApp: route.kind === 'preview' });
+      if (repl.status === 'stopped' || repl.status === 'error') this.#opts.backend.wake(route.replId, repl.owner, { runApp: route.kind === 'preview' });
       const title = route.kind === 'ide' ? 'Starting your repl' : `Starting the app on port ${route.port}`;
       if (!wantsHtml(req)) return sendJson(res, 503, { error: { code: 'UNAVAILABLE', message: `the repl is ${repl.status}; try again shortly` } });
       return sendHtml(res, 503, startingPage({ title, statusUrl: `${RESERVED_PREFIX}status`, step: repl.step }), { 'retry-after': '2' });
@@ -193,10 +196,9 @@ export class ReplProxy {
     };
     const repl = await this.#opts.backend.lookup(route.replId);
     if (!repl) return refuse('404 Not Found');
-    const account = this.#account(req, hostname);
     const needsOwner = route.kind === 'ide' || !repl.isPublic(route.port);
     if (needsOwner) {
-      if (account === undefined || account !== repl.owner) return refuse('401 Unauthorized');
+      if (!this.#ownerSession(req.headers.cookie, hostname, repl.owner)) return refuse('401 Unauthorized');
       // The cookie rides along on cross-site WebSocket requests too: the Origin must be this host.
       const origin = req.headers.origin;
       let originHost: string | undefined;
@@ -215,65 +217,74 @@ export class ReplProxy {
   }
 
   /**
-   * Whether a connection whose first request is `head` may take the fast path (see
-   * fast-path.ts): an ordinary HTTP/1.1 request, not for the proxy's own paths, not an upgrade,
-   * to a running repl, by someone allowed in. Every later request on the connection is checked
-   * again the same way by the answer's rewrite(), and gets the same header treatment as here.
+   * Whether one request head on a fast-path connection may pass, given the repl as it is now:
+   * an ordinary HTTP/1.1 request for this host (an upgrade only as a connection's first
+   * request), to a running repl, by someone allowed in at this moment (a port made private, or
+   * a host cookie that expired, stops the very next request), with an Origin of this host for a
+   * private upgrade. Answers where it goes, or undefined when the full server must decide.
    */
-  async fastAccess(head: RequestHead, route: ReplRoute, socket: net.Socket): Promise<FastAccess | undefined> {
-    // A WebSocket upgrade may only be a connection's first request; the connection is then raw.
-    if (!ordinary(head, isUpgrade(head))) return undefined;
-    const hostHeader = headerValue(head, 'host')!;
-    const hostname = hostnameOf(hostHeader);
-    const repl = await this.#opts.backend.lookup(route.replId);
-    if (!repl || repl.status !== 'running') return undefined;
+  #fastCheck(h: RequestHead, route: ReplRoute, hostname: string, repl: ProxiedRepl | undefined, upgrade: boolean): Target | undefined {
+    if (!ordinary(h, upgrade) || !repl || repl.status !== 'running') return undefined;
     const target = route.kind === 'ide' ? repl.ide : repl.port?.(route.port);
     if (!target) return undefined;
     const needsOwner = route.kind === 'ide' || !repl.isPublic(route.port);
-    let checkedCookie: string | undefined;
-    const allowed = (cookieHeader: string | undefined): boolean => {
-      if (!needsOwner) return true;
-      if (cookieHeader !== undefined && cookieHeader === checkedCookie) return true;
-      const cookie = parseCookies(cookieHeader).get(HOST_COOKIE);
-      const check = this.#opts.signer.verify(cookie, { purpose: 'session', host: hostname });
-      if (!check.ok || check.grant.account !== repl.owner) return false;
-      checkedCookie = cookieHeader;
-      return true;
-    };
-    if (!allowed(headerValue(head, 'cookie'))) return undefined;
+    if (!needsOwner) return target;
+    if (!this.#ownerSession(headerValue(h, 'cookie'), hostname, repl.owner)) return undefined;
     // The cookie rides along on cross-site WebSocket requests too: for a private host the Origin must be this host.
-    const originOk = (h: RequestHead): boolean => {
-      if (!needsOwner) return true;
+    if (upgrade) {
       try {
-        return new URL(headerValue(h, 'origin') ?? '').hostname === hostname;
+        if (new URL(headerValue(h, 'origin') ?? '').hostname !== hostname) return undefined;
       } catch {
-        return false;
+        return undefined;
       }
-    };
-    if (isUpgrade(head) && !originOk(head)) return undefined;
+    }
+    return target;
+  }
+
+  /**
+   * Whether a connection whose first request is `head` may take the fast path (see
+   * fast-path.ts). Access is decided per request, never per connection: every later request on
+   * a kept-alive connection is looked up and checked again (see #fastCheck), and a request that
+   * fails is never forwarded (the connection closes; the browser retries on the full server).
+   */
+  async fastAccess(head: RequestHead, route: ReplRoute, socket: net.Socket): Promise<FastAccess | undefined> {
+    const hostHeader = headerValue(head, 'host');
+    if (hostHeader === undefined) return undefined;
+    const hostname = hostnameOf(hostHeader);
+    const target = this.#fastCheck(head, route, hostname, await this.#opts.backend.lookup(route.replId), isUpgrade(head));
+    if (!target) return undefined;
     let first = true;
     const forwardedFor = socket.remoteAddress ?? '';
     const proto = this.#opts.publicOrigin.scheme;
+    const forward = (h: RequestHead): Buffer => {
+      let out = `${h.method} ${h.target} ${h.version}\r\n`;
+      for (const [name, value] of h.headers) {
+        const lower = name.toLowerCase();
+        if (DROPPED_HEADERS.has(lower) || lower.startsWith('x-forwarded-')) continue;
+        if (lower === 'cookie') {
+          const kept = withoutCookies(value, [HOST_COOKIE]);
+          if (kept) out += `${name}: ${kept}\r\n`;
+          continue;
+        }
+        out += `${name}: ${value}\r\n`;
+      }
+      out += `x-forwarded-for: ${forwardedFor}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${hostHeader}\r\n\r\n`;
+      return Buffer.from(out, 'latin1');
+    };
     return {
       target,
       rewrite: (h) => {
-        const upgrade = first && isUpgrade(h);
-        first = false;
-        if (!ordinary(h, upgrade) || headerValue(h, 'host') !== hostHeader || !allowed(headerValue(h, 'cookie'))) return undefined;
-        if (upgrade && !originOk(h)) return undefined;
-        let out = `${h.method} ${h.target} ${h.version}\r\n`;
-        for (const [name, value] of h.headers) {
-          const lower = name.toLowerCase();
-          if (DROPPED_HEADERS.has(lower) || lower.startsWith('x-forwarded-')) continue;
-          if (lower === 'cookie') {
-            const kept = withoutCookies(value, [HOST_COOKIE]);
-            if (kept) out += `${name}: ${kept}\r\n`;
-            continue;
-          }
-          out += `${name}: ${value}\r\n`;
+        if (headerValue(h, 'host') !== hostHeader) return undefined;
+        if (first) {
+          // The head fastAccess just checked: same decision, no second lookup.
+          first = false;
+          return forward(h);
         }
-        out += `x-forwarded-for: ${forwardedFor}\r\nx-forwarded-proto: ${proto}\r\nx-forwarded-host: ${hostHeader}\r\n\r\n`;
-        return Buffer.from(out, 'latin1');
+        return this.#opts.backend.lookup(route.replId).then((now) => {
+          const still = this.#fastCheck(h, route, hostname, now, false);
+          // A restarted repl may listen elsewhere; this connection's upstream is the old one.
+          return still && sameTarget(still, target) ? forward(h) : undefined;
+        });
       },
       unreachable: (client) => {
         const page =
@@ -301,7 +312,7 @@ export class ReplProxy {
       return sendHtml(res, 429, signInPage({ reason: `Too many sign-in attempts from your address. Wait ${wait} seconds, then`, openUrl: this.#openUrl(route.replId, route) }), { 'retry-after': String(wait) });
     }
     const check = this.#opts.signer.verify(url.searchParams.get('ticket') ?? undefined, { purpose: 'ticket', host: hostname });
-    const next = safeNext(url.searchParams.get('next'));
+    const next = sameHostPath(url.searchParams.get('next')) ?? '/';
     let reason: string | undefined;
     if (!check.ok) reason = check.reason === 'expired' ? 'This link has expired.' : 'This link is not valid here.';
     else if (!this.#nonces.use(check.grant.nonce, check.grant.expiresAt)) reason = 'This link was already used.';

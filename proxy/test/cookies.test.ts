@@ -1,14 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCookies, serializeHostCookie, withoutCookies } from '../src/cookies.js';
+import { cookieValues, serializeHostCookie, withoutCookies } from '../src/cookies.js';
 
 describe('cookies', () => {
-  it('parses a Cookie header, first value winning', () => {
-    const cookies = parseCookies('a=1; b="two"; a=3; c=%20x; broken; =nameless');
-    assert.equal(cookies.get('a'), '1');
-    assert.equal(cookies.get('b'), 'two');
-    assert.equal(cookies.get('c'), ' x');
-    assert.equal(cookies.has('broken'), false);
+  it('reads every value of a cookie, in the order sent, never picking one', () => {
+    const header = 'a=1; b="two"; a=3; c=%20x; broken; =nameless';
+    assert.deepEqual(cookieValues(header, 'a'), ['1', '3']);
+    assert.deepEqual(cookieValues(header, 'b'), ['two']);
+    assert.deepEqual(cookieValues(header, 'c'), [' x']);
+    assert.deepEqual(cookieValues(header, 'broken'), []);
+    assert.deepEqual(cookieValues(undefined, 'a'), []);
+  });
+
+  it('keeps a malformed percent-encoding as it was instead of throwing', () => {
+    assert.deepEqual(cookieValues('t=%E0%A4%A', 't'), ['%E0%A4%A']);
   });
 
   it('removes only the named cookies', () => {

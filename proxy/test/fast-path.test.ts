@@ -107,7 +107,7 @@ describe('proxy fast path', () => {
   const session = (): string => `${HOST_COOKIE}=${encodeURIComponent(signer.sign({ purpose: 'session', host: ideHost, account: OWNER, expiresAt: Date.now() + 60_000 }))}`;
 
   /** Writes raw bytes on one connection; answers everything read until the server closes or goes quiet. */
-  function raw(writes: Array<string | Buffer>, quietMs = 300): Promise<{ text: string; closed: boolean }> {
+  function raw(writes: Array<string | Buffer | (() => Promise<void> | void)>, quietMs = 300): Promise<{ text: string; closed: boolean }> {
     return new Promise((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
       const chunks: Buffer[] = [];
@@ -126,7 +126,9 @@ describe('proxy fast path', () => {
       socket.on('error', () => undefined);
       socket.on('connect', async () => {
         for (const w of writes) {
-          socket.write(w);
+          // A function runs between writes on the same connection (changes the world meanwhile).
+          if (typeof w === 'function') await w();
+          else socket.write(w);
           await new Promise((r) => setTimeout(r, 50));
         }
         quiet();
@@ -167,6 +169,33 @@ describe('proxy fast path', () => {
     assert.ok(out.closed);
     assert.ok(!seen.some((s) => s.url === '/sneaked'), 'nothing after broken framing reached the repl');
     assert.deepEqual(seen.filter((s) => s.url !== '/bad-chunk').map((s) => s.url), ['/first', '/first', '/first', '/first', '/first'], 'nothing but the first requests reached the repl');
+  });
+
+  it('decides every request on a kept-alive connection: a port made private stops the next one', async () => {
+    seen.length = 0;
+    const host = `${ID}-3000.localhost`;
+    const req = (p: string): string => `GET ${p} HTTP/1.1\r\nHost: ${host}\r\n\r\n`;
+    const wasPublic = repl.isPublic;
+    try {
+      const out = await raw([req('/while-public'), () => void (repl.isPublic = () => false), req('/after-private')]);
+      assert.match(out.text, /you asked for \/while-public/);
+      assert.doesNotMatch(out.text, /after-private/);
+      assert.ok(out.closed, 'the connection was closed instead');
+      assert.deepEqual(seen.map((s) => s.url), ['/while-public'], 'the request after the change never reached the app');
+    } finally {
+      repl.isPublic = wasPublic;
+    }
+  });
+
+  it('honours a host cookie\'s expiry on a kept-alive connection', async () => {
+    seen.length = 0;
+    const cookie = `${HOST_COOKIE}=${signer.sign({ purpose: 'session', host: ideHost, account: OWNER, expiresAt: Date.now() + 400 })}`;
+    const req = (p: string): string => `GET ${p} HTTP/1.1\r\nHost: ${ideHost}\r\nCookie: ${cookie}\r\n\r\n`;
+    const out = await raw([req('/fresh'), () => new Promise((r) => setTimeout(r, 600)), req('/expired')], 1500);
+    assert.match(out.text, /you asked for \/fresh/);
+    assert.doesNotMatch(out.text, /you asked for \/expired/);
+    assert.ok(out.closed);
+    assert.deepEqual(seen.map((s) => s.url), ['/fresh']);
   });
 
   it('leaves whoever it cannot check to the full server', async () => {

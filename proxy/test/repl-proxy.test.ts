@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
 import { parseHost } from '@codeyard/common/hostnames';
 import { GrantSigner } from '@codeyard/common/tickets';
-import { type ProxiedRepl, ReplProxy } from '../src/repl-proxy.js';
+import { HOST_COOKIE, type ProxiedRepl, ReplProxy } from '../src/repl-proxy.js';
 
 const ID = 'abcdefgh2345';
 const OTHER = 'bbbbbbbb2345';
@@ -91,6 +91,33 @@ describe('ReplProxy', () => {
     assert.equal(first.headers.location, '/', 'protocol-relative next is not followed');
     assert.match(String(first.headers['set-cookie']), /^codeyard_host=[^;]+; Path=\/; HttpOnly; SameSite=Lax/);
     assert.equal((await get(host, `/_codeyard/auth?ticket=${ticket}`)).status, 403, 'replay');
+  });
+
+  it('after sign-in, redirects only to a path on this host: tabs, newlines and backslashes cannot leave it', async () => {
+    const host = `${ID}.localhost`;
+    const redeem = (next: string) => get(host, `/_codeyard/auth?ticket=${signer.sign({ purpose: 'ticket', host, account: OWNER, expiresAt: Date.now() + 60_000 })}&next=${next}`);
+    // Browsers strip tab, CR and LF from URLs and read \ as /: each of these would be //evil.com.
+    for (const next of ['/%09/evil.com', '/%0a/evil.com', '/%0d%0a/evil.com', '/%5Cevil.com', '/%5C%5Cevil.com', '%2F%2Fevil.com', '/%0d%0aSet-Cookie:%20x=1']) {
+      const res = await redeem(next);
+      assert.equal(res.status, 302, next);
+      assert.equal(res.headers.location, '/', next);
+    }
+    const kept = await redeem(encodeURIComponent('/a/b?c=1#d'));
+    assert.equal(kept.headers.location, '/a/b?c=1#d');
+    const unicode = await redeem(encodeURIComponent('/caf\u00e9/\u20ac'));
+    assert.equal(unicode.status, 302, 'a non-Latin-1 path is re-encoded, never a 500');
+    assert.equal(unicode.headers.location, '/caf%C3%A9/%E2%82%AC');
+  });
+
+  it('accepts the host cookie that verifies when a sibling host tossed another of the same name', async () => {
+    const mine = await cookieFor(ID);
+    // A valid grant, but for the sibling's own host: what a preview can set for the parent domain.
+    const tossed = await cookieFor(OTHER);
+    const both = await get(`${ID}.localhost`, '/', { cookie: `${tossed}; ${mine}` });
+    assert.equal(both.status, 200, 'the tossed cookie, sent first, does not hide ours');
+    assert.equal(JSON.parse(both.body).headers.cookie, undefined, 'neither copy reaches the repl');
+    assert.equal((await get(`${ID}.localhost`, '/', { cookie: tossed })).status, 401, 'and on its own it proves nothing here');
+    assert.equal((await get(`${ID}.localhost`, '/', { cookie: `${HOST_COOKIE}=%E0%A4%A` })).status, 401, 'a malformed encoding is refused, not a 500');
   });
 
   it('refuses expired tickets, tickets of another host, session cookies used as tickets, and strangers', async () => {
