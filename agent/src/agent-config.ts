@@ -8,15 +8,22 @@ export interface AgentConfig {
   workspace: string;
   /** HTTP control API socket. */
   controlSocket: string;
-  /** Port tunnel socket. */
+  /** Port tunnel socket (used when no `listenFds.tunnel` is given). */
   tunnelSocket: string;
+  /**
+   * Listening sockets the runtime bound on the host, in a folder of its own, and handed to the
+   * agent as these descriptors: the only sockets the host side connects to. `control` serves the
+   * control API (next to `controlSocket`, which the extension uses inside), `tunnel` the port
+   * tunnels, `ide` a byte relay to code-server's own socket (`ide.socket`).
+   */
+  listenFds?: { control?: number; tunnel?: number; ide?: number };
   /** Private directory for the agent's state and logs. */
   stateDir: string;
   app: RunSpec;
   /** Largest file the files API reads or writes. */
   maxFileBytes: number;
   /** code-server's command line, run and kept running by the agent; its output goes to logFile. */
-  ide?: { argv: string[]; logFile: string; settingsFile: string; settings: Record<string, unknown> };
+  ide?: { argv: string[]; logFile: string; settingsFile: string; settings: Record<string, unknown>; socket?: string };
   /** Workspace sync through the portal's relay socket; without it the workspace is not saved. */
   sync?: { socket: string; debounceMs?: number; scanIntervalMs?: number };
   /** When set, a relay on 127.0.0.1:port inside the repl to the egress proxy's unix socket. */

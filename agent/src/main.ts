@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import net, { type Server } from 'node:net';
+import net from 'node:net';
 import path from 'node:path';
 import { type AgentConfig, ideEnv, readAgentConfig, type ReplInfo } from './agent-config.js';
 import { AppError } from '@codeyard/common/errors';
@@ -11,38 +11,19 @@ import { SyncEngine } from './sync/sync-engine.js';
 import { mergeUserSettings } from './ide-settings.js';
 import { IdeSupervisor } from './ide-supervisor.js';
 import { createTunnelServer } from './tunnel-server.js';
+import { listenOn, relayServer } from './listeners.js';
 import { WorkspaceFiles } from './workspace-files.js';
 
 /**
  * The repl agent's entry point: `codeyard-agent <config.json>`. It runs inside the repl (the
  * same program in the local sandbox and in a Kubernetes pod) and lives as long as the repl.
  */
-function listenOnSocket(server: Server, socketPath: string): Promise<void> {
-  fs.rmSync(socketPath, { force: true });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      // Only the agent's own user (and root) may connect.
-      fs.chmodSync(socketPath, 0o600);
-      resolve();
-    });
-  });
-}
-
 /**
  * The repl's network namespace has only loopback: HTTP_PROXY points here, and each connection
  * is relayed, byte for byte, to the portal's egress proxy through a unix socket.
  */
 function startEgressRelay(egress: { socket: string; port: number }): Promise<void> {
-  const relay = net.createServer((client) => {
-    const upstream = net.connect(egress.socket);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
+  const relay = relayServer(() => net.connect(egress.socket));
   return new Promise((resolve, reject) => {
     relay.once('error', reject);
     relay.listen(egress.port, '127.0.0.1', () => resolve());
@@ -108,8 +89,12 @@ async function main(): Promise<void> {
   }
   const control = createControlServer({ live, run, logs, files, ide, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes });
   const tunnel = createTunnelServer({ reservedPorts: new Set(config.egress ? [config.egress.port] : []) });
-  await listenOnSocket(control, config.controlSocket);
-  await listenOnSocket(tunnel, config.tunnelSocket);
+  const fds = config.listenFds ?? {};
+  await listenOn(control, { path: config.controlSocket, fd: fds.control });
+  await listenOn(tunnel, fds.tunnel !== undefined ? { fd: fds.tunnel } : { path: config.tunnelSocket });
+  const ideSocket = config.ide?.socket;
+  // The host reaches code-server only through this relay, on the descriptor it bound itself.
+  if (fds.ide !== undefined && ideSocket) await listenOn(relayServer(() => net.connect(ideSocket)), { fd: fds.ide });
   if (config.egress) await startEgressRelay(config.egress);
   if (sync) await startSync(sync);
   if (config.ide) {

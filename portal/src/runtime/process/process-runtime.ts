@@ -23,6 +23,7 @@ import type { CodeServerCommand, CodeServerProvisioner } from './code-server-pro
 import { codeServerArgs, DEFAULT_SETTINGS } from './code-server-settings.js';
 import { codeServerBuiltinDir, prepareBuiltinExtensions } from './ide-extensions.js';
 import { buildReplEnv } from './repl-env.js';
+import { bindHostSockets, hostSocketFds, hostSocketPath } from './host-sockets.js';
 import { type CgroupSupport, createReplCgroups, detectCgroups, joinCgroupsCommand, removeReplCgroups } from './cgroups.js';
 import { createEgressProxy } from '@codeyard/proxy/egress-proxy';
 import { mountVolume, releaseVolume, remountVolume, volumeProblem } from './workspace-volume.js';
@@ -118,6 +119,8 @@ interface ReplDirs {
   home: string;
   state: string;
   run: string;
+  /** Root's folder (0700, never inside a sandbox) of the sockets the host side connects to. */
+  sockets: string;
   ideSocket: string;
   agentSocket: string;
   tunnelSocket: string;
@@ -449,6 +452,7 @@ export class ProcessRuntime implements Runtime {
     if (!/^[a-z0-9]+$/.test(id)) throw new AppError('BAD_REQUEST', `not a repl id: ${JSON.stringify(id)}`);
     const base = path.join(this.#opts.rootDir, id);
     const run = path.join(base, 'run');
+    const sockets = path.join(base, 'sock');
     return {
       base,
       volume: path.join(base, 'workspace.img'),
@@ -458,9 +462,10 @@ export class ProcessRuntime implements Runtime {
       home: path.join(base, 'home'),
       state: path.join(base, 'state'),
       run,
-      ideSocket: path.join(run, 'ide.sock'),
-      agentSocket: path.join(run, 'agent.sock'),
-      tunnelSocket: path.join(run, 'tunnel.sock'),
+      sockets,
+      ideSocket: hostSocketPath(sockets, 'ide'),
+      agentSocket: hostSocketPath(sockets, 'agent'),
+      tunnelSocket: hostSocketPath(sockets, 'tunnel'),
       storeDir: path.join(base, 'store'),
       storeSocket: path.join(base, 'store', 'store.sock'),
       // In the root-owned repl folder, not the run folder the repl can write to.
@@ -512,7 +517,7 @@ export class ProcessRuntime implements Runtime {
       relay = await this.#openRelay(spec, dirs, uid);
       const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#limitsFor(spec));
       const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, restarts: [], relay, builtinExtensions };
-      agentPid = live.agentPid = this.#spawnAgent(live);
+      agentPid = live.agentPid = await this.#spawnAgent(live);
       await this.#waitHealthy(dirs, [agentPid], step);
       this.#live.set(spec.id, live);
       await this.#writePids(live);
@@ -626,7 +631,7 @@ export class ProcessRuntime implements Runtime {
       await this.#writeAgentConfig(spec, dirs, { ide: true, builtinExtensions, pooled: true });
       const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#limitsFor(spec));
       const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, restarts: [], builtinExtensions };
-      agentPid = live.agentPid = this.#spawnAgent(live);
+      agentPid = live.agentPid = await this.#spawnAgent(live);
       await this.#waitHealthy(dirs, [agentPid]);
       return live;
     } catch (err) {
@@ -693,6 +698,7 @@ export class ProcessRuntime implements Runtime {
         workspace: view.workspace,
         controlSocket: `${view.run}/agent.sock`,
         tunnelSocket: `${view.run}/tunnel.sock`,
+        listenFds: options.ide ? hostSocketFds() : undefined,
         stateDir: view.state,
         maxFileBytes: this.#opts.maxFileBytes,
         app: { run: spec.manifest.run, install: spec.manifest.install, installCreates: spec.manifest.installCreates },
@@ -707,6 +713,7 @@ export class ProcessRuntime implements Runtime {
               logFile: `${view.state}/code-server.log`,
               settingsFile: `${view.home}/.local/share/code-server/User/settings.json`,
               settings: DEFAULT_SETTINGS,
+              socket: `${view.run}/ide.sock`,
             }
           : undefined,
       }),
@@ -816,11 +823,23 @@ export class ProcessRuntime implements Runtime {
    * One sandbox per repl, led by the agent; the agent runs code-server inside it, so the IDE's
    * terminals share the app's processes, network and limits.
    */
-  #spawnAgent(live: Live, extra: string[] = [], config = `${this.#view(live.dirs).run}/agent.json`): number {
+  async #spawnAgent(live: Live, extra: string[] = [], config = `${this.#view(live.dirs).run}/agent.json`): Promise<number> {
     const tools = this.#toolFolders();
     const view = this.#view(live.dirs);
     const node = this.#opts.sandbox.mode === 'off' ? process.execPath : tools.node;
-    return this.#spawn(live, extra.length ? 'agent-sync' : 'agent', [node, view.agent, config, ...extra], tools.readOnly);
+    const argv = [node, view.agent, config, ...extra];
+    // A one-off save serves nothing; a repl's agent gets the sockets the host will connect to.
+    if (extra.length) return this.#spawn(live, 'agent-sync', argv, tools.readOnly);
+    const sockets = await bindHostSockets(live.dirs.sockets);
+    let pid: number;
+    try {
+      pid = this.#spawn(live, 'agent', argv, tools.readOnly, sockets.fds);
+    } catch (err) {
+      sockets.discard();
+      throw err;
+    }
+    sockets.publish();
+    return pid;
   }
 
   #codeServerArgv(view: ReplView, builtinExtensionsDir?: string): string[] {
@@ -873,11 +892,11 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** Starts a detached process group with its output appended to `state/<name>.log`. */
-  #spawn(live: Live, name: string, argv: string[], readOnly: string[]): number {
+  #spawn(live: Live, name: string, argv: string[], readOnly: string[], passFds: number[] = []): number {
     const { file, args, spawnEnv } = this.#command(live.dirs, live.uid, live.env, argv, readOnly, live.cgroupProcs, this.#limitsFor(live.spec));
     const out = openLogSafely(path.join(live.dirs.state, `${name}.log`));
     try {
-      const child = spawn(file, args, { cwd: this.#opts.sandbox.mode === 'off' ? live.dirs.workspace : '/', env: spawnEnv, detached: true, stdio: ['ignore', out, out] });
+      const child = spawn(file, args, { cwd: this.#opts.sandbox.mode === 'off' ? live.dirs.workspace : '/', env: spawnEnv, detached: true, stdio: ['ignore', out, out, ...passFds] });
       if (!child.pid) throw new Error(`could not start ${name} (${file})`);
       child.on('error', (err) => this.#opts.log.error({ err: err.message, name }, 'process error'));
       child.on('exit', () => setImmediate(() => void this.#checkProcesses()));
@@ -1026,7 +1045,7 @@ export class ProcessRuntime implements Runtime {
     const live: Live = { spec, dirs, uid, instance: randomBytes(8).toString('hex'), env: {}, cgroupProcs: [], agentPid: 0, restarts: [] };
     live.env = this.#replEnv(spec.id, dirs, spec.manifest.port, live.instance);
     try {
-      const pid = this.#spawnAgent(live, ['--sync-once'], config);
+      const pid = await this.#spawnAgent(live, ['--sync-once'], config);
       const deadline = Date.now() + FLUSH_TIMEOUT_MS;
       while (groupExists(pid) && Date.now() < deadline) await sleep(100);
       if (groupExists(pid)) await terminateGroup(pid, 2000);
@@ -1068,7 +1087,7 @@ export class ProcessRuntime implements Runtime {
         }
         live.restarts.push(now);
         this.#opts.log.warn({ replId: id }, 'repl sandbox ended; restarting it');
-        live.agentPid = this.#spawnAgent(live);
+        live.agentPid = await this.#spawnAgent(live);
         await this.#writePids(live);
       }).catch((err: unknown) => this.#opts.log.error({ replId: id, err: describeError(err) }, 'process check failed'));
     }
