@@ -322,6 +322,8 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
   it('reaches a server started outside Run (as from a terminal) at its own preview URL', async () => {
     // setsid: the server leaves exec's process group, like one started in a VS Code terminal.
     await t.api(alice, 'POST', `/api/repls/${repl.id}/exec`, { command: 'setsid python3 -m http.server 3001 --bind 0.0.0.0 >/dev/null 2>&1 < /dev/null & sleep 0.5' });
+    // Only the declared app port is public by default (port-visibility.integration.test.ts).
+    await t.api(alice, 'PATCH', `/api/repls/${repl.id}/ports/3001`, { visibility: 'public' });
     const res = await eventually(async () => {
       const r = await request(t.port, { host: `${repl.id}-3001.localhost:${t.port}`, path: '/' });
       return r.status === 200 && r;

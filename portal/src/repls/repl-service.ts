@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { AppState, ExecRequest, ExecResult, FileEntry, SyncStatus } from '@codeyard/common/agent-protocol';
+import { KeyedQueue } from '@codeyard/common/concurrency';
 import { AppError, describeError } from '@codeyard/common/errors';
 import { ideHostname, newReplId, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
 import { checkRelativePath } from '@codeyard/common/paths';
@@ -11,6 +12,7 @@ import { deletePrefix, type ObjectStore } from '../store/object-store.js';
 import type { WorkspaceItem, WorkspaceStore } from '../store/workspace-store.js';
 import { templatePrefix, type Template } from '../templates/catalog.js';
 import type { StackManifest } from '../templates/manifest.js';
+import { Admission } from './admission.js';
 
 /** A repl as stored (`repls/<id>.json`). */
 export interface ReplRecord {
@@ -22,7 +24,7 @@ export interface ReplRecord {
   templateVersion: string;
   /** The stack manifest as it was when the repl was made: a later template change does not move it. */
   manifest: StackManifest;
-  /** Preview ports set to something other than the default (public). */
+  /** Preview ports whose visibility the owner set (default: only the manifest's port is public). */
   ports?: Record<string, PortVisibility>;
   /** The repl this one was forked from, or `import` for an uploaded archive. */
   origin?: { forkOf?: string; imported?: boolean };
@@ -85,6 +87,14 @@ export interface ReplServiceOptions {
 export class ReplService {
   readonly #o: ReplServiceOptions;
   readonly #records = new Map<string, ReplRecord>();
+  /**
+   * Every change to a stored record goes through this queue per repl, reading the record inside
+   * it: a rename racing a port change used to read the same old record and the last write undid
+   * the other (issue 10, class 9). Within one portal; the store has no compare-and-set.
+   */
+  readonly #recordWrites = new KeyedQueue();
+  /** Starts admitted against the account's running limit and not finished yet. */
+  readonly #starts = new Admission();
   readonly #events = new EventEmitter<{ change: [string, ReplEvent] }>();
   readonly #unwatch: () => void;
 
@@ -120,10 +130,18 @@ export class ReplService {
 
   /** Renames a repl (1 to 64 printable characters). */
   async rename(owner: string, id: string, name: string): Promise<ReplRecord> {
-    const record = await this.get(owner, id);
-    const updated: ReplRecord = { ...record, name: checkName(name) };
-    await this.#o.store.put(`repls/${id}.json`, JSON.stringify(updated, null, 2));
-    this.#records.set(id, updated);
+    const checked = checkName(name);
+    return this.#update(owner, id, (record) => ({ ...record, name: checked }));
+  }
+
+  /** Read-modify-write of one stored record, one at a time per repl (see #recordWrites). */
+  async #update(owner: string, id: string, change: (record: ReplRecord) => ReplRecord): Promise<ReplRecord> {
+    const updated = await this.#recordWrites.run(id, async () => {
+      const next = change(await this.get(owner, id));
+      await this.#o.store.put(`repls/${id}.json`, JSON.stringify(next, null, 2));
+      this.#records.set(id, next);
+      return next;
+    });
     void this.#announce(id);
     return updated;
   }
@@ -285,7 +303,8 @@ export class ReplService {
   async remove(owner: string, id: string): Promise<void> {
     const record = await this.get(owner, id);
     await this.#o.runtime.delete(id);
-    await this.#removeStored(record);
+    // In the record queue: an update waiting there must not write the record back afterwards.
+    await this.#recordWrites.run(id, () => this.#removeStored(record));
     this.#events.emit('change', owner, { type: 'deleted', id });
     this.#o.log.info({ replId: id }, 'repl deleted');
   }
@@ -300,19 +319,28 @@ export class ReplService {
 
   async start(owner: string, id: string): Promise<ReplRecord> {
     const record = await this.get(owner, id);
-    await this.#checkRunningLimit(owner, id);
-    await this.#o.runtime.start(this.specOf(record));
+    await this.#startWithinLimit(owner, record);
     return record;
+  }
+
+  /**
+   * Starts a repl unless the account already runs as many as it may. The count and the admission
+   * are one step per account, and an admitted start counts until the runtime reports it.
+   */
+  #startWithinLimit(owner: string, record: ReplRecord): Promise<void> {
+    return this.#starts.run(owner, record.id, () => this.#checkRunningLimit(owner, record.id), () => this.#o.runtime.start(this.specOf(record)));
   }
 
   /** Refuses to start one more repl of an account that already runs as many as it may. */
   async #checkRunningLimit(owner: string, id: string): Promise<void> {
-    const state = this.#o.runtime.status(id).state;
-    if (state === 'running' || state === 'starting') return;
+    const live = (replId: string): boolean => ['running', 'starting'].includes(this.#o.runtime.status(replId).state);
+    if (live(id)) return;
     const active = new Set(this.#o.runtime.active());
-    const running = (await this.list(owner)).filter((r) => r.id !== id && active.has(r.id) && ['running', 'starting'].includes(this.#o.runtime.status(r.id).state));
-    if (running.length >= this.#o.limits.running) {
-      throw new AppError('LIMIT_REACHED', `${running.length} of this account's repls are running, the most at once (${running.map((r) => r.name).join(', ')}); stop one first`);
+    const admitted = new Set(this.#starts.held(owner));
+    const running = (await this.list(owner)).filter((r) => r.id !== id && (admitted.has(r.id) || (active.has(r.id) && live(r.id))));
+    const limit = this.#o.limits.running;
+    if (running.length >= limit) {
+      throw new AppError('LIMIT_REACHED', `this account may run ${limit} repl${limit === 1 ? '' : 's'} at once (the running limit) and ${running.length} are running or starting (${running.map((r) => r.name).join(', ')}); stop one first`);
     }
   }
 
@@ -326,8 +354,7 @@ export class ReplService {
   wake(id: string, account: string, options: { runApp: boolean }): void {
     void (async () => {
       const record = await this.get(account, id);
-      await this.#checkRunningLimit(account, id);
-      await this.#o.runtime.start(this.specOf(record));
+      await this.#startWithinLimit(account, record);
       if (options.runApp) await this.#agent(id).startApp();
     })().catch((err: unknown) => this.#o.log.error({ replId: id, err: describeError(err) }, 'wake failed'));
   }
@@ -368,10 +395,7 @@ export class ReplService {
   /** Run: starts the repl first when it is stopped, like Replit's Run button. */
   async startApp(owner: string, id: string): Promise<AppState> {
     const record = await this.get(owner, id);
-    if (!this.#o.runtime.endpoints(id)) {
-      await this.#checkRunningLimit(owner, id);
-      await this.#o.runtime.start(this.specOf(record));
-    }
+    if (!this.#o.runtime.endpoints(id)) await this.#startWithinLimit(owner, record);
     return this.#agent(id).startApp();
   }
 
@@ -431,17 +455,19 @@ export class ReplService {
 
   // ---- preview ports ----
 
-  /** App ports are public unless made private, as on Replit; the IDE is never public. */
+  /**
+   * The one decision on who may open a preview port (the proxy asks it per repl). Only the
+   * stack's declared app port is public by default, as on Replit; any other port a repl listens
+   * on, even one bound to 127.0.0.1 inside (a debugger, a database UI, a dev server's HMR), is
+   * for the owner only until the owner makes it public. The IDE is never public.
+   */
   isPublic(record: ReplRecord, port: number): boolean {
-    return record.ports?.[String(port)] !== 'private';
+    const set = record.ports?.[String(port)];
+    return set ? set === 'public' : port === record.manifest.port;
   }
 
   async setPortVisibility(owner: string, id: string, port: number, visibility: PortVisibility): Promise<{ port: number; visibility: PortVisibility }> {
-    const record = await this.get(owner, id);
-    const updated: ReplRecord = { ...record, ports: { ...record.ports, [String(port)]: visibility } };
-    await this.#o.store.put(`repls/${id}.json`, JSON.stringify(updated, null, 2));
-    this.#records.set(id, updated);
-    void this.#announce(id);
+    await this.#update(owner, id, (record) => ({ ...record, ports: { ...record.ports, [String(port)]: visibility } }));
     return { port, visibility };
   }
 

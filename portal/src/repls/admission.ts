@@ -1,0 +1,41 @@
+import { KeyedQueue } from '@codeyard/common/concurrency';
+
+/**
+ * Admission against a per-account limit, atomic within one portal. The check and the taking of
+ * a slot run one at a time per account, and the slot stays held until the work that needed it
+ * has ended, when the runtime's own status counts it (or not, if it failed). Without this,
+ * concurrent starts each counted the others as "not running yet" and all went ahead (issue 10,
+ * class 9). Several portal replicas sharing one store would need the slots in the database.
+ */
+export class Admission {
+  readonly #queue = new KeyedQueue();
+  /** account → id → how many pieces of work hold a slot for that id. */
+  readonly #held = new Map<string, Map<string, number>>();
+
+  /** The ids that hold a slot of `account` now: admitted, their work not finished yet. */
+  held(account: string): string[] {
+    return [...(this.#held.get(account)?.keys() ?? [])];
+  }
+
+  /**
+   * Runs `check` (which throws to refuse) alone for `account`, then `work` while holding a slot
+   * for `id`. Work for the same id holds one slot, however many calls there are.
+   */
+  async run<T>(account: string, id: string, check: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+    await this.#queue.run(account, async () => {
+      await check();
+      const ids = this.#held.get(account) ?? new Map<string, number>();
+      ids.set(id, (ids.get(id) ?? 0) + 1);
+      this.#held.set(account, ids);
+    });
+    try {
+      return await work();
+    } finally {
+      const ids = this.#held.get(account)!;
+      const left = ids.get(id)! - 1;
+      if (left > 0) ids.set(id, left);
+      else ids.delete(id);
+      if (ids.size === 0) this.#held.delete(account);
+    }
+  }
+}
