@@ -43,9 +43,25 @@ export class WorkspaceFiles {
     return fs.readFile(full);
   }
 
-  /** Writes a file, creating parent directories. Answers true when it created the file. */
+  /**
+   * Writes a file, creating parent directories. Answers true when it created the file. A full
+   * volume (the workspace's disk quota) is the user's to fix, not a server error: 413
+   * QUOTA_EXCEEDED, with the half-written temporary file removed.
+   */
   async write(file: string, body: Buffer): Promise<boolean> {
     const rel = checkRelativePath(file, 'path');
+    try {
+      return await this.#write(rel, body);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') {
+        throw new AppError('QUOTA_EXCEEDED', `the workspace is full: ${rel} (${body.length} bytes) does not fit in its disk quota; delete files to make room`, undefined, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  async #write(rel: string, body: Buffer): Promise<boolean> {
     const target = path.join(this.#root, rel);
     const parentRel = path.posix.dirname(rel);
     // Create missing parents one by one, checking each existing one resolves inside.
@@ -66,7 +82,12 @@ export class WorkspaceFiles {
     if (existing?.isSymbolicLink()) await this.#inside(target, rel);
     // Write beside it and rename, so a reader never sees half a file.
     const temp = path.join(current, `.${path.basename(rel)}.codeyard-${process.pid}-${Date.now()}`);
-    await fs.writeFile(temp, body);
+    try {
+      await fs.writeFile(temp, body);
+    } catch (err) {
+      await fs.rm(temp, { force: true });
+      throw err;
+    }
     if (existing?.isFile()) await fs.chmod(temp, existing.mode & 0o7777);
     await fs.rename(temp, existing?.isSymbolicLink() ? await fs.realpath(target) : path.join(current, path.basename(rel)));
     return !existing;
