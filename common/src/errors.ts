@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   UNKNOWN_STACK: 400,
   INVALID_ARCHIVE: 400,
   UNSAFE_ARCHIVE: 400,
+  /** Two session cookies of one name: another host under the domain set one (cookie tossing). */
+  COOKIE_CONFLICT: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

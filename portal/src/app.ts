@@ -7,14 +7,14 @@ import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { AppError, describeError, isAppError } from '@codeyard/common/errors';
 import { escapeHtml, page } from '@codeyard/common/html';
-import { type HostRoute, originFor, parseHost, type PublicOrigin } from '@codeyard/common/hostnames';
+import { type HostRoute, originFor, parseHost, type PublicOrigin, sameHostPath } from '@codeyard/common/hostnames';
 import { GrantSigner } from '@codeyard/common/tickets';
 import { headerValue } from '@codeyard/proxy/fast-path';
 import { createFrontServer } from '@codeyard/proxy/front';
 import { type ProxyBackend, ReplProxy } from '@codeyard/proxy/repl-proxy';
 import { Accounts } from './accounts/accounts.js';
-import { credentialsOf } from './api/auth.js';
-import { apiRoutes } from './api/routes.js';
+import { type Credentials, credentialsOf, sessionCookieName } from './api/auth.js';
+import { apiRoutes, IMPORT_TYPES } from './api/routes.js';
 import { sharedSchemas } from './api/schemas.js';
 import type { Config } from './config.js';
 import { ReplService } from './repls/repl-service.js';
@@ -50,7 +50,7 @@ export interface Portal {
   close(): Promise<void>;
 }
 
-function fastifyErrorToApp(err: FastifyError): AppError {
+function fastifyErrorToApp(err: FastifyError, contentType: string | undefined): AppError {
   if (err.validation) return new AppError('VALIDATION', err.message);
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -59,7 +59,10 @@ function fastifyErrorToApp(err: FastifyError): AppError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new AppError('PAYLOAD_TOO_LARGE', err.message);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new AppError('UNSUPPORTED_MEDIA_TYPE', `${err.message}; send application/json`);
+      return new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `this route does not take ${contentType ? `${contentType.split(';')[0]!.trim()} bodies` : 'a body without a content-type'}: send application/json (an import takes ${IMPORT_TYPES.join(', ')})`,
+      );
   }
   if (err instanceof SyntaxError) return new AppError('INVALID_JSON', `the request body is not valid JSON: ${err.message}`);
   if (err.statusCode && err.statusCode < 500) return new AppError(err.statusCode === 413 ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', err.message);
@@ -154,6 +157,21 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   });
   front.on('connection', (socket) => socket.on('error', () => socket.destroy()));
 
+  // Only the body types the API documents are parsed: JSON here, raw bytes in the files and
+  // import routes. Fastify's default text/plain parser would let a cross-site HTML form (which
+  // may send text/plain without a preflight) reach a route; it answers 415 instead.
+  app.removeContentTypeParser('text/plain');
+  const cookieName = sessionCookieName(config.publicScheme === 'https');
+  /** The caller's credentials, or the refusal to send when its session cookie is ambiguous. */
+  const callerOf = (headers: http.IncomingHttpHeaders): Credentials | AppError => {
+    try {
+      return credentialsOf(headers, cookieName);
+    } catch (err) {
+      if (isAppError(err)) return err;
+      throw err;
+    }
+  };
+
   for (const schema of sharedSchemas) app.addSchema(schema);
   await app.register(swagger, {
     openapi: {
@@ -164,7 +182,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    const error = isAppError(err) ? err : fastifyErrorToApp(err);
+    const error = isAppError(err) ? err : fastifyErrorToApp(err, request.headers['content-type']);
     if (error.status >= 500) {
       request.log.error({ err, url: request.url, reqId: request.id }, 'request failed');
       const shown = error.code === 'INTERNAL' ? new AppError('INTERNAL', `internal error (request ${request.id}); see the portal log`) : error;
@@ -204,12 +222,14 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   await registerUi(app, fileURLToPath(new URL('../ui/', import.meta.url)));
 
   app.get<{ Params: { id: string }; Querystring: { port?: string; next?: string } }>('/open/:id', { schema: { hide: true } }, async (request, reply) => {
-    const account = await accounts.resolve(credentialsOf(request.headers).token);
     const html = (status: number, title: string, body: string) => reply.code(status).type('text/html; charset=utf-8').send(page({ title, body }));
+    const caller = callerOf(request.headers);
+    if (caller instanceof AppError) return html(caller.status, 'Clear your cookies', `<h1>Clear this site's cookies</h1><p>${escapeHtml(caller.message)}</p>`);
+    const account = await accounts.resolve(caller.token);
     if (!account) return html(401, 'Sign in', `<h1>Open Codeyard first</h1><p>This browser has no Codeyard session. Repls open from the browser that created them.</p><p><a class="button" href="/">Go to Codeyard</a></p>`);
     const port = request.query.port ? Number(request.query.port) : undefined;
     if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) return html(400, 'Bad link', '<h1>Bad link</h1><p>The port in this link is not a port number.</p>');
-    const next = request.query.next?.startsWith('/') && !request.query.next.startsWith('//') ? request.query.next : undefined;
+    const next = sameHostPath(request.query.next);
     try {
       return reply.redirect(await repls.ideLink(account.id, request.params.id, { port, next }), 302);
     } catch (err) {
@@ -236,7 +256,8 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     const match = /^\/api\/repls\/([a-z][a-z2-7]{11})\/app\/logs$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
     if (!match) return refuse('404 Not Found');
     void (async () => {
-      const creds = credentialsOf(req.headers);
+      const creds = callerOf(req.headers);
+      if (creds instanceof AppError) return refuse('400 Bad Request');
       const account = await accounts.resolve(creds.token);
       if (!account) return refuse('401 Unauthorized');
       // Browsers send cookies on cross-site WebSocket handshakes: only our own pages may use them.

@@ -10,7 +10,10 @@ export interface Config {
   bind: string;
   /** Public origin browsers use. */
   domain: string;
+  /** Parent of preview hosts; required (or the same-site opt-in) when the domain is not `localhost`. */
   previewDomain?: string;
+  /** The operator accepted previews on the same site as the portal (CODEYARD_PREVIEWS_SAME_SITE). */
+  previewsSameSite: boolean;
   publicScheme: 'http' | 'https';
   /** Port in public URLs; undefined for the scheme's default. */
   publicPort?: number;
@@ -99,6 +102,35 @@ function hostname(env: NodeJS.ProcessEnv, name: string, fallback?: string): stri
   return raw;
 }
 
+/** The last two labels of a name: its registrable domain for most names (no public-suffix list here). */
+function siteOf(name: string): string {
+  return name.split('.').slice(-2).join('.');
+}
+
+/**
+ * Previews serve whatever a repl's app sends, to anyone. On the portal's own site they can set
+ * cookies for the parent domain that the portal then receives (cookie tossing), so outside
+ * `localhost` (where every `<name>.localhost` is a site of its own) they need a domain of
+ * their own, as github.dev has app.github.dev, unless the operator opts in knowingly.
+ */
+function checkPreviewSite(domain: string, previewDomain: string | undefined, sameSiteOk: boolean): void {
+  if (domain === 'localhost' || sameSiteOk) return;
+  const optIn = 'or set CODEYARD_PREVIEWS_SAME_SITE=on to accept that an app could set cookies the portal receives';
+  if (!previewDomain) {
+    throw new ConfigError(
+      `CODEYARD_DOMAIN=${domain} needs a separate CODEYARD_PREVIEW_DOMAIN: previews run any app, and on ${siteOf(domain)} they could set cookies for the portal. ` +
+        `Set CODEYARD_PREVIEW_DOMAIN to a domain outside ${siteOf(domain)} (for example codeyard-apps.net, with its own wildcard DNS and certificate), ${optIn}`,
+    );
+  }
+  const related = previewDomain === domain || previewDomain.endsWith(`.${domain}`) || domain.endsWith(`.${previewDomain}`) || siteOf(previewDomain) === siteOf(domain);
+  if (related) {
+    throw new ConfigError(
+      `CODEYARD_PREVIEW_DOMAIN=${previewDomain} is on the same site as CODEYARD_DOMAIN=${domain} (both under ${siteOf(domain)}): a preview could still set cookies for the portal. ` +
+        `Use a domain outside ${siteOf(domain)}, ${optIn} (or if the two are separate sites under a public suffix such as co.uk)`,
+    );
+  }
+}
+
 /** Reads, checks and freezes the configuration. Throws a ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const port = int(env, 'PORT', 8080, 0, 65535);
@@ -122,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     bind: env.CODEYARD_BIND || '127.0.0.1',
     domain: hostname(env, 'CODEYARD_DOMAIN', 'localhost')!,
     previewDomain: hostname(env, 'CODEYARD_PREVIEW_DOMAIN'),
+    previewsSameSite: onOff(env, 'CODEYARD_PREVIEWS_SAME_SITE', false),
     publicScheme: scheme,
     publicPort,
     sandbox,
@@ -153,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     ticketsPerMinute: int(env, 'CODEYARD_RATE_TICKETS_PER_MINUTE', 60, 1, 100_000),
     logLevel: env.CODEYARD_LOG_LEVEL || 'info',
   };
+  checkPreviewSite(config.domain, config.previewDomain, config.previewsSameSite);
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     throw new ConfigError(`CODEYARD_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
   }

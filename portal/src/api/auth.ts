@@ -1,9 +1,24 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '@codeyard/common/errors';
+import { cookieValues } from '@codeyard/proxy/cookies';
 import type { Account, Accounts } from '../accounts/accounts.js';
 
-/** The portal's own cookie: the account token, on the portal host only. */
-export const PORTAL_COOKIE = 'codeyard_token';
+/**
+ * The portal's own cookie: the account token, on the portal host only. Over https it carries
+ * the `__Host-` prefix, which browsers accept only host-only, Secure and with Path=/: no repl
+ * or preview host can set or overwrite it, not even for the parent domain. Over plain http no
+ * prefix is honoured, so a second cookie of the same name is refused instead (see credentialsOf).
+ */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? '__Host-codeyard_token' : 'codeyard_token';
+}
+
+/** The Set-Cookie value that gives a browser its session: host-only, HttpOnly, a year long. */
+export function sessionCookie(token: string, secure: boolean): string {
+  const parts = [`${sessionCookieName(secure)}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${365 * 24 * 3600}`];
+  if (secure) parts.push('Secure');
+  return parts.join('; ');
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,43 +26,66 @@ declare module 'fastify' {
   }
 }
 
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
-}
-
 export interface Credentials {
   token?: string;
   viaCookie: boolean;
 }
 
-/** A bearer token from `Authorization`, else the portal cookie. */
-export function credentialsOf(headers: { authorization?: string; cookie?: string }): Credentials {
+/**
+ * A bearer token from `Authorization`, else the portal cookie. A browser that sends the
+ * session cookie twice has been given a second one by another host under the same domain
+ * (cookie tossing: a preview can set one for the parent domain, and order it first with a
+ * longer Path). Taking either would let that host choose whose account this browser uses, so
+ * the request is refused with what to do.
+ */
+export function credentialsOf(headers: { authorization?: string; cookie?: string; host?: string }, cookieName: string): Credentials {
   const auth = headers.authorization;
   if (auth?.startsWith('Bearer ')) return { token: auth.slice(7).trim(), viaCookie: false };
-  const cookie = cookieValue(headers.cookie, PORTAL_COOKIE);
-  return { token: cookie, viaCookie: cookie !== undefined };
+  const values = cookieValues(headers.cookie, cookieName);
+  if (values.length > 1) {
+    const host = (headers.host ?? 'this site').replace(/:\d+$/, '');
+    throw new AppError(
+      'COOKIE_CONFLICT',
+      `this browser sent ${values.length} Codeyard session cookies (${cookieName}): another site under the same domain set one, and Codeyard will not guess which is yours. Clear the cookies of ${host} and its parent domain in the browser's site settings, then reload.`,
+    );
+  }
+  return { token: values[0], viaCookie: values.length === 1 };
 }
 
 /**
- * Who may call the API: a request with a valid token. A cookie-authenticated request that
- * changes something must also come from the portal's own origin: repl and preview hosts are
- * same-site with the portal, so SameSite alone would let an app's page post here.
+ * The one rule for "may this request change state": a browser request must come from the
+ * portal's own pages. Browsers send Origin on every cross-origin request and on every
+ * non-GET one, so an Origin other than ours is refused; a cookie-authenticated change must
+ * carry ours (repl and preview hosts are same-site with the portal, so SameSite alone would
+ * let an app's page post here), and a Sec-Fetch-Site other than same-origin is refused.
+ * A client with neither header (curl, the CLI, a script) is not a browser riding on cookies.
  */
-export function authenticate(accounts: Accounts, portalOrigin: string) {
+export function checkSameOrigin(headers: { origin?: string; 'sec-fetch-site'?: string | string[] }, portalOrigin: string, viaCookie: boolean): void {
+  const origin = headers.origin;
+  const site = headers['sec-fetch-site'];
+  const refused = (why: string): AppError => new AppError('FORBIDDEN', `cross-origin request refused: ${why}; only ${portalOrigin} may change anything here`);
+  if (origin !== undefined) {
+    if (origin !== portalOrigin) throw refused(`Origin ${origin}`);
+    return;
+  }
+  if (viaCookie) throw refused('a cookie-authenticated change without an Origin header');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw refused(`Sec-Fetch-Site ${String(site)}`);
+}
+
+/** Methods that change nothing (and so need no Origin check). */
+export function isSafeMethod(method: string): boolean {
+  return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+}
+
+/** Who may call the API: a request with a valid token, and for changes, from the portal itself. */
+export function authenticate(accounts: Accounts, portalOrigin: string, cookieName: string) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const creds = credentialsOf(request.headers);
+    const creds = credentialsOf(request.headers, cookieName);
     const account = await accounts.resolve(creds.token);
     if (!account) {
       throw new AppError('UNAUTHENTICATED', creds.token ? 'the token is not valid; create a session with POST /api/session' : 'sign in first: send Authorization: Bearer <token> (from POST /api/session)');
     }
-    if (creds.viaCookie && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
-      const origin = request.headers.origin;
-      if (origin !== portalOrigin) throw new AppError('FORBIDDEN', `cross-origin request refused: Origin ${origin ?? '(none)'} is not ${portalOrigin}`);
-    }
+    if (!isSafeMethod(request.method)) checkSameOrigin(request.headers, portalOrigin, creds.viaCookie);
     request.account = account;
   };
 }

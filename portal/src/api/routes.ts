@@ -8,7 +8,7 @@ import { writeArchive } from '../archive/archive.js';
 import { ARCHIVE_TYPES, type ReplService } from '../repls/repl-service.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Template } from '../templates/catalog.js';
-import { authenticate, PORTAL_COOKIE } from './auth.js';
+import { authenticate, checkSameOrigin, credentialsOf, sessionCookie, sessionCookieName } from './auth.js';
 import { commonErrors, replIdParams } from './schemas.js';
 
 export interface RouteDeps {
@@ -28,39 +28,48 @@ type IdParams = { id: string };
 /** Live status streams one account may hold open (each is a socket and a listener). */
 const MAX_EVENT_STREAMS = 8;
 
+/**
+ * What POST /api/repls/import takes as its body's type: the archive formats, or plain bytes.
+ * Anything else (a form, text/plain) is answered 415: no cross-site form can post an import.
+ */
+export const IMPORT_TYPES = ['application/gzip', 'application/x-gzip', 'application/zip', 'application/x-zip-compressed', 'application/octet-stream'];
+
 /** Every /api route. Each has a schema; each but session creation needs an account. */
 export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { repls } = deps;
   // Anonymous accounts cost nothing to make: limit them per client address.
   const sessionLimiter = new RateLimiter({ perMinute: deps.sessionsPerMinute });
+  const cookieName = sessionCookieName(deps.secureCookies);
 
   app.post(
     '/api/session',
     {
       schema: {
         summary: 'Create an anonymous account',
-        description: 'Answers a bearer token for every other call, and sets it as the portal cookie for browsers.',
+        description: 'Answers a bearer token for every other call, and sets it as the portal cookie for browsers. A browser must call it from the portal origin; no body is needed.',
         tags: ['session'],
         response: { 201: { type: 'object', required: ['token'], properties: { token: { type: 'string' } } }, 429: { $ref: 'Error#' } },
       },
     },
     async (request, reply) => {
+      // A cross-site form could otherwise replace a visitor's session (and lose their account).
+      checkSameOrigin(request.headers, deps.portalOrigin, false);
+      // Two session cookies (one tossed by another host) are refused here too: a new one would not help.
+      credentialsOf(request.headers, cookieName);
       const wait = sessionLimiter.take(request.ip);
       if (wait) {
         reply.header('retry-after', String(wait));
         throw new AppError('RATE_LIMITED', `too many new sessions from this address; try again in ${wait} s`);
       }
       const { token } = await deps.accounts.create();
-      const cookie = [`${PORTAL_COOKIE}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${Math.floor((365 * 24 * 3600_000) / 1000)}`];
-      if (deps.secureCookies) cookie.push('Secure');
-      reply.header('set-cookie', cookie.join('; '));
+      reply.header('set-cookie', sessionCookie(token, deps.secureCookies));
       return reply.code(201).send({ token });
     },
   );
 
   // Everything below needs an account.
   await app.register(async (api) => {
-    api.addHook('preHandler', authenticate(deps.accounts, deps.portalOrigin));
+    api.addHook('preHandler', authenticate(deps.accounts, deps.portalOrigin, cookieName));
 
     api.get('/api/stacks', { schema: { summary: 'The stacks a repl can be made from', tags: ['stacks'], response: { 200: { type: 'array', items: { $ref: 'Stack#' } }, ...commonErrors } } }, async () => {
       return Promise.all(
@@ -311,16 +320,16 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       );
     });
 
-    // An archive upload: raw bytes, any content type, up to the import limit.
+    // An archive upload: raw bytes of an archive type (IMPORT_TYPES), up to the import limit.
     await api.register(async (raw) => {
       raw.removeAllContentTypeParsers();
-      raw.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.importMaxBytes }, (_request, body, done) => done(null, body));
+      raw.addContentTypeParser(IMPORT_TYPES, { parseAs: 'buffer', bodyLimit: deps.importMaxBytes }, (_request, body, done) => done(null, body));
       raw.post<{ Querystring: { stack: string; name?: string }; Body: Buffer | undefined }>(
         '/api/repls/import',
         {
           bodyLimit: deps.importMaxBytes,
           schema: {
-            summary: 'Create a repl from an uploaded tar.gz or zip (the body); paths are checked, links may not leave it, sizes and counts are limited',
+            summary: `Create a repl from an uploaded tar.gz or zip (the body, as ${IMPORT_TYPES.join(', ')}); paths are checked, links may not leave it, sizes and counts are limited`,
             tags: ['repls'],
             querystring: {
               type: 'object',
