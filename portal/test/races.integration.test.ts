@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ReplRecord, ReplView } from '../src/repls/repl-service.js';
+import { tarGz } from './helpers/archives.js';
+import { request } from './helpers/http.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
 
 /**
@@ -13,7 +15,7 @@ describe('concurrent requests of one account', { timeout: 180_000 }, () => {
   let repls: ReplView[];
 
   before(async () => {
-    t = await startTestPortal({ env: { CODEYARD_MAX_RUNNING_PER_ACCOUNT: '2' } });
+    t = await startTestPortal({ env: { CODEYARD_MAX_RUNNING_PER_ACCOUNT: '2', CODEYARD_MAX_REPLS_PER_ACCOUNT: '12' } });
     alice = await t.newToken();
     repls = [];
     for (let i = 0; i < 10; i++) repls.push((await t.api(alice, 'POST', '/api/repls', { stack: 'node', name: `Race ${i}` })).json<ReplView>());
@@ -41,6 +43,26 @@ describe('concurrent requests of one account', { timeout: 180_000 }, () => {
     assert.equal((await t.api(alice, 'POST', `/api/repls/${running[0]!.id}/start`)).status, 200);
     const stopped = repls.find((r) => !running.includes(r))!;
     assert.equal((await t.api(alice, 'POST', `/api/repls/${stopped.id}/start`)).status, 409, 'the limit still holds after the burst');
+  });
+
+  it('makes no more repls than the repl limit when creates, forks and imports arrive at once', async () => {
+    const archive = await tarGz([{ name: 'index.js', body: 'console.log(1)\n' }]);
+    const importOne = () => request(t.port, { method: 'POST', path: '/api/repls/import?stack=node', headers: { authorization: `Bearer ${alice}`, 'content-type': 'application/gzip' }, body: archive });
+    const answers = await Promise.all([
+      ...Array.from({ length: 4 }, (_, i) => t.api(alice, 'POST', '/api/repls', { stack: 'node', name: `Extra ${i}` })),
+      ...repls.slice(0, 2).map((r) => t.api(alice, 'POST', `/api/repls/${r.id}/fork`, {})),
+      importOne(),
+      importOne(),
+    ]);
+    const made = answers.filter((a) => a.status === 201);
+    assert.equal(made.length, 2, answers.map((a) => `${a.status} ${a.body.slice(0, 200)}`).join('\n'));
+    for (const answer of answers.filter((a) => a.status !== 201)) {
+      assert.equal(answer.status, 409);
+      assert.match(answer.json().error.message, /the most it may have \(the repl limit\)/);
+    }
+    const listed = (await t.api(alice, 'GET', '/api/repls')).json<ReplView[]>();
+    assert.equal(listed.length, 12);
+    for (const extra of made.map((a) => a.json<ReplView>())) assert.equal((await t.api(alice, 'DELETE', `/api/repls/${extra.id}`)).status, 204);
   });
 
   it('keeps every change when renames and port visibility changes interleave', async () => {

@@ -19,23 +19,38 @@ export class Admission {
 
   /**
    * Runs `check` (which throws to refuse) alone for `account`, then `work` while holding a slot
-   * for `id`. Work for the same id holds one slot, however many calls there are.
+   * for `id`. Work for the same id holds one slot, however many calls there are. `work` may move
+   * its slot to the id it really uses (a warm sandbox decides a new repl's id only once admitted),
+   * so a check never counts one repl twice.
    */
-  async run<T>(account: string, id: string, check: () => Promise<void>, work: () => Promise<T>): Promise<T> {
+  async run<T>(account: string, id: string, check: () => Promise<void>, work: (moveTo: (id: string) => void) => Promise<T>): Promise<T> {
+    let holding = id;
     await this.#queue.run(account, async () => {
       await check();
-      const ids = this.#held.get(account) ?? new Map<string, number>();
-      ids.set(id, (ids.get(id) ?? 0) + 1);
-      this.#held.set(account, ids);
+      this.#take(account, holding);
     });
     try {
-      return await work();
+      return await work((to) => {
+        this.#take(account, to);
+        this.#release(account, holding);
+        holding = to;
+      });
     } finally {
-      const ids = this.#held.get(account)!;
-      const left = ids.get(id)! - 1;
-      if (left > 0) ids.set(id, left);
-      else ids.delete(id);
-      if (ids.size === 0) this.#held.delete(account);
+      this.#release(account, holding);
     }
+  }
+
+  #take(account: string, id: string): void {
+    const ids = this.#held.get(account) ?? new Map<string, number>();
+    ids.set(id, (ids.get(id) ?? 0) + 1);
+    this.#held.set(account, ids);
+  }
+
+  #release(account: string, id: string): void {
+    const ids = this.#held.get(account);
+    const left = (ids?.get(id) ?? 0) - 1;
+    if (left > 0) ids!.set(id, left);
+    else ids?.delete(id);
+    if (ids?.size === 0) this.#held.delete(account);
   }
 }

@@ -95,6 +95,8 @@ export class ReplService {
   readonly #recordWrites = new KeyedQueue();
   /** Starts admitted against the account's running limit and not finished yet. */
   readonly #starts = new Admission();
+  /** New repls (create, fork, import) admitted against the account's repl limit, not stored yet. */
+  readonly #creations = new Admission();
   readonly #events = new EventEmitter<{ change: [string, ReplEvent] }>();
   readonly #unwatch: () => void;
 
@@ -193,16 +195,20 @@ export class ReplService {
 
   async create(owner: string, stack: string, name?: string): Promise<ReplRecord> {
     const template = await this.#usableTemplate(stack);
-    await this.#checkReplLimit(owner);
-    // A warm sandbox of this stack, when one is ready, decides the id: it was started for it.
-    const warm = this.#o.runtime.takeWarm?.(stack);
-    const record = this.#newRecord(owner, template, name ?? `${template.manifest.name} repl`, warm);
-    try {
-      await this.#persistNew(record, (prefix) => this.#o.workspaces.copy(templatePrefix(stack, template.version), prefix));
-    } catch (err) {
-      if (warm) await this.#o.runtime.releaseWarm?.(warm);
-      throw err;
-    }
+    const record = await this.#createWithinLimit(owner, newReplId(), async (moveTo) => {
+      // A warm sandbox of this stack, when one is ready, decides the id: it was started for it.
+      // Taken only once admitted, so refused requests cannot drain the pool.
+      const warm = this.#o.runtime.takeWarm?.(stack);
+      const fresh = this.#newRecord(owner, template, name ?? `${template.manifest.name} repl`, warm);
+      moveTo(fresh.id);
+      try {
+        await this.#persistNew(fresh, (prefix) => this.#o.workspaces.copy(templatePrefix(stack, template.version), prefix));
+      } catch (err) {
+        if (warm) await this.#o.runtime.releaseWarm?.(warm);
+        throw err;
+      }
+      return fresh;
+    });
     this.#o.log.info({ replId: record.id, stack, owner }, 'repl created');
     return record;
   }
@@ -210,8 +216,6 @@ export class ReplService {
   /** A copy of a repl (its latest files: a running one saves first), owned by the same account. */
   async fork(owner: string, id: string, name?: string): Promise<ReplRecord> {
     const source = await this.get(owner, id);
-    await this.#checkReplLimit(owner);
-    await this.#flushIfRunning(id);
     const template = this.#o.templates.get(source.stack);
     const record: ReplRecord = {
       ...this.#newRecord(owner, template ?? { manifest: source.manifest, version: source.templateVersion }, name ?? `${source.name} (fork)`.slice(0, 64)),
@@ -220,7 +224,10 @@ export class ReplService {
       origin: { forkOf: source.id },
       ...(source.ports ? { ports: source.ports } : {}),
     };
-    await this.#persistNew(record, (prefix) => this.#o.workspaces.copy(`workspaces/${source.id}/`, prefix));
+    await this.#createWithinLimit(owner, record.id, async () => {
+      await this.#flushIfRunning(id);
+      await this.#persistNew(record, (prefix) => this.#o.workspaces.copy(`workspaces/${source.id}/`, prefix));
+    });
     this.#o.log.info({ replId: record.id, forkOf: id, owner }, 'repl forked');
     return record;
   }
@@ -231,13 +238,15 @@ export class ReplService {
    */
   async importArchive(owner: string, data: Buffer, stack: string, name?: string): Promise<ReplRecord> {
     const template = await this.#usableTemplate(stack);
-    await this.#checkReplLimit(owner);
     const format = detectArchiveFormat(data);
     if (!format) throw new AppError('INVALID_ARCHIVE', 'the upload is neither a zip nor a tar.gz archive; send one of those');
-    const limit = this.#o.limits.workspaceBytes;
-    const items = await readArchive(data, format, { maxEntries: this.#o.limits.importEntries, maxTotalBytes: limit, maxFileBytes: limit });
     const record: ReplRecord = { ...this.#newRecord(owner, template, name ?? `Imported ${template.manifest.name} repl`), origin: { imported: true } };
-    await this.#persistNew(record, (prefix) => this.#o.workspaces.create(prefix, items, limit));
+    const limit = this.#o.limits.workspaceBytes;
+    const items = await this.#createWithinLimit(owner, record.id, async () => {
+      const read = await readArchive(data, format, { maxEntries: this.#o.limits.importEntries, maxTotalBytes: limit, maxFileBytes: limit });
+      await this.#persistNew(record, (prefix) => this.#o.workspaces.create(prefix, read, limit));
+      return read;
+    });
     this.#o.log.info({ replId: record.id, stack, owner, entries: items.length }, 'repl imported');
     return record;
   }
@@ -266,10 +275,16 @@ export class ReplService {
     return template;
   }
 
+  /** Makes a new repl unless the account has as many as it may: one admission at a time per account. */
+  #createWithinLimit<T>(owner: string, id: string, work: (moveTo: (id: string) => void) => Promise<T>): Promise<T> {
+    return this.#creations.run(owner, id, () => this.#checkReplLimit(owner), work);
+  }
+
   async #checkReplLimit(owner: string): Promise<void> {
-    const owned = await this.list(owner);
-    if (owned.length >= this.#o.limits.repls) {
-      throw new AppError('LIMIT_REACHED', `this account has ${owned.length} repls, the most it may have; delete one first`);
+    const owned = new Set((await this.list(owner)).map((r) => r.id));
+    for (const id of this.#creations.held(owner)) owned.add(id);
+    if (owned.size >= this.#o.limits.repls) {
+      throw new AppError('LIMIT_REACHED', `this account has ${owned.size} repls, the most it may have (the repl limit); delete one first`);
     }
   }
 
