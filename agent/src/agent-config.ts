@@ -35,6 +35,11 @@ export interface AgentConfig {
    * be (its sync, its name) comes later with POST /activate.
    */
   pooled?: boolean;
+  /**
+   * The agent's pid namespace is the repl's alone (the bubblewrap sandbox; a pod): a stop may then
+   * end every other process in it before the last save. Never set for unsandboxed processes.
+   */
+  ownPidNamespace?: boolean;
 }
 
 export interface ReplInfo {

@@ -27,6 +27,8 @@ export interface ControlDeps {
   workspace: string;
   env: NodeJS.ProcessEnv;
   maxFileBytes: number;
+  /** Ends the app, the IDE and every other process of the repl (before a stop's last save). */
+  quiesce: () => Promise<{ ended: number; left: number[] }>;
 }
 
 const MAX_JSON_BYTES = 64 * 1024;
@@ -145,6 +147,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps:
       } catch (err) {
         throw new AppError('UNAVAILABLE', `the workspace could not be saved: ${describeError(err)}; the files stay here and saving is retried`);
       }
+    case 'POST /quiesce':
+      return send(res, 200, await deps.quiesce());
     case 'GET /app':
       return send(res, 200, deps.run.state);
     case 'POST /app/start':

@@ -12,6 +12,7 @@ import { mergeUserSettings } from './ide-settings.js';
 import { IdeSupervisor } from './ide-supervisor.js';
 import { createTunnelServer } from './tunnel-server.js';
 import { listenOn, relayServer } from './listeners.js';
+import { endOtherProcesses } from './quiesce.js';
 import { WorkspaceFiles } from './workspace-files.js';
 
 /**
@@ -87,7 +88,12 @@ async function main(): Promise<void> {
     say(`saved version ${status.version}`);
     process.exit(0);
   }
-  const control = createControlServer({ live, run, logs, files, ide, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes });
+  const quiesce = async (): Promise<{ ended: number; left: number[] }> => {
+    // The supervisors first, so neither restarts what the sweep below ends.
+    await Promise.all([run.stop(), ide?.stop()]);
+    return config.ownPidNamespace ? endOtherProcesses() : { ended: 0, left: [] };
+  };
+  const control = createControlServer({ live, run, logs, files, ide, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes, quiesce });
   const tunnel = createTunnelServer({ reservedPorts: new Set(config.egress ? [config.egress.port] : []) });
   const fds = config.listenFds ?? {};
   await listenOn(control, { path: config.controlSocket, fd: fds.control });
@@ -109,7 +115,8 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     process.stdout.write(`codeyard-agent ${config.replId}: ${signal}, stopping the app\n`);
-    await Promise.all([run.stop(), ide?.stop()]);
+    // Nothing may write to the workspace after its last save.
+    await quiesce().catch((err: unknown) => say(`could not end every process: ${String(err)}`));
     const active = live.sync;
     if (active) {
       // Last changes out before the sandbox ends, within the runtime's grace period.

@@ -34,6 +34,7 @@ describe('agent control API', () => {
       workspace: dir,
       env: process.env,
       maxFileBytes: 1024,
+      quiesce: async () => ({ ended: 0, left: [] }),
     });
     await new Promise<void>((r) => server.listen(socketPath, r));
   });

@@ -7,6 +7,9 @@ export const DEFAULT_IGNORES = ['node_modules/', 'target/', '.venv/', '__pycache
 
 export const IGNORE_FILE = '.codeyardignore';
 
+/** ext4 makes this at the root of every volume; it belongs to root and is not the user's. */
+export const VOLUME_ROOT_NOISE: ReadonlySet<string> = new Set(['lost+found']);
+
 /**
  * What is not saved: the defaults, then the workspace's own `.codeyardignore` (gitignore
  * syntax, so `!node_modules/` brings a default back). Re-read when the file changes.

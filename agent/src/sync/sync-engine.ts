@@ -9,7 +9,7 @@ import { mapLimit } from '@codeyard/common/concurrency';
 import { describeError, isAppError } from '@codeyard/common/errors';
 import { checkRelativePath } from '@codeyard/common/paths';
 import type { ManifestEntry, WorkspaceManifest } from '@codeyard/common/workspace-manifest';
-import { IgnoreRules } from './ignore-rules.js';
+import { IgnoreRules, VOLUME_ROOT_NOISE } from './ignore-rules.js';
 import type { WorkspaceRemote } from './store-client.js';
 
 export interface SyncOptions {
@@ -57,8 +57,6 @@ const MAX_WATCHED_DIRS = 4096;
 /** Files at least this big are uploaded one at a time. */
 const LARGE_FILE_BYTES = 8 * 1024 * 1024;
 const MAX_BACKOFF_MS = 30_000;
-/** ext4 makes this at the root of every volume; it belongs to root and is not the user's. */
-const VOLUME_ROOT_NOISE = new Set(['lost+found']);
 
 /**
  * Keeps a workspace and its copy in the object store the same, from inside the repl.

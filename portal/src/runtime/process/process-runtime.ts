@@ -23,6 +23,7 @@ import type { CodeServerCommand, CodeServerProvisioner } from './code-server-pro
 import { codeServerArgs, DEFAULT_SETTINGS } from './code-server-settings.js';
 import { codeServerBuiltinDir, prepareBuiltinExtensions } from './ide-extensions.js';
 import { buildReplEnv } from './repl-env.js';
+import { uncoveredPaths } from '@codeyard/agent/sync/coverage';
 import { bindHostSockets, hostSocketFds, hostSocketPath } from './host-sockets.js';
 import { type CgroupSupport, createReplCgroups, detectCgroups, joinCgroupsCommand, removeReplCgroups } from './cgroups.js';
 import { createEgressProxy } from '@codeyard/proxy/egress-proxy';
@@ -696,6 +697,7 @@ export class ProcessRuntime implements Runtime {
       JSON.stringify({
         replId: spec.id,
         workspace: view.workspace,
+        ownPidNamespace: this.#opts.sandbox.mode === 'bubblewrap' || undefined,
         controlSocket: `${view.run}/agent.sock`,
         tunnelSocket: `${view.run}/tunnel.sock`,
         listenFds: options.ide ? hostSocketFds() : undefined,
@@ -952,18 +954,28 @@ export class ProcessRuntime implements Runtime {
     await fsp.writeFile(live.dirs.pidsFile, JSON.stringify(pids));
   }
 
+  /**
+   * Stops a repl. With `save`, the order is what keeps files (the security review lost writes
+   * here): first every process of the repl ends (app, commands, VS Code, terminals, anything
+   * they left), then the quiet workspace is saved, then the sandbox ends, then the host checks
+   * that the stored manifest covers every file on disk. Only then is the local copy dropped;
+   * otherwise one more save runs with nothing else alive, and what still is not covered stays
+   * on disk, reported as unsaved.
+   */
   async #stop(id: string, save: boolean): Promise<void> {
     const live = this.#live.get(id);
     const dirs = this.#dirs(id);
     const spec = live?.spec ?? this.#specs.get(id);
     if (live) {
       const agent = new AgentClient({ kind: 'unix', socketPath: dirs.agentSocket });
-      this.#setStatus(id, { state: 'stopping', step: 'stopping the app' });
-      await agent.stopApp().catch(() => undefined);
-      let failure: unknown;
+      this.#setStatus(id, { state: 'stopping', step: 'stopping the app and every process' });
+      // An agent that does not answer is ended with its sandbox below; the check after tells.
+      await agent.quiesce().catch(() => undefined);
+      let saved = false;
       if (save) {
         this.#setStatus(id, { state: 'stopping', step: 'saving files' });
-        await agent.flushSync(FLUSH_TIMEOUT_MS).catch((err: unknown) => (failure = err));
+        const status = await agent.flushSync(FLUSH_TIMEOUT_MS).catch(() => undefined);
+        saved = status?.state === 'synced' && !status.pending;
       }
       this.#setStatus(id, { state: 'stopping', step: 'stopping VS Code' });
       await terminateGroup(live.agentPid);
@@ -972,28 +984,36 @@ export class ProcessRuntime implements Runtime {
       this.#live.delete(id);
       await fsp.rm(dirs.pidsFile, { force: true });
       if (!save) return;
-      if (failure === undefined) {
+      if (saved && (await this.#uncovered(live.spec, dirs)).length === 0) {
         await this.#dropLocal(dirs);
         this.#setStatus(id, { state: 'stopped' });
         return;
       }
-      const message = `could not save files (${describeError(failure)}); they are kept on this machine and saved at the next start or stop`;
-      this.#setStatus(id, { state: 'error', error: message, unsaved: true });
-      throw new AppError('UNAVAILABLE', message);
+      return this.#saveLeftFiles(id, live.spec, dirs);
     }
     if (!save || this.status(id).state !== 'error') return;
     // Stopped earlier with files it could not save: try again.
-    if (spec && fs.existsSync(dirs.workspace)) {
-      this.#setStatus(id, { state: 'stopping', step: 'saving files' });
-      try {
-        await this.#saveOffline(spec, dirs);
-      } catch (err) {
-        const message = `could not save files (${describeError(err)}); they are kept on this machine and saved at the next start or stop`;
-        this.#setStatus(id, { state: 'error', error: message, unsaved: true });
-        throw new AppError('UNAVAILABLE', message);
-      }
+    if (spec && fs.existsSync(dirs.workspace)) return this.#saveLeftFiles(id, spec, dirs);
+    this.#setStatus(id, { state: 'stopped' });
+  }
+
+  /** Saves a stopped repl's files with a one-off agent; on failure they stay, reported unsaved. */
+  async #saveLeftFiles(id: string, spec: ReplSpec, dirs: ReplDirs): Promise<void> {
+    this.#setStatus(id, { state: 'stopping', step: 'saving files' });
+    try {
+      await this.#saveOffline(spec, dirs);
+    } catch (err) {
+      const message = `could not save files (${describeError(err)}); they are kept on this machine and saved at the next start or stop`;
+      this.#setStatus(id, { state: 'error', error: message, unsaved: true });
+      throw new AppError('UNAVAILABLE', message);
     }
     this.#setStatus(id, { state: 'stopped' });
+  }
+
+  /** Paths on disk the stored manifest does not hold as they are (empty: safe to drop the copy). */
+  async #uncovered(spec: ReplSpec, dirs: ReplDirs): Promise<string[]> {
+    if (!fs.existsSync(dirs.workspace)) return [];
+    return uncoveredPaths(dirs.workspace, await this.#opts.workspaces.manifest(spec.workspacePrefix));
   }
 
   /** The runtime's default limits with the stack's own overrides on top. */
@@ -1049,14 +1069,12 @@ export class ProcessRuntime implements Runtime {
       const deadline = Date.now() + FLUSH_TIMEOUT_MS;
       while (groupExists(pid) && Date.now() < deadline) await sleep(100);
       if (groupExists(pid)) await terminateGroup(pid, 2000);
-      const after = await this.#opts.workspaces.manifest(spec.workspacePrefix);
-      const log = await fsp.readFile(path.join(dirs.state, 'agent-sync.log'), 'utf8').catch(() => '');
-      // The agent says which version it saved; that version must be what the store now has.
-      const saved = [...log.matchAll(/saved version (\d+)/g)].pop();
-      if (!saved || Number(saved[1]) !== after.version) throw new Error(`the save did not finish; see ${dirs.state}/agent-sync.log`);
     } finally {
       await closeRelay(relay);
     }
+    // Whatever the agent said, the store must hold every file as it is on disk.
+    const missing = await this.#uncovered(spec, dirs);
+    if (missing.length) throw new Error(`the store does not hold ${missing.join('; ')}; see ${dirs.state}/agent-sync.log`);
     this.#opts.log.info({ replId: spec.id }, 'workspace left on disk saved');
     await this.#dropLocal(dirs);
   }
