@@ -64,6 +64,11 @@ export class AgentClient {
     return this.#json('POST', '/app/stop', undefined, 15_000);
   }
 
+  /** Ends the app, VS Code and every other process of the repl, so nothing writes during the last save. */
+  quiesce(): Promise<{ ended: number; left: number[] }> {
+    return this.#json('POST', '/quiesce', undefined, 20_000);
+  }
+
   /** The workspace sync's state (restore progress while starting). */
   sync(): Promise<SyncStatus> {
     return this.#json('GET', '/sync', undefined, 2000);
