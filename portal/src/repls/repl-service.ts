@@ -13,6 +13,7 @@ import type { WorkspaceItem, WorkspaceStore } from '../store/workspace-store.js'
 import { templatePrefix, type Template } from '../templates/catalog.js';
 import type { StackManifest } from '../templates/manifest.js';
 import { Admission } from './admission.js';
+import { isPortPublic, listedPorts, type PortVisibility } from './preview-ports.js';
 
 /** A repl as stored (`repls/<id>.json`). */
 export interface ReplRecord {
@@ -30,7 +31,7 @@ export interface ReplRecord {
   origin?: { forkOf?: string; imported?: boolean };
 }
 
-export type PortVisibility = 'public' | 'private';
+export type { PortVisibility };
 
 /** What GET /api/events streams to an account. */
 export type ReplEvent = { type: 'repl'; repl: ReplView } | { type: 'deleted'; id: string };
@@ -470,15 +471,9 @@ export class ReplService {
 
   // ---- preview ports ----
 
-  /**
-   * The one decision on who may open a preview port (the proxy asks it per repl). Only the
-   * stack's declared app port is public by default, as on Replit; any other port a repl listens
-   * on, even one bound to 127.0.0.1 inside (a debugger, a database UI, a dev server's HMR), is
-   * for the owner only until the owner makes it public. The IDE is never public.
-   */
+  /** Whether anyone may open this preview port ({@link isPortPublic}: only the app port by default). */
   isPublic(record: ReplRecord, port: number): boolean {
-    const set = record.ports?.[String(port)];
-    return set ? set === 'public' : port === record.manifest.port;
+    return isPortPublic(record, port);
   }
 
   async setPortVisibility(owner: string, id: string, port: number, visibility: PortVisibility): Promise<{ port: number; visibility: PortVisibility }> {
@@ -534,9 +529,7 @@ export class ReplService {
       ideUrl: this.ideOrigin(record.id) + '/',
       previewUrl: this.previewOrigin(record.id, record.manifest.port) + '/',
       port: record.manifest.port,
-      ports: [...new Set([record.manifest.port, ...Object.keys(record.ports ?? {}).map(Number)])]
-        .sort((a, b) => a - b)
-        .map((port) => ({ port, visibility: this.isPublic(record, port) ? 'public' : 'private', url: this.previewOrigin(record.id, port) + '/' })),
+      ports: listedPorts(record).map((p) => ({ ...p, url: this.previewOrigin(record.id, p.port) + '/' })),
       createdAt: record.createdAt,
       ...(record.origin?.forkOf ? { forkOf: record.origin.forkOf } : {}),
     };
