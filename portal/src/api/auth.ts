@@ -85,7 +85,8 @@ export function authenticate(accounts: Accounts, portalOrigin: string, cookieNam
     if (!account) {
       throw new AppError('UNAUTHENTICATED', creds.token ? 'the token is not valid; create a session with POST /api/session' : 'sign in first: send Authorization: Bearer <token> (from POST /api/session)');
     }
-    if (!isSafeMethod(request.method)) checkSameOrigin(request.headers, portalOrigin, creds.viaCookie);
+    // A bearer token is never sent by a browser on its own, so only cookies need the check.
+    if (creds.viaCookie && !isSafeMethod(request.method)) checkSameOrigin(request.headers, portalOrigin, true);
     request.account = account;
   };
 }
