@@ -119,8 +119,9 @@ export function originFor(hostname: string, pub: PublicOrigin): string {
  * or backslash refuses the value outright. The answer is re-serialized by the URL parser, so
  * it is plain ASCII and always safe in a Location header. Undefined when it is not acceptable.
  */
-export function sameHostPath(value: string | null | undefined): string | undefined {
-  if (!value || value.length > 4096 || !value.startsWith('/') || value.startsWith('//')) return undefined;
+export function sameHostPath(value: unknown): string | undefined {
+  // A repeated query parameter arrives as an array: not a path either.
+  if (typeof value !== 'string' || value.length > 4096 || !value.startsWith('/') || value.startsWith('//')) return undefined;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(value)) return undefined;
   const base = 'http://same-host.invalid';

@@ -34,6 +34,11 @@ describe('malformed input', { timeout: 120_000 }, () => {
     }
   });
 
+  it('a repeated next is not a path either', async () => {
+    const open = await request(t.port, { path: `/open/${repl.id}?next=/a&next=/b`, headers: { cookie: `codeyard_token=${token}` } });
+    assert.equal(open.status, 302);
+  });
+
   it('a session cookie with a malformed percent-encoding is a 401 that says what to do, not a 500', async () => {
     const cookie = 'codeyard_token=%E0%A4%A';
     const api = await request(t.port, { path: '/api/repls', headers: { cookie } });
