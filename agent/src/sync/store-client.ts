@@ -27,6 +27,8 @@ export interface WorkspaceRemote {
 }
 
 const TIMEOUT_MS = 120_000;
+/** Tries of one upload while the relay answers busy (429). */
+const MAX_BUSY_RETRIES = 40;
 
 export class RelayClient implements WorkspaceRemote {
   readonly #socketPath: string;
@@ -46,7 +48,24 @@ export class RelayClient implements WorkspaceRemote {
     await pipeline(res, fs.createWriteStream(file, { mode }));
   }
 
+  /**
+   * The relay serves a few uploads per repl at once and answers 429 beyond: wait as it asks
+   * (with jitter, so parallel uploads spread out) and send again, for a bounded while.
+   */
   async upload(hash: string, file: string, size: number): Promise<void> {
+    const deadline = Date.now() + TIMEOUT_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#uploadOnce(hash, file, size);
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'RATE_LIMITED') || attempt >= MAX_BUSY_RETRIES || Date.now() > deadline) throw err;
+        const waitMs = Math.min(5_000, 100 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random());
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+  }
+
+  async #uploadOnce(hash: string, file: string, size: number): Promise<void> {
     const changed = (): AppError => new AppError('CONFLICT', `${file} changed while it was being saved`);
     const handle = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     if ((await handle.stat()).size !== size) {
@@ -62,8 +81,13 @@ export class RelayClient implements WorkspaceRemote {
         if (sent !== size) body.destroy(changed());
       });
     } else await handle.close();
-    const res = await this.#request('PUT', `/blobs/${hash}`, body, { 'content-length': String(size), 'content-type': 'application/octet-stream' });
-    await this.#body(res);
+    try {
+      const res = await this.#request('PUT', `/blobs/${hash}`, body, { 'content-length': String(size), 'content-type': 'application/octet-stream' });
+      await this.#body(res);
+    } finally {
+      // Refused before all of it was read (429, quota): stop reading the file.
+      if (typeof body !== 'string') body.destroy();
+    }
   }
 
   async commit(manifest: WorkspaceManifest, base: number): Promise<number> {

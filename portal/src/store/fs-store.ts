@@ -45,6 +45,22 @@ export class FsStore implements ObjectStore {
     return body === undefined ? undefined : { body, metadata: await this.#readMeta(key) };
   }
 
+  async getStream(key: string): Promise<{ body: Readable; size: number } | undefined> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.#objectPath(key), 'r');
+    } catch (err) {
+      if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      throw err;
+    }
+    // One open file: a rename over it meanwhile does not mix two versions.
+    const { size } = await handle.stat().catch(async (err: unknown) => {
+      await handle.close();
+      throw err;
+    });
+    return { body: handle.createReadStream(), size };
+  }
+
   async head(key: string): Promise<ObjectInfo | undefined> {
     const file = this.#objectPath(key);
     const stat = await fs.stat(file).catch((err: unknown) => (isMissing(err) ? undefined : Promise.reject(err)));

@@ -42,6 +42,8 @@ export interface ObjectStore {
   /** Content and metadata in one read (S3 listings carry no metadata). */
   getObject(key: string): Promise<StoredObject | undefined>;
   head(key: string): Promise<ObjectInfo | undefined>;
+  /** The content as a stream (large objects without holding them in memory). */
+  getStream(key: string): Promise<{ body: Readable; size: number } | undefined>;
   /** Writes the whole object; readers see the old or the new version, never a mix. */
   put(key: string, body: Buffer | string, options?: PutOptions): Promise<void>;
   /**

@@ -98,6 +98,16 @@ export class S3Store implements ObjectStore {
     }
   }
 
+  async getStream(key: string): Promise<{ body: Readable; size: number } | undefined> {
+    try {
+      const res = await this.#client.send(new GetObjectCommand({ Bucket: this.#o.bucket, Key: this.#key(key) }));
+      return { body: res.Body as Readable, size: res.ContentLength ?? 0 };
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw this.#wrap(err, `read ${key}`);
+    }
+  }
+
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
       const res = await this.#client.send(new HeadObjectCommand({ Bucket: this.#o.bucket, Key: this.#key(key) }));

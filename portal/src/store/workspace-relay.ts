@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { AppError, describeError, isAppError } from '@codeyard/common/errors';
-import { HASH_PATTERN } from '@codeyard/common/workspace-manifest';
+import { blobKey, HASH_PATTERN } from '@codeyard/common/workspace-manifest';
 import type { WorkspaceStore } from './workspace-store.js';
 
 export interface RelayOptions {
@@ -12,9 +13,13 @@ export interface RelayOptions {
   quotaBytes: number;
   /** Called before each blob is stored (tests use it to cut a sync short). */
   onBlob?: (hash: string) => void | Promise<void>;
+  /** Blob uploads served at once; more answer 429 and the agent retries (default 4). */
+  maxConcurrentUploads?: number;
 }
 
 const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
+const MAX_CONCURRENT_UPLOADS = 4;
+const DRAIN_BYTES = 8 * 1024 * 1024;
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -52,17 +57,28 @@ function readBody(req: http.IncomingMessage, limit: number, what: string): Promi
  * agent runs as the repl's user): hashes are verified, manifests validated, the quota held.
  */
 export function createWorkspaceRelay(options: RelayOptions): http.Server {
-  return http.createServer((req, res) => {
-    handle(req, res, options).catch((err: unknown) => {
+  const uploads = { running: 0, limit: options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS };
+  const server = http.createServer((req, res) => {
+    handle(req, res, options, uploads).catch((err: unknown) => {
       // Anything the store itself throws is a store outage to the agent: it retries.
       const error = isAppError(err) ? err : new AppError('UNAVAILABLE', `the object store failed: ${describeError(err)}`);
-      if (!res.headersSent) send(res, error.status, error.toBody());
-      else res.destroy();
+      if (res.headersSent) return void res.destroy();
+      // An upload refused before its body was read: close rather than read a large one nobody
+      // will keep (a small one is read and dropped, so the agent surely sees the answer).
+      if (!req.complete && !(Number(req.headers['content-length']) <= DRAIN_BYTES)) res.setHeader('connection', 'close');
+      if (error.code === 'RATE_LIMITED') res.setHeader('retry-after', '1');
+      send(res, error.status, error.toBody());
     });
   });
+  // Uploads no manifest named: swept (past their grace period) when the repl's relay opens and
+  // closes, so a repl that died mid-sync, or uploaded for nothing, leaves nothing for long.
+  const sweep = (): void => void options.workspaces.gc(options.prefix).catch(() => undefined);
+  sweep();
+  server.on('close', sweep);
+  return server;
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, o: RelayOptions): Promise<void> {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, o: RelayOptions, uploads: { running: number; limit: number }): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://relay');
   if (url.pathname === '/manifest') {
     if (req.method === 'GET') return send(res, 200, await o.workspaces.manifest(o.prefix));
@@ -85,15 +101,26 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, o: Re
     const hash = blob[1]!;
     if (!HASH_PATTERN.test(hash)) throw new AppError('VALIDATION', `not a SHA-256 content hash: ${JSON.stringify(hash)}`);
     if (req.method === 'GET') {
-      const body = await o.workspaces.getBlob(o.prefix, hash);
-      if (!body) throw new AppError('NOT_FOUND', `no stored content ${hash}`);
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
-      return void res.end(body);
+      const blob = await o.workspaces.objects.getStream(blobKey(o.prefix, hash));
+      if (!blob) throw new AppError('NOT_FOUND', `no stored content ${hash}`);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': blob.size });
+      return void (await pipeline(blob.body, res).catch(() => res.destroy()));
     }
     if (req.method === 'PUT') {
-      const body = await readBody(req, o.quotaBytes, 'the file');
-      await o.onBlob?.(hash);
-      await o.workspaces.putBlob(o.prefix, hash, body);
+      // The body streams to the store: memory stays flat whatever the size, and a few uploads
+      // at once per repl keep one repl from taking all of the portal's store bandwidth.
+      const size = Number(req.headers['content-length']);
+      if (req.headers['content-length'] === undefined || !Number.isSafeInteger(size) || size < 0) {
+        throw new AppError('VALIDATION', 'a blob upload needs its content-length');
+      }
+      if (uploads.running >= uploads.limit) throw new AppError('RATE_LIMITED', `${uploads.limit} uploads are already running for this repl; retry when one ends`);
+      uploads.running++;
+      try {
+        await o.onBlob?.(hash);
+        await o.workspaces.uploadBlob(o.prefix, hash, req, size, o.quotaBytes);
+      } finally {
+        uploads.running--;
+      }
       res.writeHead(204);
       return void res.end();
     }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type Readable, Transform } from 'node:stream';
 import type { FileEntry } from '@codeyard/common/agent-protocol';
 import { KeyedQueue, mapLimit } from '@codeyard/common/concurrency';
 import { AppError } from '@codeyard/common/errors';
@@ -7,6 +8,7 @@ import {
   blobKey,
   blobPrefix,
   EMPTY_MANIFEST,
+  HASH_PATTERN,
   manifestBytes,
   manifestHashes,
   manifestKey,
@@ -15,6 +17,7 @@ import {
   type WorkspaceManifest,
 } from '@codeyard/common/workspace-manifest';
 import type { ArchiveEntry } from '../archive/archive.js';
+import { BlobLedger } from './blob-ledger.js';
 import type { ObjectStore } from './object-store.js';
 
 /** A file, folder or link of a workspace, with the content of files (archives, imports). */
@@ -23,6 +26,17 @@ export type WorkspaceItem = ArchiveEntry;
 export function sha256(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex');
 }
+
+export interface WorkspaceStoreOptions {
+  /**
+   * How long a blob no manifest names is kept before it may be collected: a writer uploads
+   * blobs first and commits the manifest naming them after, possibly minutes later.
+   */
+  blobGraceMs?: number;
+}
+
+/** Default grace for unreferenced blobs (longer than any upload-then-commit of one sync). */
+export const BLOB_GRACE_MS = 15 * 60_000;
 
 /**
  * Workspaces in the object store as manifest + content-addressed blobs (the layout is described
@@ -33,9 +47,11 @@ export function sha256(body: Buffer): string {
 export class WorkspaceStore {
   readonly #store: ObjectStore;
   readonly #locks = new KeyedQueue();
+  readonly #ledger: BlobLedger;
 
-  constructor(store: ObjectStore) {
+  constructor(store: ObjectStore, options: WorkspaceStoreOptions = {}) {
     this.#store = store;
+    this.#ledger = new BlobLedger(options.blobGraceMs ?? BLOB_GRACE_MS);
   }
 
   get objects(): ObjectStore {
@@ -59,8 +75,44 @@ export class WorkspaceStore {
   async putBlob(prefix: string, hash: string, body: Buffer): Promise<void> {
     const key = blobKey(prefix, hash);
     const actual = sha256(body);
-    if (actual !== hash) throw new AppError('CONFLICT', `content hashes to ${actual}, not ${hash} (the file changed while it was sent?)`);
+    if (actual !== hash) throw mismatch(actual, hash);
     await this.#store.put(key, body, { metadata: { sha256: hash } });
+  }
+
+  /**
+   * Streams an upload of exactly `size` bytes into blob `hash` with bounded memory, hashing it
+   * on the way: content that does not hash to its name is never stored. Until a manifest names
+   * it, the blob counts against `quotaBytes` (with every other upload waiting for a manifest),
+   * so a repl cannot fill the store with content its workspace never holds.
+   */
+  async uploadBlob(prefix: string, hash: string, body: Readable, size: number, quotaBytes: number): Promise<void> {
+    const key = blobKey(prefix, hash);
+    if (size > quotaBytes) throw new AppError('QUOTA_EXCEEDED', `the file is ${mb(size)} MB, over the workspace's ${mb(quotaBytes)} MB quota`);
+    const release = this.#ledger.reserve(prefix, hash, size, quotaBytes);
+    try {
+      const digest = createHash('sha256');
+      let seen = 0;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          seen += chunk.length;
+          if (seen > size) return callback(new AppError('VALIDATION', `the upload is longer than the ${size} bytes it declared`));
+          digest.update(chunk);
+          callback(null, chunk);
+        },
+      });
+      body.on('error', (err) => counted.destroy(err)).pipe(counted);
+      await this.#store.putStream(key, counted, {
+        metadata: { sha256: hash },
+        check: () => {
+          if (seen !== size) throw new AppError('CONFLICT', `the upload ended after ${seen} of the ${size} bytes it declared (the file changed while it was sent?)`);
+          const actual = digest.digest('hex');
+          if (actual !== hash) throw mismatch(actual, hash);
+        },
+      });
+      this.#ledger.stored(prefix, hash, size);
+    } finally {
+      release();
+    }
   }
 
   getBlob(prefix: string, hash: string): Promise<Buffer | undefined> {
@@ -85,24 +137,48 @@ export class WorkspaceStore {
       });
       const version = current.version + 1;
       await this.#store.put(manifestKey(prefix), JSON.stringify({ ...manifest, version, savedAt: new Date().toISOString() }));
-      const kept = manifestHashes(manifest);
-      const dropped = [...known].filter((h) => !kept.has(h));
-      // Best effort: a blob left behind costs space, never correctness (gc() finds it later).
-      await mapLimit(dropped, 8, (hash) => this.#store.delete(blobKey(prefix, hash))).catch(() => undefined);
+      await this.#collect(prefix, current, manifest);
       return version;
     });
   }
 
-  /** Removes blobs no manifest names (left by a writer that died before its commit). */
-  gc(prefix: string): Promise<number> {
+  /**
+   * Removes the blobs of `prefix` no manifest names, except those being uploaded or younger than
+   * the grace period (by default); run when a relay opens and closes. Young ones found here
+   * start counting against the quota. Answers how many were removed.
+   */
+  gc(prefix: string, graceMs = this.#ledger.graceMs): Promise<number> {
     return this.#locked(prefix, async () => {
       const kept = manifestHashes(await this.manifest(prefix));
       const stale: string[] = [];
       for await (const info of this.#store.list(blobPrefix(prefix))) {
-        if (!kept.has(info.key.slice(blobPrefix(prefix).length))) stale.push(info.key);
+        const hash = info.key.slice(blobPrefix(prefix).length);
+        if (kept.has(hash) || !HASH_PATTERN.test(hash)) continue;
+        if (this.#ledger.isProtected(prefix, hash, info.modifiedAt, graceMs)) this.#ledger.stored(prefix, hash, info.size, info.modifiedAt.getTime());
+        else stale.push(hash);
       }
-      await mapLimit(stale, 8, (key) => this.#store.delete(key));
+      await this.#remove(prefix, stale);
       return stale.length;
+    });
+  }
+
+  /**
+   * After a new manifest: removes what the old one named and the new one does not, and uploads
+   * nobody named, unless still protected (in flight or young: its own commit may be next).
+   */
+  async #collect(prefix: string, previous: WorkspaceManifest, next: WorkspaceManifest): Promise<void> {
+    const kept = manifestHashes(next);
+    this.#ledger.referenced(prefix, kept);
+    const candidates = new Set([...manifestHashes(previous), ...this.#ledger.waiting(prefix)]);
+    const stale = [...candidates].filter((hash) => !kept.has(hash) && !this.#ledger.isProtected(prefix, hash));
+    // Best effort: a blob left behind costs space, never correctness (gc() finds it later).
+    await this.#remove(prefix, stale).catch(() => undefined);
+  }
+
+  async #remove(prefix: string, hashes: string[]): Promise<void> {
+    await mapLimit(hashes, 8, async (hash) => {
+      await this.#store.delete(blobKey(prefix, hash));
+      this.#ledger.forget(prefix, hash);
     });
   }
 
@@ -230,9 +306,7 @@ export class WorkspaceStore {
         throw new AppError('QUOTA_EXCEEDED', `the workspace would hold ${mb(bytes)} MB, over its ${mb(quotaBytes)} MB quota; delete something first`);
       }
       await this.#store.put(manifestKey(prefix), JSON.stringify(next));
-      const kept = manifestHashes(next);
-      const dropped = [...manifestHashes(current)].filter((h) => !kept.has(h));
-      await mapLimit(dropped, 8, (hash) => this.#store.delete(blobKey(prefix, hash))).catch(() => undefined);
+      await this.#collect(prefix, current, next);
       return result;
     });
   }
@@ -241,6 +315,10 @@ export class WorkspaceStore {
     return this.#locks.run(prefix, task);
   }
 
+}
+
+function mismatch(actual: string, hash: string): AppError {
+  return new AppError('CONFLICT', `content hashes to ${actual}, not ${hash} (the file changed while it was sent?)`);
 }
 
 function mb(bytes: number): string {

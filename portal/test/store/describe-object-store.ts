@@ -95,6 +95,12 @@ export function describeObjectStore(name: string, make: () => Promise<ObjectStor
       assert.equal(back?.body.length, 9 * 1024 * 1024 + 5);
       assert.equal(back?.body.subarray(-5).toString(), 'tail!');
       assert.deepEqual(back?.metadata, { sha256: 'x' });
+      const streamed = await store.getStream('stream/big');
+      assert.equal(streamed?.size, 9 * 1024 * 1024 + 5);
+      let read = 0;
+      for await (const piece of streamed!.body) read += (piece as Buffer).length;
+      assert.equal(read, 9 * 1024 * 1024 + 5);
+      assert.equal(await store.getStream('stream/missing'), undefined);
       await store.putStream('stream/small', Readable.from([Buffer.from('small')]));
       assert.equal((await store.get('stream/small'))?.toString(), 'small');
 

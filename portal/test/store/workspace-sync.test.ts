@@ -236,7 +236,7 @@ describe('workspace sync (agent engine ↔ relay ↔ store)', () => {
     const again = newEngine(relay.socketPath);
     await again.engine.prepare();
     assert.deepEqual(snapshot(again.workspace), snapshot(workspace));
-    await workspaces.gc(PREFIX);
+    await workspaces.gc(PREFIX, 0);
     let blobCount = 0;
     for await (const _ of workspaces.objects.list(`${PREFIX}blobs/`)) blobCount++;
     assert.equal(blobCount, 100, 'exactly the blobs version 2 names');
