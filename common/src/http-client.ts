@@ -7,7 +7,10 @@ export interface SocketRequest {
   path: string;
   headers?: Record<string, string>;
   body?: Buffer | string;
+  /** The whole exchange, answer included, must end within this (default 30 s). */
   timeoutMs?: number;
+  /** Largest answer body read; a longer one fails (default {@link DEFAULT_MAX_REPLY_BYTES}). */
+  maxBytes?: number;
 }
 
 export interface SocketResponse {
@@ -16,22 +19,49 @@ export interface SocketResponse {
   body: Buffer;
 }
 
-/** One HTTP request over a unix socket, whole body buffered. Used to talk to agents and code-server. */
+/** What requestOverSocket() reads of an answer unless told otherwise. */
+export const DEFAULT_MAX_REPLY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * One HTTP request over a unix socket, whole body buffered. Used to talk to agents and
+ * code-server, which run as the repl's user: the answer is read only up to `maxBytes` and only
+ * within `timeoutMs`, so a hostile one can neither fill the caller's memory nor hold it forever.
+ */
 export function requestOverSocket(req: SocketRequest): Promise<SocketResponse> {
+  const timeoutMs = req.timeoutMs ?? 30_000;
+  const maxBytes = req.maxBytes ?? DEFAULT_MAX_REPLY_BYTES;
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { host: 'localhost', ...req.headers };
     if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
+    const fail = (err: Error): void => {
+      clearTimeout(deadline);
+      outgoing.destroy();
+      reject(err);
+    };
+    const tooLarge = (): AppError =>
+      new AppError('UPSTREAM', `the answer from ${req.socketPath} to ${req.method ?? 'GET'} ${req.path} is over the ${maxBytes} bytes (${(maxBytes / 1024 / 1024).toFixed(0)} MiB) limit`);
     const outgoing = http.request(
-      { socketPath: req.socketPath, method: req.method ?? 'GET', path: req.path, headers, timeout: req.timeoutMs ?? 30_000 },
+      { socketPath: req.socketPath, method: req.method ?? 'GET', path: req.path, headers, timeout: timeoutMs },
       (res) => {
+        if (Number(res.headers['content-length']) > maxBytes) return fail(tooLarge());
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) return fail(tooLarge());
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          clearTimeout(deadline);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks, size) });
+        });
+        res.on('error', fail);
       },
     );
-    outgoing.on('timeout', () => outgoing.destroy(new AppError('TIMEOUT', `no answer from ${req.socketPath} within ${req.timeoutMs ?? 30_000} ms`)));
-    outgoing.on('error', reject);
+    // `timeout` above is per idle socket; this bounds the whole exchange (a slow drip too).
+    const deadline = setTimeout(() => fail(new AppError('TIMEOUT', `no whole answer from ${req.socketPath} within ${timeoutMs} ms`)), timeoutMs);
+    outgoing.on('timeout', () => fail(new AppError('TIMEOUT', `no answer from ${req.socketPath} within ${timeoutMs} ms`)));
+    outgoing.on('error', fail);
     outgoing.end(req.body);
   });
 }

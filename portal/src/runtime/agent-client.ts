@@ -6,20 +6,30 @@ function encodePath(file: string): string {
   return file.split('/').map(encodeURIComponent).join('/');
 }
 
-/** The portal's side of the repl agent's control API (see agent/src/control-server.ts). */
+/** Largest JSON answer read from an agent (status, listings, exec output). */
+export const MAX_AGENT_JSON_BYTES = 8 * 1024 * 1024;
+/** Largest file read through an agent unless the caller allows more. */
+export const MAX_AGENT_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The portal's side of the repl agent's control API (see agent/src/control-server.ts). The agent
+ * runs as the repl's user, so its answers are read as hostile: bounded in size and in time.
+ */
 export class AgentClient {
   readonly #socketPath: string;
+  readonly #maxFileBytes: number;
 
-  constructor(target: Target) {
+  constructor(target: Target, limits: { maxFileBytes?: number } = {}) {
     if (target.kind !== 'unix') throw new Error(`the agent client speaks over unix sockets only, not ${target.kind}`);
     this.#socketPath = target.socketPath;
+    this.#maxFileBytes = limits.maxFileBytes ?? MAX_AGENT_FILE_BYTES;
   }
 
   get socketPath(): string {
     return this.#socketPath;
   }
 
-  async #call(method: string, path: string, options: { body?: Buffer | string; json?: boolean; timeoutMs?: number } = {}): Promise<SocketResponse> {
+  async #call(method: string, path: string, options: { body?: Buffer | string; json?: boolean; timeoutMs?: number; maxBytes?: number } = {}): Promise<SocketResponse> {
     let res: SocketResponse;
     try {
       res = await requestOverSocket({
@@ -29,6 +39,7 @@ export class AgentClient {
         body: options.body,
         headers: options.json ? { 'content-type': 'application/json' } : undefined,
         timeoutMs: options.timeoutMs,
+        maxBytes: options.maxBytes ?? MAX_AGENT_JSON_BYTES,
       });
     } catch (err) {
       if (err instanceof AppError) throw err;
@@ -93,7 +104,7 @@ export class AgentClient {
   }
 
   async readFile(file: string): Promise<Buffer> {
-    return (await this.#call('GET', `/files/${encodePath(file)}`)).body;
+    return (await this.#call('GET', `/files/${encodePath(file)}`, { maxBytes: this.#maxFileBytes })).body;
   }
 
   async writeFile(file: string, body: Buffer): Promise<{ created: boolean }> {
