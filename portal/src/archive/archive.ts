@@ -15,8 +15,11 @@ export interface ArchiveEntry {
   type: 'file' | 'dir' | 'link';
   /** Files: the exec bit. */
   executable?: boolean;
-  /** Files: the content. */
+  /** Files: the content (in memory), or: */
   body?: Buffer;
+  /** Files: the content as a blob already stored by a {@link BodySink} (large imports), with its size. */
+  hash?: string;
+  size?: number;
   /** Links: the symlink target as stored; readArchive() lets through only relative ones that stay inside. */
   target?: string;
   mtimeMs?: number;
@@ -28,6 +31,13 @@ export interface ArchiveLimits {
   maxTotalBytes: number;
   maxFileBytes: number;
 }
+
+/**
+ * Where readArchive() sends file bodies as they inflate, when given one: it stores them and
+ * answers their hash and size, so an import never holds a file, or the archive's unpacked
+ * total, in memory. The chunks are counted against the limits as they come (a bomb fails there).
+ */
+export type BodySink = (chunks: AsyncIterable<Buffer>) => Promise<{ hash: string; size: number }>;
 
 /** Tar headers, padding and pax records allowed per entry, beyond file bodies; plus slack for stream buffers. */
 const TAR_OVERHEAD_PER_ENTRY = 8192;
@@ -44,6 +54,8 @@ const ABSOLUTE = /^([a-zA-Z]:|[/\\])/;
 type Kind = 'file' | 'dir' | 'link' | 'hardlink' | 'special';
 /** An entry with the name it had in the archive, for error messages. */
 type Item = ArchiveEntry & { name: string };
+/** A body a sink stored. */
+type Stored = { hash: string; size: number };
 
 const TAR_KINDS: Partial<Record<string, Kind>> = {
   file: 'file', 'contiguous-file': 'file', directory: 'dir', symlink: 'link', link: 'hardlink',
@@ -62,13 +74,13 @@ export function detectArchiveFormat(data: Buffer): ArchiveFormat | undefined {
  * (`ARCHIVE_TOO_LARGE`: counted while inflating, so bombs stop early) or broken (`INVALID_ARCHIVE`).
  * Skips macOS junk and strips a single top-level folder (GitHub's "Download ZIP").
  */
-export async function readArchive(data: Buffer, format: ArchiveFormat, limits: ArchiveLimits): Promise<ArchiveEntry[]> {
+export async function readArchive(data: Buffer, format: ArchiveFormat, limits: ArchiveLimits, sink?: BodySink): Promise<ArchiveEntry[]> {
   const found = detectArchiveFormat(data);
   if (found !== format) {
     const seen = found ? `it looks like ${found}` : 'its first bytes match no supported format';
     throw new AppError('INVALID_ARCHIVE', `the upload is not a ${format} archive (${seen}); upload a .tar.gz or .zip file`);
   }
-  const walk = new Walk(limits);
+  const walk = new Walk(limits, sink);
   await (format === 'zip' ? readZip(data, walk) : readTarGz(data, walk));
   return walk.finish();
 }
@@ -81,7 +93,7 @@ class Walk {
   /** The entry being read, for error messages. */
   current = '';
 
-  constructor(readonly limits: ArchiveLimits) {}
+  constructor(readonly limits: ArchiveLimits, readonly sink?: BodySink) {}
 
   /** Counts and checks one header; answers the entry's workspace path, or undefined to skip it. */
   enter(name: string, kind: Kind): string | undefined {
@@ -94,9 +106,8 @@ class Walk {
     return entryPath(name);
   }
 
-  /** Reads one body, counting real bytes; stops as soon as a limit is passed. */
-  async read(name: string, chunks: AsyncIterable<Buffer>, max = this.limits.maxFileBytes): Promise<Buffer> {
-    const parts: Buffer[] = [];
+  /** Passes one body on, counting real bytes; stops as soon as a limit is passed. */
+  async *counted(name: string, chunks: AsyncIterable<Buffer>, max: number): AsyncIterable<Buffer> {
     let size = 0;
     for await (const chunk of chunks) {
       size += chunk.length;
@@ -105,17 +116,38 @@ class Walk {
       if (this.total > this.limits.maxTotalBytes) {
         throw tooLarge(name, `takes the archive over ${this.limits.maxTotalBytes} bytes unpacked`);
       }
+      yield chunk;
+    }
+  }
+
+  /** Reads one body into memory (links, and files when there is no sink). */
+  async read(name: string, chunks: AsyncIterable<Buffer>, max = this.limits.maxFileBytes): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of this.counted(name, chunks, max)) {
+      size += chunk.length;
       parts.push(chunk);
     }
     return Buffer.concat(parts, size);
   }
 
+  /** One entry's content: a file goes to the sink when there is one (skipped junk only counted). */
+  async content(name: string, path: string | undefined, kind: Kind, chunks: AsyncIterable<Buffer>, max = this.limits.maxFileBytes): Promise<Buffer | Stored> {
+    if (kind !== 'file' || !this.sink) return this.read(name, chunks, max);
+    if (path === undefined) {
+      for await (const _ of this.counted(name, chunks, max));
+      return Buffer.alloc(0);
+    }
+    return this.sink(this.counted(name, chunks, max));
+  }
+
   /** Keeps one entry that enter() let through (so `kind` is a file, dir or link); skips junk. */
-  add(name: string, path: string | undefined, kind: Kind, mode: number, mtimeMs: number, body: Buffer): void {
+  add(name: string, path: string | undefined, kind: Kind, mode: number, mtimeMs: number, content: Buffer | Stored): void {
     if (path === undefined) return;
     const item: Item = { name, path, type: kind as ArchiveEntry['type'], mtimeMs };
-    if (kind === 'file') Object.assign(item, { executable: (mode & 0o111) !== 0, body });
-    if (kind === 'link') item.target = body.toString('utf8');
+    const body = Buffer.isBuffer(content) ? content : undefined;
+    if (kind === 'file') Object.assign(item, { executable: (mode & 0o111) !== 0 }, body ? { body } : content);
+    if (kind === 'link') item.target = body?.toString('utf8') ?? '';
     this.items.push(item);
   }
 
@@ -228,7 +260,7 @@ async function readTarGz(data: Buffer, walk: Walk): Promise<void> {
       const { name, type, mode, mtime } = entry.header;
       const kind = TAR_KINDS[type] ?? 'special';
       const path = walk.enter(name, kind);
-      const body = await walk.read(name, entry as AsyncIterable<Buffer>);
+      const body = await walk.content(name, path, kind, entry as AsyncIterable<Buffer>);
       walk.add(name, path, kind, mode, mtime.getTime(), kind === 'link' ? Buffer.from(entry.header.linkname ?? '') : body);
     }
   } catch (err) {
@@ -262,7 +294,7 @@ async function readZip(data: Buffer, walk: Walk): Promise<void> {
       }
       const max = kind === 'link' ? MAX_LINK_TARGET_BYTES : walk.limits.maxFileBytes;
       if (entry.uncompressedSize > max) throw tooLarge(name, `is larger than ${max} bytes`); // early; read() counts for real
-      const body = await walk.read(name, await zip.openReadStreamPromise(entry), max);
+      const body = await walk.content(name, path, kind, await zip.openReadStreamPromise(entry), max);
       walk.add(name, path, kind, mode, mtimeMs, body);
     }
   } catch (err) {

@@ -191,7 +191,10 @@ export class WorkspaceStore {
     return copy;
   }
 
-  /** Writes a whole new workspace from items (an import, a template): blobs first, manifest last. */
+  /**
+   * Writes a whole new workspace from items (an import, a template): blobs first, manifest last.
+   * Items with a `hash` instead of a body name blobs already stored under `prefix`.
+   */
   async create(prefix: string, items: Iterable<WorkspaceItem>, quotaBytes: number): Promise<WorkspaceManifest> {
     const entries: Record<string, ManifestEntry> = {};
     const blobs = new Map<string, Buffer>();
@@ -199,7 +202,10 @@ export class WorkspaceStore {
       const rel = checkRelativePath(item.path);
       if (item.type === 'dir') entries[rel] = { type: 'dir' };
       else if (item.type === 'link') entries[rel] = { type: 'link', target: item.target ?? '' };
-      else {
+      else if (item.hash !== undefined) {
+        // Already stored under this prefix while it was unpacked (see archive-import.ts).
+        entries[rel] = { type: 'file', size: item.size ?? 0, hash: item.hash, ...(item.executable ? { executable: true } : {}), ...(item.mtimeMs !== undefined ? { mtimeMs: Math.floor(item.mtimeMs) } : {}) };
+      } else {
         const body = item.body ?? Buffer.alloc(0);
         const hash = sha256(body);
         blobs.set(hash, body);
