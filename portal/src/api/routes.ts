@@ -5,6 +5,7 @@ import { AppError } from '@codeyard/common/errors';
 import { RateLimiter } from '@codeyard/common/rate-limit';
 import type { Accounts } from '../accounts/accounts.js';
 import { writeArchive } from '../archive/archive.js';
+import { archiveWork } from '../archive/archive-limits.js';
 import { ARCHIVE_TYPES, type ReplService } from '../repls/repl-service.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Template } from '../templates/catalog.js';
@@ -206,13 +207,21 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
       },
       async (request, reply) => {
         const format = request.query.format ?? 'tar.gz';
-        const { record, items } = await repls.archive(request.account!.id, request.params.id);
-        const slug = record.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || record.id;
-        return reply
-          .type(ARCHIVE_TYPES[format])
-          .header('content-disposition', `attachment; filename="${slug}.${format}"`)
-          .header('cache-control', 'no-store')
-          .send(writeArchive(items, format));
+        // A heavy request: its slot is held until the archive stream ends (archive-limits.ts).
+        const release = archiveWork.acquire(request.account!.id);
+        try {
+          const { record, items } = await repls.archive(request.account!.id, request.params.id);
+          const slug = record.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || record.id;
+          const archive = writeArchive(items, format).once('close', release);
+          return reply
+            .type(ARCHIVE_TYPES[format])
+            .header('content-disposition', `attachment; filename="${slug}.${format}"`)
+            .header('cache-control', 'no-store')
+            .send(archive);
+        } catch (err) {
+          release();
+          throw err;
+        }
       },
     );
 
@@ -342,7 +351,7 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
         },
         async (request, reply) => {
           if (!request.body?.length) throw new AppError('INVALID_ARCHIVE', 'the request body is empty; send the archive (tar.gz or zip) as the body');
-          const record = await repls.importArchive(request.account!.id, request.body, request.query.stack, request.query.name);
+          const record = await archiveWork.run(request.account!.id, () => repls.importArchive(request.account!.id, request.body!, request.query.stack, request.query.name));
           return reply.code(201).send(await repls.view(record));
         },
       );
