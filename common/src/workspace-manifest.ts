@@ -9,7 +9,9 @@ import { checkRelativePath } from './paths.js';
  *
  * The manifest is the only way in: a writer uploads new blobs first and replaces the manifest
  * last (one PUT, atomic in S3 and in the fs driver), and removes blobs only once no manifest
- * names them. A writer that dies part-way therefore leaves the previous version whole.
+ * names them. A writer that dies part-way therefore leaves the previous version whole. Blobs
+ * no manifest names yet are kept for a grace period (their manifest may be on its way) and
+ * count against the workspace quota meanwhile (portal/src/store/blob-ledger.ts).
  */
 export interface WorkspaceManifest {
   format: 1;

@@ -54,7 +54,8 @@ function readBody(req: http.IncomingMessage, limit: number, what: string): Promi
  * The HTTP API a repl's agent syncs through (client: agent/src/sync/store-client.ts). One relay
  * per repl, bound to that repl's workspace prefix: who may reach it is whoever can open its
  * socket, which only that repl's sandbox sees. Every request is checked as if hostile (the
- * agent runs as the repl's user): hashes are verified, manifests validated, the quota held.
+ * agent runs as the repl's user): hashes are verified as blobs stream to the store, manifests
+ * validated, the quota held (uploads waiting for a manifest count too), a few uploads at once.
  */
 export function createWorkspaceRelay(options: RelayOptions): http.Server {
   const uploads = { running: 0, limit: options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS };

@@ -121,7 +121,8 @@ export class WorkspaceStore {
 
   /**
    * Replaces the manifest if its version is still `base`: every blob it names must be stored,
-   * and its files must fit in `quotaBytes`. Blobs only the old version used are removed after.
+   * and its files must fit in `quotaBytes`. Blobs neither version names are removed after,
+   * except uploads still in flight or within their grace period.
    */
   commit(prefix: string, next: WorkspaceManifest, base: number, quotaBytes: number): Promise<number> {
     return this.#locked(prefix, async () => {
