@@ -102,12 +102,20 @@ async function main(): Promise<void> {
   // The host reaches code-server only through this relay, on the descriptor it bound itself.
   if (fds.ide !== undefined && ideSocket) await listenOn(relayServer(() => net.connect(ideSocket)), { fd: fds.ide });
   if (config.egress) await startEgressRelay(config.egress);
-  if (sync) await startSync(sync);
-  if (config.ide) {
+  let restored = true;
+  if (sync) {
+    await startSync(sync).catch((err: unknown) => {
+      // A permanent failure stays on /sync for the runtime to report; VS Code never opens on half a workspace.
+      if (!sync.status.permanent) throw err;
+      restored = false;
+      say(`the workspace was not restored: ${sync.status.reason}`);
+    });
+  }
+  if (config.ide && restored) {
     // Without its defaults VS Code still works: a settings problem must not keep the IDE down.
     await mergeUserSettings(config.ide.settingsFile, config.ide.settings).catch((err: unknown) => process.stdout.write(`codeyard-agent ${config.replId}: could not write VS Code settings: ${String(err)}\n`));
   }
-  ide?.start();
+  if (restored) ide?.start();
   process.stdout.write(`codeyard-agent ${config.replId}: ready on ${config.controlSocket}\n`);
 
   let closing = false;

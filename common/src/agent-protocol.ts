@@ -69,8 +69,10 @@ export interface SyncStatus {
   state: SyncState;
   /** Paths changed here and not yet in the store (as far as the agent has seen). */
   pending: number;
-  /** Why the last attempt failed, when degraded; the agent keeps retrying. */
+  /** Why the last attempt failed, when degraded; the agent keeps retrying unless `permanent`. */
   reason?: string;
+  /** Set when retrying cannot help (the workspace does not fit its disk): the reason says what to do. */
+  permanent?: boolean;
   /** When the store last matched the workspace. */
   lastSyncAt?: string;
   /** The stored manifest version the workspace matches (or is based on). */

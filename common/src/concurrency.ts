@@ -30,3 +30,26 @@ export class KeyedQueue {
     return this.#queues.has(key);
   }
 }
+
+/** Runs tasks with at most `size` at once; the rest wait their turn, in call order. */
+export class Slots {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      // The slot goes straight to the next waiter, if any.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SyncStatus } from '@codeyard/common/agent-protocol';
 import { mapLimit } from '@codeyard/common/concurrency';
-import { describeError, isAppError } from '@codeyard/common/errors';
+import { AppError, describeError, isAppError } from '@codeyard/common/errors';
 import { checkRelativePath } from '@codeyard/common/paths';
 import type { ManifestEntry, WorkspaceManifest } from '@codeyard/common/workspace-manifest';
 import { IgnoreRules, VOLUME_ROOT_NOISE } from './ignore-rules.js';
@@ -213,7 +213,13 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await task();
-      } catch (err) {
+      } catch (caught) {
+        const err = diskFull(caught, what);
+        if (err !== caught) {
+          // Trying again fills the disk again: say so once, for good (the runtime reports it).
+          this.#setStatus({ ...this.#status, state: 'degraded', reason: describeError(err), permanent: true });
+          throw err;
+        }
         if (this.#stopped || attempt >= this.#o.maxAttempts || (isAppError(err) && err.status < 500 && err.code !== 'CONFLICT')) throw err;
         const reason = `could not ${what}: ${describeError(err)}`;
         this.#setStatus({ ...this.#status, state: 'degraded', reason });
@@ -493,4 +499,11 @@ function diffCount(before: Record<string, ManifestEntry>, after: Record<string, 
   for (const [rel, entry] of Object.entries(after)) if (!sameEntry(before[rel], entry)) n++;
   for (const rel of Object.keys(before)) if (!(rel in after)) n++;
   return n;
+}
+
+/** A write refused for want of space or inodes, as a clear error; anything else as it was. */
+function diskFull(err: unknown, what: string): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'EFBIG') return err;
+  return new AppError('QUOTA_EXCEEDED', `could not ${what}: the workspace disk is full (${code}). Raise the repl's disk limit (CODEYARD_LIMIT_DISK_MB) or remove files, then start it again; the stored files are unchanged`);
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newReplId } from '@codeyard/common/hostnames';
 import type { ExecRequest, ExecResult } from '@codeyard/common/agent-protocol';
-import { KeyedQueue } from '@codeyard/common/concurrency';
+import { KeyedQueue, Slots } from '@codeyard/common/concurrency';
 import { AppError, describeError } from '@codeyard/common/errors';
 import { requestOverSocket } from '@codeyard/common/http-client';
 import { groupExists, groupHasMarker, processExists, terminateGroup } from '@codeyard/common/process-group';
@@ -27,7 +27,7 @@ import { uncoveredPaths } from '@codeyard/agent/sync/coverage';
 import { bindHostSockets, hostSocketFds, hostSocketPath } from './host-sockets.js';
 import { type CgroupSupport, createReplCgroups, detectCgroups, joinCgroupsCommand, removeReplCgroups } from './cgroups.js';
 import { createEgressProxy } from '@codeyard/proxy/egress-proxy';
-import { mountVolume, releaseVolume, remountVolume, volumeProblem } from './workspace-volume.js';
+import { mountVolume, releaseVolume, remountVolume, volumeFree, volumeNeeds, type VolumeNeeds, volumeProblem } from './workspace-volume.js';
 import { INSIDE, SANDBOX_PATH, sandboxCommand, type SandboxLimits, type SandboxMounts, untraversable, writeIdentityFiles } from './sandbox.js';
 
 /** Unix socket paths are limited to 107 bytes on Linux. */
@@ -40,6 +40,10 @@ const FLUSH_TIMEOUT_MS = 10 * 60_000;
 /** A sandbox that dies this often is left in the error state instead of being restarted. */
 const MAX_SANDBOX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 5 * 60_000;
+const STACK_CHECK_TTL_MS = 60_000;
+const STACK_CHECK_TIMEOUT_MS = 10_000;
+/** Toolchain checks (each a sandbox) running at once, whatever the number of requests. */
+const MAX_STACK_CHECKS = 2;
 
 export interface Logger {
   info(obj: object, msg: string): void;
@@ -170,8 +174,12 @@ export class ProcessRuntime implements Runtime {
   /** The last spec each repl was started with: a failed save is retried with it. */
   readonly #specs = new Map<string, ReplSpec>();
   readonly #queues = new KeyedQueue();
+  /** Starts in progress, so a stop, delete or shutdown can cut them short. */
+  readonly #starting = new Map<string, AbortController>();
   readonly #events = new EventEmitter<{ status: [string, RuntimeStatus] }>();
   readonly #availability = new Map<string, { at: number; result: StackAvailability }>();
+  readonly #checking = new Map<string, Promise<StackAvailability>>();
+  readonly #checkSlots = new Slots(MAX_STACK_CHECKS);
   readonly #monitor: NodeJS.Timeout;
   readonly #agentCopy: string;
   #uidLock: Promise<unknown> = Promise.resolve();
@@ -303,9 +311,26 @@ export class ProcessRuntime implements Runtime {
     return this.#sandboxCheck;
   }
 
-  async checkStack(manifest: StackManifest): Promise<StackAvailability> {
+  /**
+   * Whether a stack's toolchain is there, checked in a sandbox like the repl's and cached for a
+   * minute. Single-flight per stack and at most MAX_STACK_CHECKS sandboxes at once: a burst of
+   * requests (the review sent many GET /api/stacks after the cache expired) waits for the one
+   * check in flight instead of starting a sandbox each. A check that could not finish (timeout,
+   * no processes left) is not a verdict: the last verdict stands, or "try again" is answered,
+   * and nothing is cached.
+   */
+  checkStack(manifest: StackManifest): Promise<StackAvailability> {
     const cached = this.#availability.get(manifest.id);
-    if (cached && Date.now() - cached.at < 60_000) return cached.result;
+    if (cached && Date.now() - cached.at < STACK_CHECK_TTL_MS) return Promise.resolve(cached.result);
+    let check = this.#checking.get(manifest.id);
+    if (!check) {
+      check = this.#checkSlots.run(() => this.#checkStackNow(manifest)).finally(() => this.#checking.delete(manifest.id));
+      this.#checking.set(manifest.id, check);
+    }
+    return check;
+  }
+
+  async #checkStackNow(manifest: StackManifest): Promise<StackAvailability> {
     const problem = await this.sandboxProblem();
     if (problem) return { available: false, reason: problem };
     // The check runs where the repl will: in a sandbox of its own when sandboxing is on.
@@ -314,10 +339,12 @@ export class ProcessRuntime implements Runtime {
     await this.#prepareFolders(dirs, uid, { emptyWorkspace: true });
     const env = this.#replEnv('check', dirs, manifest.port, '');
     const { file, args, spawnEnv } = this.#command(dirs, uid, env, ['/bin/sh', '-c', manifest.toolchain.check], []);
-    const result = await new Promise<StackAvailability>((resolve) => {
-      execFile(file, args, { env: spawnEnv, timeout: 10_000, cwd: '/' }, (err, stdout, stderr) => {
+    const verdict = await new Promise<StackAvailability | undefined>((resolve) => {
+      execFile(file, args, { env: spawnEnv, timeout: STACK_CHECK_TIMEOUT_MS, cwd: '/' }, (err, stdout, stderr) => {
         const tc = manifest.toolchain;
         const where = this.#opts.sandbox.mode === 'bubblewrap' ? 'in the repl sandbox, which sees only system folders (/usr, /bin…)' : 'on this machine';
+        // Killed at the timeout, or no process could be made: the machine was busy, not the stack missing.
+        if (err && (err.killed || typeof err.code === 'string')) return resolve(undefined);
         if (err) return resolve({ available: false, reason: `${tc.name} was not found ${where}. ${tc.installHint}` });
         const version = findVersion(`${stdout}\n${stderr}`);
         if (tc.minVersion && (!version || compareVersions(version, tc.minVersion) < 0)) {
@@ -326,8 +353,12 @@ export class ProcessRuntime implements Runtime {
         resolve({ available: true, version });
       });
     });
-    this.#availability.set(manifest.id, { at: Date.now(), result });
-    return result;
+    if (!verdict) {
+      this.#opts.log.warn({ stack: manifest.id }, 'stack check did not finish (machine busy); keeping the last verdict');
+      return this.#availability.get(manifest.id)?.result ?? { available: false, reason: `the ${manifest.toolchain.name} check did not finish: the machine is busy. Try again in a moment` };
+    }
+    this.#availability.set(manifest.id, { at: Date.now(), result: verdict });
+    return verdict;
   }
 
   async create(spec: ReplSpec): Promise<void> {
@@ -336,14 +367,25 @@ export class ProcessRuntime implements Runtime {
   }
 
   start(spec: ReplSpec): Promise<void> {
-    return this.#serial(spec.id, () => this.#start(spec));
+    return this.#serial(spec.id, async () => {
+      const abort = new AbortController();
+      this.#starting.set(spec.id, abort);
+      try {
+        await this.#start(spec, abort.signal);
+      } finally {
+        if (this.#starting.get(spec.id) === abort) this.#starting.delete(spec.id);
+      }
+    });
   }
 
   stop(id: string): Promise<void> {
+    // A start still waiting (a restore that cannot finish, a slow store) gives way at once.
+    this.#starting.get(id)?.abort();
     return this.#serial(id, () => this.#stop(id, true));
   }
 
   delete(id: string): Promise<void> {
+    this.#starting.get(id)?.abort();
     return this.#serial(id, async () => {
       await this.#stop(id, false);
       const dirs = this.#dirs(id);
@@ -436,6 +478,7 @@ export class ProcessRuntime implements Runtime {
 
   async close(): Promise<void> {
     this.#closed = true;
+    for (const abort of this.#starting.values()) abort.abort();
     clearInterval(this.#monitor);
     clearTimeout(this.#poolTimer);
     const warm = [...[...this.#pool.values()].flat(), ...this.#taken.values()];
@@ -485,13 +528,15 @@ export class ProcessRuntime implements Runtime {
     return this.#queues.run(id, task);
   }
 
-  async #start(spec: ReplSpec): Promise<void> {
+  async #start(spec: ReplSpec, signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new AppError('UNAVAILABLE', 'Codeyard is shutting down');
     if (this.#live.has(spec.id) && this.status(spec.id).state === 'running') return;
     const warm = this.#taken.get(spec.id);
     if (warm) {
       this.#taken.delete(spec.id);
-      return this.#activate(spec, warm);
+      // A warm volume is sized for the quota alone: a workspace of many small files may need more.
+      if (this.#volumeProblem || (await this.#holds(warm.dirs.workspace, await this.#volumeNeeds(spec)))) return this.#activate(spec, warm, signal);
+      await this.#discard(warm);
     }
     const dirs = this.#dirs(spec.id);
     this.#specs.set(spec.id, spec);
@@ -519,7 +564,7 @@ export class ProcessRuntime implements Runtime {
       const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#limitsFor(spec));
       const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, restarts: [], relay, builtinExtensions };
       agentPid = live.agentPid = await this.#spawnAgent(live);
-      await this.#waitHealthy(dirs, [agentPid], step);
+      await this.#waitHealthy(dirs, [agentPid], step, signal);
       this.#live.set(spec.id, live);
       await this.#writePids(live);
       this.#setStatus(spec.id, { state: 'running' });
@@ -645,7 +690,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   /** Turns a warm sandbox into the repl `spec`: its relay opens and its agent restores the files. */
-  async #activate(spec: ReplSpec, live: Live): Promise<void> {
+  async #activate(spec: ReplSpec, live: Live, signal?: AbortSignal): Promise<void> {
     const { dirs } = live;
     this.#specs.set(spec.id, spec);
     this.#setStatus(spec.id, { state: 'starting', step: 'restoring files' });
@@ -655,7 +700,8 @@ export class ProcessRuntime implements Runtime {
       // Its config on disk becomes a plain repl's: a sandbox restart must not come back pooled.
       await this.#writeAgentConfig(spec, dirs, { ide: true, builtinExtensions: live.builtinExtensions });
       const info = spec.info ?? { name: '', stack: spec.manifest.id, port: spec.manifest.port, previewUrl: '' };
-      await new AgentClient({ kind: 'unix', socketPath: dirs.agentSocket }).activate({ sync: this.#syncConfig(this.#view(dirs)), info }, FLUSH_TIMEOUT_MS);
+      const activation = new AgentClient({ kind: 'unix', socketPath: dirs.agentSocket }).activate({ sync: this.#syncConfig(this.#view(dirs)), info }, FLUSH_TIMEOUT_MS);
+      await Promise.race([activation, cancelled(signal)]);
       this.#live.set(spec.id, live);
       await this.#writePids(live);
       this.#setStatus(spec.id, { state: 'running' });
@@ -680,11 +726,24 @@ export class ProcessRuntime implements Runtime {
   /** The workspace folder: its own volume when quotas are on (kept across restarts), owned by the repl. */
   async #ensureWorkspace(spec: ReplSpec, dirs: ReplDirs, uid: number | undefined): Promise<void> {
     if (!this.#volumeProblem) {
-      if (!(await remountVolume(dirs.volume, dirs.workspace))) await mountVolume(dirs.volume, dirs.workspace, this.#limitsFor(spec).diskBytes);
+      if (!(await remountVolume(dirs.volume, dirs.workspace))) await mountVolume(dirs.volume, dirs.workspace, await this.#volumeNeeds(spec));
     } else {
       await fsp.mkdir(dirs.workspace, { recursive: true });
     }
     if (uid !== undefined) await fsp.chown(dirs.workspace, uid, uid);
+  }
+
+  async #holds(mountpoint: string, needs: VolumeNeeds): Promise<boolean> {
+    const free = await volumeFree(mountpoint).catch(() => undefined);
+    return !!free && free.bytes >= needs.bytes && free.inodes >= needs.inodes / 2;
+  }
+
+  /** What the repl's volume must hold: its quota, or more when its stored files take more blocks. */
+  async #volumeNeeds(spec: ReplSpec): Promise<VolumeNeeds> {
+    const quota = this.#limitsFor(spec).diskBytes;
+    // A warm-pool sandbox has no workspace yet: its volume is sized for the quota.
+    if (!spec.workspacePrefix) return volumeNeeds(quota);
+    return volumeNeeds(quota, Object.values((await this.#opts.workspaces.manifest(spec.workspacePrefix)).entries));
   }
 
   /** The agent's configuration, in the repl's run folder (created fresh: never written through a link). */
@@ -925,19 +984,22 @@ export class ProcessRuntime implements Runtime {
    * Waits for the agent and code-server to answer. The agent restores the files first: while
    * the restore moves, its progress is the step shown and the deadline keeps moving too.
    */
-  async #waitHealthy(dirs: ReplDirs, pids: number[], step?: (text: string) => void): Promise<void> {
+  async #waitHealthy(dirs: ReplDirs, pids: number[], step?: (text: string) => void, signal?: AbortSignal): Promise<void> {
     let deadline = Date.now() + HEALTH_TIMEOUT_MS;
     let restored = -1;
     let problem = '';
     while (Date.now() < deadline) {
+      if (signal?.aborted) throw new AppError('CONFLICT', 'the start was cancelled: the repl is being stopped');
       if (await this.#healthy(dirs)) return;
       for (const pid of pids) {
         if (!groupExists(pid)) throw new Error(`a repl process exited during start; see ${dirs.state}/code-server.log and agent.log`);
       }
       const sync = await new AgentClient({ kind: 'unix', socketPath: dirs.agentSocket }).sync().catch(() => undefined);
+      if (sync?.state === 'degraded' && sync.permanent) throw new Error(sync.reason ?? 'the workspace could not be restored');
       if (sync?.state === 'restoring' && sync.restore) {
+        // Only a new high mark is progress: a restore that starts over and over is not.
         if (sync.restore.done > restored) deadline = Math.max(deadline, Date.now() + HEALTH_TIMEOUT_MS);
-        restored = sync.restore.done;
+        restored = Math.max(restored, sync.restore.done);
         step?.(`restoring files (${sync.restore.done} of ${sync.restore.total})`);
       } else if (sync?.state === 'degraded') {
         problem = sync.reason ?? 'the object store does not answer';
@@ -992,6 +1054,11 @@ export class ProcessRuntime implements Runtime {
       return this.#saveLeftFiles(id, live.spec, dirs);
     }
     if (!save || this.status(id).state !== 'error') return;
+    // A start cut short while restoring: the local copy is only part of what the store holds.
+    if (fs.existsSync(path.join(dirs.state, 'restore-incomplete'))) {
+      await this.#dropLocal(dirs);
+      return this.#setStatus(id, { state: 'stopped' });
+    }
     // Stopped earlier with files it could not save: try again.
     if (spec && fs.existsSync(dirs.workspace)) return this.#saveLeftFiles(id, spec, dirs);
     this.#setStatus(id, { state: 'stopped' });
@@ -1039,7 +1106,7 @@ export class ProcessRuntime implements Runtime {
       const dir = path.join(this.#opts.rootDir, '.volume-probe');
       const image = `${dir}.img`;
       try {
-        await mountVolume(image, dir, 16 * 1024 * 1024);
+        await mountVolume(image, dir, volumeNeeds(16 * 1024 * 1024));
       } catch (err) {
         this.#volumeProblem = `loop-mounted volumes do not work here (${describeError(err).split('\n')[0]})`;
         this.#opts.log.warn({}, `no workspace disk quota: ${this.#volumeProblem}`);
@@ -1139,4 +1206,13 @@ async function readPids(file: string): Promise<PidsFile | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Rejects when `signal` aborts (a start cut short by a stop); never settles without one. */
+function cancelled(signal: AbortSignal | undefined): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    const fail = (): void => reject(new AppError('CONFLICT', 'the start was cancelled: the repl is being stopped'));
+    if (signal?.aborted) fail();
+    else signal?.addEventListener('abort', fail, { once: true });
+  });
 }

@@ -31,16 +31,63 @@ export function isMountpoint(dir: string): boolean {
   }
 }
 
-/** Makes a fresh volume of `sizeBytes` and mounts it on `mountpoint` (an empty folder). */
-export async function mountVolume(image: string, mountpoint: string, sizeBytes: number): Promise<void> {
-  await fsp.rm(image, { force: true });
-  await fsp.writeFile(image, '');
-  await fsp.truncate(image, sizeBytes);
-  // -m 0: no blocks held back for root; the repl may use its whole quota.
-  await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-E', 'root_owner=0:0', image]);
-  await fsp.mkdir(mountpoint, { recursive: true });
-  await run('mount', ['-o', 'loop,nosuid,nodev', image, mountpoint]);
-  await fsp.rmdir(path.join(mountpoint, 'lost+found')).catch(() => undefined);
+/** What a workspace volume must hold: bytes of content blocks, and inodes. */
+export interface VolumeNeeds {
+  bytes: number;
+  inodes: number;
+}
+
+const BLOCK = 4096;
+/** Left free beyond the needs: a first save's temporary files, the agent's small writes. */
+const SPARE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What a volume needs so that a workspace stored under `quotaBytes` always fits when restored:
+ * the quota itself (what the repl may write), or, when the store holds more blocks than that
+ * (many small files each take a whole block; a workspace filled while stopped), what those
+ * files and folders really take on ext4. Inodes: one per entry, twice over, never fewer than
+ * ext4's own default would give.
+ */
+export function volumeNeeds(quotaBytes: number, entries: Iterable<{ type: string; size?: number }> = []): VolumeNeeds {
+  let blocks = 0;
+  let count = 0;
+  for (const entry of entries) {
+    count++;
+    blocks += entry.type === 'file' ? Math.ceil((entry.size ?? 0) / BLOCK) : 1;
+  }
+  return { bytes: Math.max(quotaBytes, blocks * BLOCK) + SPARE_BYTES, inodes: Math.max(4096, Math.ceil(quotaBytes / 16384), count * 2 + 1024) };
+}
+
+/** Free bytes and inodes of the filesystem mounted at `dir`. */
+export async function volumeFree(dir: string): Promise<VolumeNeeds> {
+  const stat = await fsp.statfs(dir);
+  return { bytes: stat.bavail * stat.bsize, inodes: stat.ffree };
+}
+
+/**
+ * Makes a fresh volume that holds `needs` and mounts it on `mountpoint` (an empty folder).
+ * ext4 keeps part of a volume for itself (journal, inode tables: 4% of a 4 GB volume, 16% of a
+ * 64 MB one), so the image is sized from the needs plus that overhead, and checked once mounted:
+ * a volume equal to the quota held less than the quota, and a full workspace could not be
+ * restored into it (security review, class 8).
+ */
+export async function mountVolume(image: string, mountpoint: string, needs: VolumeNeeds): Promise<void> {
+  let size = Math.ceil((needs.bytes + needs.inodes * 256) * 1.04) + 8 * 1024 * 1024;
+  for (let attempt = 1; ; attempt++) {
+    await fsp.rm(image, { force: true });
+    await fsp.writeFile(image, '');
+    await fsp.truncate(image, size);
+    // -m 0: no blocks held back for root; -N: inodes for every stored entry.
+    await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-N', String(needs.inodes), '-E', 'root_owner=0:0', image]);
+    await fsp.mkdir(mountpoint, { recursive: true });
+    await run('mount', ['-o', 'loop,nosuid,nodev', image, mountpoint]);
+    await fsp.rmdir(path.join(mountpoint, 'lost+found')).catch(() => undefined);
+    const free = await volumeFree(mountpoint);
+    if (free.bytes >= needs.bytes && free.inodes >= needs.inodes - 16) return;
+    await run('umount', [mountpoint]);
+    if (attempt >= 3) throw new Error(`a ${size}-byte volume holds only ${free.bytes} bytes and ${free.inodes} files; ${needs.bytes} bytes and ${needs.inodes} files are needed`);
+    size = Math.ceil(size * Math.max(1.1, (needs.bytes / Math.max(free.bytes, 1)) * 1.05));
+  }
 }
 
 /** Mounts an existing volume again (after a host restart unmounted it); false when there is none. */

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { WorkspaceManifest } from '@codeyard/common/workspace-manifest';
+import { SyncEngine } from '../src/sync/sync-engine.js';
+import type { WorkspaceRemote } from '../src/sync/store-client.js';
+
+/** A real full file system: a 256 KiB tmpfs (needs root, as the portal and CI run). */
+function mountSmallVolume(dir: string): string | undefined {
+  if (process.getuid?.() !== 0) return 'mounting a small tmpfs needs root';
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0755', 'tmpfs', dir], { stdio: 'pipe' });
+    return undefined;
+  } catch (err) {
+    return `cannot mount a tmpfs here: ${String(err)}`;
+  }
+}
+
+/** A test double of the relay: one stored 1 MB file, served from memory; counts downloads. */
+function storedWorkspace(): WorkspaceRemote & { downloads: number } {
+  const body = Buffer.alloc(1024 * 1024, 7);
+  const hash = createHash('sha256').update(body).digest('hex');
+  const manifest: WorkspaceManifest = { format: 1, version: 3, savedAt: new Date().toISOString(), entries: { 'big.bin': { type: 'file', size: body.length, hash } } };
+  const remote = {
+    downloads: 0,
+    manifest: async () => manifest,
+    download: async (_hash: string, file: string, mode: number) => {
+      remote.downloads++;
+      await fs.promises.writeFile(file, body, { mode });
+    },
+    upload: async () => undefined,
+    commit: async () => manifest.version + 1,
+  };
+  return remote;
+}
+
+describe('a restore that does not fit the disk', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-restore-full-'));
+  const skip = mountSmallVolume(root);
+  after(() => {
+    if (!skip) execFileSync('umount', [root]);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+  before(() => {
+    if (skip && process.env.CI) throw new Error(skip);
+  });
+
+  it('fails once, for good, with what to do: no endless retries', { skip }, async () => {
+    const remote = storedWorkspace();
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-restore-state-'));
+    const engine = new SyncEngine({ workspace: root, stateDir, remote });
+    const began = Date.now();
+    await assert.rejects(engine.prepare(), /workspace disk is full \(ENOSPC\).*disk limit/);
+    assert.ok(Date.now() - began < 5000, 'no backoff loop');
+    assert.equal(remote.downloads, 1, 'tried once');
+    assert.equal(engine.status.state, 'degraded');
+    assert.equal(engine.status.permanent, true);
+    assert.ok(fs.existsSync(path.join(stateDir, 'restore-incomplete')), 'the next start knows the restore did not finish');
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+});
