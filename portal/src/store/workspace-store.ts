@@ -88,7 +88,15 @@ export class WorkspaceStore {
   async uploadBlob(prefix: string, hash: string, body: Readable, size: number, quotaBytes: number): Promise<void> {
     const key = blobKey(prefix, hash);
     if (size > quotaBytes) throw new AppError('QUOTA_EXCEEDED', `the file is ${mb(size)} MB, over the workspace's ${mb(quotaBytes)} MB quota`);
-    const release = this.#ledger.reserve(prefix, hash, size, quotaBytes);
+    let release: () => void;
+    try {
+      release = this.#ledger.reserve(prefix, hash, size, quotaBytes);
+    } catch (err) {
+      // Waiting uploads past their grace period go first (their commit may never come: say it
+      // was refused over the quota), then the upload may fit.
+      if (!(err instanceof AppError && err.code === 'QUOTA_EXCEEDED') || !(await this.#collectExpired(prefix))) throw err;
+      release = this.#ledger.reserve(prefix, hash, size, quotaBytes);
+    }
     try {
       const digest = createHash('sha256');
       let seen = 0;
@@ -174,6 +182,16 @@ export class WorkspaceStore {
     const stale = [...candidates].filter((hash) => !kept.has(hash) && !this.#ledger.isProtected(prefix, hash));
     // Best effort: a blob left behind costs space, never correctness (gc() finds it later).
     await this.#remove(prefix, stale).catch(() => undefined);
+  }
+
+  /** Removes waiting uploads past their grace period that no manifest names; answers whether any went. */
+  #collectExpired(prefix: string): Promise<boolean> {
+    return this.#locked(prefix, async () => {
+      const kept = manifestHashes(await this.manifest(prefix));
+      const stale = this.#ledger.waiting(prefix).filter((hash) => !kept.has(hash) && !this.#ledger.isProtected(prefix, hash));
+      await this.#remove(prefix, stale);
+      return stale.length > 0;
+    });
   }
 
   async #remove(prefix: string, hashes: string[]): Promise<void> {

@@ -149,8 +149,27 @@ function describeUnreferencedBlobs(name: string, make: () => Promise<ObjectStore
         assert.match(refused.body.toString(), /QUOTA_EXCEEDED.*not yet saved in a manifest.*0\.1 MB quota/);
         assert.ok(!(await blobs(store)).includes(sha256(b)));
         // Once a manifest names the first, the second fits (as the next version's content).
+        // (Also checked below: waiting uploads past their grace period make room.)
         assert.equal((await call('PUT', '/manifest?base=0', manifest({ 'a.txt': { size: a.length, hash: sha256(a) } }))).status, 200);
         assert.equal((await call('PUT', `/blobs/${sha256(b)}`, b)).status, 204);
+      } finally {
+        await relay.close();
+      }
+    });
+
+    it('past their grace period, make room for a new upload instead of blocking it', async () => {
+      const prefix = 'workspaces/ffffffffffff/';
+      const workspaces = new WorkspaceStore(store, { blobGraceMs: 300 });
+      const relay = await startRelay(workspaces, prefix, { quotaBytes: 100_000 });
+      const call = (method: string, p: string, body?: Buffer) => requestOverSocket({ socketPath: relay.socketPath, method, path: p, body });
+      try {
+        const a = Buffer.alloc(60_000, 'c');
+        const b = Buffer.alloc(60_000, 'd');
+        assert.equal((await call('PUT', `/blobs/${sha256(a)}`, a)).status, 204);
+        assert.equal((await call('PUT', `/blobs/${sha256(b)}`, b)).status, 413, 'while the first is young, it counts');
+        await new Promise((r) => setTimeout(r, 400));
+        assert.equal((await call('PUT', `/blobs/${sha256(b)}`, b)).status, 204, 'once it is past its grace period, it makes room');
+        assert.deepEqual(await blobs(store, prefix), [sha256(b)]);
       } finally {
         await relay.close();
       }
