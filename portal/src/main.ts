@@ -79,9 +79,13 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const shutdown = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C does not wait: what is not saved yet stays on disk and is saved at the next start.
+      process.stderr.write(`\n[codeyard] ${signal} again: exiting now; unsaved files stay on this machine and are saved at the next start\n`);
+      process.exit(130);
+    }
     stopping = true;
-    process.stderr.write(`\n[codeyard] ${signal}: stopping repls (files are saved)…\n`);
+    process.stderr.write(`\n[codeyard] ${signal}: stopping repls (files are saved; press Ctrl-C again to exit at once)…\n`);
     void (async () => {
       await runtime.close();
       await portal.close();
