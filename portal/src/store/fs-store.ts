@@ -122,9 +122,10 @@ export class FsStore implements ObjectStore {
   }
 
   async copy(from: string, to: string): Promise<void> {
-    const body = await this.get(from);
-    if (body === undefined) throw new AppError('NOT_FOUND', `no object ${from} to copy`);
-    await this.put(to, body, { metadata: await this.#readMeta(from) });
+    // Streamed: copying a large blob (a fork, a template) does not hold it in memory.
+    const source = await this.getStream(from);
+    if (source === undefined) throw new AppError('NOT_FOUND', `no object ${from} to copy`);
+    await this.putStream(to, source.body, { metadata: await this.#readMeta(from) });
   }
 
   async close(): Promise<void> {
