@@ -54,11 +54,16 @@ export class FsStore implements ObjectStore {
       throw err;
     }
     // One open file: a rename over it meanwhile does not mix two versions.
-    const { size } = await handle.stat().catch(async (err: unknown) => {
+    const stat = await handle.stat().catch(async (err: unknown) => {
       await handle.close();
       throw err;
     });
-    return { body: handle.createReadStream(), size };
+    if (!stat.isFile()) {
+      // A key that is a prefix of other keys is a folder here, not an object.
+      await handle.close();
+      return undefined;
+    }
+    return { body: handle.createReadStream(), size: stat.size };
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
