@@ -88,7 +88,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     signer,
     publicOrigin,
     ticketTtlMs: config.ticketTtlMs,
-    limits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount, workspaceBytes: config.limitDiskMb * 1024 * 1024, importEntries: config.importMaxEntries },
+    limits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount, workspaceBytes: config.limitDiskMb * 1024 * 1024, importEntries: config.importMaxEntries, fileBytes: config.maxFileBytes },
     log,
   });
 

@@ -7,6 +7,7 @@ import type { ReplView } from '../src/repls/repl-service.js';
 import { browserUnavailable, launchChromium } from './helpers/browser.js';
 import { eventually } from './helpers/http.js';
 import { IDE_EXTENSION, REPO_ROOT, startTestPortal, type TestPortal } from './helpers/test-portal.js';
+import { replDirs, sharedDir } from '../src/runtime/process/repl-folders.js';
 
 const SHOTS = path.join(REPO_ROOT, 'test-results');
 
@@ -33,7 +34,7 @@ describe('the Codeyard VS Code extension in a repl', { timeout: 600_000 }, () =>
     const created = await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'Extension check' });
     assert.equal(created.status, 201, created.body);
     repl = created.json<ReplView>();
-    home = path.join(t.dataDir, 'repls', repl.id, 'home');
+    home = replDirs(path.join(t.dataDir, 'repls'), repl.id).home;
     const t0 = Date.now();
     const started = await t.api(token, 'POST', `/api/repls/${repl.id}/start`);
     assert.equal(started.status, 200, started.body);
@@ -50,7 +51,7 @@ describe('the Codeyard VS Code extension in a repl', { timeout: 600_000 }, () =>
   };
 
   it('is a built-in extension of code-server, next to its own, in a folder the repl cannot change', async () => {
-    const parent = path.join(t.dataDir, 'repls', '.ide-extensions');
+    const parent = path.join(sharedDir(path.join(t.dataDir, 'repls')), 'ide-extensions');
     const [dir, ...others] = fs.readdirSync(parent).filter((n) => !n.startsWith('.'));
     assert.ok(dir && others.length === 0, 'one folder for this build');
     const builtin = path.join(parent, dir);
@@ -87,7 +88,7 @@ describe('the Codeyard VS Code extension in a repl', { timeout: 600_000 }, () =>
     const res = await t.api(token, 'POST', `/api/repls/${second.id}/start`);
     assert.equal(res.status, 200, res.body);
     process.stdout.write(`# second repl start ${Date.now() - t0} ms\n`);
-    assert.equal(fs.readdirSync(path.join(t.dataDir, 'repls', '.ide-extensions')).length, 1, 'the same folder serves both');
+    assert.equal(fs.readdirSync(path.join(sharedDir(path.join(t.dataDir, 'repls')), 'ide-extensions')).length, 1, 'the same folder serves both');
     assert.equal((await t.api(token, 'DELETE', `/api/repls/${second.id}`)).status, 204);
   });
 

@@ -8,6 +8,7 @@ import type { ExecResult } from '@codeyard/common/agent-protocol';
 import type { ReplView } from '../src/repls/repl-service.js';
 import { eventually, request } from './helpers/http.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
+import { replDirs } from '../src/runtime/process/repl-folders.js';
 
 /**
  * The security review's "host trusts paths a repl controls": from inside a repl, every socket
@@ -75,7 +76,7 @@ describe('sockets the host connects to', { timeout: 300_000 }, () => {
   it('reaches neither another repl nor a root-only socket through links planted inside', async () => {
     // Every socket name a repl sees, in every folder it can write, now points elsewhere on the host.
     const targets: Record<string, string> = {
-      'agent.sock': hostPath(b, 'run', 'agent.sock'),
+      'agent.sock': path.join(replDirs(path.join(t.dataDir, 'repls'), b.id).run, 'agent.sock'),
       'ide.sock': rootOnly.path,
       'tunnel.sock': rootOnly.path,
     };
@@ -124,6 +125,6 @@ describe('sockets the host connects to', { timeout: 300_000 }, () => {
     await eventually(async () => agentPid() !== before, "A's sandbox restarted", 60_000);
     await eventually(async () => (await t.api(token, 'POST', `/api/repls/${a.id}/exec`, { command: 'true', timeoutMs: 5000 })).status === 200, "A's agent answers again", 60_000);
     assert.equal(fs.readFileSync(secret, 'utf8'), 'root only\n', 'the root-only file was not written through the link');
-    assert.ok(fs.lstatSync(hostPath(a, 'state', 'agent.log')).isFile(), 'the log is a plain file again');
+    assert.ok(fs.lstatSync(path.join(replDirs(path.join(t.dataDir, 'repls'), a.id).state, 'agent.log')).isFile(), 'the log is a plain file again');
   });
 });

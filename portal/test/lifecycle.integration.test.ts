@@ -8,6 +8,7 @@ import { buffer } from 'node:stream/consumers';
 import { tarGz } from './helpers/archives.js';
 import { eventually, request } from './helpers/http.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
+import { replDirs } from '../src/runtime/process/repl-folders.js';
 
 const LIMITS = { maxEntries: 100_000, maxTotalBytes: 1 << 30, maxFileBytes: 1 << 30 };
 
@@ -140,14 +141,14 @@ describe('repl lifecycle: fork, archive, import', { timeout: 240_000 }, () => {
     await eventually(async () => (await t.workspaces.readFile(`workspaces/${source.id}/`, 'out/auto.txt').catch(() => undefined))?.toString() === 'auto\n', 'saved without a stop', 20_000);
     const inside = (await t.api(alice, 'POST', `/api/repls/${source.id}/exec`, { command: 'ls /run/codeyard-store; touch /run/codeyard-store/planted 2>/dev/null; echo "rc=$?"' })).json();
     assert.equal(inside.stdout, 'store.sock\nrc=1\n', 'the repl sees its own socket in a folder it cannot change');
-    const socket = fs.statSync(path.join(t.dataDir, 'repls', source.id, 'store', 'store.sock'));
+    const socket = fs.statSync(replDirs(path.join(t.dataDir, 'repls'), source.id).storeSocket);
     assert.equal(socket.mode & 0o777, 0o600);
     if (process.getuid?.() === 0) {
       const uid = Number(fs.readFileSync(path.join(t.dataDir, 'repls', source.id, 'uid'), 'utf8'));
       assert.equal(socket.uid, uid, "owned by this repl's uid alone");
     }
     await t.api(alice, 'POST', `/api/repls/${source.id}/stop`);
-    assert.equal(fs.existsSync(path.join(t.dataDir, 'repls', source.id, 'store', 'store.sock')), false, 'the relay ends with the repl');
+    assert.equal(fs.existsSync(replDirs(path.join(t.dataDir, 'repls'), source.id).storeSocket), false, 'the relay ends with the repl');
   });
 
   it('deletes a repl with everything stored for it', async () => {

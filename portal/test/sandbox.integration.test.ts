@@ -67,7 +67,17 @@ describe('the repl sandbox', { timeout: 300_000 }, () => {
     assert.match(result.stderr, /No such file/);
   });
 
-  it("refuses another repl's files by path, symlink, /proc/*/root and ..", async () => {
+  it("does not tell where the host keeps its data (mountinfo, mounts, environment)", async () => {
+    if (process.getuid?.() !== 0) return; // only a root portal has volumes of the repl's own
+    const result = await run(a, 'cat /proc/self/mountinfo /proc/mounts /proc/self/environ; echo; pwd; cat /etc/passwd');
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.ok(!result.stdout.includes(t.dataDir), `the data path ${t.dataDir} shows inside:\n${result.stdout.split('\n').filter((l) => l.includes(t.dataDir)).join('\n')}`);
+    assert.ok(!result.stdout.includes(path.basename(t.dataDir)), 'not even the data folder\'s name');
+    // Home and the sandbox's own folders come from the repl's private volume.
+    assert.match(result.stdout, / \/home \/home\/user /);
+  });
+
+    it("refuses another repl's files by path, symlink, /proc/*/root and ..", async () => {
     const other = path.join(t.dataDir, 'repls', b.id, 'workspace', 'secret.txt');
     const result = await run(
       a,
@@ -175,7 +185,8 @@ except OSError as e:
     if (!limits.disk.enforced) return ctx.skip(`disk quota not enforced here: ${limits.disk.reason}`);
     const fill = await run(a, 'echo keep > before.txt; dd if=/dev/zero of=fill bs=1M count=200 2>&1; du -sm fill; cat before.txt');
     assert.match(fill.stdout, /No space left on device/);
-    assert.ok(Number(/^(\d+)\s+fill$/m.exec(fill.stdout)![1]) <= 64, fill.stdout);
+    // The repl gets its whole quota (the volume is sized for ext4's own overhead), and no more.
+    assert.ok(Number(/^(\d+) bytes .* copied/m.exec(fill.stdout)![1]) <= 64.5 * 1024 * 1024, fill.stdout);
     assert.match(fill.stdout, /^keep$/m, 'files written before the fill are intact');
     const image = fs.statSync(path.join(t.dataDir, 'repls', a.id, 'workspace.img'));
     assert.ok(image.blocks * 512 <= 80 * 1024 * 1024, 'the host spent no more than the quota');
@@ -294,6 +305,9 @@ describe('repl network: internet through the egress proxy', { timeout: 120_000 }
 
   it("does not let the world use the repl's egress relay through a preview URL", async () => {
     // Were the relay reachable, the egress proxy would answer this itself (403, no packet sent).
+    // A port other than the app's is private: made public, it must still reach nothing.
+    assert.equal((await request(t.port, { host: `${repl.id}-43128.localhost:${t.port}`, path: 'http://10.0.0.1/' })).status, 401);
+    assert.equal((await t.api(token, 'PATCH', `/api/repls/${repl.id}/ports/43128`, { visibility: 'public' })).status, 200);
     const res = await request(t.port, { host: `${repl.id}-43128.localhost:${t.port}`, path: 'http://10.0.0.1/' });
     assert.equal(res.status, 502);
     assert.match(res.body, /Nothing is listening on port 43128/);

@@ -6,6 +6,7 @@ import type { Browser } from 'playwright-core';
 import { browserUnavailable, launchChromium } from './helpers/browser.js';
 import { eventually, request } from './helpers/http.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
+import { replDirs } from '../src/runtime/process/repl-folders.js';
 
 /** What each stack's starter app shows, proving it is that stack. */
 const PROOF: Record<string, RegExp> = {
@@ -61,7 +62,7 @@ describe('every stack runs its starter app', { timeout: 900_000 }, () => {
           if (res.status === 200) return res;
           const app = (await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json();
           if (!app.running) {
-            const log = fs.readFileSync(path.join(t.dataDir, 'repls', repl.id, 'state', 'app.log'), 'utf8');
+            const log = fs.readFileSync(path.join(replDirs(path.join(t.dataDir, 'repls'), repl.id).state, 'app.log'), 'utf8');
             throw new Error(`the app exited (${app.exitCode}):\n${log.slice(-2000)}`);
           }
           return undefined;

@@ -29,12 +29,14 @@ describe('stop while processes write', { timeout: 300_000 }, () => {
   it('ends every process first, then saves: nothing is lost or torn', async () => {
     const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'writers' })).json<ReplView>();
     assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/start`)).status, 200);
-    // Writers that outlive the command that started them (their own session), as a terminal's would.
+    // Writers that outlive the command that started them (their own session), as a terminal's
+    // would. They replace their files whole (write, then rename), so the disk always holds a
+    // whole copy: whatever the store holds after the stop must be whole too.
     await exec(
       repl,
       [
-        `setsid sh -c 'i=0; while :; do i=$((i+1)); echo "count $i" > tight.txt; done' >/dev/null 2>&1 &`,
-        `setsid sh -c 'while :; do head -c 65536 /dev/zero | tr "\\\\0" x > torn.txt; done' >/dev/null 2>&1 &`,
+        `setsid sh -c 'i=0; while :; do i=$((i+1)); echo "count $i" > .tight.new && mv -f .tight.new tight.txt; done' >/dev/null 2>&1 &`,
+        `setsid sh -c 'while :; do head -c 65536 /dev/zero | tr "\\\\0" x > .torn.new && mv -f .torn.new torn.txt; done' >/dev/null 2>&1 &`,
         `setsid sh -c 'i=0; while :; do i=$((i+1)); echo $i >> grows.log; sleep 0.01; done' >/dev/null 2>&1 &`,
         'sleep 1',
       ].join('\n'),

@@ -6,13 +6,14 @@ import { requestOverSocket } from '@codeyard/common/http-client';
 import type { ReplView } from '../src/repls/repl-service.js';
 import { eventually, request } from './helpers/http.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
+import { replDirs } from '../src/runtime/process/repl-folders.js';
 
 /** The warm pool, with the real runtime: sandboxes started ahead, taken by a create, refilled. */
 describe('warm pool', { timeout: 240_000 }, () => {
   let t: TestPortal;
   let token: string;
   const warmIds = (): string[] =>
-    fs.readdirSync(path.join(t.dataDir, 'repls')).filter((name) => /^[a-z][a-z2-7]{11}$/.test(name) && fs.existsSync(path.join(t.dataDir, 'repls', name, 'pids.json')) === false && fs.existsSync(path.join(t.dataDir, 'repls', name, 'run', 'agent.sock')));
+    fs.readdirSync(path.join(t.dataDir, 'repls')).filter((name) => /^[a-z][a-z2-7]{11}$/.test(name) && fs.existsSync(path.join(t.dataDir, 'repls', name, 'pids.json')) === false && fs.existsSync(path.join(replDirs(path.join(t.dataDir, 'repls'), name).run, 'agent.sock')));
 
   before(async () => {
     // The whole suite keeps this machine busy: the pool must not wait for a quiet moment here.
@@ -31,7 +32,7 @@ describe('warm pool', { timeout: 240_000 }, () => {
     assert.equal(ide.status, 404);
     assert.deepEqual(t.runtime.active(), [], 'not counted as running');
     // Its agent has no repl: no sync, no name.
-    const socketPath = path.join(t.dataDir, 'repls', id, 'run', 'agent.sock');
+    const socketPath = path.join(replDirs(path.join(t.dataDir, 'repls'), id).run, 'agent.sock');
     assert.equal((await requestOverSocket({ socketPath, path: '/info' })).status, 404);
     assert.equal((await requestOverSocket({ socketPath, path: '/sync' })).status, 404);
   });
@@ -51,7 +52,7 @@ describe('warm pool', { timeout: 240_000 }, () => {
     const exec = (await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: 'head -1 index.js && echo $CODEYARD_REPL_ID' })).json();
     assert.match(exec.stdout, /Press Run/);
     // The agent knows its repl now (the extension shows it), and syncs to its workspace.
-    const socketPath = path.join(t.dataDir, 'repls', repl.id, 'run', 'agent.sock');
+    const socketPath = path.join(replDirs(path.join(t.dataDir, 'repls'), repl.id).run, 'agent.sock');
     const info = JSON.parse((await requestOverSocket({ socketPath, path: '/info' })).body.toString());
     assert.equal(info.name, 'From the pool');
     assert.equal(info.previewUrl, repl.previewUrl);

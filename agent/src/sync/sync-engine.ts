@@ -23,7 +23,7 @@ export interface SyncOptions {
   maxDelayMs?: number;
   /** Full scans also run this often: watch events can be lost (default 30 s). */
   scanIntervalMs?: number;
-  /** Parallel transfers (default 8). */
+  /** Parallel transfers (default 4: the relay takes 4 uploads at once per repl). */
   concurrency?: number;
   /** Tries at reading or restoring before giving up (default: until it works or stop()). */
   maxAttempts?: number;
@@ -91,7 +91,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
       debounceMs,
       maxDelayMs: options.maxDelayMs ?? debounceMs * 5,
       scanIntervalMs: options.scanIntervalMs ?? 30_000,
-      concurrency: options.concurrency ?? 8,
+      concurrency: options.concurrency ?? 4,
       maxAttempts: options.maxAttempts ?? Infinity,
       log: options.log ?? (() => undefined),
     };
@@ -260,7 +260,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
       for (const [rel, entry] of Object.entries(scan.entries)) {
         if (entry.type === 'file' && !stored.has(entry.hash) && !uploads.has(entry.hash)) uploads.set(entry.hash, { rel, size: entry.size });
       }
-      // Small files go up in parallel, large ones one at a time (the relay holds each in memory).
+      // Small files go up in parallel, large ones one at a time (each streams for a while).
       const all = [...uploads];
       const small = all.filter(([, u]) => u.size < LARGE_FILE_BYTES);
       const large = all.filter(([, u]) => u.size >= LARGE_FILE_BYTES);

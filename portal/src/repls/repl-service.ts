@@ -5,7 +5,8 @@ import { AppError, describeError } from '@codeyard/common/errors';
 import { ideHostname, newReplId, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
 import { checkRelativePath } from '@codeyard/common/paths';
 import type { GrantSigner } from '@codeyard/common/tickets';
-import { type ArchiveFormat, detectArchiveFormat, readArchive } from '../archive/archive.js';
+import { type ArchiveFormat, detectArchiveFormat } from '../archive/archive.js';
+import { importArchive } from '../archive/archive-import.js';
 import { AgentClient } from '../runtime/agent-client.js';
 import type { ReplSpec, Runtime, RuntimeStatus } from '../runtime/runtime.js';
 import { deletePrefix, type ObjectStore } from '../store/object-store.js';
@@ -77,7 +78,7 @@ export interface ReplServiceOptions {
   publicOrigin: PublicOrigin;
   ticketTtlMs: number;
   /** Per-account limits; a stranger's anonymous account must not be able to fill the machine. */
-  limits: { repls: number; running: number; workspaceBytes: number; importEntries: number };
+  limits: { repls: number; running: number; workspaceBytes: number; importEntries: number; fileBytes: number };
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -243,12 +244,18 @@ export class ReplService {
     if (!format) throw new AppError('INVALID_ARCHIVE', 'the upload is neither a zip nor a tar.gz archive; send one of those');
     const record: ReplRecord = { ...this.#newRecord(owner, template, name ?? `Imported ${template.manifest.name} repl`), origin: { imported: true } };
     const limit = this.#o.limits.workspaceBytes;
-    const items = await this.#createWithinLimit(owner, record.id, async () => {
-      const read = await readArchive(data, format, { maxEntries: this.#o.limits.importEntries, maxTotalBytes: limit, maxFileBytes: limit });
-      await this.#persistNew(record, (prefix) => this.#o.workspaces.create(prefix, read, limit));
-      return read;
+    // Unpacked file by file into the store (spooled, hashed and counted on the way): a small
+    // archive that inflates to gigabytes never sits in the portal's memory.
+    const entries = await this.#createWithinLimit(owner, record.id, async () => {
+      let count = 0;
+      await this.#persistNew(record, async (prefix) => {
+        const manifest = await importArchive(this.#o.workspaces, prefix, data, format, { maxEntries: this.#o.limits.importEntries, maxTotalBytes: limit, maxFileBytes: limit });
+        count = Object.keys(manifest.entries).length;
+        return manifest;
+      });
+      return count;
     });
-    this.#o.log.info({ replId: record.id, stack, owner, entries: items.length }, 'repl imported');
+    this.#o.log.info({ replId: record.id, stack, owner, entries }, 'repl imported');
     return record;
   }
 
@@ -380,7 +387,7 @@ export class ReplService {
   #agent(id: string): AgentClient {
     const endpoints = this.#o.runtime.endpoints(id);
     if (!endpoints) throw new AppError('NOT_RUNNING', `repl ${id} is ${this.#o.runtime.status(id).state}; start it first (POST /api/repls/${id}/start)`);
-    return new AgentClient(endpoints.agent);
+    return new AgentClient(endpoints.agent, { maxFileBytes: this.#o.limits.fileBytes });
   }
 
   async app(owner: string, id: string): Promise<AppState> {

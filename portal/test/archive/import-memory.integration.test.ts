@@ -20,13 +20,7 @@ async function zipOfZeros(files: Record<string, number>): Promise<Buffer> {
   return buffer(zip.outputStream as Readable);
 }
 
-/**
- * Through the API: an import holds neither the unpacked files nor their total in memory.
- * Marked todo until POST /api/repls/import goes through importArchive() (archive-import.ts):
- * the wiring is in portal/src/repls/repl-service.ts, which this work does not own.
- */
-const todo = 'needs ReplService.importArchive to call importArchive()';
-
+/** Through the API: an import holds neither the unpacked files nor their total in memory. */
 describe('POST /api/repls/import with bounded memory', () => {
   let t: TestPortal;
   let token: string;
@@ -50,7 +44,7 @@ describe('POST /api/repls/import with bounded memory', () => {
     return peak - start;
   };
 
-  it('imports 300 MB unpacked with RSS growing by less than 100 MB', { todo }, async () => {
+  it('imports 300 MB unpacked with RSS growing by less than 100 MB', async () => {
     const data = await zipOfZeros({ 'zeros.bin': 300 * MB });
     let status = 0;
     const grew = await growth(async () => (status = (await post(data)).status));
@@ -60,7 +54,7 @@ describe('POST /api/repls/import with bounded memory', () => {
     assert.ok(grew < 100 * MB, `RSS grew by ${(grew / MB).toFixed(0)} MB`);
   });
 
-  it('refuses a zip that unpacks past the quota with a 413 naming it, leaving no repl and no files', { todo }, async () => {
+  it('refuses a zip that unpacks past the quota with a 413 naming it, leaving no repl and no files', async () => {
     const data = await zipOfZeros({ 'a.bin': 250 * MB, 'b.bin': 250 * MB });
     const before = (await t.api(token, 'GET', '/api/repls')).json<unknown[]>().length;
     let res: Awaited<ReturnType<typeof post>> | undefined;

@@ -24,7 +24,8 @@ import { codeServerArgs, DEFAULT_SETTINGS } from './code-server-settings.js';
 import { codeServerBuiltinDir, prepareBuiltinExtensions } from './ide-extensions.js';
 import { buildReplEnv } from './repl-env.js';
 import { uncoveredPaths } from '@codeyard/agent/sync/coverage';
-import { bindHostSockets, hostSocketFds, hostSocketPath } from './host-sockets.js';
+import { bindHostSockets, hostSocketFds } from './host-sockets.js';
+import { preparePrivate, prepareShared, removeReplFolders, replDirs, type ReplDirs, sharedDir } from './repl-folders.js';
 import { type CgroupSupport, createReplCgroups, detectCgroups, joinCgroupsCommand, removeReplCgroups } from './cgroups.js';
 import { createEgressProxy } from '@codeyard/proxy/egress-proxy';
 import { mountVolume, releaseVolume, remountVolume, volumeFree, volumeNeeds, type VolumeNeeds, volumeProblem } from './workspace-volume.js';
@@ -112,28 +113,6 @@ interface ReplView {
   store: string;
 }
 
-interface ReplDirs {
-  base: string;
-  /** The workspace volume's image, when disk quotas are on. */
-  volume: string;
-  /** Generated passwd/group for the sandbox. */
-  etc: string;
-  /** Holds the host uid given to this repl. */
-  uidFile: string;
-  workspace: string;
-  home: string;
-  state: string;
-  run: string;
-  /** Root's folder (0700, never inside a sandbox) of the sockets the host side connects to. */
-  sockets: string;
-  ideSocket: string;
-  agentSocket: string;
-  tunnelSocket: string;
-  /** Root-owned folder of the workspace relay's socket (bound read-only into the sandbox). */
-  storeDir: string;
-  storeSocket: string;
-  pidsFile: string;
-}
 
 interface PidsFile {
   /** The sandbox: its outer process leads the group the agent and code-server live in. */
@@ -227,12 +206,8 @@ export class ProcessRuntime implements Runtime {
     this.#cgroups = this.#switchesUid ? detectCgroups() : {};
     this.#volumeProblem = this.#opts.sandbox.mode === 'bubblewrap' ? volumeProblem() : 'no sandbox';
     // The agent is copied next to the repl folders: readable by every sandbox, writable by none.
-    this.#agentCopy = options.sandbox.mode === 'bubblewrap' ? path.join(options.rootDir, '.agent', 'codeyard-agent.cjs') : options.agentBundle;
-    if (this.#agentCopy !== options.agentBundle) {
-      fs.mkdirSync(path.dirname(this.#agentCopy), { recursive: true, mode: 0o755 });
-      fs.copyFileSync(options.agentBundle, this.#agentCopy);
-      fs.chmodSync(this.#agentCopy, 0o644);
-    }
+    // The agent is copied into the shared folder (see #probeVolumes): readable by every sandbox, writable by none.
+    this.#agentCopy = options.sandbox.mode === 'bubblewrap' ? path.join(sharedDir(options.rootDir), 'codeyard-agent.cjs') : options.agentBundle;
     this.#monitor = setInterval(() => void this.#checkProcesses(), 2000);
     this.#monitor.unref();
   }
@@ -389,8 +364,7 @@ export class ProcessRuntime implements Runtime {
     return this.#serial(id, async () => {
       await this.#stop(id, false);
       const dirs = this.#dirs(id);
-      await releaseVolume(dirs.volume, dirs.workspace);
-      await fsp.rm(dirs.base, { recursive: true, force: true });
+      await removeReplFolders(dirs);
       this.#status.delete(id);
       this.#specs.delete(id);
     });
@@ -459,8 +433,7 @@ export class ProcessRuntime implements Runtime {
         if (spec) this.#specs.set(id, spec);
         if (!spec) {
           // The repl was deleted while its processes ran: nothing to keep.
-          await releaseVolume(dirs.volume, dirs.workspace);
-          await fsp.rm(dirs.base, { recursive: true, force: true });
+          await removeReplFolders(dirs);
           return;
         }
         if (fs.existsSync(dirs.workspace)) {
@@ -493,29 +466,9 @@ export class ProcessRuntime implements Runtime {
   // ---- internals ----
 
   #dirs(id: string): ReplDirs {
-    if (!/^[a-z0-9]+$/.test(id)) throw new AppError('BAD_REQUEST', `not a repl id: ${JSON.stringify(id)}`);
-    const base = path.join(this.#opts.rootDir, id);
-    const run = path.join(base, 'run');
-    const sockets = path.join(base, 'sock');
-    return {
-      base,
-      volume: path.join(base, 'workspace.img'),
-      etc: path.join(base, 'etc'),
-      uidFile: path.join(base, 'uid'),
-      workspace: path.join(base, 'workspace'),
-      home: path.join(base, 'home'),
-      state: path.join(base, 'state'),
-      run,
-      sockets,
-      ideSocket: hostSocketPath(sockets, 'ide'),
-      agentSocket: hostSocketPath(sockets, 'agent'),
-      tunnelSocket: hostSocketPath(sockets, 'tunnel'),
-      storeDir: path.join(base, 'store'),
-      storeSocket: path.join(base, 'store', 'store.sock'),
-      // In the root-owned repl folder, not the run folder the repl can write to.
-      pidsFile: path.join(base, 'pids.json'),
-    };
+    return replDirs(this.#opts.rootDir, id);
   }
+
 
   #setStatus(id: string, status: Omit<RuntimeStatus, 'since'>): void {
     const full: RuntimeStatus = { ...status, since: new Date().toISOString() };
@@ -683,8 +636,7 @@ export class ProcessRuntime implements Runtime {
     } catch (err) {
       if (agentPid) await terminateGroup(agentPid, 2000);
       removeReplCgroups(this.#cgroups, spec.id);
-      await releaseVolume(dirs.volume, dirs.workspace).catch(() => undefined);
-      await fsp.rm(dirs.base, { recursive: true, force: true });
+      await removeReplFolders(dirs);
       throw err;
     }
   }
@@ -719,8 +671,7 @@ export class ProcessRuntime implements Runtime {
     await terminateGroup(live.agentPid, 2000);
     await closeRelay(live.relay);
     removeReplCgroups(this.#cgroups, live.spec.id);
-    await releaseVolume(live.dirs.volume, live.dirs.workspace).catch(() => undefined);
-    await fsp.rm(live.dirs.base, { recursive: true, force: true });
+    await removeReplFolders(live.dirs);
   }
 
   /** The workspace folder: its own volume when quotas are on (kept across restarts), owned by the repl. */
@@ -821,7 +772,9 @@ export class ProcessRuntime implements Runtime {
 
   /** Folders a repl's sandbox needs, owned by its uid where it may write. */
   async #prepareFolders(dirs: ReplDirs, uid: number | undefined, options: { emptyWorkspace?: boolean } = {}): Promise<void> {
-    await fsp.mkdir(dirs.base, { recursive: true, mode: 0o711 });
+    await this.#probeVolumes();
+    // Home and the sandbox's own folders get a quota like the workspace's.
+    await preparePrivate(dirs, { volumes: !this.#volumeProblem, sizeBytes: this.#opts.sandbox.limits.diskBytes });
     for (const dir of [dirs.home, dirs.state, dirs.run]) await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
     // The relay socket's folder stays root's: the repl can use the socket, never replace it.
     await fsp.mkdir(dirs.storeDir, { recursive: true, mode: 0o755 });
@@ -919,7 +872,7 @@ export class ProcessRuntime implements Runtime {
 
   /** Where the built-in extensions folders are made: beside the repl folders, readable by every sandbox. */
   get #ideExtensionsParent(): string {
-    return path.join(this.#opts.rootDir, '.ide-extensions');
+    return path.join(sharedDir(this.#opts.rootDir), 'ide-extensions');
   }
 
   /**
@@ -1102,21 +1055,22 @@ export class ProcessRuntime implements Runtime {
    */
   #probeVolumes(): Promise<void> {
     this.#volumeProbe ??= (async () => {
-      if (this.#volumeProblem) return;
-      const dir = path.join(this.#opts.rootDir, '.volume-probe');
-      const image = `${dir}.img`;
-      try {
-        await mountVolume(image, dir, volumeNeeds(16 * 1024 * 1024));
-      } catch (err) {
-        this.#volumeProblem = `loop-mounted volumes do not work here (${describeError(err).split('\n')[0]})`;
-        this.#opts.log.warn({}, `no workspace disk quota: ${this.#volumeProblem}`);
-      } finally {
-        await releaseVolume(image, dir).catch(() => undefined);
-        await fsp.rm(dir, { recursive: true, force: true });
+      const shared = sharedDir(this.#opts.rootDir);
+      if (!this.#volumeProblem) {
+        // The shared folder is the probe: a volume of its own, so its path inside tells nothing.
+        try {
+          if (!(await remountVolume(`${shared}.img`, shared))) await mountVolume(`${shared}.img`, shared, volumeNeeds(64 * 1024 * 1024));
+        } catch (err) {
+          this.#volumeProblem = `loop-mounted volumes do not work here (${describeError(err).split('\n')[0]})`;
+          this.#opts.log.warn({}, `no workspace disk quota: ${this.#volumeProblem}`);
+          await releaseVolume(`${shared}.img`, shared).catch(() => undefined);
+        }
       }
+      await prepareShared(this.#opts.rootDir, this.#agentCopy !== this.#opts.agentBundle ? this.#opts.agentBundle : undefined);
     })();
     return this.#volumeProbe;
   }
+
 
   /**
    * Saves a workspace left on disk (a portal that died, a stop that could not save) without

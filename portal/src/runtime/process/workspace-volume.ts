@@ -55,7 +55,9 @@ export function volumeNeeds(quotaBytes: number, entries: Iterable<{ type: string
     count++;
     blocks += entry.type === 'file' ? Math.ceil((entry.size ?? 0) / BLOCK) : 1;
   }
-  return { bytes: Math.max(quotaBytes, blocks * BLOCK) + SPARE_BYTES, inodes: Math.max(4096, Math.ceil(quotaBytes / 16384), count * 2 + 1024) };
+  // The quota itself when the files fit it (writes then stop at the quota), else their blocks and some room.
+  const bytes = blocks * BLOCK + SPARE_BYTES > quotaBytes ? blocks * BLOCK + SPARE_BYTES : quotaBytes;
+  return { bytes, inodes: Math.max(4096, Math.ceil(quotaBytes / 16384), count * 2 + 1024) };
 }
 
 /** Free bytes and inodes of the filesystem mounted at `dir`. */
@@ -72,7 +74,8 @@ export async function volumeFree(dir: string): Promise<VolumeNeeds> {
  * restored into it (security review, class 8).
  */
 export async function mountVolume(image: string, mountpoint: string, needs: VolumeNeeds): Promise<void> {
-  let size = Math.ceil((needs.bytes + needs.inodes * 256) * 1.04) + 8 * 1024 * 1024;
+  // A first guess; what ext4 really keeps is measured on it, and the image remade to fit.
+  let size = needs.bytes + needs.inodes * 256 + 8 * 1024 * 1024;
   for (let attempt = 1; ; attempt++) {
     await fsp.rm(image, { force: true });
     await fsp.writeFile(image, '');
@@ -83,10 +86,16 @@ export async function mountVolume(image: string, mountpoint: string, needs: Volu
     await run('mount', ['-o', 'loop,nosuid,nodev', image, mountpoint]);
     await fsp.rmdir(path.join(mountpoint, 'lost+found')).catch(() => undefined);
     const free = await volumeFree(mountpoint);
-    if (free.bytes >= needs.bytes && free.inodes >= needs.inodes - 16) return;
+    const enough = free.bytes >= needs.bytes && free.inodes >= needs.inodes - 16;
+    // Within a block group of the needs: the quota is what the repl gets, not more.
+    if ((enough && free.bytes - needs.bytes < 1024 * 1024) || attempt >= 4) {
+      if (enough) return;
+      await run('umount', [mountpoint]);
+      throw new Error(`a ${size}-byte volume holds only ${free.bytes} bytes and ${free.inodes} files; ${needs.bytes} bytes and ${needs.inodes} files are needed`);
+    }
     await run('umount', [mountpoint]);
-    if (attempt >= 3) throw new Error(`a ${size}-byte volume holds only ${free.bytes} bytes and ${free.inodes} files; ${needs.bytes} bytes and ${needs.inodes} files are needed`);
-    size = Math.ceil(size * Math.max(1.1, (needs.bytes / Math.max(free.bytes, 1)) * 1.05));
+    const overhead = size - free.bytes;
+    size = Math.ceil((needs.bytes + overhead + 64 * 1024) / BLOCK) * BLOCK;
   }
 }
 
