@@ -81,14 +81,15 @@ export async function mountVolume(image: string, mountpoint: string, needs: Volu
     await fsp.writeFile(image, '');
     await fsp.truncate(image, size);
     // -m 0: no blocks held back for root; -N: inodes for every stored entry.
-    await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-N', String(needs.inodes), '-E', 'root_owner=0:0', image]);
+    // (ext4 rounds the inode count to its block groups and keeps a few: ask for a little more.)
+    await run('mkfs.ext4', ['-q', '-F', '-m', '0', '-N', String(Math.ceil(needs.inodes * 1.05) + 64), '-E', 'root_owner=0:0', image]);
     await fsp.mkdir(mountpoint, { recursive: true });
     await run('mount', ['-o', 'loop,nosuid,nodev', image, mountpoint]);
     await fsp.rmdir(path.join(mountpoint, 'lost+found')).catch(() => undefined);
     const free = await volumeFree(mountpoint);
-    const enough = free.bytes >= needs.bytes && free.inodes >= needs.inodes - 16;
-    // Within a block group of the needs: the quota is what the repl gets, not more.
-    if ((enough && free.bytes - needs.bytes < 1024 * 1024) || attempt >= 4) {
+    const enough = free.bytes >= needs.bytes && free.inodes >= needs.inodes;
+    // Within 256 KiB of the needs: the quota is what the repl gets, not more.
+    if ((enough && free.bytes - needs.bytes < 256 * 1024) || attempt >= 4) {
       if (enough) return;
       await run('umount', [mountpoint]);
       throw new Error(`a ${size}-byte volume holds only ${free.bytes} bytes and ${free.inodes} files; ${needs.bytes} bytes and ${needs.inodes} files are needed`);
