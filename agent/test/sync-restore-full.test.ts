@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { WorkspaceManifest } from '@codeyard/common/workspace-manifest';
 import { SyncEngine } from '../src/sync/sync-engine.js';
 import type { WorkspaceRemote } from '../src/sync/store-client.js';
+import { useSmallVolume } from './helpers/small-volume.js';
 
-/** A real full file system: a 256 KiB tmpfs (needs root, as the portal and CI run). */
-function mountSmallVolume(dir: string): string | undefined {
-  if (process.getuid?.() !== 0) return 'mounting a small tmpfs needs root';
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0755', 'tmpfs', dir], { stdio: 'pipe' });
-    return undefined;
-  } catch (err) {
-    return `cannot mount a tmpfs here: ${String(err)}`;
-  }
-}
 
 /** A test double of the relay: one stored 1 MB file, served from memory; counts downloads. */
 function storedWorkspace(): WorkspaceRemote & { downloads: number } {
@@ -39,15 +29,7 @@ function storedWorkspace(): WorkspaceRemote & { downloads: number } {
 }
 
 describe('a restore that does not fit the disk', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-restore-full-'));
-  const skip = mountSmallVolume(root);
-  after(() => {
-    if (!skip) execFileSync('umount', [root]);
-    fs.rmSync(root, { recursive: true, force: true });
-  });
-  before(() => {
-    if (skip && process.env.CI) throw new Error(skip);
-  });
+  const { root, skip } = useSmallVolume('restore-full');
 
   it('fails once, for good, with what to do: no endless retries', { skip }, async () => {
     const remote = storedWorkspace();

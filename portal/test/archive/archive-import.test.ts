@@ -11,6 +11,7 @@ import { AppError } from '@codeyard/common/errors';
 import { importArchive } from '../../src/archive/archive-import.js';
 import { FsStore } from '../../src/store/fs-store.js';
 import { sha256, WorkspaceStore } from '../../src/store/workspace-store.js';
+import { peakRssGrowth } from '../helpers/memory.js';
 
 const MB = 1024 * 1024;
 const PREFIX = 'workspaces/eeeeeeeeeeee/';
@@ -65,19 +66,6 @@ async function zipBomb(count: number, each: number): Promise<Buffer> {
   return Buffer.concat([...locals, directory, end]);
 }
 
-/** Runs `work` and answers the peak growth of the resident set meanwhile. */
-async function peakGrowth(work: () => Promise<unknown>): Promise<number> {
-  globalThis.gc?.();
-  const start = process.memoryUsage().rss;
-  let peak = start;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-  try {
-    await work();
-  } finally {
-    clearInterval(sampler);
-  }
-  return Math.max(peak, process.memoryUsage().rss) - start;
-}
 
 async function setup(): Promise<{ store: FsStore; workspaces: WorkspaceStore; spool: string }> {
   const store = await FsStore.open(fs.mkdtempSync(path.join(os.tmpdir(), 'cy-import-store-')));
@@ -103,7 +91,7 @@ describe('importArchive: into the store with bounded memory', () => {
     assert.ok(data.length < 2 * MB, `the zip is small: ${data.length} bytes`);
     const limits = { maxEntries: 100, maxTotalBytes: 512 * MB, maxFileBytes: 512 * MB };
     let manifest: Awaited<ReturnType<typeof importArchive>> | undefined;
-    const growth = await peakGrowth(async () => (manifest = await importArchive(workspaces, PREFIX, data, 'zip', limits, spool)));
+    const growth = await peakRssGrowth(async () => (manifest = await importArchive(workspaces, PREFIX, data, 'zip', limits, spool)));
     assert.ok(growth < 60 * MB, `RSS grew by ${(growth / MB).toFixed(0)} MB while 300 MB were unpacked`);
     assert.deepEqual(manifest?.entries['zeros.bin'], { ...manifest?.entries['zeros.bin'], type: 'file', size: 300 * MB });
     assert.equal((await workspaces.readFile(PREFIX, 'hello.txt')).toString(), 'hello\n');
@@ -119,7 +107,7 @@ describe('importArchive: into the store with bounded memory', () => {
     assert.ok(bomb.length < 4 * MB, `the bomb is small: ${bomb.length} bytes`);
     const limits = { maxEntries: 100, maxTotalBytes: 256 * MB, maxFileBytes: 256 * MB };
     let caught: unknown;
-    const growth = await peakGrowth(() => importArchive(workspaces, PREFIX, bomb, 'zip', limits, spool).catch((err: unknown) => (caught = err)));
+    const growth = await peakRssGrowth(() => importArchive(workspaces, PREFIX, bomb, 'zip', limits, spool).catch((err: unknown) => (caught = err)));
     assert.ok(caught instanceof AppError, `expected a refusal, got ${String(caught)}`);
     assert.equal(caught.code, 'ARCHIVE_TOO_LARGE');
     assert.equal(caught.status, 413);

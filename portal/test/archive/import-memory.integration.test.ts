@@ -4,6 +4,7 @@ import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import yazl from 'yazl';
 import { request } from '../helpers/http.js';
+import { peakRssGrowth } from '../helpers/memory.js';
 import { startTestPortal, type TestPortal } from '../helpers/test-portal.js';
 
 const MB = 1024 * 1024;
@@ -32,22 +33,11 @@ describe('POST /api/repls/import with bounded memory', () => {
 
   const post = (data: Buffer) =>
     request(t.port, { method: 'POST', path: '/api/repls/import?stack=static', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/zip' }, body: data });
-  const growth = async (work: () => Promise<unknown>): Promise<number> => {
-    const start = process.memoryUsage().rss;
-    let peak = start;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-    try {
-      await work();
-    } finally {
-      clearInterval(sampler);
-    }
-    return peak - start;
-  };
 
   it('imports 300 MB unpacked with RSS growing by less than 100 MB', async () => {
     const data = await zipOfZeros({ 'zeros.bin': 300 * MB });
     let status = 0;
-    const grew = await growth(async () => (status = (await post(data)).status));
+    const grew = await peakRssGrowth(async () => (status = (await post(data)).status));
     assert.equal(status, 201);
     // The whole portal runs in this process (HTTP, inflate, spool, store): more slack than a unit
     // test, still far below the 300 MB it held before (measured: 610 MB before, 75 MB after).
@@ -58,7 +48,7 @@ describe('POST /api/repls/import with bounded memory', () => {
     const data = await zipOfZeros({ 'a.bin': 250 * MB, 'b.bin': 250 * MB });
     const before = (await t.api(token, 'GET', '/api/repls')).json<unknown[]>().length;
     let res: Awaited<ReturnType<typeof post>> | undefined;
-    const grew = await growth(async () => (res = await post(data)));
+    const grew = await peakRssGrowth(async () => (res = await post(data)));
     assert.equal(res?.status, 413, res?.body);
     assert.match(res?.body ?? '', /ARCHIVE_TOO_LARGE.*b\.bin.*over 419430400 bytes unpacked/);
     assert.ok(grew < 60 * MB, `RSS grew by ${(grew / MB).toFixed(0)} MB`);
