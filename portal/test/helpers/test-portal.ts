@@ -49,14 +49,23 @@ export async function startTestPortal(options: { dataDir?: string; env?: Record<
   const provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
   const workspaces = new WorkspaceStore(store);
   const runtime = new ProcessRuntime({ rootDir: path.join(dataDir, 'repls'), workspaces, sync: { debounceMs: config.syncDebounceMs, scanIntervalMs: config.syncScanMs }, provisioner, agentBundle: AGENT_BUNDLE, ideExtension: IDE_EXTENSION, maxFileBytes: config.maxFileBytes, sandbox: sandboxOptionsFrom(config), log });
-  const portal = await buildPortal({ config, store, workspaces, runtime, templates, signingKey: await loadSigningKey(dataDir), log });
-  await runtime.prepare();
-  await runtime.recover((id) => portal.repls.specFor(id));
-  await portal.listen(port, '127.0.0.1');
-  if (config.warmPool > 0) {
-    const stacks = [];
-    for (const t of templates) if ((await runtime.checkStack(t.manifest)).available) stacks.push(t.manifest);
-    runtime.warmPool(stacks.filter((m) => !options.warmStacks || options.warmStacks.includes(m.id)), config.warmPool, { maxLoad: config.warmPoolMaxLoad || undefined });
+  let portal: Portal | undefined;
+  try {
+    portal = await buildPortal({ config, store, workspaces, runtime, templates, signingKey: await loadSigningKey(dataDir), log });
+    const built = portal;
+    await runtime.prepare();
+    await runtime.recover((id) => built.repls.specFor(id));
+    await portal.listen(port, '127.0.0.1');
+    if (config.warmPool > 0) {
+      const stacks = [];
+      for (const t of templates) if ((await runtime.checkStack(t.manifest)).available) stacks.push(t.manifest);
+      runtime.warmPool(stacks.filter((m) => !options.warmStacks || options.warmStacks.includes(m.id)), config.warmPool, { maxLoad: config.warmPoolMaxLoad || undefined });
+    }
+  } catch (err) {
+    // A portal that did not come up must not keep the test process alive (its egress proxy listens).
+    await runtime.close().catch(() => undefined);
+    await portal?.close().catch(() => undefined);
+    throw err;
   }
   const api = (token: string | undefined, method: string, apiPath: string, body?: unknown): Promise<Reply> =>
     request(port, {
