@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { AppState, LogFrame } from '@codeyard/common/agent-protocol';
 import { AgentClient, LogStream, waitForHttp } from './agent-client.js';
-import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, type ReplInfo } from './present.js';
+import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, unsavedEditorsView, type ReplInfo } from './present.js';
 
 /**
  * The Codeyard extension, preinstalled in every repl's code-server: Run/Stop following the
@@ -10,6 +10,8 @@ import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStart
  */
 
 const SYNC_POLL_MS = 3000;
+/** Auto save writes a modified editor after 1 s: one still modified this long after its last change was not saved. */
+const UNSAVED_AFTER_MS = 4000;
 /** How long after a Run the app's port is watched for the "listening" notification. */
 const PORT_WAIT_MS = 120_000;
 /** Output kept for a terminal opened (or reopened) later. */
@@ -97,6 +99,8 @@ class Controller implements vscode.Disposable {
   #state?: AppState;
   #connected = false;
   #syncTimer?: NodeJS.Timeout;
+  /** Modified editors and when they last changed, to tell a failed save from one about to happen. */
+  readonly #changedAt = new Map<string, number>();
   /** The run whose port is being watched (its startedAt); a new run or a stop ends the watch. */
   #watching?: string;
   #disposed = false;
@@ -121,6 +125,12 @@ class Controller implements vscode.Disposable {
       vscode.commands.registerCommand('codeyard.openPreview', () => this.openPreview()),
       vscode.commands.registerCommand('codeyard.openExternal', () => this.openExternal()),
       vscode.commands.registerCommand('codeyard.showOutput', () => this.#terminal.ensure(true)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.document.isDirty) this.#changedAt.set(e.document.uri.toString(), Date.now());
+        else this.#changedAt.delete(e.document.uri.toString());
+      }),
+      vscode.workspace.onDidSaveTextDocument((d) => this.#changedAt.delete(d.uri.toString())),
+      vscode.workspace.onDidCloseTextDocument((d) => this.#changedAt.delete(d.uri.toString())),
     );
     void vscode.commands.executeCommand('setContext', 'codeyard.active', true);
     this.#render();
@@ -236,7 +246,8 @@ class Controller implements vscode.Disposable {
   async #pollSync(): Promise<void> {
     if (this.#disposed) return;
     try {
-      const view = syncView(await this.#agent.sync());
+      const status = await this.#agent.sync();
+      const view = unsavedEditorsView(this.#unsavedEditors()) ?? syncView(status);
       if (view) {
         this.#syncItem.text = view.text;
         this.#syncItem.tooltip = view.tooltip;
@@ -252,6 +263,18 @@ class Controller implements vscode.Disposable {
       }
     }
     if (!this.#disposed) this.#syncTimer = setTimeout(() => void this.#pollSync(), SYNC_POLL_MS);
+  }
+
+  /** Editors auto save should have written by now and did not (a conflict, a read-only file). */
+  #unsavedEditors(): string[] {
+    if (vscode.workspace.getConfiguration('files').get<string>('autoSave', 'off') === 'off') return [];
+    const now = Date.now();
+    const names: string[] = [];
+    for (const doc of vscode.workspace.textDocuments) {
+      const at = this.#changedAt.get(doc.uri.toString());
+      if (doc.isDirty && !doc.isUntitled && at !== undefined && now - at > UNSAVED_AFTER_MS) names.push(vscode.workspace.asRelativePath(doc.uri));
+    }
+    return names;
   }
 
   dispose(): void {

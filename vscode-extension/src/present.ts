@@ -141,6 +141,19 @@ export function syncView(status: SyncStatus | undefined): SyncView | undefined {
   }
 }
 
+/**
+ * The save indicator when editors hold changes VS Code did not manage to write (auto save is on,
+ * yet they stay modified): this wins over the workspace's own state, which only knows the disk.
+ */
+export function unsavedEditorsView(names: readonly string[]): SyncView | undefined {
+  if (!names.length) return undefined;
+  const shown = names.slice(0, 2).join(', ') + (names.length > 2 ? ` +${names.length - 2}` : '');
+  return {
+    text: `$(warning) Not saved: ${shown}`,
+    tooltip: `VS Code could not save ${names.join(', ')}: the file may have changed on disk, or cannot be written. Save again (Ctrl+S) and choose Compare or Overwrite; your changes are still in the editor.`,
+  };
+}
+
 /** The status bar's repl item: name and stack. */
 export function replLabel(info: ReplInfo): { text: string; tooltip: string } {
   const name = info.name || 'repl';

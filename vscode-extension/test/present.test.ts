@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LogFrame } from '@codeyard/common/agent-protocol';
-import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, toTerminalText } from '../src/present.js';
+import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, toTerminalText, unsavedEditorsView } from '../src/present.js';
 
 const out = (data: string, at: string, stream: 'stdout' | 'stderr' | 'system' = 'stdout'): LogFrame => ({ type: 'output', stream, data, at });
 
@@ -87,6 +87,17 @@ describe('sync status to status bar', () => {
     assert.ok(view.text.length <= 72, view.text);
     assert.ok(view.text.endsWith('…'));
     assert.ok(view.tooltip.includes(reason));
+  });
+});
+
+describe('editors VS Code could not save', () => {
+  it('say so, naming them, and nothing when every editor is saved', () => {
+    assert.equal(unsavedEditorsView([]), undefined);
+    assert.equal(unsavedEditorsView(['index.js'])?.text, '$(warning) Not saved: index.js');
+    const many = unsavedEditorsView(['a.js', 'b.js', 'src/c.js'])!;
+    assert.equal(many.text, '$(warning) Not saved: a.js, b.js +1');
+    assert.match(many.tooltip, /a\.js, b\.js, src\/c\.js/);
+    assert.match(many.tooltip, /Compare or Overwrite/);
   });
 });
 

@@ -498,11 +498,16 @@ export class ReplService {
     return originFor(previewHostname(id, port, this.#o.publicOrigin), this.#o.publicOrigin);
   }
 
-  /** Where the IDE should land: the workspace folder with the stack's main file open. */
+  /**
+   * Where the IDE should land: the workspace folder with the stack's main file open. The file's
+   * authority must be the one the workbench uses for the folder (the browser's host, port
+   * included): an editor opened under another authority is another resource to VS Code, which
+   * never reloads it on a change made elsewhere and refuses its saves as "newer on disk".
+   */
   idePath(record: ReplRecord): string {
     const workspace = this.#o.runtime.workspacePath(record.id);
-    const host = ideHostname(record.id, this.#o.publicOrigin);
-    const payload = JSON.stringify([['openFile', `vscode-remote://${host}${workspace}/${record.manifest.main}`]]);
+    const authority = new URL(this.ideOrigin(record.id)).host;
+    const payload = JSON.stringify([['openFile', `vscode-remote://${authority}${workspace}/${record.manifest.main}`]]);
     return `/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`;
   }
 
