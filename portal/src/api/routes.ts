@@ -331,6 +331,13 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
 
     // An archive upload: raw bytes of an archive type (IMPORT_TYPES), up to the import limit.
     await api.register(async (raw) => {
+      // Before the body is read (the parent's checks run after it): whoever sends up to the
+      // import limit must be signed in and within the account's share of heavy requests.
+      const signedIn = authenticate(deps.accounts, deps.portalOrigin, cookieName);
+      raw.addHook('onRequest', async (request, reply) => {
+        await signedIn(request, reply);
+        reply.raw.once('close', archiveWork.acquire(request.account!.id));
+      });
       raw.removeAllContentTypeParsers();
       raw.addContentTypeParser(IMPORT_TYPES, { parseAs: 'buffer', bodyLimit: deps.importMaxBytes }, (_request, body, done) => done(null, body));
       raw.post<{ Querystring: { stack: string; name?: string }; Body: Buffer | undefined }>(
@@ -351,7 +358,7 @@ export async function apiRoutes(app: FastifyInstance, deps: RouteDeps): Promise<
         },
         async (request, reply) => {
           if (!request.body?.length) throw new AppError('INVALID_ARCHIVE', 'the request body is empty; send the archive (tar.gz or zip) as the body');
-          const record = await archiveWork.run(request.account!.id, () => repls.importArchive(request.account!.id, request.body!, request.query.stack, request.query.name));
+          const record = await repls.importArchive(request.account!.id, request.body!, request.query.stack, request.query.name);
           return reply.code(201).send(await repls.view(record));
         },
       );

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
@@ -33,6 +34,21 @@ describe('POST /api/repls/import with bounded memory', () => {
 
   const post = (data: Buffer) =>
     request(t.port, { method: 'POST', path: '/api/repls/import?stack=static', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/zip' }, body: data });
+
+  it('answers an import from nobody before reading its body', async () => {
+    // Headers announcing 90 MB, and no body at all: the answer must not wait for it.
+    const socket = net.connect(t.port, '127.0.0.1');
+    const answer = new Promise<string>((resolve) => {
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+      socket.on('close', () => resolve(text));
+      setTimeout(() => resolve(text), 5000);
+    });
+    socket.write(`POST /api/repls/import?stack=static HTTP/1.1\r\nhost: localhost:${t.port}\r\ncontent-type: application/zip\r\ncontent-length: ${90 * MB}\r\n\r\n`);
+    const text = await answer;
+    socket.destroy();
+    assert.match(text, /^HTTP\/1\.1 401 /, text.slice(0, 200));
+  });
 
   it('imports 300 MB unpacked with RSS growing by less than 100 MB', async () => {
     const data = await zipOfZeros({ 'zeros.bin': 300 * MB });
