@@ -45,3 +45,22 @@ describe('a restore that does not fit the disk', () => {
     fs.rmSync(stateDir, { recursive: true, force: true });
   });
 });
+
+describe('a save asked for while the restore runs', () => {
+  it('is refused: a half-restored folder never becomes the stored version', async () => {
+    const remote = storedWorkspace();
+    let commits = 0;
+    remote.commit = async () => ++commits;
+    remote.download = () => new Promise(() => undefined); // the store stalls mid-restore
+    const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-half-'));
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-half-state-'));
+    const engine = new SyncEngine({ workspace, stateDir, remote });
+    void engine.prepare();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(engine.status.state, 'restoring');
+    await assert.rejects(engine.flush(), /not restored yet/);
+    assert.equal(commits, 0, 'nothing was committed');
+    fs.rmSync(workspace, { recursive: true, force: true });
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+});

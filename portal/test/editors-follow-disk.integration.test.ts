@@ -76,14 +76,16 @@ describe('open editors follow the disk', { skip, timeout: 300_000 }, () => {
     }
   });
 
-  it("shows a change made in another tab, and one made in a terminal, within a second or two", async () => {
+  // The figures are printed; the bound is loose on purpose (a hidden tab's timers are throttled,
+  // and a loaded CI machine is slow): what fails is an editor that never follows.
+  it('shows a change made in another tab, and one made in a terminal', async () => {
     await tabA.bringToFront();
     await mainEditor(tabA).locator('.view-lines').click();
     await tabA.keyboard.press('Control+Home');
     await tabA.keyboard.type('// typed in tab A\n');
     // Auto save writes it after a second; the other tab's clean editor then reloads from the disk.
     await onDisk('typed in tab A');
-    process.stdout.write(`# a change in tab A seen in tab B after ${await shows(tabB, 'typed in tab A', 3000)} ms\n`);
+    process.stdout.write(`# a change in tab A seen in tab B after ${await shows(tabB, 'typed in tab A', 10_000)} ms\n`);
 
     await tabB.bringToFront();
     await tabB.keyboard.press('Control+Backquote');
@@ -93,7 +95,7 @@ describe('open editors follow the disk', { skip, timeout: 300_000 }, () => {
     await tabB.waitForTimeout(1500); // the shell's prompt
     await tabB.keyboard.type("echo '// written by the terminal' >> index.js\n");
     await onDisk('written by the terminal');
-    for (const page of [tabA, tabB]) process.stdout.write(`# the terminal's write seen in an editor after ${await shows(page, 'written by the terminal', 3000)} ms\n`);
+    for (const page of [tabA, tabB]) process.stdout.write(`# the terminal's write seen in an editor after ${await shows(page, 'written by the terminal', 10_000)} ms\n`);
     const ends = (await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: 'head -1 index.js; tail -1 index.js' })).json<{ stdout: string }>().stdout;
     assert.equal(ends, '// typed in tab A\n// written by the terminal\n', 'both changes are on disk, neither lost');
   });

@@ -303,6 +303,13 @@ describe('repl network: internet through the egress proxy', { timeout: 120_000 }
     }
   });
 
+  it('does not tell where the host keeps its data, egress folder included (mountinfo)', async () => {
+    if (process.getuid?.() !== 0) return; // only a root portal has volumes
+    const result = await run('cat /proc/self/mountinfo');
+    assert.ok(!result.stdout.includes(t.dataDir), result.stdout.split('\n').filter((l) => l.includes(t.dataDir)).join('\n'));
+    assert.match(result.stdout, / \/egress \/run\/codeyard-egress /);
+  });
+
   it("does not let the world use the repl's egress relay through a preview URL", async () => {
     // Were the relay reachable, the egress proxy would answer this itself (403, no packet sent).
     // A port other than the app's is private: made public, it must still reach nothing.

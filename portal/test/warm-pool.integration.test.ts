@@ -75,6 +75,28 @@ describe('warm pool', { timeout: 240_000 }, () => {
     assert.equal(exec.stdout, 'pooled\n');
   });
 
+  it('ends the warm sandbox of a repl deleted before it ever started', async () => {
+    await eventually(async () => t.runtime.warmCounts().node === 1, 'a warm node sandbox', 90_000);
+    const [warmId] = warmIds();
+    const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'never started' })).json<ReplView>();
+    assert.equal(repl.id, warmId, 'it took the warm sandbox');
+    const pids = (await requestOverSocket({ socketPath: path.join(replDirs(path.join(t.dataDir, 'repls'), repl.id).run, 'agent.sock'), path: '/healthz' })).status;
+    assert.equal(pids, 200, 'its agent runs');
+    assert.equal((await t.api(token, 'DELETE', `/api/repls/${repl.id}`)).status, 204);
+    assert.equal(fs.existsSync(path.join(t.dataDir, 'repls', repl.id)), false, 'its folder is gone');
+    // No process of that sandbox is left (its bwrap names the repl as the hostname).
+    const left = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        const argv = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+        return argv[argv.indexOf('--hostname') + 1] === repl.id;
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(left, [], 'no process of the deleted repl');
+    await eventually(async () => t.runtime.warmCounts().node === 1, 'the pool refilled', 90_000);
+  });
+
   it('leaves nothing behind when the portal closes', async () => {
     const warm = warmIds();
     assert.equal(warm.length, 1);

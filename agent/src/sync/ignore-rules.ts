@@ -6,6 +6,8 @@ import ignore, { type Ignore } from 'ignore';
 export const DEFAULT_IGNORES = ['node_modules/', 'target/', '.venv/', '__pycache__/', '.cache/'];
 
 export const IGNORE_FILE = '.codeyardignore';
+/** A larger ignore file is not read (the defaults apply): nobody writes 64 KiB of patterns by hand. */
+export const MAX_IGNORE_FILE_BYTES = 64 * 1024;
 
 /** ext4 makes this at the root of every volume; it belongs to root and is not the user's. */
 export const VOLUME_ROOT_NOISE: ReadonlySet<string> = new Set(['lost+found']);
@@ -28,7 +30,8 @@ export class IgnoreRules {
     const stamp = stat?.isFile() ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : '';
     if (stamp === this.#stamp) return;
     this.#stamp = stamp;
-    const text = stamp ? await fsp.readFile(this.#file, 'utf8').catch(() => '') : '';
+    // Bounded: the root portal reads this file too (sync/coverage.ts), and a huge one would stall it.
+    const text = stamp && stat!.size <= MAX_IGNORE_FILE_BYTES ? await fsp.readFile(this.#file, 'utf8').catch(() => '') : '';
     this.#rules = ignore().add(DEFAULT_IGNORES).add(text);
   }
 

@@ -82,6 +82,8 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
   #chain: Promise<unknown> = Promise.resolve();
   #failures = 0;
   #stopped = false;
+  /** Set once prepare() has the workspace whole (restored, kept or empty). */
+  #prepared = false;
 
   constructor(options: SyncOptions) {
     super();
@@ -125,6 +127,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
       this.#local = local ?? { base: manifest.version, files: {} };
       if (local && local.base !== manifest.version) this.#o.log(`workspace on disk is based on version ${local.base}, the store has ${manifest.version}: keeping the files on disk`);
       this.#setStatus({ state: 'pending', pending: 0, version: manifest.version });
+      this.#prepared = true;
       return 'kept';
     }
     if (incomplete) await this.#clearWorkspace();
@@ -132,9 +135,11 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
       this.#local = { base: manifest.version, files: {} };
       await this.#writeLocal();
       this.#setStatus({ state: 'synced', pending: 0, version: manifest.version, lastSyncAt: new Date().toISOString() });
+      this.#prepared = true;
       return 'empty';
     }
     await this.#retrying('restore the workspace', () => this.#restore(manifest));
+    this.#prepared = true;
     return 'restored';
   }
 
@@ -233,7 +238,8 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
   // ---- one sync ----
 
   async #syncOnce(): Promise<void> {
-    if (!this.#manifest) throw new Error('the workspace is not prepared yet');
+    // Never before the restore finished: a half-restored folder saved would drop the rest.
+    if (!this.#manifest || !this.#prepared) throw new Error('the workspace is not restored yet; there is nothing to save');
     this.#firstChangeAt = undefined;
     const seen = new Set(this.#changed);
     const previous = this.#status;

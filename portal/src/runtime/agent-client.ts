@@ -77,7 +77,8 @@ export class AgentClient {
 
   /** Ends the app, VS Code and every other process of the repl, so nothing writes during the last save. */
   quiesce(): Promise<{ ended: number; left: number[] }> {
-    return this.#json('POST', '/quiesce', undefined, 20_000);
+    // The app gets up to 15 s to stop, then the sweep up to 8 s more.
+    return this.#json('POST', '/quiesce', undefined, 30_000);
   }
 
   /** The workspace sync's state (restore progress while starting). */

@@ -42,6 +42,8 @@ const FLUSH_TIMEOUT_MS = 10 * 60_000;
 const MAX_SANDBOX_RESTARTS = 3;
 const RESTART_WINDOW_MS = 5 * 60_000;
 const STACK_CHECK_TTL_MS = 60_000;
+/** How long a warm sandbox handed to a new repl waits for that repl's first start. */
+const TAKEN_WARM_MS = 2 * 60_000;
 const STACK_CHECK_TIMEOUT_MS = 10_000;
 /** Toolchain checks (each a sandbox) running at once, whatever the number of requests. */
 const MAX_STACK_CHECKS = 2;
@@ -155,6 +157,8 @@ export class ProcessRuntime implements Runtime {
   readonly #queues = new KeyedQueue();
   /** Starts in progress, so a stop, delete or shutdown can cut them short. */
   readonly #starting = new Map<string, AbortController>();
+  /** Repls whose start was cut short during the restore: their local copy is a partial one. */
+  readonly #partialRestores = new Set<string>();
   readonly #events = new EventEmitter<{ status: [string, RuntimeStatus] }>();
   readonly #availability = new Map<string, { at: number; result: StackAvailability }>();
   readonly #checking = new Map<string, Promise<StackAvailability>>();
@@ -201,13 +205,13 @@ export class ProcessRuntime implements Runtime {
       const blocked = untraversable(options.rootDir);
       if (blocked.length) throw new Error(`repl sandboxes run as unprivileged users, who cannot reach ${options.rootDir}: allow passing through ${blocked.join(', ')} (chmod o+x), or set CODEYARD_DATA to a folder under one that allows it`);
     }
-    if (options.sandbox.mode === 'bubblewrap' && options.sandbox.network === 'internet') this.#egress = this.#startEgress();
     // Writing cgroups takes root; a non-root portal relies on the host's own limits.
     this.#cgroups = this.#switchesUid ? detectCgroups() : {};
     this.#volumeProblem = this.#opts.sandbox.mode === 'bubblewrap' ? volumeProblem() : 'no sandbox';
-    // The agent is copied next to the repl folders: readable by every sandbox, writable by none.
     // The agent is copied into the shared folder (see #probeVolumes): readable by every sandbox, writable by none.
     this.#agentCopy = options.sandbox.mode === 'bubblewrap' ? path.join(sharedDir(options.rootDir), 'codeyard-agent.cjs') : options.agentBundle;
+    // Last: its socket goes into the shared folder, which the volume probe mounts first.
+    if (options.sandbox.mode === 'bubblewrap' && options.sandbox.network === 'internet') this.#egress = this.#startEgress();
     this.#monitor = setInterval(() => void this.#checkProcesses(), 2000);
     this.#monitor.unref();
   }
@@ -245,21 +249,30 @@ export class ProcessRuntime implements Runtime {
     };
   }
 
+  /**
+   * The egress proxy's socket, in the shared folder (a volume of its own where volumes work, so
+   * its path inside a sandbox tells nothing about the host's).
+   */
   #startEgress(): { server: import('node:http').Server; dir: string; ready: Promise<void> } {
-    const dir = path.join(this.#opts.rootDir, '.egress');
-    fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-    fs.chmodSync(dir, 0o755);
+    const dir = path.join(sharedDir(this.#opts.rootDir), 'egress');
     const socket = path.join(dir, 'egress.sock');
-    fs.rmSync(socket, { force: true });
     const server = createEgressProxy({ log: this.#opts.log });
-    const ready = new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(socket, () => {
-        // Every repl uid may connect; what it can reach is the proxy's decision.
-        fs.chmodSync(socket, 0o666);
-        resolve();
+    const ready = (async () => {
+      await this.#probeVolumes();
+      await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+      await fsp.chmod(dir, 0o755);
+      await fsp.rm(socket, { force: true });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(socket, () => {
+          // Every repl uid may connect; what it can reach is the proxy's decision.
+          fs.chmodSync(socket, 0o666);
+          resolve();
+        });
       });
-    });
+    })();
+    // Whoever starts a repl awaits it and sees the failure; it must not end the process before.
+    ready.catch(() => undefined);
     return { server, dir, ready };
   }
 
@@ -362,6 +375,10 @@ export class ProcessRuntime implements Runtime {
   delete(id: string): Promise<void> {
     this.#starting.get(id)?.abort();
     return this.#serial(id, async () => {
+      // A repl made from a warm sandbox and deleted before it ever started: end that sandbox too.
+      const warm = this.#taken.get(id);
+      this.#taken.delete(id);
+      if (warm) await this.#discard(warm);
       await this.#stop(id, false);
       const dirs = this.#dirs(id);
       await removeReplFolders(dirs);
@@ -517,7 +534,8 @@ export class ProcessRuntime implements Runtime {
       const cgroupProcs = createReplCgroups(this.#cgroups, spec.id, this.#limitsFor(spec));
       const live: Live = { spec, dirs, uid, instance, env, cgroupProcs, agentPid: 0, restarts: [], relay, builtinExtensions };
       agentPid = live.agentPid = await this.#spawnAgent(live);
-      await this.#waitHealthy(dirs, [agentPid], step, signal);
+      await this.#waitHealthy(dirs, [agentPid], step, signal, () => this.#partialRestores.add(spec.id));
+      this.#partialRestores.delete(spec.id);
       this.#live.set(spec.id, live);
       await this.#writePids(live);
       this.#setStatus(spec.id, { state: 'running' });
@@ -566,6 +584,15 @@ export class ProcessRuntime implements Runtime {
         continue;
       }
       this.#taken.set(live.spec.id, live);
+      // Held for a repl that may never start (made through the API, say): not for long, since
+      // it runs outside every running limit. A later start is then a cold one.
+      setTimeout(() => {
+        void this.#serial(live.spec.id, async () => {
+          if (this.#taken.get(live.spec.id) !== live) return;
+          this.#taken.delete(live.spec.id);
+          await this.#discard(live);
+        }).catch(() => undefined);
+      }, TAKEN_WARM_MS).unref();
       return live.spec.id;
     }
     return undefined;
@@ -773,6 +800,8 @@ export class ProcessRuntime implements Runtime {
   /** Folders a repl's sandbox needs, owned by its uid where it may write. */
   async #prepareFolders(dirs: ReplDirs, uid: number | undefined, options: { emptyWorkspace?: boolean } = {}): Promise<void> {
     await this.#probeVolumes();
+    // Every sandbox binds the egress proxy's folder: it must be there first.
+    await this.#egress?.ready;
     // Home and the sandbox's own folders get a quota like the workspace's.
     await preparePrivate(dirs, { volumes: !this.#volumeProblem, sizeBytes: this.#opts.sandbox.limits.diskBytes });
     for (const dir of [dirs.home, dirs.state, dirs.run]) await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
@@ -937,7 +966,7 @@ export class ProcessRuntime implements Runtime {
    * Waits for the agent and code-server to answer. The agent restores the files first: while
    * the restore moves, its progress is the step shown and the deadline keeps moving too.
    */
-  async #waitHealthy(dirs: ReplDirs, pids: number[], step?: (text: string) => void, signal?: AbortSignal): Promise<void> {
+  async #waitHealthy(dirs: ReplDirs, pids: number[], step?: (text: string) => void, signal?: AbortSignal, restoring?: () => void): Promise<void> {
     let deadline = Date.now() + HEALTH_TIMEOUT_MS;
     let restored = -1;
     let problem = '';
@@ -949,6 +978,7 @@ export class ProcessRuntime implements Runtime {
       }
       const sync = await new AgentClient({ kind: 'unix', socketPath: dirs.agentSocket }).sync().catch(() => undefined);
       if (sync?.state === 'degraded' && sync.permanent) throw new Error(sync.reason ?? 'the workspace could not be restored');
+      if (sync?.state === 'restoring') restoring?.();
       if (sync?.state === 'restoring' && sync.restore) {
         // Only a new high mark is progress: a restore that starts over and over is not.
         if (sync.restore.done > restored) deadline = Math.max(deadline, Date.now() + HEALTH_TIMEOUT_MS);
@@ -1007,8 +1037,9 @@ export class ProcessRuntime implements Runtime {
       return this.#saveLeftFiles(id, live.spec, dirs);
     }
     if (!save || this.status(id).state !== 'error') return;
-    // A start cut short while restoring: the local copy is only part of what the store holds.
-    if (fs.existsSync(path.join(dirs.state, 'restore-incomplete'))) {
+    // A start cut short while restoring (known here, not read from the repl's folders): the
+    // local copy is only part of what the store holds.
+    if (this.#partialRestores.delete(id)) {
       await this.#dropLocal(dirs);
       return this.#setStatus(id, { state: 'stopped' });
     }
