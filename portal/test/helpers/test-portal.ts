@@ -7,6 +7,8 @@ import { buildPortal, type Portal } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { CodeServerProvisioner } from '../../src/runtime/process/code-server-provision.js';
 import { ProcessRuntime, sandboxOptionsFrom } from '../../src/runtime/process/process-runtime.js';
+import { sharedDir } from '../../src/runtime/process/repl-folders.js';
+import { unmountVolume } from '../../src/runtime/process/workspace-volume.js';
 import { loadSigningKey } from '../../src/secrets.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -90,6 +92,8 @@ export async function startTestPortal(options: { dataDir?: string; env?: Record<
     async close() {
       await runtime.close();
       await portal.close();
+      // A server keeps its shared volume mounted across restarts; a test's data folder is thrown away.
+      await unmountVolume(sharedDir(path.join(dataDir, 'repls'))).catch(() => undefined);
     },
   };
 }

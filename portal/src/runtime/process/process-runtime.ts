@@ -25,7 +25,7 @@ import { codeServerBuiltinDir, prepareBuiltinExtensions } from './ide-extensions
 import { buildReplEnv } from './repl-env.js';
 import { uncoveredPaths } from '@codeyard/agent/sync/coverage';
 import { bindHostSockets, hostSocketFds } from './host-sockets.js';
-import { preparePrivate, prepareShared, removeReplFolders, replDirs, type ReplDirs, sharedDir } from './repl-folders.js';
+import { preparePrivate, prepareShared, releasePrivate, removeReplFolders, replDirs, type ReplDirs, sharedDir } from './repl-folders.js';
 import { type CgroupSupport, createReplCgroups, detectCgroups, joinCgroupsCommand, removeReplCgroups } from './cgroups.js';
 import { createEgressProxy } from '@codeyard/proxy/egress-proxy';
 import { mountVolume, releaseVolume, remountVolume, volumeFree, volumeNeeds, type VolumeNeeds, volumeProblem } from './workspace-volume.js';
@@ -803,7 +803,8 @@ export class ProcessRuntime implements Runtime {
     // Every sandbox binds the egress proxy's folder: it must be there first.
     await this.#egress?.ready;
     // Home and the sandbox's own folders get a quota like the workspace's.
-    await preparePrivate(dirs, { volumes: !this.#volumeProblem, sizeBytes: this.#opts.sandbox.limits.diskBytes });
+    // The toolchain check runs no user code and keeps nothing: plain folders, no volume to mount.
+    await preparePrivate(dirs, { volumes: !this.#volumeProblem && path.basename(dirs.base) !== 'check', sizeBytes: this.#opts.sandbox.limits.diskBytes });
     for (const dir of [dirs.home, dirs.state, dirs.run]) await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
     // The relay socket's folder stays root's: the repl can use the socket, never replace it.
     await fsp.mkdir(dirs.storeDir, { recursive: true, mode: 0o755 });
@@ -1031,6 +1032,7 @@ export class ProcessRuntime implements Runtime {
       if (!save) return;
       if (saved && (await this.#uncovered(live.spec, dirs)).length === 0) {
         await this.#dropLocal(dirs);
+        await releasePrivate(dirs);
         this.#setStatus(id, { state: 'stopped' });
         return;
       }
@@ -1041,6 +1043,7 @@ export class ProcessRuntime implements Runtime {
     // local copy is only part of what the store holds.
     if (this.#partialRestores.delete(id)) {
       await this.#dropLocal(dirs);
+      await releasePrivate(dirs);
       return this.#setStatus(id, { state: 'stopped' });
     }
     // Stopped earlier with files it could not save: try again.
@@ -1054,6 +1057,7 @@ export class ProcessRuntime implements Runtime {
     try {
       await this.#saveOffline(spec, dirs);
     } catch (err) {
+      await releasePrivate(dirs).catch(() => undefined);
       const message = `could not save files (${describeError(err)}); they are kept on this machine and saved at the next start or stop`;
       this.#setStatus(id, { state: 'error', error: message, unsaved: true });
       throw new AppError('UNAVAILABLE', message);
@@ -1129,6 +1133,7 @@ export class ProcessRuntime implements Runtime {
     if (missing.length) throw new Error(`the store does not hold ${missing.join('; ')}; see ${dirs.state}/agent-sync.log`);
     this.#opts.log.info({ replId: spec.id }, 'workspace left on disk saved');
     await this.#dropLocal(dirs);
+    await releasePrivate(dirs);
   }
 
   /** Removes the local copy of a workspace the store now holds in full. */

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { KeyedQueue } from '@codeyard/common/concurrency';
 import { AppError } from '@codeyard/common/errors';
 import { hostSocketPath } from './host-sockets.js';
-import { mountVolume, releaseVolume, remountVolume, volumeNeeds } from './workspace-volume.js';
+import { mountVolume, releaseVolume, remountVolume, unmountVolume, volumeNeeds } from './workspace-volume.js';
 
 const run = promisify(execFile);
 
@@ -109,6 +109,14 @@ export function preparePrivate(dirs: ReplDirs, options: { volumes: boolean; size
       await fsp.rm(from, { recursive: true, force: true });
     }
   });
+}
+
+/**
+ * Unmounts the private volume of a repl no sandbox uses any more (stopped, saved): a server
+ * keeps one mounted per running repl, not one per repl it ever ran. Its image stays (home).
+ */
+export function releasePrivate(dirs: ReplDirs): Promise<void> {
+  return preparing.run(dirs.base, () => unmountVolume(dirs.private));
 }
 
 /** Unmounts both volumes of a repl and removes its whole folder. */

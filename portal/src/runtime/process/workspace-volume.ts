@@ -115,6 +115,16 @@ export async function moveMount(from: string, to: string): Promise<void> {
   await run('mount', ['--move', from, to]);
 }
 
+/** Unmounts a volume (lazily if something still holds it) and keeps its image for the next mount. */
+export async function unmountVolume(mountpoint: string): Promise<void> {
+  if (!isMountpoint(mountpoint)) return;
+  try {
+    await run('umount', [mountpoint]);
+  } catch {
+    await run('umount', ['-l', mountpoint]);
+  }
+}
+
 /** Unmounts (lazily if something still holds it) and removes the image. */
 export async function releaseVolume(image: string, mountpoint: string): Promise<void> {
   if (isMountpoint(mountpoint)) {
