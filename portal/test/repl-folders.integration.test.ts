@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ReplView } from '../src/repls/repl-service.js';
 import { replDirs } from '../src/runtime/process/repl-folders.js';
+import { isMountpoint } from '../src/runtime/process/workspace-volume.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
 
 /** A repl folder of the layout before private volumes (home, state… beside the workspace) is moved in. */
@@ -24,8 +25,11 @@ describe('repl folders of an earlier layout', { timeout: 240_000 }, () => {
     await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: 'echo kept > ~/.in-home; mkdir -p ~/.cache/tool && echo cached > ~/.cache/tool/x' });
     assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/stop`)).status, 200);
 
-    // Turn it into the old layout: the private folders back beside the workspace, no volume.
+    // A stopped repl's private volume is not mounted: mount it to turn the repl into the old
+    // layout (the private folders back beside the workspace, no volume).
     const dirs = replDirs(path.join(t.dataDir, 'repls'), repl.id);
+    assert.equal(isMountpoint(dirs.private), false, 'unmounted once the repl stopped');
+    execFileSync('mount', ['-o', 'loop', dirs.privateVolume, dirs.private]);
     for (const name of ['home', 'state', 'run', 'etc', 'store']) execFileSync('cp', ['-a', path.join(dirs.private, name), path.join(dirs.base, name)]);
     execFileSync('umount', [dirs.private]);
     fs.rmSync(dirs.privateVolume);
