@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -6,10 +5,10 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SyncStatus } from '@codeyard/common/agent-protocol';
 import { mapLimit } from '@codeyard/common/concurrency';
-import { AppError, describeError, isAppError } from '@codeyard/common/errors';
-import { checkRelativePath } from '@codeyard/common/paths';
+import { describeError, isAppError } from '@codeyard/common/errors';
 import type { ManifestEntry, WorkspaceManifest } from '@codeyard/common/workspace-manifest';
 import { IgnoreRules, VOLUME_ROOT_NOISE } from './ignore-rules.js';
+import { clearWorkspace, diffCount, diskFull, type LocalFile, type Scan, scanWorkspace, workspaceNames } from './workspace-folder.js';
 import type { WorkspaceRemote } from './store-client.js';
 
 export interface SyncOptions {
@@ -30,28 +29,11 @@ export interface SyncOptions {
   log?: (line: string) => void;
 }
 
-/** What the agent last saw of a file: unchanged stat means unchanged content. */
-interface LocalFile {
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-  hash: string;
-}
-
 interface LocalState {
   base: number;
   files: Record<string, LocalFile>;
 }
 
-interface Scan {
-  entries: Record<string, ManifestEntry>;
-  files: Record<string, LocalFile>;
-  dirs: string[];
-  /** Files that changed while being read: kept at their stored version, synced next time. */
-  unstable: Set<string>;
-  skipped: string[];
-}
 
 const MAX_WATCHED_DIRS = 4096;
 /** Files at least this big are uploaded one at a time. */
@@ -121,7 +103,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
     this.#manifest = manifest;
     const local = await this.#readLocal();
     const incomplete = fs.existsSync(this.#marker);
-    const empty = (await this.#topNames()).length === 0;
+    const empty = (await workspaceNames(this.#o.workspace)).length === 0;
     if (!incomplete && !empty) {
       // Files left by a run that ended before its last sync: they are newer than the store.
       this.#local = local ?? { base: manifest.version, files: {} };
@@ -130,7 +112,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
       this.#prepared = true;
       return 'kept';
     }
-    if (incomplete) await this.#clearWorkspace();
+    if (incomplete) await clearWorkspace(this.#o.workspace);
     if (Object.keys(manifest.entries).length === 0) {
       this.#local = { base: manifest.version, files: {} };
       await this.#writeLocal();
@@ -329,54 +311,9 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
    * re-computed only for files whose stat moved since they were last hashed.
    */
   async #scan(): Promise<Scan> {
-    await this.#ignore.reload();
-    const scan: Scan = { entries: {}, files: {}, dirs: [''], unstable: new Set(), skipped: [] };
-    const walk = async (dirRel: string): Promise<void> => {
-      let names: fs.Dirent[];
-      try {
-        names = await fsp.readdir(path.join(this.#o.workspace, dirRel), { withFileTypes: true });
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT' && dirRel) return; // removed meanwhile
-        throw err;
-      }
-      for (const dirent of names) {
-        const rel = dirRel ? `${dirRel}/${dirent.name}` : dirent.name;
-        if (!dirRel && VOLUME_ROOT_NOISE.has(dirent.name)) continue;
-        if (this.#ignore.ignores(rel, dirent.isDirectory())) continue;
-        try {
-          checkRelativePath(rel);
-        } catch (err) {
-          if (scan.skipped.length < 20) scan.skipped.push(`${JSON.stringify(rel)}: ${describeError(err)}`);
-          continue;
-        }
-        const full = path.join(this.#o.workspace, rel);
-        const stat = await fsp.lstat(full).catch(() => undefined);
-        if (!stat) continue;
-        if (stat.isDirectory()) {
-          scan.entries[rel] = { type: 'dir' };
-          scan.dirs.push(rel);
-          await walk(rel);
-        } else if (stat.isSymbolicLink()) {
-          const target = await fsp.readlink(full).catch(() => undefined);
-          if (target) scan.entries[rel] = { type: 'link', target };
-        } else if (stat.isFile()) {
-          const known = this.#local.files[rel];
-          let info: LocalFile | undefined;
-          if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.ctimeMs === stat.ctimeMs && known.ino === stat.ino) info = known;
-          else info = await hashFile(full, stat);
-          if (!info) {
-            scan.unstable.add(rel);
-            continue;
-          }
-          scan.files[rel] = info;
-          scan.entries[rel] = { type: 'file', size: info.size, hash: info.hash, mtimeMs: Math.floor(stat.mtimeMs), ...(stat.mode & 0o111 ? { executable: true } : {}) };
-        }
-        // Sockets and FIFOs are not files anyone can save.
-      }
-    };
-    await walk('');
-    return scan;
+    return scanWorkspace(this.#o.workspace, this.#ignore, this.#local.files);
   }
+
 
   // ---- watching ----
 
@@ -410,7 +347,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
 
   async #restore(manifest: WorkspaceManifest): Promise<void> {
     await fsp.writeFile(this.#marker, String(manifest.version));
-    await this.#clearWorkspace();
+    await clearWorkspace(this.#o.workspace);
     const entries = Object.entries(manifest.entries).sort(([a], [b]) => (a < b ? -1 : 1));
     const files = entries.filter(([, e]) => e.type === 'file') as Array<[string, Extract<ManifestEntry, { type: 'file' }>]>;
     let done = 0;
@@ -446,16 +383,7 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
     this.#o.log(`restored ${files.length} files (version ${manifest.version})`);
   }
 
-  async #topNames(): Promise<string[]> {
-    const names = await fsp.readdir(this.#o.workspace).catch(() => [] as string[]);
-    return names.filter((n) => !VOLUME_ROOT_NOISE.has(n));
-  }
 
-  /** Empties the workspace folder (which may be a mount point, so it stays). */
-  async #clearWorkspace(): Promise<void> {
-    await fsp.mkdir(this.#o.workspace, { recursive: true });
-    for (const name of await this.#topNames()) await fsp.rm(path.join(this.#o.workspace, name), { recursive: true, force: true });
-  }
 
   async #readLocal(): Promise<LocalState | undefined> {
     try {
@@ -471,45 +399,4 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
     await fsp.writeFile(tmp, JSON.stringify(this.#local));
     await fsp.rename(tmp, this.#stateFile);
   }
-}
-
-/** Hashes a file; undefined when it changed while being read (or vanished). */
-async function hashFile(full: string, before: fs.Stats): Promise<LocalFile | undefined> {
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(full, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  } catch {
-    return undefined;
-  }
-  try {
-    const hash = createHash('sha256');
-    for await (const chunk of handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
-    const after = await handle.stat();
-    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || after.ctimeMs !== before.ctimeMs || after.ino !== before.ino) return undefined;
-    return { size: after.size, mtimeMs: after.mtimeMs, ctimeMs: after.ctimeMs, ino: after.ino, hash: hash.digest('hex') };
-  } finally {
-    await handle.close();
-  }
-}
-
-function sameEntry(a: ManifestEntry | undefined, b: ManifestEntry | undefined): boolean {
-  if (!a || !b || a.type !== b.type) return false;
-  if (a.type === 'file' && b.type === 'file') return a.hash === b.hash && a.size === b.size && !!a.executable === !!b.executable && a.mtimeMs === b.mtimeMs;
-  if (a.type === 'link' && b.type === 'link') return a.target === b.target;
-  return true;
-}
-
-/** How many paths differ between two manifests' entries. */
-function diffCount(before: Record<string, ManifestEntry>, after: Record<string, ManifestEntry>): number {
-  let n = 0;
-  for (const [rel, entry] of Object.entries(after)) if (!sameEntry(before[rel], entry)) n++;
-  for (const rel of Object.keys(before)) if (!(rel in after)) n++;
-  return n;
-}
-
-/** A write refused for want of space or inodes, as a clear error; anything else as it was. */
-function diskFull(err: unknown, what: string): unknown {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  if (code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'EFBIG') return err;
-  return new AppError('QUOTA_EXCEEDED', `could not ${what}: the workspace disk is full (${code}). Raise the repl's disk limit (CODEYARD_LIMIT_DISK_MB) or remove files, then start it again; the stored files are unchanged`);
 }
