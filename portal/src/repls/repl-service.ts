@@ -85,6 +85,11 @@ export interface ReplServiceOptions {
 /**
  * What a person can do with repls, with ownership checked on every call: a repl of another
  * account is answered exactly like one that does not exist (404), so ids cannot be probed.
+ *
+ * Why this file is over 400 lines: every public method is one ownership-checked use case on the
+ * same record cache and queues; the records move to the database with the foundation issue
+ * (item 1), which takes records, files and links out into modules of their own (admission.ts
+ * and preview-ports.ts are already out).
  */
 export class ReplService {
   readonly #o: ReplServiceOptions;

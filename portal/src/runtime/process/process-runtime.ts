@@ -142,10 +142,18 @@ interface Live {
 
 /**
  * The default runtime: each repl is a set of local processes (code-server and the repl agent,
- * which runs the app), reached over unix sockets in the repl's own folder, so there is no TCP
- * port per repl and no port conflict between repls. Processes are detached with their output
- * in files, so they outlive a portal crash and are adopted by the next portal.
- * The sandbox (bubblewrap, own network namespace, limits) wraps these same processes.
+ * which runs the app), reached over unix sockets the portal binds in a root-only folder of the
+ * repl (host-sockets.ts), so there is no TCP port per repl and no port conflict between repls.
+ * Processes are detached with their output in files, so they outlive a portal crash and are
+ * adopted by the next portal. The sandbox (bubblewrap, own network namespace, limits) wraps
+ * these same processes.
+ *
+ * Why this file is still ~1,200 lines: it is one class whose private state (live sandboxes,
+ * queues, the warm pool, the volume probe) every step shares, and the security work that grew
+ * it kept to the smallest reviewable diff. Its split by responsibility (launch, host
+ * capabilities, uid allocation, folder layout, crash monitor, warm pool as its own class) is
+ * item 3 of the foundation issue, next in line; host-sockets.ts and repl-folders.ts are the
+ * first pieces already out.
  */
 export class ProcessRuntime implements Runtime {
   readonly name = 'process';
