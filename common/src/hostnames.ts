@@ -1,27 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { isReplId } from './repl-id.js';
 /**
  * Host-based routing names. A repl's IDE lives at `<id>.<domain>` and the app listening on
  * port P inside it at `<id>-<P>.<domain>` (or `<id>-<P>.<previewDomain>` when previews have a
  * domain of their own). Each name is a single DNS label under the domain, so one wildcard
  * certificate covers them all. parseHost and the format functions round-trip.
  */
-
-/** Repl ids: 12 characters of lowercase base32, never containing `-`, so `<id>-<port>` parses. */
-export const REPL_ID_PATTERN = /^[a-z][a-z2-7]{11}$/;
-
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-
-/** A new repl id: 12 characters, a letter first (see REPL_ID_PATTERN), 59 random bits. */
-export function newReplId(): string {
-  const bytes = randomBytes(12);
-  let id = ID_ALPHABET[bytes[0]! % 26]!;
-  for (let i = 1; i < 12; i++) id += ID_ALPHABET[bytes[i]! % 32];
-  return id;
-}
-
-export function isReplId(value: string): boolean {
-  return REPL_ID_PATTERN.test(value);
-}
 
 export interface DomainConfig {
   /** The portal's host and the parent of every IDE host, e.g. `localhost` or `codeyard.example.com`. */

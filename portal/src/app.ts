@@ -8,6 +8,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { AppError, describeError, isAppError } from '@codeyard/common/errors';
 import { escapeHtml, page } from '@codeyard/common/html';
 import { type HostRoute, originFor, parseHost, type PublicOrigin, sameHostPath } from '@codeyard/common/hostnames';
+import { REPL_ID_SOURCE } from '@codeyard/common/repl-id';
 import { GrantSigner } from '@codeyard/common/tickets';
 import { headerValue } from '@codeyard/proxy/fast-path';
 import { createFrontServer } from '@codeyard/proxy/front';
@@ -253,7 +254,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
       return;
     }
     if (route.kind !== 'portal') return refuse('421 Misdirected Request');
-    const match = /^\/api\/repls\/([a-z][a-z2-7]{11})\/app\/logs$/.exec(new URL(req.url ?? '/', 'http://x').pathname);
+    const match = new RegExp(`^/api/repls/(${REPL_ID_SOURCE})/app/logs$`).exec(new URL(req.url ?? '/', 'http://x').pathname);
     if (!match) return refuse('404 Not Found');
     void (async () => {
       const creds = callerOf(req.headers);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { REPL_ID_PATTERN } from '@codeyard/common/repl-id';
 import type { Browser, Page } from 'playwright-core';
 import { browserUnavailable, launchChromium } from './helpers/browser.js';
 import { eventually } from './helpers/http.js';
@@ -50,7 +51,7 @@ describe('in a real browser', { timeout: 420_000, skip: browserUnavailable() }, 
     await home.waitForSelector('.monaco-workbench', { timeout: 90_000 });
     const ide = home;
     const replId = new URL(ide.url()).host.split('.')[0]!;
-    assert.match(replId, /^[a-z][a-z2-7]{11}$/);
+    assert.match(replId, REPL_ID_PATTERN);
     await ide.locator('.tabs-container .tab', { hasText: 'index.js' }).waitFor({ timeout: 30_000 });
     await ide.locator('.monaco-editor .view-lines', { hasText: 'Press Run' }).waitFor({ timeout: 30_000 });
     await ide.locator('.statusbar-item', { hasText: '▶ Run' }).waitFor({ timeout: 60_000 });

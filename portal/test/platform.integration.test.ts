@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { REPL_ID_PATTERN } from '@codeyard/common/repl-id';
 import type { ReplView } from '../src/repls/repl-service.js';
 import { eventually, openWebSocket, request } from './helpers/http.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
@@ -72,7 +73,7 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
     const res = await t.api(alice, 'POST', '/api/repls', { stack: 'node', name: 'My first repl' });
     assert.equal(res.status, 201, res.body);
     repl = res.json<ReplView>();
-    assert.match(repl.id, /^[a-z][a-z2-7]{11}$/);
+    assert.match(repl.id, REPL_ID_PATTERN);
     assert.equal(repl.status, 'stopped');
     assert.equal(repl.name, 'My first repl');
     ideHost = `${repl.id}.localhost:${t.port}`;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { requestOverSocket } from '@codeyard/common/http-client';
+import { isReplId } from '@codeyard/common/repl-id';
 import type { ReplView } from '../src/repls/repl-service.js';
 import { eventually, request } from './helpers/http.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
@@ -13,7 +14,7 @@ describe('warm pool', { timeout: 240_000 }, () => {
   let t: TestPortal;
   let token: string;
   const warmIds = (): string[] =>
-    fs.readdirSync(path.join(t.dataDir, 'repls')).filter((name) => /^[a-z][a-z2-7]{11}$/.test(name) && fs.existsSync(path.join(t.dataDir, 'repls', name, 'pids.json')) === false && fs.existsSync(path.join(replDirs(path.join(t.dataDir, 'repls'), name).run, 'agent.sock')));
+    fs.readdirSync(path.join(t.dataDir, 'repls')).filter((name) => isReplId(name) && fs.existsSync(path.join(t.dataDir, 'repls', name, 'pids.json')) === false && fs.existsSync(path.join(replDirs(path.join(t.dataDir, 'repls'), name).run, 'agent.sock')));
 
   before(async () => {
     // The whole suite keeps this machine busy: the pool must not wait for a quiet moment here.

@@ -2,6 +2,7 @@
  * JSON schemas of the API: fastify validates requests with them, serializes replies with them,
  * and the OpenAPI document at /api/openapi.json is made from them.
  */
+import { REPL_ID_PATTERN } from '@codeyard/common/repl-id';
 
 export const errorSchema = {
   $id: 'Error',
@@ -152,7 +153,7 @@ export const sharedSchemas = [runtimeSchema, errorSchema, appStateSchema, syncSt
 export const replIdParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', pattern: '^[a-z][a-z2-7]{11}$', description: 'repl id' } },
+  properties: { id: { type: 'string', pattern: REPL_ID_PATTERN.source, description: 'repl id' } },
 } as const;
 
 /** The error answers every authenticated route can give. */

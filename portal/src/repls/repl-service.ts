@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import type { AppState, ExecRequest, ExecResult, FileEntry, SyncStatus } from '@codeyard/common/agent-protocol';
 import { KeyedQueue } from '@codeyard/common/concurrency';
 import { AppError, describeError } from '@codeyard/common/errors';
-import { ideHostname, newReplId, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
+import { ideHostname, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
+import { isReplId, newReplId } from '@codeyard/common/repl-id';
 import { checkRelativePath } from '@codeyard/common/paths';
 import type { GrantSigner } from '@codeyard/common/tickets';
 import { type ArchiveFormat, detectArchiveFormat } from '../archive/archive.js';
@@ -57,8 +58,6 @@ export interface ReplView {
   /** The repl this one is a fork of. */
   forkOf?: string;
 }
-
-export { newReplId };
 
 function checkName(name: string): string {
   const trimmed = name.trim();
@@ -159,7 +158,7 @@ export class ReplService {
 
   /** The record of any repl, whoever owns it (for the proxy and recovery). */
   async record(id: string): Promise<ReplRecord | undefined> {
-    if (!/^[a-z2-7]{12}$/.test(id)) return undefined;
+    if (!isReplId(id)) return undefined;
     const cached = this.#records.get(id);
     if (cached) return cached;
     const body = await this.#o.store.get(`repls/${id}.json`);

@@ -6,7 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newReplId } from '@codeyard/common/hostnames';
+import { isReplId, newReplId } from '@codeyard/common/repl-id';
 import type { ExecRequest, ExecResult } from '@codeyard/common/agent-protocol';
 import { KeyedQueue, Slots } from '@codeyard/common/concurrency';
 import { AppError, describeError } from '@codeyard/common/errors';
@@ -432,7 +432,7 @@ export class ProcessRuntime implements Runtime {
   async recover(specFor: (id: string) => Promise<ReplSpec | undefined>): Promise<{ adopted: string[]; saved: string[] }> {
     const adopted: string[] = [];
     const saved: string[] = [];
-    const ids = (await fsp.readdir(this.#opts.rootDir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory() && /^[a-z][a-z2-7]{11}$/.test(d.name)).map((d) => d.name);
+    const ids = (await fsp.readdir(this.#opts.rootDir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory() && isReplId(d.name)).map((d) => d.name);
     for (const id of ids) {
       await this.#serial(id, async () => {
         const dirs = this.#dirs(id);
