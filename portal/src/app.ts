@@ -89,7 +89,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     signer,
     publicOrigin,
     ticketTtlMs: config.ticketTtlMs,
-    limits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount, workspaceBytes: config.limitDiskMb * 1024 * 1024, importEntries: config.importMaxEntries, fileBytes: config.maxFileBytes },
+    limits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount, workspaceBytes: config.limitDiskBytes, importEntries: config.importMaxEntries, fileBytes: config.maxFileBytes },
     log,
   });
 

@@ -1,8 +1,11 @@
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ConfigError, type Env, SETTINGS, type Setting } from './config-table.js';
 
-/** Everything Codeyard can be told, validated once at start. Nothing else reads process.env. */
+export { ConfigError };
+
+/**
+ * Everything Codeyard can be told, validated once at start; how each field is read is in
+ * config-table.ts. Nothing else reads process.env. Sizes are bytes and durations milliseconds.
+ */
 export interface Config {
   /** Listening port of the portal + proxy. */
   port: number;
@@ -28,12 +31,12 @@ export interface Config {
   /** Open files per process in a repl. */
   limitOpenFiles: number;
   /** Memory of one repl, everything in it together. */
-  limitMemoryMb: number;
+  limitMemoryBytes: number;
   /** CPU time of one repl, in CPUs. */
   limitCpus: number;
   /** Disk space of one workspace. */
-  limitDiskMb: number;
-  /** Quiet time after a change before the agent syncs it, and how often it scans anyway. */
+  limitDiskBytes: number;
+  /** Quiet time after a change before the agent syncs it. */
   syncDebounceMs: number;
   /** Sandboxes kept started ahead per stack (the warm pool); 0 turns it off. */
   warmPool: number;
@@ -41,14 +44,17 @@ export interface Config {
   warmPoolMaxLoad: number;
   /** Whether the proxy's fast path (head-by-head checks, raw copy) serves repl traffic. */
   proxyFastPath: boolean;
+  /** How often the agent scans the whole workspace anyway. */
   syncScanMs: number;
   /** Largest archive POST /api/repls/import takes (compressed), and most entries in it. */
   importMaxBytes: number;
   importMaxEntries: number;
   /** The object store: a folder under the data dir (default), or S3 (CODEYARD_STORE=s3://bucket/prefix). */
   store: { kind: 'fs' } | { kind: 's3'; bucket: string; prefix: string; region: string; endpoint?: string; forcePathStyle: boolean; credentials?: { accessKeyId: string; secretAccessKey: string } };
-  /** Where the fs store, repl runtime dirs and the signing key live. */
+  /** Where the SQLite database, the fs store, repl runtime dirs and the signing key live. */
   dataDir: string;
+  /** PostgreSQL for the records (what several portal replicas share); the SQLite file in dataDir when unset. */
+  databaseUrl?: string;
   /** Directory for downloaded tools (code-server, its Node). */
   cacheDir: string;
   /** An existing code-server to use instead of provisioning one. */
@@ -69,37 +75,6 @@ export interface Config {
   /** IDE/preview links a client address may redeem a minute. */
   ticketsPerMinute: number;
   logLevel: string;
-}
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (raw === 'on' || raw === 'true' || raw === '1') return true;
-  if (raw === 'off' || raw === 'false' || raw === '0') return false;
-  throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(env[name])}`);
-}
-
-function hostname(env: NodeJS.ProcessEnv, name: string, fallback?: string): string | undefined {
-  const raw = (env[name] ?? fallback)?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(raw)) {
-    throw new ConfigError(`${name} must be a DNS name like codeyard.example.com, got ${JSON.stringify(raw)}`);
-  }
-  return raw;
 }
 
 /** The last two labels of a name: its registrable domain for most names (no public-suffix list here). */
@@ -131,89 +106,13 @@ function checkPreviewSite(domain: string, previewDomain: string | undefined, sam
   }
 }
 
-/** Reads, checks and freezes the configuration. Throws a ConfigError naming the variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
-  const port = int(env, 'PORT', 8080, 0, 65535);
-  const scheme = env.CODEYARD_PUBLIC_SCHEME ?? 'http';
-  if (scheme !== 'http' && scheme !== 'https') throw new ConfigError(`CODEYARD_PUBLIC_SCHEME must be http or https, got ${JSON.stringify(scheme)}`);
-  const defaultPublicPort = port === 0 ? undefined : port;
-  const publicPortRaw = env.CODEYARD_PUBLIC_PORT;
-  const publicPort = publicPortRaw === undefined ? defaultPublicPort : publicPortRaw === '' ? undefined : int(env, 'CODEYARD_PUBLIC_PORT', 0, 1, 65535);
-  const dataDir = path.resolve(env.CODEYARD_DATA ?? '.codeyard');
-  // As root, tools go where the repls' unprivileged users can read them (/root is closed to them).
-  const cacheBase = env.XDG_CACHE_HOME || (process.getuid?.() === 0 ? '/var/cache' : path.join(env.HOME || os.homedir(), '.cache'));
-  const sandbox = env.CODEYARD_SANDBOX || 'bubblewrap';
-  if (sandbox !== 'bubblewrap' && sandbox !== 'off') throw new ConfigError(`CODEYARD_SANDBOX must be bubblewrap or off, got ${JSON.stringify(sandbox)}`);
-  const replNetwork = env.CODEYARD_REPL_NETWORK || 'internet';
-  if (replNetwork !== 'internet' && replNetwork !== 'none' && replNetwork !== 'host') {
-    throw new ConfigError(`CODEYARD_REPL_NETWORK must be internet, none or host, got ${JSON.stringify(replNetwork)}`);
-  }
-  const config: Config = {
-    store: parseStore(env),
-    port,
-    bind: env.CODEYARD_BIND || '127.0.0.1',
-    domain: hostname(env, 'CODEYARD_DOMAIN', 'localhost')!,
-    previewDomain: hostname(env, 'CODEYARD_PREVIEW_DOMAIN'),
-    previewsSameSite: onOff(env, 'CODEYARD_PREVIEWS_SAME_SITE', false),
-    publicScheme: scheme,
-    publicPort,
-    sandbox,
-    replNetwork,
-    sandboxUidBase: int(env, 'CODEYARD_SANDBOX_UID_BASE', 200_000, 1000, 2_000_000_000),
-    limitProcesses: int(env, 'CODEYARD_LIMIT_PROCESSES', 1024, 64, 1_000_000),
-    limitOpenFiles: int(env, 'CODEYARD_LIMIT_OPEN_FILES', 8192, 256, 1_048_576),
-    limitMemoryMb: int(env, 'CODEYARD_LIMIT_MEMORY_MB', 2048, 256, 1_048_576),
-    limitCpus: int(env, 'CODEYARD_LIMIT_CPUS', 1, 1, 1024),
-    limitDiskMb: int(env, 'CODEYARD_LIMIT_DISK_MB', 2048, 16, 16 * 1024 * 1024),
-    syncDebounceMs: int(env, 'CODEYARD_SYNC_DEBOUNCE_MS', 3000, 50, 600_000),
-    proxyFastPath: onOff(env, 'CODEYARD_PROXY_FAST_PATH', true),
-    warmPool: int(env, 'CODEYARD_WARM_POOL', 1, 0, 64),
-    warmPoolMaxLoad: int(env, 'CODEYARD_WARM_POOL_MAX_LOAD', 0, 0, 100_000),
-    syncScanMs: int(env, 'CODEYARD_SYNC_SCAN_SECONDS', 30, 1, 86_400) * 1000,
-    importMaxBytes: int(env, 'CODEYARD_IMPORT_MAX_MB', 100, 1, 16 * 1024) * 1024 * 1024,
-    importMaxEntries: int(env, 'CODEYARD_IMPORT_MAX_FILES', 20_000, 1, 1_000_000),
-    dataDir,
-    cacheDir: path.resolve(env.CODEYARD_CACHE || path.join(cacheBase, 'codeyard')),
-    codeServerBin: env.CODE_SERVER_BIN || undefined,
-    templatesDir: path.resolve(env.CODEYARD_TEMPLATES || path.join(REPO_ROOT, 'templates')),
-    signingKey: env.CODEYARD_SIGNING_KEY || undefined,
-    ticketTtlMs: int(env, 'CODEYARD_TICKET_TTL_SECONDS', 60, 5, 3600) * 1000,
-    sessionTtlMs: int(env, 'CODEYARD_SESSION_TTL_HOURS', 12, 1, 24 * 30) * 3600_000,
-    maxFileBytes: int(env, 'CODEYARD_MAX_FILE_MB', 16, 1, 1024) * 1024 * 1024,
-    maxReplsPerAccount: int(env, 'CODEYARD_MAX_REPLS_PER_ACCOUNT', 50, 1, 1_000_000),
-    maxRunningPerAccount: int(env, 'CODEYARD_MAX_RUNNING_PER_ACCOUNT', 3, 1, 10_000),
-    sessionsPerMinute: int(env, 'CODEYARD_RATE_SESSIONS_PER_MINUTE', 30, 1, 100_000),
-    ticketsPerMinute: int(env, 'CODEYARD_RATE_TICKETS_PER_MINUTE', 60, 1, 100_000),
-    logLevel: env.CODEYARD_LOG_LEVEL || 'info',
-  };
-  checkPreviewSite(config.domain, config.previewDomain, config.previewsSameSite);
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
-    throw new ConfigError(`CODEYARD_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
-  }
-  return Object.freeze(config);
-}
-
-function parseStore(env: NodeJS.ProcessEnv): Config['store'] {
-  const raw = env.CODEYARD_STORE;
-  if (!raw || raw === 'fs') return { kind: 'fs' };
-  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(raw);
-  if (!match) throw new ConfigError(`CODEYARD_STORE must be fs or s3://bucket[/prefix], got ${JSON.stringify(raw)}`);
-  let prefix = match[2] ?? '';
-  if (prefix && !prefix.endsWith('/')) prefix += '/';
-  const endpoint = env.CODEYARD_S3_ENDPOINT || undefined;
-  const id = env.CODEYARD_S3_ACCESS_KEY_ID;
-  const secret = env.CODEYARD_S3_SECRET_ACCESS_KEY;
-  if (!!id !== !!secret) throw new ConfigError('CODEYARD_S3_ACCESS_KEY_ID and CODEYARD_S3_SECRET_ACCESS_KEY go together (or leave both unset for the standard AWS credential chain)');
-  return {
-    kind: 's3',
-    bucket: match[1]!,
-    prefix,
-    region: env.CODEYARD_S3_REGION || env.AWS_REGION || 'us-east-1',
-    endpoint,
-    // Most S3-compatible servers want path-style requests; AWS itself prefers virtual hosts.
-    forcePathStyle: env.CODEYARD_S3_FORCE_PATH_STYLE ? env.CODEYARD_S3_FORCE_PATH_STYLE === 'true' : endpoint !== undefined,
-    credentials: id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined,
-  };
+/** Reads, checks and freezes the configuration (every field from {@link SETTINGS}). Throws a ConfigError naming the variable. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const config: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(SETTINGS) as Array<[keyof Config, Setting<unknown>]>) config[key] = setting.read(env);
+  const checked = config as unknown as Config;
+  checkPreviewSite(checked.domain, checked.previewDomain, checked.previewsSameSite);
+  return Object.freeze(checked);
 }
 
 /** The configuration as it may be logged: secrets replaced. */

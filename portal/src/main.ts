@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { buildPortal } from './app.js';
 import { type Config, ConfigError, loadConfig, redactConfig } from './config.js';
+import { helpText } from './config-docs.js';
 import { CodeServerProvisioner } from './runtime/process/code-server-provision.js';
 import { ProcessRuntime, sandboxOptionsFrom } from './runtime/process/process-runtime.js';
 import { loadSigningKey } from './secrets.js';
@@ -42,6 +43,10 @@ export async function startWarmPool(runtime: ProcessRuntime, templates: readonly
 
 /** `npm start`: portal + proxy + process runtime + fs store on one port. */
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(helpText());
+    return;
+  }
   const config = loadConfig();
   const log = pino({ level: config.logLevel, redact: ['signingKey', 'req.headers.authorization', 'req.headers.cookie'] });
   log.info({ config: redactConfig(config) }, 'starting Codeyard');

@@ -25,12 +25,32 @@ describe('loadConfig', () => {
     [{ CODEYARD_LOG_LEVEL: 'loud' }, /CODEYARD_LOG_LEVEL/],
     [{ CODEYARD_SANDBOX: 'docker' }, /CODEYARD_SANDBOX must be bubblewrap or off/],
     [{ CODEYARD_REPL_NETWORK: 'everything' }, /CODEYARD_REPL_NETWORK must be internet, none or host/],
+    [{ CODEYARD_DATABASE_URL: 'mysql://db/codeyard' }, /CODEYARD_DATABASE_URL must be a postgres:\/\/ URL/],
+    [{ CODEYARD_DATABASE_URL: 'not a url' }, /CODEYARD_DATABASE_URL must be a URL/],
+    [{ CODEYARD_LIMIT_MEMORY_MB: '64' }, /CODEYARD_LIMIT_MEMORY_MB must be a whole number from 256/],
+    [{ CODEYARD_S3_FORCE_PATH_STYLE: 'maybe', CODEYARD_STORE: 's3://bucket' }, /CODEYARD_S3_FORCE_PATH_STYLE must be on or off/],
   ];
   for (const [env, message] of bad) {
     it(`names the variable: ${JSON.stringify(env)}`, () => {
       assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
     });
   }
+
+  it('converts units once: sizes in bytes, durations in milliseconds', () => {
+    const config = loadConfig({ CODEYARD_LIMIT_MEMORY_MB: '512', CODEYARD_LIMIT_DISK_MB: '100', CODEYARD_MAX_FILE_MB: '2', CODEYARD_IMPORT_MAX_MB: '3', CODEYARD_TICKET_TTL_SECONDS: '30', CODEYARD_SESSION_TTL_HOURS: '2', CODEYARD_SYNC_SCAN_SECONDS: '5' });
+    assert.equal(config.limitMemoryBytes, 512 * 1024 * 1024);
+    assert.equal(config.limitDiskBytes, 100 * 1024 * 1024);
+    assert.equal(config.maxFileBytes, 2 * 1024 * 1024);
+    assert.equal(config.importMaxBytes, 3 * 1024 * 1024);
+    assert.equal(config.ticketTtlMs, 30_000);
+    assert.equal(config.sessionTtlMs, 2 * 3600_000);
+    assert.equal(config.syncScanMs, 5000);
+  });
+
+  it('keeps records in the SQLite file unless a PostgreSQL URL is given', () => {
+    assert.equal(loadConfig({}).databaseUrl, undefined);
+    assert.equal(loadConfig({ CODEYARD_DATABASE_URL: 'postgres://u:p@127.0.0.1/codeyard' }).databaseUrl, 'postgres://u:p@127.0.0.1/codeyard');
+  });
 
   it('lets the public port differ from the listening port, or vanish behind a TLS proxy', () => {
     assert.equal(loadConfig({ PORT: '8080', CODEYARD_PUBLIC_PORT: '443', CODEYARD_PUBLIC_SCHEME: 'https' }).publicPort, 443);

@@ -97,9 +97,9 @@ export function sandboxOptionsFrom(config: Readonly<Config>): SandboxOptions {
     limits: {
       processes: config.limitProcesses,
       openFiles: config.limitOpenFiles,
-      memoryBytes: config.limitMemoryMb * 1024 * 1024,
+      memoryBytes: config.limitMemoryBytes,
       cpus: config.limitCpus,
-      diskBytes: config.limitDiskMb * 1024 * 1024,
+      diskBytes: config.limitDiskBytes,
     },
   };
 }

@@ -1,0 +1,211 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from './config.js';
+
+/**
+ * Every setting Codeyard reads, in one table: its variable, how it is parsed and checked, its
+ * default as people should read it, and what it means. loadConfig() parses from it, `--help`
+ * prints it and the README's Configuration table is made from it (a test keeps them equal).
+ * Units are converted here, once: the Config holds bytes and milliseconds.
+ */
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** One documented variable. */
+export interface Variable {
+  name: string;
+  /** The default as a reader should see it. */
+  shown: string;
+  help: string;
+}
+
+/** How one Config field is read: the variables it documents, and the reader. */
+export interface Setting<T> {
+  vars: Variable[];
+  read(env: Env): T;
+}
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** A whole number in [min, max], times `scale` (a unit conversion: seconds → ms, MiB → bytes). */
+function int(name: string, fallback: number, min: number, max: number, scale = 1): (env: Env) => number {
+  return (env) => {
+    const text = raw(env, name);
+    if (text === undefined) return fallback * scale;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+    return value * scale;
+  };
+}
+
+function onOff(name: string, fallback: boolean): (env: Env) => boolean {
+  return (env) => {
+    const text = raw(env, name)?.trim().toLowerCase();
+    if (text === undefined) return fallback;
+    if (text === 'on' || text === 'true' || text === '1') return true;
+    if (text === 'off' || text === 'false' || text === '0') return false;
+    throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(env[name])}`);
+  };
+}
+
+function oneOf<const T extends string>(name: string, choices: readonly T[], fallback: T): (env: Env) => T {
+  return (env) => {
+    const text = raw(env, name) ?? fallback;
+    if (!(choices as readonly string[]).includes(text)) throw new ConfigError(`${name} must be ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got ${JSON.stringify(text)}`);
+    return text as T;
+  };
+}
+
+function hostname(name: string, fallback?: string): (env: Env) => string | undefined {
+  return (env) => {
+    const text = (raw(env, name) ?? fallback)?.trim().toLowerCase();
+    if (!text) return undefined;
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(text)) {
+      throw new ConfigError(`${name} must be a DNS name like codeyard.example.com, got ${JSON.stringify(text)}`);
+    }
+    return text;
+  };
+}
+
+const text = (name: string): ((env: Env) => string | undefined) => (env) => raw(env, name);
+const v = (name: string, shown: string, help: string): Variable => ({ name, shown, help });
+
+const MiB = 1024 * 1024;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function readStore(env: Env): Config['store'] {
+  const value = raw(env, 'CODEYARD_STORE');
+  if (!value || value === 'fs') return { kind: 'fs' };
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(value);
+  if (!match) throw new ConfigError(`CODEYARD_STORE must be fs or s3://bucket[/prefix], got ${JSON.stringify(value)}`);
+  let prefix = match[2] ?? '';
+  if (prefix && !prefix.endsWith('/')) prefix += '/';
+  const endpoint = raw(env, 'CODEYARD_S3_ENDPOINT');
+  const id = raw(env, 'CODEYARD_S3_ACCESS_KEY_ID');
+  const secret = raw(env, 'CODEYARD_S3_SECRET_ACCESS_KEY');
+  if (!!id !== !!secret) throw new ConfigError('CODEYARD_S3_ACCESS_KEY_ID and CODEYARD_S3_SECRET_ACCESS_KEY go together (or leave both unset for the standard AWS credential chain)');
+  const pathStyle = raw(env, 'CODEYARD_S3_FORCE_PATH_STYLE');
+  return {
+    kind: 's3',
+    bucket: match[1]!,
+    prefix,
+    region: raw(env, 'CODEYARD_S3_REGION') ?? raw(env, 'AWS_REGION') ?? 'us-east-1',
+    endpoint,
+    // Most S3-compatible servers want path-style requests; AWS itself prefers virtual hosts.
+    forcePathStyle: pathStyle ? onOff('CODEYARD_S3_FORCE_PATH_STYLE', true)(env) : endpoint !== undefined,
+    credentials: id && secret ? { accessKeyId: id, secretAccessKey: secret } : undefined,
+  };
+}
+
+function readDatabaseUrl(env: Env): string | undefined {
+  const value = raw(env, 'CODEYARD_DATABASE_URL');
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('CODEYARD_DATABASE_URL must be a URL like postgres://user:password@host:5432/codeyard');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new ConfigError(`CODEYARD_DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite file), got a ${url.protocol} URL`);
+  return value;
+}
+
+/** The public port defaults to the listening port (0, a test's random port, means none). */
+function readPublicPort(env: Env): number | undefined {
+  if (env.CODEYARD_PUBLIC_PORT === '') return undefined;
+  if (env.CODEYARD_PUBLIC_PORT === undefined) return int('PORT', 8080, 0, 65535)(env) || undefined;
+  return int('CODEYARD_PUBLIC_PORT', 0, 1, 65535)(env);
+}
+
+/** As root, tools go where the repls' unprivileged users can read them (/root is closed to them). */
+function readCacheDir(env: Env): string {
+  const base = raw(env, 'XDG_CACHE_HOME') ?? (process.getuid?.() === 0 ? '/var/cache' : path.join(raw(env, 'HOME') ?? os.homedir(), '.cache'));
+  return path.resolve(raw(env, 'CODEYARD_CACHE') ?? path.join(base, 'codeyard'));
+}
+
+/** Every Config field and how it is read, in the order the README and --help list them. */
+export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = {
+  port: { vars: [v('PORT', '`8080`', 'port of the portal and proxy')], read: int('PORT', 8080, 0, 65535) },
+  bind: { vars: [v('CODEYARD_BIND', '`127.0.0.1`', 'listening address; `0.0.0.0` to serve other machines')], read: (env) => raw(env, 'CODEYARD_BIND') ?? '127.0.0.1' },
+  domain: { vars: [v('CODEYARD_DOMAIN', '`localhost`', 'portal host; repls are `<id>.<domain>` (needs wildcard DNS beyond `localhost`)')], read: (env) => hostname('CODEYARD_DOMAIN', 'localhost')(env)! },
+  previewDomain: {
+    vars: [v('CODEYARD_PREVIEW_DOMAIN', 'same as domain on `localhost`; required elsewhere', "parent domain for app previews, on another site than the portal (as github.dev has app.github.dev): an app on the portal's site could set cookies the portal receives")],
+    read: hostname('CODEYARD_PREVIEW_DOMAIN'),
+  },
+  previewsSameSite: {
+    vars: [v('CODEYARD_PREVIEWS_SAME_SITE', '`off`', '`on` serves previews under `CODEYARD_DOMAIN` anyway (a portal that sees two session cookies then refuses the request and asks the user to clear cookies)')],
+    read: onOff('CODEYARD_PREVIEWS_SAME_SITE', false),
+  },
+  publicScheme: {
+    vars: [v('CODEYARD_PUBLIC_SCHEME', '`http`', '`https` behind a TLS-terminating proxy (cookies become `Secure`; the session cookie becomes `__Host-codeyard_token`)')],
+    read: oneOf('CODEYARD_PUBLIC_SCHEME', ['http', 'https'], 'http'),
+  },
+  publicPort: { vars: [v('CODEYARD_PUBLIC_PORT', '`PORT`', "port in public URLs; empty for the scheme's default")], read: readPublicPort },
+  dataDir: { vars: [v('CODEYARD_DATA', '`./.codeyard`', 'data folder: the database file, object store, repl folders, signing key')], read: (env) => path.resolve(raw(env, 'CODEYARD_DATA') ?? '.codeyard') },
+  databaseUrl: {
+    vars: [v('CODEYARD_DATABASE_URL', 'SQLite file `<data>/codeyard.db`', 'records (accounts, repls, ports, used tickets) in PostgreSQL instead: `postgres://user:password@host/db`; what several portal replicas share')],
+    read: readDatabaseUrl,
+  },
+  store: {
+    vars: [
+      v('CODEYARD_STORE', '`fs` (`<data>/store`)', '`s3://bucket/prefix` keeps templates and workspaces in S3 or any S3-compatible service'),
+      v('CODEYARD_S3_ENDPOINT', 'AWS', 'endpoint of an S3-compatible service (MinIO, R2…)'),
+      v('CODEYARD_S3_REGION', '`AWS_REGION` or `us-east-1`', 'region of the bucket'),
+      v('CODEYARD_S3_FORCE_PATH_STYLE', '`on` with an endpoint', 'path-style requests (most S3-compatible services want them; AWS prefers virtual hosts)'),
+      v('CODEYARD_S3_ACCESS_KEY_ID', 'the AWS credential chain', 'static S3 credentials, with `CODEYARD_S3_SECRET_ACCESS_KEY` (the secret is redacted in logs)'),
+    ],
+    read: readStore,
+  },
+  cacheDir: { vars: [v('CODEYARD_CACHE', '`~/.cache/codeyard` (root: `/var/cache/codeyard`)', 'where code-server and its Node.js are installed; must be readable by repl users')], read: readCacheDir },
+  sandbox: {
+    vars: [v('CODEYARD_SANDBOX', '`bubblewrap`', "`off` runs repls as plain processes of the portal's user: only for trusted, single-user use")],
+    read: oneOf('CODEYARD_SANDBOX', ['bubblewrap', 'off'], 'bubblewrap'),
+  },
+  replNetwork: {
+    vars: [v('CODEYARD_REPL_NETWORK', '`internet`', "`internet`: own namespace, HTTP(S) out through the filtering egress proxy; `none`: loopback only; `host`: the machine's network (trusted use only)")],
+    read: oneOf('CODEYARD_REPL_NETWORK', ['internet', 'none', 'host'], 'internet'),
+  },
+  sandboxUidBase: { vars: [v('CODEYARD_SANDBOX_UID_BASE', '`200000`', 'first host uid given to repls when running as root (one per repl)')], read: int('CODEYARD_SANDBOX_UID_BASE', 200_000, 1000, 2_000_000_000) },
+  limitMemoryBytes: { vars: [v('CODEYARD_LIMIT_MEMORY_MB', '`2048`', 'memory of one repl, all its processes together (cgroup; root only)')], read: int('CODEYARD_LIMIT_MEMORY_MB', 2048, 256, 1_048_576, MiB) },
+  limitCpus: { vars: [v('CODEYARD_LIMIT_CPUS', '`1`', 'CPU time of one repl, in cores (cgroup CFS quota; root only)')], read: int('CODEYARD_LIMIT_CPUS', 1, 1, 1024) },
+  limitProcesses: { vars: [v('CODEYARD_LIMIT_PROCESSES', '`1024`', 'processes and threads of one repl (RLIMIT_NPROC on its own uid; root only)')], read: int('CODEYARD_LIMIT_PROCESSES', 1024, 64, 1_000_000) },
+  limitOpenFiles: { vars: [v('CODEYARD_LIMIT_OPEN_FILES', '`8192`', 'open files per process in a repl (RLIMIT_NOFILE; root only)')], read: int('CODEYARD_LIMIT_OPEN_FILES', 8192, 256, 1_048_576) },
+  limitDiskBytes: {
+    vars: [v('CODEYARD_LIMIT_DISK_MB', '`2048`', "disk space of one workspace, and separately of its home (loop-mounted ext4 volumes sized for ext4's own overhead, and for what a stored workspace takes on disk; root only)")],
+    read: int('CODEYARD_LIMIT_DISK_MB', 2048, 16, 16 * 1024 * 1024, MiB),
+  },
+  syncDebounceMs: {
+    vars: [v('CODEYARD_SYNC_DEBOUNCE_MS', '`3000`', 'quiet time after the last change before a running repl saves it (at most 5× that while edits keep coming)')],
+    read: int('CODEYARD_SYNC_DEBOUNCE_MS', 3000, 50, 600_000),
+  },
+  syncScanMs: { vars: [v('CODEYARD_SYNC_SCAN_SECONDS', '`30`', 'how often the agent also scans the whole workspace')], read: int('CODEYARD_SYNC_SCAN_SECONDS', 30, 1, 86_400, 1000) },
+  importMaxBytes: { vars: [v('CODEYARD_IMPORT_MAX_MB', '`100`', 'largest archive upload (its unpacked size is held to the disk limit)')], read: int('CODEYARD_IMPORT_MAX_MB', 100, 1, 16 * 1024, MiB) },
+  importMaxEntries: { vars: [v('CODEYARD_IMPORT_MAX_FILES', '`20000`', 'most entries in an uploaded archive')], read: int('CODEYARD_IMPORT_MAX_FILES', 20_000, 1, 1_000_000) },
+  warmPool: {
+    vars: [v('CODEYARD_WARM_POOL', '`1`', 'sandboxes kept started ahead per available stack (agent and VS Code up, empty workspace); a new repl takes one and only restores its files; `0` turns it off')],
+    read: int('CODEYARD_WARM_POOL', 1, 0, 64),
+  },
+  warmPoolMaxLoad: { vars: [v('CODEYARD_WARM_POOL_MAX_LOAD', 'the core count', 'the pool refills only while the 1-minute load average is at most this')], read: int('CODEYARD_WARM_POOL_MAX_LOAD', 0, 0, 100_000) },
+  proxyFastPath: { vars: [v('CODEYARD_PROXY_FAST_PATH', '`on`', '`off` sends all repl traffic through the full HTTP proxy path (see Performance)')], read: onOff('CODEYARD_PROXY_FAST_PATH', true) },
+  codeServerBin: { vars: [v('CODE_SERVER_BIN', '(installed on demand)', 'use an existing code-server instead')], read: text('CODE_SERVER_BIN') },
+  templatesDir: { vars: [v('CODEYARD_TEMPLATES', '`./templates`', 'the stack templates')], read: (env) => path.resolve(raw(env, 'CODEYARD_TEMPLATES') ?? path.join(REPO_ROOT, 'templates')) },
+  signingKey: { vars: [v('CODEYARD_SIGNING_KEY', 'generated into `<data>/secrets/signing.key`', 'key for tickets and host cookies (hex or base64, ≥ 32 bytes)')], read: text('CODEYARD_SIGNING_KEY') },
+  ticketTtlMs: { vars: [v('CODEYARD_TICKET_TTL_SECONDS', '`60`', 'lifetime of an IDE link')], read: int('CODEYARD_TICKET_TTL_SECONDS', 60, 5, 3600, 1000) },
+  sessionTtlMs: { vars: [v('CODEYARD_SESSION_TTL_HOURS', '`12`', 'lifetime of the cookie an IDE link becomes')], read: int('CODEYARD_SESSION_TTL_HOURS', 12, 1, 24 * 30, 3600_000) },
+  maxFileBytes: { vars: [v('CODEYARD_MAX_FILE_MB', '`16`', 'largest file the files API reads or writes')], read: int('CODEYARD_MAX_FILE_MB', 16, 1, 1024, MiB) },
+  maxReplsPerAccount: { vars: [v('CODEYARD_MAX_REPLS_PER_ACCOUNT', '`50`', 'repls one account may have')], read: int('CODEYARD_MAX_REPLS_PER_ACCOUNT', 50, 1, 1_000_000) },
+  maxRunningPerAccount: { vars: [v('CODEYARD_MAX_RUNNING_PER_ACCOUNT', '`3`', 'repls of one account running at once')], read: int('CODEYARD_MAX_RUNNING_PER_ACCOUNT', 3, 1, 10_000) },
+  sessionsPerMinute: { vars: [v('CODEYARD_RATE_SESSIONS_PER_MINUTE', '`30`', 'new anonymous accounts per client address per minute')], read: int('CODEYARD_RATE_SESSIONS_PER_MINUTE', 30, 1, 100_000) },
+  ticketsPerMinute: { vars: [v('CODEYARD_RATE_TICKETS_PER_MINUTE', '`60`', 'IDE/preview link redemptions per client address per minute')], read: int('CODEYARD_RATE_TICKETS_PER_MINUTE', 60, 1, 100_000) },
+  logLevel: { vars: [v('CODEYARD_LOG_LEVEL', '`info`', '`fatal` … `trace`, or `silent`')], read: oneOf('CODEYARD_LOG_LEVEL', LOG_LEVELS, 'info') },
+};
