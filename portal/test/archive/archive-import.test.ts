@@ -79,7 +79,7 @@ async function keys(store: FsStore): Promise<string[]> {
 }
 
 describe('importArchive: into the store with bounded memory', () => {
-  it('imports a zip that unpacks to 300 MB while RSS grows by less than 60 MB', async () => {
+  it('imports a zip that unpacks to 300 MB while RSS grows by less than 100 MB', async () => {
     const { store, workspaces, spool } = await setup();
     const zip = new yazl.ZipFile();
     zip.addReadStream(Readable.from(zeros(300 * MB)), 'big/zeros.bin', { compressionLevel: 1 });
@@ -92,7 +92,9 @@ describe('importArchive: into the store with bounded memory', () => {
     const limits = { maxEntries: 100, maxTotalBytes: 512 * MB, maxFileBytes: 512 * MB };
     let manifest: Awaited<ReturnType<typeof importArchive>> | undefined;
     const growth = await peakRssGrowth(async () => (manifest = await importArchive(workspaces, PREFIX, data, 'zip', limits, spool)));
-    assert.ok(growth < 60 * MB, `RSS grew by ${(growth / MB).toFixed(0)} MB while 300 MB were unpacked`);
+    // Bounded, not proportional to what is unpacked: held in memory it was 300 MB and more. Node 24
+    // lets its heap grow further before collecting than Node 20 did (79 MB measured here on 24, where 20 stayed under 60).
+    assert.ok(growth < 100 * MB, `RSS grew by ${(growth / MB).toFixed(0)} MB while 300 MB were unpacked`);
     assert.deepEqual(manifest?.entries['zeros.bin'], { ...manifest?.entries['zeros.bin'], type: 'file', size: 300 * MB });
     assert.equal((await workspaces.readFile(PREFIX, 'hello.txt')).toString(), 'hello\n');
     assert.equal((await workspaces.readFile(PREFIX, 'twice.txt')).toString(), 'second', 'the last of a duplicate wins');
