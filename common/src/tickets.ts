@@ -5,7 +5,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * A ticket (purpose `ticket`) travels in a URL once and is exchanged by the proxy for a
  * session cookie (purpose `session`) scoped to that one host. The purpose is signed, so a
  * cookie can never be replayed as a ticket and the other way round. Single use of tickets is
- * enforced by the proxy's {@link NonceRegistry}.
+ * enforced by a {@link TicketLedger} the proxy is given (in memory by default: {@link NonceRegistry}).
  */
 export type GrantPurpose = 'ticket' | 'session';
 
@@ -66,10 +66,25 @@ export class GrantSigner {
 }
 
 /**
- * Remembers used ticket nonces until they expire, so each ticket opens a session once.
+ * Where the single use of tickets is recorded. One ledger must be shared by every process that
+ * redeems tickets for the same hosts (several portal replicas: a database-backed one), or a
+ * ticket used on one would open a second session on another.
+ */
+export interface TicketLedger {
+  /**
+   * Records a ticket's nonce as used; true the first time only. `expiresAt` (ms since the epoch)
+   * is when the ticket would be refused anyway, so the record may be dropped after it. A ledger
+   * that cannot answer rejects: the ticket is then refused, never let through.
+   */
+  redeem(nonce: string, expiresAt: number): Promise<boolean>;
+}
+
+/**
+ * Remembers used ticket nonces in this process until they expire, so each ticket opens a session
+ * once: right for one portal, not for several (see {@link TicketLedger}).
  * Bounded: the oldest entries go first when it is full (they are the nearest to expiry anyway).
  */
-export class NonceRegistry {
+export class NonceRegistry implements TicketLedger {
   readonly #used = new Map<string, number>();
   readonly #max: number;
 
@@ -87,6 +102,10 @@ export class NonceRegistry {
     }
     this.#used.set(nonce, expiresAt);
     return true;
+  }
+
+  async redeem(nonce: string, expiresAt: number): Promise<boolean> {
+    return this.use(nonce, expiresAt);
   }
 
   #sweep(now: number): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { GrantSigner, NonceRegistry } from '../src/tickets.js';
+import { GrantSigner, NonceRegistry, type TicketLedger } from '../src/tickets.js';
 
 const signer = new GrantSigner(randomBytes(32));
 const host = 'abcdefgh2345.localhost';
@@ -47,6 +47,14 @@ describe('NonceRegistry', () => {
     assert.equal(nonces.use('n1', now + 1000, now), true);
     assert.equal(nonces.use('n1', now + 1000, now), false);
     assert.equal(nonces.use('n2', now + 1000, now), true);
+  });
+
+  it('is a ticket ledger: redeem answers true the first time only', async () => {
+    const ledger: TicketLedger = new NonceRegistry();
+    const expiresAt = Date.now() + 60_000;
+    assert.equal(await ledger.redeem('n1', expiresAt), true);
+    assert.equal(await ledger.redeem('n1', expiresAt), false);
+    assert.equal(await ledger.redeem('n2', expiresAt), true);
   });
 
   it('stays bounded', () => {
