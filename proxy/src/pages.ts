@@ -1,4 +1,5 @@
 import { escapeHtml, page } from '@codeyard/common/html';
+import type { ReplRoute } from './access-policy.js';
 
 /** The proxy's own answers to a browser. */
 
@@ -52,4 +53,11 @@ export function signInPage(options: { reason: string; openUrl: string }): string
     title: 'Sign in',
     body: `<h1>Open this repl from Codeyard</h1><p>${escapeHtml(options.reason)}</p><p><a class="button" href="${escapeHtml(options.openUrl)}">Open in Codeyard</a></p>`,
   });
+}
+
+/** The page a browser gets when a repl's IDE or port does not answer. */
+export function upstreamDownFor(route: ReplRoute): string {
+  return route.kind === 'ide'
+    ? upstreamDownPage({ what: 'VS Code', hint: 'The editor of this repl is restarting. Your files are safe.' })
+    : upstreamDownPage({ what: `Port ${route.port}`, hint: `Nothing is listening on port ${route.port} in this repl. Press Run, and make sure the app listens on 0.0.0.0:${route.port}.` });
 }

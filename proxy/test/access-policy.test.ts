@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import type { Target } from '@codeyard/common/agent-protocol';
+import { GrantSigner } from '@codeyard/common/tickets';
+import { type AccessDecision, type AccessRequest, decideAccess, decideTicket, HOST_COOKIE, type ProxiedRepl, type TicketDecision, type TicketRequest } from '../src/access-policy.js';
+
+const signer = new GrantSigner(randomBytes(32));
+const NOW = 1_800_000_000_000;
+const ID = 'abcdefgh2345';
+const OTHER = 'bbbbbbbb2345';
+const OWNER = 'u-owner';
+const IDE_HOST = `${ID}.localhost`;
+const PRIVATE_HOST = `${ID}-8080.localhost`;
+const PUBLIC_HOST = `${ID}-3000.localhost`;
+const IDE: Target = { kind: 'unix', socketPath: '/run/ide.sock' };
+const portTarget = (port: number): Target => ({ kind: 'tunnel', socketPath: '/run/agent.sock', port });
+
+function repl(fields: Partial<ProxiedRepl> = {}): ProxiedRepl {
+  return { owner: OWNER, status: 'running', ide: IDE, port: portTarget, isPublic: (port) => port === 3000, ...fields };
+}
+
+/** A host cookie as the proxy sets it, for `host` and `account`, optionally already expired. */
+function session(host: string, account = OWNER, expiresAt = NOW + 60_000): string {
+  return `${HOST_COOKIE}=${encodeURIComponent(signer.sign({ purpose: 'session', host, account, expiresAt }))}`;
+}
+
+const ide = { kind: 'ide', replId: ID } as const;
+const privatePort = { kind: 'preview', replId: ID, port: 8080 } as const;
+const publicPort = { kind: 'preview', replId: ID, port: 3000 } as const;
+const browser = { method: 'GET', accept: 'text/html,application/xhtml+xml' };
+
+/** An IDE request by its owner unless a row says otherwise. */
+function request(fields: Partial<AccessRequest>): AccessRequest {
+  return { route: ide, hostname: IDE_HOST, repl: repl(), upgrade: false, method: 'GET', path: '/', cookie: undefined, accept: undefined, origin: undefined, now: NOW, ...fields };
+}
+
+const rows: Array<[situation: string, request: AccessRequest, expected: AccessDecision]> = [
+  ['a host of no repl', request({ repl: undefined, cookie: session(IDE_HOST) }), { kind: 'not-found' }],
+  ['an upgrade to a host of no repl', request({ repl: undefined, upgrade: true }), { kind: 'not-found' }],
+  ['the sign-in endpoint, for anyone', request({ path: '/_codeyard/auth' }), { kind: 'ticket-exchange' }],
+  ['the sign-in endpoint on a public port', request({ route: publicPort, hostname: PUBLIC_HOST, path: '/_codeyard/auth' }), { kind: 'ticket-exchange' }],
+  ["the owner polls a starting repl's status", request({ path: '/_codeyard/status', cookie: session(IDE_HOST), repl: repl({ status: 'starting' }) }), { kind: 'status' }],
+  ['a stranger polls the status', request({ path: '/_codeyard/status' }), { kind: 'status-refused' }],
+  ['a stranger polls the status of a public port', request({ route: publicPort, hostname: PUBLIC_HOST, path: '/_codeyard/status' }), { kind: 'status-refused' }],
+  ['the owner opens the IDE', request({ cookie: session(IDE_HOST) }), { kind: 'forward', target: IDE }],
+  ['a browser without a cookie opens the IDE', request(browser), { kind: 'sign-in', redirect: true }],
+  ['a script without a cookie calls the IDE', request({ method: 'GET', accept: 'application/json' }), { kind: 'sign-in', redirect: false }],
+  ['a form post without a cookie', request({ method: 'POST', accept: 'text/html' }), { kind: 'sign-in', redirect: false }],
+  ['a stranger on a private port', request({ route: privatePort, hostname: PRIVATE_HOST, ...browser }), { kind: 'sign-in', redirect: true }],
+  ['the owner on a private port', request({ route: privatePort, hostname: PRIVATE_HOST, cookie: session(PRIVATE_HOST) }), { kind: 'forward', target: portTarget(8080) }],
+  ['a stranger on a public port', request({ route: publicPort, hostname: PUBLIC_HOST }), { kind: 'forward', target: portTarget(3000) }],
+  ["the IDE host's cookie on a private port of the same repl", request({ route: privatePort, hostname: PRIVATE_HOST, cookie: session(IDE_HOST) }), { kind: 'sign-in', redirect: false }],
+  ["another repl's cookie (same owner) on this host", request({ cookie: session(`${OTHER}.localhost`) }), { kind: 'sign-in', redirect: false }],
+  ["another account's cookie for this host", request({ cookie: session(IDE_HOST, 'u-stranger') }), { kind: 'sign-in', redirect: false }],
+  ['an expired host cookie', request({ cookie: session(IDE_HOST, OWNER, NOW - 1) }), { kind: 'sign-in', redirect: false }],
+  ['a ticket sent as the cookie', request({ cookie: `${HOST_COOKIE}=${signer.sign({ purpose: 'ticket', host: IDE_HOST, account: OWNER, expiresAt: NOW + 60_000 })}` }), { kind: 'sign-in', redirect: false }],
+  ['a cookie signed with another key', request({ cookie: `${HOST_COOKIE}=${new GrantSigner(randomBytes(32)).sign({ purpose: 'session', host: IDE_HOST, account: OWNER, expiresAt: NOW + 60_000 })}` }), { kind: 'sign-in', redirect: false }],
+  ['a malformed cookie', request({ cookie: `${HOST_COOKIE}=%E0%A4%A` }), { kind: 'sign-in', redirect: false }],
+  ["a sibling's tossed cookie sent before ours", request({ cookie: `${session(`${OTHER}.localhost`)}; ${session(IDE_HOST)}` }), { kind: 'forward', target: IDE }],
+  ['a cookie of another name with a valid grant', request({ cookie: `other=${encodeURIComponent(signer.sign({ purpose: 'session', host: IDE_HOST, account: OWNER, expiresAt: NOW + 60_000 }))}` }), { kind: 'sign-in', redirect: false }],
+  ['an upgrade by the owner from this host', request({ upgrade: true, cookie: session(IDE_HOST), origin: `http://${IDE_HOST}` }), { kind: 'forward', target: IDE }],
+  ['an upgrade by the owner from this host on another scheme and port', request({ upgrade: true, cookie: session(IDE_HOST), origin: `https://${IDE_HOST}:8443` }), { kind: 'forward', target: IDE }],
+  ['an upgrade with the owner cookie from a foreign Origin', request({ upgrade: true, cookie: session(IDE_HOST), origin: 'http://evil.example.com' }), { kind: 'cross-origin' }],
+  ['an upgrade with the owner cookie from a sibling repl', request({ upgrade: true, cookie: session(IDE_HOST), origin: `http://${OTHER}.localhost` }), { kind: 'cross-origin' }],
+  ['an upgrade with the owner cookie from the parent domain', request({ upgrade: true, cookie: session(IDE_HOST), origin: 'http://localhost' }), { kind: 'cross-origin' }],
+  ['an upgrade with the owner cookie and no Origin', request({ upgrade: true, cookie: session(IDE_HOST) }), { kind: 'cross-origin' }],
+  ['an upgrade with the owner cookie and a malformed Origin', request({ upgrade: true, cookie: session(IDE_HOST), origin: 'null' }), { kind: 'cross-origin' }],
+  ['an upgrade without a cookie, even from this host and a browser', request({ upgrade: true, origin: `http://${IDE_HOST}`, ...browser }), { kind: 'sign-in', redirect: false }],
+  ['an upgrade to a public port from anywhere', request({ route: publicPort, hostname: PUBLIC_HOST, upgrade: true, origin: 'http://evil.example.com' }), { kind: 'forward', target: portTarget(3000) }],
+  ['an upgrade to the sign-in path is an ordinary path', request({ route: publicPort, hostname: PUBLIC_HOST, upgrade: true, path: '/_codeyard/auth' }), { kind: 'forward', target: portTarget(3000) }],
+  ['an upgrade to a repl that is not running', request({ upgrade: true, cookie: session(IDE_HOST), origin: `http://${IDE_HOST}`, repl: repl({ status: 'stopped' }) }), { kind: 'not-running', owner: true, wake: true }],
+  ['the owner opens a stopped repl: it is woken', request({ cookie: session(IDE_HOST), repl: repl({ status: 'stopped', ide: undefined }) }), { kind: 'not-running', owner: true, wake: true }],
+  ['the owner opens a repl that failed: it is woken', request({ cookie: session(IDE_HOST), repl: repl({ status: 'error' }) }), { kind: 'not-running', owner: true, wake: true }],
+  ['the owner opens a starting repl: no second start', request({ cookie: session(IDE_HOST), repl: repl({ status: 'starting' }) }), { kind: 'not-running', owner: true, wake: false }],
+  ['the owner opens a stopping repl', request({ cookie: session(IDE_HOST), repl: repl({ status: 'stopping' }) }), { kind: 'not-running', owner: true, wake: false }],
+  ['a stranger on the public port of a stopped repl: never woken', request({ route: publicPort, hostname: PUBLIC_HOST, repl: repl({ status: 'stopped' }) }), { kind: 'not-running', owner: false, wake: false }],
+  ['a stranger on a private port of a stopped repl', request({ route: privatePort, hostname: PRIVATE_HOST, repl: repl({ status: 'stopped' }) }), { kind: 'sign-in', redirect: false }],
+  ['a running repl with no IDE to reach', request({ cookie: session(IDE_HOST), repl: repl({ ide: undefined }) }), { kind: 'no-upstream' }],
+  ['a running repl with no port to reach', request({ route: publicPort, hostname: PUBLIC_HOST, repl: repl({ port: undefined }) }), { kind: 'no-upstream' }],
+];
+
+describe('access policy: who may reach what', () => {
+  for (const [situation, req, expected] of rows) {
+    it(situation, () => assert.deepEqual(decideAccess(req, signer), expected));
+  }
+});
+
+const ticket = (fields: { host?: string; account?: string; expiresAt?: number; purpose?: 'ticket' | 'session' } = {}): string =>
+  signer.sign({ purpose: fields.purpose ?? 'ticket', host: fields.host ?? IDE_HOST, account: fields.account ?? OWNER, expiresAt: fields.expiresAt ?? NOW + 60_000 });
+
+function exchange(fields: Partial<TicketRequest>): TicketRequest {
+  return { ticket: ticket(), hostname: IDE_HOST, owner: OWNER, wait: 0, now: NOW, ...fields };
+}
+
+const refused = (reason: string): TicketDecision => ({ kind: 'refused', reason });
+
+const ticketRows: Array<[situation: string, request: TicketRequest, expected: TicketDecision | 'redeem']> = [
+  ['too many attempts from one address, even with a good ticket', exchange({ wait: 12 }), { kind: 'too-many', wait: 12 }],
+  ['a good ticket, not yet recorded: ask the ledger', exchange({}), 'redeem'],
+  ['a good ticket, its first use', exchange({ firstUse: true }), { kind: 'session', account: OWNER }],
+  ['a ticket used before', exchange({ firstUse: false }), refused('This link was already used.')],
+  ['a ticket the ledger could not record', exchange({ firstUse: 'failed' }), refused('This link could not be checked.')],
+  ['an expired ticket', exchange({ ticket: ticket({ expiresAt: NOW - 1 }) }), refused('This link has expired.')],
+  ['an expired ticket the ledger already saw', exchange({ ticket: ticket({ expiresAt: NOW }), firstUse: true }), refused('This link has expired.')],
+  ["a ticket for another repl's host", exchange({ ticket: ticket({ host: `${OTHER}.localhost` }) }), refused('This link is not valid here.')],
+  ["a ticket for the IDE host on one of its ports", exchange({ hostname: PRIVATE_HOST }), refused('This link is not valid here.')],
+  ['a host cookie used as a ticket', exchange({ ticket: ticket({ purpose: 'session' }) }), refused('This link is not valid here.')],
+  ['a ticket signed with another key', exchange({ ticket: new GrantSigner(randomBytes(32)).sign({ purpose: 'ticket', host: IDE_HOST, account: OWNER, expiresAt: NOW + 60_000 }) }), refused('This link is not valid here.')],
+  ['no ticket at all', exchange({ ticket: undefined }), refused('This link is not valid here.')],
+  ['garbage for a ticket', exchange({ ticket: 'abc.def' }), refused('This link is not valid here.')],
+  ["a stranger's own ticket for this host", exchange({ ticket: ticket({ account: 'u-stranger' }), firstUse: true }), refused('This link is for somebody else.')],
+];
+
+describe('access policy: the ticket exchange', () => {
+  for (const [situation, req, expected] of ticketRows) {
+    it(situation, () => {
+      const decision = decideTicket(req, signer);
+      if (expected === 'redeem') {
+        assert.equal(decision.kind, 'redeem');
+        const grant = signer.verify(req.ticket, { purpose: 'ticket', host: req.hostname, now: NOW });
+        assert.ok(grant.ok);
+        assert.deepEqual(decision, { kind: 'redeem', nonce: grant.grant.nonce, expiresAt: grant.grant.expiresAt });
+      } else {
+        assert.deepEqual(decision, expected);
+      }
+    });
+  }
+});
