@@ -105,6 +105,11 @@ function sameOriginHost(origin: string | undefined, hostname: string): boolean {
   }
 }
 
+/** A browser navigating (GET, accepting HTML): it gets pages and redirects, anything else JSON or a status. */
+export function isNavigation(method: string | undefined, accept: string | undefined): boolean {
+  return method === 'GET' && (accept ?? '').includes('text/html');
+}
+
 /**
  * Decides one request. The IDE host is always private; a preview host is private unless its
  * port is public. A private host needs a host cookie proving its owner, and for an upgrade an
@@ -119,8 +124,7 @@ export function decideAccess(request: AccessRequest, signer: GrantSigner): Acces
   if (!request.upgrade && request.path === STATUS_PATH) return owner ? { kind: 'status' } : { kind: 'status-refused' };
   const needsOwner = route.kind === 'ide' || !repl.isPublic(route.port);
   if (needsOwner && !owner) {
-    const wantsHtml = request.method === 'GET' && (request.accept ?? '').includes('text/html');
-    return { kind: 'sign-in', redirect: wantsHtml && !request.upgrade };
+    return { kind: 'sign-in', redirect: !request.upgrade && isNavigation(request.method, request.accept) };
   }
   if (needsOwner && request.upgrade && !sameOriginHost(request.origin, hostname)) return { kind: 'cross-origin' };
   if (repl.status !== 'running') return { kind: 'not-running', owner, wake: owner && (repl.status === 'stopped' || repl.status === 'error') };

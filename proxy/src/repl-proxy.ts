@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { hostnameOf, type PublicOrigin, originFor, sameHostPath } from '@codeyard/common/hostnames';
 import { RateLimiter } from '@codeyard/common/rate-limit';
 import { type GrantSigner, NonceRegistry, type TicketLedger } from '@codeyard/common/tickets';
-import { type AccessDecision, decideAccess, decideTicket, HOST_COOKIE, type ProxiedRepl, type ReplRoute, STATUS_PATH, type TicketDecision } from './access-policy.js';
+import { type AccessDecision, decideAccess, decideTicket, HOST_COOKIE, isNavigation, type ProxiedRepl, type ReplRoute, STATUS_PATH, type TicketDecision } from './access-policy.js';
 import { serializeHostCookie } from './cookies.js';
 import { fastAccess } from './fast-access.js';
 import type { FastAccess, RequestHead } from './fast-path.js';
@@ -45,10 +45,6 @@ function sendHtml(res: http.ServerResponse, status: number, html: string, header
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
-}
-
-function wantsHtml(req: http.IncomingMessage): boolean {
-  return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
 }
 
 /** How an upgrade that may not pass is answered: a bare status line, then the socket closes. */
@@ -94,20 +90,21 @@ export class ReplProxy {
     return url.toString();
   }
 
-  async #decide(req: http.IncomingMessage, route: ReplRoute, upgrade: boolean): Promise<{ decision: AccessDecision; repl: ProxiedRepl | undefined; hostname: string }> {
+  /** The access policy's decision for a request of Node's HTTP server (plain or upgrade), with what it was made from. */
+  async #decide(req: http.IncomingMessage, route: ReplRoute, upgrade: boolean): Promise<{ decision: AccessDecision; repl: ProxiedRepl | undefined; hostname: string; url: URL }> {
     const hostname = hostnameOf(req.headers.host ?? '');
     const repl = await this.#opts.backend.lookup(route.replId);
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    // An upgrade's path does not matter to the policy (and is not parsed, so an odd one still reaches the repl).
+    const url = new URL(upgrade ? '/' : (req.url ?? '/'), 'http://x');
     const decision = decideAccess(
-      { route, hostname, repl, upgrade, method: req.method ?? 'GET', path, cookie: req.headers.cookie, accept: req.headers.accept, origin: req.headers.origin, now: Date.now() },
+      { route, hostname, repl, upgrade, method: req.method ?? 'GET', path: url.pathname, cookie: req.headers.cookie, accept: req.headers.accept, origin: req.headers.origin, now: Date.now() },
       this.#opts.signer,
     );
-    return { decision, repl, hostname };
+    return { decision, repl, hostname, url };
   }
 
   async handleRequest(req: http.IncomingMessage, res: http.ServerResponse, route: ReplRoute): Promise<void> {
-    const { decision, repl, hostname } = await this.#decide(req, route, false);
-    const url = new URL(req.url ?? '/', 'http://x');
+    const { decision, repl, hostname, url } = await this.#decide(req, route, false);
     switch (decision.kind) {
       case 'not-found':
         return sendHtml(res, 404, notFoundPage(hostname, this.#portalOrigin));
@@ -134,7 +131,7 @@ export class ReplProxy {
         }
         if (decision.wake) this.#opts.backend.wake(route.replId, repl!.owner, { runApp: route.kind === 'preview' });
         const title = route.kind === 'ide' ? 'Starting your repl' : `Starting the app on port ${route.port}`;
-        if (!wantsHtml(req)) return sendJson(res, 503, { error: { code: 'UNAVAILABLE', message: `the repl is ${repl!.status}; try again shortly` } });
+        if (!isNavigation(req.method, req.headers.accept)) return sendJson(res, 503, { error: { code: 'UNAVAILABLE', message: `the repl is ${repl!.status}; try again shortly` } });
         return sendHtml(res, 503, startingPage({ title, statusUrl: STATUS_PATH, step: repl!.step }), { 'retry-after': '2' });
       }
       case 'no-upstream':
