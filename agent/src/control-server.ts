@@ -1,12 +1,13 @@
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { AppState, ExecRequest, LogFrame } from '@codeyard/common/agent-protocol';
+import type { ActivateRequest, ReplInfo } from '@codeyard/common/agent/config';
+import type { AppState, LogFrame, QuiesceResult, SyncStatus } from '@codeyard/common/agent/protocol';
+import { AGENT_ROUTES, type AgentRoute, type AgentRouteName, APP_LOGS_SOCKET_PATH, type RouteInput, type RouteOutput } from '@codeyard/common/agent/routes';
 import { AppError, describeError, isAppError } from '@codeyard/common/errors';
 import { runExec } from './exec.js';
 import type { IdeSupervisor } from './ide-supervisor.js';
 import type { LogBuffer } from './log-buffer.js';
 import type { RunSupervisor } from './run-supervisor.js';
-import type { ReplInfo } from './agent-config.js';
 import type { SyncEngine } from './sync/sync-engine.js';
 import type { WorkspaceFiles } from './workspace-files.js';
 
@@ -14,8 +15,8 @@ import type { WorkspaceFiles } from './workspace-files.js';
 export interface AgentLive {
   sync?: SyncEngine;
   info?: ReplInfo;
-  /** Set on a warm-pool agent until it is activated. */
-  activate?: (body: unknown) => Promise<unknown>;
+  /** Set on a warm-pool agent until it is activated (its request already checked). */
+  activate?: (request: ActivateRequest) => Promise<SyncStatus>;
 }
 
 export interface ControlDeps {
@@ -28,7 +29,7 @@ export interface ControlDeps {
   env: NodeJS.ProcessEnv;
   maxFileBytes: number;
   /** Ends the app, the IDE and every other process of the repl (before a stop's last save). */
-  quiesce: () => Promise<{ ended: number; left: number[] }>;
+  quiesce: () => Promise<QuiesceResult>;
 }
 
 const MAX_JSON_BYTES = 64 * 1024;
@@ -61,17 +62,17 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-async function readJson<T>(req: http.IncomingMessage): Promise<T> {
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
   const body = await readBody(req, MAX_JSON_BYTES);
   try {
-    return JSON.parse(body.toString('utf8')) as T;
+    return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
     throw new AppError('INVALID_JSON', 'the request body is not valid JSON');
   }
 }
 
-function filePathOf(pathname: string): string {
-  const raw = pathname.slice('/files/'.length);
+function filePathOf(pathname: string, prefix: string): string {
+  const raw = pathname.slice(prefix.length);
   try {
     return raw.split('/').map(decodeURIComponent).join('/');
   } catch {
@@ -80,23 +81,31 @@ function filePathOf(pathname: string): string {
 }
 
 /**
- * The agent's HTTP API, served on its control socket. Who may reach it: whoever can open the
+ * The agent's HTTP API, served on its control socket and dispatched by the contract's route
+ * table (@codeyard/common/agent/routes): 404 for an unknown path, 405 for a known path with
+ * another method, 400 naming the field for a bad body. Who may reach it: whoever can open the
  * socket file, which lives in the repl's private run directory (the portal, and the repl's
  * own processes, which may only act on their own repl anyway).
  */
 export function createControlServer(deps: ControlDeps): http.Server {
-  const state = { execs: 0 };
+  const table = handlers(deps);
   const server = http.createServer((req, res) => {
-    handle(req, res, deps, state).catch((err: unknown) => {
-      const error = isAppError(err) ? err : new AppError('INTERNAL', describeError(err));
-      if (!res.headersSent) send(res, error.status, error.toBody());
-      else res.destroy();
-    });
+    const url = new URL(req.url ?? '/', 'http://agent');
+    Promise.resolve()
+      .then(() => {
+        const name = routeOf(req.method ?? 'GET', url.pathname, res);
+        return dispatch(name, table[name] as Handlers[typeof name], req, res, url, deps.maxFileBytes);
+      })
+      .catch((err: unknown) => {
+        const error = isAppError(err) ? err : new AppError('INTERNAL', describeError(err));
+        if (!res.headersSent) send(res, error.status, error.toBody());
+        else res.destroy();
+      });
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://agent');
-    if (url.pathname !== '/app/logs') {
+    if (url.pathname !== APP_LOGS_SOCKET_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
       return;
     }
@@ -122,74 +131,104 @@ function streamLogs(ws: WebSocket, deps: ControlDeps): void {
   ws.on('error', () => ws.terminate());
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, deps: ControlDeps, state: { execs: number }): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://agent');
-  const route = `${req.method} ${url.pathname}`;
-  switch (route) {
-    case 'GET /healthz':
-      return send(res, 200, { ok: true, app: deps.run.state, ide: deps.ide?.state, sync: deps.live.sync?.status });
-    case 'GET /info':
-      if (!deps.live.info) throw new AppError('NOT_FOUND', 'this sandbox is not a repl yet (warm pool)');
-      return send(res, 200, deps.live.info);
-    case 'POST /activate': {
+/** What the agent does for each route of the table: one entry per route, typed by it. */
+type Handlers = { [N in AgentRouteName]: (input: RouteInput<N>) => Promise<RouteOutput<N>> | RouteOutput<N> };
+
+function handlers(deps: ControlDeps): Handlers {
+  const noSync = (): never => {
+    throw new AppError('NOT_FOUND', 'this repl does not sync its workspace');
+  };
+  let execs = 0;
+  return {
+    health: () => ({ ok: true, app: deps.run.state, ide: deps.ide?.state, sync: deps.live.sync?.status }),
+    info: () => deps.live.info ?? notFound('this sandbox is not a repl yet (warm pool)'),
+    activate: (request) => {
       const activate = deps.live.activate;
       if (!activate) throw new AppError('CONFLICT', 'this agent already serves a repl');
       deps.live.activate = undefined;
-      return send(res, 200, await activate(await readJson(req)));
-    }
-    case 'GET /sync':
-      if (!deps.live.sync) throw new AppError('NOT_FOUND', 'this repl does not sync its workspace');
-      return send(res, 200, deps.live.sync.status);
-    case 'POST /sync/flush':
-      if (!deps.live.sync) throw new AppError('NOT_FOUND', 'this repl does not sync its workspace');
+      return activate(request);
+    },
+    sync: () => deps.live.sync?.status ?? noSync(),
+    flushSync: async () => {
+      const sync = deps.live.sync ?? noSync();
       try {
-        return send(res, 200, await deps.live.sync.flush());
+        return await sync.flush();
       } catch (err) {
         throw new AppError('UNAVAILABLE', `the workspace could not be saved: ${describeError(err)}; the files stay here and saving is retried`);
       }
-    case 'POST /quiesce':
-      return send(res, 200, await deps.quiesce());
-    case 'GET /app':
-      return send(res, 200, deps.run.state);
-    case 'POST /app/start':
-      return send(res, 200, deps.run.start());
-    case 'POST /app/stop':
-      return send(res, 200, await deps.run.stop());
-    case 'GET /app/logs':
-      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-      return void res.end(deps.logs.text());
-    case 'POST /exec': {
-      const body = await readJson<ExecRequest>(req);
-      if (typeof body?.command !== 'string' || body.command.length === 0) throw new AppError('VALIDATION', 'command must be a non-empty string');
-      if (state.execs >= MAX_CONCURRENT_EXECS) throw new AppError('RATE_LIMITED', `${MAX_CONCURRENT_EXECS} commands are already running in this repl; wait for one to finish`);
-      state.execs++;
+    },
+    quiesce: () => deps.quiesce(),
+    app: () => deps.run.state,
+    startApp: () => deps.run.start(),
+    stopApp: () => deps.run.stop(),
+    appLogs: () => deps.logs.text(),
+    exec: async (request) => {
+      if (execs >= MAX_CONCURRENT_EXECS) throw new AppError('RATE_LIMITED', `${MAX_CONCURRENT_EXECS} commands are already running in this repl; wait for one to finish`);
+      execs++;
       try {
-        return send(res, 200, await runExec({ command: body.command, timeoutMs: body.timeoutMs, cwd: deps.workspace, env: deps.env }));
+        return await runExec({ command: request.command, timeoutMs: request.timeoutMs, cwd: deps.workspace, env: deps.env });
       } finally {
-        state.execs--;
+        execs--;
       }
-    }
-    case 'GET /files':
-      return send(res, 200, await deps.files.list(url.searchParams.get('dir') ?? ''));
+    },
+    listFiles: ({ dir }) => deps.files.list(dir),
+    readFile: ({ file }) => deps.files.read(file, deps.maxFileBytes),
+    writeFile: async ({ file, bytes }) => ({ path: file, created: await deps.files.write(file, bytes) }),
+    deleteFile: ({ file }) => deps.files.remove(file),
+  };
+}
+
+function notFound(message: string): never {
+  throw new AppError('NOT_FOUND', message);
+}
+
+const ROUTE_NAMES = Object.keys(AGENT_ROUTES) as AgentRouteName[];
+
+/** The route a request is for: 404 when no path matches, 405 when the path has no such method. */
+function routeOf(method: string, pathname: string, res: http.ServerResponse): AgentRouteName {
+  const matching = ROUTE_NAMES.filter((name) => {
+    const route = AGENT_ROUTES[name];
+    return route.file ? pathname.startsWith(route.path) && pathname.length > route.path.length : pathname === route.path;
+  });
+  const found = matching.find((name) => AGENT_ROUTES[name].method === method);
+  if (found) return found;
+  if (matching.length === 0) throw new AppError('NOT_FOUND', `no agent route ${method} ${pathname}`);
+  const allowed = matching.map((name) => AGENT_ROUTES[name].method);
+  res.setHeader('allow', allowed.join(', '));
+  throw new AppError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${pathname}; use ${allowed.join(' or ')}`);
+}
+
+/** Builds a route's input from the request, exactly as the client sent it (bodies checked). */
+async function inputOf<N extends AgentRouteName>(route: AgentRoute<N>, req: http.IncomingMessage, url: URL, maxFileBytes: number): Promise<RouteInput<N>> {
+  if (route.file) {
+    const file = filePathOf(url.pathname, route.path);
+    return (route.body === 'bytes' ? { file, bytes: await readBody(req, maxFileBytes) } : { file }) as RouteInput<N>;
   }
-  if (url.pathname.startsWith('/files/')) {
-    const file = filePathOf(url.pathname);
-    switch (req.method) {
-      case 'GET': {
-        const body = await deps.files.read(file, deps.maxFileBytes);
-        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
-        return void res.end(body);
-      }
-      case 'PUT': {
-        const created = await deps.files.write(file, await readBody(req, deps.maxFileBytes));
-        return send(res, created ? 201 : 200, { path: file, created });
-      }
-      case 'DELETE':
-        await deps.files.remove(file);
-        res.writeHead(204);
-        return void res.end();
+  if (route.query) return { [route.query]: url.searchParams.get(route.query) ?? '' } as RouteInput<N>;
+  if (route.body !== 'json') return undefined as RouteInput<N>;
+  const body = await readJson(req);
+  return route.parse ? route.parse(body) : (body as RouteInput<N>);
+}
+
+async function dispatch<N extends AgentRouteName>(name: N, handle: Handlers[N], req: http.IncomingMessage, res: http.ServerResponse, url: URL, maxFileBytes: number): Promise<void> {
+  const route: AgentRoute<N> = AGENT_ROUTES[name];
+  const output = await handle(await inputOf(route, req, url, maxFileBytes));
+  const status = route.status?.(output) ?? 200;
+  switch (route.reply) {
+    case 'json':
+      return send(res, status, output);
+    case 'text': {
+      const text = String(output);
+      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      return void res.end(text);
     }
-    throw new AppError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on files`);
+    case 'bytes': {
+      const body = output as Buffer;
+      res.writeHead(status, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+      return void res.end(body);
+    }
+    case 'none':
+      res.writeHead(status);
+      return void res.end();
   }
-  throw new AppError('NOT_FOUND', `no agent route ${route}`);
 }

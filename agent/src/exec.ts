@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { EXEC_DEFAULT_TIMEOUT_MS, EXEC_MAX_TIMEOUT_MS, EXEC_OUTPUT_CAP_BYTES, type ExecResult } from '@codeyard/common/agent-protocol';
+import { EXEC_DEFAULT_TIMEOUT_MS, EXEC_MAX_TIMEOUT_MS, EXEC_OUTPUT_CAP_BYTES, type ExecResult } from '@codeyard/common/agent/protocol';
 import { AppError } from '@codeyard/common/errors';
 import { signalGroup } from '@codeyard/common/process-group';
 

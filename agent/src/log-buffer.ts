@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LogFrame } from '@codeyard/common/agent-protocol';
+import type { LogFrame } from '@codeyard/common/agent/protocol';
 
 /**
  * The app's output: kept in a bounded ring (for "show me what happened" and for new log

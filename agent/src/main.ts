@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { type AgentConfig, ideEnv, readAgentConfig, type ReplInfo } from './agent-config.js';
-import { AppError } from '@codeyard/common/errors';
+import { type AgentConfig, readAgentConfig } from '@codeyard/common/agent/config';
+import type { QuiesceResult } from '@codeyard/common/agent/protocol';
+import { OFFLINE_SAVE_RESULT_FILE, writeOfflineSaveResult } from '@codeyard/common/agent/offline-save';
+import { describeError } from '@codeyard/common/errors';
+import { ideEnv } from './ide-env.js';
 import { type AgentLive, createControlServer } from './control-server.js';
 import { LogBuffer } from './log-buffer.js';
 import { RunSupervisor } from './run-supervisor.js';
@@ -31,15 +34,26 @@ function startEgressRelay(egress: { socket: string; port: number }): Promise<voi
   });
 }
 
-/** Checks what POST /activate brings: where to sync, and what the IDE shows. */
-function checkActivation(body: unknown): { sync: NonNullable<AgentConfig['sync']>; info: ReplInfo } {
-  const b = body as { sync?: AgentConfig['sync']; info?: ReplInfo } | null;
-  if (typeof b?.sync?.socket !== 'string') throw new AppError('VALIDATION', 'sync.socket must be a string');
-  const info = b.info;
-  if (typeof info?.name !== 'string' || typeof info.stack !== 'string' || !Number.isInteger(info.port) || typeof info.previewUrl !== 'string') {
-    throw new AppError('VALIDATION', 'info must have name, stack, port and previewUrl');
+/**
+ * The one-off save (`--sync-once`): saves what an earlier run left on disk, reports the result
+ * (version, files, bytes, or why not) in the state folder for the runtime, and exits: 0 once
+ * the store has it all.
+ */
+async function saveOnce(sync: SyncEngine, remote: RelayClient, resultFile: string, say: (line: string) => void): Promise<never> {
+  try {
+    await sync.prepare();
+    const status = await sync.flush();
+    const files = Object.values((await remote.manifest()).entries).filter((entry) => entry.type === 'file');
+    const bytes = files.reduce((sum, entry) => sum + (entry.type === 'file' ? entry.size : 0), 0);
+    writeOfflineSaveResult(resultFile, { ok: true, version: status.version, files: files.length, bytes });
+    // Kept for people reading the log; the runtime reads the result file.
+    say(`saved version ${status.version}`);
+    process.exit(0);
+  } catch (err) {
+    say(`the workspace was not saved: ${describeError(err)}`);
+    writeOfflineSaveResult(resultFile, { ok: false, error: describeError(err) });
+    process.exit(1);
   }
-  return { sync: b.sync, info };
 }
 
 /** How long SIGTERM waits for the last sync (the runtime flushes first; this is the safety net). */
@@ -72,8 +86,7 @@ async function main(): Promise<void> {
   };
   if (config.pooled) {
     // A warm-pool sandbox: VS Code is up on an empty folder; the repl arrives here.
-    live.activate = async (body) => {
-      const { sync: options, info } = checkActivation(body);
+    live.activate = async ({ sync: options, info }) => {
       live.info = info;
       live.sync = makeSync(options);
       await startSync(live.sync);
@@ -81,14 +94,15 @@ async function main(): Promise<void> {
       return live.sync.status;
     };
   }
-  if (sync && process.argv.includes('--sync-once')) {
-    // Saves what an earlier run left on disk, then exits: 0 once the store has it all.
-    await sync.prepare();
-    const status = await sync.flush();
-    say(`saved version ${status.version}`);
-    process.exit(0);
+  if (process.argv.includes('--sync-once')) {
+    const resultFile = path.join(config.stateDir, OFFLINE_SAVE_RESULT_FILE);
+    if (!sync || !config.sync) {
+      writeOfflineSaveResult(resultFile, { ok: false, error: 'the agent config has no sync: there is nowhere to save to' });
+      process.exit(1);
+    }
+    await saveOnce(sync, new RelayClient(config.sync.socket), resultFile, say);
   }
-  const quiesce = async (): Promise<{ ended: number; left: number[] }> => {
+  const quiesce = async (): Promise<QuiesceResult> => {
     // The supervisors first, so neither restarts what the sweep below ends.
     await Promise.all([run.stop(), ide?.stop()]);
     return config.ownPidNamespace ? endOtherProcesses() : { ended: 0, left: [] };

@@ -3,21 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AppState } from '@codeyard/common/agent-protocol';
+import type { RunSpec } from '@codeyard/common/agent/config';
+import type { AppState } from '@codeyard/common/agent/protocol';
 import { groupExists, groupHasMarker, signalGroup, terminateGroup } from '@codeyard/common/process-group';
 import type { LogBuffer } from './log-buffer.js';
 
 /** Environment variable that marks every process of one run, so a later agent can tell them apart. */
 const RUN_MARKER = 'CODEYARD_RUN_ID';
-
-export interface RunSpec {
-  /** Shell command that runs the app. */
-  run: string;
-  /** Shell command that installs dependencies, run before `run` when `installCreates` is missing. */
-  install?: string;
-  /** Workspace-relative path that exists once `install` has run (e.g. `node_modules`). */
-  installCreates?: string;
-}
 
 /**
  * The Run button's engine. The app runs as its own process group, started by the agent and

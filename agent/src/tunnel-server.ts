@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { parseTunnelPreamble, TUNNEL_PREAMBLE_MAX } from '@codeyard/common/agent-protocol';
+import { parseTunnelPreamble, TUNNEL_PREAMBLE_MAX } from '@codeyard/common/agent/protocol';
 
 /**
  * Raw byte tunnels from a unix socket to a TCP port inside the repl. The client's first line

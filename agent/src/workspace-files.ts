@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { FileEntry } from '@codeyard/common/agent-protocol';
+import type { FileEntry } from '@codeyard/common/agent/protocol';
 import { AppError } from '@codeyard/common/errors';
 import { checkRelativePath } from '@codeyard/common/paths';
 

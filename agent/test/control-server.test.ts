@@ -17,10 +17,10 @@ describe('agent control API', () => {
 
   const activations: unknown[] = [];
   const live: AgentLive = {
-    activate: async (body) => {
-      activations.push(body);
-      live.info = (body as { info: AgentLive['info'] }).info;
-      return { activated: true };
+    activate: async (request) => {
+      activations.push(request);
+      live.info = request.info;
+      return { state: 'synced', pending: 0, version: 1 };
     },
   };
 

@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ExecResult } from '@codeyard/common/agent-protocol';
+import type { ExecResult } from '@codeyard/common/agent/protocol';
 import type { ReplView } from '../src/repls/repl-service.js';
 import { eventually, request } from './helpers/http.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';

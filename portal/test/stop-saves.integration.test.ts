@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ExecResult } from '@codeyard/common/agent-protocol';
+import type { ExecResult } from '@codeyard/common/agent/protocol';
 import type { ReplView } from '../src/repls/repl-service.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
 

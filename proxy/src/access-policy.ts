@@ -1,4 +1,4 @@
-import type { Target } from '@codeyard/common/agent-protocol';
+import type { Target } from '@codeyard/common/agent/protocol';
 import type { HostRoute } from '@codeyard/common/hostnames';
 import type { GrantCheck, GrantSigner } from '@codeyard/common/tickets';
 import { cookieValues } from './cookies.js';

@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import type { Target } from '@codeyard/common/agent-protocol';
+import type { Target } from '@codeyard/common/agent/protocol';
 import { hostnameOf } from '@codeyard/common/hostnames';
 import type { GrantSigner } from '@codeyard/common/tickets';
 import { decideAccess, type ProxiedRepl, RESERVED_PREFIX, type ReplRoute } from './access-policy.js';

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { type Target, tunnelPreamble } from '@codeyard/common/agent-protocol';
+import { type Target, tunnelPreamble } from '@codeyard/common/agent/protocol';
 
 /**
  * The proxy's hot path for app and IDE traffic. Node's HTTP server plus an HTTP client per

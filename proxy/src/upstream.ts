@@ -2,7 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createProxyServer, type ProxyTarget } from 'http-proxy-3';
-import { type Target, tunnelPreamble } from '@codeyard/common/agent-protocol';
+import { type Target, tunnelPreamble } from '@codeyard/common/agent/protocol';
 
 /**
  * The one place that knows the proxy library (http-proxy-3), so it can be swapped. Forwards a

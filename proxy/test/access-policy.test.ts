@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { Target } from '@codeyard/common/agent-protocol';
+import type { Target } from '@codeyard/common/agent/protocol';
 import { GrantSigner } from '@codeyard/common/tickets';
 import { type AccessDecision, type AccessRequest, decideAccess, decideTicket, HOST_COOKIE, type ProxiedRepl, type TicketDecision, type TicketRequest } from '../src/access-policy.js';
 

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import type { AppState, LogFrame } from '@codeyard/common/agent-protocol';
-import { AgentClient, LogStream, waitForHttp } from './agent-client.js';
-import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, unsavedEditorsView, type ReplInfo } from './present.js';
+import type { AppState, LogFrame } from '@codeyard/common/agent/protocol';
+import { AgentClient } from '@codeyard/common/agent/client';
+import { LogStream, waitForHttp } from './log-stream.js';
+import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, unsavedEditorsView, type ReplEnv } from './present.js';
 
 /**
  * The Codeyard extension, preinstalled in every repl's code-server: Run/Stop following the
@@ -105,7 +106,7 @@ class Controller implements vscode.Disposable {
   #watching?: string;
   #disposed = false;
 
-  constructor(readonly info: ReplInfo) {
+  constructor(readonly info: ReplEnv) {
     this.#agent = new AgentClient(info.socket);
     this.#terminal = new AppTerminal(() => void this.stop());
     this.#runItem = vscode.window.createStatusBarItem('codeyard.run', vscode.StatusBarAlignment.Left, 1000);
@@ -198,7 +199,7 @@ class Controller implements vscode.Disposable {
   async run(): Promise<void> {
     this.#terminal.ensure(true);
     try {
-      const state = await this.#agent.start();
+      const state = await this.#agent.startApp();
       // The state frame may come later than this answer: follow whichever is first.
       if (runStarted(this.#state, state)) {
         this.#state = state;
@@ -212,7 +213,7 @@ class Controller implements vscode.Disposable {
 
   async stop(): Promise<void> {
     try {
-      await this.#agent.stop();
+      await this.#agent.stopApp();
     } catch (err) {
       void vscode.window.showErrorMessage(`Codeyard: could not stop the app: ${(err as Error).message}`);
     }

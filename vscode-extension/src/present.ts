@@ -1,23 +1,21 @@
-import type { AppState, LogFrame, SyncStatus } from '@codeyard/common/agent-protocol';
+import type { ReplInfo } from '@codeyard/common/agent/config';
+import type { AppState, LogFrame, SyncStatus } from '@codeyard/common/agent/protocol';
 
 /**
  * What the extension shows, computed from what the agent says: pure functions, no VS Code API,
  * so they are tested with node:test alone.
  */
 
-/** Where the extension finds the repl (environment variables the agent sets for code-server). */
-export interface ReplInfo {
+/**
+ * Where the extension finds the repl and what it shows: the agent's socket and the repl's info
+ * (environment variables the agent sets for code-server; port 0 and previewUrl '' when unknown).
+ */
+export interface ReplEnv extends ReplInfo {
   socket: string;
-  name: string;
-  stack: string;
-  /** The app's port inside the repl (0 when unknown). */
-  port: number;
-  /** The public preview URL of that port ('' when unknown). */
-  previewUrl: string;
 }
 
 /** The repl info from code-server's environment; undefined outside a repl (no agent socket). */
-export function replInfoFromEnv(env: NodeJS.ProcessEnv): ReplInfo | undefined {
+export function replInfoFromEnv(env: NodeJS.ProcessEnv): ReplEnv | undefined {
   const socket = env.CODEYARD_AGENT_SOCKET;
   if (!socket) return undefined;
   const port = Number(env.CODEYARD_APP_PORT);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LogFrame } from '@codeyard/common/agent-protocol';
+import type { LogFrame } from '@codeyard/common/agent/protocol';
 import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, toTerminalText, unsavedEditorsView } from '../src/present.js';
 
 const out = (data: string, at: string, stream: 'stdout' | 'stderr' | 'system' = 'stdout'): LogFrame => ({ type: 'output', stream, data, at });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SyncStatus } from '@codeyard/common/agent-protocol';
+import type { SyncStatus } from '@codeyard/common/agent/protocol';
 import { mapLimit } from '@codeyard/common/concurrency';
 import { describeError, isAppError } from '@codeyard/common/errors';
 import type { ManifestEntry, WorkspaceManifest } from '@codeyard/common/workspace-manifest';

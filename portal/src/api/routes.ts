@@ -1,6 +1,6 @@
 import type {} from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import { EXEC_MAX_TIMEOUT_MS } from '@codeyard/common/agent-protocol';
+import { EXEC_MAX_TIMEOUT_MS } from '@codeyard/common/agent/protocol';
 import { AppError } from '@codeyard/common/errors';
 import { RateLimiter } from '@codeyard/common/rate-limit';
 import type { Accounts } from '../accounts/accounts.js';

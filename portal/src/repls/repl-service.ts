@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { AppState, ExecRequest, ExecResult, FileEntry, SyncStatus } from '@codeyard/common/agent-protocol';
+import type { AppState, ExecRequest, ExecResult, FileEntry, SyncStatus } from '@codeyard/common/agent/protocol';
 import { KeyedQueue } from '@codeyard/common/concurrency';
 import { AppError, describeError } from '@codeyard/common/errors';
 import { ideHostname, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
@@ -8,7 +8,7 @@ import { checkRelativePath } from '@codeyard/common/paths';
 import type { GrantSigner } from '@codeyard/common/tickets';
 import { type ArchiveFormat, detectArchiveFormat } from '../archive/archive.js';
 import { importArchive } from '../archive/archive-import.js';
-import { AgentClient } from '../runtime/agent-client.js';
+import { AgentClient } from '@codeyard/common/agent/client';
 import type { ReplSpec, Runtime, RuntimeStatus } from '../runtime/runtime.js';
 import { deletePrefix, type ObjectStore } from '../store/object-store.js';
 import type { WorkspaceItem, WorkspaceStore } from '../store/workspace-store.js';

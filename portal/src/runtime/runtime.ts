@@ -1,4 +1,5 @@
-import type { ExecRequest, ExecResult, Target } from '@codeyard/common/agent-protocol';
+import type { ReplInfo } from '@codeyard/common/agent/config';
+import type { ExecRequest, ExecResult, Target } from '@codeyard/common/agent/protocol';
 import type { StackManifest } from '../templates/manifest.js';
 
 export type RuntimeState = 'stopped' | 'starting' | 'running' | 'stopping' | 'error';
@@ -23,17 +24,6 @@ export interface ReplSpec {
   workspacePrefix: string;
   /** What the IDE shows about the repl (the Codeyard extension reads it from its environment). */
   info?: ReplInfo;
-}
-
-/** The repl as its IDE presents it. */
-export interface ReplInfo {
-  name: string;
-  /** Stack id (`node`, `python`…). */
-  stack: string;
-  /** The app's port inside the repl. */
-  port: number;
-  /** Public preview URL of that port, with the trailing slash. */
-  previewUrl: string;
 }
 
 export interface Endpoints {

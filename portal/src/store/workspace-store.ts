@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Readable, Transform } from 'node:stream';
-import type { FileEntry } from '@codeyard/common/agent-protocol';
+import type { FileEntry } from '@codeyard/common/agent/protocol';
 import { KeyedQueue, mapLimit } from '@codeyard/common/concurrency';
 import { AppError } from '@codeyard/common/errors';
 import { checkRelativePath } from '@codeyard/common/paths';

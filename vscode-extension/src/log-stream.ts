@@ -1,44 +1,7 @@
 import http from 'node:http';
-import type { AppState, LogFrame, SyncStatus } from '@codeyard/common/agent-protocol';
-import { errorFromResponse, requestOverSocket } from '@codeyard/common/http-client';
+import type { LogFrame } from '@codeyard/common/agent/protocol';
+import { APP_LOGS_SOCKET_PATH } from '@codeyard/common/agent/routes';
 import WebSocket from 'ws';
-
-/** The repl agent's control API over its unix socket (no VS Code API here). */
-export class AgentClient {
-  constructor(readonly socketPath: string) {}
-
-  /** One JSON request; rejects on a non-2xx answer with the agent's message (and its `status`). */
-  async request<T>(method: string, path: string, timeoutMs = 10_000): Promise<T> {
-    const res = await requestOverSocket({ socketPath: this.socketPath, method, path, headers: { accept: 'application/json' }, timeoutMs });
-    if (res.status >= 300) {
-      // The agent's own message, with the HTTP status it came with (a 404 hides the save state).
-      const { message } = errorFromResponse(res, `the agent answered ${method} ${path}`);
-      throw Object.assign(new Error(message), { status: res.status });
-    }
-    return (res.body.length ? JSON.parse(res.body.toString('utf8')) : undefined) as T;
-  }
-
-  app(): Promise<AppState> {
-    return this.request('GET', '/app');
-  }
-
-  start(): Promise<AppState> {
-    return this.request('POST', '/app/start');
-  }
-
-  stop(): Promise<AppState> {
-    return this.request('POST', '/app/stop', 30_000);
-  }
-
-  sync(): Promise<SyncStatus> {
-    return this.request('GET', '/sync');
-  }
-
-  /** The repl's name, stack and preview (a warm-pool sandbox learns them only when it is taken). */
-  info(): Promise<{ name: string; stack: string; port: number; previewUrl: string }> {
-    return this.request('GET', '/info');
-  }
-}
 
 export interface LogStreamEvents {
   frame(frame: LogFrame): void;
@@ -74,7 +37,7 @@ export class LogStream {
 
   #connect(): void {
     if (this.#closed) return;
-    const ws = new WebSocket(`ws+unix://${this.socketPath}:/app/logs`, { handshakeTimeout: 10_000 });
+    const ws = new WebSocket(`ws+unix://${this.socketPath}:${APP_LOGS_SOCKET_PATH}`, { handshakeTimeout: 10_000 });
     this.#ws = ws;
     ws.on('open', () => {
       this.#attempt = 0;

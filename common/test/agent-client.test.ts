@@ -4,8 +4,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { AppError } from '@codeyard/common/errors';
-import { AgentClient, MAX_AGENT_JSON_BYTES } from '../../src/runtime/agent-client.js';
+import { AppError } from '../src/errors.js';
+import { AgentClient, MAX_AGENT_JSON_BYTES } from '../src/agent/client.js';
 
 const MB = 1024 * 1024;
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AgentConfig, ideEnv } from '../src/agent-config.js';
+import type { AgentConfig } from '@codeyard/common/agent/config';
+import { ideEnv } from '../src/ide-env.js';
 
-const base: AgentConfig = { replId: 'r', workspace: '/w', controlSocket: '/run/codeyard/agent.sock', tunnelSocket: '/t', stateDir: '/s', app: { run: 'node index.js' }, maxFileBytes: 1 };
+const base: AgentConfig = { replId: 'abcdefghijkl', workspace: '/w', controlSocket: '/run/codeyard/agent.sock', tunnelSocket: '/t', stateDir: '/s', app: { run: 'node index.js' }, maxFileBytes: 1 };
 
 describe("code-server's environment", () => {
   it('adds where the Codeyard extension finds the agent and what it shows, leaving the app env alone', () => {

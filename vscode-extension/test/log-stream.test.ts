@@ -4,9 +4,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { AppState, LogFrame } from '@codeyard/common/agent-protocol';
+import type { AppState, LogFrame } from '@codeyard/common/agent/protocol';
 import { WebSocketServer } from 'ws';
-import { AgentClient, LogStream, waitForHttp } from '../src/agent-client.js';
+import { AgentClient } from '@codeyard/common/agent/client';
+import { LogStream, waitForHttp } from '../src/log-stream.js';
 
 /** A stand-in for the repl agent's control socket: /app, /app/start, /sync and /app/logs. */
 function fakeAgent(socketPath: string): { server: http.Server; state: AppState; backlog: LogFrame[]; close(): void } {
@@ -56,9 +57,10 @@ describe('talking to the agent over its unix socket', () => {
     try {
       const client = new AgentClient(socket);
       assert.deepEqual(await client.app(), { running: false });
-      assert.equal((await client.start()).running, true);
+      assert.equal((await client.startApp()).running, true);
       assert.equal((await client.sync()).state, 'synced');
-      await assert.rejects(client.request('GET', '/nope'), (err: Error & { status?: number }) => err.status === 404 && /no route/.test(err.message));
+      // The extension hides its save item on a 404: the status must come through with the agent's message.
+      await assert.rejects(client.info(), (err: Error & { status?: number }) => err.status === 404 && /no route/.test(err.message));
     } finally {
       fake.close();
     }

@@ -1,8 +1,9 @@
 /**
- * What the repl agent and its clients (the portal, the proxy) say to each other. The agent
- * serves HTTP on a unix socket (`control`), and raw port tunnels on a second socket
- * (`tunnel`): a client writes one line `PORT <n>\n`, then speaks to that port inside the repl
- * as if connected directly. Sockets rather than TCP ports keep the repl's own network (its
+ * What the repl agent and its clients (the portal, the proxy, the VS Code extension) say to
+ * each other: the data on the wire. The agent serves HTTP on a unix socket (`control`; its
+ * routes are in routes.ts beside this), and raw port tunnels on a second socket (`tunnel`): a
+ * client writes one line `PORT <n>\n`, then speaks to that port inside the repl as if
+ * connected directly. Sockets rather than TCP ports keep the repl's own network (its
  * namespace, later) out of the portal's way, and need no port per repl on the host.
  */
 
@@ -83,7 +84,28 @@ export interface SyncStatus {
   skipped?: string[];
 }
 
-/** One frame on the app-log WebSocket. */
+/** GET /healthz: the agent answers, with the app's, the IDE's and the sync's state. */
+export interface AgentHealth {
+  ok: true;
+  app: AppState;
+  /** code-server's state, when the agent runs it. */
+  ide?: unknown;
+  sync?: SyncStatus;
+}
+
+/** POST /quiesce: how many other processes of the repl were ended, and which could not be. */
+export interface QuiesceResult {
+  ended: number;
+  left: number[];
+}
+
+/** PUT /files/<path>: 201 when the file is new. */
+export interface WriteFileResult {
+  path: string;
+  created: boolean;
+}
+
+/** One frame on the app-log WebSocket (`/app/logs`, upgraded). */
 export type LogFrame =
   | { type: 'output'; stream: 'stdout' | 'stderr' | 'system'; data: string; at: string }
   | { type: 'state'; app: AppState };
