@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { requestOverSocket } from '@codeyard/common/http-client';
@@ -7,18 +8,33 @@ import { isReplId } from '@codeyard/common/repl-id';
 import type { ReplView } from '../src/repls/repl-service.js';
 import { eventually, request } from './helpers/http.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
-import { replDirs } from '../src/runtime/process/repl-folders.js';
+import { replDirs, warmDirs, warmRoot } from '../src/runtime/process/repl-folders.js';
+
+/** Processes of the sandbox whose bwrap names it as the hostname (a warm one: its own id). */
+function processesOf(hostname: string): string[] {
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      const argv = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      return argv[argv.indexOf('--hostname') + 1] === hostname;
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** The warm pool, with the real runtime: sandboxes started ahead, taken by a create, refilled. */
 describe('warm pool', { timeout: 240_000 }, () => {
   let t: TestPortal;
   let token: string;
-  const warmIds = (): string[] =>
-    fs.readdirSync(path.join(t.dataDir, 'repls')).filter((name) => isReplId(name) && fs.existsSync(path.join(t.dataDir, 'repls', name, 'pids.json')) === false && fs.existsSync(path.join(replDirs(path.join(t.dataDir, 'repls'), name).run, 'agent.sock')));
+  const root = (): string => path.join(t.dataDir, 'repls');
+  /** Warm sandboxes up and answering, by their own ids (they have folders of their own, no repl's). */
+  const warmIds = (): string[] => (fs.existsSync(warmRoot(root())) ? fs.readdirSync(warmRoot(root())) : []).filter((name) => fs.existsSync(warmDirs(root(), name).agentSocket));
+
+  const WARM_ENV = { CODEYARD_WARM_POOL: '1', CODEYARD_WARM_POOL_MAX_LOAD: '100000', CODEYARD_SYNC_DEBOUNCE_MS: '200' };
 
   before(async () => {
     // The whole suite keeps this machine busy: the pool must not wait for a quiet moment here.
-    t = await startTestPortal({ env: { CODEYARD_WARM_POOL: '1', CODEYARD_WARM_POOL_MAX_LOAD: '100000', CODEYARD_SYNC_DEBOUNCE_MS: '200' }, warmStacks: ['node'] });
+    t = await startTestPortal({ env: WARM_ENV, warmStacks: ['node'] });
     token = await t.newToken();
   });
   after(() => t?.close());
@@ -27,29 +43,33 @@ describe('warm pool', { timeout: 240_000 }, () => {
     await eventually(async () => t.runtime.warmCounts().node === 1, 'a warm node sandbox', 90_000);
     const [id] = warmIds();
     assert.ok(id, 'its folder is there');
+    assert.equal(isReplId(id), false, 'a sandbox id, never a repl id');
+    assert.equal(fs.readdirSync(root()).filter(isReplId).length, 0, 'no repl folder for it');
+    assert.ok(processesOf(id!).length > 0, 'it runs');
     // Nobody can reach it: it is no repl yet.
-    assert.equal((await t.api(token, 'GET', `/api/repls/${id}`)).status, 404);
-    const ide = await request(t.port, { host: `${id}.localhost:${t.port}`, path: '/', headers: { accept: 'application/json' } });
-    assert.equal(ide.status, 404);
     assert.deepEqual(t.runtime.active(), [], 'not counted as running');
     // Its agent has no repl: no sync, no name.
-    const socketPath = path.join(replDirs(path.join(t.dataDir, 'repls'), id).run, 'agent.sock');
+    const socketPath = warmDirs(root(), id!).agentSocket;
     assert.equal((await requestOverSocket({ socketPath, path: '/info' })).status, 404);
     assert.equal((await requestOverSocket({ socketPath, path: '/sync' })).status, 404);
   });
 
-  it('becomes a new repl: same id, the template restored, VS Code already up, and a refill', async () => {
+  it("becomes a new repl (the repl service's id): the template restored, VS Code already up, and a refill", async () => {
     const [warmId] = warmIds();
     const t0 = Date.now();
     const created = await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'From the pool' });
     assert.equal(created.status, 201, created.body);
     const repl = created.json<ReplView>();
-    assert.equal(repl.id, warmId, 'the repl took the warm sandbox');
+    assert.notEqual(repl.id, warmId, 'the repl service made the id');
     const started = await t.api(token, 'POST', `/api/repls/${repl.id}/start`);
     assert.equal(started.status, 200, started.body);
     const ms = Date.now() - t0;
     process.stdout.write(`# create + start from the warm pool: ${ms} ms\n`);
     assert.equal(started.json<ReplView>().status, 'running');
+    // The warm sandbox is the repl's now: its folder became the repl's, its processes run on.
+    assert.equal(fs.existsSync(warmDirs(root(), warmId!).base), false, 'the warm folder moved');
+    assert.ok(fs.existsSync(replDirs(root(), repl.id).pidsFile), "the repl's folder");
+    assert.ok(processesOf(warmId!).length > 0, 'the warm sandbox runs as the repl');
     const exec = (await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: 'head -1 index.js && echo $CODEYARD_REPL_ID' })).json();
     assert.match(exec.stdout, /Press Run/);
     // The agent knows its repl now (the extension shows it), and syncs to its workspace.
@@ -80,21 +100,12 @@ describe('warm pool', { timeout: 240_000 }, () => {
     await eventually(async () => t.runtime.warmCounts().node === 1, 'a warm node sandbox', 90_000);
     const [warmId] = warmIds();
     const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'never started' })).json<ReplView>();
-    assert.equal(repl.id, warmId, 'it took the warm sandbox');
-    const pids = (await requestOverSocket({ socketPath: path.join(replDirs(path.join(t.dataDir, 'repls'), repl.id).run, 'agent.sock'), path: '/healthz' })).status;
-    assert.equal(pids, 200, 'its agent runs');
+    assert.equal(warmIds().includes(warmId!), true, 'it took the warm sandbox, which waits for its first start');
+    assert.equal((await requestOverSocket({ socketPath: warmDirs(root(), warmId!).agentSocket, path: '/healthz' })).status, 200, 'its agent runs');
     assert.equal((await t.api(token, 'DELETE', `/api/repls/${repl.id}`)).status, 204);
-    assert.equal(fs.existsSync(path.join(t.dataDir, 'repls', repl.id)), false, 'its folder is gone');
-    // No process of that sandbox is left (its bwrap names the repl as the hostname).
-    const left = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-      try {
-        const argv = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-        return argv[argv.indexOf('--hostname') + 1] === repl.id;
-      } catch {
-        return false;
-      }
-    });
-    assert.deepEqual(left, [], 'no process of the deleted repl');
+    assert.equal(fs.existsSync(path.join(root(), repl.id)), false, 'no repl folder');
+    assert.equal(fs.existsSync(warmDirs(root(), warmId!).base), false, 'the warm folder is gone');
+    assert.deepEqual(processesOf(warmId!), [], 'no process of the sandbox the deleted repl took');
     await eventually(async () => t.runtime.warmCounts().node === 1, 'the pool refilled', 90_000);
   });
 
@@ -102,6 +113,28 @@ describe('warm pool', { timeout: 240_000 }, () => {
     const warm = warmIds();
     assert.equal(warm.length, 1);
     await t.runtime.close();
-    assert.equal(fs.existsSync(path.join(t.dataDir, 'repls', warm[0]!)), false);
+    assert.equal(fs.existsSync(warmDirs(root(), warm[0]!).base), false);
+    assert.deepEqual(processesOf(warm[0]!), []);
+  });
+
+  it('ends the warm sandboxes another portal left in its data folder, and removes their folders', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-warm-'));
+    const first = await startTestPortal({ dataDir, env: WARM_ENV, warmStacks: ['node'] });
+    try {
+      await eventually(async () => first.runtime.warmCounts().node === 1, 'a warm node sandbox', 90_000);
+      const rootDir = path.join(dataDir, 'repls');
+      const [left] = fs.readdirSync(warmRoot(rootDir));
+      assert.ok(left && processesOf(left).length > 0, 'it runs');
+      // A portal that starts on this folder finds it (as after a crash): it belongs to no repl.
+      const second = await startTestPortal({ dataDir });
+      try {
+        assert.equal(fs.existsSync(warmDirs(rootDir, left).base), false, 'its folder is gone');
+        assert.deepEqual(processesOf(left), [], 'no process of it is left');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await first.close();
+    }
   });
 });

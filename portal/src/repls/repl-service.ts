@@ -201,18 +201,18 @@ export class ReplService {
 
   async create(owner: string, stack: string, name?: string): Promise<ReplRecord> {
     const template = await this.#usableTemplate(stack);
-    const record = await this.#createWithinLimit(owner, newReplId(), async (moveTo) => {
-      // A warm sandbox of this stack, when one is ready, decides the id: it was started for it.
-      // Taken only once admitted, so refused requests cannot drain the pool.
+    const fresh = this.#newRecord(owner, template, name ?? `${template.manifest.name} repl`);
+    const record = await this.#createWithinLimit(owner, fresh.id, async () => {
+      // A warm sandbox of this stack, when one is ready, becomes this repl's: its first start is
+      // then only the restore. Taken only once admitted, so refused requests cannot drain the pool.
       const warm = this.#o.runtime.takeWarm?.(stack);
-      const fresh = this.#newRecord(owner, template, name ?? `${template.manifest.name} repl`, warm);
-      moveTo(fresh.id);
       try {
         await this.#persistNew(fresh, (prefix) => this.#o.workspaces.copy(templatePrefix(stack, template.version), prefix));
       } catch (err) {
         if (warm) await this.#o.runtime.releaseWarm?.(warm);
         throw err;
       }
+      if (warm) this.#o.runtime.adoptWarm?.(warm, fresh.id);
       return fresh;
     });
     this.#o.log.info({ replId: record.id, stack, owner }, 'repl created');

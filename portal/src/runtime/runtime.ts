@@ -1,5 +1,6 @@
 import type { ReplInfo } from '@codeyard/common/agent/config';
 import type { ExecRequest, ExecResult, Target } from '@codeyard/common/agent/protocol';
+import type { ReplId } from '@codeyard/common/repl-id';
 import type { StackManifest } from '../templates/manifest.js';
 
 export type RuntimeState = 'stopped' | 'starting' | 'running' | 'stopping' | 'error';
@@ -14,6 +15,19 @@ export interface RuntimeStatus {
   unsaved?: boolean;
   /** When the state last changed (ISO 8601). */
   since: string;
+}
+
+/**
+ * A sandbox's own id, made by the runtime: a warm sandbox is started before any repl exists,
+ * so it cannot be known by a repl id.
+ */
+export type SandboxId = string;
+
+/** A pre-started sandbox taken from a warm pool, not bound to a repl yet. */
+export interface SandboxHandle {
+  readonly sandboxId: SandboxId;
+  /** The stack it was started for. */
+  readonly stack: string;
 }
 
 /** What a runtime needs to know to run one repl. */
@@ -73,12 +87,17 @@ export interface Runtime {
   checkStack(manifest: StackManifest): Promise<StackAvailability>;
   /**
    * Takes a pre-started sandbox of the stack from the warm pool, if the driver keeps one and one
-   * is ready: answers the repl id it was started for (the new repl must get that id); its
-   * start() is then only the restore. Optional.
+   * is ready. It belongs to no repl: the repl service binds it to the repl it makes with
+   * adoptWarm(), or gives it back with releaseWarm(). Optional.
    */
-  takeWarm?(stack: string): string | undefined;
+  takeWarm?(stack: string): SandboxHandle | undefined;
+  /**
+   * Binds a taken warm sandbox to repl `id` (made by the repl service): that repl's first start
+   * is then only the restore. A sandbox that waited too long is gone, and the start is a cold one.
+   */
+  adoptWarm?(handle: SandboxHandle, id: ReplId): void;
   /** Gives up a taken warm sandbox whose repl was not made after all. */
-  releaseWarm?(id: string): Promise<void>;
+  releaseWarm?(handle: SandboxHandle): Promise<void>;
   /** Prepares anything the repl needs before its first start. */
   create(spec: ReplSpec): Promise<void>;
   /** Starts the repl: workspace restored, IDE and agent up. Resolves once it is running. */

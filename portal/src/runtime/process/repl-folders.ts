@@ -6,12 +6,14 @@ import { promisify } from 'node:util';
 import { KeyedQueue } from '@codeyard/common/concurrency';
 import { AppError } from '@codeyard/common/errors';
 import { hostSocketPath } from './host-sockets.js';
+import { untraversable } from './sandbox.js';
 import { mountVolume, releaseVolume, remountVolume, unmountVolume, volumeNeeds } from './workspace-volume.js';
 
 const run = promisify(execFile);
 
 /**
- * Where one repl's things are on the host:
+ * Where one repl's things are on the host (a warm sandbox's are at <root>/.warm/<sandbox id>/
+ * until it becomes a repl's, when the whole folder is renamed to <root>/<repl id>/):
  *
  *   <root>/<id>/               root's, 0711
  *     uid, pids.json           root's records about the repl
@@ -54,7 +56,52 @@ export interface ReplDirs {
 /** The folders of repl `id` under `rootDir`; `id` must be a plain name (it becomes a path). */
 export function replDirs(rootDir: string, id: string): ReplDirs {
   if (!/^[a-z0-9]+$/.test(id)) throw new AppError('BAD_REQUEST', `not a repl id: ${JSON.stringify(id)}`);
-  const base = path.join(rootDir, id);
+  return dirsAt(path.join(rootDir, id));
+}
+
+/** Unix socket paths are limited to 107 bytes on Linux. */
+const MAX_SOCKET_PATH = 107;
+
+/**
+ * Makes the runtime's folder, checking first that the deepest socket path under it fits, and,
+ * when repls run as their own uids, that they can pass through to it (0711: nothing is listed).
+ */
+export function prepareRoot(rootDir: string, uidPerRepl: boolean): void {
+  const probe = warmDirs(rootDir, 'a'.repeat(12)).tunnelSocket;
+  if (Buffer.byteLength(probe) > MAX_SOCKET_PATH) {
+    throw new Error(`the runtime folder ${rootDir} is too deep for unix socket paths (${probe} is over ${MAX_SOCKET_PATH} bytes): set CODEYARD_DATA to a shorter path`);
+  }
+  fs.mkdirSync(rootDir, { recursive: true, mode: 0o711 });
+  if (!uidPerRepl) return;
+  fs.chmodSync(rootDir, 0o711);
+  const blocked = untraversable(rootDir);
+  if (blocked.length) throw new Error(`repl sandboxes run as unprivileged users, who cannot reach ${rootDir}: allow passing through ${blocked.join(', ')} (chmod o+x), or set CODEYARD_DATA to a folder under one that allows it`);
+}
+
+/** Where warm sandboxes (no repl's yet) have their folders: never a repl id, never scanned as repls. */
+export function warmRoot(rootDir: string): string {
+  return path.join(rootDir, '.warm');
+}
+
+/** The folders of warm sandbox `sandboxId`. */
+export function warmDirs(rootDir: string, sandboxId: string): ReplDirs {
+  if (!/^[a-z0-9]+$/.test(sandboxId)) throw new AppError('BAD_REQUEST', `not a sandbox id: ${JSON.stringify(sandboxId)}`);
+  return dirsAt(path.join(warmRoot(rootDir), sandboxId));
+}
+
+/**
+ * Makes a warm sandbox's folder repl `replId`'s: one rename, with its volumes mounted and its
+ * processes running (mounts and the host's sockets follow the folder; inside the sandbox nothing
+ * changes). Fails when the repl has a folder already: nothing of a repl is ever replaced.
+ */
+export async function bindWarmFolders(from: ReplDirs, rootDir: string, replId: string): Promise<ReplDirs> {
+  const to = replDirs(rootDir, replId);
+  if (fs.existsSync(to.base)) throw new Error(`repl ${replId} has a folder already`);
+  await fsp.rename(from.base, to.base);
+  return to;
+}
+
+function dirsAt(base: string): ReplDirs {
   const own = path.join(base, 'private');
   const sockets = path.join(base, 'sock');
   return {
@@ -76,6 +123,29 @@ export function replDirs(rootDir: string, id: string): ReplDirs {
     storeSocket: path.join(own, 'store', 'store.sock'),
     pidsFile: path.join(base, 'pids.json'),
   };
+}
+
+/** What the portal records about a running sandbox, for the next portal to find it. */
+export interface PidsFile {
+  /** The sandbox: its outer process leads the group the agent and code-server live in. */
+  agentPid: number;
+  /** Marks every process of this instance (see INSTANCE_MARKER). */
+  instance: string;
+  /** The sandbox's own id (its cgroups' name); absent in files of older versions, whose id was the repl's. */
+  sandbox?: string;
+}
+
+export async function writePids(dirs: ReplDirs, pids: PidsFile): Promise<void> {
+  await fsp.writeFile(dirs.pidsFile, JSON.stringify(pids));
+}
+
+export async function readPids(dirs: ReplDirs): Promise<PidsFile | undefined> {
+  try {
+    const pids = JSON.parse(await fsp.readFile(dirs.pidsFile, 'utf8')) as PidsFile;
+    return Number.isInteger(pids.agentPid) && typeof pids.instance === 'string' && (pids.sandbox === undefined || (typeof pids.sandbox === 'string' && /^[a-z0-9]+$/.test(pids.sandbox))) ? pids : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Folders of the layout before the private volume, moved into it on first use. */

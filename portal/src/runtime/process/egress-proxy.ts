@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import dns from 'node:dns/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -130,4 +132,38 @@ export function createEgressProxy(options: EgressOptions = {}): http.Server {
       });
   });
   return server;
+}
+
+/** The egress proxy serving on `<dir>/egress.sock`; `ready` settles once it listens. */
+export interface EgressService {
+  server: http.Server;
+  dir: string;
+  ready: Promise<void>;
+}
+
+/**
+ * Serves the egress proxy on a socket in `dir` (in the shared folder, a volume of its own where
+ * volumes work, so its path inside a sandbox tells nothing about the host's), after `before`
+ * (which mounts that folder).
+ */
+export function serveEgress(dir: string, before: () => Promise<void>, log: { info(obj: object, msg: string): void }): EgressService {
+  const socket = `${dir}/egress.sock`;
+  const server = createEgressProxy({ log });
+  const ready = (async () => {
+    await before();
+    await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+    await fsp.chmod(dir, 0o755);
+    await fsp.rm(socket, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socket, () => {
+        // Every repl uid may connect; what it can reach is the proxy's decision.
+        fs.chmodSync(socket, 0o666);
+        resolve();
+      });
+    });
+  })();
+  // Whoever starts a repl awaits it and sees the failure; it must not end the process before.
+  ready.catch(() => undefined);
+  return { server, dir, ready };
 }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { blockedReason } from '@codeyard/common/addresses';
-import { createEgressProxy } from '../src/egress-proxy.js';
+import { createEgressProxy } from '../../src/runtime/process/egress-proxy.js';
 
 /**
  * The egress proxy with a test double for DNS (names map to addresses we choose) and a connect
