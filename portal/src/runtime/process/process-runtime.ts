@@ -239,6 +239,8 @@ export class ProcessRuntime implements Runtime {
    * workspace volume), so creating a repl is only a restore (policy: warm-pool.ts).
    */
   warmPool(stacks: readonly StackManifest[], size: number, options: { maxLoad?: number } = {}): void {
+    // Unsandboxed, a sandbox's processes see the host's paths: a warm one could not move into its repl's folder.
+    if (this.#opts.sandbox.mode === 'off') return;
     this.#pool.configure(stacks, size, options);
   }
 
