@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecRequest, ExecResult } from '@codeyard/common/agent/protocol';
 import { KeyedQueue } from '@codeyard/common/concurrency';
@@ -6,6 +5,7 @@ import { AppError } from '@codeyard/common/errors';
 import type { ReplId } from '@codeyard/common/repl-id';
 import type { StackManifest } from '../templates/manifest.js';
 import type { Endpoints, ReplSpec, Runtime, RuntimeDescription, RuntimeStatus, SandboxHandle, SandboxId, StackAvailability } from './runtime.js';
+import { ReplStates } from './repl-states.js';
 import { WarmPool } from './warm-pool.js';
 
 /** Marks every answer of the double's exec, so no test mistakes it for a command's real output. */
@@ -40,10 +40,9 @@ let sandboxes = 0;
 export class MemoryRuntime implements Runtime {
   readonly name = 'memory';
   readonly #opts: MemoryRuntimeOptions;
-  readonly #status = new Map<ReplId, RuntimeStatus>();
+  readonly #states = new ReplStates();
   readonly #known = new Map<ReplId, ReplSpec>();
   readonly #queues = new KeyedQueue();
-  readonly #events = new EventEmitter<{ status: [ReplId, RuntimeStatus] }>();
   readonly #pool: WarmPool<MemorySandbox>;
   /** Repls started from a warm sandbox (what a test can check). */
   readonly startedWarm = new Set<ReplId>();
@@ -126,18 +125,17 @@ export class MemoryRuntime implements Runtime {
     return this.#queues.run(id, async () => {
       await this.#pool.releaseFor(id);
       if (this.status(id).state === 'running') await this.#step(id, 'stopping', 'stopping VS Code');
-      this.#status.delete(id);
+      this.#states.forget(id);
       this.#known.delete(id);
     });
   }
 
   status(id: ReplId): RuntimeStatus {
-    return this.#status.get(id) ?? { state: 'stopped', since: new Date(0).toISOString() };
+    return this.#states.get(id);
   }
 
   watch(listener: (id: ReplId, status: RuntimeStatus) => void): () => void {
-    this.#events.on('status', listener);
-    return () => this.#events.off('status', listener);
+    return this.#states.watch(listener);
   }
 
   /** A canned result, marked as the double's: nothing runs. */
@@ -157,7 +155,7 @@ export class MemoryRuntime implements Runtime {
   }
 
   active(): ReplId[] {
-    return [...this.#status].filter(([, s]) => s.state !== 'stopped').map(([id]) => id);
+    return this.#states.active();
   }
 
   /** Nothing outlives a memory runtime: there is never anything to adopt. */
@@ -177,8 +175,6 @@ export class MemoryRuntime implements Runtime {
   }
 
   #set(id: ReplId, status: Omit<RuntimeStatus, 'since'>): void {
-    const full: RuntimeStatus = { ...status, since: new Date().toISOString() };
-    this.#status.set(id, full);
-    this.#events.emit('status', id, full);
+    this.#states.set(id, status);
   }
 }

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import { isReplId, type ReplId } from '@codeyard/common/repl-id';
@@ -9,6 +8,7 @@ import { processExists } from '@codeyard/common/process-group';
 import type { StackManifest } from '../../templates/manifest.js';
 import { AgentClient } from '@codeyard/common/agent/client';
 import type { Endpoints, ReplSpec, Runtime, RuntimeDescription, RuntimeStatus, SandboxHandle, StackAvailability } from '../runtime.js';
+import { ReplStates } from '../repl-states.js';
 import { WarmPool } from '../warm-pool.js';
 import { CrashMonitor } from './crash-monitor.js';
 import { type EgressService, serveEgress } from './egress-proxy.js';
@@ -37,7 +37,7 @@ export { sandboxOptionsFrom, type Logger, type ProcessRuntimeOptions, type Sandb
 export class ProcessRuntime implements Runtime {
   readonly name = 'process';
   readonly #opts: ProcessRuntimeOptions;
-  readonly #status = new Map<ReplId, RuntimeStatus>();
+  readonly #states = new ReplStates();
   /** Running repls' sandboxes. */
   readonly #live = new Map<ReplId, ProcessSandbox>();
   /** The last spec each repl was started with: a failed save is retried with it. */
@@ -47,7 +47,6 @@ export class ProcessRuntime implements Runtime {
   readonly #starting = new Map<ReplId, AbortController>();
   /** Repls whose start was cut short during the restore: their local copy is a partial one. */
   readonly #partialRestores = new Set<ReplId>();
-  readonly #events = new EventEmitter<{ status: [ReplId, RuntimeStatus] }>();
   readonly #caps: HostCapabilities;
   readonly #uids: UidAllocator;
   readonly #spawner: SandboxSpawner;
@@ -143,18 +142,17 @@ export class ProcessRuntime implements Runtime {
       await this.#pool.releaseFor(id);
       await this.#stop(id, false);
       await removeReplFolders(this.#dirs(id));
-      this.#status.delete(id);
+      this.#states.forget(id);
       this.#specs.delete(id);
     });
   }
 
   status(id: ReplId): RuntimeStatus {
-    return this.#status.get(id) ?? { state: 'stopped', since: new Date(0).toISOString() };
+    return this.#states.get(id);
   }
 
   watch(listener: (id: ReplId, status: RuntimeStatus) => void): () => void {
-    this.#events.on('status', listener);
-    return () => this.#events.off('status', listener);
+    return this.#states.watch(listener);
   }
 
   async exec(id: ReplId, request: ExecRequest): Promise<ExecResult> {
@@ -179,7 +177,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   active(): ReplId[] {
-    return [...this.#status].filter(([, s]) => s.state !== 'stopped').map(([id]) => id);
+    return this.#states.active();
   }
 
   /**
@@ -268,9 +266,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   #setStatus(id: ReplId, status: Omit<RuntimeStatus, 'since'>): void {
-    const full: RuntimeStatus = { ...status, since: new Date().toISOString() };
-    this.#status.set(id, full);
-    this.#events.emit('status', id, full);
+    this.#states.set(id, status);
   }
 
   /** Runs start/stop/delete of one repl one at a time, in call order. */
