@@ -19,6 +19,8 @@ export interface MemoryRuntimeOptions {
   stepDelayMs?: number;
   /** Stacks whose toolchain the double reports missing. */
   unavailableStacks?: readonly string[];
+  /** How long a taken warm sandbox waits for its repl's first start (the pool's default otherwise). */
+  warmTakenMs?: number;
 }
 
 interface MemorySandbox {
@@ -58,7 +60,7 @@ export class MemoryRuntime implements Runtime {
       alive: (sandbox) => !sandbox.ended,
       canLaunch: async () => true,
       log: { warn: () => undefined },
-    });
+    }, { takenMs: options.warmTakenMs });
   }
 
   describe(): RuntimeDescription {

@@ -47,8 +47,12 @@ export class WarmPool<S extends { id: SandboxId }> {
   #refilling = false;
   #closed = false;
 
-  constructor(driver: WarmDriver<S>) {
+  readonly #takenMs: number;
+
+  /** `takenMs`: how long a taken sandbox waits for its repl's first start (TAKEN_WARM_MS). */
+  constructor(driver: WarmDriver<S>, options: { takenMs?: number } = {}) {
     this.#driver = driver;
+    this.#takenMs = options.takenMs ?? TAKEN_WARM_MS;
   }
 
   /** Keeps `size` sandboxes of each of `stacks` started ahead; 0 turns the pool off. */
@@ -80,7 +84,7 @@ export class WarmPool<S extends { id: SandboxId }> {
         continue;
       }
       const handle: SandboxHandle = Object.freeze({ sandboxId: sandbox.id, stack });
-      const timer = setTimeout(() => void this.release(handle), TAKEN_WARM_MS);
+      const timer = setTimeout(() => void this.release(handle), this.#takenMs);
       timer.unref();
       this.#taken.set(sandbox.id, { sandbox, handle, timer });
       return handle;

@@ -97,5 +97,17 @@ describe('MemoryRuntime (test double)', () => {
       assert.equal(runtime.startedWarm.has(deleted.id), false, 'its sandbox ended with the delete');
       await runtime.close();
     });
+
+    it('ends a taken sandbox whose repl does not start in time: that start is a cold one', async () => {
+      const runtime = new MemoryRuntime({ warmTakenMs: 20 });
+      runtime.warmPool([manifest], 1);
+      await filled(runtime);
+      const spec = newSpec();
+      runtime.adoptWarm(runtime.takeWarm('node')!, spec.id);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      await runtime.start(spec);
+      assert.equal(runtime.startedWarm.has(spec.id), false);
+      await runtime.close();
+    });
   });
 });
