@@ -1,5 +1,5 @@
 import type { StackManifest } from '../templates/manifest.js';
-import type { ReplInfo } from '@codeyard/common/agent/config';
+import type { AgentConfig, AgentSyncConfig, ReplInfo } from '@codeyard/common/agent/config';
 
 /** Paths as a repl's own processes see them (inside a sandbox or pod: fixed ones). */
 export interface AgentPaths {
@@ -33,15 +33,16 @@ export interface AgentConfigInput {
 }
 
 /** Where the agent syncs: the repl's relay socket, with the portal's timing. */
-export function agentSyncConfig(paths: Pick<AgentPaths, 'store'>, timing: AgentConfigInput['sync']): { socket: string; debounceMs?: number; scanIntervalMs?: number } {
+export function agentSyncConfig(paths: Pick<AgentPaths, 'store'>, timing: AgentConfigInput['sync']): AgentSyncConfig {
   return { socket: `${paths.store}/store.sock`, ...timing };
 }
 
 /**
  * The agent's configuration (the JSON its runtime writes for it), the same for every driver;
- * a driver only says where things are and writes it where its agent reads it.
+ * a driver only says where things are and writes it where its agent reads it. Its type is the
+ * contract's, which the agent checks the file against when it starts.
  */
-export function buildAgentConfig(input: AgentConfigInput) {
+export function buildAgentConfig(input: AgentConfigInput): AgentConfig {
   const { paths, manifest } = input;
   return {
     replId: input.replId,
