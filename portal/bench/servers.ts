@@ -1,15 +1,20 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
 import { WebSocketServer } from 'ws';
-import { parseHost, type PublicOrigin } from '@codeyard/common/hostnames';
-import { GrantSigner } from '@codeyard/common/tickets';
-import { headerValue } from '@codeyard/proxy/fast-path';
-import { createFrontServer } from '@codeyard/proxy/front';
-import { ReplProxy } from '@codeyard/proxy/repl-proxy';
+import type { Target } from '@codeyard/common/agent/protocol';
+import { createCodeyard } from '../src/codeyard.js';
+import { loadConfig } from '../src/config.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { EndpointRuntime } from '../test/helpers/endpoint-runtime.js';
 
 /**
  * Processes the proxy benchmark runs apart from the harness (so each has its own CPU time and
  * memory to measure): `upstream <port>`, a tiny app (`/` small, `/big` 1 MB, WebSocket echo);
- * `proxy <port> <upstreamPort>`, Codeyard's repl proxy in front of it, as a public preview.
+ * `proxy <port> <upstreamPort>`, Codeyard in front of it, the app as a repl's public preview
+ * (it prints `ready <preview host>`).
  */
 const [mode, portArg, upstreamArg] = process.argv.slice(2);
 const port = Number(portArg);
@@ -33,42 +38,28 @@ if (mode === 'upstream') {
   wss.on('connection', (ws) => ws.on('message', (data, binary) => ws.send(data, { binary })));
   ready(server);
 } else if (mode === 'proxy') {
-  const origin: PublicOrigin = { scheme: 'http', domain: 'localhost', previewDomain: 'localhost', port };
-  const target = { kind: 'tcp' as const, host: '127.0.0.1', port: Number(upstreamArg) };
-  const proxy = new ReplProxy({
-    backend: {
-      lookup: async () => ({ owner: 'bench', status: 'running', port: () => target, isPublic: () => true }),
-      wake: () => undefined,
-    },
-    signer: new GrantSigner(Buffer.alloc(32, 7)),
-    publicOrigin: origin,
-    sessionTtlMs: 3600_000,
+  // The portal as `npm start` runs it (createCodeyard: front server, fast path, proxy, API), with
+  // a runtime double whose every repl is the upstream app: one repl of the `bench` account, its
+  // app port public. Prints the preview host to send requests to.
+  const upstream: Target = { kind: 'tcp', host: '127.0.0.1', port: Number(upstreamArg) };
+  // Records in memory: the data folder only has to exist.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-bench-proxy-'));
+  const config = loadConfig({ PATH: process.env.PATH, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0', CODEYARD_PROXY_FAST_PATH: process.env.CODEYARD_PROXY_FAST_PATH ?? 'on' });
+  const codeyard = await createCodeyard(config, {
+    runtime: () => new EndpointRuntime({ everyRepl: { ide: upstream, agent: upstream, port: () => upstream } }),
+    store: new MemoryStore(),
+    signingKey: Buffer.alloc(32, 7),
+    log: pino({ level: 'error' }),
   });
-  const route = (req: http.IncomingMessage) => {
-    const r = parseHost(req.headers.host, origin);
-    return r.kind === 'preview' ? r : undefined;
-  };
-  const server = http.createServer((req, res) => {
-    const r = route(req);
-    if (!r) return void res.writeHead(404).end();
-    void proxy.handleRequest(req, res, r);
+  const repl = await codeyard.portal.repls.create('bench', 'node');
+  await codeyard.listen(port, '127.0.0.1');
+  process.on('SIGTERM', () => {
+    void codeyard.close().finally(() => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      process.exit(0);
+    });
   });
-  server.on('upgrade', (req, socket, head) => {
-    const r = route(req);
-    if (!r) return void socket.destroy();
-    void proxy.handleUpgrade(req, socket, head, r);
-  });
-  server.keepAliveTimeout = 60_000;
-  // As the portal listens: the front server, fast path first, this HTTP server behind it.
-  const front = createFrontServer({
-    http: server,
-    decide: async (head, socket) => {
-      if (process.env.CODEYARD_PROXY_FAST_PATH === 'off') return undefined;
-      const r = parseHost(headerValue(head, 'host'), origin);
-      return r.kind === 'preview' ? proxy.fastAccess(head, r, socket) : undefined;
-    },
-  });
-  front.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+  process.stdout.write(`ready ${repl.id}-${repl.manifest.port}.localhost:${port}\n`);
 } else {
   process.stderr.write('usage: servers.js upstream <port> | proxy <port> <upstreamPort>\n');
   process.exit(2);

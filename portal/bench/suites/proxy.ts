@@ -24,14 +24,15 @@ function which(program: string): string | undefined {
   return undefined;
 }
 
-async function startServer(args: string[], env: Record<string, string> = {}): Promise<ChildProcess> {
+/** Starts a servers.js process; resolves with it and what its `ready` line says after the word. */
+async function startServer(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; said: string }> {
   const child = spawn(process.execPath, [SERVERS, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start`)), 10_000);
-    child.stdout!.once('data', () => (clearTimeout(timer), resolve()));
+  const said = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start`)), 30_000);
+    child.stdout!.once('data', (data: Buffer) => (clearTimeout(timer), resolve(data.toString().trim().replace(/^ready ?/, ''))));
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}`)));
   });
-  return child;
+  return { child, said };
 }
 
 /** nginx as operators would put it in front: keep-alive to the upstream, no buffering surprises. */
@@ -124,10 +125,9 @@ export const proxySuite: Suite = {
   async run(r) {
     if (!which('wrk') || !which('nginx')) throw new Error('needs wrk and nginx: apt-get install -y wrk nginx-light');
     const [upPort, nginxPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
-    const upstream = await startServer(['upstream', String(upPort)]);
-    const proxy = await startServer(['proxy', String(proxyPort), String(upPort)]);
+    const { child: upstream } = await startServer(['upstream', String(upPort)]);
+    const { child: proxy, said: previewHost } = await startServer(['proxy', String(proxyPort), String(upPort)]);
     const nginx = await startNginx(nginxPort, upPort);
-    const previewHost = `aaaaaaaaaaaa-3000.localhost:${proxyPort}`;
     try {
       for (const [label, pathName] of [['small', '/'], ['1 MB', '/big']] as const) {
         const results: Record<'direct' | 'nginx' | 'codeyard', WrkResult[]> = { direct: [], nginx: [], codeyard: [] };

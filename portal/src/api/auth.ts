@@ -1,5 +1,7 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '@codeyard/common/errors';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type {} from '@fastify/websocket';
+import fp from 'fastify-plugin';
+import { AppError, isAppError } from '@codeyard/common/errors';
 import { cookieValues } from '@codeyard/proxy/cookies';
 import type { Account, Accounts } from '../accounts/accounts.js';
 
@@ -22,7 +24,18 @@ export function sessionCookie(token: string, secure: boolean): string {
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** The caller's account, set by {@link FastifyInstance.authenticate}. */
     account?: Account;
+  }
+  interface FastifyInstance {
+    /**
+     * The hook that lets a request through only with a valid token (and, for a cookie caller
+     * that changes something or opens a WebSocket, only from the portal's own pages); it sets
+     * `request.account`. Scopes add it as their `preHandler` (or earlier, see the import route).
+     */
+    authenticate(request: FastifyRequest): Promise<void>;
+    /** The caller behind these headers (no account when the token is missing or unknown), or the refusal to send. */
+    callerOf(headers: FastifyRequest['headers']): Promise<Caller | AppError>;
   }
 }
 
@@ -77,16 +90,55 @@ export function isSafeMethod(method: string): boolean {
   return method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
 }
 
-/** Who may call the API: a request with a valid token, and for changes, from the portal itself. */
-export function authenticate(accounts: Accounts, portalOrigin: string, cookieName: string) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const creds = credentialsOf(request.headers, cookieName);
-    const account = await accounts.resolve(creds.token);
-    if (!account) {
-      throw new AppError('UNAUTHENTICATED', creds.token ? 'the token is not valid; create a session with POST /api/session' : 'sign in first: send Authorization: Bearer <token> (from POST /api/session)');
-    }
-    // A bearer token is never sent by a browser on its own, so only cookies need the check.
-    if (creds.viaCookie && !isSafeMethod(request.method)) checkSameOrigin(request.headers, portalOrigin, true);
-    request.account = account;
-  };
+export interface Caller {
+  credentials: Credentials;
+  account: Account | undefined;
+}
+
+export interface AuthOptions {
+  accounts: Accounts;
+  /** The portal's origin, the only one whose pages may act with its cookie. */
+  portalOrigin: string;
+  secureCookies: boolean;
+}
+
+/**
+ * Who may call the API: a request with a valid token, and for changes and WebSocket handshakes
+ * made with the cookie, one from the portal itself (browsers send cookies on cross-site
+ * WebSocket handshakes too, and a GET that opens a socket acts as much as a POST).
+ */
+export const auth = fp(
+  async (app: FastifyInstance, options: AuthOptions) => {
+    const cookieName = sessionCookieName(options.secureCookies);
+    const callerOf = async (headers: FastifyRequest['headers']): Promise<Caller | AppError> => {
+      let credentials: Credentials;
+      try {
+        credentials = credentialsOf(headers, cookieName);
+      } catch (err) {
+        if (isAppError(err)) return err;
+        throw err;
+      }
+      return { credentials, account: await options.accounts.resolve(credentials.token) };
+    };
+    app.decorateRequest('account', undefined);
+    app.decorate('callerOf', callerOf);
+    app.decorate('authenticate', async (request: FastifyRequest): Promise<void> => {
+      const caller = await callerOf(request.headers);
+      if (caller instanceof AppError) throw caller;
+      const { credentials, account } = caller;
+      if (!account) {
+        throw new AppError('UNAUTHENTICATED', credentials.token ? 'the token is not valid; create a session with POST /api/session' : 'sign in first: send Authorization: Bearer <token> (from POST /api/session)');
+      }
+      // A bearer token is never sent by a browser on its own, so only cookies need the check.
+      if (credentials.viaCookie && (!isSafeMethod(request.method) || request.ws)) checkSameOrigin(request.headers, options.portalOrigin, true);
+      request.account = account;
+    });
+  },
+  { name: 'codeyard-auth', dependencies: ['@fastify/websocket'] },
+);
+
+/** The caller's account in a route behind {@link FastifyInstance.authenticate}. */
+export function accountOf(request: FastifyRequest): Account {
+  if (!request.account) throw new AppError('INTERNAL', 'a route that needs an account is not behind the authenticate hook');
+  return request.account;
 }

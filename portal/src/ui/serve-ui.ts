@@ -1,6 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import { AppError } from '@codeyard/common/errors';
 import { escapeHtml, page } from '@codeyard/common/html';
 
@@ -48,11 +50,11 @@ function notBuilt(reply: FastifyReply, dir: string): FastifyReply {
 }
 
 /**
- * Serves the dashboard built by Vite into `dir`: `index.html` at `/` (never cached: it names the
- * current assets) and `assets/*` (content-hashed, so cached for good). A portal whose UI was not
- * built answers `/` with a page saying how to build it.
+ * The dashboard plugin: serves what Vite built into `dir`: `index.html` at `/` (never cached: it
+ * names the current assets) and `assets/*` (content-hashed, so cached for good). A portal whose
+ * UI was not built answers `/` with a page saying how to build it.
  */
-export async function registerUi(app: FastifyInstance, dir: string): Promise<void> {
+export const serveUi: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, { dir }) => {
   const assetsDir = path.join(dir, 'assets');
   const indexFile = path.join(dir, 'index.html');
   try {
@@ -78,7 +80,7 @@ export async function registerUi(app: FastifyInstance, dir: string): Promise<voi
       .send(html);
   });
 
-  app.get<{ Params: { name: string } }>('/assets/:name', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/assets/:name', { schema: { hide: true, params: Type.Object({ name: Type.String() }) } }, async (request, reply) => {
     const { name } = request.params;
     const file = path.join(assetsDir, name);
     // One plain file name inside assets/: no separators, no "..", nothing outside.
@@ -95,4 +97,4 @@ export async function registerUi(app: FastifyInstance, dir: string): Promise<voi
       .header('x-content-type-options', 'nosniff')
       .send(body);
   });
-}
+};

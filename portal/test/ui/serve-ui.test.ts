@@ -4,16 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import Fastify from 'fastify';
-import { AppError, isAppError } from '@codeyard/common/errors';
-import { registerUi, UI_CSP } from '../../src/ui/serve-ui.js';
+import { errorHandling } from '../../src/api/errors.js';
+import { serveUi, UI_CSP } from '../../src/ui/serve-ui.js';
 
 async function appFor(dir: string) {
   const app = Fastify();
-  app.setErrorHandler((err, _request, reply) => {
-    const error = isAppError(err) ? err : new AppError('INTERNAL', String(err));
-    return reply.code(error.status).send(error.toBody());
-  });
-  await registerUi(app, dir);
+  await app.register(errorHandling);
+  await app.register(serveUi, { dir });
   await app.ready();
   return app;
 }
@@ -28,7 +25,7 @@ function builtUi(): string {
   return dir;
 }
 
-describe('registerUi', () => {
+describe('serveUi', () => {
   it('serves index.html at / uncached, with the Content-Security-Policy', async () => {
     const app = await appFor(builtUi());
     const res = await app.inject('/');

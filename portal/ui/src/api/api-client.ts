@@ -1,4 +1,4 @@
-import type { ApiErrorBody, AppState, PortSetting, Repl, Stack, Visibility } from './types.js';
+import type { ApiErrorBody, AppState, CreateRepl, PortSetting, PortVisibilityChange, RenameRepl, Repl, Stack, Visibility } from './types.js';
 
 /** An error answer of the API: its code and the message that says what to do. */
 export class ApiError extends Error {
@@ -91,7 +91,8 @@ export class ApiClient {
     return this.request('GET', `/api/repls/${id}`);
   }
   create(stack: string, name?: string): Promise<Repl> {
-    return this.request('POST', '/api/repls', name ? { stack, name } : { stack });
+    const body: CreateRepl = name ? { stack, name } : { stack };
+    return this.request('POST', '/api/repls', body);
   }
   start(id: string): Promise<Repl> {
     return this.request('POST', `/api/repls/${id}/start`);
@@ -106,7 +107,8 @@ export class ApiClient {
     return this.request('POST', `/api/repls/${id}/app/stop`);
   }
   rename(id: string, name: string): Promise<Repl> {
-    return this.request('PATCH', `/api/repls/${id}`, { name });
+    const body: RenameRepl = { name };
+    return this.request('PATCH', `/api/repls/${id}`, body);
   }
   fork(id: string): Promise<Repl> {
     return this.request('POST', `/api/repls/${id}/fork`, {});
@@ -115,7 +117,8 @@ export class ApiClient {
     return this.request('DELETE', `/api/repls/${id}`);
   }
   setVisibility(id: string, port: number, visibility: Visibility): Promise<PortSetting> {
-    return this.request('PATCH', `/api/repls/${id}/ports/${port}`, { visibility });
+    const body: PortVisibilityChange = { visibility };
+    return this.request('PATCH', `/api/repls/${id}/ports/${port}`, body);
   }
 
   /** Links, not calls: the browser downloads and navigates itself. */

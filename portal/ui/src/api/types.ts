@@ -1,16 +1,7 @@
-import type { FromSchema } from 'json-schema-to-ts';
-import type { appStateSchema, errorSchema, replSchema, stackSchema, syncStatusSchema } from '../../../src/api/schemas.js';
-
 /*
- * The API's types, derived from the very schemas the server validates and serializes with:
- * a schema change that the UI does not follow breaks `npm run build`.
+ * The API's types, from the very schemas the server validates and serializes with
+ * (`@codeyard/common/api/*`): a schema change that the UI does not follow breaks `npm run build`.
+ * Type-only imports: nothing of the server's code is bundled into the page.
  */
-
-export type AppState = FromSchema<typeof appStateSchema>;
-export type SyncStatus = FromSchema<typeof syncStatusSchema>;
-export type Repl = FromSchema<typeof replSchema, { references: [typeof appStateSchema, typeof syncStatusSchema] }>;
-export type Stack = FromSchema<typeof stackSchema>;
-export type ApiErrorBody = FromSchema<typeof errorSchema>;
-export type ReplStatus = Repl['status'];
-export type Visibility = Repl['ports'][number]['visibility'];
-export type PortSetting = Pick<Repl['ports'][number], 'port' | 'visibility'>;
+export type { ApiErrorBody, AppState, PortSetting, Repl, ReplStatus, Stack, SyncStatus, Visibility } from '@codeyard/common/api/models';
+export type { CreateRepl, PortVisibilityChange, RenameRepl } from '@codeyard/common/api/requests';

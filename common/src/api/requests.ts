@@ -1,0 +1,51 @@
+/**
+ * What the portal's HTTP API takes: path parameters, query strings and JSON bodies, as TypeBox
+ * schemas. The server validates with them (unknown fields are an error: every body object says
+ * `additionalProperties: false`), and the web UI types its calls from them.
+ */
+import { type Static, type TObject, type TUnsafe, Type } from 'typebox';
+import { EXEC_MAX_TIMEOUT_MS } from '../agent/protocol.js';
+import { REPL_ID_PATTERN } from '../repl-id.js';
+import { stringEnum, VISIBILITIES } from './models.js';
+
+/** An object body that may also be sent as JSON `null` (or left out): `{ type: ['object', 'null'] }`. */
+function objectOrNull<T extends TObject>(schema: T): TUnsafe<Static<T> | null | undefined> {
+  return Type.Unsafe<Static<T> | null | undefined>({ ...schema, type: ['object', 'null'] });
+}
+
+const strict = { additionalProperties: false } as const;
+const name = () => Type.String({ minLength: 1, maxLength: 64 });
+const portNumber = () => Type.Integer({ minimum: 1, maximum: 65535 });
+
+export const ReplIdParams = Type.Object({ id: Type.String({ pattern: REPL_ID_PATTERN.source, description: 'repl id' }) });
+export const PortParams = Type.Object({ ...ReplIdParams.properties, port: portNumber() });
+export const FileParams = Type.Object({ ...ReplIdParams.properties, '*': Type.String({ description: 'workspace-relative file path' }) });
+
+export const CreateReplBody = Type.Object({ stack: Type.String({ minLength: 1, maxLength: 64 }), name: Type.Optional(name()) }, strict);
+export const RenameReplBody = Type.Object({ name: name() }, strict);
+export const ForkReplBody = objectOrNull(Type.Object({ name: Type.Optional(name()) }, strict));
+export const IdeLinkBody = objectOrNull(Type.Object({ port: Type.Optional(portNumber()) }, strict));
+export const PortVisibilityBody = Type.Object({ visibility: stringEnum(VISIBILITIES) }, strict);
+export const ExecBody = Type.Object({ command: Type.String({ minLength: 1, maxLength: 16384 }), timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: EXEC_MAX_TIMEOUT_MS })) }, strict);
+
+export const ARCHIVE_FORMATS = ['tar.gz', 'zip'] as const;
+export const ArchiveQuery = Type.Object({ format: Type.Optional(stringEnum(ARCHIVE_FORMATS)) }, strict);
+export const ImportQuery = Type.Object({ stack: Type.String({ minLength: 1, maxLength: 64 }), name: Type.Optional(name()) }, strict);
+export const FilesQuery = Type.Object({ dir: Type.Optional(Type.String({ maxLength: 900 })) });
+
+export const SessionReply = Type.Object({ token: Type.String() });
+export const IdeLinkReply = Type.Object({ url: Type.String() });
+export const FileWrittenReply = Type.Object({ path: Type.Optional(Type.String()), created: Type.Optional(Type.Boolean()) });
+
+export type CreateRepl = Static<typeof CreateReplBody>;
+export type RenameRepl = Static<typeof RenameReplBody>;
+export type ForkRepl = Static<typeof ForkReplBody>;
+export type PortVisibilityChange = Static<typeof PortVisibilityBody>;
+export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];
+
+
+/**
+ * What POST /api/repls/import takes as its body's type: the archive formats, or plain bytes.
+ * Anything else (a form, text/plain) is answered 415: no cross-site form can post an import.
+ */
+export const IMPORT_TYPES = ['application/gzip', 'application/x-gzip', 'application/zip', 'application/x-zip-compressed', 'application/octet-stream'];

@@ -1,0 +1,20 @@
+import type { Accounts } from '../accounts/accounts.js';
+import type { ReplService } from '../repls/repl-service.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { ObjectStore } from '../store/object-store.js';
+import type { Template } from '../templates/catalog.js';
+
+/** What the route plugins work with: the services and the few settings routes enforce. */
+export interface ApiContext {
+  accounts: Accounts;
+  repls: ReplService;
+  runtime: Runtime;
+  store: ObjectStore;
+  templates: ReadonlyMap<string, Template>;
+  /** The portal's origin, e.g. http://localhost:8080. */
+  portalOrigin: string;
+  secureCookies: boolean;
+  maxFileBytes: number;
+  importMaxBytes: number;
+  sessionsPerMinute: number;
+}

@@ -1,0 +1,37 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { AppError, isAppError } from '@codeyard/common/errors';
+import { escapeHtml, page } from '@codeyard/common/html';
+import { sameHostPath } from '@codeyard/common/hostnames';
+import type { ApiContext } from '../context.js';
+
+/**
+ * GET /open/:id: the browser entry point that signs this browser in to a repl host (a redirect
+ * with a ticket). A page, not an API call: it answers HTML, so it checks the caller itself
+ * rather than behind the API's auth hook.
+ */
+export const openPage: FastifyPluginAsyncTypebox<ApiContext> = async (app, { repls }) => {
+  app.get(
+    '/open/:id',
+    // The id and the query are checked here and by the repl service, not by a schema: a bad
+    // link gets a page that says so, not a JSON body (and a repeated `next` is no path, not a 400).
+    { schema: { hide: true, params: Type.Object({ id: Type.String() }) } },
+    async (request, reply) => {
+      const query = request.query as { port?: unknown; next?: unknown };
+      const html = (status: number, title: string, body: string) => reply.code(status).type('text/html; charset=utf-8').send(page({ title, body }));
+      const caller = await app.callerOf(request.headers);
+      if (caller instanceof AppError) return html(caller.status, 'Clear your cookies', `<h1>Clear this site's cookies</h1><p>${escapeHtml(caller.message)}</p>`);
+      const { account } = caller;
+      if (!account) return html(401, 'Sign in', `<h1>Open Codeyard first</h1><p>This browser has no Codeyard session. Repls open from the browser that created them.</p><p><a class="button" href="/">Go to Codeyard</a></p>`);
+      const port = query.port ? Number(query.port) : undefined;
+      if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) return html(400, 'Bad link', '<h1>Bad link</h1><p>The port in this link is not a port number.</p>');
+      const next = sameHostPath(query.next);
+      try {
+        return reply.redirect(await repls.ideLink(account.id, request.params.id, { port, next }), 302);
+      } catch (err) {
+        if (isAppError(err) && err.code === 'NOT_FOUND') return html(404, 'Not found', `<h1>No such repl</h1><p>There is no repl ${escapeHtml(request.params.id)} in your account.</p><p><a class="button" href="/">Go to Codeyard</a></p>`);
+        throw err;
+      }
+    },
+  );
+};

@@ -1,0 +1,80 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ref, ReplSchema } from '@codeyard/common/api/models';
+import { CreateReplBody, ForkReplBody, IdeLinkBody, IdeLinkReply, RenameReplBody, ReplIdParams } from '@codeyard/common/api/requests';
+import { accountOf } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { commonErrors, errorReply } from '../schemas.js';
+
+const repl = ref(ReplSchema);
+
+/** /api/repls: an account's repls, their lifecycle and the links that open them (behind the auth hook). */
+export const replRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { repls }) => {
+  app.get('/api/repls', { schema: { summary: "The account's repls, newest first", tags: ['repls'], response: { 200: Type.Array(repl), ...commonErrors } } }, async (request) => {
+    const records = await repls.list(accountOf(request).id);
+    return Promise.all(records.map((r) => repls.view(r)));
+  });
+
+  app.post(
+    '/api/repls',
+    { schema: { summary: 'Create a repl from a stack template', tags: ['repls'], body: CreateReplBody, response: { 201: repl, 409: errorReply, ...commonErrors } } },
+    async (request, reply) => {
+      const record = await repls.create(accountOf(request).id, request.body.stack, request.body.name);
+      return reply.code(201).send(await repls.view(record));
+    },
+  );
+
+  app.get('/api/repls/:id', { schema: { summary: 'One repl', tags: ['repls'], params: ReplIdParams, response: { 200: repl, ...commonErrors } } }, async (request) => {
+    return repls.view(await repls.get(accountOf(request).id, request.params.id));
+  });
+
+  app.patch(
+    '/api/repls/:id',
+    { schema: { summary: 'Rename a repl', tags: ['repls'], params: ReplIdParams, body: RenameReplBody, response: { 200: repl, ...commonErrors } } },
+    async (request) => repls.view(await repls.rename(accountOf(request).id, request.params.id, request.body.name)),
+  );
+
+  app.delete('/api/repls/:id', { schema: { summary: 'Delete a repl: runtime and stored files', tags: ['repls'], params: ReplIdParams, response: { 204: Type.Null(), ...commonErrors } } }, async (request, reply) => {
+    await repls.remove(accountOf(request).id, request.params.id);
+    return reply.code(204).send(null);
+  });
+
+  app.post(
+    '/api/repls/:id/fork',
+    {
+      schema: {
+        summary: 'Copy a repl (its latest files; a running repl saves first) into a new repl of the same account',
+        tags: ['repls'],
+        params: ReplIdParams,
+        body: ForkReplBody,
+        response: { 201: repl, 409: errorReply, ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      const record = await repls.fork(accountOf(request).id, request.params.id, request.body?.name);
+      return reply.code(201).send(await repls.view(record));
+    },
+  );
+
+  app.post('/api/repls/:id/start', { schema: { summary: 'Start a repl; answers once it is running', tags: ['repls'], params: ReplIdParams, response: { 200: repl, ...commonErrors } } }, async (request) => {
+    return repls.view(await repls.start(accountOf(request).id, request.params.id));
+  });
+
+  app.post('/api/repls/:id/stop', { schema: { summary: 'Stop a repl with its files saved', tags: ['repls'], params: ReplIdParams, response: { 200: repl, ...commonErrors } } }, async (request) => {
+    return repls.view(await repls.stop(accountOf(request).id, request.params.id));
+  });
+
+  app.post(
+    '/api/repls/:id/ide-link',
+    {
+      schema: {
+        summary: 'A single-use link that opens the IDE (or, with port, a private preview) in a browser',
+        tags: ['repls'],
+        params: ReplIdParams,
+        body: IdeLinkBody,
+        response: { 200: IdeLinkReply, ...commonErrors },
+      },
+    },
+    async (request) => ({ url: await repls.ideLink(accountOf(request).id, request.params.id, { port: request.body?.port }) }),
+  );
+};

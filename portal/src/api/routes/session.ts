@@ -1,0 +1,40 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { SessionReply } from '@codeyard/common/api/requests';
+import { AppError } from '@codeyard/common/errors';
+import { RateLimiter } from '@codeyard/common/rate-limit';
+import { checkSameOrigin, credentialsOf, sessionCookie, sessionCookieName } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { errorReply } from '../schemas.js';
+
+/** POST /api/session: the one route that needs no account (it makes one). */
+export const sessionRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, deps) => {
+  // Anonymous accounts cost nothing to make: limit them per client address.
+  const sessionLimiter = new RateLimiter({ perMinute: deps.sessionsPerMinute });
+  const cookieName = sessionCookieName(deps.secureCookies);
+
+  app.post(
+    '/api/session',
+    {
+      schema: {
+        summary: 'Create an anonymous account',
+        description: 'Answers a bearer token for every other call, and sets it as the portal cookie for browsers. A browser must call it from the portal origin; no body is needed.',
+        tags: ['session'],
+        response: { 201: SessionReply, 429: errorReply },
+      },
+    },
+    async (request, reply) => {
+      // A cross-site form could otherwise replace a visitor's session (and lose their account).
+      checkSameOrigin(request.headers, deps.portalOrigin, false);
+      // Two session cookies (one tossed by another host) are refused here too: a new one would not help.
+      credentialsOf(request.headers, cookieName);
+      const wait = sessionLimiter.take(request.ip);
+      if (wait) {
+        reply.header('retry-after', String(wait));
+        throw new AppError('RATE_LIMITED', `too many new sessions from this address; try again in ${wait} s`);
+      }
+      const { token } = await deps.accounts.create();
+      reply.header('set-cookie', sessionCookie(token, deps.secureCookies));
+      return reply.code(201).send({ token });
+    },
+  );
+};
