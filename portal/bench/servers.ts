@@ -7,8 +7,8 @@ import { WebSocketServer } from 'ws';
 import type { Target } from '@codeyard/common/agent/protocol';
 import { createCodeyard } from '../src/codeyard.js';
 import { loadConfig } from '../src/config.js';
+import { MemoryRuntime } from '../src/runtime/memory-runtime.js';
 import { MemoryStore } from '../src/store/memory-store.js';
-import { EndpointRuntime } from '../test/helpers/endpoint-runtime.js';
 
 /**
  * Processes the proxy benchmark runs apart from the harness (so each has its own CPU time and
@@ -39,19 +39,20 @@ if (mode === 'upstream') {
   ready(server);
 } else if (mode === 'proxy') {
   // The portal as `npm start` runs it (createCodeyard: front server, fast path, proxy, API), with
-  // a runtime double whose every repl is the upstream app: one repl of the `bench` account, its
-  // app port public. Prints the preview host to send requests to.
+  // the memory runtime double, whose running repls are the upstream app: one running repl of the
+  // `bench` account, its app port public. Prints the preview host to send requests to.
   const upstream: Target = { kind: 'tcp', host: '127.0.0.1', port: Number(upstreamArg) };
   // Records in memory: the data folder only has to exist.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-bench-proxy-'));
   const config = loadConfig({ PATH: process.env.PATH, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0', CODEYARD_PROXY_FAST_PATH: process.env.CODEYARD_PROXY_FAST_PATH ?? 'on' });
   const codeyard = await createCodeyard(config, {
-    runtime: () => new EndpointRuntime({ everyRepl: { ide: upstream, agent: upstream, port: () => upstream } }),
+    runtime: () => new MemoryRuntime({ endpoints: () => ({ ide: upstream, agent: upstream, port: () => upstream }) }),
     store: new MemoryStore(),
     signingKey: Buffer.alloc(32, 7),
     log: pino({ level: 'error' }),
   });
   const repl = await codeyard.portal.repls.create('bench', 'node');
+  await codeyard.runtime.start(codeyard.portal.repls.specOf(repl));
   await codeyard.listen(port, '127.0.0.1');
   process.on('SIGTERM', () => {
     void codeyard.close().finally(() => {

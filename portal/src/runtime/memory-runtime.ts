@@ -21,6 +21,8 @@ export interface MemoryRuntimeOptions {
   unavailableStacks?: readonly string[];
   /** How long a taken warm sandbox waits for its repl's first start (the pool's default otherwise). */
   warmTakenMs?: number;
+  /** Where a running repl's parts answer, when a test serves them (default: nowhere). */
+  endpoints?: (id: ReplId) => Endpoints;
 }
 
 interface MemorySandbox {
@@ -152,6 +154,7 @@ export class MemoryRuntime implements Runtime {
 
   endpoints(id: ReplId): Endpoints | undefined {
     if (this.status(id).state !== 'running') return undefined;
+    if (this.#opts.endpoints) return this.#opts.endpoints(id);
     const socket = (name: string): string => `${NOWHERE}/${id}/${name}.sock`;
     return { ide: { kind: 'unix', socketPath: socket('ide') }, agent: { kind: 'unix', socketPath: socket('agent') }, port: (port) => ({ kind: 'tunnel', socketPath: socket('tunnel'), port }) };
   }

@@ -7,15 +7,15 @@ import type { InjectOptions } from 'fastify';
 import { pino } from 'pino';
 import { type Codeyard, createCodeyard } from '../../src/codeyard.js';
 import { loadConfig } from '../../src/config.js';
+import { MemoryRuntime } from '../../src/runtime/memory-runtime.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { EndpointRuntime } from '../helpers/endpoint-runtime.js';
 
 /**
  * The routes' schemas (TypeBox, from @codeyard/common/api) as a client meets them, on a portal
  * with the runtime double: what they refuse, the error shape, and the OpenAPI document.
  */
 describe('API schemas', () => {
-  let codeyard: Codeyard<EndpointRuntime>;
+  let codeyard: Codeyard<MemoryRuntime>;
   let token: string;
   let replId: string;
   // The store is in memory; the data folder stays empty.
@@ -23,7 +23,7 @@ describe('API schemas', () => {
   const call = (options: InjectOptions) => codeyard.portal.app.inject({ ...options, headers: { authorization: `Bearer ${token}`, ...options.headers } });
 
   before(async () => {
-    codeyard = await createCodeyard(loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0' }), { runtime: () => new EndpointRuntime(), store: new MemoryStore(), signingKey: Buffer.alloc(32, 1), log: pino({ level: 'silent' }) });
+    codeyard = await createCodeyard(loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0' }), { runtime: () => new MemoryRuntime(), store: new MemoryStore(), signingKey: Buffer.alloc(32, 1), log: pino({ level: 'silent' }) });
     token = (await codeyard.portal.app.inject({ method: 'POST', url: '/api/session' })).json<{ token: string }>().token;
     const created = await call({ method: 'POST', url: '/api/repls', payload: { stack: 'node', name: 'schemas' } });
     assert.equal(created.statusCode, 201, created.body);

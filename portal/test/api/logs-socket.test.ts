@@ -8,8 +8,8 @@ import { pino } from 'pino';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type Codeyard, createCodeyard } from '../../src/codeyard.js';
 import { loadConfig } from '../../src/config.js';
+import { MemoryRuntime } from '../../src/runtime/memory-runtime.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
-import { EndpointRuntime } from '../helpers/endpoint-runtime.js';
 import { freePort, request } from '../helpers/http.js';
 
 /** A WebSocket handshake to the portal: its status, and the error code of a refusal. */
@@ -31,12 +31,12 @@ function handshake(port: number, urlPath: string, headers: Record<string, string
 }
 
 /**
- * The app's log stream is a route behind the API's auth hook: with the runtime double (no
- * sandboxes), each refusal is checked before any socket is upgraded, and a running repl's
+ * The app's log stream is a route behind the API's auth hook: with the memory runtime double
+ * (no sandboxes; its running repls' agent is a socket this test serves), each refusal is checked before any socket is upgraded, and a running repl's
  * stream is the agent's.
  */
 describe('the logs WebSocket route', () => {
-  let codeyard: Codeyard<EndpointRuntime>;
+  let codeyard: Codeyard<MemoryRuntime>;
   let port: number;
   let origin: string;
   let alice: string;
@@ -46,6 +46,7 @@ describe('the logs WebSocket route', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-api-'));
   const agentDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-agent-'));
   const agentSocket = path.join(agentDir, 'agent.sock');
+  const agentTarget = { kind: 'unix' as const, socketPath: agentSocket };
   const agent = new WebSocketServer({ noServer: true });
   const agentServer = http.createServer();
 
@@ -59,7 +60,7 @@ describe('the logs WebSocket route', () => {
 
     port = await freePort();
     const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0' });
-    codeyard = await createCodeyard(config, { runtime: () => new EndpointRuntime(), store: new MemoryStore(), signingKey: Buffer.alloc(32, 1), log: pino({ level: 'silent' }) });
+    codeyard = await createCodeyard(config, { runtime: () => new MemoryRuntime({ endpoints: () => ({ ide: agentTarget, agent: agentTarget, port: () => agentTarget }) }), store: new MemoryStore(), signingKey: Buffer.alloc(32, 1), log: pino({ level: 'silent' }) });
     await codeyard.listen(port, '127.0.0.1');
     origin = codeyard.portal.origin;
     const session = async () => (await request(port, { method: 'POST', path: '/api/session' })).json<{ token: string }>().token;
@@ -112,8 +113,7 @@ describe('the logs WebSocket route', () => {
   });
 
   it("streams a running repl's log to its owner, by token or by cookie from the portal's pages", async () => {
-    const target = { kind: 'unix' as const, socketPath: agentSocket };
-    codeyard.runtime.run(replId, { ide: target, agent: target, port: () => target });
+    await codeyard.runtime.start((await codeyard.portal.repls.specFor(replId))!);
     const callers: Record<string, string>[] = [{ authorization: `Bearer ${alice}` }, { cookie: `codeyard_token=${alice}`, origin }];
     for (const headers of callers) {
       const opened = await handshake(port, logs(), headers);
