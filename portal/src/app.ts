@@ -23,6 +23,7 @@ import { runRoutes } from './api/routes/run.js';
 import { sessionRoutes } from './api/routes/session.js';
 import { stackIcons, stackRoutes } from './api/routes/stacks.js';
 import type { Config } from './config.js';
+import { type Database, openPortalDatabase } from './db/open-database.js';
 import { createHosting } from './http/hosting.js';
 import { ReplService } from './repls/repl-service.js';
 import type { Runtime } from './runtime/runtime.js';
@@ -41,6 +42,8 @@ export interface PortalDeps {
   templates: readonly Template[];
   signingKey: Buffer;
   log: Logger;
+  /** The records' database; opened from the config when absent. Closed with the portal either way. */
+  database?: Database;
 }
 
 export interface Portal {
@@ -52,6 +55,7 @@ export interface Portal {
   /** Connections the proxy's fast path has taken so far. */
   fastConnections(): number;
   repls: ReplService;
+  database: Database;
   publicOrigin: PublicOrigin;
   /** Portal origin, e.g. http://localhost:8080. */
   origin: string;
@@ -84,7 +88,8 @@ function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, pu
 
 /**
  * Builds the portal and, on the same server, the proxy for repl hosts, from dependencies that
- * are already open. Nothing listens yet: `listen()` does (tests listen on port 0).
+ * are already open (the records' database is opened here when not given: it needs the store, to
+ * move an older data folder's records in). Nothing listens yet: `listen()` does (tests listen on port 0).
  *
  * The app is a set of Fastify plugins, one per concern: error answers (api/errors.ts), the
  * models and the OpenAPI document (api/openapi.ts), who the caller is (api/auth.ts), one routes
@@ -97,9 +102,11 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   const origin = originFor(config.domain, publicOrigin);
   const signer = new GrantSigner(deps.signingKey);
   const templates = new Map(deps.templates.map((t) => [t.manifest.id, t]));
-  const accounts = new Accounts(deps.store);
+  const database = deps.database ?? (await openPortalDatabase(config, deps.store, log));
+  const accounts = new Accounts(database.accounts);
   const repls = new ReplService({
     store: deps.store,
+    records: database.repls,
     workspaces: deps.workspaces,
     runtime,
     templates,
@@ -170,6 +177,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     listen: (port, host) => hosting.listen(port, host),
     fastConnections: () => hosting.fastConnections(),
     repls,
+    database,
     publicOrigin,
     origin,
     async close() {
@@ -179,6 +187,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
       proxy.close();
       await app.close();
       await hosting.close();
+      await database.close();
     },
   };
 }

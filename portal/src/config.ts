@@ -118,5 +118,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 /** The configuration as it may be logged: secrets replaced. */
 export function redactConfig(config: Readonly<Config>): Record<string, unknown> {
   const store = config.store.kind === 's3' && config.store.credentials ? { ...config.store, credentials: { accessKeyId: config.store.credentials.accessKeyId, secretAccessKey: '[redacted]' } } : config.store;
-  return { ...config, store, signingKey: config.signingKey ? '[redacted]' : undefined };
+  // A database URL may carry its password.
+  const databaseUrl = config.databaseUrl?.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:[redacted]@');
+  return { ...config, store, databaseUrl, signingKey: config.signingKey ? '[redacted]' : undefined };
 }

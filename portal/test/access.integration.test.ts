@@ -21,8 +21,8 @@ describe('rate limits', () => {
   });
 
   it('limits ticket redemptions per client address, valid or not', async () => {
-    // This address used up its sessions above: make the account directly in the store.
-    const owner = await new Accounts(t.store).create();
+    // This address used up its sessions above: make the account directly in the database.
+    const owner = await new Accounts(t.portal.database.accounts).create();
     const repl = (await t.api(owner.token, 'POST', '/api/repls', { stack: 'node' })).json<ReplView>();
     const ideHost = `${repl.id}.localhost:${t.port}`;
     const statuses: number[] = [];

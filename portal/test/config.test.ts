@@ -71,4 +71,10 @@ describe('loadConfig', () => {
     const config = loadConfig({ CODEYARD_SIGNING_KEY: 'ab'.repeat(32) });
     assert.equal(JSON.stringify(redactConfig(config)).includes('ab'.repeat(32)), false);
   });
+
+  it("never logs the database URL's password", () => {
+    const shown = redactConfig(loadConfig({ CODEYARD_DATABASE_URL: 'postgres://codeyard:s3cret-pw@db.internal:5432/codeyard' }));
+    assert.equal(shown.databaseUrl, 'postgres://codeyard:[redacted]@db.internal:5432/codeyard');
+    assert.equal(JSON.stringify(shown).includes('s3cret-pw'), false);
+  });
 });

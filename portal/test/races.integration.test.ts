@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ReplRecord, ReplView } from '../src/repls/repl-service.js';
+import type { ReplView } from '../src/repls/repl-service.js';
 import { tarGz } from './helpers/archives.js';
 import { request } from './helpers/http.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
@@ -86,7 +86,7 @@ describe('concurrent requests of one account', { timeout: 180_000 }, () => {
       assert.equal(view.ports.find((p) => p.port === port)?.visibility, expected, `port ${port} in ${JSON.stringify(view.ports)}`);
     }
     // The stored record (what a restarted portal reads) has them all too.
-    const stored = JSON.parse((await t.store.get(`repls/${repl.id}.json`))!.toString('utf8')) as ReplRecord;
+    const stored = (await t.portal.database.repls.get(repl.id))!;
     assert.equal(stored.name, view.name);
     assert.equal(Object.keys(stored.ports ?? {}).length, 10);
     assert.ok(renameAnswers.some((r) => r.name === view.name));
@@ -98,7 +98,7 @@ describe('concurrent requests of one account', { timeout: 180_000 }, () => {
     ]);
     assert.equal(renamed.status, 200);
     assert.equal(madePrivate.status, 200);
-    const last = JSON.parse((await t.store.get(`repls/${repl.id}.json`))!.toString('utf8')) as ReplRecord;
+    const last = (await t.portal.database.repls.get(repl.id))!;
     assert.equal(last.name, 'Last name');
     assert.equal(last.ports?.['4000'], 'private');
   });

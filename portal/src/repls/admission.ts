@@ -5,7 +5,8 @@ import { KeyedQueue } from '@codeyard/common/concurrency';
  * a slot run one at a time per account, and the slot stays held until the work that needed it
  * has ended, when the runtime's own status counts it (or not, if it failed). Without this,
  * concurrent starts each counted the others as "not running yet" and all went ahead (issue 10,
- * class 9). Several portal replicas sharing one store would need the slots in the database.
+ * class 9). Across portal replicas the repl limit is held again by the database's conditional
+ * insert (ReplRepository.insertWithinLimit); the running limit counts what the runtime reports.
  */
 export class Admission {
   readonly #queue = new KeyedQueue();

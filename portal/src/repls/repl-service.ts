@@ -1,75 +1,30 @@
 import { EventEmitter } from 'node:events';
-import type { AppState, ExecRequest, ExecResult, FileEntry, SyncStatus } from '@codeyard/common/agent/protocol';
-import { KeyedQueue } from '@codeyard/common/concurrency';
+import type { AppState, ExecRequest, ExecResult, FileEntry } from '@codeyard/common/agent/protocol';
 import { AppError, describeError } from '@codeyard/common/errors';
-import { ideHostname, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
-import { isReplId, newReplId } from '@codeyard/common/repl-id';
+import type { PublicOrigin } from '@codeyard/common/hostnames';
+import { isReplId } from '@codeyard/common/repl-id';
 import { checkRelativePath } from '@codeyard/common/paths';
 import type { GrantSigner } from '@codeyard/common/tickets';
 import { type ArchiveFormat, detectArchiveFormat } from '../archive/archive.js';
 import { importArchive } from '../archive/archive-import.js';
+import type { ReplRepository } from '../db/repl-repository.js';
 import { AgentClient } from '@codeyard/common/agent/client';
 import type { ReplSpec, Runtime, RuntimeStatus } from '../runtime/runtime.js';
 import { deletePrefix, type ObjectStore } from '../store/object-store.js';
 import type { WorkspaceItem, WorkspaceStore } from '../store/workspace-store.js';
 import { templatePrefix, type Template } from '../templates/catalog.js';
-import type { StackManifest } from '../templates/manifest.js';
-import { Admission } from './admission.js';
-import { isPortPublic, listedPorts, type PortVisibility } from './preview-ports.js';
+import { AccountLimits, replLimitReached } from './account-limits.js';
+import { isPortPublic, type PortVisibility } from './preview-ports.js';
+import { ReplLinks } from './repl-links.js';
+import { checkName, newRecord, type ReplEvent, type ReplRecord, type ReplView } from './repl-record.js';
+import { appState, replView } from './repl-view.js';
 
-/** A repl as stored (`repls/<id>.json`). */
-export interface ReplRecord {
-  id: string;
-  name: string;
-  stack: string;
-  owner: string;
-  createdAt: string;
-  templateVersion: string;
-  /** The stack manifest as it was when the repl was made: a later template change does not move it. */
-  manifest: StackManifest;
-  /** Preview ports whose visibility the owner set (default: only the manifest's port is public). */
-  ports?: Record<string, PortVisibility>;
-  /** The repl this one was forked from, or `import` for an uploaded archive. */
-  origin?: { forkOf?: string; imported?: boolean };
-}
-
-export type { PortVisibility };
-
-/** What GET /api/events streams to an account. */
-export type ReplEvent = { type: 'repl'; repl: ReplView } | { type: 'deleted'; id: string };
-
-/** A repl as the API shows it. */
-export interface ReplView {
-  id: string;
-  name: string;
-  stack: string;
-  status: RuntimeStatus['state'];
-  step?: string;
-  error?: string;
-  app: AppState;
-  /** Whether the store has the workspace as it is (synced), is catching up, or cannot (degraded). */
-  sync: SyncStatus | { state: 'stored'; pending: 0; lastSyncAt?: string };
-  ideUrl: string;
-  previewUrl: string;
-  port: number;
-  /** The app port and every port whose visibility was set. */
-  ports: Array<{ port: number; visibility: PortVisibility; url: string }>;
-  createdAt: string;
-  /** The repl this one is a fork of. */
-  forkOf?: string;
-}
-
-function checkName(name: string): string {
-  const trimmed = name.trim();
-  // eslint-disable-next-line no-control-regex
-  if (!trimmed || trimmed.length > 64 || /[\u0000-\u001f\u007f]/.test(trimmed)) {
-    throw new AppError('VALIDATION', 'name must be 1 to 64 printable characters');
-  }
-  return trimmed;
-}
+export type { PortVisibility, ReplEvent, ReplRecord, ReplView };
 
 export interface ReplServiceOptions {
+  /** The files (workspaces, templates); the records are in `records`. */
   store: ObjectStore;
+  records: ReplRepository;
   workspaces: WorkspaceStore;
   runtime: Runtime;
   templates: ReadonlyMap<string, Template>;
@@ -84,32 +39,29 @@ export interface ReplServiceOptions {
 /**
  * What a person can do with repls, with ownership checked on every call: a repl of another
  * account is answered exactly like one that does not exist (404), so ids cannot be probed.
- *
- * Why this file is over 400 lines: every public method is one ownership-checked use case on the
- * same record cache and queues; the records move to the database with the foundation issue
- * (item 1), which takes records, files and links out into modules of their own (admission.ts
- * and preview-ports.ts are already out).
+ * The records are rows in the database (see ReplRepository: compare-and-set updates, the repl
+ * limit in the insert); record changes arrive through its event bus from every portal, status
+ * changes from this portal's runtime.
  */
 export class ReplService {
   readonly #o: ReplServiceOptions;
-  readonly #records = new Map<string, ReplRecord>();
-  /**
-   * Every change to a stored record goes through this queue per repl, reading the record inside
-   * it: a rename racing a port change used to read the same old record and the last write undid
-   * the other (issue 10, class 9). Within one portal; the store has no compare-and-set.
-   */
-  readonly #recordWrites = new KeyedQueue();
-  /** Starts admitted against the account's running limit and not finished yet. */
-  readonly #starts = new Admission();
-  /** New repls (create, fork, import) admitted against the account's repl limit, not stored yet. */
-  readonly #creations = new Admission();
+  readonly #links: ReplLinks;
+  readonly #limits: AccountLimits;
   readonly #events = new EventEmitter<{ change: [string, ReplEvent] }>();
-  readonly #unwatch: () => void;
+  readonly #unwatch: Array<() => void>;
 
   constructor(options: ReplServiceOptions) {
     this.#o = options;
+    this.#links = new ReplLinks({ ...options, workspacePath: (id) => options.runtime.workspacePath(id) });
+    this.#limits = new AccountLimits({ runtime: options.runtime, limits: options.limits, list: (owner) => this.list(owner) });
     this.#events.setMaxListeners(0);
-    this.#unwatch = options.runtime.watch((id) => void this.#announce(id));
+    this.#unwatch = [
+      options.runtime.watch((id) => void this.#announce(id)),
+      options.records.events.subscribe((event) => {
+        if (event.kind === 'deleted') this.#events.emit('change', event.owner, { type: 'deleted', id: event.id });
+        else void this.#announce(event.id);
+      }),
+    ];
   }
 
   /** Live changes of one account's repls (status, step, name, created, deleted); returns unsubscribe. */
@@ -122,7 +74,7 @@ export class ReplService {
   }
 
   close(): void {
-    this.#unwatch();
+    for (const unwatch of this.#unwatch) unwatch();
     this.#events.removeAllListeners();
   }
 
@@ -142,15 +94,16 @@ export class ReplService {
     return this.#update(owner, id, (record) => ({ ...record, name: checked }));
   }
 
-  /** Read-modify-write of one stored record, one at a time per repl (see #recordWrites). */
+  /** Read-modify-write of one record of `owner`, as a compare-and-set in the database. */
   async #update(owner: string, id: string, change: (record: ReplRecord) => ReplRecord): Promise<ReplRecord> {
-    const updated = await this.#recordWrites.run(id, async () => {
-      const next = change(await this.get(owner, id));
-      await this.#o.store.put(`repls/${id}.json`, JSON.stringify(next, null, 2));
-      this.#records.set(id, next);
-      return next;
-    });
-    void this.#announce(id);
+    const notFound = (): AppError => new AppError('NOT_FOUND', `no repl ${id}`);
+    const updated = isReplId(id)
+      ? await this.#o.records.update(id, (record) => {
+          if (record.owner !== owner) throw notFound();
+          return change(record);
+        })
+      : undefined;
+    if (!updated) throw notFound();
     return updated;
   }
 
@@ -158,14 +111,7 @@ export class ReplService {
 
   /** The record of any repl, whoever owns it (for the proxy and recovery). */
   async record(id: string): Promise<ReplRecord | undefined> {
-    if (!isReplId(id)) return undefined;
-    const cached = this.#records.get(id);
-    if (cached) return cached;
-    const body = await this.#o.store.get(`repls/${id}.json`);
-    if (!body) return undefined;
-    const record = JSON.parse(body.toString('utf8')) as ReplRecord;
-    this.#records.set(id, record);
-    return record;
+    return isReplId(id) ? this.#o.records.get(id) : undefined;
   }
 
   async get(owner: string, id: string): Promise<ReplRecord> {
@@ -174,13 +120,9 @@ export class ReplService {
     return record;
   }
 
-  async list(owner: string): Promise<ReplRecord[]> {
-    const records: ReplRecord[] = [];
-    for await (const info of this.#o.store.list(`owners/${owner}/`)) {
-      const record = await this.record(info.key.slice(`owners/${owner}/`.length));
-      if (record?.owner === owner) records.push(record);
-    }
-    return records.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+  /** The account's repls, newest first. */
+  list(owner: string): Promise<ReplRecord[]> {
+    return this.#o.records.listByOwner(owner);
   }
 
   specOf(record: ReplRecord): ReplSpec {
@@ -201,7 +143,7 @@ export class ReplService {
 
   async create(owner: string, stack: string, name?: string): Promise<ReplRecord> {
     const template = await this.#usableTemplate(stack);
-    const fresh = this.#newRecord(owner, template, name ?? `${template.manifest.name} repl`);
+    const fresh = newRecord(owner, template, name ?? `${template.manifest.name} repl`);
     const record = await this.#createWithinLimit(owner, fresh.id, async () => {
       // A warm sandbox of this stack, when one is ready, becomes this repl's: its first start is
       // then only the restore. Taken only once admitted, so refused requests cannot drain the pool.
@@ -224,7 +166,7 @@ export class ReplService {
     const source = await this.get(owner, id);
     const template = this.#o.templates.get(source.stack);
     const record: ReplRecord = {
-      ...this.#newRecord(owner, template ?? { manifest: source.manifest, version: source.templateVersion }, name ?? `${source.name} (fork)`.slice(0, 64)),
+      ...newRecord(owner, template ?? { manifest: source.manifest, version: source.templateVersion }, name ?? `${source.name} (fork)`.slice(0, 64)),
       manifest: source.manifest,
       templateVersion: source.templateVersion,
       origin: { forkOf: source.id },
@@ -246,7 +188,7 @@ export class ReplService {
     const template = await this.#usableTemplate(stack);
     const format = detectArchiveFormat(data);
     if (!format) throw new AppError('INVALID_ARCHIVE', 'the upload is neither a zip nor a tar.gz archive; send one of those');
-    const record: ReplRecord = { ...this.#newRecord(owner, template, name ?? `Imported ${template.manifest.name} repl`), origin: { imported: true } };
+    const record: ReplRecord = { ...newRecord(owner, template, name ?? `Imported ${template.manifest.name} repl`), origin: { imported: true } };
     const limit = this.#o.limits.workspaceBytes;
     // Unpacked file by file into the store (spooled, hashed and counted on the way): a small
     // archive that inflates to gigabytes never sits in the portal's memory.
@@ -287,29 +229,9 @@ export class ReplService {
     return template;
   }
 
-  /** Makes a new repl unless the account has as many as it may: one admission at a time per account. */
+  /** Makes a new repl unless the account has as many as it may (see AccountLimits). */
   #createWithinLimit<T>(owner: string, id: string, work: (moveTo: (id: string) => void) => Promise<T>): Promise<T> {
-    return this.#creations.run(owner, id, () => this.#checkReplLimit(owner), work);
-  }
-
-  async #checkReplLimit(owner: string): Promise<void> {
-    const owned = new Set((await this.list(owner)).map((r) => r.id));
-    for (const id of this.#creations.held(owner)) owned.add(id);
-    if (owned.size >= this.#o.limits.repls) {
-      throw new AppError('LIMIT_REACHED', `this account has ${owned.size} repls, the most it may have (the repl limit); delete one first`);
-    }
-  }
-
-  #newRecord(owner: string, template: Pick<Template, 'manifest' | 'version'>, name: string, id = newReplId()): ReplRecord {
-    return {
-      id,
-      name: checkName(name),
-      stack: template.manifest.id,
-      owner,
-      createdAt: new Date().toISOString(),
-      templateVersion: template.version,
-      manifest: template.manifest,
-    };
+    return this.#limits.create(owner, id, work);
   }
 
   /** Stores a new repl's files, then its record: a repl exists only once its files do. */
@@ -317,31 +239,22 @@ export class ReplService {
     try {
       await fill(`workspaces/${record.id}/`);
       await this.#o.runtime.create(this.specOf(record));
-      await this.#o.store.put(`repls/${record.id}.json`, JSON.stringify(record, null, 2));
-      await this.#o.store.put(`owners/${record.owner}/${record.id}`, '');
+      // Another portal may have made repls of this account meanwhile: the insert counts them all.
+      if (!(await this.#o.records.insertWithinLimit(record, this.#o.limits.repls))) throw replLimitReached(this.#o.limits.repls);
     } catch (err) {
-      await this.#removeStored(record).catch(() => undefined);
+      await deletePrefix(this.#o.store, `workspaces/${record.id}/`).catch(() => undefined);
       throw err;
     }
-    this.#records.set(record.id, record);
-    void this.#announce(record.id);
   }
 
   async remove(owner: string, id: string): Promise<void> {
     const record = await this.get(owner, id);
     await this.#o.runtime.delete(id);
-    // In the record queue: an update waiting there must not write the record back afterwards.
-    await this.#recordWrites.run(id, () => this.#removeStored(record));
-    this.#events.emit('change', owner, { type: 'deleted', id });
-    this.#o.log.info({ replId: id }, 'repl deleted');
-  }
-
-  async #removeStored(record: ReplRecord): Promise<void> {
-    // The record goes first, so a half-finished delete never leaves a repl without files.
-    await this.#o.store.delete(`owners/${record.owner}/${record.id}`);
-    await this.#o.store.delete(`repls/${record.id}.json`);
-    this.#records.delete(record.id);
+    // The record goes first, so a half-finished delete never leaves a repl without files. An
+    // update racing it compares against a row that is gone, so it cannot write the record back.
+    await this.#o.records.delete(record.id);
     await deletePrefix(this.#o.store, `workspaces/${record.id}/`);
+    this.#o.log.info({ replId: id }, 'repl deleted');
   }
 
   async start(owner: string, id: string): Promise<ReplRecord> {
@@ -350,25 +263,9 @@ export class ReplService {
     return record;
   }
 
-  /**
-   * Starts a repl unless the account already runs as many as it may. The count and the admission
-   * are one step per account, and an admitted start counts until the runtime reports it.
-   */
+  /** Starts a repl unless the account already runs as many as it may (see AccountLimits). */
   #startWithinLimit(owner: string, record: ReplRecord): Promise<void> {
-    return this.#starts.run(owner, record.id, () => this.#checkRunningLimit(owner, record.id), () => this.#o.runtime.start(this.specOf(record)));
-  }
-
-  /** Refuses to start one more repl of an account that already runs as many as it may. */
-  async #checkRunningLimit(owner: string, id: string): Promise<void> {
-    const live = (replId: string): boolean => ['running', 'starting'].includes(this.#o.runtime.status(replId).state);
-    if (live(id)) return;
-    const active = new Set(this.#o.runtime.active());
-    const admitted = new Set(this.#starts.held(owner));
-    const running = (await this.list(owner)).filter((r) => r.id !== id && (admitted.has(r.id) || (active.has(r.id) && live(r.id))));
-    const limit = this.#o.limits.running;
-    if (running.length >= limit) {
-      throw new AppError('LIMIT_REACHED', `this account may run ${limit} repl${limit === 1 ? '' : 's'} at once (the running limit) and ${running.length} are running or starting (${running.map((r) => r.name).join(', ')}); stop one first`);
-    }
+    return this.#limits.start(owner, record, () => this.#o.runtime.start(this.specOf(record)));
   }
 
   async stop(owner: string, id: string): Promise<ReplRecord> {
@@ -396,27 +293,7 @@ export class ReplService {
 
   async app(owner: string, id: string): Promise<AppState> {
     await this.get(owner, id);
-    return this.#appState(id);
-  }
-
-  async #syncState(id: string): Promise<ReplView['sync']> {
-    const status = this.#o.runtime.status(id);
-    if (status.unsaved) return { state: 'degraded', pending: 0, reason: status.error, version: 0 };
-    if (!this.#o.runtime.endpoints(id)) return { state: 'stored', pending: 0 };
-    try {
-      return await this.#agent(id).sync();
-    } catch (err) {
-      return { state: 'degraded', pending: 0, reason: `the repl agent does not answer (${describeError(err)})`, version: 0 };
-    }
-  }
-
-  async #appState(id: string): Promise<AppState> {
-    if (!this.#o.runtime.endpoints(id)) return { running: false };
-    try {
-      return await this.#agent(id).app();
-    } catch {
-      return { running: false };
-    }
+    return appState(id, this.#o.runtime, (replId) => this.#agent(replId));
   }
 
   /** Run: starts the repl first when it is stopped, like Replit's Run button. */
@@ -495,60 +372,25 @@ export class ReplService {
   // ---- links ----
 
   ideOrigin(id: string): string {
-    return originFor(ideHostname(id, this.#o.publicOrigin), this.#o.publicOrigin);
+    return this.#links.ideOrigin(id);
   }
 
   previewOrigin(id: string, port: number): string {
-    return originFor(previewHostname(id, port, this.#o.publicOrigin), this.#o.publicOrigin);
+    return this.#links.previewOrigin(id, port);
   }
 
-  /**
-   * Where the IDE should land: the workspace folder with the stack's main file open. The file's
-   * authority must be the one the workbench uses for the folder (the browser's host, port
-   * included): an editor opened under another authority is another resource to VS Code, which
-   * never reloads it on a change made elsewhere and refuses its saves as "newer on disk".
-   */
+  /** Where the IDE should land: the workspace folder with the stack's main file open. */
   idePath(record: ReplRecord): string {
-    const workspace = this.#o.runtime.workspacePath(record.id);
-    const authority = new URL(this.ideOrigin(record.id)).host;
-    const payload = JSON.stringify([['openFile', `vscode-remote://${authority}${workspace}/${record.manifest.main}`]]);
-    return `/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`;
+    return this.#links.idePath(record);
   }
 
-  /**
-   * A URL that signs the owner in to one repl host: a single-use ticket valid for a minute,
-   * exchanged by the proxy for a cookie of that host alone.
-   */
+  /** A single-use sign-in URL for the owner to one repl host (see ReplLinks.ideLink). */
   async ideLink(owner: string, id: string, options: { port?: number; next?: string } = {}): Promise<string> {
-    const record = await this.get(owner, id);
-    const origin = options.port ? this.previewOrigin(id, options.port) : this.ideOrigin(id);
-    const host = new URL(origin).hostname;
-    const ticket = this.#o.signer.sign({ purpose: 'ticket', host, account: owner, expiresAt: Date.now() + this.#o.ticketTtlMs });
-    const url = new URL('/_codeyard/auth', origin);
-    url.searchParams.set('ticket', ticket);
-    const next = options.next ?? (options.port ? '/' : this.idePath(record));
-    if (next !== '/') url.searchParams.set('next', next);
-    return url.toString();
+    return this.#links.ideLink(owner, await this.get(owner, id), options);
   }
 
-  async view(record: ReplRecord): Promise<ReplView> {
-    const status = this.#o.runtime.status(record.id);
-    return {
-      id: record.id,
-      name: record.name,
-      stack: record.stack,
-      status: status.state,
-      ...(status.step ? { step: status.step } : {}),
-      ...(status.error ? { error: status.error } : {}),
-      app: await this.#appState(record.id),
-      sync: await this.#syncState(record.id),
-      ideUrl: this.ideOrigin(record.id) + '/',
-      previewUrl: this.previewOrigin(record.id, record.manifest.port) + '/',
-      port: record.manifest.port,
-      ports: listedPorts(record).map((p) => ({ ...p, url: this.previewOrigin(record.id, p.port) + '/' })),
-      createdAt: record.createdAt,
-      ...(record.origin?.forkOf ? { forkOf: record.origin.forkOf } : {}),
-    };
+  view(record: ReplRecord): Promise<ReplView> {
+    return replView(record, this.#o.runtime, this.#links, (id) => this.#agent(id));
   }
 }
 

@@ -1,0 +1,122 @@
+import { type Kysely, type Selectable, sql } from 'kysely';
+import type { ReplRecord } from '../repls/repl-record.js';
+import type { EventBus } from './event-bus.js';
+import type { ReplsTable, Tables } from './schema.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+/** How many times an update re-reads and retries when another writer got in between. */
+const MAX_ATTEMPTS = 50;
+
+/**
+ * The repl records. Every write is a compare-and-set or a conditional insert in the database, so
+ * portals sharing it cannot lose each other's updates or overrun the repl limit together; every
+ * committed change is announced on the event bus.
+ */
+export class ReplRepository {
+  constructor(
+    readonly db: Kysely<Tables>,
+    readonly dialect: DialectName,
+    readonly events: EventBus,
+  ) {}
+
+  async get(id: string): Promise<ReplRecord | undefined> {
+    const row = await this.db.selectFrom('repls').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  /** An account's repls, newest first. */
+  async listByOwner(owner: string): Promise<ReplRecord[]> {
+    const rows = await this.db.selectFrom('repls').selectAll().where('owner', '=', owner).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Stores a new repl unless its owner already has `limit` repls; false when refused. The count
+   * and the insert are one statement. On PostgreSQL it runs in a transaction holding a lock per
+   * owner (a statement's snapshot alone would let two concurrent creates both count the old
+   * number); SQLite runs one writing statement at a time, and a transaction there would hold the
+   * file's lock across awaits, which another connection of the same process then waits on with
+   * the event loop blocked.
+   */
+  async insertWithinLimit(record: ReplRecord, limit: number): Promise<boolean> {
+    const row = toRow(record);
+    const insert = sql`insert into repls (id, owner, name, stack, created_at, template_version, manifest, ports, origin)
+      select ${row.id}, ${row.owner}, ${row.name}, ${row.stack}, ${row.created_at}, ${row.template_version}, ${row.manifest}, ${row.ports}, ${row.origin}
+      where (select count(*) from repls where owner = ${row.owner}) < ${limit}`;
+    const result =
+      this.dialect === 'postgres'
+        ? await this.db.transaction().execute(async (trx) => {
+            await sql`select pg_advisory_xact_lock(hashtextextended(${'repls-of:' + record.owner}, 0))`.execute(trx);
+            return insert.execute(trx);
+          })
+        : await insert.execute(this.db);
+    const inserted = result.numAffectedRows === 1n;
+    if (inserted) await this.events.publish({ kind: 'created', owner: record.owner, id: record.id });
+    return inserted;
+  }
+
+  /**
+   * Read-modify-write of one record as a compare-and-set on its version: when another writer
+   * (this portal or another) changed it in between, `change` runs again on the new record, so a
+   * rename racing a port change keeps both. `change` may throw to refuse; it must not change the
+   * id, owner or creation time. Undefined when there is no such repl.
+   */
+  async update(id: string, change: (record: ReplRecord) => ReplRecord): Promise<ReplRecord | undefined> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current = await this.db.selectFrom('repls').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!current) return undefined;
+      const next = change(toRecord(current));
+      const row = toRow(next);
+      const result = await this.db
+        .updateTable('repls')
+        .set({ name: row.name, stack: row.stack, template_version: row.template_version, manifest: row.manifest, ports: row.ports, origin: row.origin, version: sql`version + 1` })
+        .where('id', '=', id)
+        .where('version', '=', current.version)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 1n) {
+        await this.events.publish({ kind: 'updated', owner: current.owner, id });
+        return { ...next, id, owner: current.owner, createdAt: current.created_at };
+      }
+    }
+    throw new Error(`repl ${id} changed ${MAX_ATTEMPTS} times while one update was being made; try again`);
+  }
+
+  /** Deletes the record; false when there was none (already deleted, maybe by another portal). */
+  async delete(id: string): Promise<boolean> {
+    const row = await this.db.deleteFrom('repls').where('id', '=', id).returning(['owner']).executeTakeFirst();
+    if (!row) return false;
+    await this.events.publish({ kind: 'deleted', owner: row.owner, id });
+    return true;
+  }
+}
+
+/** The columns of a record (JSON for what has structure). */
+export function toRow(record: ReplRecord): Omit<Selectable<ReplsTable>, 'version'> {
+  return {
+    id: record.id,
+    owner: record.owner,
+    name: record.name,
+    stack: record.stack,
+    created_at: record.createdAt,
+    template_version: record.templateVersion,
+    manifest: JSON.stringify(record.manifest),
+    ports: JSON.stringify(record.ports ?? {}),
+    origin: record.origin ? JSON.stringify(record.origin) : null,
+  };
+}
+
+function toRecord(row: Selectable<ReplsTable>): ReplRecord {
+  const ports = JSON.parse(row.ports) as NonNullable<ReplRecord['ports']>;
+  return {
+    id: row.id,
+    name: row.name,
+    stack: row.stack,
+    owner: row.owner,
+    createdAt: row.created_at,
+    templateVersion: row.template_version,
+    manifest: JSON.parse(row.manifest) as ReplRecord['manifest'],
+    ...(Object.keys(ports).length ? { ports } : {}),
+    ...(row.origin ? { origin: JSON.parse(row.origin) as NonNullable<ReplRecord['origin']> } : {}),
+  };
+}

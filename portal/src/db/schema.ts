@@ -1,0 +1,50 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The tables as Kysely sees them, the same on SQLite and PostgreSQL: text for ids, ISO times and
+ * JSON (one representation both dialects compare and sort alike), bigint milliseconds for expiry.
+ * Later record kinds (classes, rosters, audit) add their tables here and a migration beside them.
+ */
+export interface Tables {
+  accounts: AccountsTable;
+  repls: ReplsTable;
+  tickets_used: TicketsUsedTable;
+  meta: MetaTable;
+}
+
+/** An account is a bearer token; only the token's SHA-256 is kept. */
+export interface AccountsTable {
+  token_hash: string;
+  id: string;
+  created_at: string;
+}
+
+export interface ReplsTable {
+  id: string;
+  owner: string;
+  name: string;
+  stack: string;
+  created_at: string;
+  template_version: string;
+  /** The stack manifest as it was when the repl was made (JSON). */
+  manifest: string;
+  /** Preview ports whose visibility the owner set: `{"3001":"public"}` (JSON). */
+  ports: string;
+  /** `{"forkOf":…}` or `{"imported":true}` (JSON), null for a repl made from a template. */
+  origin: string | null;
+  /** Bumped by every update: the compare in compare-and-set. */
+  version: Generated<number>;
+}
+
+/** Ticket nonces redeemed and not yet expired: a row means "used". */
+export interface TicketsUsedTable {
+  nonce: string;
+  /** Milliseconds since the epoch; the row is swept after it (the ticket is refused as expired anyway). */
+  expires_at: number | bigint | string;
+}
+
+/** One-off facts about this database, e.g. that the store's old record objects were imported. */
+export interface MetaTable {
+  key: string;
+  value: string;
+}

@@ -1,0 +1,63 @@
+import { AppError } from '@codeyard/common/errors';
+import type { Runtime } from '../runtime/runtime.js';
+import { Admission } from './admission.js';
+import type { ReplRecord } from './repl-record.js';
+
+/**
+ * An account's repl limit and running limit, checked before the work they guard. Within one
+ * portal a check and its admission are one step per account (see Admission); across portals the
+ * repl limit is held by the database's conditional insert, which counts every portal's repls.
+ */
+export class AccountLimits {
+  /** Starts admitted against the account's running limit and not finished yet. */
+  readonly #starts = new Admission();
+  /** New repls (create, fork, import) admitted against the account's repl limit, not stored yet. */
+  readonly #creations = new Admission();
+
+  constructor(
+    readonly options: {
+      runtime: Runtime;
+      limits: { repls: number; running: number };
+      list(owner: string): Promise<ReplRecord[]>;
+    },
+  ) {}
+
+  /** Makes a new repl unless the account has as many as it may: one admission at a time per account. */
+  create<T>(owner: string, id: string, work: (moveTo: (id: string) => void) => Promise<T>): Promise<T> {
+    return this.#creations.run(owner, id, () => this.#checkReplLimit(owner), work);
+  }
+
+  /** Refuses early, before any file is copied; the insert checks again, against every portal's repls. */
+  async #checkReplLimit(owner: string): Promise<void> {
+    const owned = new Set((await this.options.list(owner)).map((r) => r.id));
+    for (const id of this.#creations.held(owner)) owned.add(id);
+    if (owned.size >= this.options.limits.repls) throw replLimitReached(owned.size);
+  }
+
+  /**
+   * Starts a repl unless the account already runs as many as it may. The count and the admission
+   * are one step per account, and an admitted start counts until the runtime reports it.
+   */
+  start(owner: string, record: ReplRecord, start: () => Promise<void>): Promise<void> {
+    return this.#starts.run(owner, record.id, () => this.#checkRunningLimit(owner, record.id), start);
+  }
+
+  /** Refuses to start one more repl of an account that already runs as many as it may. */
+  async #checkRunningLimit(owner: string, id: string): Promise<void> {
+    const { runtime } = this.options;
+    const live = (replId: string): boolean => ['running', 'starting'].includes(runtime.status(replId).state);
+    if (live(id)) return;
+    const active = new Set(runtime.active());
+    const admitted = new Set(this.#starts.held(owner));
+    const running = (await this.options.list(owner)).filter((r) => r.id !== id && (admitted.has(r.id) || (active.has(r.id) && live(r.id))));
+    const limit = this.options.limits.running;
+    if (running.length >= limit) {
+      throw new AppError('LIMIT_REACHED', `this account may run ${limit} repl${limit === 1 ? '' : 's'} at once (the running limit) and ${running.length} are running or starting (${running.map((r) => r.name).join(', ')}); stop one first`);
+    }
+  }
+}
+
+/** The refusal of one more repl to an account that has `count`. */
+export function replLimitReached(count: number): AppError {
+  return new AppError('LIMIT_REACHED', `this account has ${count} repls, the most it may have (the repl limit); delete one first`);
+}

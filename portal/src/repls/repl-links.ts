@@ -1,0 +1,52 @@
+import { ideHostname, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
+import type { GrantSigner } from '@codeyard/common/tickets';
+import type { ReplRecord } from './repl-record.js';
+
+/** The public URLs of repls, and the single-use sign-in links to them. */
+export class ReplLinks {
+  constructor(
+    readonly options: {
+      publicOrigin: PublicOrigin;
+      signer: GrantSigner;
+      ticketTtlMs: number;
+      /** Where a repl's workspace folder is inside its sandbox (the runtime knows). */
+      workspacePath(id: string): string;
+    },
+  ) {}
+
+  ideOrigin(id: string): string {
+    return originFor(ideHostname(id, this.options.publicOrigin), this.options.publicOrigin);
+  }
+
+  previewOrigin(id: string, port: number): string {
+    return originFor(previewHostname(id, port, this.options.publicOrigin), this.options.publicOrigin);
+  }
+
+  /**
+   * Where the IDE should land: the workspace folder with the stack's main file open. The file's
+   * authority must be the one the workbench uses for the folder (the browser's host, port
+   * included): an editor opened under another authority is another resource to VS Code, which
+   * never reloads it on a change made elsewhere and refuses its saves as "newer on disk".
+   */
+  idePath(record: ReplRecord): string {
+    const workspace = this.options.workspacePath(record.id);
+    const authority = new URL(this.ideOrigin(record.id)).host;
+    const payload = JSON.stringify([['openFile', `vscode-remote://${authority}${workspace}/${record.manifest.main}`]]);
+    return `/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(payload)}`;
+  }
+
+  /**
+   * A URL that signs `owner` in to one repl host: a single-use ticket valid for a short while
+   * (a minute by default), exchanged by the proxy for a cookie of that host alone.
+   */
+  ideLink(owner: string, record: ReplRecord, options: { port?: number; next?: string } = {}): string {
+    const origin = options.port ? this.previewOrigin(record.id, options.port) : this.ideOrigin(record.id);
+    const host = new URL(origin).hostname;
+    const ticket = this.options.signer.sign({ purpose: 'ticket', host, account: owner, expiresAt: Date.now() + this.options.ticketTtlMs });
+    const url = new URL('/_codeyard/auth', origin);
+    url.searchParams.set('ticket', ticket);
+    const next = options.next ?? (options.port ? '/' : this.idePath(record));
+    if (next !== '/') url.searchParams.set('next', next);
+    return url.toString();
+  }
+}
