@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { GrantSigner } from '@codeyard/common/tickets';
+import { type Database, openDatabase } from '../../src/db/open-database.js';
+import type { ReplEvent } from '../../src/repls/repl-record.js';
+import { ReplService } from '../../src/repls/repl-service.js';
+import type { Runtime } from '../../src/runtime/runtime.js';
+import { FsStore } from '../../src/store/fs-store.js';
+import { WorkspaceStore } from '../../src/store/workspace-store.js';
+import { loadTemplates, seedTemplates } from '../../src/templates/catalog.js';
+import { quietLog } from './describe-repositories.js';
+
+const url = process.env.CODEYARD_TEST_DATABASE_URL;
+const TEMPLATES = fileURLToPath(new URL('../../../../templates/', import.meta.url));
+
+/** A runtime double for record-only tests: every stack available, nothing ever runs. */
+function recordsOnlyRuntimeDouble(): Runtime {
+  const double: Partial<Runtime> = {
+    name: 'records-only double',
+    checkStack: async () => ({ available: true }),
+    create: async () => undefined,
+    delete: async () => undefined,
+    status: () => ({ state: 'stopped', since: new Date(0).toISOString() }),
+    watch: () => () => undefined,
+    endpoints: () => undefined,
+    active: () => [],
+    workspacePath: (id) => `/workspaces/${id}`,
+  };
+  return double as Runtime;
+}
+
+/** Waits for the first event of `owner` that `match` accepts. */
+function nextEvent(service: ReplService, owner: string, match: (event: ReplEvent) => boolean): Promise<ReplEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no event within 5 s')), 5000);
+    const off = service.watch(owner, (event) => {
+      if (!match(event)) return;
+      clearTimeout(timer);
+      off();
+      resolve(event);
+    });
+  });
+}
+
+// Two portals (two repl services, each with its own connections) on one PostgreSQL and one store.
+describe('two portals on one PostgreSQL', { skip: url ? undefined : 'CODEYARD_TEST_DATABASE_URL is not set (.ci/postgres.sh starts a PostgreSQL and prints it)' }, () => {
+  const schema = `test_portals_${process.pid}_${Date.now().toString(36)}`;
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-portals-'));
+  const databases: Database[] = [];
+  let a: ReplService;
+  let b: ReplService;
+
+  before(async () => {
+    const store = await FsStore.open(root);
+    const templates = await loadTemplates(TEMPLATES);
+    await seedTemplates(store, templates);
+    const workspaces = new WorkspaceStore(store);
+    const service = async (): Promise<ReplService> => {
+      const database = await openDatabase({ url, dataDir: root, schema, log: quietLog });
+      databases.push(database);
+      return new ReplService({
+        store,
+        records: database.repls,
+        workspaces,
+        runtime: recordsOnlyRuntimeDouble(),
+        templates: new Map(templates.map((t) => [t.manifest.id, t])),
+        signer: new GrantSigner(Buffer.alloc(32, 1)),
+        publicOrigin: { domain: 'localhost', scheme: 'http', port: 8080 },
+        ticketTtlMs: 60_000,
+        limits: { repls: 2, running: 1, workspaceBytes: 1 << 30, importEntries: 100, fileBytes: 1 << 20 },
+        log: quietLog,
+      });
+    };
+    [a, b] = [await service(), await service()];
+  });
+
+  after(async () => {
+    a?.close();
+    b?.close();
+    for (const database of databases) await database.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it("shows one portal's repl changes on the other's dashboard stream", async () => {
+    const created = nextEvent(b, 'u-dashboard', (e) => e.type === 'repl');
+    const repl = await a.create('u-dashboard', 'node', 'made on A');
+    const first = await created;
+    assert.equal(first.type === 'repl' && first.repl.id, repl.id);
+    assert.equal(first.type === 'repl' && first.repl.name, 'made on A');
+    assert.deepEqual((await b.list('u-dashboard')).map((r) => r.id), [repl.id]);
+
+    const renamed = nextEvent(b, 'u-dashboard', (e) => e.type === 'repl' && e.repl.name === 'renamed on A');
+    await a.rename('u-dashboard', repl.id, 'renamed on A');
+    await renamed;
+    const deleted = nextEvent(b, 'u-dashboard', (e) => e.type === 'deleted');
+    await a.remove('u-dashboard', repl.id);
+    assert.deepEqual(await deleted, { type: 'deleted', id: repl.id });
+  });
+
+  it('holds the repl limit when both portals create at once', async () => {
+    const results = await Promise.allSettled([a, b, a, b].map((service, i) => service.create('u-limit', 'node', `repl ${i}`)));
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 2, JSON.stringify(results.map((r) => r.status)));
+    for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { code?: string }).code, 'LIMIT_REACHED');
+    assert.equal((await b.list('u-limit')).length, 2);
+  });
+});
