@@ -9,7 +9,7 @@ import { GrantSigner } from '@codeyard/common/tickets';
 import { type Database, openDatabase } from '../../src/db/open-database.js';
 import type { ReplEvent } from '../../src/repls/repl-record.js';
 import { ReplService } from '../../src/repls/repl-service.js';
-import type { Runtime } from '../../src/runtime/runtime.js';
+import { MemoryRuntime } from '../../src/runtime/memory-runtime.js';
 import { FsStore } from '../../src/store/fs-store.js';
 import { WorkspaceStore } from '../../src/store/workspace-store.js';
 import { loadTemplates, seedTemplates } from '../../src/templates/catalog.js';
@@ -17,22 +17,6 @@ import { quietLog } from './describe-repositories.js';
 
 const url = process.env.CODEYARD_TEST_DATABASE_URL;
 const TEMPLATES = fileURLToPath(new URL('../../../../templates/', import.meta.url));
-
-/** A runtime double for record-only tests: every stack available, nothing ever runs. */
-function recordsOnlyRuntimeDouble(): Runtime {
-  const double: Partial<Runtime> = {
-    name: 'records-only double',
-    checkStack: async () => ({ available: true }),
-    create: async () => undefined,
-    delete: async () => undefined,
-    status: () => ({ state: 'stopped', since: new Date(0).toISOString() }),
-    watch: () => () => undefined,
-    endpoints: () => undefined,
-    active: () => [],
-    workspacePath: (id) => `/workspaces/${id}`,
-  };
-  return double as Runtime;
-}
 
 /** Waits for the first event of `owner` that `match` accepts. */
 function nextEvent(service: ReplService, owner: string, match: (event: ReplEvent) => boolean): Promise<ReplEvent> {
@@ -67,7 +51,7 @@ describe('two portals on one PostgreSQL', { skip: url ? undefined : 'CODEYARD_TE
         store,
         records: database.repls,
         workspaces,
-        runtime: recordsOnlyRuntimeDouble(),
+        runtime: new MemoryRuntime(),
         templates: new Map(templates.map((t) => [t.manifest.id, t])),
         signer: new GrantSigner(Buffer.alloc(32, 1)),
         publicOrigin: { domain: 'localhost', scheme: 'http', port: 8080 },
