@@ -5,7 +5,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { originFor, type PublicOrigin } from '@codeyard/common/hostnames';
-import { GrantSigner } from '@codeyard/common/tickets';
+import { GrantSigner, type TicketLedger } from '@codeyard/common/tickets';
 import { type ProxyBackend, ReplProxy } from '@codeyard/proxy/repl-proxy';
 import { Accounts } from './accounts/accounts.js';
 import { auth } from './api/auth.js';
@@ -63,7 +63,7 @@ export interface Portal {
 }
 
 /** The repl proxy, reading what it needs about a repl from the repl service and the runtime. */
-function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, publicOrigin: PublicOrigin): ReplProxy {
+function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, publicOrigin: PublicOrigin, tickets: TicketLedger): ReplProxy {
   const { runtime, config } = deps;
   const backend: ProxyBackend = {
     async lookup(replId) {
@@ -83,7 +83,8 @@ function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, pu
     },
     wake: (replId, account, options) => repls.wake(replId, account, options),
   };
-  return new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, ticketsPerMinute: config.ticketsPerMinute, log: deps.log });
+  // Ticket nonces are used up in the database: a ticket redeemed on one portal is refused on every other.
+  return new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, ticketsPerMinute: config.ticketsPerMinute, tickets, log: deps.log });
 }
 
 /**
@@ -116,7 +117,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     limits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount, workspaceBytes: config.limitDiskBytes, importEntries: config.importMaxEntries, fileBytes: config.maxFileBytes },
     log,
   });
-  const proxy = replProxy(deps, repls, signer, publicOrigin);
+  const proxy = replProxy(deps, repls, signer, publicOrigin, database.tickets);
   // Pooled connections to a repl's sockets die with it; a restarted repl gets fresh ones.
   const unwatch = runtime.watch((id, status) => {
     if (status.state !== 'running') proxy.forget(`/${id}/`);

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { TicketLedger } from '@codeyard/common/tickets';
 import type { Tables } from './schema.js';
 
 /** How often used nonces past their expiry are deleted (at most; on the next redeem after it). */
@@ -10,7 +11,7 @@ const SWEEP_EVERY_MS = 60_000;
  * racing on one ticket cannot both get true). Rows are swept once expired: an expired ticket is
  * refused by its signature check before the ledger is asked.
  */
-export class DbTicketLedger {
+export class DbTicketLedger implements TicketLedger {
   #lastSweep = 0;
 
   constructor(readonly db: Kysely<Tables>) {}
