@@ -1,6 +1,5 @@
-import { EventEmitter } from 'node:events';
 import type pg from 'pg';
-import { type EventBus, parseReplRecordEvent, type ReplRecordEvent } from './event-bus.js';
+import { type EventBus, LocalEventBus, parseReplRecordEvent, type ReplRecordEvent } from './event-bus.js';
 
 /**
  * Record events between portal replicas through PostgreSQL's LISTEN/NOTIFY: one connection of
@@ -9,7 +8,8 @@ import { type EventBus, parseReplRecordEvent, type ReplRecordEvent } from './eve
  * dashboard survives (it reloads the list when its stream reconnects).
  */
 export class PgEventBus implements EventBus {
-  readonly #emitter = new EventEmitter<{ event: [ReplRecordEvent] }>();
+  /** This process's subscribers, told of every event the connection hears. */
+  readonly #local = new LocalEventBus();
   #client: pg.Client | undefined;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
@@ -19,9 +19,7 @@ export class PgEventBus implements EventBus {
     readonly pool: pg.Pool,
     readonly connect: () => pg.Client,
     readonly log: { error(obj: object, msg: string): void },
-  ) {
-    this.#emitter.setMaxListeners(0);
-  }
+  ) {}
 
   /** Listening on `channel` before it returns, so nothing published after it is missed. */
   static async open(options: { channel: string; pool: pg.Pool; connect: () => pg.Client; log: { error(obj: object, msg: string): void } }): Promise<PgEventBus> {
@@ -35,7 +33,7 @@ export class PgEventBus implements EventBus {
     client.on('notification', (message) => {
       if (message.channel !== this.channel || !message.payload) return;
       const event = parseReplRecordEvent(message.payload);
-      if (event) this.#emitter.emit('event', event);
+      if (event) void this.#local.publish(event);
     });
     client.on('error', (err) => {
       this.log.error({ err: err.message }, 'the database event connection failed; reopening it');
@@ -70,14 +68,13 @@ export class PgEventBus implements EventBus {
   }
 
   subscribe(listener: (event: ReplRecordEvent) => void): () => void {
-    this.#emitter.on('event', listener);
-    return () => this.#emitter.off('event', listener);
+    return this.#local.subscribe(listener);
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#retry);
-    this.#emitter.removeAllListeners();
+    await this.#local.close();
     await this.#client?.end().catch(() => undefined);
   }
 }

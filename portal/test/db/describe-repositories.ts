@@ -12,6 +12,7 @@ import { importStoreRecords } from '../../src/db/import-store-records.js';
 import type { Database } from '../../src/db/open-database.js';
 import type { ReplRecord } from '../../src/repls/repl-record.js';
 import { FsStore } from '../../src/store/fs-store.js';
+import { firstEvent, quietLog } from './db-test-helpers.js';
 import { writeStoreLayoutFixture } from './store-layout-fixture.js';
 
 /** One database to test: `open()` may be called several times, each a separate connection (a portal). */
@@ -22,8 +23,6 @@ export interface DatabaseTarget {
   /** Removes what the test made (a schema, a folder). */
   drop(): Promise<void>;
 }
-
-export const quietLog = { info() {}, error() {} };
 
 /** Test data kept in the source tree (not copied to dist/). */
 const FIXTURES = fileURLToPath(new URL('../../../test/db/fixtures/', import.meta.url));
@@ -41,18 +40,6 @@ export function replRecord(owner: string, minutesAgo = 0, fields: Partial<ReplRe
     manifest: { id: 'node', name: 'Node.js', port: 3000, main: 'index.js' } as unknown as ReplRecord['manifest'],
     ...fields,
   };
-}
-
-function nextEvent(database: Database, match: (event: ReplRecordEvent) => boolean): Promise<ReplRecordEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no event within 5 s')), 5000);
-    const off = database.events.subscribe((event) => {
-      if (!match(event)) return;
-      clearTimeout(timer);
-      off();
-      resolve(event);
-    });
-  });
 }
 
 /** The repository suite, run on every dialect (SQLite always, PostgreSQL when one is given). */
@@ -144,22 +131,23 @@ export function describeRepositories(name: string, make: () => Promise<DatabaseT
       const writer = await open();
       const reader = target!.eventsBetweenConnections ? await open() : writer;
       const record = replRecord('u-events');
-      const created = nextEvent(reader, (e) => e.id === record.id && e.kind === 'created');
+      const created = firstEvent<ReplRecordEvent>((l) => reader.events.subscribe(l), (e) => e.id === record.id && e.kind === 'created');
       await writer.repls.insertWithinLimit(record, 10);
       assert.deepEqual(await created, { kind: 'created', owner: 'u-events', id: record.id });
-      const updated = nextEvent(reader, (e) => e.id === record.id && e.kind === 'updated');
+      const updated = firstEvent<ReplRecordEvent>((l) => reader.events.subscribe(l), (e) => e.id === record.id && e.kind === 'updated');
       await writer.repls.update(record.id, (r) => ({ ...r, name: 'new name' }));
       assert.deepEqual(await updated, { kind: 'updated', owner: 'u-events', id: record.id });
-      const deleted = nextEvent(reader, (e) => e.id === record.id && e.kind === 'deleted');
+      const deleted = firstEvent<ReplRecordEvent>((l) => reader.events.subscribe(l), (e) => e.id === record.id && e.kind === 'deleted');
       await writer.repls.delete(record.id);
       assert.deepEqual(await deleted, { kind: 'deleted', owner: 'u-events', id: record.id });
     });
 
     it('imports a data folder written by the pre-database portal: every token resolves, every repl is listed as it was', async () => {
       const own = await make();
-      const database = await own.open();
       const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-import-'));
+      let database: Database | undefined;
       try {
+        database = await own.open();
         fs.cpSync(path.join(FIXTURES, 'pre-database-store'), root, { recursive: true });
         const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'pre-database-expected.json'), 'utf8')) as { tokens: Array<{ token: string; account: Account }>; repls: Record<string, ReplRecord[]> };
         const store = await FsStore.open(root);
@@ -175,7 +163,7 @@ export function describeRepositories(name: string, make: () => Promise<DatabaseT
         assert.equal(await importStoreRecords(store, database, quietLog), undefined);
         for (const [owner, repls] of Object.entries(expected.repls)) assert.equal((await database.repls.listByOwner(owner)).length, repls.length);
       } finally {
-        await database.close();
+        await database?.close();
         await own.drop();
         fs.rmSync(root, { recursive: true, force: true });
       }

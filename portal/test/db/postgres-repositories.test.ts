@@ -1,7 +1,7 @@
 import os from 'node:os';
-import pg from 'pg';
 import { openDatabase } from '../../src/db/open-database.js';
-import { describeRepositories, quietLog } from './describe-repositories.js';
+import { dropSchema, quietLog, runSchema } from './db-test-helpers.js';
+import { describeRepositories } from './describe-repositories.js';
 
 const url = process.env.CODEYARD_TEST_DATABASE_URL;
 
@@ -9,16 +9,11 @@ const url = process.env.CODEYARD_TEST_DATABASE_URL;
 describeRepositories(
   'PostgreSQL',
   async () => {
-    const schema = `test_${process.pid}_${Date.now().toString(36)}_${os.hostname().replace(/\W/g, '').slice(0, 8).toLowerCase()}`;
+    const schema = runSchema('repositories');
     return {
       open: () => openDatabase({ url, dataDir: os.tmpdir(), schema, log: quietLog }),
       eventsBetweenConnections: true,
-      async drop() {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-        await client.end();
-      },
+      drop: () => dropSchema(url, schema),
     };
   },
   { skip: url ? undefined : 'CODEYARD_TEST_DATABASE_URL is not set: the PostgreSQL run needs a server (.ci/postgres.sh starts one and prints the URL)' },

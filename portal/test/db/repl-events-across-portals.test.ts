@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import pg from 'pg';
 import { GrantSigner } from '@codeyard/common/tickets';
 import { type Database, openDatabase } from '../../src/db/open-database.js';
 import type { ReplEvent } from '../../src/repls/repl-record.js';
@@ -13,27 +12,14 @@ import { MemoryRuntime } from '../../src/runtime/memory-runtime.js';
 import { FsStore } from '../../src/store/fs-store.js';
 import { WorkspaceStore } from '../../src/store/workspace-store.js';
 import { loadTemplates, seedTemplates } from '../../src/templates/catalog.js';
-import { quietLog } from './describe-repositories.js';
+import { dropSchema, firstEvent, quietLog, runSchema } from './db-test-helpers.js';
 
 const url = process.env.CODEYARD_TEST_DATABASE_URL;
 const TEMPLATES = fileURLToPath(new URL('../../../../templates/', import.meta.url));
 
-/** Waits for the first event of `owner` that `match` accepts. */
-function nextEvent(service: ReplService, owner: string, match: (event: ReplEvent) => boolean): Promise<ReplEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no event within 5 s')), 5000);
-    const off = service.watch(owner, (event) => {
-      if (!match(event)) return;
-      clearTimeout(timer);
-      off();
-      resolve(event);
-    });
-  });
-}
-
 // Two portals (two repl services, each with its own connections) on one PostgreSQL and one store.
 describe('two portals on one PostgreSQL', { skip: url ? undefined : 'CODEYARD_TEST_DATABASE_URL is not set (.ci/postgres.sh starts a PostgreSQL and prints it)' }, () => {
-  const schema = `test_portals_${process.pid}_${Date.now().toString(36)}`;
+  const schema = runSchema('portals');
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-portals-'));
   const databases: Database[] = [];
   let a: ReplService;
@@ -67,25 +53,22 @@ describe('two portals on one PostgreSQL', { skip: url ? undefined : 'CODEYARD_TE
     a?.close();
     b?.close();
     for (const database of databases) await database.close();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
+    await dropSchema(url, schema);
     fs.rmSync(root, { recursive: true, force: true });
   });
 
   it("shows one portal's repl changes on the other's dashboard stream", async () => {
-    const created = nextEvent(b, 'u-dashboard', (e) => e.type === 'repl');
+    const created = firstEvent<ReplEvent>((l) => b.watch('u-dashboard', l), (e) => e.type === 'repl');
     const repl = await a.create('u-dashboard', 'node', 'made on A');
     const first = await created;
     assert.equal(first.type === 'repl' && first.repl.id, repl.id);
     assert.equal(first.type === 'repl' && first.repl.name, 'made on A');
     assert.deepEqual((await b.list('u-dashboard')).map((r) => r.id), [repl.id]);
 
-    const renamed = nextEvent(b, 'u-dashboard', (e) => e.type === 'repl' && e.repl.name === 'renamed on A');
+    const renamed = firstEvent<ReplEvent>((l) => b.watch('u-dashboard', l), (e) => e.type === 'repl' && e.repl.name === 'renamed on A');
     await a.rename('u-dashboard', repl.id, 'renamed on A');
     await renamed;
-    const deleted = nextEvent(b, 'u-dashboard', (e) => e.type === 'deleted');
+    const deleted = firstEvent<ReplEvent>((l) => b.watch('u-dashboard', l), (e) => e.type === 'deleted');
     await a.remove('u-dashboard', repl.id);
     assert.deepEqual(await deleted, { type: 'deleted', id: repl.id });
   });

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../../src/db/open-database.js';
-import { describeRepositories, quietLog } from './describe-repositories.js';
+import { quietLog } from './db-test-helpers.js';
+import { describeRepositories } from './describe-repositories.js';
 
 // Two open() of one file are two connections, as two processes on one data folder would be.
 describeRepositories('SQLite', async () => {

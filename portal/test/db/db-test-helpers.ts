@@ -1,0 +1,33 @@
+import pg from 'pg';
+
+/** A log that says nothing (the tests check outcomes, not log lines). */
+export const quietLog = { info() {}, error() {} };
+
+/** The first event `subscribe` delivers that `match` accepts; rejects after 5 s without one. */
+export function firstEvent<T>(subscribe: (listener: (event: T) => void) => () => void, match: (event: T) => boolean): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no event within 5 s')), 5000);
+    const off = subscribe((event) => {
+      if (!match(event)) return;
+      clearTimeout(timer);
+      off();
+      resolve(event);
+    });
+  });
+}
+
+/** A schema name of this test run's own, so runs sharing one PostgreSQL never see each other's rows or events. */
+export function runSchema(label: string): string {
+  return `test_${label}_${process.pid}_${Date.now().toString(36)}`;
+}
+
+/** Drops a test run's schema and everything in it. */
+export async function dropSchema(url: string | undefined, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
