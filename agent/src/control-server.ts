@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ActivateRequest, ReplInfo } from '@codeyard/common/agent/config';
+import type { ActivateRequest, ServedRepl } from '@codeyard/common/agent/config';
 import type { AppState, LogFrame, QuiesceResult, SyncStatus } from '@codeyard/common/agent/protocol';
 import { AGENT_ROUTES, type AgentRoute, type AgentRouteName, APP_LOGS_SOCKET_PATH, type RouteInput, type RouteOutput } from '@codeyard/common/agent/routes';
 import { AppError, describeError, isAppError } from '@codeyard/common/errors';
@@ -14,7 +14,8 @@ import type { WorkspaceFiles } from './workspace-files.js';
 /** What can change after the agent started: a warm-pool agent gets its repl later. */
 export interface AgentLive {
   sync?: SyncEngine;
-  info?: ReplInfo;
+  /** The repl it serves (GET /info); undefined while a warm-pool agent is nobody's. */
+  repl?: ServedRepl;
   /** Set on a warm-pool agent until it is activated (its request already checked). */
   activate?: (request: ActivateRequest) => Promise<SyncStatus>;
 }
@@ -141,7 +142,7 @@ function handlers(deps: ControlDeps): Handlers {
   let execs = 0;
   return {
     health: () => ({ ok: true, app: deps.run.state, ide: deps.ide?.state, sync: deps.live.sync?.status }),
-    info: () => deps.live.info ?? notFound('this sandbox is not a repl yet (warm pool)'),
+    info: () => deps.live.repl ?? notFound('this sandbox is not a repl yet (warm pool)'),
     activate: (request) => {
       const activate = deps.live.activate;
       if (!activate) throw new AppError('CONFLICT', 'this agent already serves a repl');

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type AgentConfig, readAgentConfig } from '@codeyard/common/agent/config';
 import type { QuiesceResult } from '@codeyard/common/agent/protocol';
 import { OFFLINE_SAVE_RESULT_FILE, writeOfflineSaveResult } from '@codeyard/common/agent/offline-save';
+import { replIdVariables } from '@codeyard/common/agent/repl-variables';
 import { describeError } from '@codeyard/common/errors';
 import { ideEnv } from './ide-env.js';
 import { type AgentLive, createControlServer } from './control-server.js';
@@ -65,6 +66,9 @@ async function main(): Promise<void> {
   const config = readAgentConfig(configFile);
   fs.mkdirSync(config.stateDir, { recursive: true });
   const logs = new LogBuffer({ file: path.join(config.stateDir, 'app.log') });
+  // What the agent starts (the app, its install, one-off commands; code-server with more of its
+  // own) gets this environment: one object, shared by reference, so that the repl id an
+  // activation brings reaches every later process.
   const env = { ...process.env };
   const run = new RunSupervisor({ spec: config.app, cwd: config.workspace, env, logs, stateFile: path.join(config.stateDir, 'app.json') });
   const files = new WorkspaceFiles(config.workspace);
@@ -76,7 +80,7 @@ async function main(): Promise<void> {
     new SyncEngine({ workspace: config.workspace, stateDir: config.stateDir, remote: new RelayClient(options.socket), debounceMs: options.debounceMs, scanIntervalMs: options.scanIntervalMs, maxAttempts: process.argv.includes('--sync-once') ? 3 : undefined, log: (line) => say(`sync: ${line}`) });
   const sync = config.sync ? makeSync(config.sync) : undefined;
   // A warm-pool agent is nobody's yet: it answers /info once activated.
-  const live: AgentLive = { sync, info: config.pooled ? undefined : config.info };
+  const live: AgentLive = { sync, repl: config.pooled || !config.info ? undefined : { ...config.info, replId: config.replId } };
   const startSync = async (engine: SyncEngine): Promise<void> => {
     // The IDE opens on the restored files, never on an empty folder.
     const how = await engine.prepare();
@@ -86,8 +90,11 @@ async function main(): Promise<void> {
   };
   if (config.pooled) {
     // A warm-pool sandbox: VS Code is up on an empty folder; the repl arrives here.
-    live.activate = async ({ sync: options, info }) => {
-      live.info = info;
+    live.activate = async ({ replId, sync: options, info }) => {
+      // From here on the app, its install and exec see the repl's id, as in a repl started cold.
+      // code-server started before: the extension gives new terminals the id it reads on /info.
+      Object.assign(env, replIdVariables(replId));
+      live.repl = { ...info, replId };
       live.sync = makeSync(options);
       await startSync(live.sync);
       say(`activated as ${info.name}`);

@@ -38,7 +38,7 @@ describe('the agent contract: the common client against the real control server'
   const sync = syncDouble();
   const live: AgentLive = {
     activate: async (request) => {
-      live.info = request.info;
+      live.repl = { ...request.info, replId: request.replId };
       live.sync = sync;
       return sync.status;
     },
@@ -73,8 +73,8 @@ describe('the agent contract: the common client against the real control server'
     await assert.rejects(client.sync(), (err: unknown) => err instanceof AppError && err.status === 404);
 
     const info = { name: 'Mine', stack: 'node', port: 3000, previewUrl: 'http://abcdefghijkl-3000.localhost/' };
-    assert.deepEqual(await client.activate({ sync: { socket: '/nowhere' }, info }), sync.status);
-    assert.deepEqual(await client.info(), info);
+    assert.deepEqual(await client.activate({ replId: 'abcdefghijkl', sync: { socket: '/nowhere' }, info }), sync.status);
+    assert.deepEqual(await client.info(), { ...info, replId: 'abcdefghijkl' });
     assert.equal((await client.sync()).version, 7);
     assert.equal((await client.flushSync()).version, 8);
     assert.equal(sync.flushes, 1);
@@ -144,12 +144,12 @@ describe('activating a warm-pool agent', () => {
       const client = new AgentClient(socketPath);
       const info = { name: 'x', stack: 'node', port: 3000, previewUrl: '' };
       await assert.rejects(
-        client.activate({ sync: { socket: '/s' }, info: { ...info, port: -1 } }),
+        client.activate({ replId: 'abcdefghijkl', sync: { socket: '/s' }, info: { ...info, port: -1 } }),
         (err: unknown) => err instanceof AppError && err.status === 400 && /^info\.port must be a whole number from 0 to 65535/.test(err.message),
       );
       assert.equal(activations.length, 0);
-      await client.activate({ sync: { socket: '/s' }, info });
-      await assert.rejects(client.activate({ sync: { socket: '/s' }, info }), (err: unknown) => err instanceof AppError && err.status === 409);
+      await client.activate({ replId: 'abcdefghijkl', sync: { socket: '/s' }, info });
+      await assert.rejects(client.activate({ replId: 'abcdefghijkl', sync: { socket: '/s' }, info }), (err: unknown) => err instanceof AppError && err.status === 409);
       assert.equal(activations.length, 1);
     } finally {
       server.close();

@@ -19,7 +19,7 @@ describe('agent control API', () => {
   const live: AgentLive = {
     activate: async (request) => {
       activations.push(request);
-      live.info = request.info;
+      live.repl = { ...request.info, replId: request.replId };
       return { state: 'synced', pending: 0, version: 1 };
     },
   };
@@ -45,10 +45,10 @@ describe('agent control API', () => {
   it('becomes a repl once (warm pool): /info answers after /activate, a second /activate is refused', async () => {
     assert.equal((await call('GET', '/info')).status, 404);
     const info = { name: 'Pooled', stack: 'node', port: 3000, previewUrl: 'http://x-3000.localhost/' };
-    const first = await call('POST', '/activate', JSON.stringify({ sync: { socket: '/nowhere' }, info }));
+    const first = await call('POST', '/activate', JSON.stringify({ replId: 'abcdefghijkl', sync: { socket: '/nowhere' }, info }));
     assert.equal(first.status, 200);
-    assert.deepEqual(JSON.parse((await call('GET', '/info')).body.toString()), info);
-    assert.equal((await call('POST', '/activate', JSON.stringify({ sync: { socket: '/elsewhere' }, info }))).status, 409);
+    assert.deepEqual(JSON.parse((await call('GET', '/info')).body.toString()), { ...info, replId: 'abcdefghijkl' });
+    assert.equal((await call('POST', '/activate', JSON.stringify({ replId: 'abcdefghijkl', sync: { socket: '/elsewhere' }, info }))).status, 409);
     assert.equal(activations.length, 1);
   });
 

@@ -63,7 +63,7 @@ describe('the agent config file', () => {
 });
 
 describe('the activate request', () => {
-  const good = { sync: { socket: '/store/store.sock' }, info: { name: 'x', stack: 'node', port: 3000, previewUrl: '' } };
+  const good = { replId: 'abcdefghijkl', sync: { socket: '/store/store.sock' }, info: { name: 'x', stack: 'node', port: 3000, previewUrl: '' } };
 
   it('takes a well-formed request as it is', () => {
     assert.deepEqual(parseActivateRequest(good), good);
@@ -73,7 +73,10 @@ describe('the activate request', () => {
     for (const [body, field] of [
       [{ ...good, sync: {} }, 'sync.socket'],
       [{ ...good, info: { ...good.info, port: 'x' } }, 'info.port'],
-      [{ sync: good.sync }, 'info'],
+      [{ sync: good.sync, replId: good.replId }, 'info'],
+      // The repl's id reaches every process the agent starts from then on: only a repl id will do.
+      [{ ...good, replId: 'warm-1' }, 'replId'],
+      [{ sync: good.sync, info: good.info }, 'replId'],
     ] as const) {
       assert.throws(
         () => parseActivateRequest(body),

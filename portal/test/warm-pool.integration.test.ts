@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { requestOverSocket } from '@codeyard/common/http-client';
+import { browserUnavailable, launchChromium } from './helpers/browser.js';
 import { isReplId } from '@codeyard/common/repl-id';
 import type { ReplView } from '../src/repls/repl-service.js';
 import { eventually, request } from './helpers/http.js';
@@ -72,6 +73,8 @@ describe('warm pool', { timeout: 240_000 }, () => {
     assert.ok(processesOf(warmId!).length > 0, 'the warm sandbox runs as the repl');
     const exec = (await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: 'head -1 index.js && echo $CODEYARD_REPL_ID' })).json();
     assert.match(exec.stdout, /Press Run/);
+    // The sandbox started before the repl existed; what runs in it now knows the repl as in a cold one.
+    assert.equal(exec.stdout.trim().split('\n').pop(), repl.id, 'a one-off command sees CODEYARD_REPL_ID');
     // The agent knows its repl now (the extension shows it), and syncs to its workspace.
     const socketPath = path.join(replDirs(path.join(t.dataDir, 'repls'), repl.id).run, 'agent.sock');
     const info = JSON.parse((await requestOverSocket({ socketPath, path: '/info' })).body.toString());
@@ -80,10 +83,38 @@ describe('warm pool', { timeout: 240_000 }, () => {
     await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: 'echo pooled > made-here.txt' });
     await eventually(async () => (await t.workspaces.readFile(`workspaces/${repl.id}/`, 'made-here.txt').catch(() => undefined))?.toString() === 'pooled\n', 'the new file saved');
     // Run works as in any repl.
-    assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/start`)).status, 200);
+    const run = await t.api(token, 'POST', `/api/repls/${repl.id}/app/start`);
+    assert.equal(run.status, 200);
     await eventually(async () => (await request(t.port, { host: `${repl.id}-3000.localhost:${t.port}`, path: '/' })).body.includes('Hello from Node.js'), 'the app');
+    // The app got the repl's id too: its environment as it was started (a command sees the app's pid).
+    const { pid } = run.json<{ pid: number }>();
+    const appEnv = (await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: `tr '\\0' '\\n' < /proc/${pid}/environ` })).json();
+    assert.ok(appEnv.stdout.split('\n').includes(`CODEYARD_REPL_ID=${repl.id}`), `the app sees CODEYARD_REPL_ID: ${appEnv.stdout}${appEnv.stderr}`);
     // Another sandbox is started in its place.
     await eventually(async () => t.runtime.warmCounts().node === 1 && !warmIds().includes(repl.id), 'the pool refilled', 90_000);
+  });
+
+  it("gives a terminal opened in VS Code the repl's id and name, though code-server started before the repl existed", { skip: browserUnavailable() }, async () => {
+    const repl = (await t.api(token, 'GET', '/api/repls')).json<ReplView[]>()[0]!;
+    const browser = await launchChromium();
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+      await page.goto((await t.api(token, 'POST', `/api/repls/${repl.id}/ide-link`, {})).json<{ url: string }>().url);
+      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      // The extension has asked the agent which repl this is (what new terminals get comes with it).
+      await page.locator('.statusbar-item', { hasText: 'From the pool · node' }).waitFor({ timeout: 60_000 });
+      // A new shell (the app's output, already open since Run, is a terminal too).
+      await page.keyboard.press('Control+Shift+Backquote');
+      const terminal = page.locator('.terminal-wrapper.active .xterm').first();
+      await terminal.waitFor({ timeout: 30_000 });
+      await terminal.click();
+      await page.waitForTimeout(1500); // the shell's prompt
+      await page.keyboard.type('echo "id=$CODEYARD_REPL_ID name=$CODEYARD_REPL_NAME" > terminal-saw.txt\n');
+      const seen = await eventually(async () => (await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: 'cat terminal-saw.txt' })).json<{ stdout: string }>().stdout || undefined, 'the terminal to write what it saw');
+      assert.equal(seen, `id=${repl.id} name=From the pool\n`);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('starts the repl the ordinary way after a stop (its sandbox is a plain one now)', async () => {

@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
+import type { ServedRepl } from '@codeyard/common/agent/config';
 import type { AppState, LogFrame } from '@codeyard/common/agent/protocol';
 import { AgentClient } from '@codeyard/common/agent/client';
 import { LogStream, waitForHttp } from './log-stream.js';
-import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, unsavedEditorsView, type ReplEnv } from './present.js';
+import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, terminalVariables, unsavedEditorsView, type ReplEnv } from './present.js';
 
 /**
  * The Codeyard extension, preinstalled in every repl's code-server: Run/Stop following the
@@ -23,7 +24,15 @@ let controller: Controller | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   const info = replInfoFromEnv(process.env);
   if (!info) return; // Not in a Codeyard repl: nothing to show.
-  controller = new Controller(info);
+  // code-server's environment is fixed when it starts: one started ahead in the warm pool has no
+  // repl id, name or preview in it. New terminals get them from the agent instead.
+  const terminals = context.environmentVariableCollection;
+  // Learnt again at every start, so nothing outlives the repl's own values.
+  terminals.persistent = false;
+  terminals.description = 'The Codeyard repl this workspace belongs to (CODEYARD_REPL_ID and its name and preview)';
+  controller = new Controller(info, (repl) => {
+    for (const [name, value] of Object.entries(terminalVariables(repl, process.env))) terminals.replace(name, value);
+  });
   context.subscriptions.push(controller);
 }
 
@@ -106,7 +115,11 @@ class Controller implements vscode.Disposable {
   #watching?: string;
   #disposed = false;
 
-  constructor(readonly info: ReplEnv) {
+  /** `onRepl`: the agent said which repl it serves (when code-server's environment did not say it all). */
+  constructor(
+    readonly info: ReplEnv,
+    private readonly onRepl: (repl: ServedRepl) => void,
+  ) {
     this.#agent = new AgentClient(info.socket);
     this.#terminal = new AppTerminal(() => void this.stop());
     this.#runItem = vscode.window.createStatusBarItem('codeyard.run', vscode.StatusBarAlignment.Left, 1000);
@@ -146,7 +159,7 @@ class Controller implements vscode.Disposable {
     this.#logs.start();
     void this.#pollSync();
     // Started ahead in the warm pool, code-server did not know its repl: the agent does now.
-    if (!info.name || !info.previewUrl) void this.#fetchInfo();
+    if (!info.replId || !info.name || !info.previewUrl) void this.#fetchInfo();
   }
 
   #showRepl(): void {
@@ -160,9 +173,10 @@ class Controller implements vscode.Disposable {
   async #fetchInfo(): Promise<void> {
     for (let attempt = 0; attempt < 300 && !this.#disposed; attempt++) {
       try {
-        const info = await this.#agent.info();
-        Object.assign(this.info, { name: info.name, stack: info.stack, port: info.port, previewUrl: info.previewUrl });
+        const repl = await this.#agent.info();
+        Object.assign(this.info, { replId: repl.replId, name: repl.name, stack: repl.stack, port: repl.port, previewUrl: repl.previewUrl });
         this.#showRepl();
+        this.onRepl(repl);
         return;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, 2000));

@@ -1,4 +1,5 @@
-import type { ReplInfo } from '@codeyard/common/agent/config';
+import type { ReplInfo, ServedRepl } from '@codeyard/common/agent/config';
+import { ideInfoVariables, REPL_VARIABLES, replIdVariables } from '@codeyard/common/agent/repl-variables';
 import type { AppState, LogFrame, SyncStatus } from '@codeyard/common/agent/protocol';
 
 /**
@@ -8,9 +9,10 @@ import type { AppState, LogFrame, SyncStatus } from '@codeyard/common/agent/prot
 
 /**
  * Where the extension finds the repl and what it shows: the agent's socket and the repl's info
- * (environment variables the agent sets for code-server; port 0 and previewUrl '' when unknown).
+ * (environment variables the agent sets for code-server; replId '', port 0 and previewUrl ''
+ * when unknown, as in a code-server started ahead in the warm pool).
  */
-export interface ReplEnv extends ReplInfo {
+export interface ReplEnv extends ServedRepl {
   socket: string;
 }
 
@@ -18,14 +20,25 @@ export interface ReplEnv extends ReplInfo {
 export function replInfoFromEnv(env: NodeJS.ProcessEnv): ReplEnv | undefined {
   const socket = env.CODEYARD_AGENT_SOCKET;
   if (!socket) return undefined;
-  const port = Number(env.CODEYARD_APP_PORT);
+  const port = Number(env[REPL_VARIABLES.port]);
   return {
     socket,
-    name: env.CODEYARD_REPL_NAME ?? '',
-    stack: env.CODEYARD_STACK ?? '',
+    replId: env[REPL_VARIABLES.id] ?? '',
+    name: env[REPL_VARIABLES.name] ?? '',
+    stack: env[REPL_VARIABLES.stack] ?? '',
     port: Number.isInteger(port) && port > 0 && port < 65536 ? port : 0,
-    previewUrl: env.CODEYARD_PREVIEW_URL ?? '',
+    previewUrl: env[REPL_VARIABLES.previewUrl] ?? '',
   };
+}
+
+/**
+ * What new terminals must get on top of code-server's own environment (`env`) to describe the
+ * repl the agent serves as a repl started cold does: nothing there, and in a code-server
+ * started ahead in the warm pool, before its repl existed, the repl's id, name and preview.
+ */
+export function terminalVariables(repl: ServedRepl, env: NodeJS.ProcessEnv): Record<string, string> {
+  const wanted = { ...replIdVariables(repl.replId), ...ideInfoVariables(repl) };
+  return Object.fromEntries(Object.entries(wanted).filter(([name, value]) => env[name] !== value));
 }
 
 /** Text for a terminal: line ends as CR LF (a pseudoterminal does no translation), colours kept. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LogFrame } from '@codeyard/common/agent/protocol';
-import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, toTerminalText, unsavedEditorsView } from '../src/present.js';
+import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, terminalVariables, toTerminalText, unsavedEditorsView } from '../src/present.js';
 
 const out = (data: string, at: string, stream: 'stdout' | 'stderr' | 'system' = 'stdout'): LogFrame => ({ type: 'output', stream, data, at });
 
@@ -104,10 +104,28 @@ describe('editors VS Code could not save', () => {
 describe('repl info from the environment', () => {
   it('reads the CODEYARD_ variables, and nothing outside a repl', () => {
     assert.equal(replInfoFromEnv({}), undefined);
-    const info = replInfoFromEnv({ CODEYARD_AGENT_SOCKET: '/run/codeyard/agent.sock', CODEYARD_REPL_NAME: 'My repl', CODEYARD_STACK: 'node', CODEYARD_APP_PORT: '3000', CODEYARD_PREVIEW_URL: 'http://abc-3000.localhost:8080/' });
-    assert.deepEqual(info, { socket: '/run/codeyard/agent.sock', name: 'My repl', stack: 'node', port: 3000, previewUrl: 'http://abc-3000.localhost:8080/' });
+    const info = replInfoFromEnv({ CODEYARD_AGENT_SOCKET: '/run/codeyard/agent.sock', CODEYARD_REPL_ID: 'abcdefghijkl', CODEYARD_REPL_NAME: 'My repl', CODEYARD_STACK: 'node', CODEYARD_APP_PORT: '3000', CODEYARD_PREVIEW_URL: 'http://abc-3000.localhost:8080/' });
+    assert.deepEqual(info, { socket: '/run/codeyard/agent.sock', replId: 'abcdefghijkl', name: 'My repl', stack: 'node', port: 3000, previewUrl: 'http://abc-3000.localhost:8080/' });
     assert.equal(replInfoFromEnv({ CODEYARD_AGENT_SOCKET: '/s', CODEYARD_APP_PORT: 'x' })?.port, 0);
     assert.deepEqual(replLabel(info!).text, '$(vm) My repl · node');
     assert.match(replLabel(info!).tooltip, /abc-3000/);
+  });
+});
+
+describe("new terminals' variables (from the repl the agent serves)", () => {
+  const repl = { replId: 'abcdefghijkl', name: 'From the pool', stack: 'node', port: 3000, previewUrl: 'http://abcdefghijkl-3000.localhost:8080/' };
+
+  it("in a code-server started ahead in the warm pool: the repl's id, name and preview, as a repl started cold has them", () => {
+    // What the agent gave code-server before any repl existed.
+    const warm = { CODEYARD_AGENT_SOCKET: '/run/codeyard/agent.sock', CODEYARD_REPL_NAME: '', CODEYARD_STACK: 'node', CODEYARD_APP_PORT: '3000', CODEYARD_PREVIEW_URL: '', PORT: '3000' };
+    const added = terminalVariables(repl, warm);
+    assert.deepEqual(added, { CODEYARD_REPL_ID: 'abcdefghijkl', CODEYARD_REPL_NAME: 'From the pool', CODEYARD_PREVIEW_URL: 'http://abcdefghijkl-3000.localhost:8080/' });
+    // A terminal's environment then describes the repl exactly as code-server's does in a cold one.
+    assert.deepEqual(replInfoFromEnv({ ...warm, ...added }), { socket: '/run/codeyard/agent.sock', ...repl });
+  });
+
+  it('adds nothing where code-server already had them all (a repl started cold)', () => {
+    const cold = { CODEYARD_AGENT_SOCKET: '/s', CODEYARD_REPL_ID: 'abcdefghijkl', CODEYARD_REPL_NAME: 'From the pool', CODEYARD_STACK: 'node', CODEYARD_APP_PORT: '3000', CODEYARD_PREVIEW_URL: 'http://abcdefghijkl-3000.localhost:8080/' };
+    assert.deepEqual(terminalVariables(repl, cold), {});
   });
 });

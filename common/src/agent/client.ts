@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 import { errorFromResponse, requestOverSocket, type SocketResponse } from '../http-client.js';
-import type { ActivateRequest, ReplInfo } from './config.js';
+import type { ActivateRequest, ServedRepl } from './config.js';
 import type { AppState, ExecRequest, ExecResult, FileEntry, QuiesceResult, SyncStatus, Target, WriteFileResult } from './protocol.js';
 import { AGENT_ROUTES, type AgentRouteName, type RouteInput, type RouteOutput, routeUrl } from './routes.js';
 
@@ -83,8 +83,8 @@ export class AgentClient {
     );
   }
 
-  /** The repl's name, stack and preview (a warm-pool sandbox learns them only when it is taken: 404 before). */
-  info(): Promise<ReplInfo> {
+  /** The repl's id, name, stack and preview (a warm-pool sandbox learns them only when it is taken: 404 before). */
+  info(): Promise<ServedRepl> {
     return this.call('info', undefined);
   }
 

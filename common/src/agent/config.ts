@@ -89,16 +89,29 @@ export interface AgentConfig {
   ownPidNamespace?: boolean;
 }
 
-/** What POST /activate brings a warm-pool agent: where to sync, and what the IDE shows. */
+/**
+ * What POST /activate brings a warm-pool agent: the repl it now serves (what it starts from then
+ * on gets the repl's id as CODEYARD_REPL_ID), where to sync, and what the IDE shows.
+ */
 export interface ActivateRequest {
+  replId: ReplId;
   sync: AgentSyncConfig;
   info: ReplInfo;
+}
+
+/** What GET /info answers: the repl the agent serves, and what its IDE shows of it. */
+export interface ServedRepl extends ReplInfo {
+  replId: ReplId;
 }
 
 export const DEFAULT_AGENT_MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 function readRunSpec(f: Fields): RunSpec {
   return defined({ run: f.string('run'), install: f.optionalString('install'), installCreates: f.optionalString('installCreates') });
+}
+
+function readReplId(f: Fields): ReplId {
+  return f.matching('replId', isReplId, 'a repl id (12 characters a-z2-7, a letter first)');
 }
 
 function readReplInfo(f: Fields): ReplInfo {
@@ -124,7 +137,7 @@ export function parseAgentConfig(value: unknown): AgentConfig {
   const info = f.optionalObject('info');
   return defined({
     // A warm sandbox is nobody's yet: its name is only a label in the agent's log.
-    replId: pooled ? f.string('replId') : f.matching('replId', isReplId, 'a repl id (12 characters a-z2-7, a letter first)'),
+    replId: pooled ? f.string('replId') : readReplId(f),
     workspace: f.string('workspace'),
     controlSocket: f.string('controlSocket'),
     tunnelSocket: f.string('tunnelSocket'),
@@ -159,5 +172,5 @@ export function readAgentConfig(file: string): AgentConfig {
 /** Checks a POST /activate body (AppError('VALIDATION') naming the field: a 400). */
 export function parseActivateRequest(value: unknown): ActivateRequest {
   const f = Fields.of(value, 'the activate request');
-  return { sync: readSync(f.object('sync')), info: readReplInfo(f.object('info')) };
+  return { replId: readReplId(f), sync: readSync(f.object('sync')), info: readReplInfo(f.object('info')) };
 }

@@ -1,4 +1,4 @@
-import { type ActivateRequest, parseActivateRequest, type ReplInfo } from './config.js';
+import { type ActivateRequest, parseActivateRequest, type ServedRepl } from './config.js';
 import { defined, Fields } from './fields.js';
 import { type AgentHealth, type AppState, EXEC_DEFAULT_TIMEOUT_MS, EXEC_MAX_TIMEOUT_MS, type ExecRequest, type ExecResult, type FileEntry, type QuiesceResult, type SyncStatus, type WriteFileResult } from './protocol.js';
 
@@ -14,7 +14,7 @@ import { type AgentHealth, type AppState, EXEC_DEFAULT_TIMEOUT_MS, EXEC_MAX_TIME
  */
 export interface AgentRouteTypes {
   health: { input: void; output: AgentHealth };
-  info: { input: void; output: ReplInfo };
+  info: { input: void; output: ServedRepl };
   activate: { input: ActivateRequest; output: SyncStatus };
   sync: { input: void; output: SyncStatus };
   flushSync: { input: void; output: SyncStatus };

@@ -119,7 +119,7 @@ export class SandboxLauncher {
     sandbox.env = this.#spawner.replEnv(spec.id, sandbox.dirs, spec.manifest.port, sandbox.instance);
     const info = spec.info ?? { name: '', stack: spec.manifest.id, port: spec.manifest.port, previewUrl: '' };
     const sync = agentSyncConfig(this.#spawner.view(sandbox.dirs), this.#opts.sync);
-    const activation = new AgentClient({ kind: 'unix', socketPath: sandbox.dirs.agentSocket }).activate({ sync, info }, FLUSH_TIMEOUT_MS);
+    const activation = new AgentClient({ kind: 'unix', socketPath: sandbox.dirs.agentSocket }).activate({ replId: spec.id, sync, info }, FLUSH_TIMEOUT_MS);
     await Promise.race([activation, cancelled(signal)]);
   }
 

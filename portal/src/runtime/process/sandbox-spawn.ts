@@ -81,7 +81,8 @@ export class SandboxSpawner {
 
   /**
    * The environment of the sandbox's processes, built from nothing (see repl-env.ts). A warm
-   * sandbox has no repl id yet: CODEYARD_REPL_ID is then left out rather than wrong.
+   * sandbox has no repl id yet: CODEYARD_REPL_ID is then left out rather than wrong, and its
+   * agent gives it to what it starts once activated (the extension, to new terminals).
    */
   replEnv(replId: string | undefined, dirs: ReplDirs, port: number, instance: string): Record<string, string> {
     const env = buildReplEnv({ replId: replId ?? '', home: this.view(dirs).home, port });
