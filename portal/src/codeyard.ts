@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
 import { buildPortal, type Portal } from './app.js';
 import { type Config, redactConfig } from './config.js';
+import type { Database } from './db/open-database.js';
 import { CodeServerProvisioner } from './runtime/process/code-server-provision.js';
 import { ProcessRuntime, sandboxOptionsFrom } from './runtime/process/process-runtime.js';
 import type { Runtime } from './runtime/runtime.js';
@@ -30,6 +31,8 @@ export interface CodeyardOverrides<R extends Runtime = Runtime> {
   log?: Logger;
   templates?: readonly Template[];
   signingKey?: Buffer;
+  /** The records' database (opened from the config when not given). */
+  database?: Database;
 }
 
 export interface Codeyard<R extends Runtime = ProcessRuntime> {
@@ -120,7 +123,7 @@ export async function createCodeyard(config: Readonly<Config>, overrides: Codeya
         log,
       });
     }
-    const built = await buildPortal({ config, store, workspaces, runtime, templates, signingKey, log });
+    const built = await buildPortal({ config, store, workspaces, runtime, templates, signingKey, log, database: overrides.database });
     portal = built;
     if (runtime instanceof ProcessRuntime) await prepareProcessRuntime(runtime, log);
     const recovered = await runtime.recover((id) => built.repls.specFor(id));
