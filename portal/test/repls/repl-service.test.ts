@@ -1,0 +1,411 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAppError } from '@codeyard/common/errors';
+import { REPL_ID_PATTERN } from '@codeyard/common/repl-id';
+import type { ReplEvent } from '../../src/repls/repl-record.js';
+import type { ReplService } from '../../src/repls/repl-service.js';
+import { type MemoryRepls, memoryRepls } from '../helpers/memory-repls.js';
+
+/** Asserts that `work` is refused with `code`, its message matching `message` when given. */
+async function refused(work: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
+  await assert.rejects(work, (err: unknown) => {
+    assert.ok(isAppError(err), `an AppError, got ${String(err)}`);
+    assert.equal(err.code, code, err.message);
+    if (message) assert.match(err.message, message);
+    return true;
+  });
+}
+
+/** The first event `watch` delivers to `owner` that `match` accepts; rejects after 2 s without one. */
+function nextEvent(service: ReplService, owner: string, match: (event: ReplEvent) => boolean): Promise<ReplEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (off(), reject(new Error(`no matching event for ${owner} within 2 s`))), 2000);
+    const off = service.watch(owner, (event) => {
+      if (!match(event)) return;
+      clearTimeout(timer);
+      off();
+      resolve(event);
+    });
+  });
+}
+
+/** Creation times are milliseconds: a pause makes "newest first" a fact, not a coin toss. */
+const tick = () => sleep(3);
+
+describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
+  let t: MemoryRepls;
+  before(async () => {
+    t = await memoryRepls({ runtime: { unavailableStacks: ['go'] } });
+  });
+  after(() => t?.close());
+
+  describe('create', () => {
+    it("makes a stopped repl of the stack with the template's files, named after the stack unless named", async () => {
+      const node = t.templates.find((tpl) => tpl.manifest.id === 'node')!;
+      const repl = await t.service.create('u-create', 'node');
+      assert.match(repl.id, REPL_ID_PATTERN);
+      assert.equal(repl.name, `${node.manifest.name} repl`);
+      assert.equal(repl.stack, 'node');
+      assert.equal(repl.owner, 'u-create');
+      assert.equal(repl.templateVersion, node.version);
+      assert.equal(t.runtime.status(repl.id).state, 'stopped');
+      const files = await t.service.listFiles('u-create', repl.id, '');
+      assert.deepEqual(files.map((f) => f.name).sort(), [...new Set(node.files.map((f) => f.split('/')[0]!))].sort());
+      assert.equal((await t.service.create('u-create', 'node', '  Named  ')).name, 'Named', 'the name is trimmed');
+    });
+
+    it('refuses an unknown stack naming the known ones, and keeps nothing', async () => {
+      await refused(t.service.create('u-unknown', 'cobol'), 'UNKNOWN_STACK', /unknown stack "cobol"; known stacks: .*node.*python/);
+      assert.deepEqual(await t.service.list('u-unknown'), []);
+    });
+
+    it('refuses a stack this host cannot run', async () => {
+      await refused(t.service.create('u-unknown', 'go'), 'STACK_UNAVAILABLE', /not available here/);
+      assert.deepEqual(await t.service.list('u-unknown'), []);
+    });
+
+    it('refuses an empty, too long or unprintable name (VALIDATION), and stores no files for it', async () => {
+      const before = await t.keys('workspaces/');
+      for (const name of ['', '   ', 'x'.repeat(65), 'a\u0000b', 'new\nline']) {
+        await refused(t.service.create('u-badname', 'node', name), 'VALIDATION', /name/);
+      }
+      assert.deepEqual(await t.service.list('u-badname'), []);
+      assert.deepEqual(await t.keys('workspaces/'), before);
+    });
+  });
+
+  it("lists an account's repls newest first, and only its own", async () => {
+    const a = await t.service.create('u-list', 'node', 'first');
+    await tick();
+    const other = await t.service.create('u-list-other', 'node', 'not yours');
+    await tick();
+    const b = await t.service.create('u-list', 'python', 'second');
+    await tick();
+    const c = await t.service.create('u-list', 'static', 'third');
+    assert.deepEqual((await t.service.list('u-list')).map((r) => r.id), [c.id, b.id, a.id]);
+    assert.deepEqual((await t.service.list('u-list-other')).map((r) => r.id), [other.id]);
+    assert.deepEqual(await t.service.list('u-nobody'), []);
+  });
+
+  it("answers another account's repl as one that does not exist, everywhere, and changes nothing of it", async () => {
+    const repl = await t.service.create('u-owner', 'node', 'mine');
+    const s = t.service;
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['get', () => s.get('u-stranger', repl.id)],
+      ['rename', () => s.rename('u-stranger', repl.id, 'taken')],
+      ['start', () => s.start('u-stranger', repl.id)],
+      ['stop', () => s.stop('u-stranger', repl.id)],
+      ['listFiles', () => s.listFiles('u-stranger', repl.id, '')],
+      ['readFile', () => s.readFile('u-stranger', repl.id, 'index.js')],
+      ['writeFile', () => s.writeFile('u-stranger', repl.id, 'index.js', Buffer.from('overwritten'))],
+      ['deleteFile', () => s.deleteFile('u-stranger', repl.id, 'index.js')],
+      ['setPortVisibility', () => s.setPortVisibility('u-stranger', repl.id, 5000, 'public')],
+      ['remove', () => s.remove('u-stranger', repl.id)],
+      ['fork', () => s.fork('u-stranger', repl.id)],
+      ['ideLink', () => s.ideLink('u-stranger', repl.id)],
+      ['app', () => s.app('u-stranger', repl.id)],
+      ['startApp', () => s.startApp('u-stranger', repl.id)],
+      ['exec', () => s.exec('u-stranger', repl.id, { command: 'id' })],
+      ['archive', () => s.archive('u-stranger', repl.id)],
+    ];
+    for (const [what, call] of calls) await refused(call(), 'NOT_FOUND', new RegExp(`no repl ${repl.id}`)).catch((err: Error) => assert.fail(`${what}: ${err.message}`));
+    // Not an id at all is the same answer.
+    await refused(s.get('u-owner', '../etc'), 'NOT_FOUND');
+
+    const after = await s.get('u-owner', repl.id);
+    assert.equal(after.name, 'mine');
+    assert.equal(after.ports, undefined);
+    assert.equal(t.runtime.status(repl.id).state, 'stopped');
+    assert.notEqual((await s.readFile('u-owner', repl.id, 'index.js')).toString(), 'overwritten');
+    assert.deepEqual(await s.list('u-stranger'), [], 'no fork was made for the stranger');
+  });
+
+  describe('limits', () => {
+    it('refuses one repl over the repl limit (create and fork), naming the limit, until one is deleted', async () => {
+      const l = await memoryRepls({ limits: { repls: 2 } });
+      try {
+        const first = await l.service.create('u-full', 'node');
+        await l.service.create('u-full', 'node');
+        await refused(l.service.create('u-full', 'node'), 'LIMIT_REACHED', /has 2 repls, the most it may have \(the repl limit\)/);
+        await refused(l.service.fork('u-full', first.id), 'LIMIT_REACHED', /the repl limit/);
+        const kept = await l.service.list('u-full');
+        assert.equal(kept.length, 2);
+        assert.deepEqual([...new Set((await l.keys('workspaces/')).map((k) => k.split('/')[1]))].sort(), kept.map((r) => r.id).sort(), 'no files of refused repls');
+        await l.service.remove('u-full', first.id);
+        await l.service.create('u-full', 'node');
+        // Other accounts have limits of their own.
+        await l.service.create('u-other', 'node');
+      } finally {
+        await l.close();
+      }
+    });
+
+    it('holds the repl limit when creates come at once', async () => {
+      const l = await memoryRepls({ limits: { repls: 2 } });
+      try {
+        const results = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => l.service.create('u-burst', 'node', `repl ${i}`)));
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 2);
+        for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { code?: string }).code, 'LIMIT_REACHED');
+        const kept = await l.service.list('u-burst');
+        assert.equal(kept.length, 2);
+        // The refused ones left no files behind.
+        const prefixes = new Set((await l.keys('workspaces/')).map((k) => k.split('/')[1]));
+        assert.deepEqual([...prefixes].sort(), kept.map((r) => r.id).sort());
+      } finally {
+        await l.close();
+      }
+    });
+
+    it('refuses to start one repl over the running limit, naming the limit and what runs', async () => {
+      const l = await memoryRepls({ limits: { running: 1 } });
+      try {
+        const a = await l.service.create('u-run', 'node', 'runner A');
+        const b = await l.service.create('u-run', 'node', 'runner B');
+        await l.service.start('u-run', a.id);
+        await refused(l.service.start('u-run', b.id), 'LIMIT_REACHED', /may run 1 repl at once \(the running limit\).*runner A/);
+        await refused(l.service.startApp('u-run', b.id), 'LIMIT_REACHED', /running limit/);
+        assert.equal(l.runtime.status(b.id).state, 'stopped');
+        await l.service.start('u-run', a.id);
+        assert.equal(l.runtime.status(a.id).state, 'running', 'starting a running repl again is no second repl');
+        await l.service.stop('u-run', a.id);
+        await l.service.start('u-run', b.id);
+        assert.equal(l.runtime.status(b.id).state, 'running');
+      } finally {
+        await l.close();
+      }
+    });
+
+    it('holds the running limit when starts come at once', async () => {
+      const l = await memoryRepls({ limits: { running: 1 }, runtime: { stepDelayMs: 5 } });
+      try {
+        const repls = [await l.service.create('u-runs', 'node'), await l.service.create('u-runs', 'node'), await l.service.create('u-runs', 'node')];
+        const results = await Promise.allSettled(repls.map((r) => l.service.start('u-runs', r.id)));
+        assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+        assert.equal(repls.filter((r) => l.runtime.status(r.id).state === 'running').length, 1);
+      } finally {
+        await l.close();
+      }
+    });
+  });
+
+  it('keeps both a rename and port changes made at the same moment', async () => {
+    const repl = await t.service.create('u-race', 'node', 'before');
+    await Promise.all([
+      t.service.rename('u-race', repl.id, 'after'),
+      t.service.setPortVisibility('u-race', repl.id, 5000, 'public'),
+      t.service.setPortVisibility('u-race', repl.id, 3000, 'private'),
+      t.service.setPortVisibility('u-race', repl.id, 8080, 'public'),
+    ]);
+    const record = await t.service.get('u-race', repl.id);
+    assert.equal(record.name, 'after');
+    assert.deepEqual(record.ports, { 3000: 'private', 5000: 'public', 8080: 'public' });
+    assert.equal(t.service.isPublic(record, 3000), false, 'the app port made private');
+    assert.equal(t.service.isPublic(record, 5000), true);
+    assert.equal(t.service.isPublic(record, 9999), false, 'a port never set is private');
+  });
+
+  it('forks a repl with its files and port settings into an independent copy', async () => {
+    const source = await t.service.create('u-fork', 'node', 'original');
+    await t.service.writeFile('u-fork', source.id, 'notes/todo.txt', Buffer.from('fork me'));
+    await t.service.setPortVisibility('u-fork', source.id, 5000, 'public');
+    const fork = await t.service.fork('u-fork', source.id);
+    assert.notEqual(fork.id, source.id);
+    assert.equal(fork.name, 'original (fork)');
+    assert.equal(fork.owner, 'u-fork');
+    assert.deepEqual(fork.origin, { forkOf: source.id });
+    assert.deepEqual(fork.ports, { 5000: 'public' });
+    assert.deepEqual((await t.service.get('u-fork', fork.id)).ports, { 5000: 'public' }, 'stored, not only answered');
+    assert.equal((await t.service.readFile('u-fork', fork.id, 'notes/todo.txt')).toString(), 'fork me');
+    assert.deepEqual(
+      (await t.service.listFiles('u-fork', fork.id, '')).map((f) => f.name),
+      (await t.service.listFiles('u-fork', source.id, '')).map((f) => f.name),
+    );
+    // The copy is its own: a change to it leaves the original as it was.
+    await t.service.writeFile('u-fork', fork.id, 'notes/todo.txt', Buffer.from('changed in the fork'));
+    assert.equal((await t.service.readFile('u-fork', source.id, 'notes/todo.txt')).toString(), 'fork me');
+    assert.equal((await t.service.fork('u-fork', source.id, 'named copy')).name, 'named copy');
+  });
+
+  it("refuses to fork a running repl whose latest changes cannot be saved first, and makes nothing", async () => {
+    const source = await t.service.create('u-fork-running', 'node');
+    await t.service.start('u-fork-running', source.id);
+    const stored = await t.keys('workspaces/');
+    // The double's agent answers nowhere: the save a fork needs first cannot happen.
+    await refused(t.service.fork('u-fork-running', source.id), 'UNAVAILABLE', /could not be saved first/);
+    assert.deepEqual((await t.service.list('u-fork-running')).map((r) => r.id), [source.id]);
+    assert.deepEqual(await t.keys('workspaces/'), stored);
+  });
+
+  it('deletes a repl: its record, its runtime state and its stored files, nothing of another repl', async () => {
+    const doomed = await t.service.create('u-delete', 'node');
+    const kept = await t.service.create('u-delete', 'node');
+    await t.service.start('u-delete', doomed.id);
+    assert.ok((await t.keys(`workspaces/${doomed.id}/`)).length > 0);
+    await t.service.remove('u-delete', doomed.id);
+    await refused(t.service.get('u-delete', doomed.id), 'NOT_FOUND');
+    assert.equal(await t.service.record(doomed.id), undefined);
+    assert.deepEqual((await t.service.list('u-delete')).map((r) => r.id), [kept.id]);
+    assert.deepEqual(await t.keys(`workspaces/${doomed.id}/`), []);
+    assert.notEqual(t.runtime.status(doomed.id).state, 'running');
+    assert.ok((await t.keys(`workspaces/${kept.id}/`)).length > 0);
+    await refused(t.service.remove('u-delete', doomed.id), 'NOT_FOUND', /no repl/);
+  });
+
+  describe('files (the stored copy while stopped)', () => {
+    it('writes, reads, lists and deletes files', async () => {
+      const repl = await t.service.create('u-files', 'node');
+      assert.deepEqual(await t.service.writeFile('u-files', repl.id, 'src/a.txt', Buffer.from('one')), { created: true });
+      assert.deepEqual(await t.service.writeFile('u-files', repl.id, 'src/a.txt', Buffer.from('two')), { created: false });
+      assert.equal((await t.service.readFile('u-files', repl.id, 'src/a.txt')).toString(), 'two');
+      assert.deepEqual((await t.service.listFiles('u-files', repl.id, 'src')).map((e) => `${e.name}:${e.type}`), ['a.txt:file']);
+      assert.ok((await t.service.listFiles('u-files', repl.id, '')).some((e) => e.name === 'src' && e.type === 'directory'));
+      await t.service.deleteFile('u-files', repl.id, 'src/a.txt');
+      await refused(t.service.readFile('u-files', repl.id, 'src/a.txt'), 'NOT_FOUND');
+      await refused(t.service.readFile('u-files', repl.id, 'never.txt'), 'NOT_FOUND');
+    });
+
+    it('refuses paths that leave the workspace, and writes nothing anywhere for them', async () => {
+      const repl = await t.service.create('u-traversal', 'node');
+      const neighbour = await t.service.create('u-traversal', 'node');
+      const before = await t.keys('');
+      for (const bad of ['../x', 'a/../../x', `../${neighbour.id}/index.js`, '/etc/passwd', 'a\\..\\b', 'a\u0000b', './x', '']) {
+        await refused(t.service.writeFile('u-traversal', repl.id, bad, Buffer.from('escaped')), 'INVALID_PATH');
+        await refused(t.service.readFile('u-traversal', repl.id, bad), 'INVALID_PATH');
+        await refused(t.service.deleteFile('u-traversal', repl.id, bad), 'INVALID_PATH');
+      }
+      await refused(t.service.listFiles('u-traversal', repl.id, '..'), 'INVALID_PATH', /\.\./);
+      assert.deepEqual(await t.keys(''), before);
+    });
+
+    it('holds a stored copy to the workspace quota', async () => {
+      const l = await memoryRepls({ limits: { workspaceBytes: 64 * 1024 } });
+      try {
+        const repl = await l.service.create('u-quota', 'node');
+        await refused(l.service.writeFile('u-quota', repl.id, 'big.bin', Buffer.alloc(128 * 1024)), 'QUOTA_EXCEEDED', /quota/);
+        await refused(l.service.readFile('u-quota', repl.id, 'big.bin'), 'NOT_FOUND');
+      } finally {
+        await l.close();
+      }
+    });
+
+    it('refuses files while the repl is starting (they are moving), and asks the agent once it runs', async () => {
+      const l = await memoryRepls({ runtime: { stepDelayMs: 50 } });
+      try {
+        const repl = await l.service.create('u-moving', 'node');
+        const starting = l.service.start('u-moving', repl.id);
+        await sleep(10);
+        await refused(l.service.readFile('u-moving', repl.id, 'index.js'), 'CONFLICT', /starting/);
+        await starting;
+        // Running: the files are the live workspace's, through its agent (which the double does not serve).
+        await refused(l.service.readFile('u-moving', repl.id, 'index.js'), 'UPSTREAM', /agent is not answering/);
+      } finally {
+        await l.close();
+      }
+    });
+  });
+
+  it('starts and stops a repl through the runtime, showing the states on the way to its owner', async () => {
+    const repl = await t.service.create('u-life', 'node');
+    const seen: string[] = [];
+    const off = t.service.watch('u-life', (event) => {
+      if (event.type === 'repl' && event.repl.id === repl.id) seen.push(event.repl.status);
+    });
+    const running = nextEvent(t.service, 'u-life', (e) => e.type === 'repl' && e.repl.status === 'running');
+    assert.equal((await t.service.start('u-life', repl.id)).id, repl.id);
+    assert.equal(t.runtime.status(repl.id).state, 'running');
+    await running;
+    const view = await t.service.view(await t.service.get('u-life', repl.id));
+    assert.equal(view.status, 'running');
+    assert.deepEqual(view.app, { running: false }, 'no app runs in the double');
+    const stopped = nextEvent(t.service, 'u-life', (e) => e.type === 'repl' && e.repl.status === 'stopped');
+    await t.service.stop('u-life', repl.id);
+    await stopped;
+    off();
+    assert.equal(t.runtime.status(repl.id).state, 'stopped');
+    assert.equal((await t.service.view(await t.service.get('u-life', repl.id))).status, 'stopped');
+    assert.ok(seen.indexOf('starting') >= 0 && seen.indexOf('starting') < seen.indexOf('running'), seen.join());
+    assert.ok(seen.lastIndexOf('stopping') > seen.indexOf('running') && seen.lastIndexOf('stopping') < seen.lastIndexOf('stopped'), seen.join());
+    // Exec answers from the double, marked as such, only while running.
+    await refused(t.service.exec('u-life', repl.id, { command: 'ls' }), 'NOT_RUNNING');
+  });
+
+  it("tells an account of its own repls' creation, renaming and deletion, and no one else", async () => {
+    const theirs: ReplEvent[] = [];
+    const offTheirs = t.service.watch('u-watch-other', (e) => theirs.push(e));
+    const created = nextEvent(t.service, 'u-watch', (e) => e.type === 'repl' && e.repl.name === 'watched');
+    const repl = await t.service.create('u-watch', 'node', 'watched');
+    assert.equal(((await created) as { repl: { id: string } }).repl.id, repl.id);
+    const renamed = nextEvent(t.service, 'u-watch', (e) => e.type === 'repl' && e.repl.id === repl.id && e.repl.name === 'renamed');
+    await t.service.rename('u-watch', repl.id, 'renamed');
+    await renamed;
+    const deleted = nextEvent(t.service, 'u-watch', (e) => e.type === 'deleted');
+    await t.service.remove('u-watch', repl.id);
+    assert.deepEqual(await deleted, { type: 'deleted', id: repl.id });
+    // The other account's own event comes after everything above: by then it would have seen them.
+    const own = nextEvent(t.service, 'u-watch-other', (e) => e.type === 'repl');
+    const mine = await t.service.create('u-watch-other', 'node');
+    await own;
+    offTheirs();
+    assert.ok(theirs.length > 0);
+    for (const e of theirs) assert.equal(e.type === 'repl' ? e.repl.id : e.id, mine.id, JSON.stringify(e));
+  });
+
+  describe('the warm pool (through the double)', () => {
+    it('gives a new repl a warm sandbox under the id the service made; its first start is the restore', async () => {
+      const l = await memoryRepls({ limits: { repls: 2 } });
+      try {
+        const node = l.templates.find((tpl) => tpl.manifest.id === 'node')!.manifest;
+        l.runtime.warmPool([node], 1);
+        const filled = async (): Promise<void> => {
+          for (let i = 0; i < 100 && l.runtime.warmCounts().node !== 1; i++) await sleep(10);
+          assert.equal(l.runtime.warmCounts().node, 1);
+        };
+        await filled();
+        // Refusals take nothing from the pool: a bad name, an account at its repl limit.
+        await refused(l.service.create('u-warm', 'node', ''), 'VALIDATION');
+        await l.service.create('u-warm-full', 'python');
+        await l.service.create('u-warm-full', 'python');
+        await refused(l.service.create('u-warm-full', 'node'), 'LIMIT_REACHED');
+        assert.equal(l.runtime.warmCounts().node, 1, 'refused creates leave the pool as it was');
+
+        const repl = await l.service.create('u-warm', 'node');
+        assert.match(repl.id, REPL_ID_PATTERN);
+        assert.equal(l.runtime.warmCounts().node, 0, 'the sandbox was taken');
+        assert.ok((await l.keys(`workspaces/${repl.id}/`)).length > 0, 'the files are under the id the service made');
+        await l.service.start('u-warm', repl.id);
+        assert.ok(l.runtime.startedWarm.has(repl.id), 'started from the warm sandbox bound to it');
+
+        // With the pool empty, a new repl starts cold.
+        const cold = await l.service.create('u-warm', 'node');
+        await l.service.start('u-warm', cold.id);
+        assert.equal(l.runtime.startedWarm.has(cold.id), false);
+      } finally {
+        await l.close();
+      }
+    });
+  });
+
+  it('signs an IDE link for the repl host alone, and a port link for that preview host alone', async () => {
+    const repl = await t.service.create('u-link', 'node');
+    const other = await t.service.create('u-link', 'node');
+    const link = new URL(await t.service.ideLink('u-link', repl.id));
+    assert.equal(link.host, `${repl.id}.localhost:8080`);
+    assert.equal(link.pathname, '/_codeyard/auth');
+    assert.match(link.searchParams.get('next') ?? '', /^\/\?folder=.*index\.js/);
+    const ticket = link.searchParams.get('ticket')!;
+    const check = t.signer.verify(ticket, { purpose: 'ticket', host: `${repl.id}.localhost` });
+    assert.ok(check.ok, JSON.stringify(check));
+    assert.equal(check.ok && check.grant.account, 'u-link');
+    for (const host of [`${other.id}.localhost`, `${repl.id}-3000.localhost`, 'localhost']) {
+      assert.deepEqual(t.signer.verify(ticket, { purpose: 'ticket', host }), { ok: false, reason: 'wrong-host' }, host);
+    }
+    assert.equal(t.signer.verify(ticket, { purpose: 'session', host: `${repl.id}.localhost` }).ok, false, 'a ticket is no session');
+
+    const preview = new URL(await t.service.ideLink('u-link', repl.id, { port: 5000 }));
+    assert.equal(preview.host, `${repl.id}-5000.localhost:8080`);
+    assert.equal(preview.searchParams.get('next'), null, 'a preview opens at its root');
+    assert.ok(t.signer.verify(preview.searchParams.get('ticket')!, { purpose: 'ticket', host: `${repl.id}-5000.localhost` }).ok);
+    assert.deepEqual(t.signer.verify(preview.searchParams.get('ticket')!, { purpose: 'ticket', host: `${repl.id}.localhost` }), { ok: false, reason: 'wrong-host' });
+  });
+});
