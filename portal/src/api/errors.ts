@@ -3,9 +3,18 @@ import fp from 'fastify-plugin';
 import { IMPORT_TYPES } from '@codeyard/common/api/requests';
 import { AppError, describeError, isAppError } from '@codeyard/common/errors';
 
+/**
+ * A schema refusal as a client can act on it. Ajv's own message for an unknown field ("body
+ * must NOT have additional properties") does not say which field, so it is named here.
+ */
+function validationMessage(err: FastifyError): string {
+  const unknown = (err.validation ?? []).map((v) => v.params.additionalProperty).filter((p): p is string => typeof p === 'string');
+  return unknown.length ? `${err.message}: unknown field ${unknown.map((p) => JSON.stringify(p)).join(', ')}` : err.message;
+}
+
 /** Fastify's own errors (validation, body parsing, limits) as the product's error codes. */
 function fastifyErrorToApp(err: FastifyError, contentType: string | undefined): AppError {
-  if (err.validation) return new AppError('VALIDATION', err.message);
+  if (err.validation) return new AppError('VALIDATION', validationMessage(err));
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
