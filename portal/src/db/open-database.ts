@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -64,6 +65,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 type Opened = { dialect: DialectName; db: Kysely<Tables>; events: EventBus };
 
 function openSqlite(file: string): Opened {
+  // Root's alone, like the signing key: it holds every account's token hash and every record.
+  // Made before SQLite opens it (its journal files take the same mode); an older file is narrowed.
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  fs.chmodSync(file, 0o600);
   const { dialect } = nodeSqliteDialect(file);
   return { dialect: 'sqlite', db: new Kysely<Tables>({ dialect }), events: new LocalEventBus() };
 }

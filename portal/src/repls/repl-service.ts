@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { AppState, ExecRequest, ExecResult, FileEntry } from '@codeyard/common/agent/protocol';
 import { AppError, describeError } from '@codeyard/common/errors';
 import type { PublicOrigin } from '@codeyard/common/hostnames';
@@ -17,6 +16,7 @@ import { AccountLimits, replLimitReached } from './account-limits.js';
 import { isPortPublic, type PortVisibility } from './preview-ports.js';
 import { ReplLinks } from './repl-links.js';
 import { checkName, newRecord, type ReplEvent, type ReplRecord, type ReplView } from './repl-record.js';
+import { ReplEvents } from './repl-events.js';
 import { appState, replView } from './repl-view.js';
 
 export type { PortVisibility, ReplEvent, ReplRecord, ReplView };
@@ -47,18 +47,17 @@ export class ReplService {
   readonly #o: ReplServiceOptions;
   readonly #links: ReplLinks;
   readonly #limits: AccountLimits;
-  readonly #events = new EventEmitter<{ change: [string, ReplEvent] }>();
+  readonly #events = new ReplEvents();
   readonly #unwatch: Array<() => void>;
 
   constructor(options: ReplServiceOptions) {
     this.#o = options;
     this.#links = new ReplLinks({ ...options, workspacePath: (id) => options.runtime.workspacePath(id) });
     this.#limits = new AccountLimits({ runtime: options.runtime, limits: options.limits, list: (owner) => this.list(owner) });
-    this.#events.setMaxListeners(0);
     this.#unwatch = [
       options.runtime.watch((id) => void this.#announce(id)),
       options.records.events.subscribe((event) => {
-        if (event.kind === 'deleted') this.#events.emit('change', event.owner, { type: 'deleted', id: event.id });
+        if (event.kind === 'deleted') this.#events.deleted(event.owner, event.id);
         else void this.#announce(event.id);
       }),
     ];
@@ -66,23 +65,20 @@ export class ReplService {
 
   /** Live changes of one account's repls (status, step, name, created, deleted); returns unsubscribe. */
   watch(owner: string, listener: (event: ReplEvent) => void): () => void {
-    const relay = (account: string, event: ReplEvent): void => {
-      if (account === owner) listener(event);
-    };
-    this.#events.on('change', relay);
-    return () => this.#events.off('change', relay);
+    return this.#events.watch(owner, listener);
   }
 
   close(): void {
     for (const unwatch of this.#unwatch) unwatch();
-    this.#events.removeAllListeners();
+    this.#events.close();
   }
 
   async #announce(id: string): Promise<void> {
-    if (this.#events.listenerCount('change') === 0) return;
     try {
-      const record = await this.record(id);
-      if (record) this.#events.emit('change', record.owner, { type: 'repl', repl: await this.view(record) });
+      await this.#events.announce(id, async () => {
+        const record = await this.record(id);
+        return record && { owner: record.owner, view: await this.view(record) };
+      });
     } catch (err) {
       this.#o.log.error({ replId: id, err: describeError(err) }, 'could not announce a repl change');
     }

@@ -1,7 +1,9 @@
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../../src/db/open-database.js';
+import { describe, it } from 'node:test';
+import { openDatabase, SQLITE_FILE } from '../../src/db/open-database.js';
 import { quietLog } from './db-test-helpers.js';
 import { describeRepositories } from './describe-repositories.js';
 
@@ -13,4 +15,24 @@ describeRepositories('SQLite', async () => {
     eventsBetweenConnections: false,
     drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
   };
+});
+
+describe('the SQLite file', () => {
+  it("is root's alone (0600), like the signing key, even when an older one was made wider", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-db-mode-'));
+    try {
+      const file = path.join(dataDir, SQLITE_FILE);
+      const first = await openDatabase({ dataDir, log: quietLog });
+      await first.accounts.insert('a'.repeat(64), { id: 'u1', createdAt: new Date().toISOString() });
+      await first.close();
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+      fs.chmodSync(file, 0o644);
+      const again = await openDatabase({ dataDir, log: quietLog });
+      assert.equal(fs.statSync(file).mode & 0o777, 0o600, 'narrowed at open');
+      assert.ok(await again.accounts.byTokenHash('a'.repeat(64)), 'and its rows kept');
+      await again.close();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
