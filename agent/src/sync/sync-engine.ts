@@ -34,7 +34,7 @@ interface LocalState {
   files: Record<string, LocalFile>;
 }
 
-
+/** Folders watched at most; past that, changes there are found by the periodic scan. */
 const MAX_WATCHED_DIRS = 4096;
 /** Files at least this big are uploaded one at a time. */
 const LARGE_FILE_BYTES = 8 * 1024 * 1024;
@@ -314,7 +314,6 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
     return scanWorkspace(this.#o.workspace, this.#ignore, this.#local.files);
   }
 
-
   // ---- watching ----
 
   #watch(dirs: readonly string[]): void {
@@ -382,8 +381,6 @@ export class SyncEngine extends EventEmitter<{ status: [SyncStatus] }> {
     this.#setStatus({ state: 'synced', pending: 0, version: manifest.version, lastSyncAt: new Date().toISOString() });
     this.#o.log(`restored ${files.length} files (version ${manifest.version})`);
   }
-
-
 
   async #readLocal(): Promise<LocalState | undefined> {
     try {
