@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { REPL_ID_PATTERN } from '@codeyard/common/repl-id';
+import type { ReplEvent } from '../../src/repls/repl-record.js';
+import { type MemoryRepls, memoryRepls } from '../helpers/memory-repls.js';
+import { nextEvent, refused } from '../helpers/repl-asserts.js';
+
+describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
+  let t: MemoryRepls;
+  before(async () => {
+    t = await memoryRepls({ runtime: { unavailableStacks: ['go'] } });
+  });
+  after(() => t?.close());
+
+  describe('files (the stored copy while stopped)', () => {
+    it('writes, reads, lists and deletes files', async () => {
+      const repl = await t.service.create('u-files', 'node');
+      assert.deepEqual(await t.service.writeFile('u-files', repl.id, 'src/a.txt', Buffer.from('one')), { created: true });
+      assert.deepEqual(await t.service.writeFile('u-files', repl.id, 'src/a.txt', Buffer.from('two')), { created: false });
+      assert.equal((await t.service.readFile('u-files', repl.id, 'src/a.txt')).toString(), 'two');
+      assert.deepEqual((await t.service.listFiles('u-files', repl.id, 'src')).map((e) => `${e.name}:${e.type}`), ['a.txt:file']);
+      assert.ok((await t.service.listFiles('u-files', repl.id, '')).some((e) => e.name === 'src' && e.type === 'directory'));
+      await t.service.deleteFile('u-files', repl.id, 'src/a.txt');
+      await refused(t.service.readFile('u-files', repl.id, 'src/a.txt'), 'NOT_FOUND');
+      await refused(t.service.readFile('u-files', repl.id, 'never.txt'), 'NOT_FOUND');
+    });
+
+    it('refuses paths that leave the workspace, and writes nothing anywhere for them', async () => {
+      const repl = await t.service.create('u-traversal', 'node');
+      const neighbour = await t.service.create('u-traversal', 'node');
+      const before = await t.keys('');
+      for (const bad of ['../x', 'a/../../x', `../${neighbour.id}/index.js`, '/etc/passwd', 'a\\..\\b', 'a\u0000b', './x', '']) {
+        await refused(t.service.writeFile('u-traversal', repl.id, bad, Buffer.from('escaped')), 'INVALID_PATH');
+        await refused(t.service.readFile('u-traversal', repl.id, bad), 'INVALID_PATH');
+        await refused(t.service.deleteFile('u-traversal', repl.id, bad), 'INVALID_PATH');
+      }
+      await refused(t.service.listFiles('u-traversal', repl.id, '..'), 'INVALID_PATH', /\.\./);
+      assert.deepEqual(await t.keys(''), before);
+    });
+
+    it('holds a stored copy to the workspace quota', async () => {
+      const l = await memoryRepls({ limits: { workspaceBytes: 64 * 1024 } });
+      try {
+        const repl = await l.service.create('u-quota', 'node');
+        await refused(l.service.writeFile('u-quota', repl.id, 'big.bin', Buffer.alloc(128 * 1024)), 'QUOTA_EXCEEDED', /quota/);
+        await refused(l.service.readFile('u-quota', repl.id, 'big.bin'), 'NOT_FOUND');
+      } finally {
+        await l.close();
+      }
+    });
+
+    it('refuses files while the repl is starting (they are moving), and asks the agent once it runs', async () => {
+      const l = await memoryRepls({ runtime: { stepDelayMs: 50 } });
+      try {
+        const repl = await l.service.create('u-moving', 'node');
+        const starting = l.service.start('u-moving', repl.id);
+        await sleep(10);
+        await refused(l.service.readFile('u-moving', repl.id, 'index.js'), 'CONFLICT', /starting/);
+        await starting;
+        // Running: the files are the live workspace's, through its agent (which the double does not serve).
+        await refused(l.service.readFile('u-moving', repl.id, 'index.js'), 'UPSTREAM', /agent is not answering/);
+      } finally {
+        await l.close();
+      }
+    });
+  });
+
+  it("tells an account of its own repls' creation, renaming and deletion, and no one else", async () => {
+    const theirs: ReplEvent[] = [];
+    const offTheirs = t.service.watch('u-watch-other', (e) => theirs.push(e));
+    const created = nextEvent(t.service, 'u-watch', (e) => e.type === 'repl' && e.repl.name === 'watched');
+    const repl = await t.service.create('u-watch', 'node', 'watched');
+    assert.equal(((await created) as { repl: { id: string } }).repl.id, repl.id);
+    const renamed = nextEvent(t.service, 'u-watch', (e) => e.type === 'repl' && e.repl.id === repl.id && e.repl.name === 'renamed');
+    await t.service.rename('u-watch', repl.id, 'renamed');
+    await renamed;
+    const deleted = nextEvent(t.service, 'u-watch', (e) => e.type === 'deleted');
+    await t.service.remove('u-watch', repl.id);
+    assert.deepEqual(await deleted, { type: 'deleted', id: repl.id });
+    // The other account's own event comes after everything above: by then it would have seen them.
+    const own = nextEvent(t.service, 'u-watch-other', (e) => e.type === 'repl');
+    const mine = await t.service.create('u-watch-other', 'node');
+    await own;
+    offTheirs();
+    assert.ok(theirs.length > 0);
+    for (const e of theirs) assert.equal(e.type === 'repl' ? e.repl.id : e.id, mine.id, JSON.stringify(e));
+  });
+
+  describe('the warm pool (through the double)', () => {
+    it('gives a new repl a warm sandbox under the id the service made; its first start is the restore', async () => {
+      const l = await memoryRepls({ limits: { repls: 2 } });
+      try {
+        const node = l.templates.find((tpl) => tpl.manifest.id === 'node')!.manifest;
+        l.runtime.warmPool([node], 1);
+        const filled = async (): Promise<void> => {
+          for (let i = 0; i < 100 && l.runtime.warmCounts().node !== 1; i++) await sleep(10);
+          assert.equal(l.runtime.warmCounts().node, 1);
+        };
+        await filled();
+        // Refusals take nothing from the pool: a bad name, an account at its repl limit.
+        await refused(l.service.create('u-warm', 'node', ''), 'VALIDATION');
+        await l.service.create('u-warm-full', 'python');
+        await l.service.create('u-warm-full', 'python');
+        await refused(l.service.create('u-warm-full', 'node'), 'LIMIT_REACHED');
+        assert.equal(l.runtime.warmCounts().node, 1, 'refused creates leave the pool as it was');
+
+        const repl = await l.service.create('u-warm', 'node');
+        assert.match(repl.id, REPL_ID_PATTERN);
+        assert.equal(l.runtime.warmCounts().node, 0, 'the sandbox was taken');
+        assert.ok((await l.keys(`workspaces/${repl.id}/`)).length > 0, 'the files are under the id the service made');
+        await l.service.start('u-warm', repl.id);
+        assert.ok(l.runtime.startedWarm.has(repl.id), 'started from the warm sandbox bound to it');
+
+        // With the pool empty, a new repl starts cold.
+        const cold = await l.service.create('u-warm', 'node');
+        await l.service.start('u-warm', cold.id);
+        assert.equal(l.runtime.startedWarm.has(cold.id), false);
+      } finally {
+        await l.close();
+      }
+    });
+  });
+
+  it('signs an IDE link for the repl host alone, and a port link for that preview host alone', async () => {
+    const repl = await t.service.create('u-link', 'node');
+    const other = await t.service.create('u-link', 'node');
+    const link = new URL(await t.service.ideLink('u-link', repl.id));
+    assert.equal(link.host, `${repl.id}.localhost:8080`);
+    assert.equal(link.pathname, '/_codeyard/auth');
+    assert.match(link.searchParams.get('next') ?? '', /^\/\?folder=.*index\.js/);
+    const ticket = link.searchParams.get('ticket')!;
+    const check = t.signer.verify(ticket, { purpose: 'ticket', host: `${repl.id}.localhost` });
+    assert.ok(check.ok, JSON.stringify(check));
+    assert.equal(check.ok && check.grant.account, 'u-link');
+    for (const host of [`${other.id}.localhost`, `${repl.id}-3000.localhost`, 'localhost']) {
+      assert.deepEqual(t.signer.verify(ticket, { purpose: 'ticket', host }), { ok: false, reason: 'wrong-host' }, host);
+    }
+    assert.equal(t.signer.verify(ticket, { purpose: 'session', host: `${repl.id}.localhost` }).ok, false, 'a ticket is no session');
+
+    const preview = new URL(await t.service.ideLink('u-link', repl.id, { port: 5000 }));
+    assert.equal(preview.host, `${repl.id}-5000.localhost:8080`);
+    assert.equal(preview.searchParams.get('next'), null, 'a preview opens at its root');
+    assert.ok(t.signer.verify(preview.searchParams.get('ticket')!, { purpose: 'ticket', host: `${repl.id}-5000.localhost` }).ok);
+    assert.deepEqual(t.signer.verify(preview.searchParams.get('ticket')!, { purpose: 'ticket', host: `${repl.id}.localhost` }), { ok: false, reason: 'wrong-host' });
+  });
+});
