@@ -23,7 +23,7 @@ export class AccountLimits {
   ) {}
 
   /** Makes a new repl unless the account has as many as it may: one admission at a time per account. */
-  create<T>(owner: string, id: string, work: (moveTo: (id: string) => void) => Promise<T>): Promise<T> {
+  create<T>(owner: string, id: string, work: () => Promise<T>): Promise<T> {
     return this.#creations.run(owner, id, () => this.#checkReplLimit(owner), work);
   }
 

@@ -20,24 +20,17 @@ export class Admission {
 
   /**
    * Runs `check` (which throws to refuse) alone for `account`, then `work` while holding a slot
-   * for `id`. Work for the same id holds one slot, however many calls there are. `work` may move
-   * its slot to the id it really uses (a warm sandbox decides a new repl's id only once admitted),
-   * so a check never counts one repl twice.
+   * for `id`. Work for the same id holds one slot, however many calls there are.
    */
-  async run<T>(account: string, id: string, check: () => Promise<void>, work: (moveTo: (id: string) => void) => Promise<T>): Promise<T> {
-    let holding = id;
+  async run<T>(account: string, id: string, check: () => Promise<void>, work: () => Promise<T>): Promise<T> {
     await this.#queue.run(account, async () => {
       await check();
-      this.#take(account, holding);
+      this.#take(account, id);
     });
     try {
-      return await work((to) => {
-        this.#take(account, to);
-        this.#release(account, holding);
-        holding = to;
-      });
+      return await work();
     } finally {
-      this.#release(account, holding);
+      this.#release(account, id);
     }
   }
 

@@ -56,10 +56,10 @@ export function checkName(name: string): string {
   return trimmed;
 }
 
-/** A new repl's record from a template (the id is made here unless a warm sandbox decided it). */
-export function newRecord(owner: string, template: Pick<Template, 'manifest' | 'version'>, name: string, id = newReplId()): ReplRecord {
+/** A new repl's record from a template, with a new id (a warm sandbox it takes is bound to that id). */
+export function newRecord(owner: string, template: Pick<Template, 'manifest' | 'version'>, name: string): ReplRecord {
   return {
-    id,
+    id: newReplId(),
     name: checkName(name),
     stack: template.manifest.id,
     owner,

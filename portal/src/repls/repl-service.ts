@@ -226,7 +226,7 @@ export class ReplService {
   }
 
   /** Makes a new repl unless the account has as many as it may (see AccountLimits). */
-  #createWithinLimit<T>(owner: string, id: string, work: (moveTo: (id: string) => void) => Promise<T>): Promise<T> {
+  #createWithinLimit<T>(owner: string, id: string, work: () => Promise<T>): Promise<T> {
     return this.#limits.create(owner, id, work);
   }
 
