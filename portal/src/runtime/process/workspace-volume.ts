@@ -127,12 +127,6 @@ export async function unmountVolume(mountpoint: string): Promise<void> {
 
 /** Unmounts (lazily if something still holds it) and removes the image. */
 export async function releaseVolume(image: string, mountpoint: string): Promise<void> {
-  if (isMountpoint(mountpoint)) {
-    try {
-      await run('umount', [mountpoint]);
-    } catch {
-      await run('umount', ['-l', mountpoint]);
-    }
-  }
+  await unmountVolume(mountpoint);
   await fsp.rm(image, { force: true });
 }
