@@ -4,8 +4,8 @@ import { KeyedQueue } from '@codeyard/common/concurrency';
 import { AppError } from '@codeyard/common/errors';
 import type { ReplId } from '@codeyard/common/repl-id';
 import type { StackManifest } from '../templates/manifest.js';
-import type { Endpoints, ReplSpec, Runtime, RuntimeDescription, RuntimeStatus, SandboxHandle, SandboxId, StackAvailability } from './runtime.js';
-import { ReplStates } from './repl-states.js';
+import type { Endpoints, ReplSpec, Runtime, RuntimeDescription, RuntimeStatus, SandboxId, StackAvailability } from './runtime.js';
+import { PooledRuntime } from './pooled-runtime.js';
 import { WarmPool } from './warm-pool.js';
 
 /** Marks every answer of the double's exec, so no test mistakes it for a command's real output. */
@@ -41,20 +41,20 @@ let sandboxes = 0;
  * pool is the shared {@link WarmPool} with instant sandboxes. For unit tests of the repl service
  * and routes; the process runtime's own tests run the real thing.
  */
-export class MemoryRuntime implements Runtime {
+export class MemoryRuntime extends PooledRuntime<MemorySandbox> implements Runtime {
   readonly name = 'memory';
   readonly #opts: MemoryRuntimeOptions;
-  readonly #states = new ReplStates();
   readonly #known = new Map<ReplId, ReplSpec>();
   readonly #queues = new KeyedQueue();
-  readonly #pool: WarmPool<MemorySandbox>;
+  protected override readonly pool: WarmPool<MemorySandbox>;
   /** Repls started from a warm sandbox (what a test can check). */
   readonly startedWarm = new Set<ReplId>();
   #closed = false;
 
   constructor(options: MemoryRuntimeOptions = {}) {
+    super();
     this.#opts = options;
-    this.#pool = new WarmPool<MemorySandbox>({
+    this.pool = new WarmPool<MemorySandbox>({
       launch: async (manifest) => ({ id: `memory${++sandboxes}`, stack: manifest.id, ended: false }),
       discard: async (sandbox) => {
         sandbox.ended = true;
@@ -77,23 +77,7 @@ export class MemoryRuntime implements Runtime {
 
   /** Keeps `size` instant sandboxes per stack (the shared warm pool's policy). */
   warmPool(stacks: readonly StackManifest[], size: number): void {
-    this.#pool.configure(stacks, size, { maxLoad: Number.POSITIVE_INFINITY });
-  }
-
-  warmCounts(): Record<string, number> {
-    return this.#pool.counts();
-  }
-
-  takeWarm(stack: string): SandboxHandle | undefined {
-    return this.#pool.take(stack);
-  }
-
-  adoptWarm(handle: SandboxHandle, id: ReplId): void {
-    this.#pool.bind(handle, id);
-  }
-
-  releaseWarm(handle: SandboxHandle): Promise<void> {
-    return this.#pool.release(handle);
+    this.pool.configure(stacks, size, { maxLoad: Number.POSITIVE_INFINITY });
   }
 
   async create(spec: ReplSpec): Promise<void> {
@@ -105,7 +89,7 @@ export class MemoryRuntime implements Runtime {
       if (this.#closed) throw new AppError('UNAVAILABLE', 'Codeyard is shutting down');
       this.#known.set(spec.id, spec);
       if (this.status(spec.id).state === 'running') return;
-      if (this.#pool.claim(spec.id)) {
+      if (this.pool.claim(spec.id)) {
         this.startedWarm.add(spec.id);
         await this.#step(spec.id, 'starting', 'restoring files');
       } else {
@@ -127,19 +111,11 @@ export class MemoryRuntime implements Runtime {
 
   delete(id: ReplId): Promise<void> {
     return this.#queues.run(id, async () => {
-      await this.#pool.releaseFor(id);
+      await this.pool.releaseFor(id);
       if (this.status(id).state === 'running') await this.#step(id, 'stopping', 'stopping VS Code');
-      this.#states.forget(id);
+      this.states.forget(id);
       this.#known.delete(id);
     });
-  }
-
-  status(id: ReplId): RuntimeStatus {
-    return this.#states.get(id);
-  }
-
-  watch(listener: (id: ReplId, status: RuntimeStatus) => void): () => void {
-    return this.#states.watch(listener);
   }
 
   /** A canned result, marked as the double's: nothing runs. */
@@ -159,10 +135,6 @@ export class MemoryRuntime implements Runtime {
     return { ide: { kind: 'unix', socketPath: socket('ide') }, agent: { kind: 'unix', socketPath: socket('agent') }, port: (port) => ({ kind: 'tunnel', socketPath: socket('tunnel'), port }) };
   }
 
-  active(): ReplId[] {
-    return this.#states.active();
-  }
-
   /** Nothing outlives a memory runtime: there is never anything to adopt. */
   async recover(): Promise<{ adopted: ReplId[]; saved: ReplId[] }> {
     return { adopted: [], saved: [] };
@@ -170,7 +142,7 @@ export class MemoryRuntime implements Runtime {
 
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#pool.close();
+    await this.pool.close();
     await Promise.all(this.active().map((id) => this.stop(id)));
   }
 
@@ -180,6 +152,6 @@ export class MemoryRuntime implements Runtime {
   }
 
   #set(id: ReplId, status: Omit<RuntimeStatus, 'since'>): void {
-    this.#states.set(id, status);
+    this.states.set(id, status);
   }
 }

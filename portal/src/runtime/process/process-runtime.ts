@@ -7,8 +7,8 @@ import { AppError, describeError } from '@codeyard/common/errors';
 import { processExists } from '@codeyard/common/process-group';
 import type { StackManifest } from '../../templates/manifest.js';
 import { AgentClient } from '@codeyard/common/agent/client';
-import type { Endpoints, ReplSpec, Runtime, RuntimeDescription, RuntimeStatus, SandboxHandle, StackAvailability } from '../runtime.js';
-import { ReplStates } from '../repl-states.js';
+import type { Endpoints, ReplSpec, Runtime, RuntimeDescription, RuntimeStatus, StackAvailability } from '../runtime.js';
+import { PooledRuntime } from '../pooled-runtime.js';
 import { WarmPool } from '../warm-pool.js';
 import { CrashMonitor } from './crash-monitor.js';
 import { type EgressService, serveEgress } from './egress-proxy.js';
@@ -34,10 +34,9 @@ export { sandboxOptionsFrom, type Logger, type ProcessRuntimeOptions, type Sandb
  * the launch, the host's capabilities, uids, the crash monitor, the warm pool and offline saves
  * are modules of their own beside it.
  */
-export class ProcessRuntime implements Runtime {
+export class ProcessRuntime extends PooledRuntime<ProcessSandbox> implements Runtime {
   readonly name = 'process';
   readonly #opts: ProcessRuntimeOptions;
-  readonly #states = new ReplStates();
   /** Running repls' sandboxes. */
   readonly #live = new Map<ReplId, ProcessSandbox>();
   /** The last spec each repl was started with: a failed save is retried with it. */
@@ -53,12 +52,13 @@ export class ProcessRuntime implements Runtime {
   readonly #launcher: SandboxLauncher;
   readonly #checks: StackChecks;
   readonly #monitor: CrashMonitor;
-  readonly #pool: WarmPool<ProcessSandbox>;
+  protected override readonly pool: WarmPool<ProcessSandbox>;
   /** The egress proxy every `internet` repl goes out through, on a unix socket. */
   readonly #egress?: EgressService;
   #closed = false;
 
   constructor(options: ProcessRuntimeOptions) {
+    super();
     this.#opts = options;
     const bubblewrap = options.sandbox.mode === 'bubblewrap';
     this.#caps = new HostCapabilities({ rootDir: options.rootDir, sandbox: options.sandbox, log: options.log, agentBundle: bubblewrap ? options.agentBundle : undefined });
@@ -70,7 +70,7 @@ export class ProcessRuntime implements Runtime {
     this.#checks = new StackChecks(options, this.#caps, this.#spawner);
     this.#launcher = new SandboxLauncher({ opts: options, caps: this.#caps, uids: this.#uids, spawner: this.#spawner, egress: this.#egress, sandboxProblem: () => this.#checks.sandboxProblem() });
     this.#checks.use(this.#launcher);
-    this.#pool = new WarmPool<ProcessSandbox>({
+    this.pool = new WarmPool<ProcessSandbox>({
       launch: (manifest) => {
         const sandboxId = newSandboxId();
         return this.#launcher.launch({ kind: 'warm', sandboxId, manifest, dirs: warmDirs(options.rootDir, sandboxId) });
@@ -139,20 +139,12 @@ export class ProcessRuntime implements Runtime {
     this.#starting.get(id)?.abort();
     return this.#serial(id, async () => {
       // A repl given a warm sandbox and deleted before it ever started: that sandbox ends too.
-      await this.#pool.releaseFor(id);
+      await this.pool.releaseFor(id);
       await this.#stop(id, false);
       await removeReplFolders(this.#dirs(id));
-      this.#states.forget(id);
+      this.states.forget(id);
       this.#specs.delete(id);
     });
-  }
-
-  status(id: ReplId): RuntimeStatus {
-    return this.#states.get(id);
-  }
-
-  watch(listener: (id: ReplId, status: RuntimeStatus) => void): () => void {
-    return this.#states.watch(listener);
   }
 
   async exec(id: ReplId, request: ExecRequest): Promise<ExecResult> {
@@ -174,10 +166,6 @@ export class ProcessRuntime implements Runtime {
 
   workspacePath(id: ReplId): string {
     return this.#spawner.view(this.#dirs(id)).workspace;
-  }
-
-  active(): ReplId[] {
-    return this.#states.active();
   }
 
   /**
@@ -224,7 +212,7 @@ export class ProcessRuntime implements Runtime {
     this.#closed = true;
     for (const abort of this.#starting.values()) abort.abort();
     this.#monitor.close();
-    await this.#pool.close();
+    await this.pool.close();
     await Promise.all([...this.#live.keys()].map((id) => this.stop(id).catch((err: unknown) => this.#opts.log.error({ replId: id, err: describeError(err) }, 'stop at shutdown failed'))));
     this.#egress?.server.close();
     this.#egress?.server.closeAllConnections();
@@ -239,24 +227,7 @@ export class ProcessRuntime implements Runtime {
   warmPool(stacks: readonly StackManifest[], size: number, options: { maxLoad?: number } = {}): void {
     // Unsandboxed, a sandbox's processes see the host's paths: a warm one could not move into its repl's folder.
     if (this.#opts.sandbox.mode === 'off') return;
-    this.#pool.configure(stacks, size, options);
-  }
-
-  /** Ready warm sandboxes per stack (for GET /api/runtime and tests). */
-  warmCounts(): Record<string, number> {
-    return this.#pool.counts();
-  }
-
-  takeWarm(stack: string): SandboxHandle | undefined {
-    return this.#pool.take(stack);
-  }
-
-  adoptWarm(handle: SandboxHandle, id: ReplId): void {
-    this.#pool.bind(handle, id);
-  }
-
-  releaseWarm(handle: SandboxHandle): Promise<void> {
-    return this.#pool.release(handle);
+    this.pool.configure(stacks, size, options);
   }
 
   // ---- internals ----
@@ -266,7 +237,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   #setStatus(id: ReplId, status: Omit<RuntimeStatus, 'since'>): void {
-    this.#states.set(id, status);
+    this.states.set(id, status);
   }
 
   /** Runs start/stop/delete of one repl one at a time, in call order. */
@@ -278,7 +249,7 @@ export class ProcessRuntime implements Runtime {
     if (this.#closed) throw new AppError('UNAVAILABLE', 'Codeyard is shutting down');
     if (this.#live.has(spec.id) && this.status(spec.id).state === 'running') return;
     this.#specs.set(spec.id, spec);
-    const warm = this.#pool.claim(spec.id);
+    const warm = this.pool.claim(spec.id);
     if (warm) {
       // A warm volume is sized for the quota alone: a workspace of many small files may need more.
       const fits = !fs.existsSync(this.#dirs(spec.id).base) && (await this.#launcher.holds(warm.dirs.workspace, await this.#launcher.volumeNeeds(spec.manifest, spec)));
