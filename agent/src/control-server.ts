@@ -4,6 +4,7 @@ import type { ActivateRequest, ServedRepl } from '@codeyard/common/agent/config'
 import type { AppState, LogFrame, QuiesceResult, SyncStatus } from '@codeyard/common/agent/protocol';
 import { AGENT_ROUTES, type AgentRoute, type AgentRouteName, APP_LOGS_SOCKET_PATH, type RouteInput, type RouteOutput } from '@codeyard/common/agent/routes';
 import { AppError, describeError, isAppError } from '@codeyard/common/errors';
+import { readBody, sendJson } from '@codeyard/common/http-server';
 import { runExec } from './exec.js';
 import type { IdeSupervisor } from './ide-supervisor.js';
 import type { LogBuffer } from './log-buffer.js';
@@ -37,34 +38,13 @@ const MAX_JSON_BYTES = 64 * 1024;
 /** One-off commands running at once per repl: each holds up to two capped outputs in memory. */
 export const MAX_CONCURRENT_EXECS = 8;
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) return reject(new AppError('PAYLOAD_TOO_LARGE', `body is ${declared} bytes; at most ${limit} allowed`));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new AppError('PAYLOAD_TOO_LARGE', `body is over ${limit} bytes`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+/** The agent's refusal of a body over `limit` bytes (declared: the length the request said it has). */
+function payloadTooLarge(limit: number): (declared?: number) => AppError {
+  return (declared) => new AppError('PAYLOAD_TOO_LARGE', declared === undefined ? `body is over ${limit} bytes` : `body is ${declared} bytes; at most ${limit} allowed`);
 }
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const body = await readBody(req, MAX_JSON_BYTES);
+  const body = await readBody(req, MAX_JSON_BYTES, payloadTooLarge(MAX_JSON_BYTES));
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch {
@@ -99,7 +79,7 @@ export function createControlServer(deps: ControlDeps): http.Server {
       })
       .catch((err: unknown) => {
         const error = isAppError(err) ? err : new AppError('INTERNAL', describeError(err));
-        if (!res.headersSent) send(res, error.status, error.toBody());
+        if (!res.headersSent) sendJson(res, error.status, error.toBody());
         else res.destroy();
       });
   });
@@ -203,7 +183,7 @@ function routeOf(method: string, pathname: string, res: http.ServerResponse): Ag
 async function inputOf<N extends AgentRouteName>(route: AgentRoute<N>, req: http.IncomingMessage, url: URL, maxFileBytes: number): Promise<RouteInput<N>> {
   if (route.file) {
     const file = filePathOf(url.pathname, route.path);
-    return (route.body === 'bytes' ? { file, bytes: await readBody(req, maxFileBytes) } : { file }) as RouteInput<N>;
+    return (route.body === 'bytes' ? { file, bytes: await readBody(req, maxFileBytes, payloadTooLarge(maxFileBytes)) } : { file }) as RouteInput<N>;
   }
   if (route.query) return { [route.query]: url.searchParams.get(route.query) ?? '' } as RouteInput<N>;
   if (route.body !== 'json') return undefined as RouteInput<N>;
@@ -217,7 +197,7 @@ async function dispatch<N extends AgentRouteName>(name: N, handle: Handlers[N], 
   const status = route.status?.(output) ?? 200;
   switch (route.reply) {
     case 'json':
-      return send(res, status, output);
+      return sendJson(res, status, output);
     case 'text': {
       const text = String(output);
       res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });

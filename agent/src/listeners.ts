@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import net from 'node:net';
+import { listenUnixSocket } from '@codeyard/common/http-server';
 
 /**
  * Where one of the agent's servers listens: a unix socket path it binds itself (inside the repl,
@@ -10,19 +10,6 @@ import net from 'node:net';
 export interface ListenOn {
   path?: string;
   fd?: number;
-}
-
-/** Listens on a unix socket path that only the agent's own user (and root) may open. */
-function listenPath(server: net.Server, socketPath: string): Promise<void> {
-  fs.rmSync(socketPath, { force: true });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      server.off('error', reject);
-      fs.chmodSync(socketPath, 0o600);
-      resolve();
-    });
-  });
 }
 
 function listenFd(server: net.Server, fd: number): Promise<void> {
@@ -42,7 +29,8 @@ function listenFd(server: net.Server, fd: number): Promise<void> {
 export async function listenOn(server: net.Server, where: ListenOn): Promise<net.Server[]> {
   const places: Array<(s: net.Server) => Promise<void>> = [];
   if (where.fd !== undefined) places.push((s) => listenFd(s, where.fd!));
-  if (where.path) places.push((s) => listenPath(s, where.path!));
+  // A path of its own: only the agent's own user (and root) may open it.
+  if (where.path) places.push((s) => listenUnixSocket(s, where.path!));
   if (!places.length) throw new Error('nowhere to listen: give a socket path or a descriptor');
   const servers = [server];
   await places[0]!(server);

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { AppError, describeError, isAppError } from '@codeyard/common/errors';
+import { listenUnixSocket, readBody, sendJson } from '@codeyard/common/http-server';
 import { blobKey, HASH_PATTERN } from '@codeyard/common/workspace-manifest';
 import type { WorkspaceStore } from './workspace-store.js';
 
@@ -21,33 +21,9 @@ const MAX_MANIFEST_BYTES = 32 * 1024 * 1024;
 const MAX_CONCURRENT_UPLOADS = 4;
 const DRAIN_BYTES = 8 * 1024 * 1024;
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function readBody(req: http.IncomingMessage, limit: number, what: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      req.resume();
-      return reject(new AppError('QUOTA_EXCEEDED', `${what} is ${declared} bytes, over the ${limit} bytes allowed`));
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new AppError('QUOTA_EXCEEDED', `${what} is over the ${limit} bytes allowed`));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
+/** The relay's refusal of `what` over `limit` bytes (declared: the length the request said it has). */
+function overQuota(what: string, limit: number): (declared?: number) => AppError {
+  return (declared) => new AppError('QUOTA_EXCEEDED', declared === undefined ? `${what} is over the ${limit} bytes allowed` : `${what} is ${declared} bytes, over the ${limit} bytes allowed`);
 }
 
 /**
@@ -68,7 +44,7 @@ export function createWorkspaceRelay(options: RelayOptions): http.Server {
       // will keep (a small one is read and dropped, so the agent surely sees the answer).
       if (!req.complete && !(Number(req.headers['content-length']) <= DRAIN_BYTES)) res.setHeader('connection', 'close');
       if (error.code === 'RATE_LIMITED') res.setHeader('retry-after', '1');
-      send(res, error.status, error.toBody());
+      sendJson(res, error.status, error.toBody());
     });
   });
   // Uploads no manifest named: swept (past their grace period) when the repl's relay opens and
@@ -82,19 +58,19 @@ export function createWorkspaceRelay(options: RelayOptions): http.Server {
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, o: RelayOptions, uploads: { running: number; limit: number }): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://relay');
   if (url.pathname === '/manifest') {
-    if (req.method === 'GET') return send(res, 200, await o.workspaces.manifest(o.prefix));
+    if (req.method === 'GET') return sendJson(res, 200, await o.workspaces.manifest(o.prefix));
     if (req.method === 'PUT') {
       const base = Number(url.searchParams.get('base'));
       if (!Number.isSafeInteger(base) || base < 0) throw new AppError('VALIDATION', 'base must be the manifest version the change starts from');
       let manifest: unknown;
       try {
-        manifest = JSON.parse((await readBody(req, MAX_MANIFEST_BYTES, 'the manifest')).toString('utf8'));
+        manifest = JSON.parse((await readBody(req, MAX_MANIFEST_BYTES, overQuota('the manifest', MAX_MANIFEST_BYTES))).toString('utf8'));
       } catch (err) {
         if (isAppError(err)) throw err;
         throw new AppError('INVALID_JSON', 'the manifest is not valid JSON');
       }
       const version = await o.workspaces.commit(o.prefix, manifest as never, base, o.quotaBytes);
-      return send(res, 200, { version });
+      return sendJson(res, 200, { version });
     }
   }
   const blob = /^\/blobs\/([^/]+)$/.exec(url.pathname);
@@ -131,13 +107,5 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, o: Re
 
 /** Serves a relay on a unix socket that only `uid` (when given) may open. */
 export function listenRelay(server: http.Server, socketPath: string, uid?: number): Promise<void> {
-  fs.rmSync(socketPath, { force: true });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      fs.chmodSync(socketPath, 0o600);
-      if (uid !== undefined) fs.chownSync(socketPath, uid, uid);
-      resolve();
-    });
-  });
+  return listenUnixSocket(server, socketPath, uid);
 }
