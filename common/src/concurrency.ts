@@ -53,3 +53,46 @@ export class Slots {
     }
   }
 }
+
+/** How many holds each key has now (slots, uploads in flight); a key is gone once back to none. */
+export class Tally<K> {
+  readonly #counts = new Map<K, number>();
+
+  /** Keys with at least one hold. */
+  get size(): number {
+    return this.#counts.size;
+  }
+
+  count(key: K): number {
+    return this.#counts.get(key) ?? 0;
+  }
+
+  has(key: K): boolean {
+    return this.#counts.has(key);
+  }
+
+  keys(): IterableIterator<K> {
+    return this.#counts.keys();
+  }
+
+  add(key: K): void {
+    this.#counts.set(key, this.count(key) + 1);
+  }
+
+  /** Takes one hold of `key` away (none left: the key is forgotten). */
+  remove(key: K): void {
+    const left = this.count(key) - 1;
+    if (left > 0) this.#counts.set(key, left);
+    else this.#counts.delete(key);
+  }
+}
+
+/** `release` made safe to call more than once: only the first call runs it. */
+export function releaseOnce(release: () => void): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    release();
+  };
+}

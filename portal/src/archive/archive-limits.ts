@@ -1,3 +1,4 @@
+import { releaseOnce, Tally } from '@codeyard/common/concurrency';
 import { AppError } from '@codeyard/common/errors';
 
 /**
@@ -6,27 +7,22 @@ import { AppError } from '@codeyard/common/errors';
  * and exports) can neither pile up in memory nor let one account crowd out the others.
  */
 export class KeyedLimiter {
-  readonly #running = new Map<string, number>();
+  readonly #running = new Tally<string>();
   #total = 0;
 
   constructor(readonly what: string, readonly perKey: number, readonly total = Infinity) {}
 
   /** Takes a slot for `key`; answers its release (idempotent), or throws when full. */
   acquire(key: string): () => void {
-    const mine = this.#running.get(key) ?? 0;
+    const mine = this.#running.count(key);
     if (mine >= this.perKey) throw new AppError('RATE_LIMITED', `${this.perKey} ${this.what} of this account are already running; try again when one ends`);
     if (this.#total >= this.total) throw new AppError('RATE_LIMITED', `the server is busy with ${this.total} ${this.what}; try again in a moment`);
-    this.#running.set(key, mine + 1);
+    this.#running.add(key);
     this.#total++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    return releaseOnce(() => {
       this.#total--;
-      const left = (this.#running.get(key) ?? 1) - 1;
-      if (left > 0) this.#running.set(key, left);
-      else this.#running.delete(key);
-    };
+      this.#running.remove(key);
+    });
   }
 
   /** Runs `task` in a slot for `key`. */

@@ -1,4 +1,4 @@
-import { KeyedQueue } from '@codeyard/common/concurrency';
+import { KeyedQueue, Tally } from '@codeyard/common/concurrency';
 
 /**
  * Admission against a per-account limit, atomic within one portal. The check and the taking of
@@ -11,7 +11,7 @@ import { KeyedQueue } from '@codeyard/common/concurrency';
 export class Admission {
   readonly #queue = new KeyedQueue();
   /** account → id → how many pieces of work hold a slot for that id. */
-  readonly #held = new Map<string, Map<string, number>>();
+  readonly #held = new Map<string, Tally<string>>();
 
   /** The ids that hold a slot of `account` now: admitted, their work not finished yet. */
   held(account: string): string[] {
@@ -35,16 +35,14 @@ export class Admission {
   }
 
   #take(account: string, id: string): void {
-    const ids = this.#held.get(account) ?? new Map<string, number>();
-    ids.set(id, (ids.get(id) ?? 0) + 1);
+    const ids = this.#held.get(account) ?? new Tally<string>();
+    ids.add(id);
     this.#held.set(account, ids);
   }
 
   #release(account: string, id: string): void {
     const ids = this.#held.get(account);
-    const left = (ids?.get(id) ?? 0) - 1;
-    if (left > 0) ids!.set(id, left);
-    else ids?.delete(id);
+    ids?.remove(id);
     if (ids?.size === 0) this.#held.delete(account);
   }
 }

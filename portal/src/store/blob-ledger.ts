@@ -1,3 +1,4 @@
+import { releaseOnce, Tally } from '@codeyard/common/concurrency';
 import { AppError } from '@codeyard/common/errors';
 
 /**
@@ -32,17 +33,12 @@ export class BlobLedger {
       throw new AppError('QUOTA_EXCEEDED', `over ${MAX_WAITING_BLOBS} uploads are waiting for a manifest; save (commit) what was uploaded first`);
     }
     ledger.reservedBytes += bytes;
-    ledger.inFlight.set(hash, (ledger.inFlight.get(hash) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
+    ledger.inFlight.add(hash);
+    return releaseOnce(() => {
       ledger.reservedBytes -= bytes;
-      const left = (ledger.inFlight.get(hash) ?? 1) - 1;
-      if (left > 0) ledger.inFlight.set(hash, left);
-      else ledger.inFlight.delete(hash);
+      ledger.inFlight.remove(hash);
       this.#prune(prefix, ledger);
-    };
+    });
   }
 
   /** Records a stored blob that no manifest names yet (an upload, or one a sweep found young). */
@@ -101,7 +97,7 @@ export class BlobLedger {
 
   #ledger(prefix: string): PrefixLedger {
     let ledger = this.#byPrefix.get(prefix);
-    if (!ledger) this.#byPrefix.set(prefix, (ledger = { stored: new Map(), inFlight: new Map(), storedBytes: 0, reservedBytes: 0 }));
+    if (!ledger) this.#byPrefix.set(prefix, (ledger = { stored: new Map(), inFlight: new Tally(), storedBytes: 0, reservedBytes: 0 }));
     return ledger;
   }
 
@@ -112,7 +108,7 @@ export class BlobLedger {
 
 interface PrefixLedger {
   stored: Map<string, { size: number; at: number }>;
-  inFlight: Map<string, number>;
+  inFlight: Tally<string>;
   storedBytes: number;
   reservedBytes: number;
 }
