@@ -1,5 +1,20 @@
 import { css } from 'lit';
 
+/** The raised look of a card or panel, the same wherever one stands. */
+export const surface = css`
+  background: var(--cy-surface);
+  border: 1px solid var(--cy-border);
+  border-radius: var(--cy-radius);
+  box-shadow: var(--cy-shadow);
+`;
+
+/** A list without bullets or indent (its items laid out by the element). */
+export const bareList = css`
+  list-style: none;
+  margin: 0;
+  padding: 0;
+`;
+
 /** Controls and small helpers every element shares (shadow roots do not see the page's CSS). */
 export const sharedStyles = css`
   :host {

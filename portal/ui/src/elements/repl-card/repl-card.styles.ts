@@ -1,14 +1,12 @@
 import { css } from 'lit';
+import { bareList, surface } from '../../styles/shared.styles.js';
 
 export const replCardStyles = css`
   :host {
     display: block;
   }
   article {
-    background: var(--cy-surface);
-    border: 1px solid var(--cy-border);
-    border-radius: var(--cy-radius);
-    box-shadow: var(--cy-shadow);
+    ${surface}
     padding: 0.9rem 1rem;
   }
   header {
@@ -118,9 +116,7 @@ export const replCardStyles = css`
     border-radius: 0.25rem;
   }
   dd ul {
-    list-style: none;
-    margin: 0;
-    padding: 0;
+    ${bareList}
   }
   li.port {
     display: flex;

@@ -1,4 +1,5 @@
 import { css } from 'lit';
+import { bareList } from '../../styles/shared.styles.js';
 
 export const replListStyles = css`
   :host {
@@ -32,9 +33,7 @@ export const replListStyles = css`
     color: var(--cy-muted);
   }
   ul.repls {
-    list-style: none;
-    margin: 0;
-    padding: 0;
+    ${bareList}
     display: grid;
     gap: 0.75rem;
   }

@@ -1,13 +1,12 @@
 import { css } from 'lit';
+import { bareList } from '../../styles/shared.styles.js';
 
 export const stackPickerStyles = css`
   :host {
     display: block;
   }
   ul.stacks {
-    list-style: none;
-    margin: 0;
-    padding: 0;
+    ${bareList}
     display: grid;
     grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr));
     gap: 0.75rem;

@@ -1,4 +1,5 @@
 import { css } from 'lit';
+import { bareList, surface } from '../../styles/shared.styles.js';
 
 export const startingViewStyles = css`
   :host {
@@ -8,10 +9,7 @@ export const startingViewStyles = css`
     max-width: 32rem;
     margin: 2rem auto;
     padding: 1.5rem;
-    background: var(--cy-surface);
-    border: 1px solid var(--cy-border);
-    border-radius: var(--cy-radius);
-    box-shadow: var(--cy-shadow);
+    ${surface}
   }
   h2 {
     margin: 0.75rem 0 1rem;
@@ -22,9 +20,7 @@ export const startingViewStyles = css`
     outline: none;
   }
   ol.steps {
-    list-style: none;
-    margin: 0;
-    padding: 0;
+    ${bareList}
     display: grid;
     gap: 0.45rem;
   }
