@@ -47,13 +47,15 @@ export async function listenOn(server: net.Server, where: ListenOn): Promise<net
  * socket, code-server's own socket). Either side ending ends the other.
  */
 export function relayServer(connect: () => net.Socket): net.Server {
-  return net.createServer((client) => {
-    const upstream = connect();
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
+  return net.createServer((client) => splice(client, connect()));
+}
+
+/** Pipes two connected sockets into each other, both ways; either one ending or failing ends the other. */
+export function splice(client: net.Socket, upstream: net.Socket): void {
+  client.pipe(upstream);
+  upstream.pipe(client);
+  client.on('error', () => upstream.destroy());
+  upstream.on('error', () => client.destroy());
+  client.on('close', () => upstream.destroy());
+  upstream.on('close', () => client.destroy());
 }

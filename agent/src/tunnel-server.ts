@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { parseTunnelPreamble, TUNNEL_PREAMBLE_MAX } from '@codeyard/common/agent/protocol';
+import { splice } from './listeners.js';
 
 /**
  * Raw byte tunnels from a unix socket to a TCP port inside the repl. The client's first line
@@ -39,13 +40,8 @@ function connectLoopback(port: number, rest: Buffer, client: net.Socket, hosts =
   const upstream = net.connect({ host, port });
   upstream.once('connect', () => {
     upstream.off('error', onConnectError);
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
     if (rest.length) upstream.write(rest);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    splice(client, upstream);
     client.resume();
   });
   const onConnectError = (): void => {
