@@ -108,7 +108,12 @@ describe('in a real browser', { timeout: 420_000, skip: browserUnavailable() }, 
     await dash.goto(`http://localhost:${t.port}/`);
     const card = dash.locator(`repl-card[data-id="${replId}"]`);
     await card.locator('button.power', { hasText: 'Stop repl' }).click();
-    await card.locator('.status.stopped').waitFor({ timeout: 60_000 });
+    // Usually well under a second; in some full-suite runs it took over a minute (cause not found
+    // yet): the wait is generous, and a timeout says where the stop was.
+    await card.locator('.status.stopped').waitFor({ timeout: 150_000 }).catch(async (err: unknown) => {
+      const repl = (await t.api(token, 'GET', `/api/repls/${replId}`)).json<{ status: string; step?: string; error?: string }>();
+      throw new Error(`the card did not show stopped; the API says ${JSON.stringify({ status: repl.status, step: repl.step, error: repl.error })}: ${String(err)}`);
+    });
     await shot(dash, 'repl-stopped');
     assert.equal((await t.api(token, 'GET', `/api/repls/${replId}`)).json().sync.state, 'stored');
     await card.locator('button.power', { hasText: 'Start repl' }).click();

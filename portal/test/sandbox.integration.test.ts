@@ -19,8 +19,8 @@ describe('the repl sandbox', { timeout: 300_000 }, () => {
   let b: ReplView;
   const canary = `canary-${process.pid}`;
 
-  const run = async (repl: ReplView, command: string): Promise<ExecResult> => {
-    const res = await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command, timeoutMs: 20_000 });
+  const run = async (repl: ReplView, command: string, timeoutMs = 20_000): Promise<ExecResult> => {
+    const res = await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command, timeoutMs });
     assert.equal(res.status, 200, res.body);
     return res.json<ExecResult>();
   };
@@ -61,7 +61,10 @@ describe('the repl sandbox', { timeout: 300_000 }, () => {
   it("refuses the portal's data folder and signing key", async () => {
     const key = fs.readFileSync(path.join(t.dataDir, 'secrets', 'signing.key'), 'utf8');
     // Every writable or host-derived place in the sandbox (the system in /usr is the distribution's own).
-    const result = await run(a, `cat ${t.dataDir}/secrets/signing.key; ls ${t.dataDir}; grep -rl ${key.slice(0, 16)} /home /run /var /etc /opt /tmp /proc/self/environ 2>/dev/null | head -1`);
+    // The grep reads everything readable there, code-server's install under /var/cache included
+    // (~600 MB), within the repl's own CPU quota while its VS Code is starting: 2 s here when warm,
+    // over 20 s in a full CI run, so it gets a minute.
+    const result = await run(a, `cat ${t.dataDir}/secrets/signing.key; ls ${t.dataDir}; grep -rl ${key.slice(0, 16)} /home /run /var /etc /opt /tmp /proc/self/environ 2>/dev/null | head -1`, 60_000);
     assert.equal(result.timedOut, false);
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /No such file/);
