@@ -67,7 +67,7 @@ function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, pu
   const { runtime, config } = deps;
   const backend: ProxyBackend = {
     async lookup(replId) {
-      const record = await repls.record(replId);
+      const record = await repls.routeRecord(replId);
       if (!record) return undefined;
       const status = runtime.status(replId);
       const endpoints = runtime.endpoints(replId);

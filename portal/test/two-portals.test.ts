@@ -124,6 +124,25 @@ describe('two portals on one PostgreSQL and one store', { skip: url ? undefined 
     assert.equal((await api(1, 'GET', `/api/repls/${id}`)).status, 404, 'gone on B too');
   });
 
+  it("stops serving a preview on one replica as soon as it is made private on the other", async () => {
+    const made = await api(0, 'POST', '/api/repls', { stack: 'node', name: 'public, then private' });
+    const { id, port } = made.json<{ id: string; port: number }>();
+    // A stranger (no cookie) opening the app's preview: public at first, so not sent to sign in.
+    const visit = () => request(replicas[1]!.port, { host: `${id}-${port}.localhost`, path: '/', headers: { accept: 'text/html' } });
+    const signIn = (status: number, location: unknown) => status === 401 || (status === 302 && String(location).includes('/open/'));
+    const before = await visit();
+    assert.equal(signIn(before.status, before.headers.location), false, `public: ${before.status}`);
+    assert.equal((await api(0, 'PATCH', `/api/repls/${id}/ports/${port}`, { visibility: 'private' })).status, 200);
+    // B keeps records for a moment; the change reaches it as an event from the database.
+    const t0 = Date.now();
+    let after = await visit();
+    while (!signIn(after.status, after.headers.location) && Date.now() - t0 < 1000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      after = await visit();
+    }
+    assert.ok(signIn(after.status, after.headers.location), `private on B within a second (its cache keeps records 2 s): ${after.status} ${String(after.headers.location)}`);
+  });
+
   it('refuses on one replica a ticket already redeemed on the other', async () => {
     const id = (await api(0, 'GET', '/api/repls')).json<Array<{ id: string }>>()[0]!.id;
     const link = new URL((await api(0, 'POST', `/api/repls/${id}/ide-link`, {})).json<{ url: string }>().url);

@@ -16,6 +16,7 @@ import { AccountLimits, replLimitReached } from './account-limits.js';
 import { isPortPublic, type PortVisibility } from './preview-ports.js';
 import { ReplLinks } from './repl-links.js';
 import { checkName, newRecord, type ReplEvent, type ReplRecord, type ReplView } from './repl-record.js';
+import { RecordCache } from './record-cache.js';
 import { ReplEvents } from './repl-events.js';
 import { appState, replView } from './repl-view.js';
 
@@ -48,6 +49,7 @@ export class ReplService {
   readonly #links: ReplLinks;
   readonly #limits: AccountLimits;
   readonly #events = new ReplEvents();
+  readonly #routes = new RecordCache();
   readonly #unwatch: Array<() => void>;
 
   constructor(options: ReplServiceOptions) {
@@ -57,6 +59,7 @@ export class ReplService {
     this.#unwatch = [
       options.runtime.watch((id) => void this.#announce(id)),
       options.records.events.subscribe((event) => {
+        this.#routes.forget(event.id);
         if (event.kind === 'deleted') this.#events.deleted(event.owner, event.id);
         else void this.#announce(event.id);
       }),
@@ -99,15 +102,21 @@ export class ReplService {
           return change(record);
         })
       : undefined;
+    this.#routes.forget(id); // at once, before this change's event comes back from the database
     if (!updated) throw notFound();
     return updated;
   }
 
   // ---- records ----
 
-  /** The record of any repl, whoever owns it (for the proxy and recovery). */
+  /** The record of any repl, whoever owns it (for recovery; the proxy uses routeRecord). */
   async record(id: string): Promise<ReplRecord | undefined> {
     return isReplId(id) ? this.#o.records.get(id) : undefined;
+  }
+
+  /** The record for the proxy's per-request checks: from {@link RecordCache}, forgotten on every change. */
+  async routeRecord(id: string): Promise<ReplRecord | undefined> {
+    return isReplId(id) ? this.#routes.get(id, (key) => this.#o.records.get(key)) : undefined;
   }
 
   async get(owner: string, id: string): Promise<ReplRecord> {
@@ -126,7 +135,7 @@ export class ReplService {
       id: record.id,
       manifest: record.manifest,
       workspacePrefix: `workspaces/${record.id}/`,
-      info: { name: record.name, stack: record.stack, port: record.manifest.port, previewUrl: `${this.previewOrigin(record.id, record.manifest.port)}/` },
+      info: { name: record.name, stack: record.stack, port: record.manifest.port, previewUrl: `${this.#links.previewOrigin(record.id, record.manifest.port)}/` },
     };
   }
 
@@ -249,6 +258,7 @@ export class ReplService {
     // The record goes first, so a half-finished delete never leaves a repl without files. An
     // update racing it compares against a row that is gone, so it cannot write the record back.
     await this.#o.records.delete(record.id);
+    this.#routes.forget(record.id);
     await deletePrefix(this.#o.store, `workspaces/${record.id}/`);
     this.#o.log.info({ replId: id }, 'repl deleted');
   }
@@ -366,19 +376,6 @@ export class ReplService {
   }
 
   // ---- links ----
-
-  ideOrigin(id: string): string {
-    return this.#links.ideOrigin(id);
-  }
-
-  previewOrigin(id: string, port: number): string {
-    return this.#links.previewOrigin(id, port);
-  }
-
-  /** Where the IDE should land: the workspace folder with the stack's main file open. */
-  idePath(record: ReplRecord): string {
-    return this.#links.idePath(record);
-  }
 
   /** A single-use sign-in URL for the owner to one repl host (see ReplLinks.ideLink). */
   async ideLink(owner: string, id: string, options: { port?: number; next?: string } = {}): Promise<string> {
