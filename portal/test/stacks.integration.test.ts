@@ -20,6 +20,32 @@ const PROOF: Record<string, RegExp> = {
 };
 
 /**
+ * `pip install` works as people expect (issue #17): Run made the repl's virtual environment, and
+ * `python3`/`pip` on the PATH are its own, so an install goes there instead of failing with PEP
+ * 668's "externally-managed-environment". The package is a wheel made in the test: tests never reach PyPI.
+ */
+async function pipInstallsIntoTheVenv(t: TestPortal, token: string, id: string): Promise<void> {
+  const exec = async (command: string): Promise<string> => {
+    const res = (await t.api(token, 'POST', `/api/repls/${id}/exec`, { command })).json<{ exitCode: number | null; stdout: string; stderr: string }>();
+    assert.equal(res.exitCode, 0, `${command}:\n${res.stdout}\n${res.stderr}`);
+    return res.stdout;
+  };
+  assert.match(await exec('for c in python3 pip; do command -v $c; done'), /^\/home\/user\/workspace\/\.venv\/bin\/python3\n\/home\/user\/workspace\/\.venv\/bin\/pip\n$/);
+  // A wheel made by hand (a zip with the package and its metadata), as pip would download one.
+  const makeWheel = [
+    'import zipfile',
+    "files = {'hello_pkg/__init__.py': 'GREETING = \"hi from a pip install\"\\n',",
+    "  'hello_pkg-1.0.dist-info/METADATA': 'Metadata-Version: 2.1\\nName: hello-pkg\\nVersion: 1.0\\n',",
+    "  'hello_pkg-1.0.dist-info/WHEEL': 'Wheel-Version: 1.0\\nGenerator: codeyard-test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n'}",
+    "files['hello_pkg-1.0.dist-info/RECORD'] = ''.join(name + ',,\\n' for name in [*files, 'hello_pkg-1.0.dist-info/RECORD'])",
+    "with zipfile.ZipFile('hello_pkg-1.0-py3-none-any.whl', 'w') as z: [z.writestr(n, c) for n, c in files.items()]",
+  ].join('\n');
+  await exec(`python3 - <<'PY'\n${makeWheel}\nPY`);
+  await exec('pip install --no-index --disable-pip-version-check ./hello_pkg-1.0-py3-none-any.whl');
+  assert.equal(await exec('cd /tmp && python3 -c "import hello_pkg; print(hello_pkg.GREETING)"'), 'hi from a pip install\n');
+}
+
+/**
  * Every stack from a new repl to its running app, with the real runtime. A stack whose
  * toolchain is missing here must say so and refuse to create, never half-work.
  */
@@ -78,6 +104,7 @@ describe('every stack runs its starter app', { timeout: 900_000 }, () => {
         assert.match(heading ?? '', /^Hello from React 19\./);
         await tab.close();
       }
+      if (stack === 'python') await pipInstallsIntoTheVenv(t, token, repl.id);
       assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/stop`)).json().status, 'stopped');
     });
   }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { blockedReason } from '@codeyard/common/addresses';
-import { createEgressProxy } from '../../src/runtime/process/egress-proxy.js';
+import { createEgressProxy, reasonPhrase } from '../../src/runtime/process/egress-proxy.js';
 
 /**
  * The egress proxy with a test double for DNS (names map to addresses we choose) and a connect
@@ -46,14 +46,14 @@ describe('egress proxy', () => {
     upstream.close();
   });
 
-  function connectThrough(authority: string): Promise<{ status: number; body: string; socket?: net.Socket }> {
+  function connectThrough(authority: string): Promise<{ status: number; body: string; socket?: net.Socket; statusText?: string }> {
     return new Promise((resolve, reject) => {
       const req = http.request({ host: '127.0.0.1', port: proxyPort, method: 'CONNECT', path: authority });
       req.on('connect', (res, socket, head) => {
-        if (res.statusCode === 200) return resolve({ status: 200, body: '', socket });
+        if (res.statusCode === 200) return resolve({ status: 200, body: '', socket, statusText: res.statusMessage });
         let body = head.toString();
         socket.on('data', (c) => (body += c));
-        socket.on('end', () => resolve({ status: res.statusCode!, body }));
+        socket.on('end', () => resolve({ status: res.statusCode!, body, statusText: res.statusMessage }));
       });
       req.on('error', reject);
       req.end();
@@ -68,6 +68,13 @@ describe('egress proxy', () => {
       assert.match(res.body, /public internet addresses only/);
     }
     assert.deepEqual(connected, []);
+  });
+
+  it('says why in the status line, which is all pip and curl show of a refused tunnel', async () => {
+    const res = await connectThrough('intranet.test:443');
+    assert.equal(res.status, 403);
+    assert.equal(res.statusText, 'Codeyard egress proxy: intranet.test (10.1.2.3) is a private address; repls may reach public internet addresses only');
+    assert.match((await connectThrough('mixed.test:587')).statusText ?? '', /^Codeyard egress proxy: port 587 \(mail\) is closed to repls$/);
   });
 
   it('refuses loopback and private addresses in every IPv6 spelling, literal or resolved, without connecting', async () => {
@@ -96,22 +103,31 @@ describe('egress proxy', () => {
 
   it('forwards plain http:// requests with the original Host, and refuses bad ones', async () => {
     const get = (path: string) =>
-      new Promise<{ status: number; body: string }>((resolve, reject) => {
+      new Promise<{ status: number; body: string; statusText?: string }>((resolve, reject) => {
         http
           .get({ host: '127.0.0.1', port: proxyPort, path, headers: { host: 'mixed.test' } }, (res) => {
             let body = '';
             res.on('data', (c) => (body += c));
-            res.on('end', () => resolve({ status: res.statusCode!, body }));
+            res.on('end', () => resolve({ status: res.statusCode!, body, statusText: res.statusMessage }));
           })
           .on('error', reject);
       });
     const ok = await get(`http://mixed.test:${upstreamPort}/page?q=1`);
     assert.equal(ok.status, 200);
     assert.match(ok.body, /upstream saw GET \/page\?q=1 host=mixed.test/);
-    assert.equal((await get('http://169.254.169.254/latest/meta-data/')).status, 403);
+    const metadata = await get('http://169.254.169.254/latest/meta-data/');
+    assert.equal(metadata.status, 403);
+    assert.match(metadata.statusText ?? '', /^Codeyard egress proxy: 169\.254\.169\.254 .*public internet addresses only$/);
     assert.equal((await get('http://[::ffff:0:a9fe:a9fe]/latest/meta-data/')).status, 403);
     assert.equal((await get('http://[::ffff:127.0.0.1]:8080/')).status, 403);
     assert.equal((await get('/relative')).status, 400);
     assert.equal((await connectThrough('no-port')).status, 400);
+  });
+
+  it('keeps a reason phrase to one printable line, whatever name it quotes', () => {
+    const phrase = reasonPhrase('evil.test\r\nSet-Cookie: x=1 (10.0.0.1) is a private address');
+    assert.doesNotMatch(phrase, /[\r\n]/);
+    assert.match(phrase, /^Codeyard egress proxy: evil\.test\?\?Set-Cookie/);
+    assert.ok(reasonPhrase('x'.repeat(500)).length <= 230);
   });
 });

@@ -33,6 +33,17 @@ class Refusal extends Error {
   }
 }
 
+/**
+ * The reason phrase of a refusal: the refusal itself, so that clients which print only the status
+ * line (pip's "Tunnel connection failed: 403 …", curl's "CONNECT tunnel failed") say why the
+ * request was refused and by whom, not a bare "403 Forbidden". Printable ASCII only: a name the
+ * repl chose must not be able to split the status line.
+ */
+export function reasonPhrase(message: string): string {
+  const printable = message.replace(/[^\x20-\x7e]/g, '?');
+  return `Codeyard egress proxy: ${printable.length > 200 ? `${printable.slice(0, 197)}...` : printable}`;
+}
+
 function parseAuthority(authority: string): { host: string; port: number } | undefined {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(authority);
   if (!match) return undefined;
@@ -63,8 +74,11 @@ export function createEgressProxy(options: EgressOptions = {}): http.Server {
   }
 
   const refuseSocket = (socket: Duplex, status: number, message: string): void => {
-    const reason = status === 403 ? 'Forbidden' : status === 400 ? 'Bad Request' : 'Bad Gateway';
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(message) + 1}\r\nconnection: close\r\n\r\n${message}\n`);
+    socket.end(`HTTP/1.1 ${status} ${reasonPhrase(message)}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(message) + 1}\r\nconnection: close\r\n\r\n${message}\n`);
+  };
+
+  const refuse = (res: http.ServerResponse, status: number, message: string): void => {
+    res.writeHead(status, reasonPhrase(message), { 'content-type': 'text/plain' }).end(`${message}\n`);
   };
 
   const server = http.createServer((req, res) => {
@@ -73,17 +87,17 @@ export function createEgressProxy(options: EgressOptions = {}): http.Server {
     try {
       url = new URL(req.url ?? '');
     } catch {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end('this is an egress proxy: send absolute http:// URLs or CONNECT\n');
+      refuse(res, 400, 'this is an egress proxy: send absolute http:// URLs or CONNECT');
       return;
     }
     if (url.protocol !== 'http:') {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end(`only http:// is forwarded; use CONNECT for ${url.protocol}\n`);
+      refuse(res, 400, `only http:// is forwarded; use CONNECT for ${url.protocol}`);
       return;
     }
     const port = Number(url.port || 80);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (BLOCKED_PORTS.has(port)) {
-      res.writeHead(403, { 'content-type': 'text/plain' }).end(`port ${port} (mail) is closed to repls\n`);
+      refuse(res, 403, `port ${port} (mail) is closed to repls`);
       return;
     }
     resolvePublic(host)
@@ -96,13 +110,13 @@ export function createEgressProxy(options: EgressOptions = {}): http.Server {
           upstreamRes.pipe(res);
         });
         upstream.on('timeout', () => upstream.destroy(new Error('timeout')));
-        upstream.on('error', (err) => (res.headersSent ? res.destroy() : res.writeHead(502, { 'content-type': 'text/plain' }).end(`${host}: ${err.message}\n`)));
+        upstream.on('error', (err) => (res.headersSent ? res.destroy() : refuse(res, 502, `${host}: ${err.message}`)));
         req.pipe(upstream);
       })
       .catch((err: unknown) => {
         const refusal = err instanceof Refusal ? err : new Refusal(502, String(err));
         options.log?.info({ host, port, status: refusal.status }, 'egress refused');
-        res.writeHead(refusal.status, { 'content-type': 'text/plain' }).end(`${refusal.message}\n`);
+        refuse(res, refusal.status, refusal.message);
       });
   });
 

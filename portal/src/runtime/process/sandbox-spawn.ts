@@ -98,6 +98,10 @@ export class SandboxSpawner {
         Object.assign(env, { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, NO_PROXY: 'localhost,127.0.0.1,::1', no_proxy: 'localhost,127.0.0.1,::1' });
       }
     }
+    // A Python virtual environment in the workspace comes first, from the moment it exists: `pip
+    // install` and `python3` in terminals and Run use it (Debian's system Python refuses pip
+    // installs, PEP 668). The python stack's install step makes it; an absent folder costs nothing.
+    env.PATH = `${path.join(this.view(dirs).workspace, '.venv', 'bin')}:${env.PATH}`;
     if (instance) env[INSTANCE_MARKER] = instance;
     return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   }
