@@ -8,10 +8,12 @@ import { originFor, type PublicOrigin } from '@codeyard/common/hostnames';
 import { GrantSigner, type TicketLedger } from '@codeyard/common/tickets';
 import { type ProxyBackend, ReplProxy } from '@codeyard/proxy/repl-proxy';
 import { Accounts } from './accounts/accounts.js';
+import { adminAuth } from './api/admin-auth.js';
 import { auth } from './api/auth.js';
 import type { ApiContext } from './api/context.js';
 import { errorHandling } from './api/errors.js';
 import { openapi } from './api/openapi.js';
+import { adminRoutes } from './api/routes/admin.js';
 import { archiveRoutes } from './api/routes/archives.js';
 import { eventRoutes } from './api/routes/events.js';
 import { fileRoutes } from './api/routes/files.js';
@@ -44,6 +46,8 @@ export interface PortalDeps {
   log: Logger;
   /** The records' database; opened from the config when absent. Closed with the portal either way. */
   database?: Database;
+  /** The admin token (see api/admin-auth.ts); without one, every admin route is refused. */
+  adminToken?: string;
 }
 
 export interface Portal {
@@ -156,6 +160,8 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   // The portal host's WebSocket handshakes, routed like requests (see http/hosting.ts).
   await app.register(websocket, { options: { server: hosting.portalUpgrades, maxPayload: 64 * 1024 } });
   await app.register(auth, { accounts, portalOrigin: origin, secureCookies: context.secureCookies });
+  // Before any route: its onRequest hook guards everything under /api/admin/, wherever registered.
+  await app.register(adminAuth, { token: deps.adminToken });
 
   // No account needed: the session route makes one; pages check the caller themselves.
   await app.register(sessionRoutes, context);
@@ -163,6 +169,8 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   await app.register(stackIcons, context);
   await app.register(openPage, context);
   await app.register(serveUi, { dir: fileURLToPath(new URL('../ui/', import.meta.url)) });
+  // The admin token, not an account: checked for all of /api/admin/ by the adminAuth plugin above.
+  await app.register(adminRoutes, context);
 
   // Everything else needs an account: one hook in front of every route of this scope.
   await app.register(async (api) => {

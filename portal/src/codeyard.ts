@@ -2,6 +2,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
+import { loadAdminToken } from './api/admin-auth.js';
 import { buildPortal, type Portal } from './app.js';
 import { type Config, redactConfig } from './config.js';
 import type { Database } from './db/open-database.js';
@@ -43,6 +44,8 @@ export interface Codeyard<R extends Runtime = ProcessRuntime> {
   runtime: R;
   templates: readonly Template[];
   log: Logger;
+  /** The admin token (CODEYARD_ADMIN_TOKEN, or generated into `<data>/admin-token`): the admin link carries it. */
+  adminToken: string;
   /** Installs code-server for the process runtime (undefined with another runtime). */
   provisioner: CodeServerProvisioner | undefined;
   /** Listens on the public port (the front server: fast path, then the portal and the proxy). */
@@ -106,6 +109,7 @@ export async function createCodeyard(config: Readonly<Config>, overrides: Codeya
   try {
     log.info(await seedTemplates(store, templates), 'templates in the store');
     const signingKey = overrides.signingKey ?? (await loadSigningKey(config.dataDir, config.signingKey));
+    const adminToken = await loadAdminToken(config.dataDir, config.adminToken);
     const workspaces = new WorkspaceStore(store);
     if (overrides.runtime) {
       runtime = overrides.runtime({ workspaces, log });
@@ -123,7 +127,7 @@ export async function createCodeyard(config: Readonly<Config>, overrides: Codeya
         log,
       });
     }
-    const built = await buildPortal({ config, store, workspaces, runtime, templates, signingKey, log, database: overrides.database });
+    const built = await buildPortal({ config, store, workspaces, runtime, templates, signingKey, log, database: overrides.database, adminToken });
     portal = built;
     if (runtime instanceof ProcessRuntime) await prepareProcessRuntime(runtime, log);
     const recovered = await runtime.recover((id) => built.repls.specFor(id));
@@ -137,6 +141,7 @@ export async function createCodeyard(config: Readonly<Config>, overrides: Codeya
       runtime: running,
       templates,
       log,
+      adminToken,
       provisioner,
       listen: (port = config.port, host = config.bind) => built.listen(port, host),
       async startWarmPool(only) {

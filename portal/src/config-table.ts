@@ -199,6 +199,14 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
   proxyFastPath: { vars: [v('CODEYARD_PROXY_FAST_PATH', '`on`', '`off` sends all repl traffic through the full HTTP proxy path (see Performance)')], read: onOff('CODEYARD_PROXY_FAST_PATH', true) },
   codeServerBin: { vars: [v('CODE_SERVER_BIN', '(installed on demand)', 'use an existing code-server instead')], read: text('CODE_SERVER_BIN') },
   templatesDir: { vars: [v('CODEYARD_TEMPLATES', '`./templates`', 'the stack templates')], read: (env) => path.resolve(raw(env, 'CODEYARD_TEMPLATES') ?? path.join(REPO_ROOT, 'templates')) },
+  adminToken: {
+    vars: [v('CODEYARD_ADMIN_TOKEN', 'generated into `<data>/admin-token`', 'bearer token of the admin view and `/api/admin/` (≥ 32 characters; the terminal prints the admin link at start)')],
+    read: (env) => {
+      const token = raw(env, 'CODEYARD_ADMIN_TOKEN')?.trim();
+      if (token !== undefined && (token.length < 32 || /\s/.test(token))) throw new ConfigError('CODEYARD_ADMIN_TOKEN must be at least 32 characters with no spaces (or leave it unset to have one generated into <data>/admin-token)');
+      return token;
+    },
+  },
   signingKey: { vars: [v('CODEYARD_SIGNING_KEY', 'generated into `<data>/secrets/signing.key`', 'key for tickets and host cookies (hex or base64, ≥ 32 bytes)')], read: text('CODEYARD_SIGNING_KEY') },
   ticketTtlMs: { vars: [v('CODEYARD_TICKET_TTL_SECONDS', '`60`', 'lifetime of an IDE link')], read: int('CODEYARD_TICKET_TTL_SECONDS', 60, 5, 3600, 1000) },
   sessionTtlMs: { vars: [v('CODEYARD_SESSION_TTL_HOURS', '`12`', 'lifetime of the cookie an IDE link becomes')], read: int('CODEYARD_SESSION_TTL_HOURS', 12, 1, 24 * 30, 3600_000) },

@@ -60,6 +60,8 @@ export interface Config {
   /** An existing code-server to use instead of provisioning one. */
   codeServerBin?: string;
   templatesDir: string;
+  /** The admin token given in config (CODEYARD_ADMIN_TOKEN); generated into the data folder when absent. */
+  adminToken?: string;
   /** Signing key given in config (hex or base64, at least 32 bytes); generated when absent. */
   signingKey?: string;
   ticketTtlMs: number;
@@ -120,5 +122,5 @@ export function redactConfig(config: Readonly<Config>): Record<string, unknown> 
   const store = config.store.kind === 's3' && config.store.credentials ? { ...config.store, credentials: { accessKeyId: config.store.credentials.accessKeyId, secretAccessKey: '[redacted]' } } : config.store;
   // A database URL may carry its password.
   const databaseUrl = config.databaseUrl?.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:[redacted]@');
-  return { ...config, store, databaseUrl, signingKey: config.signingKey ? '[redacted]' : undefined };
+  return { ...config, store, databaseUrl, signingKey: config.signingKey ? '[redacted]' : undefined, adminToken: config.adminToken ? '[redacted]' : undefined };
 }

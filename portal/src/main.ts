@@ -1,3 +1,4 @@
+import { adminLink } from './api/admin-auth.js';
 import { createCodeyard } from './codeyard.js';
 import { ConfigError, loadConfig } from './config.js';
 import { helpText } from './config-docs.js';
@@ -14,7 +15,9 @@ async function main(): Promise<void> {
   const { portal, provisioner, log } = codeyard;
 
   await codeyard.listen();
-  process.stderr.write(`\nCodeyard is running: open ${portal.origin}\n\n`);
+  process.stderr.write(`\nCodeyard is running: open ${portal.origin}\n`);
+  // The token rides in the fragment, which the browser keeps to itself; the page sends it as a bearer header.
+  process.stderr.write(`Admin view (capacity, queue, every running repl): ${adminLink(portal.origin, codeyard.adminToken)}\n\n`);
 
   // Fetch code-server now, in the background, so the first repl does not wait for it.
   if (provisioner && !(await provisioner.installed())) {

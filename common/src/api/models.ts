@@ -66,6 +66,14 @@ export const VISIBILITIES = ['public', 'private'] as const;
 
 export const PortSettingSchema = Type.Object({ port: Type.Integer(), visibility: stringEnum(VISIBILITIES) });
 
+export const UsageSchema = Type.Object(
+  {
+    memoryBytes: Type.Integer({ description: 'memory of all its processes together, without file cache the kernel can drop (its cgroup)' }),
+    cpuPercent: Type.Optional(Type.Number({ description: 'CPU used over the last few seconds; 100 is one core (absent until two readings exist)' })),
+  },
+  { $id: 'Usage', description: 'What a running repl or warm sandbox uses now, measured' },
+);
+
 export const ReplSchema = Type.Object(
   {
     id: Type.String(),
@@ -82,6 +90,7 @@ export const ReplSchema = Type.Object(
     ports: Type.Array(Type.Object({ port: Type.Integer(), visibility: stringEnum(VISIBILITIES), url: Type.String() })),
     createdAt: dateTime(),
     forkOf: Type.Optional(Type.String({ description: 'the repl this one was forked from' })),
+    usage: Type.Optional(ref(UsageSchema)),
   },
   { $id: 'Repl' },
 );
@@ -136,8 +145,25 @@ export const RuntimeSchema = Type.Object(
   { $id: 'Runtime' },
 );
 
+export const AdminReplSchema = Type.Object({
+  id: Type.String(),
+  owner: Type.String({ description: 'the account id' }),
+  name: Type.String(),
+  stack: Type.String(),
+  status: stringEnum(REPL_STATUSES),
+  usage: Type.Optional(ref(UsageSchema)),
+});
+
+export const ServerSchema = Type.Object(
+  {
+    runtime: Type.String({ description: 'the runtime driver' }),
+    repls: Type.Array(AdminReplSchema, { description: 'every repl that is not stopped, of every account' }),
+  },
+  { $id: 'Server', description: 'What this server holds (admin view)' },
+);
+
 /** Every model, registered once on the server (`app.addSchema`) before the routes that point at them. */
-export const MODELS = [RuntimeSchema, ErrorSchema, AppStateSchema, SyncStatusSchema, ReplSchema, StackSchema, FileEntrySchema, ExecResultSchema];
+export const MODELS = [RuntimeSchema, ErrorSchema, AppStateSchema, SyncStatusSchema, UsageSchema, ReplSchema, ServerSchema, StackSchema, FileEntrySchema, ExecResultSchema];
 
 export type ApiErrorBody = Static<typeof ErrorSchema>;
 export type AppState = Static<typeof AppStateSchema>;
@@ -149,3 +175,6 @@ export type PortSetting = Static<typeof PortSettingSchema>;
 export type Stack = Static<typeof StackSchema>;
 export type FileEntry = Static<typeof FileEntrySchema>;
 export type ExecResult = Static<typeof ExecResultSchema>;
+export type Usage = Static<typeof UsageSchema>;
+export type Server = Static<typeof ServerSchema>;
+export type AdminRepl = Static<typeof AdminReplSchema>;

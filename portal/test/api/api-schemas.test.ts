@@ -72,7 +72,7 @@ describe('API schemas', () => {
 
   it('documents every route with the shared models by name', async () => {
     const doc = (await codeyard.portal.app.inject('/api/openapi.json')).json();
-    assert.deepEqual(Object.keys(doc.components.schemas).sort(), ['AppState', 'Error', 'ExecResult', 'FileEntry', 'Repl', 'Runtime', 'Stack', 'SyncStatus']);
+    assert.deepEqual(Object.keys(doc.components.schemas).sort(), ['AppState', 'Error', 'ExecResult', 'FileEntry', 'Repl', 'Runtime', 'Server', 'Stack', 'SyncStatus', 'Usage']);
     assert.equal(doc.paths['/api/repls/{id}'].get.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/Repl');
     assert.equal(doc.paths['/api/repls'].post.requestBody.content['application/json'].schema.additionalProperties, false);
     assert.equal(doc.paths['/api/repls/{id}/app/logs'], undefined, 'the log socket is not an HTTP route to document');
