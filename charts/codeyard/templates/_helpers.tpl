@@ -60,12 +60,20 @@ seccompProfile:
 
 {{/* Placement of pods that stand in for repls (pre-puller, placeholders): where repls run. */}}
 {{- define "codeyard.replPlacement" -}}
-{{- with .Values.repls.nodeSelector }}
+{{- with .Values.warmNodes.nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.repls.tolerations }}
+{{- with .Values.warmNodes.tolerations }}
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- end -}}
+
+{{/* A component's selector labels as one "k=v,k=v" setting (the repl NetworkPolicy's peers). */}}
+{{- define "codeyard.selectorSetting" -}}
+{{- $labels := fromYaml (include "codeyard.selectorLabels" .) -}}
+{{- $pairs := list -}}
+{{- range $k, $v := $labels }}{{ $pairs = append $pairs (printf "%s=%s" $k $v) }}{{ end -}}
+{{- join "," $pairs -}}
 {{- end -}}
