@@ -93,6 +93,7 @@ describe('the chart configures the portal and the repl nodes', { skip }, () => {
   test('placeholders hold room below every real pod and never preempt anything themselves', () => {
     const pc = one(ha, 'PriorityClass', 'demo-codeyard-placeholder') as Obj;
     assert.ok(pc.value < 0 && pc.preemptionPolicy === 'Never' && pc.globalDefault === false);
+    assert.ok(pc.value >= -10, 'not expendable for the cluster autoscaler (its default cutoff is -10), or Pending placeholders would add no node');
     const deployment = one(ha, 'Deployment', 'demo-codeyard-placeholder') as Obj;
     assert.equal(deployment.spec.replicas, 4);
     assert.equal(deployment.spec.template.spec.priorityClassName, 'demo-codeyard-placeholder');

@@ -76,6 +76,7 @@ describe('values.schema.json', { skip }, () => {
       ['repls.egress.clusterCidrs', ['10.0.0.0'], 'repls.egress.clusterCidrs.0'],
       ['repls.relayPort', 8080, 'repls.relayPort'],
       ['placeholders.priority', 0, 'placeholders.priority'],
+      ['placeholders.priority', -100, 'placeholders.priority'],
       ['ingress.tls.enabeld', true, 'ingress.tls.enabeld'],
     ];
     for (const [at, value, expected] of cases) {
