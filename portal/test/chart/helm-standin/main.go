@@ -1,12 +1,13 @@
 // helm-standin: a stand-in for `helm template`, for machines where helm cannot be installed.
 //
 // It renders a chart the way Helm 3's engine does (pkg/engine): Go's text/template with sprig's
-// functions (less env/expandenv), Helm's own toYaml/fromYaml/toJson/fromJson, include, tpl,
-// required and lookup (always empty, as in `helm template`), values read with sigs.k8s.io/yaml
-// (numbers become float64, as in Helm) and coalesced over the chart's values.yaml (a null
-// removes a default), missingkey=zero and "<no value>" blanked. It supports what the Codeyard
-// chart uses and nothing more: no subcharts, no --set, no .Files, no hooks, no schema check
-// (the test validates the coalesced values against values.schema.json with ajv: --show-values).
+// functions (less env/expandenv, as Helm), Helm's toYaml, fromYaml, include and required, values
+// read with sigs.k8s.io/yaml (numbers become float64, as in Helm) and coalesced over the chart's
+// values.yaml (a null removes a default), missingkey=zero and "<no value>" blanked. It supports
+// what the Codeyard chart uses and nothing more: Helm's tpl, lookup, toJson, .Files,
+// .Capabilities, subcharts, hooks and --set are absent, so a template that starts using one fails
+// here at once ("function not defined") instead of rendering differently from helm. No schema
+// check either: the test validates the coalesced values (--show-values) with ajv.
 //
 // Usage: helm-standin [--namespace NS] [--show-values] [--notes] [-f values.yaml]... RELEASE CHART_DIR
 // Build: GO111MODULE=off GOPATH=/usr/share/gocode go build -o helm-standin main.go
@@ -95,11 +96,10 @@ func run(args []string) error {
 
 	name, _ := chart["name"].(string)
 	top := values{
-		"Values": vals,
+		"Values":  vals,
 		"Release": values{"Name": release, "Namespace": namespace, "Service": "Helm", "IsInstall": true, "IsUpgrade": false, "Revision": 1},
 		// Helm exposes Chart.yaml's fields under their Go names.
-		"Chart":        values{"Name": name, "Version": chart["version"], "AppVersion": chart["appVersion"], "Description": chart["description"]},
-		"Capabilities": values{"KubeVersion": values{"Version": "v1.30.0", "Major": "1", "Minor": "30"}},
+		"Chart": values{"Name": name, "Version": chart["version"], "AppVersion": chart["appVersion"], "Description": chart["description"]},
 	}
 	return render(chartDir, name, top, notes)
 }
@@ -211,20 +211,6 @@ func funcMap(t *template.Template) template.FuncMap {
 		}
 		return m
 	}
-	f["toJson"] = func(v interface{}) string {
-		data, err := json.Marshal(v)
-		if err != nil {
-			return ""
-		}
-		return string(data)
-	}
-	f["fromJson"] = func(s string) values {
-		m := values{}
-		if err := json.Unmarshal([]byte(s), &m); err != nil {
-			m["Error"] = err.Error()
-		}
-		return m
-	}
 	f["required"] = func(warn string, val interface{}) (interface{}, error) {
 		if val == nil {
 			return val, errors.New(warn)
@@ -241,21 +227,5 @@ func funcMap(t *template.Template) template.FuncMap {
 		}
 		return buf.String(), nil
 	}
-	f["tpl"] = func(text string, data interface{}) (string, error) {
-		clone, err := t.Clone()
-		if err != nil {
-			return "", err
-		}
-		if _, err := clone.New("tpl").Parse(text); err != nil {
-			return "", err
-		}
-		var buf bytes.Buffer
-		if err := clone.ExecuteTemplate(&buf, "tpl", data); err != nil {
-			return "", err
-		}
-		return strings.ReplaceAll(buf.String(), "<no value>", ""), nil
-	}
-	// `helm template` has no cluster: lookup answers an empty map.
-	f["lookup"] = func(string, string, string, string) (values, error) { return values{}, nil }
 	return f
 }
