@@ -28,7 +28,7 @@ async function hostCookie(t: TestPortal, token: string, id: string): Promise<str
 }
 
 /** The processes of one running repl: those carrying its instance marker. */
-function replPids(t: TestPortal, id: string): number[] {
+export function replPids(t: TestPortal, id: string): number[] {
   const { instance } = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'repls', id, 'pids.json'), 'utf8')) as { instance: string };
   const marker = `CODEYARD_INSTANCE=${instance}`;
   const pids: number[] = [];

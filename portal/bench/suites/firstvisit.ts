@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { launchChromium } from '../../test/helpers/browser.js';
+import { startTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
+import { replDirs } from '../../src/runtime/process/repl-folders.js';
+import { cpuThrottling, freshContext, recordRequests, visit, vscodeLogMilestones, workbenchMarks } from '../first-visit.js';
+import { RESULTS_DIR, type Recorder, type Suite } from '../harness.js';
+import { replPids } from './repl.js';
+
+const SAMPLES = 3;
+
+/** A new node repl from the warm pool (as `npm start` serves one), running. */
+async function newRepl(t: TestPortal, token: string): Promise<string> {
+  for (let n = 0; n < 900 && t.runtime.warmCounts().node !== 1; n++) await sleep(100);
+  const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node' })).json<{ id: string }>();
+  const started = await t.api(token, 'POST', `/api/repls/${repl.id}/start`);
+  if (started.status !== 200) throw new Error(`start: ${started.body}`);
+  return repl.id;
+}
+
+async function ideLink(t: TestPortal, token: string, id: string): Promise<string> {
+  return (await t.api(token, 'POST', `/api/repls/${id}/ide-link`)).json<{ url: string }>().url;
+}
+
+export const firstVisitSuite: Suite = {
+  name: 'firstvisit',
+  description: `a new node repl's IDE link in headless Chromium, empty cache (fresh context) then repeat visit (same context): workbench, Run usable, Run → app answering; ${SAMPLES} samples, with a trace`,
+  async run(r: Recorder) {
+    const t = await startTestPortal({ env: { CODEYARD_WARM_POOL: '1', CODEYARD_WARM_POOL_MAX_LOAD: '100000' }, warmStacks: ['node'] });
+    const browser = await launchChromium();
+    const first = { workbench: [] as number[], run: [] as number[], extensionRun: [] as number[], app: [] as number[], throttledMs: [] as number[] };
+    const repeat = { workbench: [] as number[], run: [] as number[] };
+    const traces: unknown[] = [];
+    try {
+      const token = await t.newToken();
+      for (let i = 0; i < SAMPLES; i++) {
+        const id = await newRepl(t, token);
+        const home = replDirs(path.join(t.dataDir, 'repls'), id).home;
+        const pids = replPids(t, id);
+        const context = await freshContext(browser);
+        const page = await context.newPage();
+        const requests = recordRequests(page);
+        const link = await ideLink(t, token, id);
+        const cpuBefore = cpuThrottling(pids);
+        const epochAt0 = Date.now();
+        const t0 = performance.now();
+        const times = await visit(page, link, { t, appHost: `${id}-3000.localhost:${t.port}`, t0 });
+        const cpuAfter = cpuThrottling(pids);
+        const waterfall = await requests.finish(t0);
+        const marks = await workbenchMarks(page);
+        first.workbench.push(times.workbench);
+        first.extensionRun.push(times.extensionRun);
+        first.run.push(Math.min(times.barRun ?? Infinity, times.extensionRun));
+        first.app.push(times.appAnswering!);
+        const throttle = cpuBefore && cpuAfter ? { periods: cpuAfter.periods - cpuBefore.periods, throttled: cpuAfter.throttled - cpuBefore.throttled, throttledMs: Math.round(cpuAfter.throttledMs - cpuBefore.throttledMs) } : undefined;
+        if (throttle) first.throttledMs.push(throttle.throttledMs);
+        const logs = vscodeLogMilestones(home, epochAt0);
+        traces.push({ sample: i + 1, times, throttle, waterfall, marks, logs });
+        r.say(`first visit ${i + 1}: ${JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.round(v as number)])))}; cpu ${JSON.stringify(throttle)}`);
+        r.say(`  ${waterfall.requests} requests, ${(waterfall.bytes / 1e6).toFixed(2)} MB on the wire; slowest:\n     ${waterfall.slowest.map((w) => `${w.start}-${w.end} ms ${(w.bytes / 1e3).toFixed(0)} kB ${w.encoding} ${w.url}`).join('\n     ')}`);
+        r.say(`  VS Code marks (ms): ${Object.entries(marks).map(([k, v]) => `${k.replace('code/', '')} ${v}`).join(', ')}`);
+        r.say(`  VS Code logs:\n     ${logs.join('\n     ')}`);
+
+        // The repeat visit: the same browser (its cache warm), the app stopped again.
+        const stopped = await t.api(token, 'POST', `/api/repls/${id}/app/stop`).catch((err: unknown) => {
+          throw new Error(`stopping the app before the repeat visit: ${String(err)}`);
+        });
+        if (stopped.status !== 200) throw new Error(`stopping the app: ${stopped.status} ${stopped.body}`);
+        const again = await visit(page, await ideLink(t, token, id), { t });
+        repeat.workbench.push(again.workbench);
+        repeat.run.push(Math.min(again.barRun ?? Infinity, again.extensionRun));
+        r.say(`repeat visit ${i + 1}: ${JSON.stringify(Object.fromEntries(Object.entries(again).map(([k, v]) => [k, Math.round(v as number)])))}`);
+        await context.close();
+        await t.api(token, 'DELETE', `/api/repls/${id}`);
+      }
+      r.figure('first visit: IDE link → workbench visible', 'ms', first.workbench, { target: ['<=', 2000] });
+      r.figure('first visit: IDE link → Run usable', 'ms', first.run, { target: ['<=', 3500], note: 'the first Run control that starts the app: the bar, else the extension' });
+      r.figure('first visit: IDE link → Run usable in VS Code (extension)', 'ms', first.extensionRun);
+      r.figure('first visit: IDE link → Run pressed → app answering', 'ms', first.app, { target: ['<=', 5000] });
+      if (first.throttledMs.length) r.figure("first visit: time the repl's cgroup was CPU-throttled", 'ms', first.throttledMs);
+      r.figure('repeat visit: IDE link → Run usable', 'ms', repeat.run, { target: ['<=', 2000] });
+      r.figure('repeat visit: IDE link → workbench visible', 'ms', repeat.workbench);
+      fs.mkdirSync(RESULTS_DIR, { recursive: true });
+      fs.writeFileSync(path.join(RESULTS_DIR, 'firstvisit-trace.json'), JSON.stringify(traces, null, 2));
+    } finally {
+      await browser.close();
+      await t.close();
+    }
+  },
+};
