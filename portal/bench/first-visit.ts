@@ -14,7 +14,8 @@ import type { TestPortal } from '../test/helpers/test-portal.js';
  * The milestones, precisely:
  * - **workbench visible**: the explorer lists the workspace (`.explorer-folders-view` has a row):
  *   VS Code is drawn and has talked to its server.
- * - **Run usable (VS Code)**: the Codeyard extension's "▶ Run" status-bar item is shown. The
+ * - **Run usable (VS Code)**: the Codeyard extension's "▶ Run" status-bar item is shown ("■ Stop"
+ *   when the bar's Run was faster). The
  *   extension shows it right after setting the `codeyard.active` context (which enables the
  *   editor-title Run) and registering `codeyard.run`, so a click on it starts the app.
  * - **Run usable (bar)**: the enabled Run button of the Codeyard bar around the IDE (when the
@@ -184,8 +185,9 @@ export async function visit(page: Page, link: string, options: { t: TestPortal; 
       .first()
       .waitFor({ timeout: 90_000 })
       .then(() => (times.workbench = since())),
+    // Its Run, or its Stop once the bar's Run started the app.
     ide
-      .locator('.statusbar-item', { hasText: '▶ Run' })
+      .locator('.statusbar-item', { hasText: /▶ Run|■ Stop/ })
       .first()
       .waitFor({ timeout: 90_000 })
       .then(() => (times.extensionRun = since())),

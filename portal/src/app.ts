@@ -86,6 +86,12 @@ function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, pu
       };
     },
     wake: (replId, account, options) => repls.wake(replId, account, options),
+    // The Codeyard bar's Run/Stop: the same use cases as the API's, as the owner the proxy checked.
+    async app(replId, account, action) {
+      const app = action === 'start' ? await repls.startApp(account, replId) : action === 'stop' ? await repls.stopApp(account, replId) : await repls.app(account, replId);
+      return { app, previewUrl: repls.specOf(await repls.get(account, replId)).info?.previewUrl ?? '' };
+    },
+    name: async (replId) => (await repls.routeRecord(replId))?.name ?? replId,
   };
   // Ticket nonces are used up in the database: a ticket redeemed on one portal is refused on every other.
   return new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, ticketsPerMinute: config.ticketsPerMinute, tickets, log: deps.log });

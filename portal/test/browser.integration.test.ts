@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPL_ID_PATTERN } from '@codeyard/common/repl-id';
 import type { Browser, Page } from 'playwright-core';
-import { browserUnavailable, launchChromium } from './helpers/browser.js';
+import { browserUnavailable, launchChromium, vscodeIn } from './helpers/browser.js';
 import { eventually } from './helpers/http.js';
 import { REPO_ROOT, startTestPortal, type TestPortal } from './helpers/test-portal.js';
 
@@ -48,35 +48,35 @@ describe('in a real browser', { timeout: 420_000, skip: browserUnavailable() }, 
     await nodeCard.click();
     await home.locator('starting-view h2', { hasText: /^Starting / }).waitFor({ timeout: 30_000 });
     await shot(home, 'starting');
-    await home.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+    await vscodeIn(home).locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     const ide = home;
     const replId = new URL(ide.url()).host.split('.')[0]!;
     assert.match(replId, REPL_ID_PATTERN);
-    await ide.locator('.tabs-container .tab', { hasText: 'index.js' }).waitFor({ timeout: 30_000 });
-    await ide.locator('.monaco-editor .view-lines', { hasText: 'Press Run' }).waitFor({ timeout: 30_000 });
-    await ide.locator('.statusbar-item', { hasText: '▶ Run' }).waitFor({ timeout: 60_000 });
-    assert.equal(await ide.locator('.monaco-workbench .restricted-mode-indicator, .workspace-trust-banner').count(), 0, 'no Restricted Mode');
+    await vscodeIn(ide).locator('.tabs-container .tab', { hasText: 'index.js' }).waitFor({ timeout: 30_000 });
+    await vscodeIn(ide).locator('.monaco-editor .view-lines', { hasText: 'Press Run' }).waitFor({ timeout: 30_000 });
+    await vscodeIn(ide).locator('.statusbar-item', { hasText: '▶ Run' }).waitFor({ timeout: 60_000 });
+    assert.equal(await vscodeIn(ide).locator('.monaco-workbench .restricted-mode-indicator, .workspace-trust-banner').count(), 0, 'no Restricted Mode');
     process.stdout.write(`# VS Code ready ${((Date.now() - t0) / 1000).toFixed(1)}s after clicking the Node.js card\n`);
     await shot(ide, 'ide');
 
     // Type a change into the page the app serves: end of line 12 (the <h1>), inside the template.
-    await ide.locator('.monaco-editor .view-lines').first().click();
+    await vscodeIn(ide).locator('.monaco-editor .view-lines').first().click();
     await ide.keyboard.press('Control+G');
     await ide.keyboard.type('12');
     await ide.keyboard.press('Enter');
     await ide.keyboard.press('End');
     await ide.keyboard.type(` ${EDIT}`);
     await ide.keyboard.press('Control+S');
-    await ide.locator('.monaco-editor .view-lines', { hasText: 'edited in Codeyard' }).waitFor();
+    await vscodeIn(ide).locator('.monaco-editor .view-lines', { hasText: 'edited in Codeyard' }).waitFor();
     const token = (await context.cookies(`http://localhost:${t.port}`)).find((c) => c.name === 'codeyard_token')?.value;
     assert.ok(token, 'the page made a session');
     await eventually(async () => (await t.api(token, 'GET', `/api/repls/${replId}/files/index.js`)).body.includes(EDIT), 'the edit saved to the workspace');
     await shot(ide, 'edited');
 
     // The extension's Run button in the editor title.
-    await ide.locator('.editor-actions .action-label[aria-label*="Run"]').first().click();
-    await ide.locator('.statusbar-item', { hasText: '■ Stop' }).waitFor({ timeout: 30_000 });
-    const toast = ide.locator('.notification-toast', { hasText: 'Your app is listening on port 3000' });
+    await vscodeIn(ide).locator('.editor-actions .action-label[aria-label*="Run"]').first().click();
+    await vscodeIn(ide).locator('.statusbar-item', { hasText: '■ Stop' }).waitFor({ timeout: 30_000 });
+    const toast = vscodeIn(ide).locator('.notification-toast', { hasText: 'Your app is listening on port 3000' });
     await toast.waitFor({ timeout: 60_000 });
     await toast.locator('.monaco-button', { hasText: 'Open Preview' }).click();
     await eventually(async () => {
@@ -98,8 +98,8 @@ describe('in a real browser', { timeout: 420_000, skip: browserUnavailable() }, 
 
     // Stop the app with the extension's Stop button.
     await ide.bringToFront();
-    await ide.locator('.editor-actions .action-label[aria-label*="Stop"]').first().click();
-    await ide.locator('.statusbar-item', { hasText: '▶ Run' }).waitFor({ timeout: 30_000 });
+    await vscodeIn(ide).locator('.editor-actions .action-label[aria-label*="Stop"]').first().click();
+    await vscodeIn(ide).locator('.statusbar-item', { hasText: '▶ Run' }).waitFor({ timeout: 30_000 });
     await eventually(async () => !(await t.api(token, 'GET', `/api/repls/${replId}/app`)).json().running, 'the app to stop');
     await shot(ide, 'stopped-app');
 
@@ -123,8 +123,8 @@ describe('in a real browser', { timeout: 420_000, skip: browserUnavailable() }, 
     // The change came back from the store: in the editor, and in the app once it runs again.
     await ide.bringToFront();
     await ide.goto((await t.api(token, 'POST', `/api/repls/${replId}/ide-link`, {})).json().url);
-    await ide.locator('.monaco-editor .view-lines', { hasText: 'edited in Codeyard' }).waitFor({ timeout: 90_000 });
-    await ide.locator('.statusbar-item', { hasText: '▶ Run' }).click({ timeout: 60_000 });
+    await vscodeIn(ide).locator('.monaco-editor .view-lines', { hasText: 'edited in Codeyard' }).waitFor({ timeout: 90_000 });
+    await vscodeIn(ide).locator('.statusbar-item', { hasText: '▶ Run' }).click({ timeout: 60_000 });
     await eventually(async () => {
       await preview.goto(`http://${replId}-3000.localhost:${t.port}/`);
       return ((await preview.locator('body').textContent().catch(() => '')) ?? '').includes('edited in Codeyard');

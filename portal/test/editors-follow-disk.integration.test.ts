@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ReplView } from '../src/repls/repl-service.js';
-import { browserUnavailable, launchChromium } from './helpers/browser.js';
+import { browserUnavailable, launchChromium, vscodeIn } from './helpers/browser.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
 
 const skip = browserUnavailable();
@@ -23,7 +23,7 @@ describe('open editors follow the disk', { skip, timeout: 300_000 }, () => {
   let tabA: Page;
   let tabB: Page;
 
-  const mainEditor = (page: Page) => page.locator('.editor-instance .monaco-editor[data-uri$="/index.js"]').first();
+  const mainEditor = (page: Page) => vscodeIn(page).locator('.editor-instance .monaco-editor[data-uri$="/index.js"]').first();
   /** Polls the main editor's text for `text`; answers how long it took (bounded). */
   const shows = async (page: Page, text: string, ms = 5000): Promise<number> => {
     // As a person looks at it: a hidden page draws nothing.
@@ -72,7 +72,7 @@ describe('open editors follow the disk', { skip, timeout: 300_000 }, () => {
     for (const page of [tabA, tabB]) {
       const uri = new URL((await mainEditor(page).getAttribute('data-uri'))!);
       assert.equal(uri.host, new URL(page.url()).host, 'the same authority as the workbench (port included)');
-      assert.equal(await page.locator('.tabs-container .tab', { hasText: 'index.js' }).count(), 1, 'one editor for the file');
+      assert.equal(await vscodeIn(page).locator('.tabs-container .tab', { hasText: 'index.js' }).count(), 1, 'one editor for the file');
     }
   });
 
@@ -81,7 +81,7 @@ describe('open editors follow the disk', { skip, timeout: 300_000 }, () => {
   it('shows a change made in a terminal and one made by a command, in the open editor', async () => {
     await tabA.bringToFront();
     await tabA.keyboard.press('Control+Backquote');
-    const terminal = tabA.locator('.terminal-wrapper .xterm').first();
+    const terminal = vscodeIn(tabA).locator('.terminal-wrapper .xterm').first();
     await terminal.waitFor({ timeout: 30_000 });
     await terminal.click();
     await tabA.waitForTimeout(1500); // the shell's prompt
@@ -110,12 +110,12 @@ describe('open editors follow the disk', { skip, timeout: 300_000 }, () => {
     await mainEditor(tabA).locator('.view-lines').click();
     await tabA.keyboard.press('Control+End');
     await tabA.keyboard.type('// cannot be written\n');
-    await tabA.locator('.statusbar-item', { hasText: 'Not saved: index.js' }).waitFor({ timeout: 20_000 });
+    await vscodeIn(tabA).locator('.statusbar-item', { hasText: 'Not saved: index.js' }).waitFor({ timeout: 20_000 });
     // Writable again, a save goes through and the warning goes away.
     await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: 'chmod 644 index.js' });
     await tabA.keyboard.press('Control+s');
-    await tabA.locator('.statusbar-item', { hasText: 'Not saved' }).waitFor({ state: 'detached', timeout: 20_000 });
-    await tabA.locator('.statusbar-item', { hasText: /^\s*Saved\s*$/ }).waitFor({ timeout: 20_000 });
+    await vscodeIn(tabA).locator('.statusbar-item', { hasText: 'Not saved' }).waitFor({ state: 'detached', timeout: 20_000 });
+    await vscodeIn(tabA).locator('.statusbar-item', { hasText: /^\s*Saved\s*$/ }).waitFor({ timeout: 20_000 });
     assert.match((await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: 'tail -1 index.js' })).json<{ stdout: string }>().stdout, /cannot be written/);
   });
 });

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { ReplView } from '../src/repls/repl-service.js';
-import { browserUnavailable, launchChromium } from './helpers/browser.js';
-import { eventually } from './helpers/http.js';
+import { browserUnavailable, launchChromium, vscodeIn } from './helpers/browser.js';
+import { eventually, request } from './helpers/http.js';
 import { IDE_EXTENSION, REPO_ROOT, startTestPortal, type TestPortal } from './helpers/test-portal.js';
 import { replDirs, sharedDir } from '../src/runtime/process/repl-folders.js';
 
@@ -106,13 +106,13 @@ describe('the Codeyard VS Code extension in a repl', { timeout: 600_000 }, () =>
       const link = (await t.api(token, 'POST', `/api/repls/${repl.id}/ide-link`, {})).json<{ url: string }>().url;
       page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
       await page.goto(link);
-      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      await vscodeIn(page).locator('.monaco-workbench').waitFor({ timeout: 90_000 });
     });
     after(async () => {
       await browser?.close();
     });
 
-    const statusItem = (text: string | RegExp) => page.locator('.statusbar-item', { hasText: text });
+    const statusItem = (text: string | RegExp) => vscodeIn(page).locator('.statusbar-item', { hasText: text });
 
     it('activates at startup and shows the repl, its save state and Run', async () => {
       await statusItem('Extension check · node').waitFor({ timeout: 60_000 });
@@ -135,10 +135,10 @@ describe('the Codeyard VS Code extension in a repl', { timeout: 600_000 }, () =>
       assert.ok(app.running);
       await statusItem('■ Stop').waitFor({ timeout: 30_000 });
       // The editor title's Stop button (context key codeyard.appRunning).
-      await page.locator('.editor-actions .action-label[aria-label*="Stop"]').first().waitFor({ timeout: 30_000 });
-      await page.locator('.terminal-tabs-entry, .single-terminal-tab, .terminal-tab', { hasText: 'Codeyard' }).first().waitFor({ timeout: 30_000 });
-      await page.locator('.xterm-rows', { hasText: 'listening on http://0.0.0.0:3000' }).first().waitFor({ timeout: 30_000 });
-      const toast = page.locator('.notification-toast', { hasText: 'Your app is listening on port 3000' });
+      await vscodeIn(page).locator('.editor-actions .action-label[aria-label*="Stop"]').first().waitFor({ timeout: 30_000 });
+      await vscodeIn(page).locator('.terminal-tabs-entry, .single-terminal-tab, .terminal-tab', { hasText: 'Codeyard' }).first().waitFor({ timeout: 30_000 });
+      await vscodeIn(page).locator('.xterm-rows', { hasText: 'listening on http://0.0.0.0:3000' }).first().waitFor({ timeout: 30_000 });
+      const toast = vscodeIn(page).locator('.notification-toast', { hasText: 'Your app is listening on port 3000' });
       await toast.waitFor({ timeout: 60_000 });
       assert.match((await toast.textContent()) ?? '', new RegExp(repl.previewUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
       assert.equal(await toast.locator('.monaco-button', { hasText: 'Open Preview' }).count(), 1);
@@ -147,7 +147,7 @@ describe('the Codeyard VS Code extension in a repl', { timeout: 600_000 }, () =>
 
       // Open Preview: the app in VS Code's Simple Browser, beside the editor.
       await toast.locator('.monaco-button', { hasText: 'Open Preview' }).click();
-      await page.locator('.tabs-container .tab', { hasText: 'Simple Browser' }).waitFor({ timeout: 30_000 });
+      await vscodeIn(page).locator('.tabs-container .tab', { hasText: 'Simple Browser' }).waitFor({ timeout: 30_000 });
       const heading = await eventually(async () => {
         const frame = page.frames().find((f) => f.url().startsWith(repl.previewUrl));
         return frame && (await frame.locator('h1').textContent({ timeout: 1000 }));
@@ -159,12 +159,53 @@ describe('the Codeyard VS Code extension in a repl', { timeout: 600_000 }, () =>
     it('follows a Stop and a Run made elsewhere (the API)', async () => {
       assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/stop`)).status, 200);
       await statusItem('▶ Run').waitFor({ timeout: 30_000 });
-      await page.locator('.editor-actions .action-label[aria-label*="Run"]').first().waitFor({ timeout: 30_000 });
+      await vscodeIn(page).locator('.editor-actions .action-label[aria-label*="Run"]').first().waitFor({ timeout: 30_000 });
       assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/start`)).status, 200);
       await statusItem('■ Stop').waitFor({ timeout: 30_000 });
       await statusItem('■ Stop').click();
       await statusItem('▶ Run').waitFor({ timeout: 30_000 });
       assert.equal((await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json<{ running: boolean }>().running, false);
+    });
+
+    it("runs and stops the app from the Codeyard bar around VS Code, in step with the extension's Run", async () => {
+      const bar = page.locator('#codeyard-bar');
+      const button = bar.locator('button#codeyard-run');
+      await bar.locator('button#codeyard-run:enabled', { hasText: '▶ Run' }).waitFor({ timeout: 30_000 });
+      assert.equal(await bar.locator('.name').textContent(), 'Extension check');
+      await button.click();
+      await bar.locator('#codeyard-app-status', { hasText: /^Running/ }).waitFor({ timeout: 30_000 });
+      await eventually(async () => (await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json<{ running: boolean }>().running, 'the app to run from the bar');
+      const open = bar.locator('a#codeyard-open');
+      assert.equal(await open.getAttribute('href'), repl.previewUrl);
+      assert.equal(await open.getAttribute('aria-disabled'), 'false');
+      const preview = await page.context().newPage();
+      await eventually(async () => (await preview.goto(repl.previewUrl).catch(() => null))?.status() === 200, 'the app answering after the bar\'s Run');
+      assert.match((await preview.locator('h1').textContent()) ?? '', /^Hello from Node\.js/);
+      await preview.close();
+      // VS Code learns of it from the agent; the bar learns of VS Code's Stop by polling.
+      await statusItem('■ Stop').waitFor({ timeout: 30_000 });
+      await statusItem('■ Stop').click();
+      await button.filter({ hasText: '▶ Run' }).waitFor({ timeout: 30_000 });
+      await button.click();
+      await statusItem('■ Stop').waitFor({ timeout: 30_000 });
+      await button.filter({ hasText: '■ Stop' }).click();
+      await statusItem('▶ Run').waitFor({ timeout: 30_000 });
+      assert.equal((await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json<{ running: boolean }>().running, false);
+      await page.screenshot({ path: path.join(SHOTS, 'extension-with-bar.png') });
+    });
+
+    it("refuses the bar's Run to a stranger and to another account's browser", async () => {
+      const host = new URL(repl.previewUrl).host.replace(/-3000\./, '.');
+      const origin = `http://${host}`;
+      const stranger = await request(t.port, { method: 'POST', host, path: '/_codeyard/app/start', headers: { origin } });
+      assert.equal(stranger.status, 401);
+      // Another account signed in to its own repl: its cookie is for another host and account.
+      const other = await t.newToken();
+      const theirs = (await t.api(other, 'POST', '/api/repls', { stack: 'static' })).json<{ id: string }>();
+      const link = new URL((await t.api(other, 'POST', `/api/repls/${theirs.id}/ide-link`)).json<{ url: string }>().url);
+      const cookie = String((await request(t.port, { host: link.host, path: `${link.pathname}${link.search}` })).headers['set-cookie']).split(';')[0]!;
+      assert.equal((await request(t.port, { method: 'POST', host, path: '/_codeyard/app/start', headers: { origin, cookie } })).status, 401);
+      assert.equal((await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json<{ running: boolean }>().running, false, 'the app did not start');
     });
   });
 });

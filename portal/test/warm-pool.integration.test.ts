@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { requestOverSocket } from '@codeyard/common/http-client';
-import { browserUnavailable, launchChromium } from './helpers/browser.js';
+import { browserUnavailable, launchChromium, vscodeIn } from './helpers/browser.js';
 import { isReplId } from '@codeyard/common/repl-id';
 import type { ReplView } from '../src/repls/repl-service.js';
 import { eventually, request } from './helpers/http.js';
@@ -100,12 +100,13 @@ describe('warm pool', { timeout: 240_000 }, () => {
     try {
       const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
       await page.goto((await t.api(token, 'POST', `/api/repls/${repl.id}/ide-link`, {})).json<{ url: string }>().url);
-      await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+      const ide = vscodeIn(page);
+      await ide.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
       // The extension has asked the agent which repl this is (what new terminals get comes with it).
-      await page.locator('.statusbar-item', { hasText: 'From the pool · node' }).waitFor({ timeout: 60_000 });
+      await ide.locator('.statusbar-item', { hasText: 'From the pool · node' }).waitFor({ timeout: 60_000 });
       // A new shell (the app's output, already open since Run, is a terminal too).
       await page.keyboard.press('Control+Shift+Backquote');
-      const terminal = page.locator('.terminal-wrapper.active .xterm').first();
+      const terminal = ide.locator('.terminal-wrapper.active .xterm').first();
       await terminal.waitFor({ timeout: 30_000 });
       await terminal.click();
       await page.waitForTimeout(1500); // the shell's prompt

@@ -19,6 +19,17 @@ export const RESERVED_PREFIX = '/_codeyard/';
 export const AUTH_PATH = `${RESERVED_PREFIX}auth`;
 /** What the starting page polls. */
 export const STATUS_PATH = `${RESERVED_PREFIX}status`;
+/** The Codeyard bar's app control on the IDE host: GET the state, POST `/start` or `/stop`. */
+export const APP_PATH = `${RESERVED_PREFIX}app`;
+
+export type AppAction = 'state' | 'start' | 'stop';
+
+/** Which app control a request asks for, or why none: a wrong path (404) or method (405). */
+function appActionOf(method: string, path: string): AppAction | 404 | 405 {
+  const action = path === APP_PATH ? 'state' : path === `${APP_PATH}/start` ? 'start' : path === `${APP_PATH}/stop` ? 'stop' : undefined;
+  if (!action) return 404;
+  return (action === 'state' ? method === 'GET' : method === 'POST') ? action : 405;
+}
 
 export type ReplStatus = 'stopped' | 'starting' | 'running' | 'stopping' | 'error';
 
@@ -55,6 +66,8 @@ export interface AccessRequest {
   cookie: string | undefined;
   accept: string | undefined;
   origin: string | undefined;
+  /** The Sec-Fetch-Dest header: `document` for a top-level navigation, `iframe` inside a frame. */
+  fetchDest?: string | undefined;
   /** Milliseconds since the epoch: when host cookies are checked. */
   now: number;
 }
@@ -74,6 +87,12 @@ export type AccessDecision =
   | { kind: 'cross-origin' }
   /** Allowed in, but the repl is not running (503): its owner sees it start (woken when asleep), others that it sleeps. */
   | { kind: 'not-running'; owner: boolean; wake: boolean }
+  /** The owner's Codeyard bar asks for the app's state, or presses Run or Stop. */
+  | { kind: 'app'; action: AppAction }
+  /** An app control request that may not pass: 401 (not the owner), 403 (a POST from another origin), 404, 405. */
+  | { kind: 'app-refused'; status: 401 | 403 | 404 | 405 }
+  /** The owner navigates to the IDE: the Codeyard bar's page, with VS Code in a frame of this host. */
+  | { kind: 'ide-bar' }
   /** Allowed in, running, but with nothing to forward to: 502. */
   | { kind: 'no-upstream' }
   | { kind: 'forward'; target: Target };
@@ -122,12 +141,23 @@ export function decideAccess(request: AccessRequest, signer: GrantSigner): Acces
   if (!request.upgrade && request.path === AUTH_PATH) return { kind: 'ticket-exchange' };
   const owner = ownerSession(signer, request.cookie, hostname, repl.owner, request.now);
   if (!request.upgrade && request.path === STATUS_PATH) return owner ? { kind: 'status' } : { kind: 'status-refused' };
+  if (!request.upgrade && route.kind === 'ide' && (request.path === APP_PATH || request.path.startsWith(`${APP_PATH}/`))) {
+    if (!owner) return { kind: 'app-refused', status: 401 };
+    const action = appActionOf(request.method, request.path);
+    if (typeof action === 'number') return { kind: 'app-refused', status: action };
+    // Run and Stop change things: only the bar's own page may press them (the cookie is Lax, and this is CSRF's second lock).
+    if (action !== 'state' && !sameOriginHost(request.origin, hostname)) return { kind: 'app-refused', status: 403 };
+    return { kind: 'app', action };
+  }
   const needsOwner = route.kind === 'ide' || !repl.isPublic(route.port);
   if (needsOwner && !owner) {
     return { kind: 'sign-in', redirect: !request.upgrade && isNavigation(request.method, request.accept) };
   }
   if (needsOwner && request.upgrade && !sameOriginHost(request.origin, hostname)) return { kind: 'cross-origin' };
   if (repl.status !== 'running') return { kind: 'not-running', owner, wake: owner && (repl.status === 'stopped' || repl.status === 'error') };
+  // A top-level navigation to the IDE gets the bar around it; the bar's frame (Sec-Fetch-Dest:
+  // iframe) and browsers that do not say what they fetch get VS Code itself.
+  if (route.kind === 'ide' && !request.upgrade && request.method === 'GET' && request.path === '/' && request.fetchDest === 'document') return { kind: 'ide-bar' };
   const target = targetOf(route, repl);
   return target ? { kind: 'forward', target } : { kind: 'no-upstream' };
 }

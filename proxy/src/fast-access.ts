@@ -67,6 +67,7 @@ function fastTarget(ctx: FastAccessContext, h: RequestHead, route: ReplRoute, ho
       cookie: headerValue(h, 'cookie'),
       accept: headerValue(h, 'accept'),
       origin: headerValue(h, 'origin'),
+      fetchDest: headerValue(h, 'sec-fetch-dest'),
       now: Date.now(),
     },
     ctx.signer,

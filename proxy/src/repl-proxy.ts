@@ -4,9 +4,12 @@ import type { Duplex } from 'node:stream';
 import { hostnameOf, type PublicOrigin, originFor, sameHostPath } from '@codeyard/common/hostnames';
 import { RateLimiter } from '@codeyard/common/rate-limit';
 import { type GrantSigner, NonceRegistry, type TicketLedger } from '@codeyard/common/tickets';
-import { type AccessDecision, decideAccess, decideTicket, HOST_COOKIE, isNavigation, type ProxiedRepl, type ReplRoute, STATUS_PATH, type TicketDecision } from './access-policy.js';
+import type { AppState } from '@codeyard/common/agent/protocol';
+import { isAppError } from '@codeyard/common/errors';
+import { type AccessDecision, type AppAction, decideAccess, decideTicket, HOST_COOKIE, isNavigation, type ProxiedRepl, type ReplRoute, STATUS_PATH, type TicketDecision } from './access-policy.js';
 import { serializeHostCookie } from './cookies.js';
 import { fastAccess } from './fast-access.js';
+import { ideBarPage } from './ide-bar.js';
 import type { FastAccess, RequestHead } from './fast-path.js';
 import { scrubIncomingHeaders } from './header-policy.js';
 import { notFoundPage, notRunningPage, signInPage, startingPage, upstreamDownFor, upstreamDownPage } from './pages.js';
@@ -19,6 +22,16 @@ export interface ProxyBackend {
   lookup(replId: string): Promise<ProxiedRepl | undefined>;
   /** Starts a stopped repl for its owner (and its app, for a preview); returns at once. */
   wake(replId: string, account: string, options: { runApp: boolean }): void;
+  /** The Codeyard bar's app control, as the owner: the app's state after the action, and where it is seen. */
+  app(replId: string, account: string, action: AppAction): Promise<AppControl>;
+  /** The repl's name, for the bar's page. */
+  name(replId: string): Promise<string>;
+}
+
+/** What the bar's app control answers. */
+export interface AppControl {
+  app: AppState;
+  previewUrl: string;
 }
 
 export interface ReplProxyOptions {
@@ -58,7 +71,17 @@ const UPGRADE_REFUSALS: Record<Exclude<AccessDecision['kind'], 'forward'>, strin
   'ticket-exchange': '404 Not Found',
   status: '404 Not Found',
   'status-refused': '401 Unauthorized',
+  app: '404 Not Found',
+  'app-refused': '404 Not Found',
+  'ide-bar': '404 Not Found',
 };
+
+const APP_REFUSALS = {
+  401: { code: 'UNAUTHENTICATED', message: 'open this repl from Codeyard first' },
+  403: { code: 'FORBIDDEN', message: 'Run and Stop are pressed from the Codeyard bar of this host only' },
+  404: { code: 'NOT_FOUND', message: 'no such app control: GET /_codeyard/app, POST /_codeyard/app/start or /_codeyard/app/stop' },
+  405: { code: 'METHOD_NOT_ALLOWED', message: 'GET /_codeyard/app reads the state; POST …/start and …/stop change it' },
+} as const;
 
 /**
  * Serves every repl host: `<id>.<domain>` (the IDE, always private) and `<id>-<port>.<domain>`
@@ -96,8 +119,9 @@ export class ReplProxy {
     const repl = await this.#opts.backend.lookup(route.replId);
     // An upgrade's path does not matter to the policy (and is not parsed, so an odd one still reaches the repl).
     const url = new URL(upgrade ? '/' : (req.url ?? '/'), 'http://x');
+    const fetchDest = req.headers['sec-fetch-dest'];
     const decision = decideAccess(
-      { route, hostname, repl, upgrade, method: req.method ?? 'GET', path: url.pathname, cookie: req.headers.cookie, accept: req.headers.accept, origin: req.headers.origin, now: Date.now() },
+      { route, hostname, repl, upgrade, method: req.method ?? 'GET', path: url.pathname, cookie: req.headers.cookie, accept: req.headers.accept, origin: req.headers.origin, fetchDest: typeof fetchDest === 'string' ? fetchDest : undefined, now: Date.now() },
       this.#opts.signer,
     );
     return { decision, repl, hostname, url };
@@ -114,6 +138,17 @@ export class ReplProxy {
         return sendJson(res, 401, { error: { code: 'UNAUTHENTICATED', message: 'open this repl from Codeyard first' } });
       case 'status':
         return sendJson(res, 200, { status: repl!.status, step: repl!.step, error: repl!.error });
+      case 'app-refused':
+        return sendJson(res, decision.status, { error: APP_REFUSALS[decision.status] });
+      case 'app':
+        return this.#appControl(res, route.replId, repl!, decision.action);
+      case 'ide-bar':
+        return sendHtml(res, 200, ideBarPage({ frameSrc: `/${url.search}`, replName: await this.#opts.backend.name(route.replId) }), {
+          // Nobody frames the bar (its Run button would be a click away for another site).
+          'content-security-policy': "frame-ancestors 'none'",
+          'x-frame-options': 'DENY',
+          'referrer-policy': 'no-referrer',
+        });
       case 'sign-in':
         // A browser is sent to the portal, which checks who it is and comes back with a ticket.
         if (decision.redirect) {
@@ -174,6 +209,17 @@ export class ReplProxy {
 
   #forwarding(req: http.IncomingMessage, hostname: string): { clientAddress: string; scheme: string; host: string } {
     return { clientAddress: req.socket.remoteAddress ?? '', scheme: this.#opts.publicOrigin.scheme, host: req.headers.host ?? hostname };
+  }
+
+  /** Run, Stop or the state for the owner's bar; the portal's errors keep their status and code. */
+  async #appControl(res: http.ServerResponse, replId: string, repl: ProxiedRepl, action: AppAction): Promise<void> {
+    try {
+      sendJson(res, 200, await this.#opts.backend.app(replId, repl.owner, action));
+    } catch (err) {
+      if (isAppError(err)) return sendJson(res, err.status, { error: { code: err.code, message: err.message } });
+      this.#opts.log?.warn({ replId, err: (err as Error)?.message }, 'app control failed');
+      sendJson(res, 502, { error: { code: 'UPSTREAM', message: 'the repl agent did not answer' } });
+    }
   }
 
   /** The sign-in endpoint: a ticket in the URL becomes this host's cookie (see decideTicket). */

@@ -72,7 +72,7 @@ describe('proxy fast path', () => {
     const target = { kind: 'tcp' as const, host: '127.0.0.1', port: (upstream.address() as net.AddressInfo).port };
     repl.ide = target;
     repl.port = () => target;
-    proxy = new ReplProxy({ backend: { lookup: async (id) => (id === ID ? repl : undefined), wake: () => undefined }, signer, publicOrigin: { domain: 'localhost', scheme: 'http', port: 0 }, sessionTtlMs: 60_000 });
+    proxy = new ReplProxy({ backend: { lookup: async (id) => (id === ID ? repl : undefined), wake: () => undefined, app: async () => { throw new Error('no app control in this test'); }, name: async () => 'repl' }, signer, publicOrigin: { domain: 'localhost', scheme: 'http', port: 0 }, sessionTtlMs: 60_000 });
     const route = (host: string | undefined) => parseHost(host, { domain: 'localhost' });
     slow = http.createServer((req, res) => {
       const r = route(req.headers.host);
@@ -169,6 +169,20 @@ describe('proxy fast path', () => {
     assert.ok(out.closed);
     assert.ok(!seen.some((s) => s.url === '/sneaked'), 'nothing after broken framing reached the repl');
     assert.deepEqual(seen.filter((s) => s.url !== '/bad-chunk').map((s) => s.url), ['/first', '/first', '/first', '/first', '/first'], 'nothing but the first requests reached the repl');
+  });
+
+  it("leaves the owner's top-level navigation to the IDE to the full server (the Codeyard bar), first or later on a connection", async () => {
+    seen.length = 0;
+    const fastBefore = front.fastConnections();
+    const navigate = `GET / HTTP/1.1\r\nHost: ${ideHost}\r\nCookie: ${session()}\r\nAccept: text/html\r\nSec-Fetch-Dest: document\r\n\r\n`;
+    const first = await raw([navigate]);
+    assert.match(first.text, /^HTTP\/1\.1 200[\s\S]*id="codeyard-bar"/);
+    assert.equal(front.fastConnections(), fastBefore, 'the full server answered it');
+    const later = await raw([`GET /first HTTP/1.1\r\nHost: ${ideHost}\r\nCookie: ${session()}\r\n\r\n`, navigate]);
+    assert.ok(later.closed, 'a navigation on a fast connection is not forwarded: the browser retries it on a new one');
+    const frame = await raw([navigate.replace('Sec-Fetch-Dest: document', 'Sec-Fetch-Dest: iframe')]);
+    assert.match(frame.text, /you asked for \//, "the bar's frame is VS Code's");
+    assert.deepEqual(seen.map((s) => s.url), ['/first', '/']);
   });
 
   it('decides every request on a kept-alive connection: a port made private stops the next one', async () => {

@@ -24,6 +24,8 @@ describe('ReplProxy', () => {
   const socketPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cy-proxy-')), 'ide.sock');
   const repls = new Map<string, ProxiedRepl>();
   const woken: string[] = [];
+  /** What the app-control double was asked: `<repl> <account> <action>`. */
+  const pressed: string[] = [];
   let upstream: http.Server;
   let server: http.Server;
   let port: number;
@@ -38,7 +40,16 @@ describe('ReplProxy', () => {
     repls.set(ID, running());
     repls.set(OTHER, running());
     proxy = new ReplProxy({
-      backend: { lookup: async (id) => repls.get(id), wake: (id) => void woken.push(id) },
+      backend: {
+        lookup: async (id) => repls.get(id),
+        wake: (id) => void woken.push(id),
+        // A double of the portal's Run/Stop: records the call, answers a state.
+        app: async (id, account, action) => {
+          pressed.push(`${id} ${account} ${action}`);
+          return { app: { running: action === 'start' }, previewUrl: `http://${id}-3000.localhost/` };
+        },
+        name: async () => 'My <repl>',
+      },
       signer,
       publicOrigin: { domain: 'localhost', scheme: 'http', port: 0 },
       sessionTtlMs: 60_000,
@@ -63,17 +74,19 @@ describe('ReplProxy', () => {
     upstream.closeAllConnections();
   });
 
-  function get(host: string, p: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  function send(method: string, host: string, p: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
     return new Promise((resolve, reject) => {
       http
-        .get({ host: '127.0.0.1', port, path: p, headers: { host, ...headers }, agent: false }, (res) => {
+        .request({ host: '127.0.0.1', port, method, path: p, headers: { host, ...headers }, agent: false }, (res) => {
           let body = '';
           res.on('data', (c) => (body += c));
           res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
         })
-        .on('error', reject);
+        .on('error', reject)
+        .end();
     });
   }
+  const get = (host: string, p: string, headers: Record<string, string> = {}) => send('GET', host, p, headers);
 
   async function cookieFor(id: string, account = OWNER): Promise<string> {
     const host = `${id}.localhost`;
@@ -195,5 +208,47 @@ describe('ReplProxy', () => {
     assert.equal(await open('http://evil.example.com'), 403);
     assert.equal(await open(`http://${OTHER}.localhost`), 403);
     assert.equal(await open(`http://${ID}.localhost`, false), 401);
+  });
+
+  it("serves the owner's navigation the Codeyard bar, with VS Code in a frame of the same host", async () => {
+    const cookie = await cookieFor(ID);
+    const host = `${ID}.localhost`;
+    const bar = await get(host, '/?folder=/home/x', { cookie, accept: 'text/html', 'sec-fetch-dest': 'document' });
+    assert.equal(bar.status, 200);
+    assert.match(bar.body, /<iframe id="codeyard-ide"[^>]* src="\/\?folder=\/home\/x"/);
+    assert.match(bar.body, /My &#60;repl&#62;/, 'the name is escaped');
+    assert.equal(bar.headers['content-security-policy'], "frame-ancestors 'none'", 'no other site frames the Run button');
+    assert.equal(bar.headers['cache-control'], 'no-store');
+    const frame = await get(host, '/?folder=/home/x', { cookie, accept: 'text/html', 'sec-fetch-dest': 'iframe' });
+    assert.equal(JSON.parse(frame.body).url, '/?folder=/home/x', 'the frame is VS Code itself');
+    assert.equal((await get(host, '/', { accept: 'text/html', 'sec-fetch-dest': 'document' })).status, 302, 'a stranger is sent to sign in, not shown a bar');
+  });
+
+  it("answers the bar's Run, Stop and state for the owner, and refuses strangers, other sites and wrong verbs", async () => {
+    const cookie = await cookieFor(ID);
+    const host = `${ID}.localhost`;
+    const origin = `http://${host}:8080`;
+    pressed.length = 0;
+    const state = await get(host, '/_codeyard/app', { cookie });
+    assert.equal(state.status, 200);
+    assert.deepEqual(JSON.parse(state.body), { app: { running: false }, previewUrl: `http://${ID}-3000.localhost/` });
+    const run = await send('POST', host, '/_codeyard/app/start', { cookie, origin });
+    assert.equal(run.status, 200);
+    assert.equal(JSON.parse(run.body).app.running, true);
+    assert.equal((await send('POST', host, '/_codeyard/app/stop', { cookie, origin })).status, 200);
+    assert.deepEqual(pressed, [`${ID} ${OWNER} state`, `${ID} ${OWNER} start`, `${ID} ${OWNER} stop`]);
+
+    pressed.length = 0;
+    const stranger = await send('POST', host, '/_codeyard/app/start', { origin });
+    assert.equal(stranger.status, 401);
+    assert.equal(JSON.parse(stranger.body).error.code, 'UNAUTHENTICATED');
+    assert.equal((await get(host, '/_codeyard/app')).status, 401, 'nor may a stranger read the state');
+    assert.equal((await send('POST', host, '/_codeyard/app/start', { cookie: `${HOST_COOKIE}=${encodeURIComponent(signer.sign({ purpose: 'session', host, account: 'u-stranger', expiresAt: Date.now() + 60_000 }))}`, origin })).status, 401, "another account's cookie for this host");
+    assert.equal((await send('POST', `${OTHER}.localhost`, '/_codeyard/app/start', { cookie, origin: `http://${OTHER}.localhost` })).status, 401, "another repl's host");
+    assert.equal((await send('POST', host, '/_codeyard/app/start', { cookie, origin: 'http://evil.example' })).status, 403, 'another site');
+    assert.equal((await send('POST', host, '/_codeyard/app/start', { cookie })).status, 403, 'no Origin');
+    assert.equal((await get(host, '/_codeyard/app/start', { cookie })).status, 405);
+    assert.equal((await send('POST', host, '/_codeyard/app/restart', { cookie, origin })).status, 404);
+    assert.deepEqual(pressed, [], 'none of them reached the repl');
   });
 });

@@ -49,7 +49,7 @@ describe('ReplProxy with a ticket ledger', () => {
   let byDefault: number;
 
   async function serve(tickets?: TicketLedger): Promise<number> {
-    const proxy = new ReplProxy({ backend: { lookup: async (id) => (id === ID ? repl : undefined), wake: () => undefined }, signer, publicOrigin: { domain: 'localhost', scheme: 'http', port: 0 }, sessionTtlMs: 60_000, tickets });
+    const proxy = new ReplProxy({ backend: { lookup: async (id) => (id === ID ? repl : undefined), wake: () => undefined, app: async () => { throw new Error('no app control in this test'); }, name: async () => 'repl' }, signer, publicOrigin: { domain: 'localhost', scheme: 'http', port: 0 }, sessionTtlMs: 60_000, tickets });
     const server = http.createServer((req, res) => {
       const route = parseHost(req.headers.host, { domain: 'localhost' });
       if (route.kind === 'ide' || route.kind === 'preview') void proxy.handleRequest(req, res, route);

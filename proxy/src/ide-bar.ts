@@ -1,0 +1,120 @@
+import { escapeHtml } from '@codeyard/common/html';
+import { APP_PATH } from './access-policy.js';
+
+/**
+ * The Codeyard bar: the page a browser gets when it opens a repl's IDE, a thin bar (Run/Stop,
+ * the app's state, Open app) above VS Code in a frame of the same host. VS Code takes seconds
+ * to load and its extension host seconds more before the extension's Run shows (see the README's
+ * Performance section); this page is a few kilobytes with no script to fetch, so Run is usable
+ * while VS Code still loads. It talks only to its own host: GET/POST `APP_PATH` (ReplProxy),
+ * which the owner's host cookie opens, and polls the state to stay in step with Run pressed in
+ * VS Code, the dashboard or the API.
+ */
+
+/** How often the bar asks for the app's state while the tab is visible. */
+const POLL_MS = 2000;
+
+export interface IdeBarOptions {
+  /** Where the frame loads VS Code: `/` with the query the page was opened with. */
+  frameSrc: string;
+  replName: string;
+}
+
+const STYLE = `
+  :root { color-scheme: light; font: 13px system-ui, sans-serif; }
+  html, body { margin: 0; height: 100%; background: #f8f8f8; color: #3b3b3b; }
+  body { display: flex; flex-direction: column; }
+  #codeyard-bar { display: flex; align-items: center; gap: .6rem; height: 34px; padding: 0 .6rem; flex: none; border-bottom: 1px solid #e5e5e5; }
+  #codeyard-bar .name { font-weight: 600; color: #1f1f1f; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 30vw; }
+  #codeyard-bar button { font: inherit; border: 0; border-radius: 4px; padding: .25rem .8rem; cursor: pointer; color: white; background: #16a34a; }
+  #codeyard-bar button.stop { background: #dc2626; }
+  #codeyard-bar button:disabled { opacity: .5; cursor: default; }
+  #codeyard-bar button:focus-visible, #codeyard-bar a:focus-visible { outline: 2px solid #3b82f6; outline-offset: 2px; }
+  #codeyard-bar a { color: #005fb8; }
+  #codeyard-bar a[aria-disabled="true"] { color: #8a8a8a; pointer-events: none; }
+  #codeyard-bar .spacer { flex: 1; }
+  iframe { flex: 1; width: 100%; border: 0; }
+`;
+
+/** The bar's script: state polling and the Run/Stop button. Plain ES2020, no imports. */
+const SCRIPT = `
+const APP = ${JSON.stringify(APP_PATH)};
+const button = document.getElementById('codeyard-run');
+const status = document.getElementById('codeyard-app-status');
+const open = document.getElementById('codeyard-open');
+// Keys go to VS Code from the start, as they did before the bar was around it.
+const ide = document.getElementById('codeyard-ide');
+ide.focus();
+ide.addEventListener('load', () => ide.contentWindow && ide.contentWindow.focus());
+let state;
+let busy = false;
+function describe(app) {
+  if (app.running) return 'Running' + (app.command ? ': ' + app.command : '');
+  if (!app.exitedAt) return 'Not running';
+  if (app.stopped) return 'Stopped';
+  if (app.signal) return 'Ended by ' + app.signal;
+  return 'Exited with code ' + app.exitCode;
+}
+function render(body) {
+  state = body.app;
+  button.textContent = state.running ? '■ Stop' : '▶ Run';
+  button.className = state.running ? 'stop' : '';
+  button.setAttribute('aria-label', state.running ? 'Stop the app' : 'Run the app');
+  button.disabled = busy;
+  status.textContent = describe(state);
+  if (body.previewUrl) {
+    open.href = body.previewUrl;
+    open.setAttribute('aria-disabled', String(!state.running));
+  }
+}
+async function call(method, path) {
+  const res = await fetch(path, { method, cache: 'no-store', credentials: 'same-origin' });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error((body.error && body.error.message) || res.statusText);
+  return body;
+}
+async function refresh() {
+  try { render(await call('GET', APP)); }
+  catch (err) { status.textContent = 'Repl agent not answering: ' + err.message; }
+}
+button.addEventListener('click', async () => {
+  if (!state || busy) return;
+  busy = true;
+  button.disabled = true;
+  status.textContent = state.running ? 'Stopping…' : 'Starting…';
+  try { render(await call('POST', APP + (state.running ? '/stop' : '/start'))); }
+  catch (err) { status.textContent = 'Failed: ' + err.message; }
+  busy = false;
+  button.disabled = false;
+});
+async function poll() {
+  if (document.visibilityState === 'visible' && !busy) await refresh();
+  setTimeout(poll, ${POLL_MS});
+}
+poll();
+`;
+
+export function ideBarPage(options: IdeBarOptions): string {
+  const name = escapeHtml(options.replName);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${name} · Codeyard</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header id="codeyard-bar" role="toolbar" aria-label="Codeyard">
+  <span class="name">${name}</span>
+  <button id="codeyard-run" type="button" disabled aria-label="Run the app">▶ Run</button>
+  <span id="codeyard-app-status" role="status" aria-live="polite">Connecting…</span>
+  <span class="spacer"></span>
+  <a id="codeyard-open" target="_blank" rel="noopener" aria-disabled="true">Open app ↗</a>
+</header>
+<iframe id="codeyard-ide" name="codeyard-ide" title="VS Code" src="${escapeHtml(options.frameSrc)}" allow="clipboard-read; clipboard-write"></iframe>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+}
