@@ -142,6 +142,7 @@ function handlers(deps: ControlDeps): Handlers {
     app: () => deps.run.state,
     startApp: () => deps.run.start(),
     stopApp: () => deps.run.stop(),
+    appPolicy: ({ keepRunning }) => deps.run.setPolicy(keepRunning),
     appLogs: () => deps.logs.text(),
     exec: async (request) => {
       if (execs >= MAX_CONCURRENT_EXECS) throw new AppError('RATE_LIMITED', `${MAX_CONCURRENT_EXECS} commands are already running in this repl; wait for one to finish`);

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   // own) gets this environment: one object, shared by reference, so that the repl id an
   // activation brings reaches every later process.
   const env = { ...process.env };
-  const run = new RunSupervisor({ spec: config.app, cwd: config.workspace, env, logs, stateFile: path.join(config.stateDir, 'app.json') });
+  const run = new RunSupervisor({ spec: config.app, cwd: config.workspace, env, logs, stateFile: path.join(config.stateDir, 'app.json'), policyFile: path.join(config.stateDir, 'app-policy.json') });
   const files = new WorkspaceFiles(config.workspace);
   const ide = config.ide
     ? new IdeSupervisor(config.ide.argv, { cwd: config.workspace, env: ideEnv(config, env), logFile: config.ide.logFile, onLog: (line) => process.stdout.write(`codeyard-agent ${config.replId}: ${line}\n`) })
@@ -137,6 +137,8 @@ async function main(): Promise<void> {
     await mergeUserSettings(config.ide.settingsFile, config.ide.settings).catch((err: unknown) => process.stdout.write(`codeyard-agent ${config.replId}: could not write VS Code settings: ${String(err)}\n`));
   }
   if (restored) ide?.start();
+  // An always-on repl's agent restarted after its sandbox died: the app comes back by itself.
+  if (restored && run.keepRunning && !config.pooled) run.start();
   process.stdout.write(`codeyard-agent ${config.replId}: ready on ${config.controlSocket}\n`);
 
   let closing = false;
@@ -146,6 +148,8 @@ async function main(): Promise<void> {
     process.stdout.write(`codeyard-agent ${config.replId}: ${signal}, stopping the app\n`);
     // Nothing may write to the workspace after its last save.
     await quiesce().catch((err: unknown) => say(`could not end every process: ${String(err)}`));
+    // A normal stop: the next start is told again whether the repl is always on.
+    run.forgetPolicy();
     const active = live.sync;
     if (active) {
       // Last changes out before the sandbox ends, within the runtime's grace period.

@@ -7,6 +7,7 @@ import type { RunSpec } from '@codeyard/common/agent/config';
 import type { AppState } from '@codeyard/common/agent/protocol';
 import { groupExists, groupHasMarker, signalGroup, terminateGroup } from '@codeyard/common/process-group';
 import type { LogBuffer } from './log-buffer.js';
+import { RestartPolicy } from './restart-policy.js';
 
 /** Environment variable that marks every process of one run, so a later agent can tell them apart. */
 const RUN_MARKER = 'CODEYARD_RUN_ID';
@@ -27,9 +28,13 @@ export class RunSupervisor extends EventEmitter<{ state: [AppState] }> {
   readonly #env: NodeJS.ProcessEnv;
   readonly #logs: LogBuffer;
   readonly #stateFile?: string;
+  /** Restarts after crashes, for an always-on repl (off unless the portal or its file says so). */
+  readonly #policy: RestartPolicy;
+  #restartTimer?: NodeJS.Timeout;
 
-  constructor(options: { spec: RunSpec; cwd: string; env: NodeJS.ProcessEnv; logs: LogBuffer; stateFile?: string }) {
+  constructor(options: { spec: RunSpec; cwd: string; env: NodeJS.ProcessEnv; logs: LogBuffer; stateFile?: string; policyFile?: string }) {
     super();
+    this.#policy = new RestartPolicy(options.policyFile);
     this.#spec = options.spec;
     this.#cwd = options.cwd;
     this.#env = options.env;
@@ -67,9 +72,56 @@ export class RunSupervisor extends EventEmitter<{ state: [AppState] }> {
     });
   }
 
-  /** Starts the app; when it is already running, answers its state unchanged. */
+  /** Whether a crashed app is started again (an always-on repl). */
+  get keepRunning(): boolean {
+    return this.#policy.keepRunning;
+  }
+
+  /** Sets the keep-running policy; turned off, a restart that is waiting is called off. */
+  setPolicy(keepRunning: boolean): AppState {
+    this.#policy.set(keepRunning);
+    if (!keepRunning && this.#restartTimer) {
+      this.#cancelRestart();
+      this.#setState({ ...this.#state, restartAt: undefined });
+    }
+    return this.state;
+  }
+
+  /** The repl stops normally: its next start hears the policy from the portal again. */
+  forgetPolicy(): void {
+    this.#policy.forget();
+  }
+
+  /** Starts the app (Run); when it is already running, answers its state unchanged. */
   start(): AppState {
     if (this.#state.running) return this.state;
+    this.#cancelRestart();
+    this.#policy.reset();
+    return this.#launch(0);
+  }
+
+  #cancelRestart(): void {
+    clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+  }
+
+  /** After an exit that was not Stop: the policy may start the app again, a little later. */
+  #afterExit(code: number | null, signal: NodeJS.Signals | null, restarts: number): void {
+    const decision = this.#policy.afterExit({ code, signal });
+    if (decision.kind === 'give-up') {
+      this.#logs.output('system', `\u001b[2m${decision.reason}\u001b[0m\n`);
+      this.#setState({ ...this.#state, gaveUp: decision.reason });
+    }
+    if (decision.kind !== 'restart') return;
+    this.#logs.output('system', `\u001b[2malways on: restarting in ${decision.delayMs / 1000} s\u001b[0m\n`);
+    this.#setState({ ...this.#state, restartAt: new Date(Date.now() + decision.delayMs).toISOString() });
+    this.#restartTimer = setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (!this.#state.running) this.#launch(restarts + 1);
+    }, decision.delayMs);
+  }
+
+  #launch(restarts: number): AppState {
     if (this.#installer?.pid) {
       // A half-done background install is redone in the foreground, as part of this Run.
       signalGroup(this.#installer.pid, 'SIGKILL');
@@ -102,19 +154,26 @@ export class RunSupervisor extends EventEmitter<{ state: [AppState] }> {
           exitCode: code,
           signal,
           stopped,
+          ...(restarts ? { restarts } : {}),
         });
         const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
         this.#logs.output('system', `\u001b[2m${stopped ? 'stopped' : how}\u001b[0m\n`);
         this.#child = undefined;
+        if (!stopped) this.#afterExit(code, signal, restarts);
         resolve();
       });
     });
-    this.#setState({ running: true, pid: child.pid, command: shown, startedAt: new Date().toISOString(), runId });
+    this.#setState({ running: true, pid: child.pid, command: shown, startedAt: new Date().toISOString(), runId, ...(restarts ? { restarts } : {}) });
     return this.state;
   }
 
   /** Stops the app: SIGTERM to its group, SIGKILL after `graceMs`. */
   async stop(graceMs = 5000): Promise<AppState> {
+    if (this.#restartTimer) {
+      // Stop while a crashed app waits for its restart: it stays stopped.
+      this.#cancelRestart();
+      this.#setState({ ...this.#state, restartAt: undefined, stopped: true });
+    }
     if (this.#installer?.pid) await terminateGroup(this.#installer.pid, graceMs);
     const child = this.#child;
     if (!child?.pid) return this.state;

@@ -84,6 +84,7 @@ describe('the agent contract: the common client against the real control server'
     for (let i = 0; i < 50 && !(await client.call('appLogs', undefined)).includes('hello from the app'); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(await client.call('appLogs', undefined), /hello from the app/);
     assert.equal((await client.stopApp()).running, false);
+    assert.equal((await client.setAppPolicy({ keepRunning: false })).running, false);
     assert.deepEqual(await client.quiesce(), { ended: 0, left: [] });
     assert.equal(quiesced, 1);
 
@@ -124,6 +125,10 @@ describe('the agent contract: the common client against the real control server'
     assert.match(errorOf(exec).message, /^command must be a non-empty string/);
     const timeout = await raw('POST', '/exec', JSON.stringify({ command: 'true', timeoutMs: 'soon' }));
     assert.match(errorOf(timeout).message, /^timeoutMs must be a whole number from 1 to/);
+    const policy = await raw('POST', '/app/policy', JSON.stringify({ keepRunning: 'yes' }));
+    assert.equal(policy.status, 400);
+    assert.match(errorOf(policy).message, /^keepRunning must be true or false/);
+    assert.match(errorOf(await raw('POST', '/app/policy', '{}')).message, /needs keepRunning/);
     const notJson = await raw('POST', '/exec', '{not json');
     assert.equal(errorOf(notJson).code, 'INVALID_JSON');
     const big = await raw('PUT', '/files/big', 'x'.repeat(2000));

@@ -27,6 +27,9 @@ import { stackIcons, stackRoutes } from './api/routes/stacks.js';
 import type { Config } from './config.js';
 import { type Database, openPortalDatabase } from './db/open-database.js';
 import { createHosting } from './http/hosting.js';
+import { ActivityTracker } from './idle/activity-tracker.js';
+import { IdleSweeper, idleIntervalMs } from './idle/idle-sweeper.js';
+import { AlwaysOn } from './repls/always-on.js';
 import { ReplService } from './repls/repl-service.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { ObjectStore } from './store/object-store.js';
@@ -67,7 +70,7 @@ export interface Portal {
 }
 
 /** The repl proxy, reading what it needs about a repl from the repl service and the runtime. */
-function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, publicOrigin: PublicOrigin, tickets: TicketLedger): ReplProxy {
+function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, publicOrigin: PublicOrigin, tickets: TicketLedger, activity: ActivityTracker | undefined): ReplProxy {
   const { runtime, config } = deps;
   const backend: ProxyBackend = {
     async lookup(replId) {
@@ -88,13 +91,43 @@ function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, pu
     wake: (replId, account, options) => repls.wake(replId, account, options),
     // The Codeyard bar's Run/Stop: the same use cases as the API's, as the owner the proxy checked.
     async app(replId, account, action) {
+      activity?.touch(replId);
       const app = action === 'start' ? await repls.startApp(account, replId) : action === 'stop' ? await repls.stopApp(account, replId) : await repls.app(account, replId);
       return { app, previewUrl: repls.specOf(await repls.get(account, replId)).info?.previewUrl ?? '' };
     },
     name: async (replId) => (await repls.routeRecord(replId))?.name ?? replId,
+    activity,
   };
   // Ticket nonces are used up in the database: a ticket redeemed on one portal is refused on every other.
   return new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, ticketsPerMinute: config.ticketsPerMinute, tickets, log: deps.log });
+}
+
+/**
+ * Idle stop (CODEYARD_IDLE_MINUTES; none when 0): what this portal sees of each repl's use, in
+ * memory and written to the database about once a minute, and the sweeper that stops the repls
+ * it runs once nobody, through any portal, has used them for that long.
+ */
+function idleStop(deps: PortalDeps, repls: ReplService, database: Database): { tracker: ActivityTracker; sweeper: IdleSweeper } | undefined {
+  const { config, runtime, log } = deps;
+  if (config.idleStopMs <= 0) return undefined;
+  const every = idleIntervalMs(config.idleStopMs);
+  const tracker = new ActivityTracker({ repository: database.activity, flushMs: every, forgetAfterMs: 2 * config.idleStopMs, log });
+  // A deleted repl's activity row goes with it.
+  database.events.subscribe((event) => {
+    if (event.kind === 'deleted') void database.activity.forget(event.id).catch(() => undefined);
+  });
+  const sweeper = new IdleSweeper({
+    runtime,
+    tracker,
+    activity: database.activity,
+    record: (id) => repls.record(id),
+    stop: async (record) => void (await repls.stop(record.owner, record.id)),
+    idleMs: config.idleStopMs,
+    // The tracker's flush interval, plus its timer's own lateness.
+    sharedLagMs: 2 * every,
+    log,
+  });
+  return { tracker, sweeper };
 }
 
 /**
@@ -127,7 +160,9 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     limits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount, workspaceBytes: config.limitDiskBytes, importEntries: config.importMaxEntries, fileBytes: config.maxFileBytes },
     log,
   });
-  const proxy = replProxy(deps, repls, signer, publicOrigin, database.tickets);
+  const alwaysOn = new AlwaysOn({ records: database.repls, accounts: database.accounts, runtime, perAccount: config.alwaysOnPerAccount, log });
+  const idle = idleStop(deps, repls, database);
+  const proxy = replProxy(deps, repls, signer, publicOrigin, database.tickets, idle?.tracker);
   // Pooled connections to a repl's sockets die with it; a restarted repl gets fresh ones.
   const unwatch = runtime.watch((id, status) => {
     if (status.state !== 'running') proxy.forget(`/${id}/`);
@@ -152,6 +187,8 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   const context: ApiContext = {
     accounts,
     repls,
+    alwaysOn,
+    activity: idle?.tracker,
     runtime,
     store: deps.store,
     templates,
@@ -181,10 +218,21 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   // Everything else needs an account: one hook in front of every route of this scope.
   await app.register(async (api) => {
     api.addHook('preHandler', api.authenticate);
+    // A call on a repl (start, files, exec, Run…) that succeeded is use of it: a stranger's 404 is not.
+    const tracker = idle?.tracker;
+    if (tracker) {
+      api.addHook('onResponse', async (request, reply) => {
+        const id = (request.params as { id?: unknown } | undefined)?.id;
+        // A deleted repl has nothing left to keep up (and its activity row is gone).
+        if (request.method === 'DELETE' && request.routeOptions.url === '/api/repls/:id') return;
+        if (typeof id === 'string' && reply.statusCode < 400) tracker.touch(id);
+      });
+    }
     for (const routes of [stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, eventRoutes]) await api.register(routes, context);
   });
 
   await app.ready();
+  idle?.sweeper.start(idleIntervalMs(config.idleStopMs));
 
   return {
     app,
@@ -197,6 +245,9 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     origin,
     async close() {
       unwatch();
+      await idle?.sweeper.close();
+      await idle?.tracker.close();
+      alwaysOn.close();
       repls.close();
       hosting.destroyUpgraded();
       proxy.close();

@@ -213,6 +213,14 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
   maxFileBytes: { vars: [v('CODEYARD_MAX_FILE_MB', '`16`', 'largest file the files API reads or writes')], read: int('CODEYARD_MAX_FILE_MB', 16, 1, 1024, MiB) },
   maxReplsPerAccount: { vars: [v('CODEYARD_MAX_REPLS_PER_ACCOUNT', '`50`', 'repls one account may have')], read: int('CODEYARD_MAX_REPLS_PER_ACCOUNT', 50, 1, 1_000_000) },
   maxRunningPerAccount: { vars: [v('CODEYARD_MAX_RUNNING_PER_ACCOUNT', '`3`', 'repls of one account running at once')], read: int('CODEYARD_MAX_RUNNING_PER_ACCOUNT', 3, 1, 10_000) },
+  idleStopMs: {
+    vars: [v('CODEYARD_IDLE_MINUTES', '`30`', 'a repl with no IDE connection, preview or app traffic, exec or API call for this long is stopped, files saved (it wakes on the next visit); always-on repls never are; `0` turns idle stop off')],
+    read: int('CODEYARD_IDLE_MINUTES', 30, 0, 7 * 24 * 60, 60_000),
+  },
+  alwaysOnPerAccount: {
+    vars: [v('CODEYARD_ALWAYS_ON_PER_ACCOUNT', '`1`', "repls one account may mark always on (never idle-stopped, app restarted after crashes); the admin can set an account's own")],
+    read: int('CODEYARD_ALWAYS_ON_PER_ACCOUNT', 1, 0, 10_000),
+  },
   sessionsPerMinute: { vars: [v('CODEYARD_RATE_SESSIONS_PER_MINUTE', '`30`', 'new anonymous accounts per client address per minute')], read: int('CODEYARD_RATE_SESSIONS_PER_MINUTE', 30, 1, 100_000) },
   ticketsPerMinute: { vars: [v('CODEYARD_RATE_TICKETS_PER_MINUTE', '`60`', 'IDE/preview link redemptions per client address per minute')], read: int('CODEYARD_RATE_TICKETS_PER_MINUTE', 60, 1, 100_000) },
   logLevel: { vars: [v('CODEYARD_LOG_LEVEL', '`info`', '`fatal` … `trace`, or `silent`')], read: oneOf('CODEYARD_LOG_LEVEL', LOG_LEVELS, 'info') },

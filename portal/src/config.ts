@@ -72,6 +72,10 @@ export interface Config {
   maxReplsPerAccount: number;
   /** Repls of one account that may run at once. */
   maxRunningPerAccount: number;
+  /** Quiet time after which a repl is stopped (files saved); 0: never. Tests set milliseconds directly. */
+  idleStopMs: number;
+  /** Repls an account may mark always on, unless the admin set the account's own allowance. */
+  alwaysOnPerAccount: number;
   /** New anonymous accounts a client address may create a minute. */
   sessionsPerMinute: number;
   /** IDE/preview links a client address may redeem a minute. */

@@ -6,6 +6,7 @@ import { decideAccess, type ProxiedRepl, RESERVED_PREFIX, type ReplRoute } from 
 import { bodyFraming, type FastAccess, headerValue, type RequestHead } from './fast-path.js';
 import { upstreamHead } from './header-policy.js';
 import { upstreamDownFor } from './pages.js';
+import type { ActivitySink } from './repl-proxy.js';
 
 /**
  * The repl proxy's side of the fast path (fast-path.ts moves the bytes): which request heads
@@ -46,6 +47,8 @@ export interface FastAccessContext {
   signer: GrantSigner;
   /** The public scheme, told to the repl as x-forwarded-proto. */
   scheme: string;
+  /** Told of each forwarded request, and of an upgraded connection for as long as it is open. */
+  activity?: ActivitySink;
 }
 
 /**
@@ -88,6 +91,7 @@ export async function fastAccess(ctx: FastAccessContext, head: RequestHead, rout
   const target = fastTarget(ctx, head, route, hostname, await ctx.lookup(route.replId), isUpgrade(head));
   if (!target) return undefined;
   let first = true;
+  const { activity } = ctx;
   const forwarding = { clientAddress: socket.remoteAddress ?? '', scheme: ctx.scheme, host: hostHeader };
   return {
     target,
@@ -96,12 +100,18 @@ export async function fastAccess(ctx: FastAccessContext, head: RequestHead, rout
       if (first) {
         // The head fastAccess just checked: same decision, no second lookup.
         first = false;
+        if (activity && isUpgrade(h)) {
+          // Upgraded (VS Code's WebSocket): the repl is in use until the connection closes.
+          socket.once('close', activity.hold(route.replId));
+        } else activity?.touch(route.replId);
         return upstreamHead(h, forwarding);
       }
       return ctx.lookup(route.replId).then((now) => {
         const still = fastTarget(ctx, h, route, hostname, now, false);
         // A restarted repl may listen elsewhere; this connection's upstream is the old one.
-        return still && sameTarget(still, target) ? upstreamHead(h, forwarding) : undefined;
+        if (!still || !sameTarget(still, target)) return undefined;
+        activity?.touch(route.replId);
+        return upstreamHead(h, forwarding);
       });
     },
     unreachable: (client) => {

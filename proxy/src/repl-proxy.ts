@@ -17,6 +17,17 @@ import { Upstreams } from './upstream.js';
 
 export { HOST_COOKIE, type ProxiedRepl, RESERVED_PREFIX, type ReplStatus } from './access-policy.js';
 
+/**
+ * Where the proxy reports use of a repl (the portal's idle stop). Called per forwarded request,
+ * so it must be a few operations in memory: never a database write per request.
+ */
+export interface ActivitySink {
+  /** A request was forwarded to the repl (IDE, preview or app). */
+  touch(replId: string): void;
+  /** A connection to the repl was upgraded (a WebSocket): active until the release is called. */
+  hold(replId: string): () => void;
+}
+
 /** The portal side of the proxy (in-process on one machine; a client of the portal API otherwise). */
 export interface ProxyBackend {
   lookup(replId: string): Promise<ProxiedRepl | undefined>;
@@ -26,6 +37,8 @@ export interface ProxyBackend {
   app(replId: string, account: string, action: AppAction): Promise<AppControl>;
   /** The repl's name, for the bar's page. */
   name(replId: string): Promise<string>;
+  /** Told of every forwarded request and open WebSocket (idle stop); none when idle stop is off. */
+  activity?: ActivitySink;
 }
 
 /** What the bar's app control answers. */
@@ -172,6 +185,7 @@ export class ReplProxy {
       case 'no-upstream':
         return sendHtml(res, 502, upstreamDownPage({ what: 'The repl', hint: 'It is not reachable right now.' }));
       case 'forward':
+        this.#opts.backend.activity?.touch(route.replId);
         scrubIncomingHeaders(req.headers, this.#forwarding(req, hostname));
         this.#upstreams.web(req, res, decision.target, (err) => {
           this.#opts.log?.warn({ replId: route.replId, err: err.message }, 'upstream error');
@@ -187,6 +201,9 @@ export class ReplProxy {
       return void socket.end(`HTTP/1.1 ${UPGRADE_REFUSALS[decision.kind]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     }
     scrubIncomingHeaders(req.headers, this.#forwarding(req, hostname));
+    // An open WebSocket (VS Code's connection, an app's socket) is use for as long as it is open.
+    const release = this.#opts.backend.activity?.hold(route.replId);
+    if (release) socket.once('close', release);
     this.#upstreams.ws(req, socket, head, decision.target);
   }
 
@@ -195,7 +212,7 @@ export class ReplProxy {
    * requests are checked and rewritten (fast-access.ts).
    */
   fastAccess(head: RequestHead, route: ReplRoute, socket: net.Socket): Promise<FastAccess | undefined> {
-    return fastAccess({ lookup: (id) => this.#opts.backend.lookup(id), signer: this.#opts.signer, scheme: this.#opts.publicOrigin.scheme }, head, route, socket);
+    return fastAccess({ lookup: (id) => this.#opts.backend.lookup(id), signer: this.#opts.signer, scheme: this.#opts.publicOrigin.scheme, activity: this.#opts.backend.activity }, head, route, socket);
   }
 
   /** Called when a repl stops: its pooled upstream connections are dead. `part` is matched within socket paths. */

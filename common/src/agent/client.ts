@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import { errorFromResponse, requestOverSocket, type SocketResponse } from '../http-client.js';
 import type { ActivateRequest, ServedRepl } from './config.js';
-import type { AppState, ExecRequest, ExecResult, FileEntry, QuiesceResult, SyncStatus, Target, WriteFileResult } from './protocol.js';
+import type { AppPolicy, AppState, ExecRequest, ExecResult, FileEntry, QuiesceResult, SyncStatus, Target, WriteFileResult } from './protocol.js';
 import { AGENT_ROUTES, type AgentRouteName, type RouteInput, type RouteOutput, routeUrl } from './routes.js';
 
 /** Largest JSON (or text) answer read from an agent: status, listings, exec output, logs. */
@@ -118,6 +118,11 @@ export class AgentClient {
 
   stopApp(): Promise<AppState> {
     return this.call('stopApp', undefined);
+  }
+
+  /** Whether the agent restarts the app when it crashes (an always-on repl). */
+  setAppPolicy(policy: AppPolicy): Promise<AppState> {
+    return this.call('appPolicy', policy);
   }
 
   exec(request: ExecRequest): Promise<ExecResult> {

@@ -39,6 +39,21 @@ export interface AppState {
   signal?: string | null;
   /** True when the last run ended because Stop was pressed. */
   stopped?: boolean;
+  /** Times the keep-running policy restarted the app after it crashed (since the last Run or Stop). */
+  restarts?: number;
+  /** Set while a crashed app waits for its restart (ISO 8601: when it starts again). */
+  restartAt?: string;
+  /** Why the keep-running policy stopped restarting it (it crashed too often). */
+  gaveUp?: string;
+}
+
+/**
+ * POST /app/policy: whether the agent restarts the app when it exits abnormally (an always-on
+ * repl). Kept in the agent's state folder, so an agent the runtime restarts after a sandbox
+ * crash starts the app again by itself; a normal stop forgets it (the portal says it at every start).
+ */
+export interface AppPolicy {
+  keepRunning: boolean;
 }
 
 export interface ExecRequest {

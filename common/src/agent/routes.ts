@@ -1,6 +1,7 @@
 import { type ActivateRequest, parseActivateRequest, type ServedRepl } from './config.js';
+import { AppError } from '../errors.js';
 import { defined, Fields } from './fields.js';
-import { type AgentHealth, type AppState, EXEC_DEFAULT_TIMEOUT_MS, EXEC_MAX_TIMEOUT_MS, type ExecRequest, type ExecResult, type FileEntry, type QuiesceResult, type SyncStatus, type WriteFileResult } from './protocol.js';
+import { type AgentHealth, type AppPolicy, type AppState, EXEC_DEFAULT_TIMEOUT_MS, EXEC_MAX_TIMEOUT_MS, type ExecRequest, type ExecResult, type FileEntry, type QuiesceResult, type SyncStatus, type WriteFileResult } from './protocol.js';
 
 /**
  * The agent's control API, declared once: every route's method, path, what goes in and what
@@ -22,6 +23,7 @@ export interface AgentRouteTypes {
   app: { input: void; output: AppState };
   startApp: { input: void; output: AppState };
   stopApp: { input: void; output: AppState };
+  appPolicy: { input: AppPolicy; output: AppState };
   appLogs: { input: void; output: string };
   exec: { input: ExecRequest; output: ExecResult };
   listFiles: { input: { dir: string }; output: FileEntry[] };
@@ -64,6 +66,14 @@ export function parseExecRequest(value: unknown): ExecRequest {
   return defined({ command: f.string('command'), timeoutMs: f.optionalInteger('timeoutMs', 1, EXEC_MAX_TIMEOUT_MS) });
 }
 
+/** A keep-running policy body: `{ keepRunning: boolean }`, nothing else. */
+export function parseAppPolicy(value: unknown): AppPolicy {
+  const f = Fields.of(value, 'the app policy');
+  const keepRunning = f.optionalBoolean('keepRunning');
+  if (keepRunning === undefined) throw new AppError('VALIDATION', 'the app policy needs keepRunning (true or false)');
+  return { keepRunning };
+}
+
 export const AGENT_ROUTES: { readonly [N in AgentRouteName]: AgentRoute<N> } = {
   // Probes are short: a busy agent counts as not yet healthy and is asked again.
   health: { method: 'GET', path: '/healthz', body: 'none', reply: 'json', timeoutMs: 2000 },
@@ -76,6 +86,7 @@ export const AGENT_ROUTES: { readonly [N in AgentRouteName]: AgentRoute<N> } = {
   app: { method: 'GET', path: '/app', body: 'none', reply: 'json', timeoutMs: DEFAULT_TIMEOUT_MS },
   startApp: { method: 'POST', path: '/app/start', body: 'none', reply: 'json', timeoutMs: DEFAULT_TIMEOUT_MS },
   stopApp: { method: 'POST', path: '/app/stop', body: 'none', reply: 'json', timeoutMs: 30_000 },
+  appPolicy: { method: 'POST', path: '/app/policy', body: 'json', reply: 'json', timeoutMs: DEFAULT_TIMEOUT_MS, parse: parseAppPolicy },
   appLogs: { method: 'GET', path: '/app/logs', body: 'none', reply: 'text', timeoutMs: DEFAULT_TIMEOUT_MS },
   // The command's own limit plus time to collect and send its output.
   exec: { method: 'POST', path: '/exec', body: 'json', reply: 'json', timeoutMs: (req) => (req.timeoutMs ?? EXEC_DEFAULT_TIMEOUT_MS) + 10_000, parse: parseExecRequest },

@@ -42,6 +42,9 @@ export const AppStateSchema = Type.Object(
     exitCode: Type.Optional(nullable(Type.Integer())),
     signal: Type.Optional(nullable(Type.String())),
     stopped: Type.Optional(Type.Boolean()),
+    restarts: Type.Optional(Type.Integer({ description: 'times an always-on repl\'s app was restarted after crashing, since the last Run' })),
+    restartAt: Type.Optional(dateTime()),
+    gaveUp: Type.Optional(Type.String({ description: 'why an always-on repl\'s app is no longer restarted (it crashed too often)' })),
   },
   { $id: 'AppState' },
 );
@@ -91,6 +94,7 @@ export const ReplSchema = Type.Object(
     createdAt: dateTime(),
     forkOf: Type.Optional(Type.String({ description: 'the repl this one was forked from' })),
     usage: Type.Optional(ref(UsageSchema)),
+    alwaysOn: Type.Boolean({ description: 'never stopped for being idle; its app is kept running and restarted after crashes' }),
   },
   { $id: 'Repl' },
 );

@@ -22,7 +22,13 @@ export const PortParams = Type.Object({ ...ReplIdParams.properties, port: portNu
 export const FileParams = Type.Object({ ...ReplIdParams.properties, '*': Type.String({ description: 'workspace-relative file path' }) });
 
 export const CreateReplBody = Type.Object({ stack: Type.String({ minLength: 1, maxLength: 64 }), name: Type.Optional(name()) }, strict);
-export const RenameReplBody = Type.Object({ name: name() }, strict);
+/** PATCH /api/repls/:id: a new name, always on or off, or both (at least one). */
+export const ChangeReplBody = Type.Object(
+  { name: Type.Optional(name()), alwaysOn: Type.Optional(Type.Boolean({ description: 'keep the repl running with nobody watching (uses one of the account\'s always-on allowance)' })) },
+  { ...strict, minProperties: 1 },
+);
+/** PUT /api/admin/accounts/:id/always-on: how many repls the account may keep always on; null: the configured default. */
+export const AlwaysOnAllowanceBody = Type.Object({ allowance: Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Null()]) }, strict);
 export const ForkReplBody = objectOrNull(Type.Object({ name: Type.Optional(name()) }, strict));
 export const IdeLinkBody = objectOrNull(Type.Object({ port: Type.Optional(portNumber()) }, strict));
 export const PortVisibilityBody = Type.Object({ visibility: stringEnum(VISIBILITIES) }, strict);
@@ -38,7 +44,7 @@ export const IdeLinkReply = Type.Object({ url: Type.String() });
 export const FileWrittenReply = Type.Object({ path: Type.Optional(Type.String()), created: Type.Optional(Type.Boolean()) });
 
 export type CreateRepl = Static<typeof CreateReplBody>;
-export type RenameRepl = Static<typeof RenameReplBody>;
+export type ChangeRepl = Static<typeof ChangeReplBody>;
 export type ForkRepl = Static<typeof ForkReplBody>;
 export type PortVisibilityChange = Static<typeof PortVisibilityBody>;
 export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];

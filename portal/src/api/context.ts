@@ -1,4 +1,6 @@
 import type { Accounts } from '../accounts/accounts.js';
+import type { ActivitySink } from '@codeyard/proxy/repl-proxy';
+import type { AlwaysOn } from '../repls/always-on.js';
 import type { ReplService } from '../repls/repl-service.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -8,6 +10,9 @@ import type { Template } from '../templates/catalog.js';
 export interface ApiContext {
   accounts: Accounts;
   repls: ReplService;
+  alwaysOn: AlwaysOn;
+  /** Where use of a repl is recorded (idle stop); undefined when idle stop is off. */
+  activity?: ActivitySink;
   runtime: Runtime;
   store: ObjectStore;
   templates: ReadonlyMap<string, Template>;

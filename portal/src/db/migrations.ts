@@ -44,6 +44,27 @@ const migrations: Record<string, Migration> = {
       for (const table of ['meta', 'tickets_used', 'repls', 'accounts']) await sql`drop table ${sql.table(table)}`.execute(db);
     },
   },
+  '002-idle-and-always-on': {
+    async up(db: Kysely<unknown>) {
+      // Integers for flags: SQLite has no boolean, and one representation keeps the queries alike.
+      await db.schema.alterTable('repls').addColumn('always_on', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      // The admin's per-account override of CODEYARD_ALWAYS_ON_PER_ACCOUNT; null: the default.
+      await db.schema.alterTable('accounts').addColumn('always_on_allowance', 'integer').execute();
+      // Last activity per repl, written by each portal at most about once a minute per repl (not
+      // per request), so that a replica deciding about idleness sees activity through the others.
+      // Apart from repls: writing it must not bump the record's version or announce a record change.
+      await db.schema
+        .createTable('repl_activity')
+        .addColumn('repl_id', 'text', (c) => c.primaryKey())
+        .addColumn('last_active_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await sql`drop table repl_activity`.execute(db);
+      await db.schema.alterTable('accounts').dropColumn('always_on_allowance').execute();
+      await db.schema.alterTable('repls').dropColumn('always_on').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

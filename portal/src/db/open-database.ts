@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { ObjectStore } from '../store/object-store.js';
 import { AccountRepository } from './account-repository.js';
+import { ActivityRepository } from './activity-repository.js';
 import { type EventBus, LocalEventBus } from './event-bus.js';
 import { importStoreRecords } from './import-store-records.js';
 import { migrateToLatest } from './migrations.js';
@@ -20,6 +21,8 @@ export interface Database {
   accounts: AccountRepository;
   repls: ReplRepository;
   tickets: DbTicketLedger;
+  /** Last activity per repl, shared by the portals (idle stop). */
+  activity: ActivityRepository;
   events: EventBus;
   close(): Promise<void>;
 }
@@ -55,6 +58,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     accounts: new AccountRepository(opened.db),
     repls: new ReplRepository(opened.db, opened.dialect, opened.events),
     tickets: new DbTicketLedger(opened.db),
+    activity: new ActivityRepository(opened.db),
     async close() {
       await opened.events.close();
       await opened.db.destroy();

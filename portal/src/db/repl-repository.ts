@@ -82,6 +82,39 @@ export class ReplRepository {
     throw new Error(`repl ${id} changed ${MAX_ATTEMPTS} times while one update was being made; try again`);
   }
 
+  /**
+   * Marks a repl of `owner` always on, unless the account already has `allowance` repls so
+   * marked (answers `limit`), or off. The count and the change are one statement, under the
+   * same per-owner lock on PostgreSQL as inserts (see insertWithinLimit), so two portals turning
+   * on two repls at once cannot both pass. `missing` when there is no such repl of that owner.
+   */
+  async setAlwaysOn(id: string, owner: string, on: boolean, allowance: number): Promise<'changed' | 'unchanged' | 'limit' | 'missing'> {
+    const flag = on ? 1 : 0;
+    const change = sql`update repls set always_on = ${flag}, version = version + 1
+      where id = ${id} and owner = ${owner} and always_on <> ${flag}
+      ${on ? sql`and (select count(*) from repls where owner = ${owner} and always_on = 1) < ${allowance}` : sql``}`;
+    const result =
+      this.dialect === 'postgres'
+        ? await this.db.transaction().execute(async (trx) => {
+            await sql`select pg_advisory_xact_lock(hashtextextended(${'repls-of:' + owner}, 0))`.execute(trx);
+            return change.execute(trx);
+          })
+        : await change.execute(this.db);
+    if (result.numAffectedRows === 1n) {
+      await this.events.publish({ kind: 'updated', owner, id });
+      return 'changed';
+    }
+    const current = await this.get(id);
+    if (!current || current.owner !== owner) return 'missing';
+    return !!current.alwaysOn === on ? 'unchanged' : 'limit';
+  }
+
+  /** The account's repls marked always on. */
+  async alwaysOnOf(owner: string): Promise<ReplRecord[]> {
+    const rows = await this.db.selectFrom('repls').selectAll().where('owner', '=', owner).where('always_on', '=', 1).orderBy('created_at').execute();
+    return rows.map(toRecord);
+  }
+
   /** Deletes the record; false when there was none (already deleted, maybe by another portal). */
   async delete(id: string): Promise<boolean> {
     const row = await this.db.deleteFrom('repls').where('id', '=', id).returning(['owner']).executeTakeFirst();
@@ -103,6 +136,7 @@ export function toRow(record: ReplRecord): Omit<Selectable<ReplsTable>, 'version
     manifest: JSON.stringify(record.manifest),
     ports: JSON.stringify(record.ports ?? {}),
     origin: record.origin ? JSON.stringify(record.origin) : null,
+    always_on: record.alwaysOn ? 1 : 0,
   };
 }
 
@@ -118,5 +152,6 @@ function toRecord(row: Selectable<ReplsTable>): ReplRecord {
     manifest: JSON.parse(row.manifest) as ReplRecord['manifest'],
     ...(Object.keys(ports).length ? { ports } : {}),
     ...(row.origin ? { origin: JSON.parse(row.origin) as NonNullable<ReplRecord['origin']> } : {}),
+    ...(Number(row.always_on) === 1 ? { alwaysOn: true } : {}),
   };
 }

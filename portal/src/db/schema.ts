@@ -10,6 +10,7 @@ export interface Tables {
   repls: ReplsTable;
   tickets_used: TicketsUsedTable;
   meta: MetaTable;
+  repl_activity: ReplActivityTable;
 }
 
 /** An account is a bearer token; only the token's SHA-256 is kept. */
@@ -17,6 +18,8 @@ export interface AccountsTable {
   token_hash: string;
   id: string;
   created_at: string;
+  /** Repls this account may keep always on, set by the admin; null: CODEYARD_ALWAYS_ON_PER_ACCOUNT. */
+  always_on_allowance: Generated<number | null>;
 }
 
 export interface ReplsTable {
@@ -32,6 +35,8 @@ export interface ReplsTable {
   ports: string;
   /** `{"forkOf":…}` or `{"imported":true}` (JSON), null for a repl made from a template. */
   origin: string | null;
+  /** 1: always on (never idle-stopped, its app kept running); 0 otherwise. */
+  always_on: Generated<number>;
   /** Bumped by every update: the compare in compare-and-set. */
   version: Generated<number>;
 }
@@ -47,4 +52,10 @@ export interface TicketsUsedTable {
 export interface MetaTable {
   key: string;
   value: string;
+}
+
+/** The newest activity any portal saw on a repl (milliseconds since the epoch). */
+export interface ReplActivityTable {
+  repl_id: string;
+  last_active_at: number | bigint | string;
 }

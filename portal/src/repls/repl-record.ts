@@ -20,6 +20,8 @@ export interface ReplRecord {
   ports?: Record<string, PortVisibility>;
   /** The repl this one was forked from, or `import` for an uploaded archive. */
   origin?: { forkOf?: string; imported?: boolean };
+  /** Never stopped for being idle; its app is kept running (restarted after crashes). Set by setAlwaysOn only. */
+  alwaysOn?: boolean;
 }
 
 /** What GET /api/events streams to an account. */
@@ -44,6 +46,8 @@ export interface ReplView {
   createdAt: string;
   /** The repl this one is a fork of. */
   forkOf?: string;
+  /** Never stopped for being idle, its app kept running (see PATCH /api/repls/:id). */
+  alwaysOn: boolean;
 }
 
 /** A repl's name as given: 1 to 64 printable characters, trimmed. */

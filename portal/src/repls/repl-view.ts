@@ -29,6 +29,7 @@ export async function replView(record: ReplRecord, runtime: Runtime, links: Repl
     ports: listedPorts(record).map((p) => ({ ...p, url: links.previewOrigin(record.id, p.port) + '/' })),
     createdAt: record.createdAt,
     ...(record.origin?.forkOf ? { forkOf: record.origin.forkOf } : {}),
+    alwaysOn: !!record.alwaysOn,
   };
 }
 

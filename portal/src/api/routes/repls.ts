@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ref, ReplSchema } from '@codeyard/common/api/models';
-import { CreateReplBody, ForkReplBody, IdeLinkBody, IdeLinkReply, RenameReplBody, ReplIdParams } from '@codeyard/common/api/requests';
+import { CreateReplBody, ForkReplBody, IdeLinkBody, IdeLinkReply, ChangeReplBody, ReplIdParams } from '@codeyard/common/api/requests';
+import { checkName } from '../../repls/repl-record.js';
 import { accountOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { commonErrors, errorReply } from '../schemas.js';
@@ -9,7 +10,7 @@ import { commonErrors, errorReply } from '../schemas.js';
 const repl = ref(ReplSchema);
 
 /** /api/repls: an account's repls, their lifecycle and the links that open them (behind the auth hook). */
-export const replRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { repls }) => {
+export const replRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { repls, alwaysOn, runtime }) => {
   app.get('/api/repls', { schema: { summary: "The account's repls, newest first", tags: ['repls'], response: { 200: Type.Array(repl), ...commonErrors } } }, async (request) => {
     const records = await repls.list(accountOf(request).id);
     return Promise.all(records.map((r) => repls.view(r)));
@@ -30,8 +31,28 @@ export const replRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { r
 
   app.patch(
     '/api/repls/:id',
-    { schema: { summary: 'Rename a repl', tags: ['repls'], params: ReplIdParams, body: RenameReplBody, response: { 200: repl, ...commonErrors } } },
-    async (request) => repls.view(await repls.rename(accountOf(request).id, request.params.id, request.body.name)),
+    {
+      schema: {
+        summary: "Rename a repl, or mark it always on (within the account's allowance: 409 beyond it) or off",
+        tags: ['repls'],
+        params: ReplIdParams,
+        body: ChangeReplBody,
+        response: { 200: repl, 409: errorReply, ...commonErrors },
+      },
+    },
+    async (request) => {
+      const owner = accountOf(request).id;
+      const { id } = request.params;
+      const { name, alwaysOn: on } = request.body;
+      // Checked before anything changes, so a refused always-on leaves the name as it was too.
+      const checked = name === undefined ? undefined : checkName(name);
+      if (on !== undefined && (await alwaysOn.set(owner, id, on))) {
+        // Marked always on while stopped: it starts, app and all, as a visit would wake it.
+        if (on && runtime.status(id).state === 'stopped') repls.wake(id, owner, { runApp: true });
+      }
+      const record = checked === undefined ? await repls.get(owner, id) : await repls.rename(owner, id, checked);
+      return repls.view(record);
+    },
   );
 
   app.delete('/api/repls/:id', { schema: { summary: 'Delete a repl: runtime and stored files', tags: ['repls'], params: ReplIdParams, response: { 204: Type.Null(), ...commonErrors } } }, async (request, reply) => {

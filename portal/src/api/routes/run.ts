@@ -11,7 +11,7 @@ import { commonErrors, errorReply } from '../schemas.js';
 const appState = ref(AppStateSchema);
 
 /** Run: the app's state, start and stop, one-off commands, and the app's log stream (behind the auth hook). */
-export const runRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { repls }) => {
+export const runRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { repls, activity }) => {
   app.get('/api/repls/:id/app', { schema: { summary: 'State of the Run process', tags: ['run'], params: ReplIdParams, response: { 200: appState, ...commonErrors } } }, async (request) => {
     return repls.app(accountOf(request).id, request.params.id);
   });
@@ -52,7 +52,12 @@ export const runRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { re
     preHandler: async (request) => {
       if (request.ws) agentSockets.set(request, await repls.logsTarget(accountOf(request).id, request.params.id));
     },
-    wsHandler: (client, request) => relayLogs(client, agentSockets.get(request)!),
+    wsHandler: (client, request) => {
+      relayLogs(client, agentSockets.get(request)!);
+      // Someone watching the app's output is using the repl for as long as they watch.
+      const release = activity?.hold(request.params.id);
+      if (release) client.once('close', release);
+    },
     handler: async (request) => {
       throw new AppError('NOT_FOUND', `${request.url.split('?')[0]} is a WebSocket: open it with an Upgrade handshake`);
     },

@@ -1,4 +1,4 @@
-import type { ApiErrorBody, AppState, CreateRepl, PortSetting, PortVisibilityChange, RenameRepl, Repl, Stack, Visibility } from './types.js';
+import type { ApiErrorBody, AppState, CreateRepl, PortSetting, PortVisibilityChange, ChangeRepl, Repl, Stack, Visibility } from './types.js';
 
 /** An error answer of the API: its code and the message that says what to do. */
 export class ApiError extends Error {
@@ -107,7 +107,12 @@ export class ApiClient {
     return this.request('POST', `/api/repls/${id}/app/stop`);
   }
   rename(id: string, name: string): Promise<Repl> {
-    const body: RenameRepl = { name };
+    const body: ChangeRepl = { name };
+    return this.request('PATCH', `/api/repls/${id}`, body);
+  }
+  /** Always on or off; a 409 (LIMIT_REACHED) names the repls using the account's allowance. */
+  setAlwaysOn(id: string, alwaysOn: boolean): Promise<Repl> {
+    const body: ChangeRepl = { alwaysOn };
     return this.request('PATCH', `/api/repls/${id}`, body);
   }
   fork(id: string): Promise<Repl> {

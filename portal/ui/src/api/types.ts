@@ -4,4 +4,4 @@
  * Type-only imports: nothing of the server's code is bundled into the page.
  */
 export type { ApiErrorBody, AppState, PortSetting, Repl, ReplStatus, Stack, SyncStatus, Visibility } from '@codeyard/common/api/models';
-export type { CreateRepl, PortVisibilityChange, RenameRepl } from '@codeyard/common/api/requests';
+export type { CreateRepl, PortVisibilityChange, ChangeRepl } from '@codeyard/common/api/requests';

@@ -40,7 +40,7 @@ export function syncLabel(sync: SyncStatus): string {
   }
 }
 
-type Action = 'app' | 'power' | 'rename' | 'fork' | 'delete' | `port-${number}`;
+type Action = 'app' | 'power' | 'rename' | 'fork' | 'delete' | 'always-on' | `port-${number}`;
 
 /**
  * One repl of the account: what it is doing, and everything one can do with it. API calls are
@@ -100,6 +100,17 @@ export class ReplCard extends LitElement {
       const saved = await this.api.setVisibility(this.repl.id, port, visibility);
       const ports = this.repl.ports.map((p) => (p.port === saved.port ? { ...p, visibility: saved.visibility } : p));
       this.#emit('repl-updated', { ...this.repl, ports });
+    });
+  }
+
+  /** Refused (409) when the account's always-on allowance is used up: the message says by which repls. */
+  #setAlwaysOn(on: boolean, input: HTMLInputElement): Promise<void> {
+    return this.#run('always-on', async () => {
+      try {
+        this.#emit('repl-updated', await this.api.setAlwaysOn(this.repl.id, on));
+      } finally {
+        input.checked = this.repl.alwaysOn;
+      }
     });
   }
 
@@ -204,6 +215,12 @@ export class ReplCard extends LitElement {
         <div><dt>Files</dt><dd class="sync ${repl.sync.state}">${syncLabel(repl.sync)}</dd></div>
         <div><dt>App</dt><dd class="app">${repl.app.running ? html`<span class="ok">running</span>${repl.app.command ? html` <code>${repl.app.command}</code>` : nothing}` : repl.app.exitCode != null ? `exited (code ${repl.app.exitCode})` : 'not running'}</dd></div>
         <div class="ports"><dt>Preview</dt><dd><ul>${this.#ports()}</ul></dd></div>
+        <div class="always-on"><dt>Always on</dt><dd>
+          <label class="switch" title="Keeps the app running with nobody watching (restarted if it crashes); otherwise the repl stops after a while unused">
+            <input type="checkbox" role="switch" .checked=${repl.alwaysOn} ?disabled=${busy === 'always-on'} @change=${(e: Event) => void this.#setAlwaysOn((e.target as HTMLInputElement).checked, e.target as HTMLInputElement)} aria-label="Keep ${repl.name} always on" />
+            <span aria-hidden="true">${repl.alwaysOn ? 'On' : 'Off'}</span>
+          </label>
+        </dd></div>
       </dl>
       <div class="actions" role="group" aria-label="Actions for ${repl.name}">
         <a class="button primary open" href=${ApiClient.openUrl(repl.id)} target="_blank" rel="noopener" aria-label="Open IDE for ${repl.name}">Open IDE</a>
