@@ -27,8 +27,9 @@ export const ChangeReplBody = Type.Object(
   { name: Type.Optional(name()), alwaysOn: Type.Optional(Type.Boolean({ description: 'keep the repl running with nobody watching (uses one of the account\'s always-on allowance)' })) },
   { ...strict, minProperties: 1 },
 );
-/** PUT /api/admin/accounts/:id/always-on: how many repls the account may keep always on; null: the configured default. */
-export const AlwaysOnAllowanceBody = Type.Object({ allowance: Type.Union([Type.Integer({ minimum: 0, maximum: 10_000 }), Type.Null()]) }, strict);
+export const AccountIdParams = Type.Object({ id: Type.String({ pattern: '^u[0-9a-f]{20}$', description: 'account id' }) });
+/** PUT /api/admin/accounts/:id/always-on: how many repls the account may keep always on (DELETE: back to the configured default). */
+export const AlwaysOnAllowanceBody = Type.Object({ allowance: Type.Integer({ minimum: 0, maximum: 10_000 }) }, strict);
 export const ForkReplBody = objectOrNull(Type.Object({ name: Type.Optional(name()) }, strict));
 export const IdeLinkBody = objectOrNull(Type.Object({ port: Type.Optional(portNumber()) }, strict));
 export const PortVisibilityBody = Type.Object({ visibility: stringEnum(VISIBILITIES) }, strict);
@@ -40,6 +41,12 @@ export const ImportQuery = Type.Object({ stack: Type.String({ minLength: 1, maxL
 export const FilesQuery = Type.Object({ dir: Type.Optional(Type.String({ maxLength: 900 })) });
 
 export const SessionReply = Type.Object({ token: Type.String() });
+export const AlwaysOnAllowanceReply = Type.Object({
+  account: Type.String(),
+  allowance: Type.Integer({ description: 'repls the account may keep always on now' }),
+  override: Type.Union([Type.Integer(), Type.Null()], { description: "the account's own allowance; null: CODEYARD_ALWAYS_ON_PER_ACCOUNT applies" }),
+  using: Type.Integer({ description: 'repls of the account always on now' }),
+});
 export const IdeLinkReply = Type.Object({ url: Type.String() });
 export const FileWrittenReply = Type.Object({ path: Type.Optional(Type.String()), created: Type.Optional(Type.Boolean()) });
 

@@ -39,6 +39,16 @@ export class AlwaysOn {
   }
 
   /**
+   * The admin sets an account's own allowance (null: back to the default). Lowering it below what
+   * the account uses turns nothing off: it only refuses more until the account is under it.
+   */
+  async setAllowance(account: string, override: number | null): Promise<{ account: string; allowance: number; override: number | null; using: number }> {
+    if (!(await this.#o.accounts.setAlwaysOnAllowance(account, override))) throw new AppError('NOT_FOUND', `no account ${account}`);
+    this.#o.log.info({ account, override }, 'always-on allowance set');
+    return { account, allowance: override ?? this.#o.perAccount, override, using: (await this.#o.records.alwaysOnOf(account)).length };
+  }
+
+  /**
    * Marks a repl of `owner` always on or off. Refused (409 LIMIT_REACHED, naming the repls that
    * use the allowance) when the account's allowance is used up; the count and the change are
    * one database statement, so two requests racing (on any portal) cannot overrun it. True when

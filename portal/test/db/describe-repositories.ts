@@ -74,6 +74,34 @@ export function describeRepositories(name: string, make: () => Promise<DatabaseT
       await assert.rejects(database.accounts.insert(hash, { id: 'u-accounts-2', createdAt: '2026-01-01T00:00:00.000Z' }), 'one account per token');
     });
 
+    it('marks repls always on within an allowance counted across connections, and keeps the newest activity', async () => {
+      const [one, two] = [await open(), await open()];
+      const repls = [replRecord('u-always'), replRecord('u-always', 1), replRecord('u-always', 2)];
+      for (const record of repls) assert.equal(await one.repls.insertWithinLimit(record, 10), true);
+      // Two portals turning on two repls at once with an allowance of 1: exactly one wins.
+      const raced = await Promise.all([one.repls.setAlwaysOn(repls[0]!.id, 'u-always', true, 1), two.repls.setAlwaysOn(repls[1]!.id, 'u-always', true, 1)]);
+      assert.deepEqual(raced.sort(), ['changed', 'limit']);
+      assert.equal((await one.repls.alwaysOnOf('u-always')).length, 1);
+      assert.equal(await one.repls.setAlwaysOn(repls[2]!.id, 'u-other', true, 5), 'missing', "another account's repl");
+      const on = (await one.repls.alwaysOnOf('u-always'))[0]!;
+      assert.equal(await one.repls.setAlwaysOn(on.id, 'u-always', true, 1), 'unchanged');
+      assert.equal((await one.repls.get(on.id))?.alwaysOn, true);
+      // A rename keeps the flag (update() never writes it).
+      assert.equal((await one.repls.update(on.id, (r) => ({ ...r, name: 'renamed' })))?.alwaysOn, true);
+
+      await one.accounts.insert(hashToken('cy_always'), { id: 'u-always', createdAt: '2026-01-01T00:00:00.000Z' });
+      assert.equal(await one.accounts.alwaysOnAllowance('u-always'), undefined);
+      assert.equal(await one.accounts.setAlwaysOnAllowance('u-always', 3), true);
+      assert.equal(await two.accounts.alwaysOnAllowance('u-always'), 3);
+      assert.equal(await one.accounts.setAlwaysOnAllowance('u-nobody', 3), false);
+
+      await one.activity.record([[repls[0]!.id, 5000], [repls[1]!.id, 7000]]);
+      await two.activity.record([[repls[0]!.id, 4000]]);
+      assert.deepEqual(Object.fromEntries(await two.activity.lastActive([repls[0]!.id, repls[1]!.id, repls[2]!.id])), { [repls[0]!.id]: 5000, [repls[1]!.id]: 7000 }, 'never moved back');
+      await two.activity.forget(repls[0]!.id);
+      assert.deepEqual([...(await one.activity.lastActive([repls[0]!.id])).keys()], []);
+    });
+
     it('stores, lists (newest first, own repls only), updates and deletes repls', async () => {
       const database = await open();
       const older = replRecord('u-crud', 10, { origin: { imported: true } });

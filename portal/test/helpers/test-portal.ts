@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { Portal } from '../../src/app.js';
 import { createCodeyard } from '../../src/codeyard.js';
-import { loadConfig } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import type { ProcessRuntime } from '../../src/runtime/process/process-runtime.js';
 import { sharedDir } from '../../src/runtime/process/repl-folders.js';
 import { unmountVolume } from '../../src/runtime/process/workspace-volume.js';
@@ -33,11 +33,13 @@ export interface TestPortal {
  * The real thing on a free loopback port: fs store in a temporary folder, the process runtime
  * with real code-server (from the shared cache, installed on first use) and the real agent.
  */
-export async function startTestPortal(options: { dataDir?: string; env?: Record<string, string>; warmStacks?: string[] } = {}): Promise<TestPortal> {
+export async function startTestPortal(options: { dataDir?: string; env?: Record<string, string>; warmStacks?: string[]; config?: Partial<Config> } = {}): Promise<TestPortal> {
   const port = await freePort();
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cy-it-'));
   // No warm pool unless a test asks for one: sandboxes started ahead would skew what others measure.
-  const config = loadConfig({ CODEYARD_WARM_POOL: '0', PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, CODEYARD_CACHE: process.env.CODEYARD_CACHE, CODE_SERVER_BIN: process.env.CODE_SERVER_BIN, PORT: String(port), CODEYARD_DATA: dataDir, ...options.env });
+  const loaded = loadConfig({ CODEYARD_WARM_POOL: '0', PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, CODEYARD_CACHE: process.env.CODEYARD_CACHE, CODE_SERVER_BIN: process.env.CODE_SERVER_BIN, PORT: String(port), CODEYARD_DATA: dataDir, ...options.env });
+  // What the environment cannot say: durations shorter than its units (idle stop in milliseconds).
+  const config = Object.freeze({ ...loaded, ...options.config });
   const codeyard = await createCodeyard(config, { log: pino({ level: process.env.CODEYARD_TEST_LOG ?? 'warn' }) });
   const { portal, store, workspaces, runtime } = codeyard;
   try {
