@@ -15,6 +15,7 @@ import { SyncEngine } from './sync/sync-engine.js';
 import { mergeUserSettings } from './ide-settings.js';
 import { IdeSupervisor } from './ide-supervisor.js';
 import { createTunnelServer } from './tunnel-server.js';
+import { createGateServer, createReadinessServer } from './gate-server.js';
 import { listenOn, relayServer } from './listeners.js';
 import { endOtherProcesses } from './quiesce.js';
 import { WorkspaceFiles } from './workspace-files.js';
@@ -57,6 +58,14 @@ async function saveOnce(sync: SyncEngine, remote: RelayClient, resultFile: strin
   }
 }
 
+/** Listens on every address of the pod (IPv6 and IPv4 where there are both). */
+function listenTcp(server: net.Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, () => resolve());
+  });
+}
+
 /** How long SIGTERM waits for the last sync (the runtime flushes first; this is the safety net). */
 const SHUTDOWN_FLUSH_MS = 20_000;
 
@@ -77,7 +86,7 @@ async function main(): Promise<void> {
     : undefined;
   const say = (line: string): void => void process.stdout.write(`codeyard-agent ${config.replId}: ${line}\n`);
   const makeSync = (options: NonNullable<AgentConfig['sync']>): SyncEngine =>
-    new SyncEngine({ workspace: config.workspace, stateDir: config.stateDir, remote: new RelayClient(options.socket), debounceMs: options.debounceMs, scanIntervalMs: options.scanIntervalMs, maxAttempts: process.argv.includes('--sync-once') ? 3 : undefined, log: (line) => say(`sync: ${line}`) });
+    new SyncEngine({ workspace: config.workspace, stateDir: config.stateDir, remote: new RelayClient(options), debounceMs: options.debounceMs, scanIntervalMs: options.scanIntervalMs, maxAttempts: process.argv.includes('--sync-once') ? 3 : undefined, log: (line) => say(`sync: ${line}`) });
   const sync = config.sync ? makeSync(config.sync) : undefined;
   // A warm-pool agent is nobody's yet: it answers /info once activated.
   const live: AgentLive = { sync, repl: config.pooled || !config.info ? undefined : { ...config.info, replId: config.replId } };
@@ -107,7 +116,7 @@ async function main(): Promise<void> {
       writeOfflineSaveResult(resultFile, { ok: false, error: 'the agent config has no sync: there is nowhere to save to' });
       process.exit(1);
     }
-    await saveOnce(sync, new RelayClient(config.sync.socket), resultFile, say);
+    await saveOnce(sync, new RelayClient(config.sync), resultFile, say);
   }
   const quiesce = async (): Promise<QuiesceResult> => {
     // The supervisors first, so neither restarts what the sweep below ends.
@@ -123,6 +132,13 @@ async function main(): Promise<void> {
   // The host reaches code-server only through this relay, on the descriptor it bound itself.
   if (fds.ide !== undefined && ideSocket) await listenOn(relayServer(() => net.connect(ideSocket)), { fd: fds.ide });
   if (config.egress) await startEgressRelay(config.egress);
+  let ready = false;
+  if (config.gate) {
+    // A pod: the proxy and the portal come over the network, through the gate only.
+    const reservedPorts = new Set([config.gate.port, config.gate.healthPort, ...(config.egress ? [config.egress.port] : [])]);
+    await listenTcp(createGateServer({ secret: config.gate.secret, control, ideSocket, reservedPorts }), config.gate.port);
+    await listenTcp(createReadinessServer(() => ready), config.gate.healthPort);
+  }
   let restored = true;
   if (sync) {
     await startSync(sync).catch((err: unknown) => {
@@ -137,6 +153,7 @@ async function main(): Promise<void> {
     await mergeUserSettings(config.ide.settingsFile, config.ide.settings).catch((err: unknown) => process.stdout.write(`codeyard-agent ${config.replId}: could not write VS Code settings: ${String(err)}\n`));
   }
   if (restored) ide?.start();
+  ready = restored;
   // An always-on repl's agent restarted after its sandbox died: the app comes back by itself.
   if (restored && run.keepRunning && !config.pooled) run.start();
   process.stdout.write(`codeyard-agent ${config.replId}: ready on ${config.controlSocket}\n`);

@@ -35,7 +35,7 @@ export function createTunnelServer(options: { reservedPorts?: ReadonlySet<number
  * Apps bind 0.0.0.0, 127.0.0.1 or (Node's and Vite's `localhost`) ::1. Try IPv4 loopback
  * first, then IPv6; when neither answers, close the client so the proxy reports 502.
  */
-function connectLoopback(port: number, rest: Buffer, client: net.Socket, hosts = ['127.0.0.1', '::1']): void {
+export function connectLoopback(port: number, rest: Buffer, client: net.Socket, hosts = ['127.0.0.1', '::1']): void {
   const [host, ...others] = hosts;
   const upstream = net.connect({ host, port });
   upstream.once('connect', () => {

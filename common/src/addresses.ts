@@ -153,3 +153,28 @@ export function hostAddressReason(ip: string, interfaces = os.networkInterfaces(
   }
   return undefined;
 }
+
+/**
+ * The same promise as CIDR lists, for a filter that cannot look inside addresses (a Kubernetes
+ * NetworkPolicy): every blocked IPv4 range, and for IPv6 only global unicast (2000::/3) less
+ * Teredo and 6to4, which carry IPv4 addresses such a filter cannot judge (stricter than the
+ * egress proxy, which reads the IPv4 inside and lets a public one through).
+ */
+export const BLOCKED_V4_CIDRS: readonly string[] = Object.freeze(V4_BLOCKED.map(([base, bits]) => `${base}/${bits}`));
+export const ALLOWED_V6_CIDR = '2000::/3';
+export const BLOCKED_V6_CIDRS: readonly string[] = Object.freeze(['2001::/32', '2002::/16']);
+
+/** Is `cidr` an IPv4 or IPv6 CIDR (`10.0.0.0/8`, `fd00::/8`) with its prefix length in range? */
+export function isCidr(cidr: string): boolean {
+  const match = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
+  if (!match) return false;
+  const bits = Number(match[2]);
+  if (net.isIPv4(match[1]!)) return bits <= 32;
+  return parseIPv6(match[1]!) !== undefined && bits <= 128;
+}
+
+/** Does an IPv6 CIDR lie inside 2000::/3 (so it can be an exception to {@link ALLOWED_V6_CIDR})? */
+export function inGlobalV6(cidr: string): boolean {
+  const groups = parseIPv6(cidr.split('/')[0]!);
+  return !!groups && Number(cidr.split('/')[1]) >= 3 && (groups[0]! & 0xe000) === 0x2000;
+}

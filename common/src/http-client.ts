@@ -1,8 +1,12 @@
 import http from 'node:http';
+import type net from 'node:net';
 import { AppError, type ErrorBody, ERROR_STATUS, type ErrorCode } from './errors.js';
 
 export interface SocketRequest {
+  /** The unix socket; with `connect`, only the name messages use for the other side. */
   socketPath: string;
+  /** Opens the connection instead (a pod's agent gate, whose first line is written first). */
+  connect?: () => net.Socket;
   method?: string;
   path: string;
   headers?: Record<string, string>;
@@ -41,7 +45,7 @@ export function requestOverSocket(req: SocketRequest): Promise<SocketResponse> {
     const tooLarge = (): AppError =>
       new AppError('UPSTREAM', `the answer from ${req.socketPath} to ${req.method ?? 'GET'} ${req.path} is over the ${maxBytes} bytes (${(maxBytes / 1024 / 1024).toFixed(0)} MiB) limit`);
     const outgoing = http.request(
-      { socketPath: req.socketPath, method: req.method ?? 'GET', path: req.path, headers, timeout: timeoutMs },
+      { ...(req.connect ? { createConnection: req.connect } : { socketPath: req.socketPath }), method: req.method ?? 'GET', path: req.path, headers, timeout: timeoutMs },
       (res) => {
         if (Number(res.headers['content-length']) > maxBytes) return fail(tooLarge());
         const chunks: Buffer[] = [];

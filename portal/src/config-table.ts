@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './config.js';
+import { readKubeSettings } from './runtime/kubernetes/kube-settings.js';
 
 /**
  * Every setting Codeyard reads, in one table: its variable, how it is parsed and checked, its
@@ -167,6 +168,27 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
     read: readStore,
   },
   cacheDir: { vars: [v('CODEYARD_CACHE', '`~/.cache/codeyard` (root: `/var/cache/codeyard`)', 'where code-server and its Node.js are installed; must be readable by repl users')], read: readCacheDir },
+  runtime: {
+    vars: [v('CODEYARD_RUNTIME', '`process`', '`kubernetes` runs each repl as a pod (the `CODEYARD_KUBE_*` settings; in-cluster credentials or `KUBECONFIG`) instead of sandboxed processes on this machine')],
+    read: oneOf('CODEYARD_RUNTIME', ['process', 'kubernetes'], 'process'),
+  },
+  kube: {
+    vars: [
+      v('CODEYARD_KUBE_NAMESPACE', '`codeyard-repls`', 'namespace of the repl pods, their Secrets and NetworkPolicies'),
+      v('CODEYARD_KUBE_CONTROL_NAMESPACE', '`codeyard`', 'namespace of the portal and proxy pods (the only peers a repl pod talks to)'),
+      v('CODEYARD_KUBE_IMAGE_PREFIX', '`localhost/`', 'registry prefix of the stack images, `<prefix>codeyard-<stack>:<tag>` (ends with `/` or `-`)'),
+      v('CODEYARD_KUBE_IMAGE_TAG', 'the release (`package.json` version)', 'tag of the stack images'),
+      v('CODEYARD_KUBE_RUNTIME_CLASS', 'the cluster default', 'RuntimeClass of repl pods (`gvisor` for gVisor)'),
+      v('CODEYARD_KUBE_BLOCKED_CIDRS', "the egress proxy's ranges (private, shared, loopback, link-local and metadata, multicast, reserved; Teredo and 6to4)", 'comma-separated CIDRs repl pods may never reach (their NetworkPolicy); replaces the default list'),
+      v('CODEYARD_KUBE_CLUSTER_CIDRS', 'none', "the cluster's pod and service CIDRs, blocked too (needed when they are outside the private ranges)"),
+      v('CODEYARD_KUBE_PROXY_SELECTOR', '`app.kubernetes.io/name=codeyard,app.kubernetes.io/component=proxy`', 'labels of the proxy pods: the only pods a repl pod accepts connections from'),
+      v('CODEYARD_KUBE_PORTAL_SELECTOR', '`app.kubernetes.io/name=codeyard,app.kubernetes.io/component=portal`', 'labels of the portal pods: repl pods reach their workspace relay there'),
+      v('CODEYARD_KUBE_RELAY_PORT', '`8081`', 'port the portal serves the workspace relay on for repl pods (each request needs its pod\'s credential)'),
+      v('CODEYARD_KUBE_RELAY_URL', '`http://codeyard-portal.<control namespace>.svc:<relay port>`', 'the relay as repl pods reach it'),
+      v('CODEYARD_KUBE_GRACE_SECONDS', '`60`', "a stopping pod's time to save its files after SIGTERM (terminationGracePeriodSeconds)"),
+    ],
+    read: readKubeSettings,
+  },
   sandbox: {
     vars: [v('CODEYARD_SANDBOX', '`bubblewrap`', "`off` runs repls as plain processes of the portal's user: only for trusted, single-user use")],
     read: oneOf('CODEYARD_SANDBOX', ['bubblewrap', 'off'], 'bubblewrap'),

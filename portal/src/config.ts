@@ -1,4 +1,5 @@
 import { ConfigError, type Env, SETTINGS, type Setting } from './config-table.js';
+import type { KubeSettings } from './runtime/kubernetes/kube-settings.js';
 
 export { ConfigError };
 
@@ -20,6 +21,10 @@ export interface Config {
   publicScheme: 'http' | 'https';
   /** Port in public URLs; undefined for the scheme's default. */
   publicPort?: number;
+  /** What runs repls: sandboxed processes here (`process`), or a pod each (`kubernetes`). */
+  runtime: 'process' | 'kubernetes';
+  /** The `kubernetes` runtime's settings (read, and checked, whichever runtime is chosen). */
+  kube: KubeSettings;
   /** `bubblewrap` sandboxes every repl; `off` runs repl processes as plain processes. */
   sandbox: 'bubblewrap' | 'off';
   /** A repl's network: `internet` (HTTP/S out through the filtering egress proxy), `none` (own loopback only) or `host` (shared with the machine). */

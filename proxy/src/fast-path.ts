@@ -1,5 +1,6 @@
 import net from 'node:net';
-import { type Target, tunnelPreamble } from '@codeyard/common/agent/protocol';
+import { connectTarget } from '@codeyard/common/agent/connect';
+import type { Target } from '@codeyard/common/agent/protocol';
 
 /**
  * The proxy's hot path for app and IDE traffic. Node's HTTP server plus an HTTP client per
@@ -93,20 +94,6 @@ export interface FastAccess {
   unreachable(client: net.Socket): void;
 }
 
-function connectUpstream(target: Target): net.Socket {
-  switch (target.kind) {
-    case 'unix':
-      return net.connect(target.socketPath);
-    case 'tcp':
-      return net.connect(target.port, target.host);
-    case 'tunnel': {
-      const socket = net.connect(target.socketPath);
-      socket.write(tunnelPreamble(target.port));
-      return socket;
-    }
-  }
-}
-
 type Framing = NonNullable<ReturnType<typeof bodyFraming>>;
 
 /**
@@ -114,7 +101,7 @@ type Framing = NonNullable<ReturnType<typeof bodyFraming>>;
  * on heads are parsed and rewritten one by one, bodies copied, responses piped back raw.
  */
 export function spliceConnection(client: net.Socket, buffered: Buffer, access: FastAccess, idleMs: number): void {
-  const upstream = connectUpstream(access.target);
+  const upstream = connectTarget(access.target);
   upstream.setNoDelay(true);
   client.setNoDelay(true);
   let answered = false;

@@ -1,8 +1,8 @@
 import http from 'node:http';
-import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createProxyServer, type ProxyTarget } from 'http-proxy-3';
-import { type Target, tunnelPreamble } from '@codeyard/common/agent/protocol';
+import { connectTarget, describeTarget } from '@codeyard/common/agent/connect';
+import type { Target } from '@codeyard/common/agent/protocol';
 
 /**
  * The one place that knows the proxy library (http-proxy-3), so it can be swapped. Forwards a
@@ -54,9 +54,11 @@ export class Upstreams {
       case 'tcp':
         return { target: { host: target.host, port: target.port }, agent: this.#agent(`tcp:${target.host}:${target.port}`, () => new http.Agent({ keepAlive: true })) };
       case 'tunnel':
+      case 'gate':
+        // Each connection opens with its first line (the port, or the gate's secret and destination).
         return {
-          target: { host: 'localhost', port: target.port },
-          agent: this.#agent(`tunnel:${target.socketPath}:${target.port}`, () => new TunnelAgent(target.socketPath, target.port)),
+          target: { host: 'localhost', port: target.kind === 'tunnel' ? target.port : target.to.to === 'port' ? target.to.port : 80 },
+          agent: this.#agent(`${target.kind}:${describeTarget(target)}`, () => new TargetAgent(target)),
         };
     }
   }
@@ -71,18 +73,13 @@ export class Upstreams {
   }
 }
 
-/** An HTTP agent whose connections go through a repl agent's tunnel socket to one port. */
-class TunnelAgent extends http.Agent {
-  constructor(
-    readonly socketPath: string,
-    readonly port: number,
-  ) {
+/** An HTTP agent whose connections open with a first line: a tunnel's port, or a pod gate's secret and destination. */
+class TargetAgent extends http.Agent {
+  constructor(readonly target: Target) {
     super({ keepAlive: true });
   }
 
   override createConnection(): Duplex {
-    const socket = net.connect(this.socketPath);
-    socket.write(tunnelPreamble(this.port));
-    return socket;
+    return connectTarget(this.target);
   }
 }

@@ -1,15 +1,18 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '@codeyard/common/errors';
+import type { AgentSyncConfig } from '@codeyard/common/agent/config';
 import { errorFromResponse } from '@codeyard/common/http-client';
 import { parseWorkspaceManifest, type WorkspaceManifest } from '@codeyard/common/workspace-manifest';
 
 /**
  * The agent's way to its workspace in the object store: the portal's workspace relay (see
  * portal/src/store/workspace-relay.ts), one per repl, on a unix socket the runtime puts in the
- * sandbox. The relay holds the store's credentials and can reach this repl's workspace only.
+ * sandbox, or (in a pod) the portal's network relay, with this repl's own credential. The relay
+ * holds the store's credentials and can reach this repl's workspace only.
  *
  *   GET  /manifest              the current manifest (version 0 and no entries when new)
  *   GET  /blobs/<sha256>        one file's content
@@ -31,10 +34,14 @@ const TIMEOUT_MS = 120_000;
 const MAX_BUSY_RETRIES = 40;
 
 export class RelayClient implements WorkspaceRemote {
-  readonly #socketPath: string;
+  readonly #where: { socketPath: string } | { url: URL; token: string };
 
-  constructor(socketPath: string) {
-    this.#socketPath = socketPath;
+  /** The relay's socket path, or its URL and the repl's credential (a sync config says which). */
+  constructor(relay: string | Pick<AgentSyncConfig, 'socket' | 'url' | 'token'>) {
+    const config = typeof relay === 'string' ? { socket: relay } : relay;
+    if (config.url) this.#where = { url: new URL(config.url.endsWith('/') ? config.url : `${config.url}/`), token: config.token ?? '' };
+    else if (config.socket) this.#where = { socketPath: config.socket };
+    else throw new Error('the sync config names no relay: give its socket, or its url and token');
   }
 
   async manifest(): Promise<WorkspaceManifest> {
@@ -98,7 +105,16 @@ export class RelayClient implements WorkspaceRemote {
 
   #request(method: string, path: string, body?: NodeJS.ReadableStream | string, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath: this.#socketPath, method, path, headers: { host: 'relay', ...headers }, timeout: TIMEOUT_MS }, resolve);
+      const where = this.#where;
+      const options: http.RequestOptions = { method, headers: { host: 'relay', ...headers }, timeout: TIMEOUT_MS };
+      let req: http.ClientRequest;
+      if ('socketPath' in where) req = http.request({ ...options, socketPath: where.socketPath, path }, resolve);
+      else {
+        // Relative to the relay's URL (no leading slash), so a path prefix in it is kept.
+        const url = new URL(path.slice(1), where.url);
+        const auth = { ...options, headers: { ...headers, authorization: `Bearer ${where.token}` } };
+        req = (url.protocol === 'https:' ? https : http).request(url, auth, resolve);
+      }
       req.on('timeout', () => req.destroy(new AppError('TIMEOUT', `the workspace store relay did not answer ${method} ${path} within ${TIMEOUT_MS / 1000}s`)));
       req.on('error', (err) => reject(err instanceof AppError ? err : new AppError('UNAVAILABLE', `the workspace store relay is unreachable (${err.message})`)));
       if (body === undefined) req.end();

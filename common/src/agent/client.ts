@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js';
 import { errorFromResponse, requestOverSocket, type SocketResponse } from '../http-client.js';
 import type { ActivateRequest, ServedRepl } from './config.js';
+import { connectTarget, describeTarget } from './connect.js';
 import type { AppPolicy, AppState, ExecRequest, ExecResult, FileEntry, QuiesceResult, SyncStatus, Target, WriteFileResult } from './protocol.js';
 import { AGENT_ROUTES, type AgentRouteName, type RouteInput, type RouteOutput, routeUrl } from './routes.js';
 
@@ -27,13 +28,19 @@ export interface CallOptions {
  * agent's own (with its code and HTTP `status`), UPSTREAM when it does not answer, TIMEOUT.
  */
 export class AgentClient {
+  /** Where the agent answers: its control socket, or a pod's gate to its control API. */
+  readonly target: Target;
+  /** The control socket's path (or, for a gate, its address, for messages). */
   readonly socketPath: string;
   readonly #maxFileBytes: number;
 
-  /** `target` is the agent's control socket: a Target, or its path. */
+  /** `target` is the agent's control socket (a Target, or its path) or its gate (`to: control`). */
   constructor(target: Target | string, options: AgentClientOptions = {}) {
-    if (typeof target !== 'string' && target.kind !== 'unix') throw new Error(`the agent client speaks over unix sockets only, not ${target.kind}`);
-    this.socketPath = typeof target === 'string' ? target : target.socketPath;
+    this.target = typeof target === 'string' ? { kind: 'unix', socketPath: target } : target;
+    if (this.target.kind !== 'unix' && !(this.target.kind === 'gate' && this.target.to.to === 'control')) {
+      throw new Error(`the agent client speaks to a control socket or a gate's control API, not ${describeTarget(this.target)}`);
+    }
+    this.socketPath = describeTarget(this.target);
     this.#maxFileBytes = options.maxFileBytes ?? MAX_AGENT_FILE_BYTES;
   }
 
@@ -47,6 +54,7 @@ export class AgentClient {
     try {
       res = await requestOverSocket({
         socketPath: this.socketPath,
+        connect: this.target.kind === 'gate' ? () => connectTarget(this.target) : undefined,
         method: route.method,
         path,
         body,

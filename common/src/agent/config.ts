@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { describeError } from '../errors.js';
 import { isReplId, type ReplId } from '../repl-id.js';
 import { defined, Fields } from './fields.js';
+import { isGateSecret } from './gate.js';
 
 /**
  * What a runtime tells the repl agent: the config file it starts it with, and POST /activate,
@@ -31,11 +32,29 @@ export interface ReplInfo {
   previewUrl: string;
 }
 
-/** Workspace sync through the portal's relay socket. */
+/**
+ * Workspace sync through the portal's relay: its unix socket (a local sandbox), or its URL with
+ * the repl's own credential (a pod: the relay is on the network, and the credential opens only
+ * this repl's workspace). Never the store's own keys.
+ */
 export interface AgentSyncConfig {
-  socket: string;
+  socket?: string;
+  url?: string;
+  /** Sent as `Authorization: Bearer <token>` to `url`. */
+  token?: string;
   debounceMs?: number;
   scanIntervalMs?: number;
+}
+
+/**
+ * The agent's gate (gate.ts): on a network, one TCP port that serves the control API, code-server
+ * and the repl's ports to whoever sends the pod's secret first, and a readiness port that answers
+ * only GET /readyz with a status (for the kubelet; it tells nothing else).
+ */
+export interface AgentGateConfig {
+  port: number;
+  healthPort: number;
+  secret: string;
 }
 
 /** code-server's command line, run and kept running by the agent; its output goes to logFile. */
@@ -73,6 +92,8 @@ export interface AgentConfig {
   ide?: AgentIdeConfig;
   /** Without it the workspace is not saved. */
   sync?: AgentSyncConfig;
+  /** On a network (a pod): the gate its clients come through. */
+  gate?: AgentGateConfig;
   /** When set, a relay on 127.0.0.1:port inside the repl to the egress proxy's unix socket. */
   egress?: { socket: string; port: number };
   /** What the IDE shows about the repl: given to code-server (only) as CODEYARD_* variables. */
@@ -119,7 +140,16 @@ function readReplInfo(f: Fields): ReplInfo {
 }
 
 function readSync(f: Fields): AgentSyncConfig {
-  return defined({ socket: f.string('socket'), debounceMs: f.optionalInteger('debounceMs', 0), scanIntervalMs: f.optionalInteger('scanIntervalMs', 1) });
+  const timing = { debounceMs: f.optionalInteger('debounceMs', 0), scanIntervalMs: f.optionalInteger('scanIntervalMs', 1) };
+  if (f.has('url')) {
+    const url = f.matching('url', (v): v is string => typeof v === 'string' && /^https?:\/\/[^\s/]+(\/\S*)?$/.test(v), 'an http:// or https:// URL of the workspace relay');
+    return defined({ url, token: f.string('token'), ...timing });
+  }
+  return defined({ socket: f.string('socket'), ...timing });
+}
+
+function readGate(f: Fields): AgentGateConfig {
+  return { port: f.integer('port', 1, 65535), healthPort: f.integer('healthPort', 1, 65535), secret: f.matching('secret', isGateSecret, '64 lowercase hex characters') };
 }
 
 function readIde(f: Fields): AgentIdeConfig {
@@ -132,6 +162,7 @@ export function parseAgentConfig(value: unknown): AgentConfig {
   const pooled = f.optionalBoolean('pooled');
   const fds = f.optionalObject('listenFds');
   const egress = f.optionalObject('egress');
+  const gate = f.optionalObject('gate');
   const ide = f.optionalObject('ide');
   const sync = f.optionalObject('sync');
   const info = f.optionalObject('info');
@@ -147,6 +178,7 @@ export function parseAgentConfig(value: unknown): AgentConfig {
     maxFileBytes: f.optionalInteger('maxFileBytes', 1) ?? DEFAULT_AGENT_MAX_FILE_BYTES,
     ide: ide && readIde(ide),
     sync: sync && readSync(sync),
+    gate: gate && readGate(gate),
     egress: egress && { socket: egress.string('socket'), port: egress.integer('port', 1, 65535) },
     info: info && readReplInfo(info),
     pooled,

@@ -1,3 +1,5 @@
+import type { GateTarget } from './gate.js';
+
 /**
  * What the repl agent and its clients (the portal, the proxy, the VS Code extension) say to
  * each other: the data on the wire. The agent serves HTTP on a unix socket (`control`; its
@@ -22,11 +24,15 @@ export function parseTunnelPreamble(line: string): number | undefined {
   return port <= 65535 ? port : undefined;
 }
 
-/** Where a client reaches something: a unix socket, a TCP address, or a port through a tunnel socket. */
+/**
+ * Where a client reaches something: a unix socket, a TCP address, a port through a tunnel socket,
+ * or a pod's agent gate over the network (gate.ts: the first line carries the pod's secret).
+ */
 export type Target =
   | { kind: 'unix'; socketPath: string }
   | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'tunnel'; socketPath: string; port: number };
+  | { kind: 'tunnel'; socketPath: string; port: number }
+  | { kind: 'gate'; host: string; port: number; secret: string; to: GateTarget };
 
 export interface AppState {
   running: boolean;

@@ -1,5 +1,5 @@
 import type { StackManifest } from '../templates/manifest.js';
-import type { AgentConfig, AgentSyncConfig, ReplInfo } from '@codeyard/common/agent/config';
+import type { AgentConfig, AgentGateConfig, AgentSyncConfig, ReplInfo } from '@codeyard/common/agent/config';
 
 /** Paths as a repl's own processes see them (inside a sandbox or pod: fixed ones). */
 export interface AgentPaths {
@@ -26,14 +26,19 @@ export interface AgentConfigInput {
   listenFds?: { control: number; tunnel: number; ide: number };
   /** A warm sandbox: it learns its repl (and so where to sync) at activation. */
   pooled?: boolean;
+  /** The workspace relay on the network with the repl's credential (a pod), instead of the socket in `paths.store`. */
+  relay?: { url: string; token: string };
+  /** The gate the proxy and portal come through on a network (a pod). */
+  gate?: AgentGateConfig;
   /** The egress relay, when the repl's way out is the egress proxy. */
   egress?: { socket: string; port: number };
   /** code-server's command line and default settings; none for a one-off save. */
   ide?: { argv: string[]; settings: Readonly<Record<string, unknown>> };
 }
 
-/** Where the agent syncs: the repl's relay socket, with the portal's timing. */
-export function agentSyncConfig(paths: Pick<AgentPaths, 'store'>, timing: AgentConfigInput['sync']): AgentSyncConfig {
+/** Where the agent syncs: the repl's relay socket (or, in a pod, the network relay with its credential), with the portal's timing. */
+export function agentSyncConfig(paths: Pick<AgentPaths, 'store'>, timing: AgentConfigInput['sync'], relay?: AgentConfigInput['relay']): AgentSyncConfig {
+  if (relay) return { url: relay.url, token: relay.token, ...timing };
   return { socket: `${paths.store}/store.sock`, ...timing };
 }
 
@@ -55,8 +60,9 @@ export function buildAgentConfig(input: AgentConfigInput): AgentConfig {
     maxFileBytes: input.maxFileBytes,
     app: { run: manifest.run, install: manifest.install, installCreates: manifest.installCreates },
     // A warm-pool sandbox learns its repl (and so where to sync) at activation.
-    sync: input.pooled ? undefined : agentSyncConfig(paths, input.sync),
+    sync: input.pooled ? undefined : agentSyncConfig(paths, input.sync, input.relay),
     pooled: input.pooled || undefined,
+    gate: input.gate,
     egress: input.egress,
     info: input.pooled ? { name: '', stack: manifest.id, port: manifest.port, previewUrl: '' } : input.info,
     ide: input.ide
