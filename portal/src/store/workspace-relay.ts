@@ -34,25 +34,37 @@ function overQuota(what: string, limit: number): (declared?: number) => AppError
  * validated, the quota held (uploads waiting for a manifest count too), a few uploads at once.
  */
 export function createWorkspaceRelay(options: RelayOptions): http.Server {
-  const uploads = { running: 0, limit: options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS };
-  const server = http.createServer((req, res) => {
-    handle(req, res, options, uploads).catch((err: unknown) => {
-      // Anything the store itself throws is a store outage to the agent: it retries.
-      const error = isAppError(err) ? err : new AppError('UNAVAILABLE', `the object store failed: ${describeError(err)}`);
-      if (res.headersSent) return void res.destroy();
-      // An upload refused before its body was read: close rather than read a large one nobody
-      // will keep (a small one is read and dropped, so the agent surely sees the answer).
-      if (!req.complete && !(Number(req.headers['content-length']) <= DRAIN_BYTES)) res.setHeader('connection', 'close');
-      if (error.code === 'RATE_LIMITED') res.setHeader('retry-after', '1');
-      sendJson(res, error.status, error.toBody());
-    });
-  });
+  const server = http.createServer(relayHandler(options));
   // Uploads no manifest named: swept (past their grace period) when the repl's relay opens and
   // closes, so a repl that died mid-sync, or uploaded for nothing, leaves nothing for long.
   const sweep = (): void => void options.workspaces.gc(options.prefix).catch(() => undefined);
   sweep();
   server.on('close', sweep);
   return server;
+}
+
+/**
+ * The relay's answer to one request, bound to one workspace (`options.prefix`), with its own
+ * count of uploads running: what a relay socket serves, and what the network relay serves once a
+ * request's credential named the repl (network-relay.ts).
+ */
+export function relayHandler(options: RelayOptions): (req: http.IncomingMessage, res: http.ServerResponse) => void {
+  const uploads = { running: 0, limit: options.maxConcurrentUploads ?? MAX_CONCURRENT_UPLOADS };
+  return (req, res) => {
+    handle(req, res, options, uploads).catch((err: unknown) => sendRelayError(req, res, err));
+  };
+}
+
+/** Answers a failed relay request: the AppError's status, or a store outage (the agent retries). */
+export function sendRelayError(req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void {
+  // Anything the store itself throws is a store outage to the agent: it retries.
+  const error = isAppError(err) ? err : new AppError('UNAVAILABLE', `the object store failed: ${describeError(err)}`);
+  if (res.headersSent) return void res.destroy();
+  // An upload refused before its body was read: close rather than read a large one nobody
+  // will keep (a small one is read and dropped, so the agent surely sees the answer).
+  if (!req.complete && !(Number(req.headers['content-length']) <= DRAIN_BYTES)) res.setHeader('connection', 'close');
+  if (error.code === 'RATE_LIMITED') res.setHeader('retry-after', '1');
+  sendJson(res, error.status, error.toBody());
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, o: RelayOptions, uploads: { running: number; limit: number }): Promise<void> {

@@ -31,14 +31,14 @@ export async function startRelay(workspaces: WorkspaceStore, prefix: string, ext
   };
 }
 
-/** A sync engine (the agent's own code, in this process) on a new workspace and state folder. */
-export function newEngine(socketPath: string, options: Partial<SyncOptions> = {}): { engine: SyncEngine; workspace: string; stateDir: string } {
+/** A sync engine (the agent's own code, in this process) on a new workspace and state folder; `relay` is a relay socket, or a network relay's URL and credential. */
+export function newEngine(relay: string | { url: string; token: string }, options: Partial<SyncOptions> = {}): { engine: SyncEngine; workspace: string; stateDir: string } {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-sync-'));
   const workspace = options.workspace ?? path.join(base, 'workspace');
   const stateDir = options.stateDir ?? path.join(base, 'state');
   fs.mkdirSync(workspace, { recursive: true });
   fs.mkdirSync(stateDir, { recursive: true });
-  const engine = new SyncEngine({ remote: new RelayClient(socketPath), debounceMs: 100, scanIntervalMs: 60_000, ...options, workspace, stateDir });
+  const engine = new SyncEngine({ remote: new RelayClient(relay), debounceMs: 100, scanIntervalMs: 60_000, ...options, workspace, stateDir });
   return { engine, workspace, stateDir };
 }
 
