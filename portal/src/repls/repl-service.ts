@@ -135,6 +135,7 @@ export class ReplService {
       id: record.id,
       manifest: record.manifest,
       workspacePrefix: `workspaces/${record.id}/`,
+      owner: record.owner,
       info: { name: record.name, stack: record.stack, port: record.manifest.port, previewUrl: `${this.#links.previewOrigin(record.id, record.manifest.port)}/` },
     };
   }

@@ -38,6 +38,8 @@ export interface ReplSpec {
   workspacePrefix: string;
   /** What the IDE shows about the repl (the Codeyard extension reads it from its environment). */
   info?: ReplInfo;
+  /** The account it belongs to (a pod carries it as a label). */
+  owner?: string;
 }
 
 export interface Endpoints {
