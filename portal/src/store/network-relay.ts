@@ -42,7 +42,7 @@ export interface NetworkRelayOptions {
   workspaces: WorkspaceStore;
   credentials: RelayCredentials;
   /** Is `sandbox` a live pod of `repl` (its labels say so)? A credential of a gone pod opens nothing. */
-  live(repl: ReplId, sandbox: string): boolean;
+  live(repl: ReplId, sandbox: string): boolean | Promise<boolean>;
   /** The repl's workspace quota (its stack's disk limit). */
   quotaBytes(repl: ReplId): number;
   onBlob?: RelayOptions['onBlob'];
@@ -63,7 +63,7 @@ export class NetworkRelay {
 
   constructor(options: NetworkRelayOptions) {
     this.#o = options;
-    this.server = http.createServer((req, res) => this.#serve(req, res));
+    this.server = http.createServer((req, res) => void this.#serve(req, res));
   }
 
   /** Drops what the relay holds for a repl whose pod is gone, and sweeps its unnamed uploads. */
@@ -86,10 +86,10 @@ export class NetworkRelay {
     });
   }
 
-  #serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+  async #serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const auth = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
     const who = auth ? this.#o.credentials.verify(auth[1]!) : undefined;
-    if (!who || !this.#o.live(who.repl, who.sandbox)) {
+    if (!who || !(await Promise.resolve(this.#o.live(who.repl, who.sandbox)).catch(() => false))) {
       res.setHeader('www-authenticate', 'Bearer realm="codeyard workspace relay"');
       return sendRelayError(req, res, new AppError('UNAUTHENTICATED', "the workspace relay needs a repl pod's own credential (Authorization: Bearer), of a pod that is running"));
     }

@@ -87,9 +87,13 @@ export class KubeApiDouble {
   /** Stops answering (the API is unreachable until start() again, on the same port). */
   async stop(): Promise<void> {
     this.dropWatches();
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
-    this.#server?.closeAllConnections();
+    const server = this.#server;
     this.#server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive connections of the client would hold close() open.
+    server.closeAllConnections();
+    await closed;
   }
 
   /** A kubeconfig for this server (what the runtime gets instead of the cluster's). */

@@ -66,13 +66,14 @@ export class KubeApi {
 
   /**
    * Deletes a pod (with `graceSeconds` for its agent's last save after SIGTERM), its Secret and
-   * its NetworkPolicy; any of them already gone is fine.
+   * its NetworkPolicy; any of them already gone is fine. Answers whether the pod was still there.
    */
-  async deleteObjects(sandboxId: string, graceSeconds?: number): Promise<void> {
+  async deleteObjects(sandboxId: string, graceSeconds?: number): Promise<boolean> {
     const name = objectName(sandboxId);
     const namespace = this.namespace;
-    await this.#call('delete', 'pods', () => this.#core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: graceSeconds }), { gone: true });
+    const pod = await this.#call('delete', 'pods', () => this.#core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: graceSeconds }), { gone: true });
     await this.deleteSideObjects(name);
+    return pod !== undefined;
   }
 
   /** Deletes a Secret and a NetworkPolicy of one name (a pod's, or leftovers of one that is gone). */

@@ -17,7 +17,7 @@ import { KubeApi } from './kube-api.js';
 import type { KubeObjectOptions } from './manifests.js';
 import { newPodId, PodLauncher } from './pod-launch.js';
 import { objectName } from './pod-layout.js';
-import { type PodView, PodWatch } from './pod-watch.js';
+import { type PodView, PodWatch, viewOf } from './pod-watch.js';
 
 /** How long a stop waits for the agent's last save, before the pod is deleted (it saves again on SIGTERM). */
 const FLUSH_TIMEOUT_MS = 10 * 60_000;
@@ -55,7 +55,7 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
   readonly relay: NetworkRelay;
   readonly watcher: PodWatch;
   readonly #o: KubeRuntimeOptions;
-  readonly #api: KubeApi;
+  readonly api: KubeApi;
   readonly #launcher: PodLauncher;
   readonly #queues = new KeyedQueue();
   readonly #starting = new Map<ReplId, AbortController>();
@@ -66,10 +66,10 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
     super();
     this.#o = options;
     this.relay = relay;
-    this.#api = new KubeApi(options.kubeConfig, options.objects.namespace);
-    this.watcher = new PodWatch({ api: this.#api, config: options.kubeConfig, log: options.log, idleMs: options.watchIdleMs });
+    this.api = new KubeApi(options.kubeConfig, options.objects.namespace);
+    this.watcher = new PodWatch({ api: this.api, config: options.kubeConfig, log: options.log, idleMs: options.watchIdleMs });
     const gateKey = createHmac('sha256', options.signingKey).update('codeyard pod gate v1').digest();
-    this.#launcher = new PodLauncher({ api: this.#api, watch: this.watcher, objects: options.objects, credentials, gateKey, podRunningMs: options.podRunningMs, readyTimeoutMs: options.readyTimeoutMs });
+    this.#launcher = new PodLauncher({ api: this.api, watch: this.watcher, objects: options.objects, credentials, gateKey, podRunningMs: options.podRunningMs, readyTimeoutMs: options.readyTimeoutMs });
     this.watcher.on('change', (view) => this.#follow(view));
     this.watcher.on('gone', (view) => this.#follow(view, true));
     this.pool = new WarmPool<WarmPod>(
@@ -79,12 +79,12 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
           try {
             await this.#launcher.launch(id, manifest, undefined, () => undefined);
           } catch (err) {
-            await this.#api.deleteObjects(id, 0).catch(() => undefined);
+            await this.api.deleteObjects(id, 0).catch(() => undefined);
             throw err;
           }
           return { id, stack: manifest.id };
         },
-        discard: (pod) => this.#api.deleteObjects(pod.id, 0),
+        discard: async (pod) => void (await this.api.deleteObjects(pod.id, 0)),
         alive: (pod) => {
           const view = this.watcher.get(objectName(pod.id));
           return !!view && !view.terminating && !view.problem;
@@ -103,8 +103,10 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
     const relay = new NetworkRelay({
       workspaces: options.workspaces,
       credentials,
-      live: (repl, sandbox) => {
-        const view = runtime?.watcher.get(objectName(sandbox));
+      live: async (repl, sandbox) => {
+        const name = objectName(sandbox);
+        // Another replica may have made the pod a moment ago: its watch event may not be here yet.
+        const view = runtime?.watcher.get(name) ?? viewOf((await runtime?.api.readPod(name)) ?? {});
         return !!view && view.repl === repl && !view.terminating;
       },
       quotaBytes: (repl) => runtime?.quotaOf(repl) ?? options.objects.limits.diskBytes,
@@ -185,7 +187,7 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
         this.states.set(spec.id, { state: 'running' });
       } catch (err) {
         // Nothing of a start that failed keeps running (its files were never changed: the store has them).
-        if (made) await this.#api.deleteObjects(made, 0).catch(() => undefined);
+        if (made) await this.api.deleteObjects(made, 0).catch(() => undefined);
         const message = describeError(err);
         this.#o.log.error({ replId: spec.id, err: message }, 'repl pod start failed');
         this.states.set(spec.id, { state: 'error', error: `could not start: ${message}` });
@@ -246,14 +248,14 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
         await this.create(spec);
         adopted.push(spec.id);
       } else if (!held.has(view.sandboxId)) {
-        await this.#api.deleteObjects(view.sandboxId, 0).catch((err: unknown) => this.#o.log.warn({ pod: view.name, err: describeError(err) }, 'could not delete a pod nobody uses'));
+        await this.api.deleteObjects(view.sandboxId, 0).catch((err: unknown) => this.#o.log.warn({ pod: view.name, err: describeError(err) }, 'could not delete a pod nobody uses'));
       }
     }
     const pods = new Set(this.watcher.all().map((v) => v.name));
-    const side = await this.#api.listSideObjects();
+    const side = await this.api.listSideObjects();
     for (const name of new Set([...side.secrets, ...side.networkPolicies])) {
       if (pods.has(name)) continue;
-      await this.#api.deleteSideObjects(name, { secret: side.secrets.includes(name), networkPolicy: side.networkPolicies.includes(name) }).catch(() => undefined);
+      await this.api.deleteSideObjects(name, { secret: side.secrets.includes(name), networkPolicy: side.networkPolicies.includes(name) }).catch(() => undefined);
     }
     return { adopted, saved: [] };
   }
@@ -327,10 +329,10 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
       }
     }
     this.states.set(id, { state: 'stopping', step: 'stopping the pod' });
-    await this.#api.deleteObjects(view.sandboxId, save ? this.#o.objects.terminationGraceSeconds : 0);
-    // Gone once the watch says so (the kubelet ends it within the grace period).
+    const there = await this.api.deleteObjects(view.sandboxId, save ? this.#o.objects.terminationGraceSeconds : 0);
+    // Gone once the watch says so (the kubelet ends it within the grace period); a 404 says so already.
     const deadline = Date.now() + (this.#o.objects.terminationGraceSeconds + 30) * 1000;
-    while (this.watcher.get(view.name) && Date.now() < deadline) await sleep(100);
+    while (there && this.watcher.get(view.name) && Date.now() < deadline) await sleep(100);
     this.relay.forget(id);
     this.states.set(id, { state: 'stopped' });
   }
