@@ -9,6 +9,7 @@ import type { Database } from './db/open-database.js';
 import { CodeServerProvisioner } from './runtime/process/code-server-provision.js';
 import { ProcessRuntime, sandboxOptionsFrom } from './runtime/process/process-runtime.js';
 import type { Runtime } from './runtime/runtime.js';
+import { openKubernetesRuntime } from './runtime/kubernetes/open-kube-runtime.js';
 import { loadSigningKey } from './secrets.js';
 import type { ObjectStore } from './store/object-store.js';
 import { openStore } from './store/open-store.js';
@@ -113,6 +114,8 @@ export async function createCodeyard(config: Readonly<Config>, overrides: Codeya
     const workspaces = new WorkspaceStore(store);
     if (overrides.runtime) {
       runtime = overrides.runtime({ workspaces, log });
+    } else if (config.runtime === 'kubernetes') {
+      runtime = await openKubernetesRuntime(config, { workspaces, signingKey, log });
     } else {
       provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
       runtime = new ProcessRuntime({
@@ -145,10 +148,10 @@ export async function createCodeyard(config: Readonly<Config>, overrides: Codeya
       provisioner,
       listen: (port = config.port, host = config.bind) => built.listen(port, host),
       async startWarmPool(only) {
-        if (!(running instanceof ProcessRuntime) || config.warmPool <= 0) return;
+        if (!('warmPool' in running && typeof running.warmPool === 'function') || config.warmPool <= 0) return;
         const stacks = [];
         for (const t of templates) if ((!only || only.includes(t.manifest.id)) && (await running.checkStack(t.manifest)).available) stacks.push(t.manifest);
-        running.warmPool(stacks, config.warmPool, { maxLoad: config.warmPoolMaxLoad || undefined });
+        (running as ProcessRuntime).warmPool(stacks, config.warmPool, { maxLoad: config.warmPoolMaxLoad || undefined });
         log.info({ stacks: stacks.map((m) => m.id), size: config.warmPool }, 'warm pool: sandboxes started ahead per stack');
       },
       close,

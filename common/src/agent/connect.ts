@@ -36,6 +36,6 @@ export function describeTarget(target: Target): string {
     case 'tunnel':
       return `${target.socketPath} port ${target.port}`;
     case 'gate':
-      return `${target.host}:${target.port} ${target.to.to === 'port' ? `port ${target.to.port}` : target.to.to}`;
+      return `${target.name ? `${target.name} ` : ''}${target.host}:${target.port} ${target.to.to === 'port' ? `port ${target.to.port}` : target.to.to}`;
   }
 }

@@ -26,13 +26,14 @@ export function parseTunnelPreamble(line: string): number | undefined {
 
 /**
  * Where a client reaches something: a unix socket, a TCP address, a port through a tunnel socket,
- * or a pod's agent gate over the network (gate.ts: the first line carries the pod's secret).
+ * or a pod's agent gate over the network (gate.ts: the first line carries the pod's secret; `name`
+ * says whose it is, for messages and for dropping a stopped repl's pooled connections).
  */
 export type Target =
   | { kind: 'unix'; socketPath: string }
   | { kind: 'tcp'; host: string; port: number }
   | { kind: 'tunnel'; socketPath: string; port: number }
-  | { kind: 'gate'; host: string; port: number; secret: string; to: GateTarget };
+  | { kind: 'gate'; host: string; port: number; secret: string; to: GateTarget; name?: string };
 
 export interface AppState {
   running: boolean;

@@ -1,4 +1,4 @@
-import type { AppState, ExecRequest, ExecResult, FileEntry } from '@codeyard/common/agent/protocol';
+import type { AppState, ExecRequest, ExecResult, FileEntry, Target } from '@codeyard/common/agent/protocol';
 import { AppError, describeError } from '@codeyard/common/errors';
 import type { PublicOrigin } from '@codeyard/common/hostnames';
 import { isReplId } from '@codeyard/common/repl-id';
@@ -321,10 +321,10 @@ export class ReplService {
     return this.#o.runtime.exec(id, request);
   }
 
-  /** The agent socket of a running repl the owner may stream logs from. */
-  async logsTarget(owner: string, id: string): Promise<string> {
+  /** Where the agent of a running repl the owner may stream logs from answers. */
+  async logsTarget(owner: string, id: string): Promise<Target> {
     await this.get(owner, id);
-    return this.#agent(id).socketPath;
+    return this.#agent(id).target;
   }
 
   // ---- files: the live workspace while running, the stored copy while stopped ----

@@ -3,6 +3,8 @@ import type { FastifyRequest } from 'fastify';
 import { WebSocket } from 'ws';
 import { AppStateSchema, ExecResultSchema, ref } from '@codeyard/common/api/models';
 import { ExecBody, ReplIdParams } from '@codeyard/common/api/requests';
+import { connectTarget } from '@codeyard/common/agent/connect';
+import type { Target } from '@codeyard/common/agent/protocol';
 import { AppError } from '@codeyard/common/errors';
 import { accountOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
@@ -44,7 +46,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { re
   // HTTP answers) until the socket is upgraded, which happens only once the repl is known to
   // be the caller's and running: 401 without a session, 403 for a cookie from another origin,
   // 404 for a repl that is not the caller's, 409 when it is not running.
-  const agentSockets = new WeakMap<FastifyRequest, string>();
+  const agentSockets = new WeakMap<FastifyRequest, Target>();
   app.route({
     method: 'GET',
     url: '/api/repls/:id/app/logs',
@@ -65,8 +67,9 @@ export const runRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { re
 };
 
 /** Pipes the agent's log frames to a browser (or API) client until either side closes. */
-function relayLogs(client: WebSocket, agentSocket: string): void {
-  const upstream = new WebSocket(`ws+unix://${agentSocket}:/app/logs`);
+function relayLogs(client: WebSocket, agent: Target): void {
+  // The agent's control socket, or a pod's gate (whose first line goes out before the handshake).
+  const upstream = agent.kind === 'unix' ? new WebSocket(`ws+unix://${agent.socketPath}:/app/logs`) : new WebSocket('ws://agent/app/logs', { createConnection: () => connectTarget(agent) });
   upstream.on('message', (data) => {
     if (client.readyState === WebSocket.OPEN) client.send(data.toString());
   });

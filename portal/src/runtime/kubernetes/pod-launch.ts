@@ -50,11 +50,13 @@ export class PodLauncher {
   }
 
   /** Where a part of a pod answers: its gate, with its secret and the destination. */
-  target(view: Pick<PodView, 'ip' | 'sandboxId'>, to: GateTarget): Target {
-    return { kind: 'gate', host: view.ip ?? '0.0.0.0', port: POD_LAYOUT.gatePort, secret: this.gateSecret(view.sandboxId), to };
+  target(view: Pick<PodView, 'ip' | 'sandboxId' | 'repl' | 'name'>, to: GateTarget): Target {
+    // Named after the repl as `/<id>/`, as its socket paths are: the proxy drops its connections by that.
+    const name = view.repl ? `repl /${view.repl}/ pod ${view.name}` : `pod ${view.name}`;
+    return { kind: 'gate', host: view.ip ?? '0.0.0.0', port: POD_LAYOUT.gatePort, secret: this.gateSecret(view.sandboxId), to, name };
   }
 
-  agent(view: Pick<PodView, 'ip' | 'sandboxId'>): AgentClient {
+  agent(view: Pick<PodView, 'ip' | 'sandboxId' | 'repl' | 'name'>): AgentClient {
     return new AgentClient(this.target(view, { to: 'control' }));
   }
 
