@@ -16,9 +16,6 @@ const missing = await standinMissing();
 const skip = missing && !process.env.CI ? `chart not rendered: ${missing}` : false;
 // CODEYARD_S3_SECRET_ACCESS_KEY is read with CODEYARD_S3_ACCESS_KEY_ID and documented in its row.
 const KNOWN = new Set([...Object.values(SETTINGS).flatMap((s) => s.vars.map((v) => v.name)), 'CODEYARD_S3_SECRET_ACCESS_KEY']);
-// The kubernetes runtime's settings, named as on branch i13-kubedriver
-// (portal/src/runtime/kubernetes/kube-settings.ts); in SETTINGS once that branch lands.
-const KUBE_RUNTIME = ['CODEYARD_RUNTIME', 'CODEYARD_KUBE_NAMESPACE', 'CODEYARD_KUBE_CONTROL_NAMESPACE', 'CODEYARD_KUBE_IMAGE_PREFIX', 'CODEYARD_KUBE_IMAGE_TAG', 'CODEYARD_KUBE_RUNTIME_CLASS', 'CODEYARD_KUBE_BLOCKED_CIDRS', 'CODEYARD_KUBE_CLUSTER_CIDRS', 'CODEYARD_KUBE_PROXY_SELECTOR', 'CODEYARD_KUBE_PORTAL_SELECTOR', 'CODEYARD_KUBE_RELAY_PORT', 'CODEYARD_KUBE_RELAY_URL', 'CODEYARD_KUBE_GRACE_SECONDS'];
 const SECRET_KEYS = ['CODEYARD_SIGNING_KEY', 'CODEYARD_DATABASE_URL', 'CODEYARD_ADMIN_TOKEN', 'CODEYARD_S3_ACCESS_KEY_ID', 'CODEYARD_S3_SECRET_ACCESS_KEY'];
 
 async function valuesFile(text: string): Promise<string> {
@@ -37,7 +34,17 @@ describe('the chart configures the portal and the repl nodes', { skip }, () => {
   test('every setting in the ConfigMap and the Secret is one the portal reads', () => {
     for (const objects of [minimal, ha]) {
       const names = [...Object.keys((one(objects, 'ConfigMap', 'demo-codeyard') as Obj).data), ...Object.keys((one(objects, 'Secret', 'demo-codeyard-secrets') as Obj).stringData)];
-      for (const name of names) assert.ok(KNOWN.has(name) || KUBE_RUNTIME.includes(name), `${name} is not a Codeyard setting`);
+      for (const name of names) assert.ok(KNOWN.has(name), `${name} is not a Codeyard setting`);
+    }
+  });
+
+  test("the kubernetes runtime's readers accept what the chart sets: the proxy and portal pods as its peers", () => {
+    for (const objects of [minimal, ha]) {
+      const env = { ...(one(objects, 'ConfigMap', 'demo-codeyard') as Obj).data, ...(one(objects, 'Secret', 'demo-codeyard-secrets') as Obj).stringData };
+      assert.equal(SETTINGS.runtime.read(env), 'kubernetes');
+      const kube = SETTINGS.kube.read(env);
+      assert.deepEqual(kube.proxySelector, (one(objects, 'Deployment', 'demo-codeyard-proxy') as Obj).spec.template.metadata.labels);
+      assert.deepEqual(kube.portalSelector, (one(objects, 'Deployment', 'demo-codeyard-portal') as Obj).spec.template.metadata.labels);
     }
   });
 
