@@ -3,6 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { WebSocketServer } from 'ws';
 import { createGateServer } from '@codeyard/agent/gate-server';
 import { RelayClient } from '@codeyard/agent/sync/store-client';
 import { SyncEngine } from '@codeyard/agent/sync/sync-engine';
@@ -12,6 +13,9 @@ import type { KubeApiDouble, KubeObject } from './kube-api-double.js';
 
 /** Marks every exec answer of the fake, so no test mistakes it for a command's real output. */
 export const FAKE_POD_EXEC_MARK = '[fake pod agent]';
+
+/** What the fake pod's stand-in for code-server answers, with the path it was asked for. */
+export const FAKE_IDE_MARK = 'fake code-server of pod';
 
 /** One fake pod agent: what a test can look at. */
 export interface FakeAgent {
@@ -37,7 +41,9 @@ export interface FakeAgent {
  * (127.x.y.z, the pod's "IP", at the pod's gate port), and behind it a fake control API built on
  * the agent's real sync engine: it restores the workspace through the portal's network relay with
  * the pod's own credential, saves on /sync/flush, and once more when the double's graceful delete
- * stands in for SIGTERM. Health, quiesce and exec are canned (exec marked {@link FAKE_POD_EXEC_MARK}).
+ * stands in for SIGTERM. Health, quiesce and exec are canned (exec marked {@link FAKE_POD_EXEC_MARK}),
+ * the app log stream sends one frame, and "VS Code" is a server on the pod's IDE socket that
+ * answers {@link FAKE_IDE_MARK} (HTTP and WebSocket), so the proxy's way in can be followed.
  */
 export class FakePodAgents {
   readonly agents = new Map<string, FakeAgent>();
@@ -83,12 +89,25 @@ export class FakePodAgents {
       agent.engine.start();
     };
     const control = http.createServer((req, res) => void this.#control(agent, startSync, req, res));
-    const gate = createGateServer({ secret: config.gate!.secret, control, reservedPorts: new Set([config.gate!.port]) });
+    const logs = new WebSocketServer({ noServer: true });
+    control.on('upgrade', (req, socket, head) => {
+      if (req.url !== '/app/logs') return void socket.destroy();
+      logs.handleUpgrade(req, socket, head, (client) => client.send(JSON.stringify({ type: 'output', stream: 'stdout', data: `log of ${name}\n`, at: new Date().toISOString() })));
+    });
+    const ideSocket = path.join(base, 'ide.sock');
+    const ide = http.createServer((req, res) => res.end(`${FAKE_IDE_MARK} ${name} saw ${req.url}`));
+    const ideSockets = new WebSocketServer({ server: ide });
+    ideSockets.on('connection', (client) => client.send(`${FAKE_IDE_MARK} ${name}`));
+    await new Promise<void>((resolve) => ide.listen(ideSocket, resolve));
+    const gate = createGateServer({ secret: config.gate!.secret, control, ideSocket, reservedPorts: new Set([config.gate!.port]) });
     await new Promise<void>((resolve, reject) => gate.once('error', reject).listen(config.gate!.port, ip, () => resolve()));
     agent.close = async () => {
       await agent.engine?.stop();
       gate.close();
       control.closeAllConnections();
+      ide.close();
+      ide.closeAllConnections();
+      for (const client of [...logs.clients, ...ideSockets.clients]) client.terminate();
     };
     this.agents.set(name, agent);
     if (config.sync) await startSync(config.sync);

@@ -5,6 +5,7 @@ import { kubeObjectOptions } from '../../src/runtime/kubernetes/kube-options.js'
 import { type KubeRuntimeOptions, KubernetesRuntime } from '../../src/runtime/kubernetes/kube-runtime.js';
 import type { ReplSpec } from '../../src/runtime/runtime.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
+import type { ObjectStore } from '../../src/store/object-store.js';
 import { WorkspaceStore } from '../../src/store/workspace-store.js';
 import type { StackManifest } from '../../src/templates/manifest.js';
 import { FakePodAgents } from './fake-pod-agent.js';
@@ -39,11 +40,11 @@ export interface KubeHarness {
   close(): Promise<void>;
 }
 
-export async function kubeHarness(extra: Partial<KubeRuntimeOptions> = {}): Promise<KubeHarness> {
+export async function kubeHarness(extra: Partial<KubeRuntimeOptions> = {}, store: ObjectStore = new MemoryStore()): Promise<KubeHarness> {
   const double = new KubeApiDouble();
   await double.start();
   const agents = new FakePodAgents(double);
-  const workspaces = new WorkspaceStore(new MemoryStore());
+  const workspaces = new WorkspaceStore(store);
   const signingKey = randomBytes(32);
   const opened: KubernetesRuntime[] = [];
   const openRuntime = async (more: Partial<KubeRuntimeOptions> = {}): Promise<KubernetesRuntime> => {
