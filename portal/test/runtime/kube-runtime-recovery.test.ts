@@ -55,6 +55,51 @@ describe('kubernetes runtime: restarts, watch reconnects and API errors (on the 
     assert.equal(h.double.get('secrets', NAMESPACE, 'codeyard-000000000000'), undefined);
   });
 
+  it("leaves another replica's young warm pod at recovery, and deletes one left for over half an hour", async () => {
+    const warm = (name: string, createdAt: string) => {
+      const labels = { 'app.kubernetes.io/managed-by': 'codeyard', 'app.kubernetes.io/component': 'repl', [LABELS.sandbox]: name.slice(9), [LABELS.stack]: 'node', [LABELS.warm]: 'true' };
+      return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NAMESPACE, labels, creationTimestamp: createdAt }, status: { phase: 'Running', podIP: '127.0.0.9' } };
+    };
+    const other = await h.openRuntime();
+    h.double.objects.set(`pods/${NAMESPACE}/codeyard-aaaaaaaaaaaa`, warm('codeyard-aaaaaaaaaaaa', new Date().toISOString()));
+    h.double.objects.set(`pods/${NAMESPACE}/codeyard-bbbbbbbbbbbb`, warm('codeyard-bbbbbbbbbbbb', new Date(Date.now() - 3600_000).toISOString()));
+    const fresh = await h.openRuntime();
+    await fresh.recover(async () => undefined);
+    assert.ok(h.double.get('pods', NAMESPACE, 'codeyard-aaaaaaaaaaaa'), 'a young warm pod may be in another replica’s pool');
+    await until('the old one is deleted', () => !h.double.get('pods', NAMESPACE, 'codeyard-bbbbbbbbbbbb'));
+    h.double.objects.delete(`pods/${NAMESPACE}/codeyard-aaaaaaaaaaaa`);
+    await fresh.close();
+    await other.close();
+  });
+
+  it('a start waits while the repl’s previous pod still saves its files (stopped from another portal)', async () => {
+    const spec = await h.newSpec();
+    await h.runtime.start(spec);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const kubelet = h.double.onPodDelete!;
+    h.double.onPodDelete = async (pod, grace) => {
+      await held;
+      await kubelet(pod, grace);
+    };
+    const other = await h.openRuntime();
+    const stopping = other.stop(spec.id);
+    await until('the old pod is ending', () => h.runtime.watcher.all().some((v) => v.repl === spec.id && v.terminating));
+    const steps: string[] = [];
+    h.runtime.watch((id, status) => id === spec.id && status.step && steps.push(status.step));
+    const starting = h.runtime.start(spec);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(h.double.list('pods', NAMESPACE).filter((p) => p.metadata.labels?.[LABELS.repl] === spec.id).length, 1, 'no second pod while the first saves');
+    assert.ok(steps.includes('waiting for the previous pod to save its files'));
+    release();
+    await stopping;
+    await starting;
+    h.double.onPodDelete = kubelet;
+    assert.equal(h.runtime.status(spec.id).state, 'running');
+    await h.runtime.stop(spec.id);
+    await other.close();
+  });
+
   it('follows pods again after the watch ends (reopened from the last resourceVersion, no new list)', async () => {
     const spec = await h.newSpec();
     await h.runtime.start(spec);

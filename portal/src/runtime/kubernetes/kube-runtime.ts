@@ -21,6 +21,11 @@ import { type PodView, PodWatch, viewOf } from './pod-watch.js';
 
 /** How long a stop waits for the agent's last save, before the pod is deleted (it saves again on SIGTERM). */
 const FLUSH_TIMEOUT_MS = 10 * 60_000;
+/**
+ * A warm pod older than this that this portal does not hold is taken for a leftover at recovery.
+ * Each portal replica keeps its own pool, so a younger one may be another replica's.
+ */
+const LEFT_WARM_MS = 30 * 60_000;
 
 export interface KubeRuntimeOptions {
   /** The cluster: in-cluster credentials or KUBECONFIG (`loadFromDefault`), or a test's API double. */
@@ -179,6 +184,7 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
           step('waiting for the pod');
           await this.#launcher.ready(await this.#launcher.running(current.sandboxId, step, abort.signal), step, abort.signal);
         } else {
+          await this.#previousGone(spec.id, step);
           const warm = this.pool.claim(spec.id);
           made = warm?.id ?? newPodId();
           if (warm) await this.#launcher.activate(warm.id, spec, step, abort.signal);
@@ -235,8 +241,9 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
 
   /**
    * Finds what an earlier portal left: repl pods are followed again by their labels (their status
-   * comes from the watch, as for any pod); pods of deleted repls, warm pods nobody holds and
-   * Secrets or NetworkPolicies without their pod are deleted.
+   * comes from the watch, as for any pod); pods of deleted repls, warm pods left for over half an
+   * hour (younger ones may be another replica's pool) and Secrets or NetworkPolicies without
+   * their pod are deleted.
    */
   async recover(specFor: (id: ReplId) => Promise<ReplSpec | undefined>): Promise<{ adopted: ReplId[]; saved: ReplId[] }> {
     const adopted: ReplId[] = [];
@@ -247,7 +254,7 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
       if (spec) {
         await this.create(spec);
         adopted.push(spec.id);
-      } else if (!held.has(view.sandboxId)) {
+      } else if (!held.has(view.sandboxId) && (!view.warm || Date.now() - (view.createdAt ?? 0) > LEFT_WARM_MS)) {
         await this.api.deleteObjects(view.sandboxId, 0).catch((err: unknown) => this.#o.log.warn({ pod: view.name, err: describeError(err) }, 'could not delete a pod nobody uses'));
       }
     }
@@ -273,6 +280,17 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
   }
 
   // ---- internals ----
+
+  /**
+   * Waits for a pod of the repl that is ending (stopped from another portal, say) to be gone: it
+   * is still saving the files the new pod would restore.
+   */
+  async #previousGone(id: ReplId, step: (text: string) => void): Promise<void> {
+    const deadline = Date.now() + (this.#o.objects.terminationGraceSeconds + 30) * 1000;
+    const ending = (): boolean => this.watcher.all().some((v) => v.repl === id && v.terminating);
+    if (ending()) step('waiting for the previous pod to save its files');
+    while (ending() && Date.now() < deadline) await sleep(100);
+  }
 
   /** The live (not ending) pod of a repl, by its labels. */
   #podOf(id: ReplId): PodView | undefined {

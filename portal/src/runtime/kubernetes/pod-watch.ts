@@ -23,13 +23,15 @@ export interface PodView {
   problem?: string;
   /** Why it waits (no node has room yet: the autoscaler may add one). */
   waiting?: string;
+  /** When it was made (ms since the epoch), when the API said. */
+  createdAt?: number;
 }
 
 /** Container states that mean the pod will not run without someone changing something. */
 const FATAL_WAITING = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'CrashLoopBackOff', 'RunContainerError']);
 
 type RawPod = {
-  metadata?: { name?: string; labels?: Record<string, string>; deletionTimestamp?: unknown; resourceVersion?: string };
+  metadata?: { name?: string; labels?: Record<string, string>; deletionTimestamp?: unknown; creationTimestamp?: unknown; resourceVersion?: string };
   status?: {
     phase?: string;
     podIP?: string;
@@ -67,6 +69,8 @@ export function viewOf(pod: RawPod): PodView | undefined {
         ? `the pod failed (${status.reason ?? 'no reason given'}: ${status.message ?? ''})`
         : undefined,
     waiting: unscheduled?.status === 'False' ? `waiting for a node with room (${unscheduled.message ?? unscheduled.reason ?? 'unschedulable'})` : undefined,
+    // A Date from the list (the client's model), a string from the watch.
+    createdAt: pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp as string | Date).getTime() || undefined : undefined,
   };
 }
 
