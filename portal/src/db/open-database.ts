@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { ObjectStore } from '../store/object-store.js';
 import { AccountRepository } from './account-repository.js';
 import { ActivityRepository } from './activity-repository.js';
@@ -78,6 +78,8 @@ function openSqlite(file: string): Opened {
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Opened> {
+  // Loaded only for PostgreSQL: the embedded SQLite default starts without it.
+  const { default: pg } = await import('pg');
   const schema = options.schema;
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`not a schema name: ${schema}`);
   const settings: pg.ClientConfig = { connectionString: url, ...(schema ? { options: `-c search_path=${schema}` } : {}) };
