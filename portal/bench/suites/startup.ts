@@ -103,11 +103,11 @@ export const startupSuite: Suite = {
         if (code !== 0) throw new Error(`scripts/build.mjs exited with ${code}`);
         builds.push(performance.now() - t0);
       }
-      r.figure('of which: the build finding nothing to do', 'ms', builds);
+      r.figure('the build alone, nothing changed (node scripts/build.mjs)', 'ms', builds);
 
       const portals: number[] = [];
       for (let i = 0; i < ROUNDS; i++) portals.push((await time([process.execPath, path.join(REPO_ROOT, 'portal', 'dist', 'src', 'main.js')])).ms);
-      r.figure('of which: the portal process → /healthz', 'ms', portals);
+      r.figure('the portal alone (node portal/dist/src/main.js) → /healthz', 'ms', portals);
     } finally {
       // A server keeps its shared volume mounted across restarts; this data folder is thrown away.
       await unmountVolume(sharedDir(path.join(dataDir, 'repls'))).catch(() => undefined);
