@@ -36,6 +36,8 @@ export interface Waterfall {
   bytes: number;
   /** The slowest requests: url (shortened), start and end from the navigation, bytes. */
   slowest: Array<{ url: string; start: number; end: number; bytes: number; encoding: string }>;
+  /** Every request, in the order they started (the trace file's waterfall). */
+  all: Array<{ url: string; start: number; end: number; bytes: number; encoding: string; status: number; top: boolean }>;
 }
 
 /** Where VS Code runs: the page itself, or the frame inside the Codeyard bar's page. */
@@ -66,14 +68,21 @@ export function recordRequests(page: Page): { done: Array<{ request: Request; en
           const sizes = await request.sizes().catch(() => ({ responseBodySize: 0, responseHeadersSize: 0 }));
           const response = await request.response().catch(() => null);
           const encoding = (await response?.headerValue('content-encoding').catch(() => null)) ?? '';
+          const status = response?.status() ?? 0;
+          // Which document asked: the bar's page (top) or VS Code in its frame.
+          let top = true;
+          try {
+            top = request.frame().parentFrame() === null;
+          } catch {}
           const timing = request.timing();
           // timing.startTime is epoch ms; turn it into this process's clock.
           const start = timing.startTime - (Date.now() - performance.now()) - t0;
-          return { url: shortUrl(request.url()), start: Math.round(start), end: Math.round(end - t0), bytes: sizes.responseBodySize, encoding };
+          return { url: shortUrl(request.url()), start: Math.round(start), end: Math.round(end - t0), bytes: sizes.responseBodySize, encoding, status, top };
         }),
       );
       const slowest = [...rows].sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, 8);
-      return { requests: rows.length, bytes: rows.reduce((s, r) => s + r.bytes, 0), slowest };
+      const all = [...rows].sort((a, b) => a.start - b.start);
+      return { requests: rows.length, bytes: rows.reduce((s, r) => s + r.bytes, 0), slowest, all };
     },
   };
 }
