@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import { originFor, type PublicOrigin } from '@codeyard/common/hostnames';
 import { GrantSigner, type TicketLedger } from '@codeyard/common/tickets';
+import { IdeStaticFiles } from '@codeyard/proxy/ide-static';
 import { type ProxyBackend, ReplProxy } from '@codeyard/proxy/repl-proxy';
 import { Accounts } from './accounts/accounts.js';
 import { adminAuth } from './api/admin-auth.js';
@@ -31,6 +32,7 @@ import { ActivityTracker } from './idle/activity-tracker.js';
 import { IdleSweeper, idleIntervalMs } from './idle/idle-sweeper.js';
 import { AlwaysOn } from './repls/always-on.js';
 import { ReplService } from './repls/repl-service.js';
+import { ideStaticCacheDir } from './runtime/process/code-server-provision.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { ObjectStore } from './store/object-store.js';
 import type { WorkspaceStore } from './store/workspace-store.js';
@@ -86,6 +88,7 @@ function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, pu
         ide: endpoints?.ide,
         port: endpoints ? (port) => endpoints.port(port) : undefined,
         isPublic: (port) => repls.isPublic(record, port),
+        ideStatic: config.ideStatic ? endpoints?.ideStatic : undefined,
       };
     },
     wake: (replId, account, options) => repls.wake(replId, account, options),
@@ -99,7 +102,9 @@ function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, pu
     activity,
   };
   // Ticket nonces are used up in the database: a ticket redeemed on one portal is refused on every other.
-  return new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, ticketsPerMinute: config.ticketsPerMinute, tickets, log: deps.log });
+  // code-server's static files, compressed once into the portal's cache (never into a repl's folders).
+  const ideStatic = config.ideStatic ? new IdeStaticFiles({ cacheDir: ideStaticCacheDir(config.cacheDir), log: deps.log }) : undefined;
+  return new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, ticketsPerMinute: config.ticketsPerMinute, tickets, log: deps.log, ideStatic });
 }
 
 /**

@@ -219,6 +219,10 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
   },
   warmPoolMaxLoad: { vars: [v('CODEYARD_WARM_POOL_MAX_LOAD', 'the core count', 'the pool refills only while the 1-minute load average is at most this')], read: int('CODEYARD_WARM_POOL_MAX_LOAD', 0, 0, 100_000) },
   proxyFastPath: { vars: [v('CODEYARD_PROXY_FAST_PATH', '`on`', '`off` sends all repl traffic through the full HTTP proxy path (see Performance)')], read: onOff('CODEYARD_PROXY_FAST_PATH', true) },
+  ideStatic: {
+    vars: [v('CODEYARD_IDE_STATIC', '`on`', "`off` leaves VS Code's static files to each repl's code-server instead of the proxy serving them precompressed and cached for good (see Performance)")],
+    read: onOff('CODEYARD_IDE_STATIC', true),
+  },
   codeServerBin: { vars: [v('CODE_SERVER_BIN', '(installed on demand)', 'use an existing code-server instead')], read: text('CODE_SERVER_BIN') },
   templatesDir: { vars: [v('CODEYARD_TEMPLATES', '`./templates`', 'the stack templates')], read: (env) => path.resolve(raw(env, 'CODEYARD_TEMPLATES') ?? path.join(REPO_ROOT, 'templates')) },
   adminToken: {

@@ -49,6 +49,8 @@ export interface Config {
   warmPoolMaxLoad: number;
   /** Whether the proxy's fast path (head-by-head checks, raw copy) serves repl traffic. */
   proxyFastPath: boolean;
+  /** The proxy serves code-server's versioned static files from the install (proxy/src/ide-static.ts). */
+  ideStatic: boolean;
   /** How often the agent scans the whole workspace anyway. */
   syncScanMs: number;
   /** Largest archive POST /api/repls/import takes (compressed), and most entries in it. */

@@ -2,6 +2,7 @@ import type { Target } from '@codeyard/common/agent/protocol';
 import type { HostRoute } from '@codeyard/common/hostnames';
 import type { GrantCheck, GrantSigner } from '@codeyard/common/tickets';
 import { cookieValues } from './cookies.js';
+import type { IdeStaticRoot } from './ide-static.js';
 
 /**
  * Who may reach what on a repl host: the one decision the proxy's HTTP path, its WebSocket
@@ -46,6 +47,11 @@ export interface ProxiedRepl {
   port?: (port: number) => Target;
   /** Whether anyone may open this preview port without a ticket. */
   isPublic: (port: number) => boolean;
+  /**
+   * Where the install this repl's code-server runs from keeps its versioned static files, when
+   * the proxy may serve them itself (ide-static.ts): an install the portal provisioned.
+   */
+  ideStatic?: IdeStaticRoot;
 }
 
 type RouteOf<K extends HostRoute['kind']> = Extract<HostRoute, { kind: K }>;
@@ -93,6 +99,11 @@ export type AccessDecision =
   | { kind: 'app-refused'; status: 401 | 403 | 404 | 405 }
   /** The owner navigates to the IDE: the Codeyard bar's page, with VS Code in a frame of this host. */
   | { kind: 'ide-bar' }
+  /**
+   * The owner's browser fetches one of code-server's versioned static files: served by the proxy
+   * from the install (`rest`: the path after the prefix, still encoded; 404 unless it is a file there).
+   */
+  | { kind: 'ide-static'; install: IdeStaticRoot; rest: string }
   /** Allowed in, running, but with nothing to forward to: 502. */
   | { kind: 'no-upstream' }
   | { kind: 'forward'; target: Target };
@@ -159,7 +170,12 @@ export function decideAccess(request: AccessRequest, signer: GrantSigner): Acces
   // iframe) and browsers that do not say what they fetch get VS Code itself.
   if (route.kind === 'ide' && !request.upgrade && request.method === 'GET' && request.path === '/' && request.fetchDest === 'document') return { kind: 'ide-bar' };
   const target = targetOf(route, repl);
-  return target ? { kind: 'forward', target } : { kind: 'no-upstream' };
+  if (!target) return { kind: 'no-upstream' };
+  // What the repl's code-server would answer from its read-only install, the proxy answers from
+  // the same install: the same files, compressed once and cached for good (ide-static.ts).
+  const install = route.kind === 'ide' && !request.upgrade && (request.method === 'GET' || request.method === 'HEAD') ? repl.ideStatic : undefined;
+  if (install && request.path.startsWith(install.prefix)) return { kind: 'ide-static', install, rest: request.path.slice(install.prefix.length) };
+  return { kind: 'forward', target };
 }
 
 export interface TicketRequest {

@@ -54,8 +54,8 @@ export interface FastAccessContext {
 /**
  * Where one request head on a fast-path connection goes, given the repl as it is now: only an
  * ordinary HTTP/1.1 request (an upgrade only as a connection's first request) that the access
- * policy would forward. Anything else (refused, asleep, a sign-in) is the full server's to
- * answer, so undefined.
+ * policy would forward. Anything else (refused, asleep, a sign-in, a static file of code-server's
+ * install, which the proxy serves itself: ide-static.ts) is the full server's to answer, so undefined.
  */
 function fastTarget(ctx: FastAccessContext, h: RequestHead, route: ReplRoute, hostname: string, repl: ProxiedRepl | undefined, upgrade: boolean): Target | undefined {
   if (!ordinary(h, upgrade)) return undefined;

@@ -18,6 +18,28 @@ export interface IdeBarOptions {
   /** Where the frame loads VS Code: `/` with the query the page was opened with. */
   frameSrc: string;
   replName: string;
+  /**
+   * code-server's versioned static prefix (`/<quality>-<commit>/static/`), when known: the
+   * page then preloads what VS Code's page will ask for first (below).
+   */
+  staticPrefix?: string;
+}
+
+/**
+ * What VS Code's page loads before it can draw anything (its `workbench.html`), fetched by the
+ * bar's page as soon as its head is read: the frame's own page takes a while to come, and these
+ * then wait in the HTTP cache, which the same-host frame shares. Module scripts are fetched in
+ * CORS mode, hence `crossorigin` on the scripts (a preload in another mode would not be reused).
+ */
+const WORKBENCH_PRELOADS: Array<{ file: string; as: 'script' | 'style'; crossorigin: boolean }> = [
+  { file: 'out/vs/code/browser/workbench/workbench.js', as: 'script', crossorigin: true },
+  { file: 'out/nls.messages.js', as: 'script', crossorigin: true },
+  { file: 'out/vs/code/browser/workbench/workbench.css', as: 'style', crossorigin: false },
+];
+
+function preloads(prefix: string | undefined): string {
+  if (!prefix) return '';
+  return WORKBENCH_PRELOADS.map((p) => `<link rel="preload" href="${escapeHtml(prefix + p.file)}" as="${p.as}"${p.crossorigin ? ' crossorigin' : ''}>\n`).join('');
 }
 
 const STYLE = `
@@ -102,7 +124,7 @@ export function ideBarPage(options: IdeBarOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${name} · Codeyard</title>
-<style>${STYLE}</style>
+${preloads(options.staticPrefix)}<style>${STYLE}</style>
 </head>
 <body>
 <header id="codeyard-bar" role="toolbar" aria-label="Codeyard">

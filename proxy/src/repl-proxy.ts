@@ -4,12 +4,13 @@ import type { Duplex } from 'node:stream';
 import { hostnameOf, type PublicOrigin, originFor, sameHostPath } from '@codeyard/common/hostnames';
 import { RateLimiter } from '@codeyard/common/rate-limit';
 import { type GrantSigner, NonceRegistry, type TicketLedger } from '@codeyard/common/tickets';
-import type { AppState } from '@codeyard/common/agent/protocol';
+import type { AppState, Target } from '@codeyard/common/agent/protocol';
 import { isAppError } from '@codeyard/common/errors';
 import { type AccessDecision, type AppAction, decideAccess, decideTicket, HOST_COOKIE, isNavigation, type ProxiedRepl, type ReplRoute, STATUS_PATH, type TicketDecision } from './access-policy.js';
 import { serializeHostCookie } from './cookies.js';
 import { fastAccess } from './fast-access.js';
 import { ideBarPage } from './ide-bar.js';
+import type { IdeStaticFiles } from './ide-static.js';
 import type { FastAccess, RequestHead } from './fast-path.js';
 import { scrubIncomingHeaders } from './header-policy.js';
 import { notFoundPage, notRunningPage, signInPage, startingPage, upstreamDownFor, upstreamDownPage } from './pages.js';
@@ -61,6 +62,11 @@ export interface ReplProxyOptions {
    */
   tickets?: TicketLedger;
   log?: { warn(obj: object, msg: string): void };
+  /**
+   * Serves code-server's versioned static files for repls whose install the proxy knows
+   * (ProxiedRepl.ideStatic). Without it those requests go to the repl's code-server.
+   */
+  ideStatic?: IdeStaticFiles;
 }
 
 function sendHtml(res: http.ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
@@ -87,6 +93,7 @@ const UPGRADE_REFUSALS: Record<Exclude<AccessDecision['kind'], 'forward'>, strin
   app: '404 Not Found',
   'app-refused': '404 Not Found',
   'ide-bar': '404 Not Found',
+  'ide-static': '404 Not Found',
 };
 
 const APP_REFUSALS = {
@@ -156,7 +163,7 @@ export class ReplProxy {
       case 'app':
         return this.#appControl(res, route.replId, repl!, decision.action);
       case 'ide-bar':
-        return sendHtml(res, 200, ideBarPage({ frameSrc: `/${url.search}`, replName: await this.#opts.backend.name(route.replId) }), {
+        return sendHtml(res, 200, ideBarPage({ frameSrc: `/${url.search}`, replName: await this.#opts.backend.name(route.replId), staticPrefix: repl!.ideStatic?.prefix }), {
           // Nobody frames the bar (its Run button would be a click away for another site).
           'content-security-policy': "frame-ancestors 'none'",
           'x-frame-options': 'DENY',
@@ -182,17 +189,26 @@ export class ReplProxy {
         if (!isNavigation(req.method, req.headers.accept)) return sendJson(res, 503, { error: { code: 'UNAVAILABLE', message: `the repl is ${repl!.status}; try again shortly` } });
         return sendHtml(res, 503, startingPage({ title, statusUrl: STATUS_PATH, step: repl!.step }), { 'retry-after': '2' });
       }
+      case 'ide-static':
+        if (!this.#opts.ideStatic) return this.#forward(req, res, route, hostname, repl!.ide!);
+        // VS Code loading is the IDE in use, as its requests to the repl are.
+        this.#opts.backend.activity?.touch(route.replId);
+        return this.#opts.ideStatic.serve(req, res, decision.install, decision.rest);
       case 'no-upstream':
         return sendHtml(res, 502, upstreamDownPage({ what: 'The repl', hint: 'It is not reachable right now.' }));
       case 'forward':
-        this.#opts.backend.activity?.touch(route.replId);
-        scrubIncomingHeaders(req.headers, this.#forwarding(req, hostname));
-        this.#upstreams.web(req, res, decision.target, (err) => {
-          this.#opts.log?.warn({ replId: route.replId, err: err.message }, 'upstream error');
-          if (res.headersSent) return void res.destroy();
-          sendHtml(res, 502, upstreamDownFor(route));
-        });
+        return this.#forward(req, res, route, hostname, decision.target);
     }
+  }
+
+  #forward(req: http.IncomingMessage, res: http.ServerResponse, route: ReplRoute, hostname: string, target: Target): void {
+    this.#opts.backend.activity?.touch(route.replId);
+    scrubIncomingHeaders(req.headers, this.#forwarding(req, hostname));
+    this.#upstreams.web(req, res, target, (err) => {
+      this.#opts.log?.warn({ replId: route.replId, err: err.message }, 'upstream error');
+      if (res.headersSent) return void res.destroy();
+      sendHtml(res, 502, upstreamDownFor(route));
+    });
   }
 
   async handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, route: ReplRoute): Promise<void> {
@@ -222,6 +238,7 @@ export class ReplProxy {
 
   close(): void {
     this.#upstreams.close();
+    void this.#opts.ideStatic?.close();
   }
 
   #forwarding(req: http.IncomingMessage, hostname: string): { clientAddress: string; scheme: string; host: string } {

@@ -35,7 +35,22 @@ function request(fields: Partial<AccessRequest>): AccessRequest {
   return { route: ide, hostname: IDE_HOST, repl: repl(), upgrade: false, method: 'GET', path: '/', cookie: undefined, accept: undefined, origin: undefined, now: NOW, ...fields };
 }
 
+const STATIC = { prefix: `/stable-${'a'.repeat(40)}/static/`, root: '/opt/code-server/lib/vscode' };
+const WORKBENCH_JS = `${STATIC.prefix}out/vs/code/browser/workbench/workbench.js`;
+const withStatic = repl({ ideStatic: STATIC });
+
 const rows: Array<[situation: string, request: AccessRequest, expected: AccessDecision]> = [
+  ["the owner fetches a static file of the repl's install", request({ cookie: session(IDE_HOST), repl: withStatic, path: WORKBENCH_JS }), { kind: 'ide-static', install: STATIC, rest: 'out/vs/code/browser/workbench/workbench.js' }],
+  ['the owner asks for its headers', request({ cookie: session(IDE_HOST), repl: withStatic, path: WORKBENCH_JS, method: 'HEAD' }), { kind: 'ide-static', install: STATIC, rest: 'out/vs/code/browser/workbench/workbench.js' }],
+  ['a stranger fetches a static file', request({ repl: withStatic, path: WORKBENCH_JS }), { kind: 'sign-in', redirect: false }],
+  ["another account's cookie fetches a static file", request({ cookie: session(IDE_HOST, 'u-stranger'), repl: withStatic, path: WORKBENCH_JS }), { kind: 'sign-in', redirect: false }],
+  ['a static file of a stopped repl', request({ cookie: session(IDE_HOST), repl: repl({ ideStatic: STATIC, status: 'stopped' }), path: WORKBENCH_JS }), { kind: 'not-running', owner: true, wake: true }],
+  ['a static file of a running repl with no code-server to forward to', request({ cookie: session(IDE_HOST), repl: repl({ ideStatic: STATIC, ide: undefined }), path: WORKBENCH_JS }), { kind: 'no-upstream' }],
+  ['a static path posted to goes to code-server', request({ cookie: session(IDE_HOST), repl: withStatic, path: WORKBENCH_JS, method: 'POST' }), { kind: 'forward', target: IDE }],
+  ['a WebSocket on a static path goes to code-server', request({ cookie: session(IDE_HOST), repl: withStatic, path: WORKBENCH_JS, upgrade: true, origin: `http://${IDE_HOST}` }), { kind: 'forward', target: IDE }],
+  ['another version of code-server: its own files', request({ cookie: session(IDE_HOST), repl: withStatic, path: `/stable-${'b'.repeat(40)}/static/out/x.js` }), { kind: 'forward', target: IDE }],
+  ['the same path on a preview host is the app\'s', request({ route: publicPort, hostname: PUBLIC_HOST, repl: withStatic, path: WORKBENCH_JS }), { kind: 'forward', target: portTarget(3000) }],
+  ['a repl whose install the proxy does not know', request({ cookie: session(IDE_HOST), path: WORKBENCH_JS }), { kind: 'forward', target: IDE }],
   ['a host of no repl', request({ repl: undefined, cookie: session(IDE_HOST) }), { kind: 'not-found' }],
   ['an upgrade to a host of no repl', request({ repl: undefined, upgrade: true }), { kind: 'not-found' }],
   ['the sign-in endpoint, for anyone', request({ path: '/_codeyard/auth' }), { kind: 'ticket-exchange' }],

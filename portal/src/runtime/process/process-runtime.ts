@@ -161,6 +161,7 @@ export class ProcessRuntime extends PooledRuntime<ProcessSandbox> implements Run
       ide: { kind: 'unix', socketPath: dirs.ideSocket },
       agent: { kind: 'unix', socketPath: dirs.agentSocket },
       port: (port) => ({ kind: 'tunnel', socketPath: dirs.tunnelSocket, port }),
+      ideStatic: this.#spawner.ideStatic,
     };
   }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { describeError } from '@codeyard/common/errors';
+import { type IdeStaticRoot, ideStaticRootOf } from '@codeyard/proxy/ide-static';
 import type { ReplSpec, SandboxId } from '../runtime.js';
 import type { StackManifest } from '../../templates/manifest.js';
 import type { AgentPaths } from '../agent-config.js';
@@ -59,6 +60,7 @@ export class SandboxSpawner {
   readonly agentCopy: string;
   readonly #onExit: () => void;
   #codeServer?: CodeServerCommand;
+  #ideStatic?: { for: CodeServerCommand; root: IdeStaticRoot | undefined };
   /** code-server's built-in extensions folder with the Codeyard extension in it, made once per code-server. */
   #builtinExtensions?: { for: CodeServerCommand; dir: Promise<string | undefined> };
 
@@ -125,6 +127,22 @@ export class SandboxSpawner {
     return this.#codeServer;
   }
 
+  /**
+   * Where the code-server repls run keeps its versioned static files (read from its
+   * `product.json` once it is known): the proxy serves them from there.
+   */
+  get ideStatic(): IdeStaticRoot | undefined {
+    const cs = this.#codeServer;
+    if (!cs) return undefined;
+    if (this.#ideStatic?.for !== cs) this.#ideStatic = { for: cs, root: ideStaticRootOf(path.join(this.#installDir(cs), 'node_modules', 'code-server', 'lib', 'vscode')) ?? ideStaticRootOf(path.join(this.#installDir(cs), 'lib', 'vscode')) };
+    return this.#ideStatic.root;
+  }
+
+  /** The folder code-server is installed in: the provisioned one, or around an external binary. */
+  #installDir(cs: CodeServerCommand): string {
+    return cs.version === 'external' ? path.dirname(path.dirname(fs.realpathSync(cs.command))) : this.#opts.provisioner.codeServerDir;
+  }
+
   /** Knows code-server without a launch (an adopted sandbox that may have to be restarted). */
   async knowCodeServer(): Promise<void> {
     this.#codeServer ??= await this.#opts.provisioner.ensure(() => undefined);
@@ -182,7 +200,7 @@ export class SandboxSpawner {
         this.#opts.log.warn({ vsix }, 'the Codeyard VS Code extension is not built (npm run build); repls start without it');
         return undefined;
       }
-      const install = codeServer.version === 'external' ? path.dirname(path.dirname(fs.realpathSync(codeServer.command))) : this.#opts.provisioner.codeServerDir;
+      const install = this.#installDir(codeServer);
       const builtins = codeServerBuiltinDir(install);
       if (!builtins) {
         this.#opts.log.warn({ install }, "code-server's built-in extensions were not found; repls start without the Codeyard extension");
