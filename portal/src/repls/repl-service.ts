@@ -14,6 +14,7 @@ import type { WorkspaceItem, WorkspaceStore } from '../store/workspace-store.js'
 import { templatePrefix, type Template } from '../templates/catalog.js';
 import { AccountLimits, replLimitReached } from './account-limits.js';
 import { isPortPublic, type PortVisibility } from './preview-ports.js';
+import { warmIde } from './ide-warmup.js';
 import { ReplLinks } from './repl-links.js';
 import { checkName, newRecord, type ReplEvent, type ReplRecord, type ReplView } from './repl-record.js';
 import { RecordCache } from './record-cache.js';
@@ -380,7 +381,10 @@ export class ReplService {
 
   /** A single-use sign-in URL for the owner to one repl host (see ReplLinks.ideLink). */
   async ideLink(owner: string, id: string, options: { port?: number; next?: string } = {}): Promise<string> {
-    return this.#links.ideLink(owner, await this.get(owner, id), options);
+    const link = this.#links.ideLink(owner, await this.get(owner, id), options);
+    // The owner is about to open VS Code: code-server starts loading it now (ide-warmup.ts).
+    if (!options.port) void warmIde(this.#o.runtime.endpoints(id)?.ide);
+    return link;
   }
 
   view(record: ReplRecord): Promise<ReplView> {
