@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     engine,
     naming: { prefix: options.prefix, tag: options.tag },
     stacks: options.stacks,
+    portal: options.portal,
     caBundle: options.caBundle,
     debian: { source: options.debian, image: options.debianImage },
     rebuild: options.rebuild,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CODE_SERVER_VERSION } from '../runtime/process/code-server-provision.js';
 import { imageInputs, prepareContext } from './context.js';
+import { preparePortalContext } from './portal-context.js';
 import { type DebianSource, ensureDebianBase } from './debian-base.js';
 import { buildImage, type Engine, inspectImage } from './engine.js';
 import { INPUTS_LABEL, inputsHash, isUpToDate, STACK_LABEL } from './inputs.js';
@@ -12,6 +13,8 @@ export interface BuildImagesOptions {
   naming: ImageNaming;
   /** Stack ids to build (the base is always built or found first). */
   stacks: readonly string[];
+  /** Build the portal's image too (codeyard-portal: the portal and proxy Deployments run it). */
+  portal: boolean;
   /** A CA bundle the build's HTTPS steps trust too (never written into an image). */
   caBundle?: string;
   debian: { source: DebianSource; image: string };
@@ -91,6 +94,10 @@ export async function buildImages(options: BuildImagesOptions): Promise<ImageRep
   const baseId = await build('base', path.join(images, 'Containerfile.base'), BASE_FILES, { BASE_IMAGE: debian.ref, CODE_SERVER_VERSION }, debian.id);
   const baseRef = imageRef('base', options.naming);
   for (const stack of options.stacks) await build(stack, path.join(images, 'Containerfile.stack'), STACK_FILES, { BASE: baseRef, STACK: stack }, baseId);
+  if (options.portal) {
+    const appFiles = preparePortalContext(options.root, context.dir, context.files);
+    await build('portal', path.join(images, 'Containerfile.portal'), ['clean-image.sh', 'node.tgz', 'npm.tgz', ...appFiles], { BASE_IMAGE: debian.ref }, debian.id);
+  }
   return reports;
 }
 

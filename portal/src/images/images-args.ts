@@ -15,6 +15,7 @@ docker, skipping each image whose inputs did not change, and prints their sizes.
   --prefix P               name prefix, a registry path ending in / (default ${DEFAULT_IMAGE_PREFIX})
   --tag T                  tag (default: the package version)
   --stacks a,b             only these stacks (default: every folder of templates/)
+  --no-portal              not the portal's image (codeyard-portal, which the Helm chart runs)
   --ca-bundle FILE         a CA bundle the build's HTTPS steps trust too (a TLS-inspecting
                            gateway's); given as a build secret, never written into an image
   --debian auto|image|packages
@@ -26,7 +27,7 @@ docker, skipping each image whose inputs did not change, and prints their sizes.
   --work-dir DIR           downloads, build context and logs (default images/.build)`;
 
 /** The checked options, or a message naming what is wrong. */
-export function parseImagesArgs(argv: string[], defaults: { tag: string; stacks: string[] }): { help: true } | { help: false; engine?: Engine['name']; prefix: string; tag: string; stacks: string[]; caBundle?: string; debian: DebianSource; debianImage: string; rebuild: boolean; workDir?: string } {
+export function parseImagesArgs(argv: string[], defaults: { tag: string; stacks: string[] }): { help: true } | { help: false; engine?: Engine['name']; prefix: string; tag: string; stacks: string[]; portal: boolean; caBundle?: string; debian: DebianSource; debianImage: string; rebuild: boolean; workDir?: string } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -38,6 +39,7 @@ export function parseImagesArgs(argv: string[], defaults: { tag: string; stacks:
       debian: { type: 'string', default: 'auto' },
       'debian-image': { type: 'string', default: DEBIAN_IMAGE },
       rebuild: { type: 'boolean', default: false },
+      'no-portal': { type: 'boolean', default: false },
       'work-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -68,6 +70,7 @@ export function parseImagesArgs(argv: string[], defaults: { tag: string; stacks:
     prefix: values.prefix,
     tag: values.tag,
     stacks,
+    portal: !values['no-portal'],
     caBundle: values['ca-bundle'] && path.resolve(values['ca-bundle']),
     debian: values.debian as DebianSource,
     debianImage: values['debian-image'],

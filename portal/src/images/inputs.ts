@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 /** The label that carries an image's inputs hash: a build whose inputs did not change is skipped. */
 export const INPUTS_LABEL = 'io.codeyard.inputs';
-/** The stack an image is for (`base` for the base). */
+/** What an image is: a stack's id, `base` or `portal`. */
 export const STACK_LABEL = 'io.codeyard.stack';
 
 /** One input of a build: a name (a file's, a build argument's) and its content. */

@@ -1,20 +1,22 @@
+import { POD_LAYOUT, stackImage } from '../runtime/kubernetes/pod-layout.js';
 import { INSIDE } from '../runtime/process/sandbox.js';
 
 /**
- * Where things are inside Codeyard's container images (images/Containerfile.base): the same
- * paths a repl sees in the local sandbox (INSIDE), plus where the image keeps code-server, its
- * Node and the built-in extensions. A runtime that starts these images (the kubernetes driver,
- * the podman tests) builds code-server's command line and the agent's config from these.
+ * Where things are inside Codeyard's container images (images/Containerfile.base): what the
+ * kubernetes driver's pods expect (POD_LAYOUT, the same paths a repl sees in the local sandbox),
+ * plus what only the image needs to say (Node's place, code-server's folder, the settings file).
  */
 export const IMAGE_LAYOUT = Object.freeze({
   ...INSIDE,
   /** Node 24, for the agent and code-server (and the node/react stacks' apps). */
   node: '/usr/local/bin/node',
-  /** code-server's install folder (its dependencies hoisted next to it). */
-  codeServerDir: '/opt/code-server',
-  codeServerEntry: '/opt/code-server/node_modules/code-server/out/node/entry.js',
+  /** code-server's install folder (its dependencies hoisted next to it), as the provisioner lays it out. */
+  codeServerDir: POD_LAYOUT.codeServerEntry.slice(0, POD_LAYOUT.codeServerEntry.indexOf('/node_modules/')),
+  codeServerEntry: POD_LAYOUT.codeServerEntry,
   /** code-server's built-ins (linked) plus the Codeyard extension: `--builtin-extensions-dir`. */
-  builtinExtensions: `${INSIDE.ideExtensions}/builtin`,
+  builtinExtensions: POD_LAYOUT.builtinExtensions,
+  /** Where the pod's Secret (the agent's config) is mounted. */
+  configDir: POD_LAYOUT.configDir,
   /** Codeyard's default VS Code settings (DEFAULT_SETTINGS, written at build time). */
   settings: '/opt/codeyard/vscode-settings.json',
   /** What the image was built with (ImageInfo); the stack is the image's `io.codeyard.stack` label. */
@@ -37,9 +39,9 @@ export interface ImageNaming {
 
 export const DEFAULT_IMAGE_PREFIX = 'localhost/';
 
-/** The image reference of a stack (or of `base`). */
+/** The image reference of a stack (or of `base`): the name the kubernetes driver's pods use. */
 export function imageRef(stack: string, naming: ImageNaming): string {
-  return `${naming.prefix}codeyard-${stack}:${naming.tag}`;
+  return stackImage(naming.prefix, stack, naming.tag);
 }
 
 /**

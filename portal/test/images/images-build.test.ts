@@ -32,6 +32,9 @@ describe('npm run images arguments', () => {
     assert.deepEqual(o.stacks, defaults.stacks);
     assert.equal(o.debian, 'auto');
     assert.equal(o.caBundle, undefined);
+    assert.equal(o.portal, true);
+    const without = parseImagesArgs(['--no-portal'], defaults);
+    assert.ok(!without.help && without.portal === false);
   });
 
   it('take a subset of stacks, none (the base alone), and a CA bundle', () => {
