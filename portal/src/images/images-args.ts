@@ -12,7 +12,7 @@ Builds codeyard-base and one image per stack (<prefix>codeyard-<stack>:<tag>) wi
 docker, skipping each image whose inputs did not change, and prints their sizes.
 
   --engine podman|docker   the engine (default: podman when it runs, else docker with a daemon)
-  --prefix P               name prefix, a registry path ending in / (default ${DEFAULT_IMAGE_PREFIX})
+  --prefix P               name prefix ending in / or - (default ${DEFAULT_IMAGE_PREFIX})
   --tag T                  tag (default: the package version)
   --stacks a,b             only these stacks (default: every folder of templates/)
   --no-portal              not the portal's image (codeyard-portal, which the Helm chart runs)

@@ -45,13 +45,16 @@ export function imageRef(stack: string, naming: ImageNaming): string {
 }
 
 /**
- * Checks an image name prefix: empty, or a registry/path ending in `/` (`localhost/`,
- * `ghcr.io/acme/`). Answers the problem, or undefined when it is fine.
+ * Checks an image name prefix as the kubernetes driver takes it (CODEYARD_KUBE_IMAGE_PREFIX):
+ * empty, or ending with `/` (a registry path: `localhost/`, `ghcr.io/acme/`) or `-` (a name
+ * start: `ghcr.io/acme/team-`). Answers the problem, or undefined when it is fine.
  */
 export function prefixProblem(prefix: string): string | undefined {
   if (prefix === '') return undefined;
-  if (!prefix.endsWith('/')) return `the image prefix "${prefix}" must end with "/" (like localhost/ or registry.example.com/team/)`;
-  if (!/^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*\/$/.test(prefix)) return `the image prefix "${prefix}" is not a registry path (lowercase letters, digits, . _ - and a :port)`;
+  if (!prefix.endsWith('/') && !prefix.endsWith('-')) return `the image prefix "${prefix}" must end with "/" or "-" (like localhost/ or registry.example.com/team/)`;
+  const component = '[a-z0-9]([a-z0-9._-]*[a-z0-9])?';
+  const registry = `${component}(:[0-9]+)?`;
+  if (!new RegExp(`^(${registry}(/${component})*/)?([a-z0-9][a-z0-9._-]*-)?$`).test(prefix)) return `the image prefix "${prefix}" is not a registry path (lowercase letters, digits, . _ - and a :port)`;
   return undefined;
 }
 

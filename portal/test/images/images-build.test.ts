@@ -16,8 +16,8 @@ describe('image names', () => {
   });
 
   it('refuse prefixes and tags an engine would refuse', () => {
-    for (const good of ['', 'localhost/', 'registry.example.com:5000/team/', 'ghcr.io/acme/']) assert.equal(prefixProblem(good), undefined, good);
-    for (const bad of ['localhost', 'Registry.example.com/', 'a b/', '/x/', 'x//']) assert.ok(prefixProblem(bad), bad);
+    for (const good of ['', 'localhost/', 'registry.example.com:5000/team/', 'ghcr.io/acme/', 'ghcr.io/acme/team-', 'cy-']) assert.equal(prefixProblem(good), undefined, good);
+    for (const bad of ['localhost', 'Registry.example.com/', 'a b/', '/x/', 'x//', 'a:b:c/', '-']) assert.ok(prefixProblem(bad), bad);
     for (const good of ['0.1.0', 'latest', 'v1_2-rc.3']) assert.equal(tagProblem(good), undefined, good);
     for (const bad of ['', '.x', '-x', 'a b', 'x'.repeat(129), 'a:b']) assert.ok(tagProblem(bad), bad);
   });
@@ -53,7 +53,7 @@ describe('npm run images arguments', () => {
       [['--engine', 'lxc'], /--engine must be podman or docker, not "lxc"/],
       [['--stacks', 'node,cobol'], /no template for cobol/],
       [['--debian', 'ubuntu'], /--debian must be auto, image or packages/],
-      [['--prefix', 'localhost'], /must end with "\/"/],
+      [['--prefix', 'localhost'], /must end with "\/" or "-"/],
       [['--tag', 'a b'], /image tag "a b" is not valid/],
       [['--ca-bundle', '/nonexistent/ca.pem'], /--ca-bundle \/nonexistent\/ca.pem: .*(ENOENT|no such file)/i],
       [['--ca-bundle', '/etc/hostname'], /holds no PEM certificate/],
