@@ -117,7 +117,12 @@ describe('in a real browser', { timeout: 420_000, skip: browserUnavailable() }, 
     await shot(dash, 'repl-stopped');
     assert.equal((await t.api(token, 'GET', `/api/repls/${replId}`)).json().sync.state, 'stored');
     await card.locator('button.power', { hasText: 'Start repl' }).click();
-    await card.locator('.status.running').waitFor({ timeout: 60_000 });
+    // Under a heavily loaded machine (a full CI run beside other work) this start once took over a
+    // minute: the wait is generous, and a timeout says where the start was.
+    await card.locator('.status.running').waitFor({ timeout: 150_000 }).catch(async (err: unknown) => {
+      const repl = (await t.api(token, 'GET', `/api/repls/${replId}`)).json<{ status: string; step?: string; error?: string }>();
+      throw new Error(`the card did not show running; the API says ${JSON.stringify({ status: repl.status, step: repl.step, error: repl.error })}: ${String(err)}`);
+    });
     await shot(dash, 'repl-started');
 
     // The change came back from the store: in the editor, and in the app once it runs again.
