@@ -3,10 +3,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { REPL_ID_PATTERN } from '@codeyard/common/repl-id';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { browserUnavailable, launchChromium, vscodeIn } from './helpers/browser.js';
 import { eventually } from './helpers/http.js';
 import { REPO_ROOT, startTestPortal, type TestPortal } from './helpers/test-portal.js';
+
+/**
+ * Waits for a repl card to show `status`. Usually well under a second; in some full-suite runs on
+ * a loaded machine a stop or a start took over a minute (cause not found yet), so the wait is
+ * generous and a timeout says where the repl was, from the API.
+ */
+async function cardReaches(card: Locator, status: 'stopped' | 'running', t: TestPortal, token: string, replId: string): Promise<void> {
+  await card.locator(`.status.${status}`).waitFor({ timeout: 150_000 }).catch(async (err: unknown) => {
+    const repl = (await t.api(token, 'GET', `/api/repls/${replId}`)).json<{ status: string; step?: string; error?: string }>();
+    throw new Error(`the card did not show ${status}; the API says ${JSON.stringify({ status: repl.status, step: repl.step, error: repl.error })}: ${String(err)}`);
+  });
+}
 
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'e2e');
 const EDIT = '<em>edited in Codeyard</em>';
@@ -108,21 +120,11 @@ describe('in a real browser', { timeout: 420_000, skip: browserUnavailable() }, 
     await dash.goto(`http://localhost:${t.port}/`);
     const card = dash.locator(`repl-card[data-id="${replId}"]`);
     await card.locator('button.power', { hasText: 'Stop repl' }).click();
-    // Usually well under a second; in some full-suite runs it took over a minute (cause not found
-    // yet): the wait is generous, and a timeout says where the stop was.
-    await card.locator('.status.stopped').waitFor({ timeout: 150_000 }).catch(async (err: unknown) => {
-      const repl = (await t.api(token, 'GET', `/api/repls/${replId}`)).json<{ status: string; step?: string; error?: string }>();
-      throw new Error(`the card did not show stopped; the API says ${JSON.stringify({ status: repl.status, step: repl.step, error: repl.error })}: ${String(err)}`);
-    });
+    await cardReaches(card, 'stopped', t, token, replId);
     await shot(dash, 'repl-stopped');
     assert.equal((await t.api(token, 'GET', `/api/repls/${replId}`)).json().sync.state, 'stored');
     await card.locator('button.power', { hasText: 'Start repl' }).click();
-    // Under a heavily loaded machine (a full CI run beside other work) this start once took over a
-    // minute: the wait is generous, and a timeout says where the start was.
-    await card.locator('.status.running').waitFor({ timeout: 150_000 }).catch(async (err: unknown) => {
-      const repl = (await t.api(token, 'GET', `/api/repls/${replId}`)).json<{ status: string; step?: string; error?: string }>();
-      throw new Error(`the card did not show running; the API says ${JSON.stringify({ status: repl.status, step: repl.step, error: repl.error })}: ${String(err)}`);
-    });
+    await cardReaches(card, 'running', t, token, replId);
     await shot(dash, 'repl-started');
 
     // The change came back from the store: in the editor, and in the app once it runs again.
