@@ -30,6 +30,8 @@ export const ERROR_STATUS = {
   INTERNAL: 500,
   UPSTREAM: 502,
   UNAVAILABLE: 503,
+  /** No room on this machine for one more repl: it waits in line (details: position, retryAfterSeconds). */
+  SERVER_FULL: 503,
   TIMEOUT: 504,
 } as const;
 

@@ -25,7 +25,10 @@ import { replRoutes } from './api/routes/repls.js';
 import { runRoutes } from './api/routes/run.js';
 import { sessionRoutes } from './api/routes/session.js';
 import { stackIcons, stackRoutes } from './api/routes/stacks.js';
+import { usageRoutes } from './api/routes/usage.js';
 import type { Config } from './config.js';
+import { CapacityGate, unlimitedCapacity } from './capacity/capacity-gate.js';
+import { machineCapacity, readMachineMemory } from './capacity/machine.js';
 import { type Database, openPortalDatabase } from './db/open-database.js';
 import { createHosting } from './http/hosting.js';
 import { ActivityTracker } from './idle/activity-tracker.js';
@@ -72,7 +75,7 @@ export interface Portal {
 }
 
 /** The repl proxy, reading what it needs about a repl from the repl service and the runtime. */
-function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, publicOrigin: PublicOrigin, tickets: TicketLedger, activity: ActivityTracker | undefined): ReplProxy {
+function replProxy(deps: PortalDeps, repls: ReplService, capacity: CapacityGate, signer: GrantSigner, publicOrigin: PublicOrigin, tickets: TicketLedger, activity: ActivityTracker | undefined): ReplProxy {
   const { runtime, config } = deps;
   const backend: ProxyBackend = {
     async lookup(replId) {
@@ -85,6 +88,7 @@ function replProxy(deps: PortalDeps, repls: ReplService, signer: GrantSigner, pu
         status: status.state,
         step: status.step,
         error: status.error,
+        queue: capacity.position(replId),
         ide: endpoints?.ide,
         port: endpoints ? (port) => endpoints.port(port) : undefined,
         isPublic: (port) => repls.isPublic(record, port),
@@ -153,6 +157,20 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   const templates = new Map(deps.templates.map((t) => [t.manifest.id, t]));
   const database = deps.database ?? (await openPortalDatabase(config, deps.store, log));
   const accounts = new Accounts(database.accounts);
+  // On one machine the portal admits starts against it; on a cluster the scheduler does (nothing refused here).
+  const capacity = new CapacityGate({
+    runtime,
+    ...(runtime.admission === 'scheduler'
+      ? unlimitedCapacity()
+      : {
+          capacity: machineCapacity({ configuredBytes: config.capacityMemoryBytes, reserveBytes: config.reserveMemoryBytes }),
+          estimateBytes: config.replMemoryEstimateBytes,
+          limitBytes: config.limitMemoryBytes,
+          machine: () => readMachineMemory(),
+        }),
+    log,
+  });
+  log.info({ capacity: capacity.snapshotCapacity() }, 'capacity for repls on this machine');
   const repls = new ReplService({
     store: deps.store,
     records: database.repls,
@@ -163,11 +181,12 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     publicOrigin,
     ticketTtlMs: config.ticketTtlMs,
     limits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount, workspaceBytes: config.limitDiskBytes, importEntries: config.importMaxEntries, fileBytes: config.maxFileBytes },
+    capacity,
     log,
   });
   const alwaysOn = new AlwaysOn({ records: database.repls, accounts: database.accounts, runtime, perAccount: config.alwaysOnPerAccount, log });
   const idle = idleStop(deps, repls, database);
-  const proxy = replProxy(deps, repls, signer, publicOrigin, database.tickets, idle?.tracker);
+  const proxy = replProxy(deps, repls, capacity, signer, publicOrigin, database.tickets, idle?.tracker);
   // Pooled connections to a repl's sockets die with it; a restarted repl gets fresh ones.
   const unwatch = runtime.watch((id, status) => {
     if (status.state !== 'running') proxy.forget(`/${id}/`);
@@ -194,6 +213,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     repls,
     alwaysOn,
     activity: idle?.tracker,
+    capacity,
     runtime,
     store: deps.store,
     templates,
@@ -233,7 +253,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
         if (typeof id === 'string' && reply.statusCode < 400) tracker.touch(id);
       });
     }
-    for (const routes of [stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, eventRoutes]) await api.register(routes, context);
+    for (const routes of [stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, eventRoutes, usageRoutes]) await api.register(routes, context);
   });
 
   await app.ready();

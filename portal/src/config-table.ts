@@ -206,6 +206,18 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
     vars: [v('CODEYARD_LIMIT_DISK_MB', '`2048`', "disk space of one workspace, and separately of its home (loop-mounted ext4 volumes sized for ext4's own overhead, and for what a stored workspace takes on disk; root only)")],
     read: int('CODEYARD_LIMIT_DISK_MB', 2048, 16, 16 * 1024 * 1024, MiB),
   },
+  capacityMemoryBytes: {
+    vars: [v('CODEYARD_CAPACITY_MEMORY_MB', "the machine's memory less the reserve, measured at start", 'memory repls and warm sandboxes may use together on this machine; a start beyond it waits in line (see Admission)')],
+    read: int('CODEYARD_CAPACITY_MEMORY_MB', 0, 0, 16 * 1024 * 1024, MiB),
+  },
+  reserveMemoryBytes: {
+    vars: [v('CODEYARD_RESERVE_MEMORY_MB', '`1024`', 'memory kept for the portal, the system and file cache, and as headroom for repls that grow after they start')],
+    read: int('CODEYARD_RESERVE_MEMORY_MB', 1024, 0, 16 * 1024 * 1024, MiB),
+  },
+  replMemoryEstimateBytes: {
+    vars: [v('CODEYARD_REPL_MEMORY_ESTIMATE_MB', '`512`', "what a starting repl is counted at until it has settled (a minute); raised to the median running repl's when that is higher")],
+    read: int('CODEYARD_REPL_MEMORY_ESTIMATE_MB', 512, 16, 1_048_576, MiB),
+  },
   syncDebounceMs: {
     vars: [v('CODEYARD_SYNC_DEBOUNCE_MS', '`3000`', 'quiet time after the last change before a running repl saves it (at most 5× that while edits keep coming)')],
     read: int('CODEYARD_SYNC_DEBOUNCE_MS', 3000, 50, 600_000),

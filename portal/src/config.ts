@@ -41,6 +41,12 @@ export interface Config {
   limitCpus: number;
   /** Disk space of one workspace. */
   limitDiskBytes: number;
+  /** Memory for repls on this machine; 0: MemTotal less the reserve, measured at start. */
+  capacityMemoryBytes: number;
+  /** Memory kept out of the capacity (the portal, the system, headroom). */
+  reserveMemoryBytes: number;
+  /** What a starting repl counts at (a typical repl's footprint). */
+  replMemoryEstimateBytes: number;
   /** Quiet time after a change before the agent syncs it. */
   syncDebounceMs: number;
   /** Sandboxes kept started ahead per stack (the warm pool); 0 turns it off. */

@@ -41,6 +41,8 @@ export interface ProxiedRepl {
   /** What a starting repl is doing now, for the starting page. */
   step?: string;
   error?: string;
+  /** Its place in line while the server is full (it starts by itself when room appears). */
+  queue?: { position: number; of: number };
   /** code-server, while running. */
   ide?: Target;
   /** A port inside the repl, while running. */

@@ -10,18 +10,28 @@ export function notFoundPage(host: string, portalUrl: string): string {
   });
 }
 
-export function startingPage(options: { title: string; statusUrl: string; step?: string }): string {
-  // Polls the status endpoint of this same host, then reloads into the real thing.
+/** What the starting page says while the repl waits for room on a full server. */
+export const FULL_TITLE = 'This server is full';
+export function queueText(queue: { position: number; of: number }): string {
+  return `You are #${queue.position} in line (of ${queue.of}). This page starts your repl by itself as soon as room appears; keep it open.`;
+}
+
+export function startingPage(options: { title: string; statusUrl: string; step?: string; queue?: { position: number; of: number } }): string {
+  // Polls the status endpoint of this same host, then reloads into the real thing. While the
+  // server is full it shows the repl's place in line, which the portal moves up as room appears.
   const script = `<script>
 const statusUrl = ${JSON.stringify(options.statusUrl)};
+const title = ${JSON.stringify(options.title)};
 const stepEl = () => document.getElementById('step');
+const titleEl = () => document.getElementById('title');
 async function poll() {
   try {
     const res = await fetch(statusUrl, { cache: 'no-store', credentials: 'same-origin' });
     const body = await res.json();
     if (body.status === 'running') { location.reload(); return; }
     if (body.status === 'error') { stepEl().textContent = 'Failed: ' + (body.error || 'unknown error') + '. Reload to try again.'; return; }
-    stepEl().textContent = body.step || body.status;
+    titleEl().textContent = body.queue ? ${JSON.stringify(FULL_TITLE)} : title;
+    stepEl().textContent = body.queue ? ${queueScript()} : (body.step || body.status);
   } catch (err) { stepEl().textContent = 'waiting for Codeyard…'; }
   setTimeout(poll, 700);
 }
@@ -30,8 +40,13 @@ setTimeout(poll, 500);
   return page({
     title: options.title,
     head: script,
-    body: `<h1><span class="spinner" aria-hidden="true"></span>${escapeHtml(options.title)}</h1><p id="step" role="status" aria-live="polite">${escapeHtml(options.step ?? 'starting')}</p><p class="muted">This page opens the repl by itself when it is ready.</p>`,
+    body: `<h1><span class="spinner" aria-hidden="true"></span><span id="title">${escapeHtml(options.queue ? FULL_TITLE : options.title)}</span></h1><p id="step" role="status" aria-live="polite">${escapeHtml(options.queue ? queueText(options.queue) : (options.step ?? 'starting'))}</p><p class="muted">This page opens the repl by itself when it is ready.</p>`,
   });
+}
+
+/** queueText() as a script expression over `body.queue`, so the page and the server say the same. */
+function queueScript(): string {
+  return "'You are #' + body.queue.position + ' in line (of ' + body.queue.of + '). This page starts your repl by itself as soon as room appears; keep it open.'";
 }
 
 export function notRunningPage(options: { replId: string; port: number; openUrl: string }): string {

@@ -157,7 +157,7 @@ export class ReplProxy {
       case 'status-refused':
         return sendJson(res, 401, { error: { code: 'UNAUTHENTICATED', message: 'open this repl from Codeyard first' } });
       case 'status':
-        return sendJson(res, 200, { status: repl!.status, step: repl!.step, error: repl!.error });
+        return sendJson(res, 200, { status: repl!.status, step: repl!.step, error: repl!.error, queue: repl!.queue });
       case 'app-refused':
         return sendJson(res, decision.status, { error: APP_REFUSALS[decision.status] });
       case 'app':
@@ -186,8 +186,12 @@ export class ReplProxy {
         }
         if (decision.wake) this.#opts.backend.wake(route.replId, repl!.owner, { runApp: route.kind === 'preview' });
         const title = route.kind === 'ide' ? 'Starting your repl' : `Starting the app on port ${route.port}`;
-        if (!isNavigation(req.method, req.headers.accept)) return sendJson(res, 503, { error: { code: 'UNAVAILABLE', message: `the repl is ${repl!.status}; try again shortly` } });
-        return sendHtml(res, 503, startingPage({ title, statusUrl: STATUS_PATH, step: repl!.step }), { 'retry-after': '2' });
+        const queue = repl!.queue;
+        if (!isNavigation(req.method, req.headers.accept)) {
+          const message = queue ? `this server is full: the repl is #${queue.position} in line and starts when room appears` : `the repl is ${repl!.status}; try again shortly`;
+          return sendJson(res, 503, { error: { code: queue ? 'SERVER_FULL' : 'UNAVAILABLE', message, ...(queue ? { details: queue } : {}) } });
+        }
+        return sendHtml(res, 503, startingPage({ title, statusUrl: STATUS_PATH, step: repl!.step, queue }), { 'retry-after': '2' });
       }
       case 'ide-static':
         if (!this.#opts.ideStatic) return this.#forward(req, res, route, hostname, repl!.ide!);

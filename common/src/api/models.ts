@@ -95,6 +95,12 @@ export const ReplSchema = Type.Object(
     forkOf: Type.Optional(Type.String({ description: 'the repl this one was forked from' })),
     usage: Type.Optional(ref(UsageSchema)),
     alwaysOn: Type.Boolean({ description: 'never stopped for being idle; its app is kept running and restarted after crashes' }),
+    queue: Type.Optional(
+      Type.Object(
+        { position: Type.Integer({ minimum: 1 }), of: Type.Integer({ minimum: 1 }) },
+        { description: 'while the server is full: its place in line; it starts by itself when room appears (stop leaves the line)' },
+      ),
+    ),
   },
   { $id: 'Repl' },
 );
@@ -156,12 +162,29 @@ export const AdminReplSchema = Type.Object({
   stack: Type.String(),
   status: stringEnum(REPL_STATUSES),
   usage: Type.Optional(ref(UsageSchema)),
+  oomKills: Type.Optional(Type.Integer({ description: "processes the kernel's OOM killer ended in it (its own memory limit)" })),
 });
 
 export const ServerSchema = Type.Object(
   {
     runtime: Type.String({ description: 'the runtime driver' }),
+    capacity: Type.Object({
+      memoryBytes: Type.Number({ description: 'memory repls and warm sandboxes may use together' }),
+      reserveBytes: Type.Number({ description: 'kept out of it for everything else' }),
+      source: stringEnum(['measured', 'configured'] as const),
+      cpus: Type.Integer({ description: 'cores (CPU is reported, not an admission limit)' }),
+      estimateBytes: Type.Number({ description: 'what a starting repl counts at' }),
+    }),
+    use: Type.Object({
+      chargedBytes: Type.Number({ description: 'what counts against the capacity now (starting repls at least the estimate)' }),
+      warmBytes: Type.Number(),
+      availableBytes: Type.Optional(Type.Number({ description: "the machine's MemAvailable now" })),
+      cpuPercent: Type.Number({ description: 'CPU of every repl and warm sandbox together; 100 is one core' }),
+      startFits: Type.Boolean({ description: 'whether one more start would be admitted now' }),
+    }),
+    queue: Type.Array(Type.Object({ replId: Type.String(), owner: Type.String(), position: Type.Integer(), since: dateTime() }), { description: 'starts waiting for room, first first' }),
     repls: Type.Array(AdminReplSchema, { description: 'every repl that is not stopped, of every account' }),
+    warm: Type.Array(Type.Object({ sandboxId: Type.String(), stack: Type.String(), usage: Type.Optional(ref(UsageSchema)) }), { description: 'warm-pool sandboxes (the first to go when room is needed)' }),
   },
   { $id: 'Server', description: 'What this server holds (admin view)' },
 );

@@ -1,6 +1,7 @@
 import type { Accounts } from '../accounts/accounts.js';
 import type { ActivitySink } from '@codeyard/proxy/repl-proxy';
 import type { AlwaysOn } from '../repls/always-on.js';
+import type { CapacityGate } from '../capacity/capacity-gate.js';
 import type { ReplService } from '../repls/repl-service.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -13,6 +14,8 @@ export interface ApiContext {
   alwaysOn: AlwaysOn;
   /** Where use of a repl is recorded (idle stop); undefined when idle stop is off. */
   activity?: ActivitySink;
+  /** Admission against this machine's capacity: the line of waiting starts, what repls use. */
+  capacity: CapacityGate;
   runtime: Runtime;
   store: ObjectStore;
   templates: ReadonlyMap<string, Template>;

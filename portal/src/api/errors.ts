@@ -41,6 +41,10 @@ export const errorHandling = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((err: FastifyError, request, reply) => {
       const error = isAppError(err) ? err : fastifyErrorToApp(err, request.headers['content-type']);
+      const retryAfter = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+      // Expected, and answered with what to do: not a failure to log.
+      if (error.code === 'SERVER_FULL') return reply.code(error.status).send(error.toBody());
       if (error.status >= 500) {
         request.log.error({ err, url: request.url, reqId: request.id }, 'request failed');
         const shown = error.code === 'INTERNAL' ? new AppError('INTERNAL', `internal error (request ${request.id}); see the portal log`) : error;

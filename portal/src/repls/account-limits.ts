@@ -1,4 +1,5 @@
 import { AppError } from '@codeyard/common/errors';
+import type { CapacityGate } from '../capacity/capacity-gate.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Admission } from './admission.js';
 import type { ReplRecord } from './repl-record.js';
@@ -40,6 +41,20 @@ export class AccountLimits {
    */
   start(owner: string, record: ReplRecord, start: () => Promise<void>): Promise<void> {
     return this.#starts.run(owner, record.id, () => this.#checkRunningLimit(owner, record.id), start);
+  }
+
+  /**
+   * Starts a repl within the account's running limit and when the machine has room (`capacity`):
+   * else it waits in line (SERVER_FULL), and once room appears it is started (the account's limit
+   * checked again: the account may have started others meanwhile) followed by `afterQueued`, what
+   * the caller would have done once it ran.
+   */
+  startAdmitted(owner: string, record: ReplRecord, capacity: CapacityGate, start: () => Promise<void>, afterQueued?: () => Promise<unknown>): Promise<void> {
+    const queued = async (): Promise<void> => {
+      await this.start(owner, record, start);
+      await afterQueued?.();
+    };
+    return this.start(owner, record, () => capacity.start(record.id, owner, start, queued));
   }
 
   /** Refuses to start one more repl of an account that already runs as many as it may. */

@@ -48,6 +48,10 @@ export interface ReplView {
   forkOf?: string;
   /** Never stopped for being idle, its app kept running (see PATCH /api/repls/:id). */
   alwaysOn: boolean;
+  /** Its place in line while it waits for room on a full server. */
+  queue?: { position: number; of: number };
+  /** What it uses, at the last reading (every few seconds), while it runs. */
+  usage?: { memoryBytes: number; cpuPercent?: number };
 }
 
 /** A repl's name as given: 1 to 64 printable characters, trimmed. */

@@ -6,6 +6,7 @@ import { checkRelativePath } from '@codeyard/common/paths';
 import type { GrantSigner } from '@codeyard/common/tickets';
 import { type ArchiveFormat, detectArchiveFormat } from '../archive/archive.js';
 import { importArchive } from '../archive/archive-import.js';
+import { CapacityGate, unlimitedCapacity } from '../capacity/capacity-gate.js';
 import type { ReplRepository } from '../db/repl-repository.js';
 import { AgentClient } from '@codeyard/common/agent/client';
 import type { ReplSpec, Runtime, RuntimeStatus } from '../runtime/runtime.js';
@@ -35,6 +36,8 @@ export interface ReplServiceOptions {
   ticketTtlMs: number;
   /** Per-account limits; a stranger's anonymous account must not be able to fill the machine. */
   limits: { repls: number; running: number; workspaceBytes: number; importEntries: number; fileBytes: number };
+  /** Admission against the machine's capacity (a full machine queues starts); unlimited when not given. Closed with the service. */
+  capacity?: CapacityGate;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -51,19 +54,24 @@ export class ReplService {
   readonly #limits: AccountLimits;
   readonly #events = new ReplEvents();
   readonly #routes = new RecordCache();
+  readonly #capacity: CapacityGate;
   readonly #unwatch: Array<() => void>;
 
   constructor(options: ReplServiceOptions) {
     this.#o = options;
     this.#links = new ReplLinks({ ...options, workspacePath: (id) => options.runtime.workspacePath(id) });
     this.#limits = new AccountLimits({ runtime: options.runtime, limits: options.limits, list: (owner) => this.list(owner) });
+    this.#capacity = options.capacity ?? new CapacityGate({ ...unlimitedCapacity(), runtime: options.runtime, log: { ...options.log, warn: options.log.error } });
     this.#unwatch = [
       options.runtime.watch((id) => void this.#announce(id)),
       options.records.events.subscribe((event) => {
         this.#routes.forget(event.id);
-        if (event.kind === 'deleted') this.#events.deleted(event.owner, event.id);
-        else void this.#announce(event.id);
+        if (event.kind === 'deleted') {
+          this.#capacity.leave(event.id); // deleted on another portal while waiting here
+          this.#events.deleted(event.owner, event.id);
+        } else void this.#announce(event.id);
       }),
+      this.#capacity.onQueueChange((ids) => ids.forEach((id) => void this.#announce(id))), // places in line are in views
     ];
   }
 
@@ -74,6 +82,7 @@ export class ReplService {
 
   close(): void {
     for (const unwatch of this.#unwatch) unwatch();
+    this.#capacity.close();
     this.#events.close();
   }
 
@@ -256,6 +265,7 @@ export class ReplService {
 
   async remove(owner: string, id: string): Promise<void> {
     const record = await this.get(owner, id);
+    this.#capacity.leave(id);
     await this.#o.runtime.delete(id);
     // The record goes first, so a half-finished delete never leaves a repl without files. An
     // update racing it compares against a row that is gone, so it cannot write the record back.
@@ -271,13 +281,14 @@ export class ReplService {
     return record;
   }
 
-  /** Starts a repl unless the account already runs as many as it may (see AccountLimits). */
-  #startWithinLimit(owner: string, record: ReplRecord): Promise<void> {
-    return this.#limits.start(owner, record, () => this.#o.runtime.start(this.specOf(record)));
+  /** Starts a repl within the account's running limit and the machine's room (see AccountLimits.startAdmitted). */
+  #startWithinLimit(owner: string, record: ReplRecord, afterQueued?: () => Promise<unknown>): Promise<void> {
+    return this.#limits.startAdmitted(owner, record, this.#capacity, () => this.#o.runtime.start(this.specOf(record)), afterQueued);
   }
 
   async stop(owner: string, id: string): Promise<ReplRecord> {
     const record = await this.get(owner, id);
+    this.#capacity.leave(id);
     await this.#o.runtime.stop(id);
     return record;
   }
@@ -286,9 +297,13 @@ export class ReplService {
   wake(id: string, account: string, options: { runApp: boolean }): void {
     void (async () => {
       const record = await this.get(account, id);
-      await this.#startWithinLimit(account, record);
-      if (options.runApp) await this.#agent(id).startApp();
-    })().catch((err: unknown) => this.#o.log.error({ replId: id, err: describeError(err) }, 'wake failed'));
+      const runApp = options.runApp ? () => this.#agent(id).startApp() : undefined;
+      await this.#startWithinLimit(account, record, runApp);
+      await runApp?.();
+    })().catch((err: unknown) => {
+      // A full server is no failure: the repl waits in line and the starting page shows its place.
+      if (!(err instanceof AppError && err.code === 'SERVER_FULL')) this.#o.log.error({ replId: id, err: describeError(err) }, 'wake failed');
+    });
   }
 
   // ---- app, exec ----
@@ -307,7 +322,7 @@ export class ReplService {
   /** Run: starts the repl first when it is stopped, like Replit's Run button. */
   async startApp(owner: string, id: string): Promise<AppState> {
     const record = await this.get(owner, id);
-    if (!this.#o.runtime.endpoints(id)) await this.#startWithinLimit(owner, record);
+    if (!this.#o.runtime.endpoints(id)) await this.#startWithinLimit(owner, record, () => this.#agent(id).startApp());
     return this.#agent(id).startApp();
   }
 
@@ -388,7 +403,7 @@ export class ReplService {
   }
 
   view(record: ReplRecord): Promise<ReplView> {
-    return replView(record, this.#o.runtime, this.#links, (id) => this.#agent(id));
+    return replView(record, this.#o.runtime, this.#links, (id) => this.#agent(id), this.#capacity);
   }
 }
 

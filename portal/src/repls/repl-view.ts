@@ -1,6 +1,8 @@
 import type { AppState, SyncStatus } from '@codeyard/common/agent/protocol';
 import { describeError } from '@codeyard/common/errors';
+import type { QueuePlace } from '../capacity/capacity-gate.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { SandboxUsage } from '../runtime/usage.js';
 import { listedPorts } from './preview-ports.js';
 import type { ReplLinks } from './repl-links.js';
 import type { ReplRecord, ReplView } from './repl-record.js';
@@ -11,9 +13,17 @@ export interface AgentState {
   app(): Promise<AppState>;
 }
 
+/** What the capacity gate knows of a repl: its place in line, what it used at the last reading. */
+export interface CapacityState {
+  position(id: string): QueuePlace | undefined;
+  usageOf(id: string): SandboxUsage | undefined;
+}
+
 /** How a repl looks to its owner now: its record, the runtime's status and what its agent says. */
-export async function replView(record: ReplRecord, runtime: Runtime, links: ReplLinks, agent: (id: string) => AgentState): Promise<ReplView> {
+export async function replView(record: ReplRecord, runtime: Runtime, links: ReplLinks, agent: (id: string) => AgentState, capacity?: CapacityState): Promise<ReplView> {
   const status = runtime.status(record.id);
+  const queue = capacity?.position(record.id);
+  const usage = status.state === 'stopped' ? undefined : capacity?.usageOf(record.id);
   return {
     id: record.id,
     name: record.name,
@@ -30,6 +40,8 @@ export async function replView(record: ReplRecord, runtime: Runtime, links: Repl
     createdAt: record.createdAt,
     ...(record.origin?.forkOf ? { forkOf: record.origin.forkOf } : {}),
     alwaysOn: !!record.alwaysOn,
+    ...(queue ? { queue } : {}),
+    ...(usage?.memoryBytes !== undefined ? { usage: { memoryBytes: usage.memoryBytes, ...(usage.cpuPercent !== undefined ? { cpuPercent: usage.cpuPercent } : {}) } } : {}),
   };
 }
 

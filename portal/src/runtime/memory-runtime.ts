@@ -6,6 +6,7 @@ import type { ReplId } from '@codeyard/common/repl-id';
 import type { StackManifest } from '../templates/manifest.js';
 import type { Endpoints, ReplSpec, Runtime, RuntimeDescription, RuntimeStatus, SandboxId, StackAvailability } from './runtime.js';
 import { PooledRuntime } from './pooled-runtime.js';
+import type { SandboxReading } from './usage.js';
 import { WarmPool } from './warm-pool.js';
 
 /** Marks every answer of the double's exec, so no test mistakes it for a command's real output. */
@@ -23,6 +24,10 @@ export interface MemoryRuntimeOptions {
   warmTakenMs?: number;
   /** Where a running repl's parts answer, when a test serves them (default: nowhere). */
   endpoints?: (id: ReplId) => Endpoints;
+  /** What a running repl uses unless a test set its figures (setUsage): 200 MiB, 5 % CPU. */
+  replUsage?: SandboxReading;
+  /** What each warm sandbox uses: 100 MiB. */
+  warmUsage?: SandboxReading;
 }
 
 interface MemorySandbox {
@@ -49,6 +54,8 @@ export class MemoryRuntime extends PooledRuntime<MemorySandbox> implements Runti
   protected override readonly pool: WarmPool<MemorySandbox>;
   /** Repls started from a warm sandbox (what a test can check). */
   readonly startedWarm = new Set<ReplId>();
+  /** Figures a test set per repl (the double's "cgroups"). */
+  readonly #usage = new Map<ReplId, SandboxReading>();
   #closed = false;
 
   constructor(options: MemoryRuntimeOptions = {}) {
@@ -133,6 +140,24 @@ export class MemoryRuntime extends PooledRuntime<MemorySandbox> implements Runti
     if (this.#opts.endpoints) return this.#opts.endpoints(id);
     const socket = (name: string): string => `${NOWHERE}/${id}/${name}.sock`;
     return { ide: { kind: 'unix', socketPath: socket('ide') }, agent: { kind: 'unix', socketPath: socket('agent') }, port: (port) => ({ kind: 'tunnel', socketPath: socket('tunnel'), port }) };
+  }
+
+  /** Sets what repl `id` uses from now on while it runs (the double has no cgroups to read). */
+  setUsage(id: ReplId, reading: SandboxReading): void {
+    this.#usage.set(id, reading);
+  }
+
+  protected readRepl(id: ReplId): SandboxReading | undefined {
+    if (this.status(id).state !== 'running') return undefined;
+    return this.#usage.get(id) ?? this.#opts.replUsage ?? { memoryBytes: 200 * 1024 * 1024, cpuPercent: 5 };
+  }
+
+  protected readSandbox(): SandboxReading | undefined {
+    return this.#opts.warmUsage ?? { memoryBytes: 100 * 1024 * 1024, cpuPercent: 0 };
+  }
+
+  protected stackOf(sandbox: MemorySandbox): string {
+    return sandbox.stack;
   }
 
   /** Nothing outlives a memory runtime: there is never anything to adopt. */

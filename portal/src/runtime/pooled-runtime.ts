@@ -1,6 +1,7 @@
 import type { ReplId } from '@codeyard/common/repl-id';
 import { ReplStates } from './repl-states.js';
 import type { RuntimeStatus, SandboxHandle, SandboxId } from './runtime.js';
+import { CpuMeter, type RuntimeUsage, type SandboxReading, type SandboxUsage } from './usage.js';
 import type { WarmPool } from './warm-pool.js';
 
 /**
@@ -12,6 +13,37 @@ import type { WarmPool } from './warm-pool.js';
 export abstract class PooledRuntime<S extends { id: SandboxId }> {
   protected readonly states = new ReplStates();
   protected abstract readonly pool: WarmPool<S>;
+  readonly #cpu = new CpuMeter();
+
+  /** What a running (or starting) repl's sandbox reads now; undefined when it has none yet. */
+  protected abstract readRepl(id: ReplId): SandboxReading | undefined;
+  /** What a warm sandbox reads now. */
+  protected abstract readSandbox(sandbox: S): SandboxReading | undefined;
+  /** The stack a warm sandbox was started for. */
+  protected abstract stackOf(sandbox: S): string;
+
+  async usage(): Promise<RuntimeUsage> {
+    const seen = new Set<string>();
+    const measured = (key: string, reading: SandboxReading | undefined): SandboxUsage => {
+      seen.add(key);
+      if (!reading) return {};
+      const cpuPercent = reading.cpuPercent ?? this.#cpu.percent(key, reading.cpuUsec);
+      return { memoryBytes: reading.memoryBytes, ...(cpuPercent !== undefined ? { cpuPercent } : {}), ...(reading.oomKills !== undefined ? { oomKills: reading.oomKills } : {}) };
+    };
+    const repls = new Map<ReplId, SandboxUsage>();
+    for (const id of this.active()) repls.set(id, measured(`repl:${id}`, this.readRepl(id)));
+    const warm = this.pool.held().map((sandbox) => ({ sandboxId: sandbox.id, stack: this.stackOf(sandbox), usage: measured(`warm:${sandbox.id}`, this.readSandbox(sandbox)) }));
+    this.#cpu.keep(seen);
+    return { repls, warm };
+  }
+
+  shedWarm(): Promise<boolean> {
+    return this.pool.shed();
+  }
+
+  gateWarm(allowed: () => boolean): void {
+    this.pool.gate(allowed);
+  }
 
   status(id: ReplId): RuntimeStatus {
     return this.states.get(id);

@@ -3,6 +3,7 @@ import type { ExecRequest, ExecResult, Target } from '@codeyard/common/agent/pro
 import type { ReplId } from '@codeyard/common/repl-id';
 import type { IdeStaticRoot } from '@codeyard/proxy/ide-static';
 import type { StackManifest } from '../templates/manifest.js';
+import type { RuntimeUsage } from './usage.js';
 
 export type RuntimeState = 'stopped' | 'starting' | 'running' | 'stopping' | 'error';
 
@@ -89,6 +90,11 @@ export interface RuntimeDescription {
  */
 export interface Runtime {
   readonly name: string;
+  /**
+   * Who decides whether one more repl fits: this portal, for the machine its repls run on (the
+   * default: capacity-gate.ts), or the cluster's scheduler (pods that fit no node wait Pending).
+   */
+  readonly admission?: 'machine' | 'scheduler';
   /** Isolation and limits as really enforced here. */
   describe(): RuntimeDescription;
   /** Can this runtime run the stack here (is its toolchain there)? */
@@ -106,6 +112,18 @@ export interface Runtime {
   adoptWarm?(handle: SandboxHandle, id: ReplId): void;
   /** Gives up a taken warm sandbox whose repl was not made after all. */
   releaseWarm?(handle: SandboxHandle): Promise<void>;
+  /**
+   * Ends one ready warm sandbox to make room for a repl (warm sandboxes are the first to go);
+   * false when there is none. Optional.
+   */
+  shedWarm?(): Promise<boolean>;
+  /** The warm pool starts a sandbox only while `allowed()` says there is room for one. Optional. */
+  gateWarm?(allowed: () => boolean): void;
+  /**
+   * What every running repl and warm sandbox uses now, measured (the process runtime reads each
+   * sandbox's cgroups). Repls that are starting are included once they have processes.
+   */
+  usage(): Promise<RuntimeUsage>;
   /** Prepares anything the repl needs before its first start. */
   create(spec: ReplSpec): Promise<void>;
   /** Starts the repl: workspace restored, IDE and agent up. Resolves once it is running. */

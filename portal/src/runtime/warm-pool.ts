@@ -46,6 +46,8 @@ export class WarmPool<S extends { id: SandboxId }> {
   #timer?: NodeJS.Timeout;
   #refilling = false;
   #closed = false;
+  /** Whether the machine has room for one more sandbox (the capacity gate's answer); always, until set. */
+  #room: () => boolean = () => true;
 
   readonly #takenMs: number;
 
@@ -126,6 +128,24 @@ export class WarmPool<S extends { id: SandboxId }> {
     if (sandbox) await this.#driver.discard(sandbox);
   }
 
+  /** From now on a sandbox is started only while `room()` says the machine has room for it. */
+  gate(room: () => boolean): void {
+    this.#room = room;
+  }
+
+  /**
+   * Ends one ready sandbox (of the stack with the most ready) to make room for a repl; false when
+   * none is ready. The refill waits until the gate says there is room again.
+   */
+  async shed(): Promise<boolean> {
+    const entries = [...this.#ready.values()].sort((a, b) => b.length - a.length)[0];
+    const sandbox = entries?.shift();
+    if (!sandbox) return false;
+    await this.#driver.discard(sandbox).catch((err: unknown) => this.#driver.log.warn({ sandbox: sandbox.id, err: describeError(err) }, 'could not end a warm sandbox'));
+    this.#refillSoon(10_000);
+    return true;
+  }
+
   /** Ends every sandbox the pool holds and refills no more. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -157,6 +177,8 @@ export class WarmPool<S extends { id: SandboxId }> {
           // Running repls come first: a busy machine waits with the refill.
           if (os.loadavg()[0]! > this.#maxLoad) return this.#refillSoon(10_000);
           if (!(await this.#driver.canLaunch())) return this.#refillSoon(30_000);
+          // Repls waiting for room, or a machine near its capacity: a warm sandbox would take their place.
+          if (!this.#room()) return this.#refillSoon(10_000);
           const sandbox = await this.#driver.launch(manifest);
           // Closed while it started: it is not kept.
           if (this.#closed) await this.#driver.discard(sandbox).catch(() => undefined);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GrantSigner } from '@codeyard/common/tickets';
+import type { CapacityGate } from '../../src/capacity/capacity-gate.js';
 import { type Database, openDatabase } from '../../src/db/open-database.js';
 import { ReplService, type ReplServiceOptions } from '../../src/repls/repl-service.js';
 import { MemoryRuntime, type MemoryRuntimeOptions } from '../../src/runtime/memory-runtime.js';
@@ -39,7 +40,7 @@ export interface MemoryRepls {
  * A repl service on test doubles (MemoryStore, MemoryRuntime) and a real SQLite database in a
  * fresh temporary folder, with the repository's templates seeded: the service in milliseconds.
  */
-export async function memoryRepls(options: { limits?: Partial<ReplServiceOptions['limits']>; runtime?: MemoryRuntimeOptions } = {}): Promise<MemoryRepls> {
+export async function memoryRepls(options: { limits?: Partial<ReplServiceOptions['limits']>; runtime?: MemoryRuntimeOptions; capacity?: (runtime: MemoryRuntime) => CapacityGate } = {}): Promise<MemoryRepls> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-repls-'));
   const templates = await repoTemplates();
   const store = new MemoryStore();
@@ -57,6 +58,7 @@ export async function memoryRepls(options: { limits?: Partial<ReplServiceOptions
     publicOrigin: { domain: 'localhost', scheme: 'http', port: 8080 },
     ticketTtlMs: 60_000,
     limits: { repls: 50, running: 3, workspaceBytes: 1 << 30, importEntries: 1000, fileBytes: 1 << 20, ...options.limits },
+    capacity: options.capacity?.(runtime),
     log: quietLog,
   });
   return {

@@ -12,6 +12,7 @@ import { limitsFor } from '../process/options.js';
 import { INSIDE } from '../process/sandbox.js';
 import { PooledRuntime } from '../pooled-runtime.js';
 import type { Endpoints, ReplSpec, Runtime, RuntimeDescription, RuntimeStatus, SandboxId, StackAvailability } from '../runtime.js';
+import type { SandboxReading } from '../usage.js';
 import { WarmPool } from '../warm-pool.js';
 import { KubeApi } from './kube-api.js';
 import type { KubeObjectOptions } from './manifests.js';
@@ -57,6 +58,8 @@ interface WarmPod {
  */
 export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime {
   readonly name = 'kubernetes';
+  /** The scheduler decides what fits: a pod no node has room for waits Pending (capacity-gate.ts). */
+  readonly admission = 'scheduler' as const;
   readonly relay: NetworkRelay;
   readonly watcher: PodWatch;
   readonly #o: KubeRuntimeOptions;
@@ -277,6 +280,20 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
     await this.pool.close();
     this.watcher.stop();
     await this.relay.close();
+  }
+
+  // ---- usage: not read here yet (it would come from the metrics API); the admin view shows none ----
+
+  protected readRepl(): SandboxReading | undefined {
+    return undefined;
+  }
+
+  protected readSandbox(): SandboxReading | undefined {
+    return undefined;
+  }
+
+  protected stackOf(pod: WarmPod): string {
+    return pod.stack;
   }
 
   // ---- internals ----

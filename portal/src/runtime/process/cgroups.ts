@@ -11,6 +11,12 @@ import path from 'node:path';
 export interface CgroupSupport {
   memory?: { version: 1 | 2; dir: string };
   cpu?: { version: 1 | 2; dir: string };
+  /**
+   * cgroup v1 only: where CPU time is counted (`cpuacct.usage`), for the usage figures. v1's `cpu`
+   * controller limits but does not count; v2's `cpu.stat` does both. When `cpuacct` is mounted
+   * together with `cpu` (`cpu,cpuacct`), this is the same folder as `cpu`.
+   */
+  cpuacct?: { version: 1; dir: string };
 }
 
 export interface CgroupLimits {
@@ -41,6 +47,11 @@ export function detectCgroups(procSelfCgroup = '/proc/self/cgroup', root = '/sys
   for (const line of lines) {
     const [, controllers, own] = line.split(':') as [string, string, string];
     for (const name of controllers.split(',')) {
+      if (name === 'cpuacct') {
+        const dir = path.join(root, controllers, own);
+        if (fs.existsSync(path.join(dir, 'cpuacct.usage')) && writable(dir)) support.cpuacct = { version: 1, dir: path.join(dir, 'codeyard') };
+        continue;
+      }
       if (name !== 'memory' && name !== 'cpu') continue;
       const dir = path.join(root, name, own);
       if (fs.existsSync(path.join(dir, name === 'memory' ? 'memory.limit_in_bytes' : 'cpu.cfs_quota_us')) && writable(dir)) {
@@ -100,12 +111,27 @@ export function createReplCgroups(support: CgroupSupport, replId: string, limits
     }
     procs.push(path.join(dir, 'cgroup.procs'));
   }
+  // Counting only (no limit): joined unless it is the cpu folder itself (co-mounted).
+  if (support.cpuacct && !sameDir(support.cpuacct.dir, support.cpu?.dir)) {
+    const dir = path.join(support.cpuacct.dir, replId);
+    fs.mkdirSync(dir, { recursive: true });
+    procs.push(path.join(dir, 'cgroup.procs'));
+  }
   return procs;
+}
+
+function sameDir(a: string, b: string | undefined): boolean {
+  if (!b) return false;
+  try {
+    return fs.realpathSync(path.dirname(a)) === fs.realpathSync(path.dirname(b));
+  } catch {
+    return a === b;
+  }
 }
 
 /** Removes a repl's cgroups once nothing runs in them; leftovers are retried at the next stop. */
 export function removeReplCgroups(support: CgroupSupport, replId: string): void {
-  for (const controller of [support.memory, support.cpu]) {
+  for (const controller of [support.memory, support.cpu, support.cpuacct]) {
     if (!controller) continue;
     try {
       fs.rmdirSync(path.join(controller.dir, replId));

@@ -10,6 +10,8 @@ import { AgentClient } from '@codeyard/common/agent/client';
 import type { Endpoints, ReplSpec, Runtime, RuntimeDescription, RuntimeStatus, StackAvailability } from '../runtime.js';
 import { PooledRuntime } from '../pooled-runtime.js';
 import { WarmPool } from '../warm-pool.js';
+import type { SandboxReading } from '../usage.js';
+import { readCgroupUsage } from './cgroup-usage.js';
 import { CrashMonitor } from './crash-monitor.js';
 import { type EgressService, serveEgress } from './egress-proxy.js';
 import { HostCapabilities } from './host-capabilities.js';
@@ -229,6 +231,21 @@ export class ProcessRuntime extends PooledRuntime<ProcessSandbox> implements Run
     // Unsandboxed, a sandbox's processes see the host's paths: a warm one could not move into its repl's folder.
     if (this.#opts.sandbox.mode === 'off') return;
     this.pool.configure(stacks, size, options);
+  }
+
+  // ---- usage (PooledRuntime.usage() reads each sandbox's cgroups through these) ----
+
+  protected readRepl(id: ReplId): SandboxReading | undefined {
+    const sandbox = this.#live.get(id);
+    return sandbox && readCgroupUsage(this.#caps.cgroups, sandbox.id);
+  }
+
+  protected readSandbox(sandbox: ProcessSandbox): SandboxReading | undefined {
+    return readCgroupUsage(this.#caps.cgroups, sandbox.id);
+  }
+
+  protected stackOf(sandbox: ProcessSandbox): string {
+    return sandbox.manifest.id;
   }
 
   // ---- internals ----
