@@ -63,7 +63,8 @@ export const serveUi: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, {
     app.log.warn({ dir }, 'the web UI is not built; run npm run build');
   }
 
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+  // `/admin` is the same page, which shows the admin view there; its token is in the fragment.
+  const index = async (_request: unknown, reply: FastifyReply): Promise<FastifyReply> => {
     let html: Buffer;
     try {
       // Read per request: a rebuild while the portal runs is served at once.
@@ -78,7 +79,9 @@ export const serveUi: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, {
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'same-origin')
       .send(html);
-  });
+  };
+  app.get('/', { schema: { hide: true } }, index);
+  app.get('/admin', { schema: { hide: true } }, index);
 
   app.get('/assets/:name', { schema: { hide: true, params: Type.Object({ name: Type.String() }) } }, async (request, reply) => {
     const { name } = request.params;

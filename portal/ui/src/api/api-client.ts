@@ -1,4 +1,4 @@
-import type { ApiErrorBody, AppState, CreateRepl, PortSetting, PortVisibilityChange, ChangeRepl, Repl, Stack, Visibility } from './types.js';
+import type { ApiErrorBody, AppState, ChangeRepl, CreateRepl, PortSetting, PortVisibilityChange, Repl, Stack, Usage, Visibility } from './types.js';
 
 /** An error answer of the API: its code and the message that says what to do. */
 export class ApiError extends Error {
@@ -86,6 +86,10 @@ export class ApiClient {
   }
   repls(): Promise<Repl[]> {
     return this.request('GET', '/api/repls');
+  }
+  /** Memory and CPU of the account's running repls (the last reading, every few seconds). */
+  usage(): Promise<Record<string, Usage>> {
+    return this.request('GET', '/api/usage');
   }
   repl(id: string): Promise<Repl> {
     return this.request('GET', `/api/repls/${id}`);

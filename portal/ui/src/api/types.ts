@@ -3,5 +3,5 @@
  * (`@codeyard/common/api/*`): a schema change that the UI does not follow breaks `npm run build`.
  * Type-only imports: nothing of the server's code is bundled into the page.
  */
-export type { ApiErrorBody, AppState, PortSetting, Repl, ReplStatus, Stack, SyncStatus, Visibility } from '@codeyard/common/api/models';
+export type { ApiErrorBody, AppState, PortSetting, Repl, ReplStatus, Server, Stack, SyncStatus, Usage, Visibility } from '@codeyard/common/api/models';
 export type { CreateRepl, PortVisibilityChange, ChangeRepl } from '@codeyard/common/api/requests';

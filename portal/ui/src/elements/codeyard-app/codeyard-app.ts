@@ -6,6 +6,7 @@ import { apiContext, feedContext } from '../../api/contexts.js';
 import { ReplFeed } from '../../api/repl-feed.js';
 import type { Repl } from '../../api/types.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
+import '../admin-view/admin-view.js';
 import '../repl-list/repl-list.js';
 import '../stack-picker/stack-picker.js';
 import type { StackSelectEvent } from '../stack-picker/stack-picker.js';
@@ -85,7 +86,9 @@ export class CodeyardApp extends LitElement {
         <a class="api-link muted" href="/api/openapi.json">API</a>
       </header>
       <main>
-        ${this.starting
+        ${window.location.pathname === '/admin'
+          ? html`<admin-view></admin-view>`
+          : this.starting
           ? html`<starting-view .repl=${this.starting} @repl-ready=${(e: CustomEvent<Repl>) => this.#ready(e)} @start-back=${() => this.#back()}></starting-view>`
           : this.#home()}
       </main>`;

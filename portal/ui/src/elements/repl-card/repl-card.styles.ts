@@ -162,4 +162,11 @@ export const replCardStyles = css`
       flex: 1 1 calc(50% - 0.45rem);
     }
   }
+  .queue {
+    margin: 0.5rem 0 0;
+    padding: 0.4rem 0.6rem;
+    border-radius: 0.4rem;
+    background: var(--cy-surface-2);
+    font-size: 0.9rem;
+  }
 `;

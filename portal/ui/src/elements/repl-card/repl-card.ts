@@ -1,9 +1,10 @@
 import { consume } from '@lit/context';
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import { ApiClient } from '../../api/api-client.js';
+import { ApiClient, ApiError } from '../../api/api-client.js';
 import { apiContext } from '../../api/contexts.js';
 import type { Repl, ReplStatus, SyncStatus, Visibility } from '../../api/types.js';
+import { formatBytes, formatCpu } from '../../format.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
 import '../confirm-dialog/confirm-dialog.js';
 import { replCardStyles } from './repl-card.styles.js';
@@ -91,8 +92,17 @@ export class ReplCard extends LitElement {
 
   #togglePower(): Promise<void> {
     const { id } = this.repl;
-    const stopping = this.repl.status === 'running';
-    return this.#run('power', async () => this.#emit('repl-updated', stopping ? await this.api.stop(id) : await this.api.start(id)));
+    // A repl waiting in line is "stopped" too: Stop takes it out of the line.
+    const stopping = this.repl.status === 'running' || !!this.repl.queue;
+    return this.#run('power', async () => {
+      try {
+        this.#emit('repl-updated', stopping ? await this.api.stop(id) : await this.api.start(id));
+      } catch (err) {
+        // A full server is an answer, not a failure: the card shows the repl's place in line.
+        if (!(err instanceof ApiError && err.code === 'SERVER_FULL')) throw err;
+        this.#emit('repl-updated', await this.api.repl(id));
+      }
+    });
   }
 
   #setVisibility(port: number, visibility: Visibility): Promise<void> {
@@ -198,22 +208,30 @@ export class ReplCard extends LitElement {
     if (!repl) return nothing;
     const transitioning = repl.status === 'starting' || repl.status === 'stopping';
     const running = repl.status === 'running';
+    const { queue, usage } = repl;
+    const label = queue ? 'Waiting for room' : STATUS_LABELS[repl.status];
     return html`<article aria-labelledby="name">
       <header>
         <img class="icon" src="/stacks/${repl.stack}/icon.svg" alt="" width="32" height="32" />
         <div class="title">${this.#title()}</div>
-        <span class="status ${repl.status}" role="status" aria-label="Status of ${repl.name}: ${STATUS_LABELS[repl.status]}${repl.step ? `, ${repl.step}` : ''}">
+        <span class="status ${repl.status}" role="status" aria-label="Status of ${repl.name}: ${label}${repl.step ? `, ${repl.step}` : ''}">
           ${transitioning ? html`<span class="spinner" aria-hidden="true"></span>` : html`<span class="dot" aria-hidden="true"></span>`}
-          <span class="label">${STATUS_LABELS[repl.status]}</span>${repl.step ? html`<span class="step"> · ${repl.step}</span>` : nothing}
+          <span class="label">${label}</span>${repl.step ? html`<span class="step"> · ${repl.step}</span>` : nothing}
         </span>
       </header>
       <p class="meta muted">
         <span>${repl.stack}</span> · <span title=${repl.createdAt}>created ${new Date(repl.createdAt).toLocaleString()}</span>${repl.forkOf ? html` · <span>fork</span>` : nothing}
       </p>
       ${repl.status === 'error' && repl.error ? html`<p class="error repl-error">${repl.error}</p>` : nothing}
+      ${queue
+        ? html`<p class="queue" role="status">This server is full: this repl is <strong>#${queue.position}</strong> in line (of ${queue.of}) and starts by itself when room appears.</p>`
+        : nothing}
       <dl>
         <div><dt>Files</dt><dd class="sync ${repl.sync.state}">${syncLabel(repl.sync)}</dd></div>
         <div><dt>App</dt><dd class="app">${repl.app.running ? html`<span class="ok">running</span>${repl.app.command ? html` <code>${repl.app.command}</code>` : nothing}` : repl.app.exitCode != null ? `exited (code ${repl.app.exitCode})` : 'not running'}</dd></div>
+        ${running && usage
+          ? html`<div class="usage"><dt>Uses</dt><dd><span class="memory" title="memory of all its processes">${formatBytes(usage.memoryBytes)}</span> · <span class="cpu" title="CPU; 100 % is one core">CPU ${formatCpu(usage.cpuPercent)}</span></dd></div>`
+          : nothing}
         <div class="ports"><dt>Preview</dt><dd><ul>${this.#ports()}</ul></dd></div>
         <div class="always-on"><dt>Always on</dt><dd>
           <label class="switch" title="Keeps the app running with nobody watching (restarted if it crashes); otherwise the repl stops after a while unused">
@@ -227,8 +245,8 @@ export class ReplCard extends LitElement {
         <button class="app-toggle" ?disabled=${!!busy || repl.status === 'stopping'} @click=${() => void this.#toggleApp()} aria-label="${repl.app.running ? 'Stop app of' : 'Run'} ${repl.name}">
           ${busy === 'app' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}${repl.app.running ? 'Stop app' : 'Run'}
         </button>
-        <button class="power" ?disabled=${!!busy || transitioning} @click=${() => void this.#togglePower()} aria-label="${running ? 'Stop repl' : 'Start repl'} ${repl.name}">
-          ${busy === 'power' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}${running ? 'Stop repl' : 'Start repl'}
+        <button class="power" ?disabled=${!!busy || transitioning} @click=${() => void this.#togglePower()} aria-label="${running ? 'Stop repl' : queue ? 'Leave the line for' : 'Start repl'} ${repl.name}">
+          ${busy === 'power' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}${running ? 'Stop repl' : queue ? 'Leave line' : 'Start repl'}
         </button>
         <button class="fork" ?disabled=${!!busy} @click=${() => void this.#fork()} aria-label="Fork ${repl.name}">
           ${busy === 'fork' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}Fork

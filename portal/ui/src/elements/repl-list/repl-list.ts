@@ -26,9 +26,14 @@ export function arrange(repls: Iterable<Repl>, query: string, sort: ReplSort): R
   return shown.sort(newest);
 }
 
+/** How often running repls' memory and CPU are read again while the page is visible. */
+export const USAGE_POLL_MS = 5_000;
+
 /**
  * "My repls": loaded once, then kept current by the live feed and by what the cards report
- * after their own calls. Search and sort happen here, on what is loaded.
+ * after their own calls. Search and sort happen here, on what is loaded. Memory and CPU of the
+ * running ones are polled (GET /api/usage, one small answer) rather than streamed: they change
+ * all the time, and a view per repl every few seconds would ask every agent for nothing.
  */
 @customElement('repl-list')
 export class ReplList extends LitElement {
@@ -55,9 +60,11 @@ export class ReplList extends LitElement {
   });
 
   #unsubscribe: Array<() => void> = [];
+  #usageTimer: ReturnType<typeof setInterval> | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
+    this.#usageTimer = setInterval(() => void this.#pollUsage(), USAGE_POLL_MS);
     this.#unsubscribe = [
       this.feed.on('repl', (e) => this.#put(e.detail)),
       this.feed.on('deleted', (e) => this.#drop(e.detail.id)),
@@ -69,6 +76,24 @@ export class ReplList extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     for (const off of this.#unsubscribe) off();
+    clearInterval(this.#usageTimer);
+  }
+
+  /** Fresh figures for the running repls; nothing asked while none runs or the tab is hidden. */
+  async #pollUsage(): Promise<void> {
+    if (document.visibilityState !== 'visible' || ![...this.#repls.values()].some((r) => r.status === 'running')) return;
+    let usage: Record<string, Repl['usage']>;
+    try {
+      usage = await this.api.usage();
+    } catch {
+      return; // the next tick tries again
+    }
+    for (const [id, repl] of this.#repls) {
+      const fresh = usage[id];
+      if (fresh) this.#repls.set(id, { ...repl, usage: fresh });
+      else if (repl.usage && repl.status !== 'running') this.#repls.set(id, { ...repl, usage: undefined });
+    }
+    this.requestUpdate();
   }
 
   #put(repl: Repl): void {
