@@ -60,6 +60,11 @@ export function serverFull(replId: ReplId, place: QueuePlace): AppError {
   );
 }
 
+/** Is this the answer to a start that waits in line? */
+export function isServerFull(err: unknown): boolean {
+  return err instanceof AppError && err.code === 'SERVER_FULL';
+}
+
 /**
  * Admission control for one machine: a start goes ahead only while what runs here, measured,
  * plus the start's estimate fits the capacity (the rule: admission-decision.ts). When it does not,

@@ -6,7 +6,7 @@ import { checkRelativePath } from '@codeyard/common/paths';
 import type { GrantSigner } from '@codeyard/common/tickets';
 import { type ArchiveFormat, detectArchiveFormat } from '../archive/archive.js';
 import { importArchive } from '../archive/archive-import.js';
-import { CapacityGate, unlimitedCapacity } from '../capacity/capacity-gate.js';
+import { CapacityGate, isServerFull, unlimitedCapacity } from '../capacity/capacity-gate.js';
 import type { ReplRepository } from '../db/repl-repository.js';
 import { AgentClient } from '@codeyard/common/agent/client';
 import type { ReplSpec, Runtime, RuntimeStatus } from '../runtime/runtime.js';
@@ -300,10 +300,8 @@ export class ReplService {
       const runApp = options.runApp ? () => this.#agent(id).startApp() : undefined;
       await this.#startWithinLimit(account, record, runApp);
       await runApp?.();
-    })().catch((err: unknown) => {
       // A full server is no failure: the repl waits in line and the starting page shows its place.
-      if (!(err instanceof AppError && err.code === 'SERVER_FULL')) this.#o.log.error({ replId: id, err: describeError(err) }, 'wake failed');
-    });
+    })().catch((err: unknown) => isServerFull(err) || this.#o.log.error({ replId: id, err: describeError(err) }, 'wake failed'));
   }
 
   // ---- app, exec ----
