@@ -7,5 +7,5 @@ import { ideInfoVariables } from '@codeyard/common/agent/repl-variables';
  * itself (its type and its checker) is the contract's: @codeyard/common/agent/config.
  */
 export function ideEnv(config: AgentConfig, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...env, CODEYARD_AGENT_SOCKET: config.controlSocket, ...(config.info && ideInfoVariables(config.info)) };
+  return { ...env, ...config.ide?.env, CODEYARD_AGENT_SOCKET: config.controlSocket, ...(config.info && ideInfoVariables(config.info)) };
 }

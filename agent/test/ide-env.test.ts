@@ -21,6 +21,11 @@ describe("code-server's environment", () => {
     assert.deepEqual(env, { PATH: '/usr/bin', PORT: '3000' }, 'the app env is not changed');
   });
 
+  it("adds the config's code-server variables (memory tuning), never over the agent's own", () => {
+    const ide = ideEnv({ ...base, ide: { argv: ['cs'], logFile: '/l', settingsFile: '/s', settings: {}, env: { MALLOC_ARENA_MAX: '2', CODEYARD_AGENT_SOCKET: '/elsewhere' } } }, { PATH: '/usr/bin' });
+    assert.deepEqual(ide, { PATH: '/usr/bin', MALLOC_ARENA_MAX: '2', CODEYARD_AGENT_SOCKET: '/run/codeyard/agent.sock' });
+  });
+
   it('still gives the socket without repl info (an older portal)', () => {
     assert.deepEqual(ideEnv(base, {}), { CODEYARD_AGENT_SOCKET: '/run/codeyard/agent.sock' });
   });

@@ -145,7 +145,7 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
     const put = await t.api(alice, 'PUT', `/api/repls/${repl.id}/files/notes/todo.txt`, 'written while stopped');
     assert.equal(put.status, 201, put.body);
     const names = (await t.api(alice, 'GET', `/api/repls/${repl.id}/files?dir=`)).json<Array<{ name: string; type: string }>>();
-    assert.deepEqual(names.map((e) => `${e.name}:${e.type}`), ['index.js:file', 'notes:directory', 'package.json:file']);
+    assert.deepEqual(names.map((e) => `${e.name}:${e.type}`), ['index.js:file', 'jsconfig.json:file', 'notes:directory', 'package.json:file']);
     assert.equal((await t.api(alice, 'GET', `/api/repls/${repl.id}/files/notes/todo.txt`)).body, 'written while stopped');
   });
 

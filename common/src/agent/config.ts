@@ -65,6 +65,8 @@ export interface AgentIdeConfig {
   settings: Record<string, unknown>;
   /** code-server's own socket, relayed on `listenFds.ide`. */
   socket?: string;
+  /** Variables code-server gets on top of the repl's (memory tuning of its Node processes). */
+  env?: Record<string, string>;
 }
 
 /** The agent's config file (named on its command line). */
@@ -153,7 +155,7 @@ function readGate(f: Fields): AgentGateConfig {
 }
 
 function readIde(f: Fields): AgentIdeConfig {
-  return defined({ argv: f.stringArray('argv'), logFile: f.string('logFile'), settingsFile: f.string('settingsFile'), settings: f.record('settings'), socket: f.optionalString('socket') });
+  return defined({ argv: f.stringArray('argv'), logFile: f.string('logFile'), settingsFile: f.string('settingsFile'), settings: f.record('settings'), socket: f.optionalString('socket'), env: f.optionalStringRecord('env') });
 }
 
 /** Checks a config file's content; throws AppError('VALIDATION') naming the first wrong field. */

@@ -81,6 +81,14 @@ export class Fields {
     return this.has(key) ? this.object(key) : undefined;
   }
 
+  /** An optional object whose every value is a string (environment variables). */
+  optionalStringRecord(key: string): Record<string, string> | undefined {
+    if (!this.has(key)) return undefined;
+    const v = this.record(key);
+    if (!Object.values(v).every((item) => typeof item === 'string')) this.#fail(key, 'an object of strings');
+    return v as Record<string, string>;
+  }
+
   /** A nested object taken as it is (free-form, e.g. VS Code settings). */
   record(key: string): Record<string, unknown> {
     this.object(key);

@@ -33,7 +33,7 @@ export interface AgentConfigInput {
   /** The egress relay, when the repl's way out is the egress proxy. */
   egress?: { socket: string; port: number };
   /** code-server's command line and default settings; none for a one-off save. */
-  ide?: { argv: string[]; settings: Readonly<Record<string, unknown>> };
+  ide?: { argv: string[]; settings: Readonly<Record<string, unknown>>; env?: Readonly<Record<string, string>> };
 }
 
 /** Where the agent syncs: the repl's relay socket (or, in a pod, the network relay with its credential), with the portal's timing. */
@@ -72,6 +72,7 @@ export function buildAgentConfig(input: AgentConfigInput): AgentConfig {
           settingsFile: `${paths.home}/.local/share/code-server/User/settings.json`,
           settings: input.ide.settings,
           socket: `${paths.run}/ide.sock`,
+          ...(input.ide.env ? { env: { ...input.ide.env } } : {}),
         }
       : undefined,
   };

@@ -22,6 +22,12 @@ export interface StackManifest {
   installCreates?: string;
   /** Per-stack overrides of the runtime's default limits (a compiler may need more memory). */
   limits?: StackLimits;
+  /**
+   * The languages its IDE brings language tooling for (servers, debuggers: see
+   * runtime/process/ide-extensions.ts); absent, all that code-server has. Each costs memory in
+   * every repl of the stack once a file of it is open.
+   */
+  languages?: StackLanguage[];
   toolchain: {
     /** The program, as a person would name it (`node`, `go`). */
     name: string;
@@ -60,6 +66,10 @@ function isRelativeFile(value: string): boolean {
 }
 
 /** Validates a parsed `repl.json`. `file` is used in messages only. */
+/** Languages a stack can ask IDE tooling for (`javascript` covers TypeScript too). */
+export const STACK_LANGUAGES = ['javascript', 'html', 'css', 'php', 'python', 'go', 'rust'] as const;
+export type StackLanguage = (typeof STACK_LANGUAGES)[number];
+
 export function parseManifest(raw: unknown, file: string, folderName: string): StackManifest {
   const fail = (field: string, problem: string): never => {
     throw new ManifestError(`${file}: "${field}" ${problem}`);
@@ -72,7 +82,7 @@ export function parseManifest(raw: unknown, file: string, folderName: string): S
     if (typeof value !== 'string' || value.trim() === '') return fail(field, 'must be a non-empty string');
     return value as string;
   };
-  const known = new Set(['id', 'name', 'description', 'icon', 'main', 'run', 'port', 'install', 'installCreates', 'limits', 'toolchain']);
+  const known = new Set(['id', 'name', 'description', 'icon', 'main', 'run', 'port', 'install', 'installCreates', 'limits', 'languages', 'toolchain']);
   for (const field of Object.keys(m)) if (!known.has(field)) fail(field, `is not a known field (known: ${[...known].join(', ')})`);
 
   const id = str('id')!;
@@ -101,6 +111,13 @@ export function parseManifest(raw: unknown, file: string, folderName: string): S
     }
   }
 
+  let languages: StackLanguage[] | undefined;
+  if (m.languages !== undefined) {
+    const known: readonly string[] = STACK_LANGUAGES;
+    if (!Array.isArray(m.languages) || m.languages.some((l) => typeof l !== 'string' || !known.includes(l))) fail('languages', `must be a list of languages from ${STACK_LANGUAGES.join(', ')}`);
+    languages = [...new Set(m.languages as StackLanguage[])];
+  }
+
   const tc = m.toolchain;
   if (typeof tc !== 'object' || tc === null || Array.isArray(tc)) return fail('toolchain', 'must be an object with name, check and installHint');
   const t = tc as Record<string, unknown>;
@@ -121,6 +138,7 @@ export function parseManifest(raw: unknown, file: string, folderName: string): S
     install,
     installCreates,
     ...(limits ? { limits } : {}),
+    ...(languages ? { languages } : {}),
     toolchain: {
       name: t.name as string,
       check: t.check as string,

@@ -230,7 +230,7 @@ describe('HTTP API routes (MemoryRuntime, MemoryStore, SQLite)', () => {
       assert.equal(read.headers['content-type'], 'application/octet-stream');
       assert.equal(read.headers['x-content-type-options'], 'nosniff');
       const names = (await call(alice, 'GET', `/api/repls/${repl.id}/files?dir=`)).json<Array<{ name: string; type: string }>>();
-      assert.deepEqual(names.map((e) => `${e.name}:${e.type}`), ['index.js:file', 'notes:directory', 'package.json:file']);
+      assert.deepEqual(names.map((e) => `${e.name}:${e.type}`), ['index.js:file', 'jsconfig.json:file', 'notes:directory', 'package.json:file']);
       assert.deepEqual((await call(alice, 'GET', `/api/repls/${repl.id}/files?dir=notes`)).json<Array<{ name: string }>>().map((e) => e.name), ['todo.txt']);
       assert.equal((await call(alice, 'DELETE', `/api/repls/${repl.id}/files/notes/todo.txt`)).statusCode, 204);
       assertError(await call(alice, 'GET', `/api/repls/${repl.id}/files/notes/todo.txt`), 404, 'NOT_FOUND');

@@ -28,7 +28,7 @@ const repl: AgentConfigInput = {
   ownPidNamespace: true,
   listenFds: { control: 3, tunnel: 4, ide: 5 },
   egress: { socket: '/run/codeyard-egress/egress.sock', port: 43128 },
-  ide: { argv: ['/opt/code-server/bin/code-server', '--socket', '/run/codeyard/ide.sock'], settings: { 'workbench.startupEditor': 'none' } },
+  ide: { argv: ['/opt/code-server/bin/code-server', '--socket', '/run/codeyard/ide.sock'], settings: { 'workbench.startupEditor': 'none' }, env: { MALLOC_ARENA_MAX: '2' } },
 };
 
 describe("the agent config the runtime writes (the agent's checker is the judge)", () => {
@@ -44,6 +44,12 @@ describe("the agent config the runtime writes (the agent's checker is the judge)
       assert.deepEqual(parseAgentConfig(written), written);
     });
   }
+
+  it("refuses code-server variables that are not strings, naming the field", () => {
+    const written = JSON.parse(JSON.stringify(buildAgentConfig(repl))) as { ide: { env: unknown } };
+    written.ide.env = { MALLOC_ARENA_MAX: 2 };
+    assert.throws(() => parseAgentConfig(written), /ide\.env.*an object of strings/);
+  });
 
   it('gives a warm sandbox no sync until it is activated', () => {
     const warm = buildAgentConfig({ ...repl, replId: '0123456789ab', pooled: true });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yazl from 'yazl';
 import { codeServerArgs } from '../../src/runtime/process/code-server-settings.js';
-import { codeServerBuiltinDir, prepareBuiltinExtensions } from '../../src/runtime/process/ide-extensions.js';
+import { codeServerBuiltinDir, omitsBuiltin, prepareBuiltinExtensions } from '../../src/runtime/process/ide-extensions.js';
 
 function writeZip(file: string, entries: Record<string, string>): Promise<void> {
   const zip = new yazl.ZipFile();
@@ -24,7 +24,7 @@ describe("the Codeyard extension among code-server's built-ins", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-ideext-'));
     install = path.join(dir, 'code-server-4.139.1');
     builtins = path.join(install, 'node_modules', 'code-server', 'lib', 'vscode', 'extensions');
-    for (const name of ['git', 'theme-defaults', 'simple-browser', 'copilot', 'tunnel-forwarding']) {
+    for (const name of ['git', 'theme-defaults', 'simple-browser', 'copilot', 'tunnel-forwarding', 'github', 'typescript-language-features', 'emmet', 'html-language-features']) {
       fs.mkdirSync(path.join(builtins, name), { recursive: true });
       fs.writeFileSync(path.join(builtins, name, 'package.json'), JSON.stringify({ name, publisher: 'vscode' }));
     }
@@ -48,8 +48,9 @@ describe("the Codeyard extension among code-server's built-ins", () => {
     const parentDir = path.join(dir, 'repls', '.ide-extensions');
     const made = await prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir });
     assert.equal(path.dirname(made), parentDir);
-    // The AI runtime and Remote Tunnels are left out: a repl never loads them.
-    assert.deepEqual(fs.readdirSync(made).sort(), ['codeyard', 'git', 'simple-browser', 'theme-defaults']);
+    // The AI runtime, Remote Tunnels and GitHub are left out: a repl never loads them. A stack
+    // that names no languages keeps every language's tooling.
+    assert.deepEqual(fs.readdirSync(made).sort(), ['codeyard', 'emmet', 'git', 'html-language-features', 'simple-browser', 'theme-defaults', 'typescript-language-features']);
     assert.equal(fs.readlinkSync(path.join(made, 'git')), path.join(builtins, 'git'));
     assert.equal(JSON.parse(fs.readFileSync(path.join(made, 'codeyard', 'package.json'), 'utf8')).publisher, 'codeyard');
     assert.equal(fs.readFileSync(path.join(made, 'codeyard', 'dist', 'extension.js'), 'utf8'), 'exports.activate = () => {};');
@@ -68,6 +69,29 @@ describe("the Codeyard extension among code-server's built-ins", () => {
     const next = await prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir });
     assert.notEqual(next, made);
     assert.equal(JSON.parse(fs.readFileSync(path.join(next, 'codeyard', 'package.json'), 'utf8')).version, '0.2.0');
+  });
+
+  it("gives a stack only its languages' tooling, each set in a folder of its own", async () => {
+    const parentDir = path.join(dir, 'by-language');
+    const python = await prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir, languages: ['python'] });
+    const node = await prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir, languages: ['javascript'] });
+    const web = await prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir, languages: ['html', 'css'] });
+    assert.deepEqual(fs.readdirSync(python).sort(), ['codeyard', 'git', 'simple-browser', 'theme-defaults'], 'no TypeScript server, no Emmet for Python');
+    assert.deepEqual(fs.readdirSync(node).sort(), ['codeyard', 'git', 'simple-browser', 'theme-defaults', 'typescript-language-features']);
+    assert.deepEqual(fs.readdirSync(web).sort(), ['codeyard', 'emmet', 'git', 'html-language-features', 'simple-browser', 'theme-defaults']);
+    assert.equal(new Set([python, node, web]).size, 3);
+    assert.equal(await prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir, languages: ['python'] }), python, 'made once per set');
+  });
+
+  it('leaves language tooling out only for stacks that name other languages', () => {
+    assert.equal(omitsBuiltin('typescript-language-features', undefined), false);
+    assert.equal(omitsBuiltin('typescript-language-features', ['javascript']), false);
+    assert.equal(omitsBuiltin('typescript-language-features', ['python']), true);
+    assert.equal(omitsBuiltin('ms-vscode.js-debug', ['rust']), true);
+    assert.equal(omitsBuiltin('emmet', ['css']), false);
+    assert.equal(omitsBuiltin('json-language-features', ['python']), false, 'JSON support (settings files) stays everywhere');
+    assert.equal(omitsBuiltin('python', ['go']), false, 'grammars stay everywhere');
+    assert.equal(omitsBuiltin('github-authentication', undefined), true);
   });
 
   it('refuses a VSIX without an extension manifest, and leaves nothing half-made', async () => {

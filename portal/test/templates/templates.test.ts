@@ -28,6 +28,11 @@ describe('repl.json manifests', () => {
     assert.deepEqual(parseManifest({ ...valid, limits: { memoryMb: 4096, cpus: 2 } }, 'demo/repl.json', 'demo').limits, { memoryMb: 4096, cpus: 2 });
   });
 
+  it('takes the languages its IDE brings tooling for (none named: all)', () => {
+    assert.deepEqual(parseManifest({ ...valid, languages: ['javascript', 'html', 'javascript'] }, 'demo/repl.json', 'demo').languages, ['javascript', 'html']);
+    assert.equal(parseManifest(valid, 'demo/repl.json', 'demo').languages, undefined);
+  });
+
   const broken: Array<[string, object, RegExp]> = [
     ['id differs from the folder', { ...valid, id: 'other' }, /"id" must match its folder name/],
     ['run missing', { ...valid, run: undefined }, /"run" must be a non-empty string/],
@@ -36,6 +41,8 @@ describe('repl.json manifests', () => {
     ['absolute main', { ...valid, main: '/etc/passwd' }, /"main"/],
     ['traversing main', { ...valid, main: '../x.js' }, /"main"/],
     ['unknown field', { ...valid, runn: 'x' }, /"runn" is not a known field/],
+    ['unknown language', { ...valid, languages: ['cobol'] }, /"languages" must be a list of languages from javascript, html/],
+    ['languages not a list', { ...valid, languages: 'python' }, /"languages"/],
     ['toolchain without check', { ...valid, toolchain: { name: 'node', installHint: 'x' } }, /"toolchain.check"/],
     ['bad minVersion', { ...valid, toolchain: { ...valid.toolchain, minVersion: 'latest' } }, /"toolchain.minVersion"/],
     ['installCreates without install', { ...valid, installCreates: 'node_modules' }, /"installCreates" needs "install"/],

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import { checkRelativePath } from '@codeyard/common/paths';
+import type { StackLanguage } from '../../templates/manifest.js';
 
 /**
  * The Codeyard VS Code extension (vscode-extension/dist/codeyard.vsix) in every repl, at no
@@ -21,10 +22,44 @@ import { checkRelativePath } from '@codeyard/common/paths';
 
 /**
  * Built-ins a repl has no use for, left out of its built-in folder (so never loaded): the AI
- * runtime (AI features are off in every repl), Microsoft account sign-in, and Remote Tunnels
- * (a repl is already remote). Fewer extensions also make the extension host start sooner.
+ * runtime (AI features are off in every repl), Microsoft account sign-in, Remote Tunnels (a repl
+ * is already remote), GitHub sign-in and its GitHub features (they activate at every start
+ * (`*`) and wait for a sign-in that cannot finish in a repl: VS Code's GitHub sign-in goes through
+ * vscode.dev), and the linting of VS Code extensions' own manifests (it activates on any JSON
+ * file). Fewer extensions also make the extension host start sooner.
  */
-export const OMITTED_BUILTINS = new Set(['copilot', 'microsoft-authentication', 'tunnel-forwarding']);
+export const OMITTED_BUILTINS = new Set(['copilot', 'microsoft-authentication', 'tunnel-forwarding', 'github', 'github-authentication', 'extension-editing']);
+
+/**
+ * Built-ins that bring language tooling (a language server, a debugger, an eager activation on
+ * every file), with the stack languages that want them. A stack whose manifest names its
+ * `languages` gets only the tooling of those; the rest of this table is left out of its folder, so
+ * a Python repl never starts a TypeScript server, and no repl but a web one activates Emmet (it
+ * activates on every file opened). Grammars, themes and lazily started JSON/Markdown support stay
+ * in every repl.
+ */
+export const LANGUAGE_BUILTINS: Readonly<Record<string, readonly StackLanguage[]>> = Object.freeze({
+  'typescript-language-features': ['javascript'],
+  'ms-vscode.js-debug': ['javascript'],
+  'ms-vscode.js-debug-companion': ['javascript'],
+  'ms-vscode.vscode-js-profile-table': ['javascript'],
+  'debug-auto-launch': ['javascript'],
+  npm: ['javascript'],
+  grunt: ['javascript'],
+  gulp: ['javascript'],
+  jake: ['javascript'],
+  emmet: ['html', 'css'],
+  'html-language-features': ['html'],
+  'css-language-features': ['css'],
+  'php-language-features': ['php'],
+});
+
+/** Is code-server's built-in `name` left out of the folder for a stack with these `languages` (undefined: every language)? */
+export function omitsBuiltin(name: string, languages: readonly StackLanguage[] | undefined): boolean {
+  if (OMITTED_BUILTINS.has(name)) return true;
+  const wantedBy = LANGUAGE_BUILTINS[name];
+  return !!wantedBy && !!languages && !wantedBy.some((language) => languages.includes(language));
+}
 
 /** The folder of code-server's own built-in extensions, for a code-server install folder. */
 export function codeServerBuiltinDir(installDir: string): string | undefined {
@@ -35,12 +70,13 @@ export function codeServerBuiltinDir(installDir: string): string | undefined {
 }
 
 /**
- * Makes (once) the built-in extensions folder: code-server's built-ins linked, the VSIX's
- * `extension/` unpacked as `codeyard`. Answers its path. Safe to call from concurrent portals.
+ * Makes (once) the built-in extensions folder for a stack's `languages` (see LANGUAGE_BUILTINS;
+ * undefined: all): code-server's built-ins linked, the VSIX's `extension/` unpacked as
+ * `codeyard`. Answers its path. Safe to call from concurrent portals.
  */
-export async function prepareBuiltinExtensions(options: { vsix: string; codeServerBuiltins: string; parentDir: string }): Promise<string> {
+export async function prepareBuiltinExtensions(options: { vsix: string; codeServerBuiltins: string; parentDir: string; languages?: readonly StackLanguage[] }): Promise<string> {
   const vsix = await fsp.readFile(options.vsix);
-  const builtins = (await fsp.readdir(options.codeServerBuiltins)).filter((name) => name !== 'codeyard' && !OMITTED_BUILTINS.has(name)).sort();
+  const builtins = (await fsp.readdir(options.codeServerBuiltins)).filter((name) => name !== 'codeyard' && !omitsBuiltin(name, options.languages)).sort();
   const hash = createHash('sha256').update(vsix).update('\0').update(options.codeServerBuiltins).update('\0').update(builtins.join('\n')).digest('hex').slice(0, 16);
   const dir = path.join(options.parentDir, hash);
   if (fs.existsSync(path.join(dir, 'codeyard', 'package.json'))) return dir;

@@ -210,17 +210,24 @@ export function sharedDir(rootDir: string): string {
   return path.join(rootDir, '.shared');
 }
 
+/** The code-server launcher built beside the agent bundle (agent/src/code-server-launch.ts). */
+export function launcherBeside(agentBundle: string): string {
+  return path.join(path.dirname(agentBundle), 'code-server-launch.cjs');
+}
+
 /** Fills the shared folder (after its volume is mounted, when there is one). */
 export async function prepareShared(rootDir: string, agentBundle: string | undefined): Promise<void> {
   const shared = sharedDir(rootDir);
   await fsp.mkdir(shared, { recursive: true, mode: 0o755 });
   await fsp.chmod(shared, 0o755);
   if (agentBundle) {
-    // A new file renamed into place: a running sandbox keeps the copy it was started with.
-    const target = path.join(shared, 'codeyard-agent.cjs');
-    await fsp.copyFile(agentBundle, `${target}.new`);
-    await fsp.chmod(`${target}.new`, 0o644);
-    await fsp.rename(`${target}.new`, target);
+    for (const file of [agentBundle, launcherBeside(agentBundle)]) {
+      // A new file renamed into place: a running sandbox keeps the copy it was started with.
+      const target = path.join(shared, path.basename(file));
+      await fsp.copyFile(file, `${target}.new`);
+      await fsp.chmod(`${target}.new`, 0o644);
+      await fsp.rename(`${target}.new`, target);
+    }
   }
   // Left by older versions; their .agent and .ide-extensions stay (sandboxes still running may use them).
   for (const old of ['.volume-probe', '.volume-probe.img']) await fsp.rm(path.join(rootDir, old), { recursive: true, force: true });

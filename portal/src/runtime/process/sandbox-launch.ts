@@ -13,7 +13,7 @@ import { agentSyncConfig, buildAgentConfig } from '../agent-config.js';
 import { cancelled, type ReadinessProbe, waitReady } from '../readiness.js';
 import type { ReplSpec, SandboxId } from '../runtime.js';
 import { createReplCgroups, removeReplCgroups } from './cgroups.js';
-import { DEFAULT_SETTINGS } from './code-server-settings.js';
+import { CODE_SERVER_ENV, DEFAULT_SETTINGS } from './code-server-settings.js';
 import type { EgressService } from './egress-proxy.js';
 import type { HostCapabilities } from './host-capabilities.js';
 import { hostSocketFds } from './host-sockets.js';
@@ -88,7 +88,7 @@ export class SandboxLauncher {
       await this.#ensureWorkspace(dirs, sandbox.uid, await this.volumeNeeds(manifest, spec));
       step('preparing VS Code');
       const codeServer = await this.#spawner.ensureCodeServer(step);
-      if (kind !== 'save') sandbox.builtinExtensions = await this.#spawner.prepareIdeExtensions(codeServer);
+      if (kind !== 'save') sandbox.builtinExtensions = await this.#spawner.prepareIdeExtensions(codeServer, manifest);
       step('starting VS Code');
       sandbox.env = this.#spawner.replEnv(spec?.id, dirs, manifest.port, sandbox.instance);
       const config = await this.writeAgentConfig(sandbox, kind);
@@ -215,7 +215,7 @@ export class SandboxLauncher {
       listenFds: kind === 'save' ? undefined : hostSocketFds(),
       pooled: kind === 'warm',
       egress: this.#egress ? { socket: `${INSIDE.egress}/egress.sock`, port: INSIDE.egressPort } : undefined,
-      ide: kind === 'save' ? undefined : { argv: this.#spawner.codeServerArgv(view, sandbox.builtinExtensions), settings: DEFAULT_SETTINGS },
+      ide: kind === 'save' ? undefined : { argv: this.#spawner.codeServerArgv(view, sandbox.builtinExtensions), settings: DEFAULT_SETTINGS, env: CODE_SERVER_ENV },
     });
     await fsp.rm(file, { force: true });
     await fsp.writeFile(file, JSON.stringify(config), { flag: 'wx', mode: 0o644 });

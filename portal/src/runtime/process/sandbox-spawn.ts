@@ -8,13 +8,13 @@ import type { ReplSpec, SandboxId } from '../runtime.js';
 import type { StackManifest } from '../../templates/manifest.js';
 import type { AgentPaths } from '../agent-config.js';
 import type { CodeServerCommand } from './code-server-provision.js';
-import { codeServerArgs } from './code-server-settings.js';
+import { CODE_SERVER_NODE_FLAGS, codeServerArgs } from './code-server-settings.js';
 import type { EgressService } from './egress-proxy.js';
 import { bindHostSockets } from './host-sockets.js';
 import { codeServerBuiltinDir, prepareBuiltinExtensions } from './ide-extensions.js';
 import type { ProcessRuntimeOptions, ReplLimits } from './options.js';
 import { buildReplEnv } from './repl-env.js';
-import { type ReplDirs, sharedDir } from './repl-folders.js';
+import { launcherBeside, type ReplDirs, sharedDir } from './repl-folders.js';
 import { joinCgroupsCommand } from './cgroups.js';
 import { INSIDE, SANDBOX_PATH, sandboxCommand, type SandboxLimits, type SandboxMounts } from './sandbox.js';
 
@@ -61,8 +61,11 @@ export class SandboxSpawner {
   readonly #onExit: () => void;
   #codeServer?: CodeServerCommand;
   #ideStatic?: { for: CodeServerCommand; root: IdeStaticRoot | undefined };
-  /** code-server's built-in extensions folder with the Codeyard extension in it, made once per code-server. */
-  #builtinExtensions?: { for: CodeServerCommand; dir: Promise<string | undefined> };
+  /**
+   * code-server's built-in extensions folders with the Codeyard extension in them, made once per
+   * code-server and stack language set (keyed by the languages, `*` for all).
+   */
+  #builtinExtensions?: { for: CodeServerCommand; dirs: Map<string, Promise<string | undefined>> };
 
   constructor(opts: ProcessRuntimeOptions, egress: EgressService | undefined, onExit: () => void) {
     this.#opts = opts;
@@ -111,7 +114,8 @@ export class SandboxSpawner {
   /** How to run `argv` (inside paths) in the sandbox of `dirs`: wrapped in bubblewrap, or as it is. */
   command(dirs: ReplDirs, uid: number | undefined, env: Record<string, string>, argv: string[], readOnly: string[], cgroupProcs: string[] = [], limits: SandboxLimits = this.#opts.sandbox.limits): { file: string; args: string[]; spawnEnv: NodeJS.ProcessEnv } {
     if (!this.#sandboxed) return { file: argv[0]!, args: argv.slice(1), spawnEnv: env };
-    const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.agentCopy, readOnly, egress: this.#egress?.dir, store: dirs.storeDir, ideExtensions: fs.existsSync(this.#ideExtensionsParent) ? this.#ideExtensionsParent : undefined };
+    const ideLauncher = launcherBeside(this.agentCopy);
+    const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.agentCopy, ideLauncher: fs.existsSync(ideLauncher) ? ideLauncher : undefined, readOnly, egress: this.#egress?.dir, store: dirs.storeDir, ideExtensions: fs.existsSync(this.#ideExtensionsParent) ? this.#ideExtensionsParent : undefined };
     const network = this.#opts.sandbox.network === 'host' ? 'host' : 'none';
     const sandboxed = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, limits, network, mounts, env, argv });
     const { file, args } = joinCgroupsCommand(cgroupProcs, sandboxed.file, sandboxed.args);
@@ -186,13 +190,29 @@ export class SandboxSpawner {
   }
 
   /**
-   * The built-in extensions folder for code-server with the Codeyard extension (made on the first
-   * start after provisioning, then reused: nothing is done per repl). Undefined without the
-   * extension: a repl still starts, with code-server's own built-ins.
+   * The command that starts code-server: the provisioned one through Codeyard's launcher (its
+   * server in one process, without code-server's wrapper process: see
+   * agent/src/code-server-launch.ts), an external one (CODE_SERVER_BIN) by its own command.
    */
-  prepareIdeExtensions(codeServer: CodeServerCommand): Promise<string | undefined> {
+  #codeServerCommand(cs: CodeServerCommand): string[] {
+    const launcher = launcherBeside(this.agentCopy);
+    if (cs.version === 'external' || !fs.existsSync(launcher)) return [cs.command, ...cs.args];
+    return [cs.command, ...CODE_SERVER_NODE_FLAGS, this.#sandboxed ? INSIDE.ideLauncher : launcher, ...cs.args];
+  }
+
+  /**
+   * The built-in extensions folder for code-server with the Codeyard extension and the language
+   * tooling of the stack's languages (made on the first start of such a stack after provisioning,
+   * then reused: nothing is done per repl). Undefined without the extension: a repl still starts,
+   * with code-server's own built-ins.
+   */
+  prepareIdeExtensions(codeServer: CodeServerCommand, manifest: StackManifest): Promise<string | undefined> {
     const known = this.#builtinExtensions?.for;
-    if (known && known.command === codeServer.command && known.version === codeServer.version) return this.#builtinExtensions!.dir;
+    if (!known || known.command !== codeServer.command || known.version !== codeServer.version) this.#builtinExtensions = { for: codeServer, dirs: new Map() };
+    const dirs = this.#builtinExtensions!.dirs;
+    const key = manifest.languages ? [...manifest.languages].sort().join(',') : '*';
+    const made = dirs.get(key);
+    if (made) return made;
     const dir = (async (): Promise<string | undefined> => {
       const vsix = this.#opts.ideExtension;
       if (!vsix) return undefined;
@@ -206,13 +226,13 @@ export class SandboxSpawner {
         this.#opts.log.warn({ install }, "code-server's built-in extensions were not found; repls start without the Codeyard extension");
         return undefined;
       }
-      return prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir: this.#ideExtensionsParent });
+      return prepareBuiltinExtensions({ vsix, codeServerBuiltins: builtins, parentDir: this.#ideExtensionsParent, languages: manifest.languages });
     })().catch((err: unknown) => {
       this.#opts.log.error({ err: describeError(err) }, 'could not prepare the Codeyard VS Code extension; repls start without it');
-      this.#builtinExtensions = undefined;
+      dirs.delete(key);
       return undefined;
     });
-    this.#builtinExtensions = { for: codeServer, dir };
+    dirs.set(key, dir);
     return dir;
   }
 
@@ -229,9 +249,9 @@ export class SandboxSpawner {
       const install = path.dirname(path.dirname(fs.realpathSync(cs.command)));
       const node = process.execPath;
       const readOnly = [install, ...(node.startsWith('/usr/') ? [] : [path.dirname(path.dirname(node))])];
-      return { readOnly, node, codeServer: [cs.command, ...cs.args] };
+      return { readOnly, node, codeServer: this.#codeServerCommand(cs) };
     }
-    return { readOnly: [this.#opts.provisioner.nodeDir, this.#opts.provisioner.codeServerDir], node: cs.command, codeServer: [cs.command, ...cs.args] };
+    return { readOnly: [this.#opts.provisioner.nodeDir, this.#opts.provisioner.codeServerDir], node: cs.command, codeServer: this.#codeServerCommand(cs) };
   }
 
   /** Starts a detached process group with its output appended to `state/<name>.log`. */
