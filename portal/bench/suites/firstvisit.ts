@@ -7,7 +7,7 @@ import { startTestPortal, type TestPortal } from '../../test/helpers/test-portal
 import { replDirs } from '../../src/runtime/process/repl-folders.js';
 import { cpuThrottling, freshContext, recordRequests, visit, vscodeLogMilestones, workbenchMarks } from '../first-visit.js';
 import { RESULTS_DIR, type Recorder, type Suite } from '../harness.js';
-import { replPids } from './repl.js';
+import { replPids } from '../repl-memory.js';
 
 const SAMPLES = 3;
 

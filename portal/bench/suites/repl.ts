@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Page } from 'playwright-core';
 import { launchChromium } from '../../test/helpers/browser.js';
 import { request } from '../../test/helpers/http.js';
 import { startTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { timed, type Recorder, type Suite } from '../harness.js';
+import { memoryOf, openWorkbench, replPids, settledPss, topProcesses } from '../repl-memory.js';
 
 const ROUNDS = 5;
 
@@ -25,57 +23,6 @@ async function hostCookie(t: TestPortal, token: string, id: string): Promise<str
   const cookie = String(res.headers['set-cookie'] ?? '').split(';')[0];
   if (!cookie) throw new Error(`no cookie from ${link}: ${res.status}`);
   return cookie;
-}
-
-/** The processes of one running repl: those carrying its instance marker. */
-export function replPids(t: TestPortal, id: string): number[] {
-  const { instance } = JSON.parse(fs.readFileSync(path.join(t.dataDir, 'repls', id, 'pids.json'), 'utf8')) as { instance: string };
-  const marker = `CODEYARD_INSTANCE=${instance}`;
-  const pids: number[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(marker)) pids.push(Number(name));
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return pids;
-}
-
-/** The biggest processes of a set by PSS, for the console ("what costs the memory"). */
-function topProcesses(pids: number[], count = 6): string {
-  return pids
-    .map((pid) => {
-      const cmd = (() => {
-        try {
-          return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter(Boolean).map((a) => path.basename(a)).join(' ').slice(0, 70);
-        } catch {
-          return '?';
-        }
-      })();
-      return { cmd, pss: memoryOf([pid]).pss };
-    })
-    .sort((a, b) => b.pss - a.pss)
-    .slice(0, count)
-    .map((p) => `${p.pss.toFixed(0)} MB ${p.cmd}`)
-    .join('\n     ');
-}
-
-/** RSS and PSS of a set of processes, in MB (PSS shares code pages fairly between them). */
-function memoryOf(pids: number[]): { rss: number; pss: number } {
-  let rss = 0;
-  let pss = 0;
-  for (const pid of pids) {
-    try {
-      const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-      pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return { rss: rss / 1024, pss: pss / 1024 };
 }
 
 async function ideReady(t: TestPortal, id: string, cookie: string): Promise<void> {
@@ -147,16 +94,6 @@ export const startSuite: Suite = {
   },
 };
 
-/** Opens a repl's IDE in `page` by a one-time link; answers how long until the explorer showed the workspace. */
-async function openWorkbench(t: TestPortal, token: string, id: string, page: Page): Promise<[number, void]> {
-  const link = (await t.api(token, 'POST', `/api/repls/${id}/ide-link`)).json<{ url: string }>().url;
-  // Timed from the navigation, as a user clicking the link would see it.
-  return timed(async () => {
-    await page.goto(link);
-    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
-  });
-}
-
 export const browserSuite: Suite = {
   name: 'browser',
   description: 'navigation → VS Code workbench visible (explorer rendered) in headless Chromium',
@@ -196,7 +133,7 @@ export const memorySuite: Suite = {
       const browser = await launchChromium();
       try {
         await openWorkbench(t, token, repl.id, await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage());
-        await sleep(5000);
+        await settledPss(() => replPids(t, repl.id));
         const used = memoryOf(replPids(t, repl.id));
         r.say(`with a browser, by process:\n     ${topProcesses(replPids(t, repl.id))}`);
         r.figure('repl with one browser session, RSS', 'MB', [used.rss]);
