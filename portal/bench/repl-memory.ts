@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
+import { vscodeIn } from '../test/helpers/browser.js';
 import { replPids } from '../test/helpers/repl-processes.js';
 import type { TestPortal } from '../test/helpers/test-portal.js';
 import { timed } from './harness.js';
@@ -50,7 +51,8 @@ export async function openWorkbench(t: TestPortal, token: string, id: string, pa
   // Timed from the navigation, as a user clicking the link would see it.
   return timed(async () => {
     await page.goto(link);
-    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
+    // VS Code runs in the frame of the Codeyard bar's page.
+    await vscodeIn(page).locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
   });
 }
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserUnavailable, launchChromium } from './helpers/browser.js';
+import { browserUnavailable, launchChromium, vscodeIn } from './helpers/browser.js';
 import { eventually } from './helpers/http.js';
 import { commandLine, environmentOf, replPids } from './helpers/repl-processes.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
@@ -35,8 +35,8 @@ describe("a repl's VS Code processes", { timeout: 300_000, skip: browserUnavaila
     assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/start`)).status, 200);
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await page.goto((await t.api(token, 'POST', `/api/repls/${repl.id}/ide-link`)).json<{ url: string }>().url);
-    await page.locator('.tabs-container .tab', { hasText: main }).waitFor({ timeout: 90_000 });
-    await page.locator('.statusbar-item', { hasText: '▶ Run' }).waitFor({ timeout: 90_000 });
+    await vscodeIn(page).locator('.tabs-container .tab', { hasText: main }).waitFor({ timeout: 90_000 });
+    await vscodeIn(page).locator('.statusbar-item', { hasText: '▶ Run' }).waitFor({ timeout: 90_000 });
     return { id: repl.id, page };
   }
 
@@ -49,7 +49,7 @@ describe("a repl's VS Code processes", { timeout: 300_000, skip: browserUnavaila
     assert.equal(servers.length, 1, `one code-server process, not a wrapper and its child:\n${all.map((p) => p.cmd).join('\n')}`);
     assert.match(servers[0]!.cmd, /code-server-launch\.cjs .*entry\.js/);
     // The extension host is up (the Codeyard extension showed Run); give it a moment more to start anything it would.
-    await page.waitForTimeout(3000);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
     assert.equal(processes(id).filter((p) => p.cmd.includes('tsserver')).length, 0, 'no TypeScript server');
 
     // Its built-in extensions folder, as code-server inside the sandbox sees it.
@@ -69,18 +69,18 @@ describe("a repl's VS Code processes", { timeout: 300_000, skip: browserUnavaila
 
   it('gives a Node repl JavaScript IntelliSense from a TypeScript server', async () => {
     const { id, page } = await openRepl('node', 'index.js');
-    await page.locator('.monaco-editor .view-lines', { hasText: 'Press Run' }).waitFor({ timeout: 30_000 });
+    await vscodeIn(page).locator('.monaco-editor .view-lines', { hasText: 'Press Run' }).waitFor({ timeout: 30_000 });
     await eventually(async () => processes(id).some((p) => p.cmd.includes('tsserver')), 'a TypeScript server for the open JavaScript file');
     // A new last line asking for console's members: the suggestions come from the TypeScript server
     // (its libraries declare console; the file only uses console.log, so words from the file would
     // not give console.error or console.count).
-    await page.locator('.monaco-editor .view-lines').first().click();
+    await vscodeIn(page).locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+End');
     await page.keyboard.press('Enter');
     await page.keyboard.type('console.');
     await page.keyboard.press('Control+Space');
-    await page.locator('.suggest-widget .monaco-list-row', { hasText: 'error' }).first().waitFor({ timeout: 60_000 });
-    const labels = await page.locator('.suggest-widget .monaco-list-row .label-name').allTextContents();
+    await vscodeIn(page).locator('.suggest-widget .monaco-list-row', { hasText: 'error' }).first().waitFor({ timeout: 60_000 });
+    const labels = await vscodeIn(page).locator('.suggest-widget .monaco-list-row .label-name').allTextContents();
     assert.ok(labels.includes('count'), `console.count suggested (got ${labels.join(', ')})`);
     await page.context().close();
   });

@@ -109,7 +109,10 @@ describe('kubernetes objects of a repl (manifests.ts)', () => {
     assert.equal(config.stateDir, INSIDE.state);
     assert.deepEqual(config.gate, { port: POD_LAYOUT.gatePort, healthPort: POD_LAYOUT.healthPort, secret: config.gate?.secret });
     assert.deepEqual({ url: config.sync?.url, token: config.sync?.token, socket: config.sync?.socket }, { url: defaults.relayUrl, token: 'a-relay-token', socket: undefined });
-    assert.equal(config.ide?.argv[1], POD_LAYOUT.codeServerEntry);
+    // code-server's entry after Node's flags (its young generation kept small, as in the sandbox), and glibc's arenas limited.
+    assert.equal(config.ide?.argv.find((arg) => !arg.startsWith('--') && arg !== 'node'), POD_LAYOUT.codeServerEntry);
+    assert.ok(config.ide?.argv.includes('--max-semi-space-size=1'));
+    assert.equal(config.ide?.env?.MALLOC_ARENA_MAX, '2');
     assert.ok(config.ide?.argv.includes(POD_LAYOUT.builtinExtensions));
     assert.equal(config.ownPidNamespace, true);
   });

@@ -3,7 +3,7 @@ import type { ReplInfo } from '@codeyard/common/agent/config';
 import { ALLOWED_V6_CIDR, inGlobalV6 } from '@codeyard/common/addresses';
 import type { StackManifest } from '../../templates/manifest.js';
 import { buildAgentConfig } from '../agent-config.js';
-import { codeServerArgs, DEFAULT_SETTINGS } from '../process/code-server-settings.js';
+import { CODE_SERVER_ENV, CODE_SERVER_NODE_FLAGS, codeServerArgs, DEFAULT_SETTINGS } from '../process/code-server-settings.js';
 import { limitsFor } from '../process/options.js';
 import { SANDBOX_PATH } from '../process/sandbox.js';
 import { COMPONENT, LABELS, labelValue, MANAGED_BY, objectName, POD_LAYOUT, stackImage } from './pod-layout.js';
@@ -104,7 +104,8 @@ export function podAgentConfig(request: ReplPodRequest, options: KubeObjectOptio
     pooled: !request.repl,
     relay: request.repl ? { url: options.relayUrl, token: request.relayToken ?? '' } : undefined,
     gate: { port: POD_LAYOUT.gatePort, healthPort: POD_LAYOUT.healthPort, secret: request.gateSecret },
-    ide: { argv: ['node', POD_LAYOUT.codeServerEntry, ...flags], settings: DEFAULT_SETTINGS },
+    // The same memory tuning as in the sandbox (code-server's wrapper forks its server with these flags).
+    ide: { argv: ['node', ...CODE_SERVER_NODE_FLAGS, POD_LAYOUT.codeServerEntry, ...flags], settings: DEFAULT_SETTINGS, env: CODE_SERVER_ENV },
   });
   return JSON.stringify(config);
 }
