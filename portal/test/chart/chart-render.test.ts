@@ -93,7 +93,7 @@ describe('the Helm chart renders valid Kubernetes objects', { skip }, () => {
     for (const [file, objects] of rendered) {
       const ingress = one(objects, 'Ingress', 'demo-codeyard') as Obj;
       const backends = Object.fromEntries(ingress.spec.rules.map((r: Obj) => [r.host, r.http.paths[0].backend.service.name]));
-      assert.deepEqual(backends, { 'codeyard.example.com': 'demo-codeyard-portal', '*.codeyard.example.com': 'demo-codeyard-proxy', '*.codeyard-apps.example.com': 'demo-codeyard-proxy' }, file);
+      assert.deepEqual(backends, { 'codeyard.example.com': 'demo-codeyard-portal', '*.codeyard.example.com': 'demo-codeyard-proxy', '*.codeyard-apps.example.net': 'demo-codeyard-proxy' }, file);
       for (const name of new Set(Object.values(backends))) {
         assert.ok((one(objects, 'Service', name) as Obj).spec.ports.some((p: Obj) => p.name === 'http'), `${file} ${name}`);
       }

@@ -134,6 +134,6 @@ describe('the chart configures the portal and the repl nodes', { skip }, () => {
   test('NOTES.txt tells where Codeyard answers and which DNS names to point at the ingress', async () => {
     const notes = await renderText('standin', { values: ['ha-tls-values.yaml'] }, ['--notes']);
     assert.match(notes, /Portal: +https:\/\/codeyard\.example\.com/);
-    assert.match(notes, /\*\.codeyard\.example\.com and \*\.codeyard-apps\.example\.com/);
+    assert.match(notes, /\*\.codeyard\.example\.com and \*\.codeyard-apps\.example\.net/);
   });
 });
