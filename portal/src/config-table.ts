@@ -179,6 +179,8 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
       v('CODEYARD_KUBE_IMAGE_PREFIX', '`localhost/`', 'registry prefix of the stack images, `<prefix>codeyard-<stack>:<tag>` (ends with `/` or `-`)'),
       v('CODEYARD_KUBE_IMAGE_TAG', 'the release (`package.json` version)', 'tag of the stack images'),
       v('CODEYARD_KUBE_RUNTIME_CLASS', 'the cluster default', 'RuntimeClass of repl pods (`gvisor` for gVisor)'),
+      v('CODEYARD_KUBE_NODE_SELECTOR', 'any node', 'node labels repl pods run on, `key=value,key2=value2` (their node pool: where the chart pre-pulls the stack images)'),
+      v('CODEYARD_KUBE_TOLERATIONS', 'none', 'taints of those nodes repl pods tolerate: `key[=value][:Effect]` entries, comma-separated (`codeyard.dev/repls:NoSchedule`), or a JSON array of Kubernetes tolerations'),
       v('CODEYARD_KUBE_BLOCKED_CIDRS', "the egress proxy's ranges (private, shared, loopback, link-local and metadata, multicast, reserved; Teredo and 6to4)", 'comma-separated CIDRs repl pods may never reach (their NetworkPolicy); replaces the default list'),
       v('CODEYARD_KUBE_CLUSTER_CIDRS', 'none', "the cluster's pod and service CIDRs, blocked too (needed when they are outside the private ranges)"),
       v('CODEYARD_KUBE_PROXY_SELECTOR', '`app.kubernetes.io/name=codeyard,app.kubernetes.io/component=proxy`', 'labels of the proxy pods: the only pods a repl pod accepts connections from'),

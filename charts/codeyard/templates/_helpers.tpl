@@ -58,13 +58,13 @@ seccompProfile:
   type: RuntimeDefault
 {{- end -}}
 
-{{/* Placement of pods that stand in for repls (pre-puller, placeholders): where repls run. */}}
+{{/* Placement of pods that stand in for repls (pre-puller, placeholders): where repl pods run (replNodes, also in the ConfigMap). */}}
 {{- define "codeyard.replPlacement" -}}
-{{- with .Values.warmNodes.nodeSelector }}
+{{- with .Values.replNodes.nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
 {{- end }}
-{{- with .Values.warmNodes.tolerations }}
+{{- with .Values.replNodes.tolerations }}
 tolerations:
   {{- toYaml . | nindent 2 }}
 {{- end }}

@@ -97,6 +97,34 @@ describe('the chart configures the portal and the repl nodes', { skip }, () => {
     assert.deepEqual(find(existing, 'DaemonSet'), [], 'prePuller.enabled: false');
   });
 
+  test('repl pods run where the pre-puller pulls their images and placeholders hold room: the same replNodes, read by the runtime', () => {
+    const env = (one(ha, 'ConfigMap', 'demo-codeyard') as Obj).data;
+    const kube = SETTINGS.kube.read(env);
+    const prePuller = (one(ha, 'DaemonSet', 'demo-codeyard-pre-puller') as Obj).spec.template.spec;
+    const placeholder = (one(ha, 'Deployment', 'demo-codeyard-placeholder') as Obj).spec.template.spec;
+    assert.deepEqual(kube.nodeSelector, { 'codeyard.dev/pool': 'repls' });
+    assert.deepEqual(kube.nodeSelector, prePuller.nodeSelector);
+    assert.deepEqual(kube.nodeSelector, placeholder.nodeSelector);
+    assert.deepEqual(kube.tolerations, [{ key: 'codeyard.dev/repls', operator: 'Exists', effect: 'NoSchedule' }]);
+    assert.deepEqual(kube.tolerations, placeholder.tolerations);
+    assert.deepEqual(kube.tolerations, prePuller.tolerations);
+    const none = (one(minimal, 'ConfigMap', 'demo-codeyard') as Obj).data;
+    assert.equal(none.CODEYARD_KUBE_NODE_SELECTOR, undefined, 'no replNodes: any node');
+    assert.equal(none.CODEYARD_KUBE_TOLERATIONS, undefined);
+  });
+
+  test('several node labels and every toleration field reach the runtime as the chart was given them', async () => {
+    const objects = await render({ values: [MINIMAL, await valuesFile(`replNodes:
+  nodeSelector: { codeyard.dev/pool: repls, kubernetes.io/arch: amd64 }
+  tolerations:
+    - { key: codeyard.dev/repls, operator: Equal, value: "yes", effect: NoExecute, tolerationSeconds: 30 }
+    - { operator: Exists }
+`)] });
+    const kube = SETTINGS.kube.read((one(objects, 'ConfigMap', 'demo-codeyard') as Obj).data);
+    assert.deepEqual(kube.nodeSelector, { 'codeyard.dev/pool': 'repls', 'kubernetes.io/arch': 'amd64' });
+    assert.deepEqual(kube.tolerations, [{ key: 'codeyard.dev/repls', operator: 'Equal', value: 'yes', effect: 'NoExecute', tolerationSeconds: 30 }, { operator: 'Exists' }]);
+  });
+
   test('placeholders hold room below every real pod and never preempt anything themselves', () => {
     const pc = one(ha, 'PriorityClass', 'demo-codeyard-placeholder') as Obj;
     assert.ok(pc.value < 0 && pc.preemptionPolicy === 'Never' && pc.globalDefault === false);

@@ -78,6 +78,9 @@ describe('values.schema.json', { skip }, () => {
       ['placeholders.priority', 0, 'placeholders.priority'],
       ['placeholders.priority', -100, 'placeholders.priority'],
       ['ingress.tls.enabeld', true, 'ingress.tls.enabeld'],
+      ['replNodes.tolerations', [{ key: 'pool', effect: 'NoScheduled' }], 'replNodes.tolerations.0.effect'],
+      ['replNodes.tolerations', [{ key: 'pool', operater: 'Exists' }], 'replNodes.tolerations.0.operater'],
+      ['warmNodes', { nodeSelector: {} }, 'warmNodes'],
     ];
     for (const [at, value, expected] of cases) {
       const found = problems(withChange(at, value));

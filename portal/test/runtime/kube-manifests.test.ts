@@ -42,6 +42,8 @@ describe('kubernetes objects of a repl (manifests.ts)', () => {
     const variants: Array<[string, KubeObjectOptions]> = [
       ['defaults', defaults],
       ['gVisor, a registry, cluster CIDRs, another namespace', kubeObjectOptions(loadConfig({ CODEYARD_KUBE_RUNTIME_CLASS: 'gvisor', CODEYARD_KUBE_IMAGE_PREFIX: 'registry.example.com/codeyard/', CODEYARD_KUBE_IMAGE_TAG: '1.2.3', CODEYARD_KUBE_CLUSTER_CIDRS: '10.96.0.0/12,fd00:10:96::/112,2600:1f00::/40', CODEYARD_KUBE_NAMESPACE: 'repls', CODEYARD_KUBE_CONTROL_NAMESPACE: 'repls' }))],
+      ['a node pool: node selector and tolerations, compact and JSON', kubeObjectOptions(loadConfig({ CODEYARD_KUBE_NODE_SELECTOR: 'codeyard.dev/pool=repls,kubernetes.io/arch=amd64', CODEYARD_KUBE_TOLERATIONS: 'codeyard.dev/repls:NoSchedule,pool=repls:NoExecute,spot' }))],
+      ['tolerations as JSON', kubeObjectOptions(loadConfig({ CODEYARD_KUBE_TOLERATIONS: '[{"key":"codeyard.dev/repls","operator":"Exists","effect":"NoSchedule"},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":30}]' }))],
     ];
     for (const [variant, options] of variants) {
       for (const template of await repoTemplates()) {
@@ -171,6 +173,21 @@ describe('kubernetes objects of a repl (manifests.ts)', () => {
     assert.ok(!withCluster[1]!.ipBlock!.except!.includes('fd00:10:96::/112'), 'a ULA range is closed already (and the API refuses it as an exception)');
   });
 
+  it('places repl and warm pods on the node pool of CODEYARD_KUBE_NODE_SELECTOR, tolerating its taints; anywhere when unset', async () => {
+    const pool = kubeObjectOptions(loadConfig({ CODEYARD_KUBE_NODE_SELECTOR: 'codeyard.dev/pool=repls', CODEYARD_KUBE_TOLERATIONS: 'codeyard.dev/repls:NoSchedule,pool=repls:NoExecute' }));
+    for (const repl of [true, false]) {
+      const { spec } = replObjects(request(await manifestOf('node'), repl), pool).pod;
+      assert.deepEqual(spec!.nodeSelector, { 'codeyard.dev/pool': 'repls' });
+      assert.deepEqual(spec!.tolerations, [
+        { key: 'codeyard.dev/repls', operator: 'Exists', effect: 'NoSchedule' },
+        { key: 'pool', operator: 'Equal', value: 'repls', effect: 'NoExecute' },
+      ]);
+    }
+    const anywhere = replObjects(request(await manifestOf('node')), defaults).pod.spec!;
+    assert.equal(anywhere.nodeSelector, undefined);
+    assert.equal(anywhere.tolerations, undefined);
+  });
+
   it('refuses bad CODEYARD_KUBE_* settings with a message naming the variable', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ CODEYARD_KUBE_CLUSTER_CIDRS: '10.96.0.0/33' }, /CODEYARD_KUBE_CLUSTER_CIDRS must be .*CIDRs/],
@@ -181,6 +198,19 @@ describe('kubernetes objects of a repl (manifests.ts)', () => {
       [{ CODEYARD_KUBE_RELAY_URL: 'ftp://x' }, /CODEYARD_KUBE_RELAY_URL/],
       [{ CODEYARD_KUBE_GRACE_SECONDS: '1' }, /CODEYARD_KUBE_GRACE_SECONDS must be a whole number from 10/],
       [{ CODEYARD_RUNTIME: 'docker' }, /CODEYARD_RUNTIME must be process or kubernetes/],
+      [{ CODEYARD_KUBE_NODE_SELECTOR: 'pool' }, /CODEYARD_KUBE_NODE_SELECTOR must be node labels like codeyard.dev\/pool=repls .*got "pool"/],
+      [{ CODEYARD_KUBE_NODE_SELECTOR: 'a=b=c' }, /CODEYARD_KUBE_NODE_SELECTOR must be node labels/],
+      [{ CODEYARD_KUBE_TOLERATIONS: 'pool=repls:NoScheduled' }, /CODEYARD_KUBE_TOLERATIONS: "pool=repls:NoScheduled" has effect "NoScheduled" \(NoSchedule, PreferNoSchedule, NoExecute\)/],
+      [{ CODEYARD_KUBE_TOLERATIONS: '=repls:NoSchedule' }, /CODEYARD_KUBE_TOLERATIONS: "=repls:NoSchedule" has no key/],
+      [{ CODEYARD_KUBE_TOLERATIONS: 'pool:' }, /names no effect/],
+      [{ CODEYARD_KUBE_TOLERATIONS: 'bad key!:NoSchedule' }, /not a taint key/],
+      [{ CODEYARD_KUBE_TOLERATIONS: '[{"key":"a",' }, /CODEYARD_KUBE_TOLERATIONS: the value is not valid JSON/],
+      [{ CODEYARD_KUBE_TOLERATIONS: '{"key":"a"}' }, /key\[=value\]\[:Effect\]/],
+      [{ CODEYARD_KUBE_TOLERATIONS: '[{"key":"a","operator":"In"}]' }, /entry 0 has operator "In" \(Exists or Equal\)/],
+      [{ CODEYARD_KUBE_TOLERATIONS: '[{"key":"a","operator":"Exists","value":"b"}]' }, /entry 0 gives a value with operator Exists/],
+      [{ CODEYARD_KUBE_TOLERATIONS: '[{"key":"a","effect":"NoSchedule","tolerationSeconds":5}]' }, /tolerationSeconds.*NoExecute only/],
+      [{ CODEYARD_KUBE_TOLERATIONS: '[{"key":"a","colour":"red"}]' }, /entry 0 has an unknown field "colour"/],
+      [{ CODEYARD_KUBE_TOLERATIONS: '[{"operator":"Equal","value":"x"}]' }, /entry 0 has no key/],
     ];
     for (const [env, message] of cases) assert.throws(() => loadConfig(env), message, JSON.stringify(env));
   });

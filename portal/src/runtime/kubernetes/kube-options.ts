@@ -10,6 +10,8 @@ export function kubeObjectOptions(config: Readonly<Config>): KubeObjectOptions {
     imagePrefix: kube.imagePrefix,
     imageTag: kube.imageTag,
     runtimeClassName: kube.runtimeClassName,
+    nodeSelector: kube.nodeSelector,
+    tolerations: kube.tolerations,
     blockedCidrs: kube.blockedCidrs,
     proxySelector: kube.proxySelector,
     portalSelector: kube.portalSelector,

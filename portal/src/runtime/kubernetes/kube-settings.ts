@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import type { V1Toleration } from '@kubernetes/client-node';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BLOCKED_V4_CIDRS, BLOCKED_V6_CIDRS, isCidr } from '@codeyard/common/addresses';
 // Used only when a setting is read, after both modules are loaded (config-table imports this one).
 import { ConfigError } from '../../config-table.js';
+import { readNodeSelector, readTolerations } from './kube-placement.js';
 
 /**
  * The `kubernetes` runtime's settings (CODEYARD_KUBE_*), read by config-table.ts: where repl pods
@@ -18,6 +20,10 @@ export interface KubeSettings {
   imagePrefix: string;
   imageTag: string;
   runtimeClassName?: string;
+  /** Node labels repl pods must run on (empty: any node). */
+  nodeSelector: Record<string, string>;
+  /** Taints of those nodes repl pods tolerate. */
+  tolerations: V1Toleration[];
   /** Never reachable from a repl: the egress proxy's ranges by default, plus the cluster's CIDRs. */
   blockedCidrs: string[];
   proxySelector: Record<string, string>;
@@ -108,6 +114,8 @@ export function readKubeSettings(env: Env): KubeSettings {
     imagePrefix: prefix,
     imageTag: tag,
     runtimeClassName: dnsLabel(env, 'CODEYARD_KUBE_RUNTIME_CLASS', undefined),
+    nodeSelector: readNodeSelector(env),
+    tolerations: readTolerations(env),
     blockedCidrs: [...cidrList(env, 'CODEYARD_KUBE_BLOCKED_CIDRS', DEFAULT_BLOCKED_CIDRS), ...cidrList(env, 'CODEYARD_KUBE_CLUSTER_CIDRS', [])],
     proxySelector: selector(env, 'CODEYARD_KUBE_PROXY_SELECTOR', 'app.kubernetes.io/name=codeyard,app.kubernetes.io/component=proxy'),
     portalSelector: selector(env, 'CODEYARD_KUBE_PORTAL_SELECTOR', 'app.kubernetes.io/name=codeyard,app.kubernetes.io/component=portal'),

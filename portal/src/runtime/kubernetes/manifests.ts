@@ -1,4 +1,4 @@
-import type { V1NetworkPolicy, V1NetworkPolicyIngressRule, V1NetworkPolicyPeer, V1NetworkPolicySpec, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { V1NetworkPolicy, V1NetworkPolicyIngressRule, V1NetworkPolicyPeer, V1NetworkPolicySpec, V1Pod, V1Secret, V1Toleration } from '@kubernetes/client-node';
 import type { ReplInfo } from '@codeyard/common/agent/config';
 import { ALLOWED_V6_CIDR, inGlobalV6 } from '@codeyard/common/addresses';
 import type { StackManifest } from '../../templates/manifest.js';
@@ -16,6 +16,10 @@ export interface KubeObjectOptions {
   imageTag: string;
   /** A RuntimeClass for repl pods (gVisor's `gvisor`, Kata…); the cluster's default when unset. */
   runtimeClassName?: string;
+  /** Node labels repl pods are placed by (their node pool, where the chart pre-pulls the images); any node when empty. */
+  nodeSelector?: Readonly<Record<string, string>>;
+  /** Taints of that pool repl pods tolerate. */
+  tolerations?: readonly V1Toleration[];
   /** Egress never reaches these (private ranges, link-local, metadata, the cluster's pod and service CIDRs). */
   blockedCidrs: readonly string[];
   /** Labels of the proxy's pods: the only ones a repl pod accepts connections from. */
@@ -163,6 +167,8 @@ export function replPod(request: ReplPodRequest, options: KubeObjectOptions): V1
       restartPolicy: 'Always',
       terminationGracePeriodSeconds: options.terminationGraceSeconds,
       ...(options.runtimeClassName ? { runtimeClassName: options.runtimeClassName } : {}),
+      ...(options.nodeSelector && Object.keys(options.nodeSelector).length ? { nodeSelector: { ...options.nodeSelector } } : {}),
+      ...(options.tolerations?.length ? { tolerations: options.tolerations.map((t) => ({ ...t })) } : {}),
       securityContext: {
         runAsNonRoot: true,
         runAsUser: POD_LAYOUT.uid,
