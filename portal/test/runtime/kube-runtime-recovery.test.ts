@@ -47,12 +47,21 @@ describe('kubernetes runtime: restarts, watch reconnects and API errors (on the 
     const gone = await h.newSpec();
     await h.runtime.start(gone);
     const pod = podOf(h, gone.id)!;
-    // Leftovers of a portal that died between two creates.
-    h.double.objects.set(`secrets/${NAMESPACE}/codeyard-000000000000`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'codeyard-000000000000', namespace: NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'codeyard', 'app.kubernetes.io/component': 'repl' } } });
+    const labels = { 'app.kubernetes.io/managed-by': 'codeyard', 'app.kubernetes.io/component': 'repl' };
+    // Leftovers of a portal that died between two creates, an hour ago.
+    h.double.objects.set(`secrets/${NAMESPACE}/codeyard-000000000000`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'codeyard-000000000000', namespace: NAMESPACE, labels, creationTimestamp: new Date(Date.now() - 3600_000).toISOString() } });
+    // A start under way on another replica: its policy and Secret are made, its pod not yet.
+    const policy = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'codeyard-111111111111', namespace: NAMESPACE, labels, creationTimestamp: new Date().toISOString() }, spec: { podSelector: {} } };
+    h.double.objects.set(`networkpolicies/${NAMESPACE}/codeyard-111111111111`, policy);
+    h.double.objects.set(`secrets/${NAMESPACE}/codeyard-111111111111`, { apiVersion: 'v1', kind: 'Secret', metadata: { ...policy.metadata, labels } });
     const recovered = await h.runtime.recover(async () => undefined);
     assert.deepEqual(recovered.adopted, []);
     await until('the pod of a deleted repl is gone', () => !h.double.get('pods', NAMESPACE, pod));
     assert.equal(h.double.get('secrets', NAMESPACE, 'codeyard-000000000000'), undefined);
+    assert.ok(h.double.get('networkpolicies', NAMESPACE, 'codeyard-111111111111'), "a start under way keeps its NetworkPolicy: its pod must never run without one");
+    assert.ok(h.double.get('secrets', NAMESPACE, 'codeyard-111111111111'));
+    h.double.objects.delete(`networkpolicies/${NAMESPACE}/codeyard-111111111111`);
+    h.double.objects.delete(`secrets/${NAMESPACE}/codeyard-111111111111`);
   });
 
   it("leaves another replica's young warm pod at recovery, and deletes one left for over half an hour", async () => {

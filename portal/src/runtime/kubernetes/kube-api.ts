@@ -43,12 +43,17 @@ export class KubeApi {
     return (await this.#call('list', 'pods', () => this.#core.listNamespacedPod({ namespace: this.namespace, labelSelector: MANAGED_SELECTOR })))!;
   }
 
-  /** Names of the Secrets and NetworkPolicies the driver made (to find those left without a pod). */
-  async listSideObjects(): Promise<{ secrets: string[]; networkPolicies: string[] }> {
+  /**
+   * Names of the Secrets and NetworkPolicies the driver made (to find those left without a pod);
+   * `olderThanMs`: only those made longer ago than that.
+   */
+  async listSideObjects(olderThanMs = 0): Promise<{ secrets: string[]; networkPolicies: string[] }> {
     const namespace = this.namespace;
     const secrets = await this.#call('list', 'secrets', () => this.#core.listNamespacedSecret({ namespace, labelSelector: MANAGED_SELECTOR }));
     const policies = await this.#call('list', 'networkpolicies', () => this.#net.listNamespacedNetworkPolicy({ namespace, labelSelector: MANAGED_SELECTOR }));
-    const names = (items: Array<{ metadata?: { name?: string } }> | undefined): string[] => (items ?? []).map((o) => o.metadata?.name ?? '').filter(Boolean);
+    const cutoff = Date.now() - olderThanMs;
+    const old = (o: { metadata?: { creationTimestamp?: Date | string } }): boolean => !olderThanMs || new Date(o.metadata?.creationTimestamp ?? Date.now()).getTime() < cutoff;
+    const names = (items: Array<{ metadata?: { name?: string; creationTimestamp?: Date | string } }> | undefined): string[] => (items ?? []).filter(old).map((o) => o.metadata?.name ?? '').filter(Boolean);
     return { secrets: names(secrets?.items), networkPolicies: names(policies?.items) };
   }
 

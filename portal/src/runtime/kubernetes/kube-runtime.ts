@@ -27,6 +27,12 @@ const FLUSH_TIMEOUT_MS = 10 * 60_000;
  * Each portal replica keeps its own pool, so a younger one may be another replica's.
  */
 const LEFT_WARM_MS = 30 * 60_000;
+/**
+ * A Secret or NetworkPolicy without its pod is a leftover only when older than this: a start on
+ * another replica makes the policy, then the Secret, then the pod, and deleting a policy in between
+ * would leave that pod running with no policy at all (every address open to it).
+ */
+const LEFT_SIDE_MS = 10 * 60_000;
 
 export interface KubeRuntimeOptions {
   /** The cluster: in-cluster credentials or KUBECONFIG (`loadFromDefault`), or a test's API double. */
@@ -245,8 +251,8 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
   /**
    * Finds what an earlier portal left: repl pods are followed again by their labels (their status
    * comes from the watch, as for any pod); pods of deleted repls, warm pods left for over half an
-   * hour (younger ones may be another replica's pool) and Secrets or NetworkPolicies without
-   * their pod are deleted.
+   * hour (younger ones may be another replica's pool) and Secrets or NetworkPolicies left without
+   * their pod for over ten minutes (a younger one may be a start under way) are deleted.
    */
   async recover(specFor: (id: ReplId) => Promise<ReplSpec | undefined>): Promise<{ adopted: ReplId[]; saved: ReplId[] }> {
     const adopted: ReplId[] = [];
@@ -261,8 +267,9 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
         await this.api.deleteObjects(view.sandboxId, 0).catch((err: unknown) => this.#o.log.warn({ pod: view.name, err: describeError(err) }, 'could not delete a pod nobody uses'));
       }
     }
+    const side = await this.api.listSideObjects(LEFT_SIDE_MS);
+    // Listed after the side objects: a pod made since counts as theirs.
     const pods = new Set(this.watcher.all().map((v) => v.name));
-    const side = await this.api.listSideObjects();
     for (const name of new Set([...side.secrets, ...side.networkPolicies])) {
       if (pods.has(name)) continue;
       await this.api.deleteSideObjects(name, { secret: side.secrets.includes(name), networkPolicy: side.networkPolicies.includes(name) }).catch(() => undefined);
