@@ -184,7 +184,10 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     capacity,
     log,
   });
-  const alwaysOn = new AlwaysOn({ records: database.repls, accounts: database.accounts, runtime, perAccount: config.alwaysOnPerAccount, log });
+  // A proxy replica (CODEYARD_ROLE=proxy) acts on no repl by itself: the portal replicas start
+  // always-on apps and stop idle repls; its tracker still writes the activity it sees for them.
+  const acts = config.role !== 'proxy';
+  const alwaysOn = new AlwaysOn({ records: database.repls, accounts: database.accounts, runtime, perAccount: config.alwaysOnPerAccount, followStarts: acts, log });
   const idle = idleStop(deps, repls, database);
   const proxy = replProxy(deps, repls, capacity, signer, publicOrigin, database.tickets, idle?.tracker);
   // Pooled connections to a repl's sockets die with it; a restarted repl gets fresh ones.
@@ -257,7 +260,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   });
 
   await app.ready();
-  idle?.sweeper.start(idleIntervalMs(config.idleStopMs));
+  if (acts) idle?.sweeper.start(idleIntervalMs(config.idleStopMs));
 
   return {
     app,

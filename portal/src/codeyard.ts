@@ -56,6 +56,11 @@ export interface Codeyard<R extends Runtime = ProcessRuntime> {
    * as the config's warm pool size; nothing with another runtime or a size of 0.
    */
   startWarmPool(only?: readonly string[]): Promise<void>;
+  /**
+   * What `npm start` begins once listening: code-server fetched in the background for the process
+   * runtime (the kubernetes runtime's images hold it: nothing is downloaded), and the warm pool.
+   */
+  startBackground(report?: (message: string) => void): Promise<void>;
   /** Stops every repl (files saved), then the portal, then the store. */
   close(): Promise<void>;
 }
@@ -96,7 +101,8 @@ export async function createCodeyard<R extends Runtime>(config: Readonly<Config>
 export async function createCodeyard(config: Readonly<Config>, overrides: CodeyardOverrides = {}): Promise<Codeyard<Runtime>> {
   const log = overrides.log ?? pino({ level: config.logLevel, redact: ['signingKey', 'req.headers.authorization', 'req.headers.cookie'] });
   log.info({ config: redactConfig(config) }, 'starting Codeyard');
-  await prepareDataDir(config.dataDir, config.sandbox === 'bubblewrap' && process.getuid?.() === 0, log);
+  // Repl users need a way through the data folder only when repls are this machine's processes.
+  await prepareDataDir(config.dataDir, config.runtime === 'process' && config.sandbox === 'bubblewrap' && process.getuid?.() === 0, log);
   const templates = overrides.templates ?? (await loadTemplates(config.templatesDir));
   const store = overrides.store ?? (await openStore(config));
   let runtime: Runtime | undefined;
@@ -132,10 +138,22 @@ export async function createCodeyard(config: Readonly<Config>, overrides: Codeya
     }
     const built = await buildPortal({ config, store, workspaces, runtime, templates, signingKey, log, database: overrides.database, adminToken });
     portal = built;
+    // Host checks (bubblewrap, cgroups, code-server) only where repls are this machine's processes.
     if (runtime instanceof ProcessRuntime) await prepareProcessRuntime(runtime, log);
-    const recovered = await runtime.recover((id) => built.repls.specFor(id));
-    if (recovered.adopted.length || recovered.saved.length) log.info(recovered, 'repls found from an earlier run');
+    // Recovery deletes what nobody uses (pods of deleted repls, old warm pods, leftovers): the
+    // portal replicas' work. A proxy replica follows the pods through the runtime's watch only.
+    if (config.role !== 'proxy') {
+      const recovered = await runtime.recover((id) => built.repls.specFor(id));
+      if (recovered.adopted.length || recovered.saved.length) log.info(recovered, 'repls found from an earlier run');
+    }
     const running = runtime;
+    const startWarmPool = async (only?: readonly string[]): Promise<void> => {
+      if (config.role === 'proxy' || !('warmPool' in running && typeof running.warmPool === 'function') || config.warmPool <= 0) return;
+      const stacks = [];
+      for (const t of templates) if ((!only || only.includes(t.manifest.id)) && (await running.checkStack(t.manifest)).available) stacks.push(t.manifest);
+      (running as ProcessRuntime).warmPool(stacks, config.warmPool, { maxLoad: config.warmPoolMaxLoad || undefined });
+      log.info({ stacks: stacks.map((m) => m.id), size: config.warmPool }, 'warm pool: sandboxes started ahead per stack');
+    };
     return {
       portal: built,
       config,
@@ -147,12 +165,13 @@ export async function createCodeyard(config: Readonly<Config>, overrides: Codeya
       adminToken,
       provisioner,
       listen: (port = config.port, host = config.bind) => built.listen(port, host),
-      async startWarmPool(only) {
-        if (!('warmPool' in running && typeof running.warmPool === 'function') || config.warmPool <= 0) return;
-        const stacks = [];
-        for (const t of templates) if ((!only || only.includes(t.manifest.id)) && (await running.checkStack(t.manifest)).available) stacks.push(t.manifest);
-        (running as ProcessRuntime).warmPool(stacks, config.warmPool, { maxLoad: config.warmPoolMaxLoad || undefined });
-        log.info({ stacks: stacks.map((m) => m.id), size: config.warmPool }, 'warm pool: sandboxes started ahead per stack');
+      startWarmPool,
+      async startBackground(report = (message) => log.info({}, message)) {
+        // Fetch code-server now, in the background, so the first repl does not wait for it.
+        if (provisioner && !(await provisioner.installed())) {
+          provisioner.ensure(report).catch((err: unknown) => log.error({ err: (err as Error).message }, 'code-server could not be installed; repls cannot start until it is'));
+        }
+        void startWarmPool();
       },
       close,
     };

@@ -172,6 +172,10 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
     vars: [v('CODEYARD_RUNTIME', '`process`', '`kubernetes` runs each repl as a pod (the `CODEYARD_KUBE_*` settings; in-cluster credentials or `KUBECONFIG`) instead of sandboxed processes on this machine')],
     read: oneOf('CODEYARD_RUNTIME', ['process', 'kubernetes'], 'process'),
   },
+  role: {
+    vars: [v('CODEYARD_ROLE', '`all`', "`proxy` (the chart's proxy replicas, with `CODEYARD_RUNTIME=kubernetes`) serves and records repl activity only: no recovery at start, warm pool, idle stop or always-on restarts, which the portal replicas run")],
+    read: oneOf('CODEYARD_ROLE', ['all', 'proxy'], 'all'),
+  },
   kube: {
     vars: [
       v('CODEYARD_KUBE_NAMESPACE', '`codeyard-repls`', 'namespace of the repl pods, their Secrets and NetworkPolicies'),

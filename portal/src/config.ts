@@ -21,6 +21,12 @@ export interface Config {
   publicScheme: 'http' | 'https';
   /** Port in public URLs; undefined for the scheme's default. */
   publicPort?: number;
+  /**
+   * What this process does besides serving: `all` (npm start, the chart's portal replicas) also runs
+   * the jobs that act on repls by themselves (recovery at start, the warm pool, idle stop, always-on
+   * apps); `proxy` (the chart's proxy replicas) only serves and records activity.
+   */
+  role: 'all' | 'proxy';
   /** What runs repls: sandboxed processes here (`process`), or a pod each (`kubernetes`). */
   runtime: 'process' | 'kubernetes';
   /** The `kubernetes` runtime's settings (read, and checked, whichever runtime is chosen). */
@@ -131,6 +137,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   for (const [key, setting] of Object.entries(SETTINGS) as Array<[keyof Config, Setting<unknown>]>) config[key] = setting.read(env);
   const checked = config as unknown as Config;
   checkPreviewSite(checked.domain, checked.previewDomain, checked.previewsSameSite);
+  // A proxy alone reaches only repls another process runs: with the process runtime that is none.
+  if (checked.role === 'proxy' && checked.runtime !== 'kubernetes') throw new ConfigError('CODEYARD_ROLE=proxy needs CODEYARD_RUNTIME=kubernetes: a proxy process runs no repls itself, and only pods are reachable from another process');
   return Object.freeze(checked);
 }
 

@@ -12,21 +12,15 @@ async function main(): Promise<void> {
   }
   const config = loadConfig();
   const codeyard = await createCodeyard(config);
-  const { portal, provisioner, log } = codeyard;
+  const { portal } = codeyard;
 
   await codeyard.listen();
   process.stderr.write(`\nCodeyard is running: open ${portal.origin}\n`);
   // The token rides in the fragment, which the browser keeps to itself; the page sends it as a bearer header.
   process.stderr.write(`Admin view (capacity, queue, every running repl): ${adminLink(portal.origin, codeyard.adminToken)}\n\n`);
 
-  // Fetch code-server now, in the background, so the first repl does not wait for it.
-  if (provisioner && !(await provisioner.installed())) {
-    provisioner
-      .ensure((message) => process.stderr.write(`[codeyard] ${message}\n`))
-      .catch((err: unknown) => log.error({ err: (err as Error).message }, 'code-server could not be installed; repls cannot start until it is'));
-  }
-
-  void codeyard.startWarmPool();
+  // code-server fetched for the process runtime (never with kubernetes: the images hold it), and the warm pool.
+  await codeyard.startBackground((message) => process.stderr.write(`[codeyard] ${message}\n`));
 
   let stopping = false;
   const shutdown = (signal: string): void => {

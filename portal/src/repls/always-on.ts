@@ -10,6 +10,8 @@ export interface AlwaysOnOptions {
   runtime: Runtime;
   /** Repls an account may keep always on unless the admin set its own allowance (CODEYARD_ALWAYS_ON_PER_ACCOUNT). */
   perAccount: number;
+  /** Start the app of every always-on repl that becomes running (false on proxy replicas: the portal's do it). */
+  followStarts?: boolean;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -28,9 +30,12 @@ export class AlwaysOn {
   constructor(options: AlwaysOnOptions) {
     this.#o = options;
     // Every start of an always-on repl (API, wake on visit, a restart) runs its app, kept running.
-    this.#unwatch = options.runtime.watch((id, status) => {
-      if (status.state === 'running') void this.#keep(id);
-    });
+    this.#unwatch =
+      options.followStarts === false
+        ? () => undefined
+        : options.runtime.watch((id, status) => {
+            if (status.state === 'running') void this.#keep(id);
+          });
   }
 
   /** How many repls the account may keep always on: the admin's setting, else the default. */

@@ -60,6 +60,7 @@ describe("every variant of the chart gives the portal and the proxy a configurat
         assert.equal(config!.runtime, 'kubernetes', `${file}: ${component}`);
         assert.equal(config!.domain, 'codeyard.example.com', `${file}: ${component}`);
         assert.ok(config!.previewDomain, `${file}: ${component} has a preview domain`);
+        assert.equal(config!.role, component === 'proxy' ? 'proxy' : 'all', `${file}: ${component}'s role`);
       }
     }
   });

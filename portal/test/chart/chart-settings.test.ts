@@ -81,10 +81,11 @@ describe('the chart configures the portal and the repl nodes', { skip }, () => {
     }
   });
 
-  test('only the portal keeps a warm pool; the proxy replicas turn theirs off', () => {
+  test('only the portal replicas act on repls by themselves (warm pool, recovery, idle stop); the proxy replicas run as CODEYARD_ROLE=proxy', () => {
     assert.equal((one(ha, 'ConfigMap', 'demo-codeyard') as Obj).data.CODEYARD_WARM_POOL, '2');
-    assert.deepEqual((one(ha, 'Deployment', 'demo-codeyard-proxy') as Obj).spec.template.spec.containers[0].env, [{ name: 'CODEYARD_WARM_POOL', value: '0' }]);
+    assert.deepEqual((one(ha, 'Deployment', 'demo-codeyard-proxy') as Obj).spec.template.spec.containers[0].env, [{ name: 'CODEYARD_ROLE', value: 'proxy' }]);
     assert.equal((one(ha, 'Deployment', 'demo-codeyard-portal') as Obj).spec.template.spec.containers[0].env, undefined);
+    assert.equal(SETTINGS.role.read({ ...(one(ha, 'ConfigMap', 'demo-codeyard') as Obj).data, CODEYARD_ROLE: 'proxy' }), 'proxy');
   });
 
   test('the pre-puller pulls every stack image, named as `npm run images` names them, where repls run', () => {
