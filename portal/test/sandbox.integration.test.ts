@@ -176,7 +176,12 @@ except OSError as e:
     const app = await eventually(async () => {
       const state = (await t.api(token, 'GET', `/api/repls/${a.id}`)).json().app;
       return !state.running && state.exitedAt && state;
-    }, 'the hog to be killed', 60_000);
+    }, 'the hog to be killed', 60_000).catch(async (err: unknown) => {
+      // Seen once in a full CI run (passes alone in under a second): say what the app was doing.
+      const state = (await t.api(token, 'GET', `/api/repls/${a.id}`)).json().app;
+      const log = (await run(a, 'tail -c 1500 /var/lib/codeyard/app.log; cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null')).stdout;
+      throw new Error(`${String(err)}; app ${JSON.stringify(state)}; log and limit:\n${log}`);
+    });
     assert.ok(app.signal === 'SIGKILL' || app.exitCode === 137, `killed by the OOM killer: ${JSON.stringify(app)}`);
     assert.equal(app.stopped, false, 'a crash, not a Stop');
     assert.equal((await t.api(token, 'GET', `/api/repls/${a.id}`)).json().status, 'running');
