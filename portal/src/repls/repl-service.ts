@@ -1,21 +1,21 @@
-import type { AppState, ExecRequest, ExecResult, FileEntry, Target } from '@codeyard/common/agent/protocol';
+import type { AppState, ExecRequest, ExecResult, Target } from '@codeyard/common/agent/protocol';
 import { AppError, describeError } from '@codeyard/common/errors';
 import type { PublicOrigin } from '@codeyard/common/hostnames';
 import { isReplId } from '@codeyard/common/repl-id';
-import { checkRelativePath } from '@codeyard/common/paths';
 import type { GrantSigner } from '@codeyard/common/tickets';
 import { type ArchiveFormat, detectArchiveFormat } from '../archive/archive.js';
 import { importArchive } from '../archive/archive-import.js';
 import { CapacityGate, isServerFull, unlimitedCapacity } from '../capacity/capacity-gate.js';
 import type { ReplRepository } from '../db/repl-repository.js';
 import { AgentClient } from '@codeyard/common/agent/client';
-import type { ReplSpec, Runtime, RuntimeStatus } from '../runtime/runtime.js';
+import type { ReplSpec, Runtime } from '../runtime/runtime.js';
 import { deletePrefix, type ObjectStore } from '../store/object-store.js';
 import type { WorkspaceItem, WorkspaceStore } from '../store/workspace-store.js';
 import { templatePrefix, type Template } from '../templates/catalog.js';
 import { AccountLimits, replLimitReached } from './account-limits.js';
 import { isPortPublic, type PortVisibility } from './preview-ports.js';
 import { warmIde } from './ide-warmup.js';
+import { ReplFiles } from './repl-files.js';
 import { ReplLinks } from './repl-links.js';
 import { checkName, newRecord, type ReplEvent, type ReplRecord, type ReplView } from './repl-record.js';
 import { RecordCache } from './record-cache.js';
@@ -51,6 +51,8 @@ export interface ReplServiceOptions {
 export class ReplService {
   readonly #o: ReplServiceOptions;
   readonly #links: ReplLinks;
+  /** The repl's files for the API, live or stored (see ReplFiles). */
+  readonly files: ReplFiles;
   readonly #limits: AccountLimits;
   readonly #events = new ReplEvents();
   readonly #routes = new RecordCache();
@@ -60,6 +62,7 @@ export class ReplService {
   constructor(options: ReplServiceOptions) {
     this.#o = options;
     this.#links = new ReplLinks({ ...options, workspacePath: (id) => options.runtime.workspacePath(id) });
+    this.files = new ReplFiles({ ...options, workspaceBytes: options.limits.workspaceBytes, owned: (owner, id) => this.get(owner, id), agent: (id) => this.#agent(id) });
     this.#limits = new AccountLimits({ runtime: options.runtime, limits: options.limits, list: (owner) => this.list(owner) });
     this.#capacity = options.capacity ?? new CapacityGate({ ...unlimitedCapacity(), runtime: options.runtime, log: { ...options.log, warn: options.log.error } });
     this.#unwatch = [
@@ -339,43 +342,6 @@ export class ReplService {
   async logsTarget(owner: string, id: string): Promise<Target> {
     await this.get(owner, id);
     return this.#agent(id).target;
-  }
-
-  // ---- files: the live workspace while running, the stored copy while stopped ----
-
-  async #filesMode(owner: string, id: string): Promise<{ agent?: AgentClient; prefix: string }> {
-    await this.get(owner, id);
-    const state = this.#o.runtime.status(id).state;
-    if (state === 'running') return { agent: this.#agent(id), prefix: `workspaces/${id}/` };
-    if (state === 'starting' || state === 'stopping') {
-      throw new AppError('CONFLICT', `repl ${id} is ${state}; its files are moving between the store and the workspace. Try again in a few seconds`);
-    }
-    return { prefix: `workspaces/${id}/` };
-  }
-
-  async listFiles(owner: string, id: string, dir: string): Promise<FileEntry[]> {
-    const rel = checkRelativePath(dir, 'dir', true);
-    const { agent, prefix } = await this.#filesMode(owner, id);
-    return agent ? agent.listFiles(rel) : this.#o.workspaces.listDir(prefix, rel);
-  }
-
-  async readFile(owner: string, id: string, file: string): Promise<Buffer> {
-    const rel = checkRelativePath(file, 'path');
-    const { agent, prefix } = await this.#filesMode(owner, id);
-    return agent ? agent.readFile(rel) : this.#o.workspaces.readFile(prefix, rel);
-  }
-
-  async writeFile(owner: string, id: string, file: string, body: Buffer): Promise<{ created: boolean }> {
-    const rel = checkRelativePath(file, 'path');
-    const { agent, prefix } = await this.#filesMode(owner, id);
-    // A running workspace has its quota in the sandbox; the stored copy is held to the same size.
-    return agent ? agent.writeFile(rel, body) : this.#o.workspaces.writeFile(prefix, rel, body, this.#o.limits.workspaceBytes);
-  }
-
-  async deleteFile(owner: string, id: string, file: string): Promise<void> {
-    const rel = checkRelativePath(file, 'path');
-    const { agent, prefix } = await this.#filesMode(owner, id);
-    return agent ? agent.deleteFile(rel) : this.#o.workspaces.deleteFile(prefix, rel);
   }
 
   // ---- preview ports ----

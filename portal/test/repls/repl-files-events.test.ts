@@ -16,14 +16,14 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
   describe('files (the stored copy while stopped)', () => {
     it('writes, reads, lists and deletes files', async () => {
       const repl = await t.service.create('u-files', 'node');
-      assert.deepEqual(await t.service.writeFile('u-files', repl.id, 'src/a.txt', Buffer.from('one')), { created: true });
-      assert.deepEqual(await t.service.writeFile('u-files', repl.id, 'src/a.txt', Buffer.from('two')), { created: false });
-      assert.equal((await t.service.readFile('u-files', repl.id, 'src/a.txt')).toString(), 'two');
-      assert.deepEqual((await t.service.listFiles('u-files', repl.id, 'src')).map((e) => `${e.name}:${e.type}`), ['a.txt:file']);
-      assert.ok((await t.service.listFiles('u-files', repl.id, '')).some((e) => e.name === 'src' && e.type === 'directory'));
-      await t.service.deleteFile('u-files', repl.id, 'src/a.txt');
-      await refused(t.service.readFile('u-files', repl.id, 'src/a.txt'), 'NOT_FOUND');
-      await refused(t.service.readFile('u-files', repl.id, 'never.txt'), 'NOT_FOUND');
+      assert.deepEqual(await t.service.files.write('u-files', repl.id, 'src/a.txt', Buffer.from('one')), { created: true });
+      assert.deepEqual(await t.service.files.write('u-files', repl.id, 'src/a.txt', Buffer.from('two')), { created: false });
+      assert.equal((await t.service.files.read('u-files', repl.id, 'src/a.txt')).toString(), 'two');
+      assert.deepEqual((await t.service.files.list('u-files', repl.id, 'src')).map((e) => `${e.name}:${e.type}`), ['a.txt:file']);
+      assert.ok((await t.service.files.list('u-files', repl.id, '')).some((e) => e.name === 'src' && e.type === 'directory'));
+      await t.service.files.delete('u-files', repl.id, 'src/a.txt');
+      await refused(t.service.files.read('u-files', repl.id, 'src/a.txt'), 'NOT_FOUND');
+      await refused(t.service.files.read('u-files', repl.id, 'never.txt'), 'NOT_FOUND');
     });
 
     it('refuses paths that leave the workspace, and writes nothing anywhere for them', async () => {
@@ -31,11 +31,11 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
       const neighbour = await t.service.create('u-traversal', 'node');
       const before = await t.keys('');
       for (const bad of ['../x', 'a/../../x', `../${neighbour.id}/index.js`, '/etc/passwd', 'a\\..\\b', 'a\u0000b', './x', '']) {
-        await refused(t.service.writeFile('u-traversal', repl.id, bad, Buffer.from('escaped')), 'INVALID_PATH');
-        await refused(t.service.readFile('u-traversal', repl.id, bad), 'INVALID_PATH');
-        await refused(t.service.deleteFile('u-traversal', repl.id, bad), 'INVALID_PATH');
+        await refused(t.service.files.write('u-traversal', repl.id, bad, Buffer.from('escaped')), 'INVALID_PATH');
+        await refused(t.service.files.read('u-traversal', repl.id, bad), 'INVALID_PATH');
+        await refused(t.service.files.delete('u-traversal', repl.id, bad), 'INVALID_PATH');
       }
-      await refused(t.service.listFiles('u-traversal', repl.id, '..'), 'INVALID_PATH', /\.\./);
+      await refused(t.service.files.list('u-traversal', repl.id, '..'), 'INVALID_PATH', /\.\./);
       assert.deepEqual(await t.keys(''), before);
     });
 
@@ -43,8 +43,8 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
       const l = await memoryRepls({ limits: { workspaceBytes: 64 * 1024 } });
       try {
         const repl = await l.service.create('u-quota', 'node');
-        await refused(l.service.writeFile('u-quota', repl.id, 'big.bin', Buffer.alloc(128 * 1024)), 'QUOTA_EXCEEDED', /quota/);
-        await refused(l.service.readFile('u-quota', repl.id, 'big.bin'), 'NOT_FOUND');
+        await refused(l.service.files.write('u-quota', repl.id, 'big.bin', Buffer.alloc(128 * 1024)), 'QUOTA_EXCEEDED', /quota/);
+        await refused(l.service.files.read('u-quota', repl.id, 'big.bin'), 'NOT_FOUND');
       } finally {
         await l.close();
       }
@@ -56,10 +56,10 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
         const repl = await l.service.create('u-moving', 'node');
         const starting = l.service.start('u-moving', repl.id);
         await sleep(10);
-        await refused(l.service.readFile('u-moving', repl.id, 'index.js'), 'CONFLICT', /starting/);
+        await refused(l.service.files.read('u-moving', repl.id, 'index.js'), 'CONFLICT', /starting/);
         await starting;
         // Running: the files are the live workspace's, through its agent (which the double does not serve).
-        await refused(l.service.readFile('u-moving', repl.id, 'index.js'), 'UPSTREAM', /agent is not answering/);
+        await refused(l.service.files.read('u-moving', repl.id, 'index.js'), 'UPSTREAM', /agent is not answering/);
       } finally {
         await l.close();
       }

@@ -25,7 +25,7 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
       assert.equal(repl.owner, 'u-create');
       assert.equal(repl.templateVersion, node.version);
       assert.equal(t.runtime.status(repl.id).state, 'stopped');
-      const files = await t.service.listFiles('u-create', repl.id, '');
+      const files = await t.service.files.list('u-create', repl.id, '');
       assert.deepEqual(files.map((f) => f.name).sort(), [...new Set(node.files.map((f) => f.split('/')[0]!))].sort());
       assert.equal((await t.service.create('u-create', 'node', '  Named  ')).name, 'Named', 'the name is trimmed');
     });
@@ -71,10 +71,10 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
       ['rename', () => s.rename('u-stranger', repl.id, 'taken')],
       ['start', () => s.start('u-stranger', repl.id)],
       ['stop', () => s.stop('u-stranger', repl.id)],
-      ['listFiles', () => s.listFiles('u-stranger', repl.id, '')],
-      ['readFile', () => s.readFile('u-stranger', repl.id, 'index.js')],
-      ['writeFile', () => s.writeFile('u-stranger', repl.id, 'index.js', Buffer.from('overwritten'))],
-      ['deleteFile', () => s.deleteFile('u-stranger', repl.id, 'index.js')],
+      ['listFiles', () => s.files.list('u-stranger', repl.id, '')],
+      ['readFile', () => s.files.read('u-stranger', repl.id, 'index.js')],
+      ['writeFile', () => s.files.write('u-stranger', repl.id, 'index.js', Buffer.from('overwritten'))],
+      ['deleteFile', () => s.files.delete('u-stranger', repl.id, 'index.js')],
       ['setPortVisibility', () => s.setPortVisibility('u-stranger', repl.id, 5000, 'public')],
       ['remove', () => s.remove('u-stranger', repl.id)],
       ['fork', () => s.fork('u-stranger', repl.id)],
@@ -92,7 +92,7 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
     assert.equal(after.name, 'mine');
     assert.equal(after.ports, undefined);
     assert.equal(t.runtime.status(repl.id).state, 'stopped');
-    assert.notEqual((await s.readFile('u-owner', repl.id, 'index.js')).toString(), 'overwritten');
+    assert.notEqual((await s.files.read('u-owner', repl.id, 'index.js')).toString(), 'overwritten');
     assert.deepEqual(await s.list('u-stranger'), [], 'no fork was made for the stranger');
   });
 
@@ -182,7 +182,7 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
 
   it('forks a repl with its files and port settings into an independent copy', async () => {
     const source = await t.service.create('u-fork', 'node', 'original');
-    await t.service.writeFile('u-fork', source.id, 'notes/todo.txt', Buffer.from('fork me'));
+    await t.service.files.write('u-fork', source.id, 'notes/todo.txt', Buffer.from('fork me'));
     await t.service.setPortVisibility('u-fork', source.id, 5000, 'public');
     const fork = await t.service.fork('u-fork', source.id);
     assert.notEqual(fork.id, source.id);
@@ -191,14 +191,14 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
     assert.deepEqual(fork.origin, { forkOf: source.id });
     assert.deepEqual(fork.ports, { 5000: 'public' });
     assert.deepEqual((await t.service.get('u-fork', fork.id)).ports, { 5000: 'public' }, 'stored, not only answered');
-    assert.equal((await t.service.readFile('u-fork', fork.id, 'notes/todo.txt')).toString(), 'fork me');
+    assert.equal((await t.service.files.read('u-fork', fork.id, 'notes/todo.txt')).toString(), 'fork me');
     assert.deepEqual(
-      (await t.service.listFiles('u-fork', fork.id, '')).map((f) => f.name),
-      (await t.service.listFiles('u-fork', source.id, '')).map((f) => f.name),
+      (await t.service.files.list('u-fork', fork.id, '')).map((f) => f.name),
+      (await t.service.files.list('u-fork', source.id, '')).map((f) => f.name),
     );
     // The copy is its own: a change to it leaves the original as it was.
-    await t.service.writeFile('u-fork', fork.id, 'notes/todo.txt', Buffer.from('changed in the fork'));
-    assert.equal((await t.service.readFile('u-fork', source.id, 'notes/todo.txt')).toString(), 'fork me');
+    await t.service.files.write('u-fork', fork.id, 'notes/todo.txt', Buffer.from('changed in the fork'));
+    assert.equal((await t.service.files.read('u-fork', source.id, 'notes/todo.txt')).toString(), 'fork me');
     assert.equal((await t.service.fork('u-fork', source.id, 'named copy')).name, 'named copy');
   });
 

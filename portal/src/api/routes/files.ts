@@ -12,16 +12,16 @@ export const fileRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, dep
   app.get(
     '/api/repls/:id/files',
     { schema: { summary: 'List a directory of the workspace', tags: ['files'], params: ReplIdParams, querystring: FilesQuery, response: { 200: Type.Array(ref(FileEntrySchema)), ...commonErrors } } },
-    async (request) => repls.listFiles(accountOf(request).id, request.params.id, request.query.dir ?? ''),
+    async (request) => repls.files.list(accountOf(request).id, request.params.id, request.query.dir ?? ''),
   );
 
   app.get('/api/repls/:id/files/*', { schema: { summary: 'Read a file', tags: ['files'], params: FileParams } }, async (request, reply) => {
-    const body = await repls.readFile(accountOf(request).id, request.params.id, request.params['*']);
+    const body = await repls.files.read(accountOf(request).id, request.params.id, request.params['*']);
     return reply.type('application/octet-stream').header('x-content-type-options', 'nosniff').send(body);
   });
 
   app.delete('/api/repls/:id/files/*', { schema: { summary: 'Delete a file or directory', tags: ['files'], params: FileParams, response: { 204: Type.Null(), ...commonErrors } } }, async (request, reply) => {
-    await repls.deleteFile(accountOf(request).id, request.params.id, request.params['*']);
+    await repls.files.delete(accountOf(request).id, request.params.id, request.params['*']);
     return reply.code(204).send(null);
   });
 
@@ -37,7 +37,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, dep
       },
       async (request, reply) => {
         const body = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
-        const { created } = await repls.writeFile(accountOf(request).id, request.params.id, request.params['*'], body);
+        const { created } = await repls.files.write(accountOf(request).id, request.params.id, request.params['*'], body);
         return reply.code(created ? 201 : 200).send({ path: request.params['*'], created });
       },
     );
