@@ -4,7 +4,7 @@ import { CODE_SERVER_VERSION } from '../runtime/process/code-server-provision.js
 import { imageInputs, prepareContext } from './context.js';
 import { preparePortalContext } from './portal-context.js';
 import { type DebianSource, ensureDebianBase } from './debian-base.js';
-import { buildImage, type Engine, inspectImage } from './engine.js';
+import { buildImage, type Engine, inspectImage, removeImages } from './engine.js';
 import { INPUTS_LABEL, inputsHash, isUpToDate, STACK_LABEL } from './inputs.js';
 import { imageRef, type ImageNaming } from './layout.js';
 
@@ -60,6 +60,8 @@ export async function buildImages(options: BuildImagesOptions): Promise<ImageRep
   const debianFacts = await inspectImage(engine, debian.ref);
   reports.push({ name: 'debian', ref: debian.ref, outcome: debian.made, seconds: (Date.now() - started) / 1000, sizeBytes: debianFacts?.sizeBytes ?? 0 });
 
+  // Images a build replaced under the same name: left behind they pile up (a gigabyte each).
+  const replaced: Array<{ name: string; id: string; sizeBytes: number }> = [];
   log('preparing the build context');
   const context = await prepareContext({ root: options.root, workDir: options.workDir, codeyardVersion: options.codeyardVersion, log });
   const build = async (name: string, containerfile: string, files: readonly string[], buildArgs: Record<string, string>, fromId: string): Promise<string> => {
@@ -88,6 +90,7 @@ export async function buildImages(options: BuildImagesOptions): Promise<ImageRep
     const facts = await inspectImage(engine, ref);
     if (!facts) throw new Error(`${ref} was built but the engine does not know it`);
     reports.push({ name, ref, outcome: 'built', seconds: (Date.now() - started) / 1000, sizeBytes: facts.sizeBytes });
+    if (existing && existing.id !== facts.id) replaced.push({ name, id: existing.id, sizeBytes: existing.sizeBytes });
     return facts.id;
   };
   const images = path.join(options.root, 'images');
@@ -98,6 +101,8 @@ export async function buildImages(options: BuildImagesOptions): Promise<ImageRep
     const appFiles = preparePortalContext(options.root, context.dir, context.files);
     await build('portal', path.join(images, 'Containerfile.portal'), ['clean-image.sh', 'node.tgz', 'npm.tgz', ...appFiles], { BASE_IMAGE: debian.ref }, debian.id);
   }
+  // Stacks before the base they were built FROM: an old base goes only once no old stack needs it.
+  await removeImages(engine, replaced.reverse(), log);
   return reports;
 }
 

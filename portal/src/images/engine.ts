@@ -127,3 +127,21 @@ export function buildImage(engine: Engine, request: BuildRequest, options: RunOp
   const env = engine.name === 'docker' ? { ...process.env, DOCKER_BUILDKIT: '1' } : process.env;
   return runCommand(engine.bin, args, { ...options, env });
 }
+
+/**
+ * Removes images a build replaced (by id: their name now belongs to the new one). An image still
+ * used (a container runs it, another image is built on it) is kept and said so: removal is
+ * tidying, never a reason to fail a build. Nothing is forced.
+ */
+export async function removeImages(engine: Engine, images: ReadonlyArray<{ name: string; id: string; sizeBytes: number }>, log: (line: string) => void): Promise<void> {
+  for (const image of images) {
+    const short = image.id.replace(/^sha256:/, '').slice(0, 12);
+    try {
+      await runCommand(engine.bin, ['image', 'rm', image.id], { timeoutMs: 120_000 });
+      log(`${image.name}: removed the image it replaced (${short}, ${Math.round(image.sizeBytes / 1e6)} MB)`);
+    } catch (err) {
+      const why = String((err as Error).message).split('\n').slice(1).join(' ').trim().slice(0, 200);
+      log(`${image.name}: kept the image it replaced (${short}): ${why || 'the engine refused'}`);
+    }
+  }
+}

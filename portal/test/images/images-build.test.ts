@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mmdebstrapArgs } from '../../src/images/debian-base.js';
-import { buildArgs } from '../../src/images/engine.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildArgs, removeImages } from '../../src/images/engine.js';
 import { parseImagesArgs } from '../../src/images/images-args.js';
 import { INPUTS_LABEL, inputsHash, isUpToDate } from '../../src/images/inputs.js';
 import { imageRef, prefixProblem, tagProblem } from '../../src/images/layout.js';
@@ -94,5 +97,25 @@ describe('engine and mmdebstrap command lines', () => {
     assert.ok(args.includes('--variant=minbase'));
     assert.ok(args.filter((a) => a.startsWith('deb http://deb.debian.org/')).length === 3);
     assert.ok(args.some((a) => a.startsWith('--customize-hook=') && a.includes('/var/lib/apt/lists/*')));
+  });
+});
+
+describe('images a build replaced', () => {
+  it('are removed in the order given, and one the engine refuses is kept with its reason', async () => {
+    // A podman stand-in (a test double: a shell script) that records its arguments and refuses
+    // to remove the image another one is built on, as podman does.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-engine-'));
+    const calls = path.join(dir, 'calls');
+    const bin = path.join(dir, 'podman');
+    fs.writeFileSync(bin, `#!/bin/sh\necho "$*" >> ${calls}\nif [ "$3" = sha256:base-old ]; then echo "Error: image used by sha256:node-old: image is in use by a container" >&2; exit 2; fi\n`, { mode: 0o755 });
+    const lines: string[] = [];
+    try {
+      await removeImages({ name: 'podman', bin }, [{ name: 'node', id: 'sha256:node-old0000000', sizeBytes: 890e6 }, { name: 'base', id: 'sha256:base-old', sizeBytes: 876e6 }], (l) => lines.push(l));
+      assert.deepEqual(fs.readFileSync(calls, 'utf8').trim().split('\n'), ['image rm sha256:node-old0000000', 'image rm sha256:base-old']);
+      assert.equal(lines[0], 'node: removed the image it replaced (node-old0000, 890 MB)');
+      assert.match(lines[1]!, /^base: kept the image it replaced \(base-old\): .*image is in use/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
