@@ -12,6 +12,14 @@ export const ERROR_STATUS = {
   UNSAFE_ARCHIVE: 400,
   /** Two session cookies of one name: another host under the domain set one (cookie tossing). */
   COOKIE_CONFLICT: 400,
+  /** Device sign-in (RFC 8628's answers to a poll, as codes): not answered yet in the browser. */
+  AUTHORIZATION_PENDING: 400,
+  /** Device sign-in: polled faster than `interval`; wait longer (the interval grew by 5 s). */
+  SLOW_DOWN: 400,
+  /** Device sign-in: the user pressed Deny. */
+  ACCESS_DENIED: 400,
+  /** Device sign-in: the device code is unknown, expired or already used; start again. */
+  EXPIRED_TOKEN: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

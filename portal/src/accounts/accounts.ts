@@ -27,6 +27,11 @@ export class Accounts {
     return { token, account };
   }
 
+  /** The account with this id (a personal API token or a session names its account by id). */
+  async byId(id: string): Promise<Account | undefined> {
+    return this.repository.byId(id);
+  }
+
   /** The account a token belongs to, or undefined for anything else (malformed, unknown). */
   async resolve(token: string | undefined): Promise<Account | undefined> {
     if (!token || !TOKEN_PATTERN.test(token)) return undefined;

@@ -26,6 +26,11 @@ export class AccountRepository {
     return result.numUpdatedRows === 1n;
   }
 
+  async byId(id: string): Promise<Account | undefined> {
+    const row = await this.db.selectFrom('accounts').select(['id', 'created_at']).where('id', '=', id).executeTakeFirst();
+    return row && { id: row.id, createdAt: row.created_at };
+  }
+
   async byTokenHash(tokenHash: string): Promise<Account | undefined> {
     const row = await this.db.selectFrom('accounts').select(['id', 'created_at']).where('token_hash', '=', tokenHash).executeTakeFirst();
     return row && { id: row.id, createdAt: row.created_at };

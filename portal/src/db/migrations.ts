@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import { apiTokensMigration } from './token-migration.js';
 
 /**
  * The one migration set, for SQLite and PostgreSQL alike: only types and statements both take.
@@ -65,6 +66,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('repls').dropColumn('always_on').execute();
     },
   },
+  '004-api-tokens': apiTokensMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

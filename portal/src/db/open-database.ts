@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { ObjectStore } from '../store/object-store.js';
 import { AccountRepository } from './account-repository.js';
 import { ActivityRepository } from './activity-repository.js';
+import { DeviceCodeRepository } from './device-code-repository.js';
 import { type EventBus, LocalEventBus } from './event-bus.js';
 import { importStoreRecords } from './import-store-records.js';
 import { migrateToLatest } from './migrations.js';
@@ -13,6 +14,7 @@ import { type DialectName, ReplRepository } from './repl-repository.js';
 import type { Tables } from './schema.js';
 import { nodeSqliteDialect } from './sqlite-dialect.js';
 import { DbTicketLedger } from './ticket-ledger.js';
+import { ApiTokenRepository } from './token-repository.js';
 
 /** The records of one portal: the repositories over one database, migrated to the latest schema. */
 export interface Database {
@@ -23,6 +25,10 @@ export interface Database {
   tickets: DbTicketLedger;
   /** Last activity per repl, shared by the portals (idle stop). */
   activity: ActivityRepository;
+  /** Personal API tokens (hashed). */
+  apiTokens: ApiTokenRepository;
+  /** Device sign-ins, shared by the portals so any of them answers a poll or an approval. */
+  deviceCodes: DeviceCodeRepository;
   events: EventBus;
   close(): Promise<void>;
 }
@@ -59,6 +65,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     repls: new ReplRepository(opened.db, opened.dialect, opened.events),
     tickets: new DbTicketLedger(opened.db),
     activity: new ActivityRepository(opened.db),
+    apiTokens: new ApiTokenRepository(opened.db),
+    deviceCodes: new DeviceCodeRepository(opened.db),
     async close() {
       await opened.events.close();
       await opened.db.destroy();

@@ -11,6 +11,8 @@ export interface Tables {
   tickets_used: TicketsUsedTable;
   meta: MetaTable;
   repl_activity: ReplActivityTable;
+  api_tokens: ApiTokensTable;
+  device_codes: DeviceCodesTable;
 }
 
 /** An account is a bearer token; only the token's SHA-256 is kept. */
@@ -58,4 +60,35 @@ export interface MetaTable {
 export interface ReplActivityTable {
   repl_id: string;
   last_active_at: number | bigint | string;
+}
+
+/** Personal API tokens (`cyp_…`): only the token's SHA-256 is kept. */
+export interface ApiTokensTable {
+  id: string;
+  token_hash: string;
+  account_id: string;
+  name: string;
+  /** The scopes, a JSON array (`["read","write"]`). */
+  scopes: string;
+  created_at: string;
+  expires_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** Device sign-ins waiting for, or given, the user's answer; the codes only as SHA-256. */
+export interface DeviceCodesTable {
+  id: string;
+  device_code_hash: string;
+  user_code_hash: string;
+  client: string;
+  name: string;
+  address: string;
+  created_at: number | bigint | string;
+  expires_at: number | bigint | string;
+  interval_seconds: number;
+  last_poll_at: number | bigint | string | null;
+  status: Generated<string>;
+  account_id: string | null;
+  token_id: string | null;
 }

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { openDatabase } from '../../src/db/open-database.js';
 import { dropSchema, quietLog, runSchema } from './db-test-helpers.js';
 import { describeRepositories } from './describe-repositories.js';
+import { describeTokenRepositories } from './describe-token-repositories.js';
 
 const url = process.env.CODEYARD_TEST_DATABASE_URL;
 
@@ -15,6 +16,15 @@ describeRepositories(
       eventsBetweenConnections: true,
       drop: () => dropSchema(url, schema),
     };
+  },
+  { skip: url ? undefined : 'CODEYARD_TEST_DATABASE_URL is not set: the PostgreSQL run needs a server (.ci/postgres.sh starts one and prints the URL)' },
+);
+
+describeTokenRepositories(
+  'PostgreSQL',
+  async () => {
+    const schema = runSchema('tokens');
+    return { open: () => openDatabase({ url, dataDir: os.tmpdir(), schema, log: quietLog }), eventsBetweenConnections: true, drop: () => dropSchema(url, schema) };
   },
   { skip: url ? undefined : 'CODEYARD_TEST_DATABASE_URL is not set: the PostgreSQL run needs a server (.ci/postgres.sh starts one and prints the URL)' },
 );

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { openDatabase, SQLITE_FILE } from '../../src/db/open-database.js';
 import { quietLog } from './db-test-helpers.js';
 import { describeRepositories } from './describe-repositories.js';
+import { describeTokenRepositories } from './describe-token-repositories.js';
 
 // Two open() of one file are two connections, as two processes on one data folder would be.
 describeRepositories('SQLite', async () => {
@@ -35,4 +36,9 @@ describe('the SQLite file', () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
+});
+
+describeTokenRepositories('SQLite', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-db-tokens-'));
+  return { open: () => openDatabase({ dataDir, log: quietLog }), eventsBetweenConnections: false, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
 });
