@@ -24,6 +24,8 @@ import { portRoutes } from './api/routes/ports.js';
 import { replRoutes } from './api/routes/repls.js';
 import { runRoutes } from './api/routes/run.js';
 import { sessionRoutes } from './api/routes/session.js';
+import { deviceApprovalRoutes, deviceRoutes } from './api/routes/device.js';
+import { tokenRoutes } from './api/routes/tokens.js';
 import { stackIcons, stackRoutes } from './api/routes/stacks.js';
 import { usageRoutes } from './api/routes/usage.js';
 import type { Config } from './config.js';
@@ -40,6 +42,8 @@ import type { Runtime } from './runtime/runtime.js';
 import type { ObjectStore } from './store/object-store.js';
 import type { WorkspaceStore } from './store/workspace-store.js';
 import type { Template } from './templates/catalog.js';
+import { ApiTokens } from './tokens/api-tokens.js';
+import { DeviceFlow } from './tokens/device-flow.js';
 import { serveUi } from './ui/serve-ui.js';
 
 /** Everything the portal is built from; {@link createCodeyard} opens them from the config. */
@@ -56,6 +60,8 @@ export interface PortalDeps {
   database?: Database;
   /** The admin token (see api/admin-auth.ts); without one, every admin route is refused. */
   adminToken?: string;
+  /** The clock of expiring credentials (API tokens, device sign-ins); tests move it. */
+  clock?: () => number;
 }
 
 export interface Portal {
@@ -157,6 +163,8 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   const templates = new Map(deps.templates.map((t) => [t.manifest.id, t]));
   const database = deps.database ?? (await openPortalDatabase(config, deps.store, log));
   const accounts = new Accounts(database.accounts);
+  const tokens = new ApiTokens({ repository: database.apiTokens, accounts, now: deps.clock });
+  const deviceFlow = new DeviceFlow({ repository: database.deviceCodes, tokens, accounts, portalOrigin: origin, now: deps.clock });
   // On one machine the portal admits starts against it; on a cluster the scheduler does (nothing refused here).
   const capacity = new CapacityGate({
     runtime,
@@ -225,17 +233,22 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     maxFileBytes: config.maxFileBytes,
     importMaxBytes: config.importMaxBytes,
     sessionsPerMinute: config.sessionsPerMinute,
+    tokens,
+    deviceFlow,
+    deviceCodesPerMinute: config.deviceCodesPerMinute,
   };
   await app.register(errorHandling);
   await app.register(openapi);
   // The portal host's WebSocket handshakes, routed like requests (see http/hosting.ts).
   await app.register(websocket, { options: { server: hosting.portalUpgrades, maxPayload: 64 * 1024 } });
-  await app.register(auth, { accounts, portalOrigin: origin, secureCookies: context.secureCookies });
+  await app.register(auth, { accounts, portalOrigin: origin, secureCookies: context.secureCookies, resolvers: [tokens.resolver()] });
   // Before any route: its onRequest hook guards everything under /api/admin/, wherever registered.
   await app.register(adminAuth, { token: deps.adminToken });
 
   // No account needed: the session route makes one; pages check the caller themselves.
   await app.register(sessionRoutes, context);
+  // The device's side of device sign-in: it has no account yet.
+  await app.register(deviceRoutes, context);
   await app.register(healthRoutes, context);
   await app.register(stackIcons, context);
   await app.register(openPage, context);
@@ -256,7 +269,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
         if (typeof id === 'string' && reply.statusCode < 400) tracker.touch(id);
       });
     }
-    for (const routes of [stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, eventRoutes, usageRoutes]) await api.register(routes, context);
+    for (const routes of [stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, eventRoutes, usageRoutes, tokenRoutes, deviceApprovalRoutes]) await api.register(routes, context);
   });
 
   await app.ready();

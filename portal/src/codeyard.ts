@@ -35,6 +35,8 @@ export interface CodeyardOverrides<R extends Runtime = Runtime> {
   signingKey?: Buffer;
   /** The records' database (opened from the config when not given). */
   database?: Database;
+  /** The clock of expiring credentials (API tokens, device sign-ins): tests move it. */
+  clock?: () => number;
 }
 
 export interface Codeyard<R extends Runtime = ProcessRuntime> {
@@ -136,7 +138,7 @@ export async function createCodeyard(config: Readonly<Config>, overrides: Codeya
         log,
       });
     }
-    const built = await buildPortal({ config, store, workspaces, runtime, templates, signingKey, log, database: overrides.database, adminToken });
+    const built = await buildPortal({ config, store, workspaces, runtime, templates, signingKey, log, database: overrides.database, adminToken, clock: overrides.clock });
     portal = built;
     // Host checks (bubblewrap, cgroups, code-server) only where repls are this machine's processes.
     if (runtime instanceof ProcessRuntime) await prepareProcessRuntime(runtime, log);

@@ -266,6 +266,10 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
     read: int('CODEYARD_ALWAYS_ON_PER_ACCOUNT', 1, 0, 10_000),
   },
   sessionsPerMinute: { vars: [v('CODEYARD_RATE_SESSIONS_PER_MINUTE', '`30`', 'new anonymous accounts per client address per minute')], read: int('CODEYARD_RATE_SESSIONS_PER_MINUTE', 30, 1, 100_000) },
+  deviceCodesPerMinute: {
+    vars: [v('CODEYARD_RATE_DEVICE_CODES_PER_MINUTE', '`30`', 'device sign-ins (`codeyard login`, the desktop app) started per client address per minute')],
+    read: int('CODEYARD_RATE_DEVICE_CODES_PER_MINUTE', 30, 1, 100_000),
+  },
   ticketsPerMinute: { vars: [v('CODEYARD_RATE_TICKETS_PER_MINUTE', '`60`', 'IDE/preview link redemptions per client address per minute')], read: int('CODEYARD_RATE_TICKETS_PER_MINUTE', 60, 1, 100_000) },
   logLevel: { vars: [v('CODEYARD_LOG_LEVEL', '`info`', '`fatal` … `trace`, or `silent`')], read: oneOf('CODEYARD_LOG_LEVEL', LOG_LEVELS, 'info') },
 };

@@ -97,6 +97,8 @@ export interface Config {
   alwaysOnPerAccount: number;
   /** New anonymous accounts a client address may create a minute. */
   sessionsPerMinute: number;
+  /** Device sign-ins a client address may start a minute. */
+  deviceCodesPerMinute: number;
   /** IDE/preview links a client address may redeem a minute. */
   ticketsPerMinute: number;
   logLevel: string;

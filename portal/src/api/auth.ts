@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import { AppError, isAppError } from '@codeyard/common/errors';
 import { cookieValues } from '@codeyard/proxy/cookies';
 import type { Account, Accounts } from '../accounts/accounts.js';
+import { checkScope, type Credential, type CredentialResolver, scopesAllowedFor } from './credential.js';
 
 /**
  * The portal's own cookie: the account token, on the portal host only. Over https it carries
@@ -93,6 +94,9 @@ export function isSafeMethod(method: string): boolean {
 export interface Caller {
   credentials: Credentials;
   account: Account | undefined;
+  credential?: Credential;
+  /** Why a known token does not work (expired, revoked), for the 401. */
+  refusal?: string;
 }
 
 export interface AuthOptions {
@@ -100,6 +104,8 @@ export interface AuthOptions {
   /** The portal's origin, the only one whose pages may act with its cookie. */
   portalOrigin: string;
   secureCookies: boolean;
+  /** Token kinds read by their prefix (`cyp_` API tokens…); any other token is a legacy `cy_` account token. */
+  resolvers?: readonly CredentialResolver[];
 }
 
 /**
@@ -118,20 +124,32 @@ export const auth = fp(
         if (isAppError(err)) return err;
         throw err;
       }
-      return { credentials, account: await options.accounts.resolve(credentials.token) };
+      const token = credentials.token;
+      const resolver = token ? options.resolvers?.find((r) => token.startsWith(r.prefix)) : undefined;
+      if (token && resolver) {
+        // A kind from the wrong place (an API token in a cookie) was not put there by the portal.
+        if ((resolver.carriedBy === 'cookie') !== credentials.viaCookie) return { credentials, account: undefined };
+        const resolved = await resolver.resolve(token);
+        return resolved && 'refusal' in resolved ? { credentials, account: undefined, refusal: resolved.refusal } : { credentials, account: resolved?.account, credential: resolved?.credential };
+      }
+      const account = await options.accounts.resolve(token);
+      return { credentials, account, credential: account && { kind: 'legacy', id: account.id, scopes: scopesAllowedFor(account) } };
     };
     app.decorateRequest('account', undefined);
     app.decorate('callerOf', callerOf);
     app.decorate('authenticate', async (request: FastifyRequest): Promise<void> => {
       const caller = await callerOf(request.headers);
       if (caller instanceof AppError) throw caller;
-      const { credentials, account } = caller;
-      if (!account) {
+      const { credentials, account, credential } = caller;
+      if (!account || !credential) {
+        if (caller.refusal) throw new AppError('UNAUTHENTICATED', caller.refusal);
         throw new AppError('UNAUTHENTICATED', credentials.token ? 'the token is not valid; create a session with POST /api/session' : 'sign in first: send Authorization: Bearer <token> (from POST /api/session)');
       }
       // A bearer token is never sent by a browser on its own, so only cookies need the check.
       if (credentials.viaCookie && (!isSafeMethod(request.method) || request.ws)) checkSameOrigin(request.headers, options.portalOrigin, true);
       request.account = account;
+      request.credential = credential;
+      checkScope(request, credential);
     });
   },
   { name: 'codeyard-auth', dependencies: ['@fastify/websocket'] },

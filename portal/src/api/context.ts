@@ -6,6 +6,8 @@ import type { ReplService } from '../repls/repl-service.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { Template } from '../templates/catalog.js';
+import type { ApiTokens } from '../tokens/api-tokens.js';
+import type { DeviceFlow } from '../tokens/device-flow.js';
 
 /** What the route plugins work with: the services and the few settings routes enforce. */
 export interface ApiContext {
@@ -25,4 +27,8 @@ export interface ApiContext {
   maxFileBytes: number;
   importMaxBytes: number;
   sessionsPerMinute: number;
+  /** Personal API tokens and device sign-in (issue #14). */
+  tokens: ApiTokens;
+  deviceFlow: DeviceFlow;
+  deviceCodesPerMinute: number;
 }
