@@ -63,7 +63,8 @@ export const serveUi: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, {
     app.log.warn({ dir }, 'the web UI is not built; run npm run build');
   }
 
-  // `/admin` is the same page, which shows the admin view there; its token is in the fragment.
+  // `/admin` and `/device` are the same page, which shows the admin view or the device approval
+  // there (the admin token is in the fragment; the device's code in the query).
   const index = async (_request: unknown, reply: FastifyReply): Promise<FastifyReply> => {
     let html: Buffer;
     try {
@@ -82,6 +83,7 @@ export const serveUi: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, {
   };
   app.get('/', { schema: { hide: true } }, index);
   app.get('/admin', { schema: { hide: true } }, index);
+  app.get('/device', { schema: { hide: true } }, index);
 
   app.get('/assets/:name', { schema: { hide: true, params: Type.Object({ name: Type.String() }) } }, async (request, reply) => {
     const { name } = request.params;

@@ -1,4 +1,4 @@
-import type { ApiErrorBody, AppState, ChangeRepl, CreateRepl, PortSetting, PortVisibilityChange, Repl, Stack, Usage, Visibility } from './types.js';
+import type { ApiErrorBody, ApiToken, AppState, ChangeRepl, CreatedToken, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, PortSetting, PortVisibilityChange, Repl, Stack, Usage, Visibility } from './types.js';
 
 /** An error answer of the API: its code and the message that says what to do. */
 export class ApiError extends Error {
@@ -128,6 +128,25 @@ export class ApiClient {
   setVisibility(id: string, port: number, visibility: Visibility): Promise<PortSetting> {
     const body: PortVisibilityChange = { visibility };
     return this.request('PATCH', `/api/repls/${id}/ports/${port}`, body);
+  }
+
+  /** The account's API tokens (never the tokens themselves). */
+  tokens(): Promise<ApiToken[]> {
+    return this.request('GET', '/api/tokens');
+  }
+  /** A new API token: the answer is the only time its value is shown. */
+  createToken(body: CreateToken): Promise<CreatedToken> {
+    return this.request('POST', '/api/tokens', body);
+  }
+  revokeToken(id: string): Promise<void> {
+    return this.request('DELETE', `/api/tokens/${encodeURIComponent(id)}`);
+  }
+  /** A device sign-in waiting for this user's answer, by the code the device shows. */
+  deviceRequest(userCode: string): Promise<DeviceRequest> {
+    return this.request('GET', `/api/auth/device/${encodeURIComponent(userCode)}`);
+  }
+  answerDevice(userCode: string, approve: boolean): Promise<DeviceApproved> {
+    return this.request('POST', '/api/auth/device/approve', { userCode, approve });
   }
 
   /** Links, not calls: the browser downloads and navigates itself. */

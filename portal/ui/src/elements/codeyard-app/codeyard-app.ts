@@ -7,6 +7,8 @@ import { ReplFeed } from '../../api/repl-feed.js';
 import type { Repl } from '../../api/types.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
 import '../admin-view/admin-view.js';
+import '../api-tokens/api-tokens.js';
+import '../device-approval/device-approval.js';
 import '../repl-list/repl-list.js';
 import '../stack-picker/stack-picker.js';
 import type { StackSelectEvent } from '../stack-picker/stack-picker.js';
@@ -74,7 +76,8 @@ export class CodeyardApp extends LitElement {
         <p class="muted intro">Pick a stack: you get VS Code in your browser, a Run button, and a URL for your app.</p>
         <stack-picker .creating=${this.creating} .error=${this.createError} @stack-select=${(e: StackSelectEvent) => void this.#create(e)}></stack-picker>
       </section>
-      <repl-list></repl-list>`;
+      <repl-list></repl-list>
+      <api-tokens></api-tokens>`;
   }
 
   override render() {
@@ -88,6 +91,8 @@ export class CodeyardApp extends LitElement {
       <main>
         ${window.location.pathname === '/admin'
           ? html`<admin-view></admin-view>`
+          : window.location.pathname === '/device'
+          ? html`<device-approval></device-approval>`
           : this.starting
           ? html`<starting-view .repl=${this.starting} @repl-ready=${(e: CustomEvent<Repl>) => this.#ready(e)} @start-back=${() => this.#back()}></starting-view>`
           : this.#home()}
