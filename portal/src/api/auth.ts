@@ -136,6 +136,7 @@ export const auth = fp(
       return { credentials, account, credential: account && { kind: 'legacy', id: account.id, scopes: scopesAllowedFor(account) } };
     };
     app.decorateRequest('account', undefined);
+    app.decorateRequest('credential', undefined);
     app.decorate('callerOf', callerOf);
     app.decorate('authenticate', async (request: FastifyRequest): Promise<void> => {
       const caller = await callerOf(request.headers);
