@@ -4,7 +4,7 @@
 
 /** What every step depends on: the lockfile and the tree npm really installed from it. */
 const INSTALLED = ['package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
-const PACKAGES = ['common', 'agent', 'proxy', 'portal', 'vscode-extension'];
+const PACKAGES = ['common', 'agent', 'proxy', 'portal', 'vscode-extension', 'desktop'];
 /** The compiled shared package, as the bundlers read it (its `exports` point into dist/src). */
 const COMMON_BUILT = ['common/package.json', { path: 'common/dist/src', ext: ['.js', '.d.ts'] }];
 
@@ -47,5 +47,14 @@ export const STEPS = [
     outputs: ['portal/dist/ui'],
     tools: [{ name: 'typescript', from: 'portal' }, { name: 'vite', from: 'portal' }],
     command: ['npm', 'run', 'build', '--silent', '-w', '@codeyard/portal'],
+  },
+  {
+    // The desktop app's own pages (home, toolbar, splitter): their type check, then Vite. The
+    // home page bundles the portal's Lit elements, so a change there rebuilds it too.
+    name: 'desktop-ui',
+    inputs: [...INSTALLED, 'desktop/package.json', 'desktop/ui', 'desktop/src/shared', 'portal/ui/src', ...COMMON_BUILT],
+    outputs: ['desktop/dist/ui'],
+    tools: [{ name: 'typescript', from: 'desktop' }, { name: 'vite', from: 'desktop' }],
+    command: ['npm', 'run', 'build', '--silent', '-w', '@codeyard/desktop'],
   },
 ];

@@ -131,10 +131,14 @@ describe("Codeyard's own build steps", () => {
     assert.deepEqual(readers('agent/src/main.ts'), ['tsc', 'agent']);
     assert.deepEqual(readers('vscode-extension/src/extension.ts'), ['tsc', 'extension']);
     assert.deepEqual(readers('vscode-extension/scripts/package-vsix.mjs'), ['extension']);
-    assert.deepEqual(readers('portal/ui/src/main.ts'), ['ui']);
+    // The desktop app's home page bundles the portal's elements.
+    assert.deepEqual(readers('portal/ui/src/main.ts'), ['ui', 'desktop-ui']);
+    assert.deepEqual(readers('desktop/ui/src/home/desktop-home.ts'), ['desktop-ui']);
+    assert.deepEqual(readers('desktop/src/main/deep-link.ts'), ['tsc']);
+    assert.deepEqual(readers('desktop/src/shared/ipc-channels.ts'), ['tsc', 'desktop-ui']);
     assert.deepEqual(readers('portal/src/main.ts'), ['tsc']);
     assert.deepEqual(readers('common/src/errors.ts'), ['tsc']);
-    assert.deepEqual(readers('package-lock.json'), ['tsc', 'agent', 'extension', 'ui']);
+    assert.deepEqual(readers('package-lock.json'), ['tsc', 'agent', 'extension', 'ui', 'desktop-ui']);
     assert.ok(!readers('portal/bench/results/latest.json').length, 'bench results are no input');
   });
 

@@ -1,0 +1,2 @@
+import '../../../../portal/ui/src/styles/global.css';
+import './repl-toolbar.js';
