@@ -324,13 +324,19 @@ export class ReplService {
   async startApp(owner: string, id: string): Promise<AppState> {
     const record = await this.get(owner, id);
     if (!this.#o.runtime.endpoints(id)) await this.#startWithinLimit(owner, record, () => this.#agent(id).startApp());
-    return this.#agent(id).startApp();
+    return this.#announced(id, await this.#agent(id).startApp());
   }
 
   async stopApp(owner: string, id: string): Promise<AppState> {
     await this.get(owner, id);
     if (!this.#o.runtime.endpoints(id)) return { running: false };
-    return this.#agent(id).stopApp();
+    return this.#announced(id, await this.#agent(id).stopApp());
+  }
+
+  /** Run and Stop through the API reach the event stream (Run in VS Code goes to the agent alone: clients poll /app for it). */
+  #announced(id: string, app: AppState): AppState {
+    void this.#announce(id);
+    return app;
   }
 
   async exec(owner: string, id: string, request: ExecRequest): Promise<ExecResult> {
