@@ -15,6 +15,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
  * the DesktopApp once Electron is ready.
  */
 export function startDesktopApp(): void {
+  // A data folder of its own for the smoke run (npm run desktop:smoke), never the user's.
+  if (process.env.CODEYARD_DESKTOP_USER_DATA) app.setPath('userData', process.env.CODEYARD_DESKTOP_USER_DATA);
   // Before ready: the app's pages get a standard, secure origin with fetch and streaming.
   protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
   if (!app.requestSingleInstanceLock()) {
