@@ -1,12 +1,14 @@
 import os from 'node:os';
 import type { Repl } from '@codeyard/common/api/models';
 import { app, type BrowserWindow, ipcMain, Menu, Notification, protocol, safeStorage, screen, session, shell, Tray, webContents } from 'electron';
-import { INVOKE_CHANNELS, PUSH_CHANNELS, type PageRole, type Preferences, type PushChannel, type ToolbarAction } from '../shared/ipc-channels.js';
+import { PUSH_CHANNELS, type PageRole, type PushChannel, type ToolbarAction } from '../shared/ipc-channels.js';
 import { Accounts, partitionFor } from './accounts.js';
 import { createAppHandler } from './app-protocol.js';
+import { AppWatch } from './app-watch.js';
 import { abortableSleep } from './device-sign-in.js';
 import { createHomeWindow } from './home-window.js';
 import { registerIpc, type IpcHandlers } from './ipc.js';
+import { ipcHandlers } from './ipc-handlers.js';
 import { applicationMenu, trayMenu, trayTooltip, type MenuItemSpec } from './menus.js';
 import { APP_SCHEME, type NavigationContext } from './navigation-policy.js';
 import { PortalClient } from './portal-client.js';
@@ -17,7 +19,7 @@ import { ServerConnection } from './server-connection.js';
 import { ServerStore } from './server-store.js';
 import { shouldCheckForUpdates, startUpdateChecks } from './updates.js';
 import { secureSession, type NavigationActions } from './web-security.js';
-import { WindowManager } from './window-manager.js';
+import { replWindowKey, WindowManager } from './window-manager.js';
 
 export interface DesktopPaths {
   preload: string;
@@ -45,6 +47,7 @@ export class DesktopApp {
   readonly #securedPartitions = new Set<string>();
   readonly #accounts: Accounts;
   readonly #windows: WindowManager<ReplWindow>;
+  readonly #appWatch: AppWatch;
   #home: BrowserWindow | undefined;
   #tray: Tray | undefined;
   #crashes = 0;
@@ -66,8 +69,21 @@ export class DesktopApp {
       onProgress: (progress) => this.#push(PUSH_CHANNELS.signIn, progress),
       onChange: (server) => this.#serverChanged(server),
     });
+    this.#appWatch = new AppWatch({
+      scheduler: realScheduler,
+      read: (key) => {
+        const [server, replId] = key.split(' ') as [string, string];
+        return this.#client(server).app(replId);
+      },
+      onChange: (key, appState) => {
+        const [server, replId] = key.split(' ') as [string, string];
+        const known = this.#repls.get(server)?.get(replId) ?? this.#windows.get(server, replId)?.repl;
+        if (known) this.#replChanged(server, { ...known, app: appState });
+      },
+    });
     this.#windows = new WindowManager((server, replId, options, closed) => {
       this.#secure(server);
+      const unwatch = this.#appWatch.watch(replWindowKey(server, replId), this.#repls.get(server)?.get(replId)?.app);
       const window = new ReplWindow({
         server,
         replId,
@@ -81,6 +97,7 @@ export class DesktopApp {
         actions: this.#actions(server),
         onState: () => this.#refreshChrome(),
         closed: () => {
+          unwatch();
           closed();
           this.#refreshChrome();
         },
@@ -217,24 +234,30 @@ export class DesktopApp {
     this.#refreshChrome();
   }
 
+  /** A repl's new state (event stream, app reading, resync): window, crash notice, tray and badge. */
+  #replChanged(server: string, repl: Repl): void {
+    const repls = this.#repls.get(server);
+    const before = repls?.get(repl.id) ?? this.#windows.get(server, repl.id)?.repl;
+    const notice = crashNotice(before, repl);
+    repls?.set(repl.id, repl);
+    this.#appWatch.seen(replWindowKey(server, repl.id), repl.app);
+    this.#windows.get(server, repl.id)?.update(repl);
+    if (notice && Notification.isSupported()) {
+      this.#crashes += 1;
+      const note = new Notification({ title: notice.title, body: notice.body });
+      note.on('click', () => this.openRepl(server, repl.id));
+      note.show();
+    }
+    this.#refreshChrome();
+  }
+
   #connect(server: string): void {
     const connection = new ServerConnection({ client: this.#client(server), scheduler: realScheduler });
     this.#connections.set(server, connection);
     const repls = new Map<string, Repl>();
     this.#repls.set(server, repls);
     connection.subscribe({
-      repl: (repl) => {
-        const notice = crashNotice(repls.get(repl.id), repl);
-        repls.set(repl.id, repl);
-        this.#windows.get(server, repl.id)?.update(repl);
-        if (notice && Notification.isSupported()) {
-          this.#crashes += 1;
-          const note = new Notification({ title: notice.title, body: notice.body });
-          note.on('click', () => this.openRepl(server, repl.id));
-          note.show();
-        }
-        this.#refreshChrome();
-      },
+      repl: (repl) => this.#replChanged(server, repl),
       deleted: (id) => {
         repls.delete(id);
         this.#windows.get(server, id)?.close();
@@ -242,6 +265,8 @@ export class DesktopApp {
       },
       state: (state) => {
         for (const w of this.#windows.all()) if (w.server === server) w.window.setOverlay(state.state !== 'online');
+        if (state.state === 'online') this.#appWatch.resume();
+        else this.#appWatch.pause();
         for (const w of this.#windows.all()) if (w.server === server) this.#send(w.window.toolbarWebContentsId, PUSH_CHANNELS.connection, state);
         if (server === this.#store.current && this.#home) this.#send(this.#home.webContents.id, PUSH_CHANNELS.connection, state);
         // Back online: VS Code's connection may have given up meanwhile; a fresh link restores it.
@@ -263,7 +288,7 @@ export class DesktopApp {
   #refreshChrome(): void {
     const menu = applicationMenu(this.#focused()?.state, process.platform);
     Menu.setApplicationMenu(Menu.buildFromTemplate(this.#withClicks(menu, (id) => this.#menuClick(id))));
-    const all = [...this.#repls].flatMap(([server, repls]) => [...repls.values()].map((r) => ({ server, id: r.id, name: r.name, appRunning: r.app.running })));
+    const all = [...this.#repls].flatMap(([server, repls]) => [...repls.values()].map((r) => ({ server, id: r.id, name: r.name, running: r.status === 'running', appRunning: r.app.running })));
     if (this.#tray) {
       this.#tray.setToolTip(trayTooltip(all));
       this.#tray.setContextMenu(Menu.buildFromTemplate(this.#withClicks(trayMenu(all), (id) => this.#menuClick(id))));
@@ -301,34 +326,16 @@ export class DesktopApp {
   }
 
   #handlers(): IpcHandlers {
-    const state = () => this.#store.state();
-    return {
-      [INVOKE_CHANNELS.serversList]: () => state(),
-      [INVOKE_CHANNELS.serversAdd]: (_c, url) => (this.#store.add(url as string), state()),
-      [INVOKE_CHANNELS.serversRemove]: async (_c, url) => {
-        if (this.#store.token(url as string)) await this.#accounts.signOut(url as string);
-        this.#store.remove(url as string);
-        return state();
-      },
-      [INVOKE_CHANNELS.serversSelect]: (_c, url) => {
-        this.#store.select(url as string);
-        this.#home?.webContents.reload();
-        return state();
-      },
-      [INVOKE_CHANNELS.signIn]: (_c, url) => this.#accounts.signIn(url as string),
-      [INVOKE_CHANNELS.signInCancel]: (_c, url) => this.#accounts.cancel(url as string),
-      [INVOKE_CHANNELS.signInAsGuest]: async (_c, url) => (await this.#accounts.signInAsGuest(url as string), state()),
-      [INVOKE_CHANNELS.signOut]: (_c, url) => this.#accounts.signOut(url as string),
-      [INVOKE_CHANNELS.replOpen]: (_c, replId, port) => this.openRepl(this.#store.current, replId as string, port as number | undefined),
-      [INVOKE_CHANNELS.toolbarAction]: (caller, action) => this.#windowOf(caller.webContentsId)?.action(action as ToolbarAction),
-      [INVOKE_CHANNELS.splitterDrag]: (caller, dx) => {
-        const window = this.#windows.all().find((w) => w.window.splitterWebContentsId === caller.webContentsId)?.window;
-        window?.dragSplitter(dx as number);
-      },
-      [INVOKE_CHANNELS.reconnectNow]: () => {
+    return ipcHandlers({
+      store: this.#store,
+      accounts: this.#accounts,
+      openRepl: (replId, port) => this.openRepl(this.#store.current, replId, port),
+      reloadHome: () => this.#home?.webContents.reload(),
+      toolbarAction: (id, action) => this.#windowOf(id)?.action(action),
+      dragSplitter: (id, dx) => this.#windows.all().find((w) => w.window.splitterWebContentsId === id)?.window.dragSplitter(dx),
+      reconnectNow: () => {
         for (const c of this.#connections.values()) c.retryNow();
       },
-      [INVOKE_CHANNELS.preferencesSet]: (_c, prefs) => (this.#store.setPreferences(prefs as Partial<Preferences>), state()),
-    };
+    });
   }
 }

@@ -48,16 +48,18 @@ export interface TrayRepl {
   server: string;
   id: string;
   name: string;
+  /** The repl runs (its sandbox is up). */
+  running: boolean;
   appRunning: boolean;
 }
 
-/** The tray menu: the repls whose app runs, each opening its window; then Show and Quit. */
+/** The tray menu: the running repls (▶ when their app runs), each opening its window; then Show and Quit. */
 export function trayMenu(repls: readonly TrayRepl[]): MenuItemSpec[] {
-  const running = repls.filter((r) => r.appRunning).sort((a, b) => a.name.localeCompare(b.name));
+  const running = repls.filter((r) => r.running).sort((a, b) => a.name.localeCompare(b.name));
   return [
     ...(running.length
-      ? [{ label: 'Running', enabled: false }, ...running.map((r) => ({ id: `open:${r.server} ${r.id}`, label: `${r.name} — ${new URL(r.server).host}` }))]
-      : [{ label: 'No app running', enabled: false }]),
+      ? [{ label: 'Running repls', enabled: false }, ...running.map((r) => ({ id: `open:${r.server} ${r.id}`, label: `${r.appRunning ? '▶ ' : ''}${r.name} — ${new URL(r.server).host}` }))]
+      : [{ label: 'No repl running', enabled: false }]),
     { type: 'separator' },
     { id: 'home', label: 'Show Codeyard' },
     { id: 'quit', label: 'Quit Codeyard', role: 'quit' },

@@ -108,6 +108,9 @@ export class PortalClient {
   repl(id: string): Promise<Repl> {
     return this.request('GET', `/api/repls/${encodeURIComponent(id)}`);
   }
+  app(id: string): Promise<AppState> {
+    return this.request('GET', `/api/repls/${encodeURIComponent(id)}/app`);
+  }
   startApp(id: string): Promise<AppState> {
     return this.request('POST', `/api/repls/${encodeURIComponent(id)}/app/start`);
   }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { Repl } from '@codeyard/common/api/models';
 import type { ConnectionState } from '../../src/shared/ipc-channels.js';
+import { APP_POLL_MS, AppWatch, appChanged } from '../../src/main/app-watch.js';
 import { SseParser } from '../../src/main/event-stream.js';
 import { PortalClient } from '../../src/main/portal-client.js';
 import { Reconnector, retryDelay } from '../../src/main/reconnector.js';
@@ -130,5 +131,39 @@ describe('ServerConnection (live stream from a loopback server)', () => {
     assert.match((states.at(-1) as { message: string }).message, /not valid/);
     conn.close();
     await server.close();
+  });
+});
+
+describe('app state of open repl windows (Run pressed in VS Code reaches the agent only)', () => {
+  it('reads every two seconds and tells only changes', async () => {
+    const scheduler = new ManualScheduler();
+    const readings = [{ running: false }, { running: true, startedAt: 'a' }, { running: true, startedAt: 'a' }, { running: false, startedAt: 'a', exitedAt: 'b', exitCode: 1 }];
+    const changes: Array<{ key: string; running: boolean }> = [];
+    const watch = new AppWatch({ scheduler, read: async () => readings.shift()!, onChange: (key, app) => changes.push({ key, running: app.running }) });
+    const stop = watch.watch('s abcdefghijkl', { running: false });
+    for (let i = 0; i < 4; i++) {
+      assert.equal(scheduler.fireNext(), APP_POLL_MS);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual(changes, [{ key: 's abcdefghijkl', running: true }, { key: 's abcdefghijkl', running: false }]);
+    stop();
+    assert.equal(scheduler.timers.length, 0, 'nothing read after the window closed');
+  });
+  it('reads nothing while the server is offline, and again once it is back', async () => {
+    const scheduler = new ManualScheduler();
+    let reads = 0;
+    const watch = new AppWatch({ scheduler, read: async () => (reads++, { running: false }), onChange: () => undefined });
+    watch.watch('k');
+    watch.pause();
+    scheduler.fireNext();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(reads, 0);
+    watch.resume();
+    scheduler.fireNext();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(reads, 1);
+    assert.ok(appChanged(undefined, { running: false }));
+    assert.ok(!appChanged({ running: true, startedAt: 'x' }, { running: true, startedAt: 'x', pid: 4 }), 'a new pid alone changes nothing shown');
+    watch.close();
   });
 });

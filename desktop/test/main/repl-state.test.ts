@@ -63,15 +63,15 @@ describe('crash notifications', () => {
 });
 
 describe('tray', () => {
-  it('lists the repls whose app runs, by name, and opens them', () => {
+  it('lists the running repls by name, marks those whose app runs, and opens them', () => {
     const repls = [
-      { server: 'http://localhost:8080', id: 'abcdefghijkl', name: 'zeta', appRunning: true },
-      { server: 'https://codeyard.example.com', id: 'bcdefghijklm', name: 'alpha', appRunning: true },
-      { server: 'http://localhost:8080', id: 'cdefghijklmn', name: 'idle', appRunning: false },
+      { server: 'http://localhost:8080', id: 'abcdefghijkl', name: 'zeta', running: true, appRunning: true },
+      { server: 'https://codeyard.example.com', id: 'bcdefghijklm', name: 'alpha', running: true, appRunning: false },
+      { server: 'http://localhost:8080', id: 'cdefghijklmn', name: 'stopped', running: false, appRunning: false },
     ];
     const menu = trayMenu(repls);
-    assert.deepEqual(menu.slice(0, 3).map((i) => [i.id, i.label]), [[undefined, 'Running'], ['open:https://codeyard.example.com bcdefghijklm', 'alpha — codeyard.example.com'], ['open:http://localhost:8080 abcdefghijkl', 'zeta — localhost:8080']]);
-    assert.equal(trayTooltip(repls), 'Codeyard — 2 apps running');
-    assert.equal(trayMenu([])[0]!.label, 'No app running');
+    assert.deepEqual(menu.slice(0, 4).map((i) => [i.id, i.label]), [[undefined, 'Running repls'], ['open:https://codeyard.example.com bcdefghijklm', 'alpha — codeyard.example.com'], ['open:http://localhost:8080 abcdefghijkl', '▶ zeta — localhost:8080'], [undefined, undefined]]);
+    assert.equal(trayTooltip(repls), 'Codeyard — 1 app running');
+    assert.equal(trayMenu([])[0]!.label, 'No repl running');
   });
 });
