@@ -5,7 +5,7 @@ import { customElement, state } from 'lit/decorators.js';
 // /api/* the main process forwards to the server with the token (app-protocol.ts), so they
 // work here unchanged.
 import { ApiClient } from '../../../../portal/ui/src/api/api-client.js';
-import { apiContext, feedContext } from '../../../../portal/ui/src/api/contexts.js';
+import { apiContext, feedContext, hostContext } from '../../../../portal/ui/src/api/contexts.js';
 import { ReplFeed } from '../../../../portal/ui/src/api/repl-feed.js';
 import type { Repl } from '../../../../portal/ui/src/api/types.js';
 import { codeyardAppStyles } from '../../../../portal/ui/src/elements/codeyard-app/codeyard-app.styles.js';
@@ -48,6 +48,10 @@ export class DesktopHome extends LitElement {
 
   @provide({ context: feedContext })
   feed = new ReplFeed(this.api);
+
+  /** The cards need no "Open in Codeyard Desktop" link here. */
+  @provide({ context: hostContext })
+  host = 'desktop' as const;
 
   @state() private servers: ServersState | undefined;
   @state() private progress: SignInProgress | undefined;

@@ -156,4 +156,8 @@ export class ApiClient {
   static openUrl(id: string): string {
     return `/open/${id}`;
   }
+  /** Codeyard Desktop's link for the repl on this portal (desktop/src/main/deep-link.ts parses it). */
+  static desktopUrl(id: string, origin = window.location.origin): string {
+    return `codeyard://open?${new URLSearchParams({ server: origin, repl: id }).toString()}`;
+  }
 }

@@ -2,7 +2,7 @@ import { consume } from '@lit/context';
 import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { ApiClient, ApiError } from '../../api/api-client.js';
-import { apiContext } from '../../api/contexts.js';
+import { apiContext, hostContext } from '../../api/contexts.js';
 import type { Repl, ReplStatus, SyncStatus, Visibility } from '../../api/types.js';
 import { formatBytes, formatCpu } from '../../format.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
@@ -54,6 +54,9 @@ export class ReplCard extends LitElement {
 
   @consume({ context: apiContext })
   api!: ApiClient;
+
+  @consume({ context: hostContext })
+  host: 'browser' | 'desktop' | undefined;
 
   @property({ attribute: false }) repl!: Repl;
 
@@ -242,6 +245,7 @@ export class ReplCard extends LitElement {
       </dl>
       <div class="actions" role="group" aria-label="Actions for ${repl.name}">
         <a class="button primary open" href=${ApiClient.openUrl(repl.id)} target="_blank" rel="noopener" aria-label="Open IDE for ${repl.name}">Open IDE</a>
+        ${this.host === 'desktop' ? nothing : html`<a class="button desktop" href=${ApiClient.desktopUrl(repl.id)} aria-label="Open ${repl.name} in Codeyard Desktop" title="Opens this repl in the Codeyard Desktop app, if it is installed">Open in Codeyard Desktop</a>`}
         <button class="app-toggle" ?disabled=${!!busy || repl.status === 'stopping'} @click=${() => void this.#toggleApp()} aria-label="${repl.app.running ? 'Stop app of' : 'Run'} ${repl.name}">
           ${busy === 'app' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}${repl.app.running ? 'Stop app' : 'Run'}
         </button>
