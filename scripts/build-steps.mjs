@@ -52,7 +52,7 @@ export const STEPS = [
     // The desktop app's own pages (home, toolbar, splitter): their type check, then Vite. The
     // home page bundles the portal's Lit elements, so a change there rebuilds it too.
     name: 'desktop-ui',
-    inputs: [...INSTALLED, 'desktop/package.json', 'desktop/ui', 'desktop/src/shared', 'portal/ui/src', ...COMMON_BUILT],
+    inputs: [...INSTALLED, 'desktop/package.json', 'desktop/ui', 'desktop/src/shared', 'desktop/build/icon.svg', 'portal/ui/src', ...COMMON_BUILT],
     outputs: ['desktop/dist/ui'],
     tools: [{ name: 'typescript', from: 'desktop' }, { name: 'vite', from: 'desktop' }],
     command: ['npm', 'run', 'build', '--silent', '-w', '@codeyard/desktop'],

@@ -269,6 +269,12 @@ export class DesktopApp {
         else this.#appWatch.pause();
         for (const w of this.#windows.all()) if (w.server === server) this.#send(w.window.toolbarWebContentsId, PUSH_CHANNELS.connection, state);
         if (server === this.#store.current && this.#home) this.#send(this.#home.webContents.id, PUSH_CHANNELS.connection, state);
+        // The token was revoked or expired elsewhere: forget it, and the home window asks to sign in again.
+        if (state.state === 'signed-out') {
+          this.#store.clearToken(server);
+          queueMicrotask(() => this.#serverChanged(server));
+          return;
+        }
         // Back online: VS Code's connection may have given up meanwhile; a fresh link restores it.
         if (state.state === 'online') for (const w of this.#windows.all()) if (w.server === server && w.window.repl) void w.window.reloadIde();
       },

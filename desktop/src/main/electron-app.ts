@@ -28,6 +28,12 @@ export function startDesktopApp(): void {
   else app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME);
 
   refuseCertificateErrors(app, (m) => console.log(`[codeyard] ${m}`));
+  // Defence in depth: any webContents (one the app did not mean to make, devtools' too) starts
+  // with window.open denied and no <webview>; the app's own views then get their full rules.
+  app.on('web-contents-created', (_event, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
   let desktop: DesktopApp | undefined;
   const pending: string[] = [];
   const open = (link: string) => {

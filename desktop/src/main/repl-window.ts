@@ -54,6 +54,8 @@ export class ReplWindow implements ReplWindowHandle {
     this.#window = new BaseWindow({ ...bounds, minWidth: 640, minHeight: 400, title: 'Codeyard', show: true });
     const partition = partitionFor(deps.server);
     this.#toolbar = this.#appView('toolbar', `${APP_ORIGIN}/toolbar?repl=${deps.replId}`);
+    // What was sent before the page listened is lost: it gets the state again once loaded.
+    this.#toolbar.webContents.on('did-finish-load', () => this.#push());
     this.#splitter = this.#appView('splitter', `${APP_ORIGIN}/splitter`);
     this.#ide = this.#remoteView(partition, 'ide');
     this.#window.contentView.addChildView(this.#ide);
