@@ -6,7 +6,7 @@ import { browserUnavailable, launchChromium, vscodeIn } from '@codeyard/portal/t
 import { eventually } from '@codeyard/portal/test/helpers/http';
 import { REPO_ROOT, startTestPortal, type TestPortal } from '@codeyard/portal/test/helpers/test-portal';
 import type { Repl } from '@codeyard/common/api/models';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { parseDeepLink } from '../src/main/deep-link.js';
 import { PortalClient } from '../src/main/portal-client.js';
 import { toolbarState } from '../src/main/repl-state.js';
@@ -18,8 +18,8 @@ const SHOTS = path.join(REPO_ROOT, 'test-results', 'desktop');
 
 /**
  * The home window's pages in headless Chromium against a real portal (real sandboxes and
- * code-server): sign in as the app does it on a server in anonymous mode (the device flow is the
- * tokens branch's; a `cy_` token until then), the portal's own elements listing stacks and repls
+ * code-server): sign in by the device flow (approved in the user's own browser context), the
+ * portal's own elements listing stacks and repls
  * through the app's origin, create a repl (which opens its window), Run from a card with the
  * live status following, Open IDE, sign out. Then the repl window's views at their laid-out
  * sizes, composed into the README's picture.
@@ -30,6 +30,7 @@ describe('the home window in Chromium, against a real portal', { timeout: 420_00
   let home: Awaited<ReturnType<typeof startHomeHarness>>;
   let server: string;
   let page: Page;
+  let user: BrowserContext;
   let replId: string;
   let step = 0;
 
@@ -39,6 +40,9 @@ describe('the home window in Chromium, against a real portal', { timeout: 420_00
     server = `http://localhost:${t.port}`;
     home = await startHomeHarness({ server, uiDir: UI_DIR });
     browser = await launchChromium();
+    // The user's own browser, signed in to the portal (an anonymous account's session today).
+    user = await browser.newContext();
+    await user.addCookies([{ name: 'codeyard_token', value: await t.newToken(), url: server }]);
     page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
     page.on('pageerror', (err) => console.log(`[home page] ${String(err)}`));
     page.on('console', (m) => m.type() === 'error' && console.log(`[home page console] ${m.text()}`));
@@ -53,29 +57,28 @@ describe('the home window in Chromium, against a real portal', { timeout: 420_00
     await t?.close();
   });
 
-  it('starts signed out, and signs in as a guest where the server has no device sign-in', async () => {
+  it('starts signed out and signs in by the device flow: the approval page opens in the browser, where the signed-in user approves', async () => {
     await page.goto(`${home.origin}/`);
     await page.getByRole('heading', { name: `Sign in to localhost:${t.port}` }).waitFor();
     await page.getByRole('button', { name: 'Sign in with the browser' }).click();
-    const guest = page.getByRole('button', { name: 'Continue as a guest' });
-    const code = page.getByLabel('Sign-in code');
-    await Promise.race([guest.waitFor(), code.waitFor()]);
-    if (await code.isVisible()) {
-      // The tokens branch landed: the approval page opened in "the system browser".
-      assert.match(home.external[0]!, new RegExp(`^${server}/device\\?code=`));
-      await page.getByRole('button', { name: 'Cancel' }).click();
-      await page.evaluate((s) => (window as unknown as { codeyard: { signInAsGuest(s: string): Promise<unknown> } }).codeyard.signInAsGuest(s), server);
-    } else {
-      assert.match(await page.getByRole('alert').first().innerText(), /has no device sign-in/);
-      assert.deepEqual(home.external, [], 'nothing opened in the browser');
-      await guest.click();
-    }
+    const code = await page.getByLabel('Sign-in code').innerText({ timeout: 15_000 });
+    // "The system browser": the user's own browser context, signed in to the portal.
+    await eventually(async () => home.external.length === 1, 'the approval page to be opened');
+    const approval = new URL(home.external[0]!);
+    assert.equal(`${approval.origin}${approval.pathname}`, `${server}/device`);
+    const userPage = await user.newPage();
+    await userPage.goto(approval.href);
+    await userPage.locator('device-approval .user-code').filter({ hasText: code }).waitFor();
+    await userPage.getByRole('button', { name: 'Approve' }).click();
+    await userPage.getByRole('heading', { name: /^Approved/ }).waitFor();
+    await userPage.close();
+    // The app polls every `interval` (5 s), stores the token and loads the home page again.
     await page.getByRole('button', { name: /Node\.js/ }).waitFor({ timeout: 30_000 });
     const token = home.store.token(server)!;
-    assert.match(token, /^cy_/);
+    assert.match(token, /^cyp_/, 'a personal API token of its own');
     assert.ok(!(await page.content()).includes(token), 'the token never reaches the page');
     assert.equal(await page.evaluate(() => document.cookie), '');
-    assert.equal(await page.locator('server-menu .who').innerText(), 'Guest');
+    assert.equal(home.store.summary(server)?.tokenKept, 'safe-storage');
   });
 
   it('creates a repl with the portal\'s elements and opens its window when it runs', async () => {
@@ -117,17 +120,12 @@ describe('the home window in Chromium, against a real portal', { timeout: 420_00
 
   it('offers "Open in Codeyard Desktop" on the browser dashboard, as a link the app parses; not in the app itself', async () => {
     assert.equal(await page.locator(`repl-card[data-id="${replId}"]`).getByRole('link', { name: /in Codeyard Desktop/ }).count(), 0);
-    const context = await browser.newContext();
-    try {
-      // The portal's own dashboard, signed in as the same account (its cookie is the same token).
-      await context.addCookies([{ name: 'codeyard_token', value: home.store.token(server)!, url: server }]);
-      const dashboard = await context.newPage();
-      await dashboard.goto(`${server}/`);
-      const href = await dashboard.locator(`repl-card[data-id="${replId}"]`).getByRole('link', { name: /in Codeyard Desktop/ }).getAttribute('href');
-      assert.deepEqual(parseDeepLink(href!), { action: 'open', server, replId });
-    } finally {
-      await context.close();
-    }
+    // The portal's own dashboard, in the browser of the user who approved the sign-in: the same account.
+    const dashboard = await user.newPage();
+    await dashboard.goto(`${server}/`);
+    const href = await dashboard.locator(`repl-card[data-id="${replId}"]`).getByRole('link', { name: /in Codeyard Desktop/ }).getAttribute('href');
+    assert.deepEqual(parseDeepLink(href!), { action: 'open', server, replId });
+    await dashboard.close();
   });
 
   it('lays out the repl window: toolbar, VS Code through a one-time link, the running app beside it', async () => {
@@ -156,8 +154,10 @@ describe('the home window in Chromium, against a real portal', { timeout: 420_00
   });
 
   it('signs out: the server is asked to revoke the token, the app forgets it and shows sign-in', async () => {
+    const token = home.store.token(server)!;
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: `Sign in to localhost:${t.port}` }).waitFor({ timeout: 30_000 });
+    assert.equal((await t.api(token, 'GET', '/api/repls')).status, 401, 'the server refuses the revoked token');
     assert.equal(home.store.token(server), undefined);
     assert.equal(home.cleared.length, 1, 'the server\'s partition is wiped');
     assert.deepEqual(home.refused, [], 'every call the page made passed the IPC checks');

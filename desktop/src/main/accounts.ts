@@ -113,6 +113,9 @@ export class Accounts {
         result = { revoked: true, message: `signed out of ${server}; the token is revoked` };
       } catch (err) {
         if (err instanceof PortalError && err.status === 401) result = { revoked: true, message: `signed out of ${server}; the token was no longer valid` };
+        // A guest sign-in holds the anonymous account's own token, which is no API token.
+        else if (err instanceof PortalError && err.status === 400 && err.code === 'BAD_REQUEST')
+          result = { revoked: false, message: `signed out here; a guest sign-in cannot be revoked from the app (${err.message})` };
         else if (err instanceof PortalError && (err.status === 404 || err.status === 405))
           result = { revoked: false, message: `signed out here; ${server} cannot revoke tokens (a server older than accounts and tokens), so the guest token stays valid there until it is deleted` };
         else result = { revoked: false, message: `signed out here, but ${server} could not revoke the token (${err instanceof Error ? err.message : String(err)}): revoke "Codeyard Desktop" in the server's token list` };

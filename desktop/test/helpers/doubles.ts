@@ -121,7 +121,8 @@ export class DeviceFlowServerDouble {
       return send(200, { token: 'cyp_issued_by_the_double', tokenId: 'tok1', account: { id: 'acc1', email: 'ada@example.com', name: 'Ada', role: 'member' } });
     }
     if (req.method === 'DELETE' && req.url === '/api/tokens/current') {
-      if (this.tokenStatus !== 204) return send(this.tokenStatus, { error: { code: this.tokenStatus === 401 ? 'UNAUTHENTICATED' : 'NOT_FOUND', message: 'as scripted' } });
+      const codes: Record<number, string> = { 400: 'BAD_REQUEST', 401: 'UNAUTHENTICATED', 404: 'NOT_FOUND' };
+      if (this.tokenStatus !== 204) return send(this.tokenStatus, { error: { code: codes[this.tokenStatus] ?? 'INTERNAL', message: 'as scripted' } });
       this.revoked.add(req.headers.authorization ?? '');
       return send(204);
     }
