@@ -16,6 +16,7 @@ import { errorHandling } from './api/errors.js';
 import { openapi } from './api/openapi.js';
 import { adminRoutes } from './api/routes/admin.js';
 import { archiveRoutes } from './api/routes/archives.js';
+import { appLogRoutes } from './api/routes/app-logs.js';
 import { eventRoutes } from './api/routes/events.js';
 import { fileRoutes } from './api/routes/files.js';
 import { healthRoutes, runtimeRoutes } from './api/routes/health.js';
@@ -269,7 +270,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
         if (typeof id === 'string' && reply.statusCode < 400) tracker.touch(id);
       });
     }
-    for (const routes of [stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, eventRoutes, usageRoutes, tokenRoutes, deviceApprovalRoutes]) await api.register(routes, context);
+    for (const routes of [stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, appLogRoutes, eventRoutes, usageRoutes, tokenRoutes, deviceApprovalRoutes]) await api.register(routes, context);
   });
 
   await app.ready();

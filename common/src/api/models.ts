@@ -142,6 +142,17 @@ export const ExecResultSchema = Type.Object(
   { $id: 'ExecResult' },
 );
 
+/**
+ * One event of GET /api/repls/:id/app/logs?follow=true (server-sent events named by `type`):
+ * a piece of the app's output, or its Run state. The same frames the agent's log socket sends.
+ */
+export const LogFrameSchema = Type.Union([
+  Type.Object({ type: Type.Literal('output'), stream: stringEnum(['stdout', 'stderr', 'system'] as const), data: Type.String(), at: dateTime() }),
+  Type.Object({ type: Type.Literal('state'), app: ref(AppStateSchema) }),
+]);
+/** The last event of a followed log: why it ended (the repl stopped, or the reader fell behind). */
+export const LogEndSchema = Type.Object({ reason: Type.String() });
+
 const LimitSchema = Type.Object({ enforced: Type.Boolean(), value: Type.Optional(Type.Integer()), mechanism: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) });
 
 export const RuntimeSchema = Type.Object(
@@ -202,6 +213,8 @@ export type PortSetting = Static<typeof PortSettingSchema>;
 export type Stack = Static<typeof StackSchema>;
 export type FileEntry = Static<typeof FileEntrySchema>;
 export type ExecResult = Static<typeof ExecResultSchema>;
+export type LogFrame = Static<typeof LogFrameSchema>;
+export type LogEnd = Static<typeof LogEndSchema>;
 export type Usage = Static<typeof UsageSchema>;
 export type Server = Static<typeof ServerSchema>;
 export type AdminRepl = Static<typeof AdminReplSchema>;

@@ -39,6 +39,11 @@ export const ARCHIVE_FORMATS = ['tar.gz', 'zip'] as const;
 export const ArchiveQuery = Type.Object({ format: Type.Optional(stringEnum(ARCHIVE_FORMATS)) }, strict);
 export const ImportQuery = Type.Object({ stack: Type.String({ minLength: 1, maxLength: 64 }), name: Type.Optional(name()) }, strict);
 export const FilesQuery = Type.Object({ dir: Type.Optional(Type.String({ maxLength: 900 })) });
+/** GET /api/repls/:id/app/logs without an Upgrade: the log as text, or with `follow` its frames as server-sent events. */
+export const AppLogsQuery = Type.Object(
+  { follow: Type.Optional(Type.Boolean({ description: 'keep the answer open: server-sent events `output` and `state` (LogFrames, backlog first), `end` when the repl stops' })) },
+  strict,
+);
 
 export const SessionReply = Type.Object({ token: Type.String() });
 export const AlwaysOnAllowanceReply = Type.Object({

@@ -75,6 +75,7 @@ describe('API schemas', () => {
     assert.deepEqual(Object.keys(doc.components.schemas).sort(), ['AppState', 'Error', 'ExecResult', 'FileEntry', 'Repl', 'Runtime', 'Server', 'Stack', 'SyncStatus', 'Usage']);
     assert.equal(doc.paths['/api/repls/{id}'].get.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/Repl');
     assert.equal(doc.paths['/api/repls'].post.requestBody.content['application/json'].schema.additionalProperties, false);
-    assert.equal(doc.paths['/api/repls/{id}/app/logs'], undefined, 'the log socket is not an HTTP route to document');
+    const logs = doc.paths['/api/repls/{id}/app/logs'].get;
+    assert.ok(logs.parameters.some((p: { in: string; name: string }) => p.in === 'query' && p.name === 'follow'), 'the app log is an HTTP route too, with ?follow');
   });
 });

@@ -101,13 +101,6 @@ describe('the logs WebSocket route', () => {
     assert.deepEqual(await handshake(port, '/api/repls/abcdefghijkl/app/logs', { authorization: `Bearer ${alice}` }), { status: 404, code: 'NOT_FOUND' });
   });
 
-  it('answers a plain GET (no Upgrade) with a 404 that says it is a WebSocket', async () => {
-    const plain = await request(port, { path: logs(), headers: { authorization: `Bearer ${alice}` } });
-    assert.equal(plain.status, 404);
-    assert.equal(plain.json().error.code, 'NOT_FOUND');
-    assert.match(plain.json().error.message, /is a WebSocket/);
-  });
-
   it('answers 409 while the repl is not running', async () => {
     assert.deepEqual(await handshake(port, logs(), { authorization: `Bearer ${alice}` }), { status: 409, code: 'NOT_RUNNING' });
   });
