@@ -4,7 +4,7 @@
 
 /** What every step depends on: the lockfile and the tree npm really installed from it. */
 const INSTALLED = ['package.json', 'package-lock.json', 'node_modules/.package-lock.json'];
-const PACKAGES = ['common', 'agent', 'proxy', 'portal', 'vscode-extension', 'desktop'];
+const PACKAGES = ['common', 'agent', 'proxy', 'portal', 'vscode-extension', 'desktop', 'cli'];
 /** The compiled shared package, as the bundlers read it (its `exports` point into dist/src). */
 const COMMON_BUILT = ['common/package.json', { path: 'common/dist/src', ext: ['.js', '.d.ts'] }];
 
