@@ -29,7 +29,8 @@ function visible(command: Command): Command[] {
 }
 
 function optionFlags(command: Command, globals: readonly Option[]): string[] {
-  const flags = [...command.options, ...globals].flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
+  // --version answers only at the top; it means nothing after a subcommand.
+  const flags = [...command.options, ...globals.filter((o) => o.long !== '--version')].flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f)));
   return [...new Set([...flags, '--help'])];
 }
 

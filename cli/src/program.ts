@@ -22,7 +22,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .addOption(new Option('--json', 'print results as JSON for scripts (stable shapes: the API\'s own objects)'))
     .addOption(new Option('--server <url>', 'the Codeyard server (default: CODEYARD_SERVER, else the one you last signed in to, else http://localhost:8080)'))
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', `\nEnvironment: CODEYARD_SERVER and CODEYARD_TOKEN override the config file (${'$XDG_CONFIG_HOME/codeyard/config.json'}).\n\nExit status:\n${EXIT_MEANINGS.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning}`).join('\n')}\n`)
+    .addHelpText('after', `\nEnvironment: CODEYARD_SERVER and CODEYARD_TOKEN override the config file (~/.config/codeyard/config.json, or under $XDG_CONFIG_HOME).\n\nExit status:\n${EXIT_MEANINGS.map(([code, meaning]) => `  ${String(code).padStart(3)}  ${meaning}`).join('\n')}\n`)
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
 
@@ -73,8 +73,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     return result.code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and version are answers, not failures; anything else commander says is usage.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK;
+      // Help asked for and the version are answers; anything else commander says (help shown
+      // because a subcommand is missing included) is usage.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.OK;
+      if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
       return EXIT.USAGE;
     }
     if (io.interrupt.aborted) return EXIT.INTERRUPTED;

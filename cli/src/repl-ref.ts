@@ -31,9 +31,15 @@ export function parseRemote(arg: string): { repl: string; path: string } | undef
   return { repl: arg.slice(0, colon), path: arg.slice(colon + 1) };
 }
 
-/** A workspace path as it goes in the files API: each segment percent-encoded, slashes kept. */
+/**
+ * A workspace path as it goes in the files API: each segment percent-encoded, slashes kept.
+ * A `.` or `..` segment is refused here: URL parsing resolves it before sending, in any
+ * encoding (`%2E%2E` too), so `repl:../x` would reach another route (/api/repls/<id>/x).
+ */
 export function filesUrl(replId: string, path: string): string {
-  return `/api/repls/${replId}/files/${path.split('/').map(encodeURIComponent).join('/')}`;
+  const segments = path.split('/');
+  if (segments.some((s) => s === '.' || s === '..')) throw new CliError(EXIT.USAGE, `${path}: a path in a repl is relative to its workspace, without . or .. segments`);
+  return `/api/repls/${replId}/files/${segments.map(encodeURIComponent).join('/')}`;
 }
 
 /** Words as one shell command line: single words as they are, others single-quoted. */

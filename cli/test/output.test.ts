@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EXIT, exitForCommand, exitForStatus } from '../src/exit-codes.js';
+import { type CliError, EXIT, exitForCommand, exitForStatus } from '../src/exit-codes.js';
 import { ago, appWord, formatBytes, table } from '../src/output.js';
 import { Progress } from '../src/progress.js';
 import { serverEvents } from '../src/sse.js';
@@ -92,5 +92,21 @@ describe('server-sent events', () => {
       { event: 'end', data: '{"reason":"stopped"}' },
       { event: 'message', data: 'x\ny' },
     ]);
+  });
+});
+
+describe('repl paths and command lines', () => {
+  it('refuses `.` and `..` in a repl path (URL parsing would resolve them into another route)', async () => {
+    const { filesUrl, parseRemote, shellJoin } = await import('../src/repl-ref.js');
+    assert.equal(filesUrl('abcdefghijkm', 'src/a b.js'), '/api/repls/abcdefghijkm/files/src/a%20b.js');
+    for (const bad of ['../escape', 'a/../../b', './a', 'a/.']) assert.throws(() => filesUrl('abcdefghijkm', bad), (err: CliError) => err.exitCode === EXIT.USAGE && /without \. or \.\./.test(err.message), bad);
+    assert.equal(filesUrl('abcdefghijkm', 'a/..b/.c'), '/api/repls/abcdefghijkm/files/a/..b/.c', 'dots inside names are names');
+    assert.deepEqual(parseRemote('web:src/a.js'), { repl: 'web', path: 'src/a.js' });
+    assert.deepEqual(parseRemote('web:'), { repl: 'web', path: '' });
+    assert.equal(parseRemote('./a:b'), undefined);
+    assert.equal(parseRemote('/tmp/x:y'), undefined);
+    assert.equal(parseRemote('plain.txt'), undefined);
+    assert.equal(shellJoin(['ls -la | wc -l']), 'ls -la | wc -l', 'one word is a command line as it is');
+    assert.equal(shellJoin(['echo', 'a b', "it's", '$HOME']), "echo 'a b' 'it'\\''s' '$HOME'");
   });
 });

@@ -5,29 +5,11 @@ import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Repl } from '@codeyard/common/api/models';
 import { EXIT } from '../src/exit-codes.js';
-import { ApiDouble } from './helpers/api-double.js';
+import { ApiDouble, replOf } from './helpers/api-double.js';
 import { type Ran, runWith, tempHome } from './helpers/run-cli.js';
 
 const ID = 'abcdefghijkm';
 const OTHER = 'bcdefghijkmn';
-
-export function replOf(id: string, name: string, extra: Partial<Repl> = {}): Repl {
-  return {
-    id,
-    name,
-    stack: 'node',
-    status: 'stopped',
-    app: { running: false },
-    sync: { state: 'stored', pending: 0 },
-    ideUrl: `http://${id}.localhost:8080`,
-    previewUrl: `http://${id}-3000.localhost:8080`,
-    port: 3000,
-    ports: [],
-    createdAt: new Date(Date.now() - 5 * 60_000).toISOString(),
-    alwaysOn: false,
-    ...extra,
-  };
-}
 
 /**
  * The repl commands in-process against the API double: what they ask the server, how they
@@ -116,6 +98,11 @@ describe('codeyard repl … (against the API double)', () => {
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: codeyard repl exec/);
     assert.equal((await cli('--version')).stdout.trim(), '0.1.0');
+    assert.equal((await cli('help', 'repl')).code, 0);
+    // No command at all is usage: the help goes to stderr and the status says so.
+    const bare = await cli();
+    assert.equal(bare.code, EXIT.USAGE);
+    assert.match(bare.stderr, /Usage: codeyard/);
   });
 
   it('gives each refusal its exit status and the server\'s own words; --json adds the error on stdout', async () => {

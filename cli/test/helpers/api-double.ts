@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Repl } from '@codeyard/common/api/models';
 
 export interface SeenRequest {
   method: string;
@@ -63,4 +64,23 @@ export class ApiDouble {
     }
     await handler(seen, res);
   }
+}
+
+/** A repl as GET /api/repls/:id answers it, for the double to hand out. */
+export function replOf(id: string, name: string, extra: Partial<Repl> = {}): Repl {
+  return {
+    id,
+    name,
+    stack: 'node',
+    status: 'stopped',
+    app: { running: false },
+    sync: { state: 'stored', pending: 0 },
+    ideUrl: `http://${id}.localhost:8080`,
+    previewUrl: `http://${id}-3000.localhost:8080`,
+    port: 3000,
+    ports: [],
+    createdAt: new Date(Date.now() - 5 * 60_000).toISOString(),
+    alwaysOn: false,
+    ...extra,
+  };
 }
