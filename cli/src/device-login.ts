@@ -77,7 +77,7 @@ export async function deviceLogin(deps: DeviceLoginDeps): Promise<DeviceGrant> {
 async function startFlow(client: ApiClient, name: string): Promise<DeviceStart> {
   let start: DeviceStart;
   try {
-    start = await client.json<DeviceStart>('POST', '/api/auth/device', { client: 'codeyard-cli', name });
+    start = await client.json<DeviceStart>('POST', '/api/auth/device', { client: 'codeyard CLI', name });
   } catch (err) {
     if (err instanceof CliError && err.exitCode === EXIT.NOT_FOUND) {
       throw new CliError(EXIT.NOT_FOUND, `${client.server} has no device sign-in (a Codeyard from before accounts?): set CODEYARD_TOKEN to a token instead`, err.code);

@@ -60,7 +60,7 @@ describe('login (device flow, against its double), logout, whoami', () => {
     assert.deepEqual(ran.opened, ['http://portal.test/device?code=WDJB-MJHT']);
     assert.deepEqual(sleeps, [5000, 5000, 10_000, 10_000]);
     assert.deepEqual(flow.polls, [{ deviceCode: 'dev-123' }, { deviceCode: 'dev-123' }, { deviceCode: 'dev-123' }, { deviceCode: 'dev-123' }]);
-    assert.deepEqual(JSON.parse(api.requests[0]!.body.toString()), { client: 'codeyard-cli', name: 'codeyard CLI on test-host' });
+    assert.deepEqual(JSON.parse(api.requests[0]!.body.toString()), { client: 'codeyard CLI', name: 'codeyard CLI on test-host' });
     assert.equal(api.requests[0]!.headers.authorization, undefined, 'the device flow starts without a token');
     assert.match(ran.stdout, /Signed in to http:\/\/127\.0\.0\.1:\d+ as ada@example\.com\./);
     const file = configPath(env);

@@ -43,7 +43,7 @@ async function login(session: Session, options: { browser: boolean }): Promise<v
   const progress = session.progress();
   const grant = await deviceLogin({
     client: session.anonymousClient(server),
-    name: `codeyard CLI on ${io.hostname}`.slice(0, 64),
+    name: `codeyard CLI on ${io.hostname}`.slice(0, 100),
     sleep: io.sleep,
     signal: io.interrupt,
     prompt: async (start: DeviceStart) => {
