@@ -72,6 +72,9 @@ describe('the codeyard CLI against a running portal', { timeout: 600_000 }, () =
     assert.equal(started.status, 'running');
     const listed = ok(await cli(['--json', 'repl', 'ls']), 'ls').json<Repl[]>();
     assert.deepEqual(listed.map((r) => [r.id, r.status]), [[id, 'running']]);
+    const link = ok(await cli(['--json', 'repl', 'open', id, '--no-browser']), 'open').json<{ url: string; opened: boolean }>();
+    assert.match(link.url, new RegExp(`^http://${id}\\.localhost:${t.port}/_codeyard/auth\\?ticket=`));
+    assert.equal(link.opened, false);
     assert.match(ok(await cli(['repl', 'ls']), 'ls table').stdout, new RegExp(`^ID\\s+NAME.*\\n${id}\\s+cli e2e\\s+node\\s+running`));
   });
 
@@ -144,7 +147,10 @@ describe('the codeyard CLI against a running portal', { timeout: 600_000 }, () =
     const copied = await cli(['repl', 'cp', `${imported.id}:notes/hello.bin`, '-']);
     assert.equal(copied.code, 0, copied.stderr);
     assert.ok(copied.stdout.startsWith('hello from the CLI'));
+    const forked = ok(await cli(['--json', 'repl', 'fork', id, '--name', 'forked']), 'fork').json<Repl>();
+    assert.equal(forked.forkOf, id);
     ok(await cli(['repl', 'rm', imported.id]), 'rm the import');
+    ok(await cli(['repl', 'rm', 'forked']), 'rm the fork by name');
   });
 
   it("keeps another account out: the same commands on this repl are 4 (not found)", async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { Repl } from '@codeyard/common/api/models';
 import type { ApiClient } from '../api-client.js';
@@ -116,22 +117,21 @@ export async function startWithProgress<T>(session: Session, client: ApiClient, 
   const progress = session.progress();
   if (!progress.enabled) return call();
   progress.update(`starting ${repl.name}…`);
-  let done = false;
-  const watch = (async () => {
+  const done = new AbortController();
+  void (async () => {
     // Bounded by the call: it ends when the start answers (at most the server's own timeouts).
-    while (!done) {
-      await new Promise((r) => setTimeout(r, 1000));
-      if (done) break;
-      const now = await client.json<Repl>('GET', `/api/repls/${repl.id}`).catch(() => undefined);
-      if (!now || done) continue;
+    while (!done.signal.aborted) {
+      await sleep(1000, undefined, { signal: done.signal }).catch(() => undefined);
+      const now = done.signal.aborted ? undefined : await client.json<Repl>('GET', `/api/repls/${repl.id}`).catch(() => undefined);
+      // An answer that comes after the start's is dropped: the line is cleared by then.
+      if (!now || done.signal.aborted) continue;
       progress.update(now.queue ? `${repl.name}: the server is full, #${now.queue.position} of ${now.queue.of} in line…` : `starting ${repl.name}: ${now.step ?? now.status}…`);
     }
   })();
   try {
     return await call();
   } finally {
-    done = true;
-    await watch;
+    done.abort();
     progress.done();
   }
 }
