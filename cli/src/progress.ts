@@ -24,7 +24,8 @@ export class Progress {
 
   #flush(): void {
     if (this.#pending === undefined) return;
-    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+    // A terminal of unknown size (a pty nobody sized) says 0 columns.
+    const width = Math.max(20, (this.stream.columns || 80) - 1);
     const text = [...this.#pending].slice(0, width).join('');
     this.stream.write(`\r${text}\u001b[K`);
     this.#pending = undefined;

@@ -69,6 +69,13 @@ describe('the progress line', () => {
     assert.deepEqual(written, ['\ruploading a.zip: 10%\u001b[K', '\ruploading a.zip: 50% (a long \u001b[K', '\r\u001b[K']);
   });
 
+  it('takes a terminal that says 0 columns (a pty nobody sized) as 80 wide', () => {
+    const written: string[] = [];
+    const stream = Object.assign({ write: (s: string) => written.push(s) !== 0 }, { isTTY: true, columns: 0 }) as unknown as NodeJS.WritableStream;
+    new Progress(stream, true).update('x'.repeat(100));
+    assert.equal(written[0], `\r${'x'.repeat(79)}\u001b[K`);
+  });
+
   it('writes nothing when disabled (not a terminal, or --json)', () => {
     const { written, stream } = sink();
     const progress = new Progress(stream, false);

@@ -155,6 +155,16 @@ describe('codeyard repl … (against the API double)', () => {
     assert.equal(json.json().exitCode, 3);
   });
 
+  it('says how to start a repl that must run (logs, exec: 6)', async () => {
+    api.error(`GET /api/repls/${ID}/app/logs`, 409, 'NOT_RUNNING', `repl ${ID} is stopped; start it first (POST /api/repls/${ID}/start)`);
+    api.error(`POST /api/repls/${ID}/exec`, 409, 'NOT_RUNNING', `repl ${ID} is stopped`);
+    for (const argv of [['repl', 'logs', ID], ['repl', 'logs', '-f', ID], ['repl', 'exec', ID, 'ls']]) {
+      const ran = await cli(...argv);
+      assert.equal(ran.code, EXIT.CONFLICT, argv.join(' '));
+      assert.match(ran.stderr, new RegExp(`web app \\(${ID}\\) is not running: \`codeyard repl start ${ID}\``), argv.join(' '));
+    }
+  });
+
   it('cp puts a local file into a repl and gets it back (binary intact, folders as targets)', async () => {
     const stored = new Map<string, Buffer>();
     api.on(`PUT /api/repls/${ID}/files/docs/a%20b.bin`, (req, res) => {

@@ -170,6 +170,7 @@ describe('the codeyard CLI against a running portal', { timeout: 600_000 }, () =
     assert.equal(notRunning.code, 0, notRunning.stderr);
     const execStopped = await cli(['repl', 'exec', id, 'true']);
     assert.equal(execStopped.code, 6, 'exec on a stopped repl is a conflict');
+    assert.match(execStopped.stderr, /is not running: `codeyard repl start /);
     ok(await cli(['repl', 'rm', id]), 'rm');
     assert.deepEqual(ok(await cli(['--json', 'repl', 'ls']), 'ls').json(), []);
     assert.equal((await cli(['repl', 'start', id])).code, 4);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AppState, ExecResult, LogEnd, LogFrame } from '@codeyard/common/api/models';
+import type { AppState, ExecResult, LogEnd, LogFrame, Repl } from '@codeyard/common/api/models';
 import { EXEC_MAX_TIMEOUT_MS } from '@codeyard/common/agent/protocol';
 import type { ApiClient } from '../api-client.js';
 import { CliError, EXIT, exitForCommand } from '../exit-codes.js';
@@ -55,11 +55,20 @@ async function stopApp(session: Session, ref: string): Promise<void> {
   session.result(app, () => `${repl.name}: app ${appWord(app)}`);
 }
 
+/** Says how to start a repl that must run for the command, in the CLI's words rather than the API's. */
+function whenStopped(repl: Repl): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof CliError && err.code === 'NOT_RUNNING') throw new CliError(EXIT.CONFLICT, `${repl.name} (${repl.id}) is not running: \`codeyard repl start ${repl.id}\` (or \`repl run\`) first`, err.code);
+    throw err;
+  };
+}
+
 async function logs(session: Session, ref: string, options: { follow?: boolean }): Promise<number | void> {
   const client = session.client();
   const repl = await resolveRepl(client, ref);
-  if (options.follow) return follow(session, client, repl.id);
-  const text = await (await client.request('GET', `/api/repls/${repl.id}/app/logs`, { headers: { accept: 'text/plain' } })).text();
+  if (options.follow) return follow(session, client, repl.id).catch(whenStopped(repl));
+  const res = await client.request('GET', `/api/repls/${repl.id}/app/logs`, { headers: { accept: 'text/plain' } }).catch(whenStopped(repl));
+  const text = await res.text();
   if (session.json) session.result({ id: repl.id, text }, () => undefined);
   else session.io.stdout.write(text);
 }
@@ -105,7 +114,7 @@ async function exec(session: Session, ref: string, words: string[], options: { t
   const client = session.client();
   const repl = await resolveRepl(client, ref);
   const command = shellJoin(words);
-  const result = await client.json<ExecResult>('POST', `/api/repls/${repl.id}/exec`, { command, timeoutMs: Math.round(options.timeout * 1000) });
+  const result = await client.json<ExecResult>('POST', `/api/repls/${repl.id}/exec`, { command, timeoutMs: Math.round(options.timeout * 1000) }).catch(whenStopped(repl));
   if (session.json) session.result(result, () => undefined);
   else {
     session.io.stdout.write(result.stdout);
