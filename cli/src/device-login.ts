@@ -60,9 +60,12 @@ export async function deviceLogin(deps: DeviceLoginDeps): Promise<DeviceGrant> {
     switch (code) {
       case 'AUTHORIZATION_PENDING':
         break;
-      case 'SLOW_DOWN':
-        interval += SLOW_DOWN_STEP_S;
+      case 'SLOW_DOWN': {
+        // The server may say the interval it now wants; never less than RFC 8628's step.
+        const wanted = (refusal.details as { interval?: unknown } | undefined)?.interval;
+        interval = Math.max(interval + SLOW_DOWN_STEP_S, typeof wanted === 'number' && wanted <= MAX_WAIT_S ? wanted : 0);
         break;
+      }
       case 'ACCESS_DENIED':
         throw new CliError(EXIT.AUTH, 'the sign-in was denied in the browser; nothing was stored', code);
       case 'EXPIRED_TOKEN':

@@ -12,7 +12,7 @@ import { runWith, tempHome } from './helpers/run-cli.js';
  * the next scripted outcome (AUTHORIZATION_PENDING, SLOW_DOWN, …) until one grants a token.
  */
 class DeviceFlowDouble {
-  outcomes: Array<{ code: string } | 'grant'> = [];
+  outcomes: Array<{ code: string; interval?: number } | 'grant'> = [];
   polls: unknown[] = [];
   constructor(readonly api: ApiDouble) {
     api.json('POST /api/auth/device', 200, {
@@ -26,6 +26,7 @@ class DeviceFlowDouble {
     api.on('POST /api/auth/device/token', (req, res) => {
       this.polls.push(JSON.parse(req.body.toString()));
       const next = this.outcomes.shift() ?? { code: 'AUTHORIZATION_PENDING' };
+      if (typeof next === 'object' && 'interval' in next) return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: next.code, message: 'wait', details: { interval: next.interval } } }));
       if (next === 'grant') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'cyp_granted', tokenId: 't1', account: { id: 'u1', email: 'ada@example.com', name: 'Ada', role: 'admin' } }));
       } else res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: next.code, message: next.code.toLowerCase() } }));
@@ -66,6 +67,13 @@ describe('login (device flow, against its double), logout, whoami', () => {
     const file = configPath(env);
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
     assert.deepEqual(readConfig(file), { current: api.url, servers: { [api.url]: { token: 'cyp_granted' } } });
+  });
+
+  it("takes the interval a SLOW_DOWN names when it is longer than RFC 8628's 5 s step", async () => {
+    flow.outcomes = [{ code: 'SLOW_DOWN', interval: 30 }, 'grant'];
+    const sleeps: number[] = [];
+    assert.equal((await runWith(['login', '--server', api.url], { env, sleeps })).code, 0);
+    assert.deepEqual(sleeps, [5000, 30_000]);
   });
 
   it('prints the link without opening anything with --no-browser, and says the result as JSON', async () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AppState, ExecResult, LogFrame, Repl } from '@codeyard/common/api/models';
 import { REPL_ID_PATTERN } from '@codeyard/common/repl-id';
-import { eventually } from './helpers/http.js';
+import { eventually, request } from './helpers/http.js';
 import { REPO_ROOT, startTestPortal, type TestPortal } from './helpers/test-portal.js';
 
 const BIN = path.join(REPO_ROOT, 'cli', 'bin', 'codeyard.js');
@@ -20,9 +20,10 @@ interface Ran {
 
 /**
  * The `codeyard` command as a user runs it (its bin, a child process) against a real portal:
- * the process runtime with its sandbox, real code-server and agent, a node repl. The token is
- * an anonymous account's (`POST /api/session`) given through CODEYARD_TOKEN, as AUTH-CONTRACT.md
- * allows until personal tokens and the device flow land; `--json` output is parsed throughout.
+ * the process runtime with its sandbox, real code-server and agent, a node repl. Most commands
+ * use an anonymous account's token (`POST /api/session`) through CODEYARD_TOKEN; one test signs
+ * in with `codeyard login` (the real device flow, approved with that account's browser cookie)
+ * and uses and revokes the personal token it got. `--json` output is parsed throughout.
  */
 describe('the codeyard CLI against a running portal', { timeout: 600_000 }, () => {
   let t: TestPortal;
@@ -32,9 +33,9 @@ describe('the codeyard CLI against a running portal', { timeout: 600_000 }, () =
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-cli-e2e-'));
 
   const env = (who = token): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: work, XDG_CONFIG_HOME: path.join(work, 'config'), CODEYARD_SERVER: `http://localhost:${t.port}`, CODEYARD_TOKEN: who });
-  function cli(args: string[], options: { who?: string; input?: string } = {}): Promise<Ran> {
+  function cli(args: string[], options: { who?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Ran> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { env: env(options.who), cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, ...args], { env: options.env ?? env(options.who), cwd: work, stdio: ['pipe', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -161,6 +162,53 @@ describe('the codeyard CLI against a running portal', { timeout: 600_000 }, () =
     const refused = await cli(['repl', 'ls'], { who: 'cy_not-a-token' });
     assert.equal(refused.code, 3);
     assert.match(refused.stderr, /codeyard login/);
+  });
+
+  it('signs in with the device flow (approved with the browser session), acts with the token it got, and signs out', async () => {
+    // Its own config home and no CODEYARD_TOKEN: the token comes from `login` alone.
+    const home = path.join(work, 'device');
+    const loginEnv = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: path.join(home, 'config') };
+    const server = `http://localhost:${t.port}`;
+    const login = spawn(process.execPath, [BIN, 'login', '--server', server, '--json'], { env: loginEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    login.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const exited = new Promise<number | null>((resolve) => login.on('close', resolve));
+    const userCode = await new Promise<string>((resolve, reject) => {
+      login.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        const shown = /shows the code ([A-Z]{4}-[A-Z]{4})/.exec(stderr);
+        if (shown) resolve(shown[1]!);
+      });
+      void exited.then(() => reject(new Error(`login ended before showing a code: ${stderr}`)));
+    });
+    assert.match(stderr, new RegExp(`open ${server}/device\\?code=${userCode}`));
+    // The owner of the repls approves in the browser: the portal's cookie, from its own page.
+    const approved = await request(t.port, {
+      method: 'POST',
+      path: '/api/auth/device/approve',
+      headers: { cookie: `codeyard_token=${token}`, origin: server, 'content-type': 'application/json' },
+      body: JSON.stringify({ userCode, approve: true }),
+    });
+    assert.equal(approved.status, 200, approved.body);
+    assert.equal(await exited, 0, stderr);
+    const signedIn = JSON.parse(stdout) as { server: string; account: { id: string }; tokenId: string };
+    assert.equal(signedIn.server, server);
+    const configFile = path.join(home, 'config', 'codeyard', 'config.json');
+    assert.equal(fs.statSync(configFile).mode & 0o777, 0o600);
+    const stored = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { current: string; servers: Record<string, { token: string }> };
+    assert.equal(stored.current, server);
+    const issued = stored.servers[server]!.token;
+    assert.match(issued, /^cyp_/);
+
+    const run = (args: string[]) => cli(args, { env: loginEnv });
+    // The same account's repls, through the personal token.
+    assert.deepEqual(ok(await run(['--json', 'repl', 'ls']), 'ls with the device token').json<Repl[]>().map((r) => r.id), [id]);
+    const out = ok(await run(['--json', 'logout']), 'logout').json<{ revoked: boolean }>();
+    assert.equal(out.revoked, true);
+    assert.equal((await run(['repl', 'ls'])).code, 3, 'signed out: nothing stored any more');
+    const revoked = await request(t.port, { path: '/api/repls', headers: { authorization: `Bearer ${issued}` } });
+    assert.equal(revoked.status, 401, 'the token was revoked on the server, not only forgotten');
   });
 
   it('stops the app, and removes the repl', async () => {
