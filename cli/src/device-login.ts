@@ -1,29 +1,16 @@
+import type { DeviceStart, DeviceStarted, DeviceTokenGranted } from '@codeyard/common/api/tokens';
 import type { ApiClient } from './api-client.js';
 import { CliError, EXIT } from './exit-codes.js';
 
-/** POST /api/auth/device's answer (AUTH-CONTRACT.md, device flow). */
-export interface DeviceStart {
-  deviceCode: string;
-  userCode: string;
-  verificationUri: string;
-  verificationUriComplete: string;
-  expiresIn: number;
-  interval: number;
-}
-
-/** POST /api/auth/device/token's answer once the user approved. */
-export interface DeviceGrant {
-  token: string;
-  tokenId: string;
-  account: { id: string; email?: string | null; name?: string | null; role?: string };
-}
+/** POST /api/auth/device's answer and /api/auth/device/token's once approved: the API's own types. */
+export type { DeviceStarted, DeviceTokenGranted } from '@codeyard/common/api/tokens';
 
 export interface DeviceLoginDeps {
   client: ApiClient;
   /** Names the token the server issues ("codeyard CLI on <host>"). */
   name: string;
   /** Shown the code and link (and opens the browser) before polling starts. */
-  prompt(start: DeviceStart): Promise<void> | void;
+  prompt(start: DeviceStarted): Promise<void> | void;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   now?: () => number;
   signal?: AbortSignal;
@@ -41,7 +28,7 @@ const MAX_WAIT_S = 30 * 60;
  * code expires. Polling is bounded by the code's lifetime (at most 30 minutes) and slows down
  * when the server says so.
  */
-export async function deviceLogin(deps: DeviceLoginDeps): Promise<DeviceGrant> {
+export async function deviceLogin(deps: DeviceLoginDeps): Promise<DeviceTokenGranted> {
   const now = deps.now ?? Date.now;
   const start = await startFlow(deps.client, deps.name);
   await deps.prompt(start);
@@ -51,7 +38,7 @@ export async function deviceLogin(deps: DeviceLoginDeps): Promise<DeviceGrant> {
     await deps.sleep(interval * 1000, deps.signal);
     let refusal: CliError;
     try {
-      return await deps.client.json<DeviceGrant>('POST', '/api/auth/device/token', { deviceCode: start.deviceCode });
+      return await deps.client.json<DeviceTokenGranted>('POST', '/api/auth/device/token', { deviceCode: start.deviceCode });
     } catch (err) {
       if (!(err instanceof CliError)) throw err;
       refusal = err;
@@ -77,10 +64,10 @@ export async function deviceLogin(deps: DeviceLoginDeps): Promise<DeviceGrant> {
   }
 }
 
-async function startFlow(client: ApiClient, name: string): Promise<DeviceStart> {
-  let start: DeviceStart;
+async function startFlow(client: ApiClient, name: string): Promise<DeviceStarted> {
+  let start: DeviceStarted;
   try {
-    start = await client.json<DeviceStart>('POST', '/api/auth/device', { client: 'codeyard CLI', name });
+    start = await client.json<DeviceStarted>('POST', '/api/auth/device', { client: 'codeyard CLI', name } satisfies DeviceStart);
   } catch (err) {
     if (err instanceof CliError && err.exitCode === EXIT.NOT_FOUND) {
       throw new CliError(EXIT.NOT_FOUND, `${client.server} has no device sign-in (a Codeyard from before accounts?): set CODEYARD_TOKEN to a token instead`, err.code);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ApiClient } from '../api-client.js';
 import { normalizeServer, withToken, withoutToken } from '../config.js';
-import { deviceLogin, type DeviceStart } from '../device-login.js';
+import { deviceLogin, type DeviceStarted } from '../device-login.js';
 import { CliError, EXIT } from '../exit-codes.js';
 import type { Session } from '../session.js';
 
@@ -46,7 +46,7 @@ async function login(session: Session, options: { browser: boolean }): Promise<v
     name: `codeyard CLI on ${io.hostname}`.slice(0, 100),
     sleep: io.sleep,
     signal: io.interrupt,
-    prompt: async (start: DeviceStart) => {
+    prompt: async (start: DeviceStarted) => {
       // The code and link go to stderr even with --json: a person has to see them to sign in.
       io.stderr.write(`To sign in, open ${start.verificationUriComplete}\nand check that it shows the code ${start.userCode}.\n`);
       const opened = options.browser && (await io.openUrl(start.verificationUriComplete));
