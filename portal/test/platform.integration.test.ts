@@ -53,7 +53,7 @@ describe('core platform, end to end', { timeout: 600_000 }, () => {
 
   it('keeps its secrets: a 0600 signing key, and account tokens only as hashes', async () => {
     assert.equal(fs.statSync(path.join(t.dataDir, 'secrets', 'signing.key')).mode & 0o777, 0o600);
-    const stored = await t.portal.database.db.selectFrom('accounts').selectAll().execute();
+    const stored = await t.portal.database.db.selectFrom('legacy_tokens').selectAll().execute();
     assert.ok(stored.length >= 2);
     for (const row of stored) assert.match(row.token_hash, /^[0-9a-f]{64}$/);
     const everything = fs.readdirSync(t.dataDir, { recursive: true }).join('\n');

@@ -1,7 +1,6 @@
 import { isReplId } from '@codeyard/common/repl-id';
 import { mapLimit, type ObjectStore } from '../store/object-store.js';
 import type { ReplRecord } from '../repls/repl-record.js';
-import type { Account } from './account-repository.js';
 import type { Database } from './open-database.js';
 import { toRow } from './repl-repository.js';
 
@@ -33,7 +32,7 @@ export async function importStoreRecords(store: ObjectStore, database: Database,
   if (keys.length === 0) return undefined;
 
   const report: ImportReport = { accounts: 0, repls: 0, removed: 0, unreadable: [] };
-  const accounts: Array<{ hash: string; account: Account }> = [];
+  const accounts: Array<{ hash: string; account: OldAccount }> = [];
   const repls: ReplRecord[] = [];
   const removable = keys.filter((key) => key.startsWith('owners/'));
   for (const key of keys) {
@@ -56,7 +55,10 @@ export async function importStoreRecords(store: ObjectStore, database: Database,
     const claim = await trx.insertInto('meta').values({ key: IMPORTED_MARKER, value: new Date().toISOString() }).onConflict((c) => c.column('key').doNothing()).executeTakeFirst();
     if (claim.numInsertedOrUpdatedRows !== 1n) return;
     for (const { hash, account } of accounts) {
-      await trx.insertInto('accounts').values({ token_hash: hash, id: account.id, created_at: account.createdAt }).onConflict((c) => c.doNothing()).execute();
+      // An account of those days was an anonymous one: its token keeps working in anonymous mode,
+      // and owner mode's first sign-in adopts its repls.
+      const added = await trx.insertInto('accounts').values({ id: account.id, created_at: account.createdAt, anonymous: 1 }).onConflict((c) => c.column('id').doNothing()).executeTakeFirst();
+      if (added.numInsertedOrUpdatedRows === 1n) await trx.insertInto('legacy_tokens').values({ token_hash: hash, account_id: account.id }).onConflict((c) => c.column('token_hash').doNothing()).execute();
     }
     for (const record of repls) await trx.insertInto('repls').values(toRow(record)).onConflict((c) => c.column('id').doNothing()).execute();
     report.accounts = accounts.length;
@@ -78,8 +80,14 @@ async function readJson(store: ObjectStore, key: string): Promise<unknown> {
   }
 }
 
-function isAccount(value: unknown): value is Account {
-  const v = value as Partial<Account> | null;
+/** An account object of the pre-database layout: `{ id, createdAt }`. */
+interface OldAccount {
+  id: string;
+  createdAt: string;
+}
+
+function isAccount(value: unknown): value is OldAccount {
+  const v = value as Partial<OldAccount> | null;
   return typeof v?.id === 'string' && typeof v.createdAt === 'string';
 }
 

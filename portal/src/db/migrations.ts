@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import { apiTokensMigration } from './token-migration.js';
+import { usersMigration } from './migration-005-users.js';
 
 /**
  * The one migration set, for SQLite and PostgreSQL alike: only types and statements both take.
@@ -67,6 +68,7 @@ const migrations: Record<string, Migration> = {
     },
   },
   '004-api-tokens': apiTokensMigration,
+  '005-users': usersMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -8,10 +8,13 @@ import { ActivityRepository } from './activity-repository.js';
 import { DeviceCodeRepository } from './device-code-repository.js';
 import { type EventBus, LocalEventBus } from './event-bus.js';
 import { importStoreRecords } from './import-store-records.js';
+import { InviteRepository } from './invite-repository.js';
+import { MetaRepository } from './meta-repository.js';
 import { migrateToLatest } from './migrations.js';
 import { PgEventBus } from './pg-event-bus.js';
 import { type DialectName, ReplRepository } from './repl-repository.js';
 import type { Tables } from './schema.js';
+import { SessionRepository } from './session-repository.js';
 import { nodeSqliteDialect } from './sqlite-dialect.js';
 import { DbTicketLedger } from './ticket-ledger.js';
 import { ApiTokenRepository } from './token-repository.js';
@@ -21,6 +24,11 @@ export interface Database {
   dialect: DialectName;
   db: Kysely<Tables>;
   accounts: AccountRepository;
+  /** Browser sign-ins (`cys_` cookies). */
+  sessions: SessionRepository;
+  invites: InviteRepository;
+  /** One-off facts: the owner, the owner link's code. */
+  meta: MetaRepository;
   repls: ReplRepository;
   tickets: DbTicketLedger;
   /** Last activity per repl, shared by the portals (idle stop). */
@@ -61,7 +69,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   return {
     ...opened,
-    accounts: new AccountRepository(opened.db),
+    accounts: new AccountRepository(opened.db, opened.dialect),
+    sessions: new SessionRepository(opened.db),
+    invites: new InviteRepository(opened.db),
+    meta: new MetaRepository(opened.db),
     repls: new ReplRepository(opened.db, opened.dialect, opened.events),
     tickets: new DbTicketLedger(opened.db),
     activity: new ActivityRepository(opened.db),

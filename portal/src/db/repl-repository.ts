@@ -115,6 +115,22 @@ export class ReplRepository {
     return rows.map(toRecord);
   }
 
+  /**
+   * Gives every repl of an anonymous account to `owner` (owner mode's first sign-in adopts what
+   * a data folder from before sign-in holds); answers the ids moved. One statement: a repl
+   * created meanwhile is either moved or was made by an account that is not anonymous.
+   */
+  async adoptAnonymous(owner: string): Promise<string[]> {
+    const rows = await this.db
+      .updateTable('repls')
+      .set({ owner, version: sql`version + 1` })
+      .where('owner', 'in', (eb) => eb.selectFrom('accounts').select('id').where('anonymous', '=', 1))
+      .returning('id')
+      .execute();
+    for (const { id } of rows) await this.events.publish({ kind: 'updated', owner, id });
+    return rows.map((r) => r.id);
+  }
+
   /** Deletes the record; false when there was none (already deleted, maybe by another portal). */
   async delete(id: string): Promise<boolean> {
     const row = await this.db.deleteFrom('repls').where('id', '=', id).returning(['owner']).executeTakeFirst();

@@ -7,6 +7,9 @@ import type { Generated } from 'kysely';
  */
 export interface Tables {
   accounts: AccountsTable;
+  legacy_tokens: LegacyTokensTable;
+  sessions: SessionsTable;
+  invites: InvitesTable;
   repls: ReplsTable;
   tickets_used: TicketsUsedTable;
   meta: MetaTable;
@@ -15,13 +18,66 @@ export interface Tables {
   device_codes: DeviceCodesTable;
 }
 
-/** An account is a bearer token; only the token's SHA-256 is kept. */
+/**
+ * A person (or, from anonymous mode and older data folders, an anonymous browser). Flags are
+ * integers (SQLite has no boolean). `email_key` is the email lowercased: the unique key, so
+ * two spellings of one address cannot make two accounts.
+ */
 export interface AccountsTable {
-  token_hash: string;
   id: string;
   created_at: string;
+  email: string | null;
+  email_key: string | null;
+  email_verified: Generated<number>;
+  name: string | null;
+  /** `admin`, `teacher` or `member`. */
+  role: Generated<string>;
+  /** `scrypt$N$r$p$salt$hash` (base64url), or null: no password sign-in (owner, anonymous, OpenID Connect). */
+  password_hash: string | null;
+  disabled: Generated<number>;
+  /** 1: made by `POST /api/session` (anonymous mode, or a data folder from before accounts). */
+  anonymous: Generated<number>;
   /** Repls this account may keep always on, set by the admin; null: CODEYARD_ALWAYS_ON_PER_ACCOUNT. */
   always_on_allowance: Generated<number | null>;
+}
+
+/** The `cy_` tokens of anonymous accounts: only each token's SHA-256 is kept. */
+export interface LegacyTokensTable {
+  token_hash: string;
+  account_id: string;
+}
+
+/** Browser sessions (`cys_` cookies): only each token's SHA-256 is kept. */
+export interface SessionsTable {
+  id: string;
+  token_hash: string;
+  account_id: string;
+  created_at: string;
+  last_seen_at: string;
+  /** Milliseconds since the epoch. */
+  expires_at: number | bigint | string;
+  user_agent: string | null;
+  address: string | null;
+  /** When it was signed out or revoked; null while valid. */
+  revoked_at: string | null;
+}
+
+/** Single-use invitations to sign up (`cyi_` tokens, only the SHA-256 kept). */
+export interface InvitesTable {
+  id: string;
+  token_hash: string;
+  /** The address the invite is for (lowercased in email_key), or null: anyone holding the link. */
+  email: string | null;
+  email_key: string | null;
+  /** The role the new account gets. */
+  role: string;
+  /** The inviting account's id, or `server` for the first admin's invite printed at start. */
+  created_by: string;
+  created_at: string;
+  /** Milliseconds since the epoch. */
+  expires_at: number | bigint | string;
+  used_at: string | null;
+  used_by: string | null;
 }
 
 export interface ReplsTable {

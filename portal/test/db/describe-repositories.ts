@@ -42,6 +42,11 @@ export function replRecord(owner: string, minutesAgo = 0, fields: Partial<ReplRe
   };
 }
 
+/** An account of a data folder from before sign-in, as it reads now: anonymous, a member. */
+export function anonymous(account: { id: string; createdAt: string }): Account {
+  return { ...account, emailVerified: false, role: 'member', disabled: false, anonymous: true };
+}
+
 /** The repository suite, run on every dialect (SQLite always, PostgreSQL when one is given). */
 export function describeRepositories(name: string, make: () => Promise<DatabaseTarget>, options: { skip?: string } = {}): void {
   describe(`repositories on ${name}`, { skip: options.skip }, () => {
@@ -68,10 +73,10 @@ export function describeRepositories(name: string, make: () => Promise<DatabaseT
     it('keeps accounts by token hash only', async () => {
       const database = await open();
       const hash = hashToken('cy_example');
-      await database.accounts.insert(hash, { id: 'u-accounts-1', createdAt: '2026-01-01T00:00:00.000Z' });
-      assert.deepEqual(await database.accounts.byTokenHash(hash), { id: 'u-accounts-1', createdAt: '2026-01-01T00:00:00.000Z' });
+      await database.accounts.insertAnonymous(hash, { id: 'u-accounts-1', createdAt: '2026-01-01T00:00:00.000Z' });
+      assert.deepEqual(await database.accounts.byTokenHash(hash), anonymous({ id: 'u-accounts-1', createdAt: '2026-01-01T00:00:00.000Z' }));
       assert.equal(await database.accounts.byTokenHash(hashToken('cy_other')), undefined);
-      await assert.rejects(database.accounts.insert(hash, { id: 'u-accounts-2', createdAt: '2026-01-01T00:00:00.000Z' }), 'one account per token');
+      await assert.rejects(database.accounts.insertAnonymous(hash, { id: 'u-accounts-2', createdAt: '2026-01-01T00:00:00.000Z' }), 'one account per token');
     });
 
     it('marks repls always on within an allowance counted across connections, and keeps the newest activity', async () => {
@@ -89,7 +94,7 @@ export function describeRepositories(name: string, make: () => Promise<DatabaseT
       // A rename keeps the flag (update() never writes it).
       assert.equal((await one.repls.update(on.id, (r) => ({ ...r, name: 'renamed' })))?.alwaysOn, true);
 
-      await one.accounts.insert(hashToken('cy_always'), { id: 'u-always', createdAt: '2026-01-01T00:00:00.000Z' });
+      await one.accounts.insertAnonymous(hashToken('cy_always'), { id: 'u-always', createdAt: '2026-01-01T00:00:00.000Z' });
       assert.equal(await one.accounts.alwaysOnAllowance('u-always'), undefined);
       assert.equal(await one.accounts.setAlwaysOnAllowance('u-always', 3), true);
       assert.equal(await two.accounts.alwaysOnAllowance('u-always'), 3);
@@ -177,12 +182,12 @@ export function describeRepositories(name: string, make: () => Promise<DatabaseT
       try {
         database = await own.open();
         fs.cpSync(path.join(FIXTURES, 'pre-database-store'), root, { recursive: true });
-        const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'pre-database-expected.json'), 'utf8')) as { tokens: Array<{ token: string; account: Account }>; repls: Record<string, ReplRecord[]> };
+        const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'pre-database-expected.json'), 'utf8')) as { tokens: Array<{ token: string; account: { id: string; createdAt: string } }>; repls: Record<string, ReplRecord[]> };
         const store = await FsStore.open(root);
         const first = await importStoreRecords(store, database, quietLog);
         assert.deepEqual(first, { accounts: 3, repls: 4, removed: 11, unreadable: [] });
         const accounts = new Accounts(database.accounts);
-        for (const { token, account } of expected.tokens) assert.deepEqual(await accounts.resolve(token), account);
+        for (const { token, account } of expected.tokens) assert.deepEqual(await accounts.resolve(token), anonymous(account));
         for (const [owner, repls] of Object.entries(expected.repls)) assert.deepEqual(await database.repls.listByOwner(owner), repls);
         const left: string[] = [];
         for await (const info of store.list('')) left.push(info.key);
@@ -205,7 +210,7 @@ export function describeRepositories(name: string, make: () => Promise<DatabaseT
         const fixture = await writeStoreLayoutFixture(store);
         const report = await importStoreRecords(store, database, quietLog);
         assert.deepEqual(report, { accounts: fixture.accounts.length, repls: fixture.repls.length, removed: fixture.recordKeys.length, unreadable: ['repls/broken.json'] });
-        for (const { token, account } of fixture.accounts) assert.deepEqual(await database.accounts.byTokenHash(hashToken(token)), account, 'every token still resolves');
+        for (const { token, account } of fixture.accounts) assert.deepEqual(await database.accounts.byTokenHash(hashToken(token)), anonymous(account), 'every token still resolves, as an anonymous account');
         for (const owner of new Set(fixture.repls.map((r) => r.owner))) {
           const expected = fixture.repls.filter((r) => r.owner === owner).sort((x, y) => (x.createdAt < y.createdAt ? 1 : -1));
           assert.deepEqual(await database.repls.listByOwner(owner), expected, 'names, ports and origins intact, newest first');

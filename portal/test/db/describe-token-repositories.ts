@@ -87,7 +87,7 @@ export function describeTokenRepositories(name: string, make: () => Promise<Data
         return new DeviceFlow({ repository: db.deviceCodes, tokens: new ApiTokens({ repository: db.apiTokens, accounts, now: clock }), accounts, portalOrigin: 'http://localhost:8080', now: clock });
       };
       const [a, b] = [flow(one), flow(two)];
-      await one.accounts.insert(hashToken('cy_device_owner'), { id: 'u-device-owner', createdAt: iso(T0) });
+      await one.accounts.insertAnonymous(hashToken('cy_device_owner'), { id: 'u-device-owner', createdAt: iso(T0) });
       const account = (await one.accounts.byId('u-device-owner'))!;
 
       const started = await a.start({ client: 'codeyard CLI', name: 'codeyard CLI on test' }, '127.0.0.1');

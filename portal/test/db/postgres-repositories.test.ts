@@ -1,30 +1,22 @@
 import os from 'node:os';
 import { openDatabase } from '../../src/db/open-database.js';
 import { dropSchema, quietLog, runSchema } from './db-test-helpers.js';
-import { describeRepositories } from './describe-repositories.js';
+import { describeAccountRepositories } from './describe-account-repositories.js';
+import { type DatabaseTarget, describeRepositories } from './describe-repositories.js';
 import { describeTokenRepositories } from './describe-token-repositories.js';
 
 const url = process.env.CODEYARD_TEST_DATABASE_URL;
 
 // Each run in a schema of its own, so runs sharing one server do not see each other's rows or events.
-describeRepositories(
-  'PostgreSQL',
-  async () => {
-    const schema = runSchema('repositories');
-    return {
-      open: () => openDatabase({ url, dataDir: os.tmpdir(), schema, log: quietLog }),
-      eventsBetweenConnections: true,
-      drop: () => dropSchema(url, schema),
-    };
-  },
-  { skip: url ? undefined : 'CODEYARD_TEST_DATABASE_URL is not set: the PostgreSQL run needs a server (.ci/postgres.sh starts one and prints the URL)' },
-);
-
-describeTokenRepositories(
-  'PostgreSQL',
-  async () => {
-    const schema = runSchema('tokens');
-    return { open: () => openDatabase({ url, dataDir: os.tmpdir(), schema, log: quietLog }), eventsBetweenConnections: true, drop: () => dropSchema(url, schema) };
-  },
-  { skip: url ? undefined : 'CODEYARD_TEST_DATABASE_URL is not set: the PostgreSQL run needs a server (.ci/postgres.sh starts one and prints the URL)' },
-);
+const postgres = (label: string) => async (): Promise<DatabaseTarget> => {
+  const schema = runSchema(label);
+  return {
+    open: () => openDatabase({ url, dataDir: os.tmpdir(), schema, log: quietLog }),
+    eventsBetweenConnections: true,
+    drop: () => dropSchema(url, schema),
+  };
+};
+const skip = url ? undefined : 'CODEYARD_TEST_DATABASE_URL is not set: the PostgreSQL run needs a server (.ci/postgres.sh starts one and prints the URL)';
+describeRepositories('PostgreSQL', postgres('repositories'), { skip });
+describeAccountRepositories('PostgreSQL', postgres('accounts'), { skip });
+describeTokenRepositories('PostgreSQL', postgres('tokens'), { skip });

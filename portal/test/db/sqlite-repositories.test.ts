@@ -5,18 +5,21 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { openDatabase, SQLITE_FILE } from '../../src/db/open-database.js';
 import { quietLog } from './db-test-helpers.js';
-import { describeRepositories } from './describe-repositories.js';
+import { describeAccountRepositories } from './describe-account-repositories.js';
+import { type DatabaseTarget, describeRepositories } from './describe-repositories.js';
 import { describeTokenRepositories } from './describe-token-repositories.js';
 
 // Two open() of one file are two connections, as two processes on one data folder would be.
-describeRepositories('SQLite', async () => {
+const sqlite = async (): Promise<DatabaseTarget> => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-db-'));
   return {
     open: () => openDatabase({ dataDir, log: quietLog }),
     eventsBetweenConnections: false,
     drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
   };
-});
+};
+describeRepositories('SQLite', sqlite);
+describeAccountRepositories('SQLite', sqlite);
 
 describe('the SQLite file', () => {
   it("is root's alone (0600), like the signing key, even when an older one was made wider", async () => {
@@ -24,7 +27,7 @@ describe('the SQLite file', () => {
     try {
       const file = path.join(dataDir, SQLITE_FILE);
       const first = await openDatabase({ dataDir, log: quietLog });
-      await first.accounts.insert('a'.repeat(64), { id: 'u1', createdAt: new Date().toISOString() });
+      await first.accounts.insertAnonymous('a'.repeat(64), { id: 'u1', createdAt: new Date().toISOString() });
       await first.close();
       assert.equal(fs.statSync(file).mode & 0o777, 0o600);
       fs.chmodSync(file, 0o644);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { newReplId } from '@codeyard/common/repl-id';
-import type { Account } from '../../src/db/account-repository.js';
 import type { ReplRecord } from '../../src/repls/repl-record.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
 
@@ -11,7 +10,7 @@ import type { ObjectStore } from '../../src/store/object-store.js';
  * owner index `owners/<owner>/<id>` (empty), beside the files that stay (templates, workspaces).
  */
 export async function writeStoreLayoutFixture(store: ObjectStore): Promise<{
-  accounts: Array<{ token: string; account: Account }>;
+  accounts: Array<{ token: string; account: { id: string; createdAt: string } }>;
   repls: ReplRecord[];
   /** Every record object (accounts, repls, owner links): all go once imported. */
   recordKeys: string[];
