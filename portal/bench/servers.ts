@@ -44,7 +44,7 @@ if (mode === 'upstream') {
   const upstream: Target = { kind: 'tcp', host: '127.0.0.1', port: Number(upstreamArg) };
   // Records in memory: the data folder only has to exist.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-bench-proxy-'));
-  const config = loadConfig({ PATH: process.env.PATH, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0', CODEYARD_PROXY_FAST_PATH: process.env.CODEYARD_PROXY_FAST_PATH ?? 'on' });
+  const config = loadConfig({ PATH: process.env.PATH, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0', CODEYARD_AUTH: 'anonymous', CODEYARD_PROXY_FAST_PATH: process.env.CODEYARD_PROXY_FAST_PATH ?? 'on' });
   const codeyard = await createCodeyard(config, {
     runtime: () => new MemoryRuntime({ endpoints: () => ({ ide: upstream, agent: upstream, port: () => upstream }) }),
     store: new MemoryStore(),

@@ -9,17 +9,24 @@ import { GrantSigner, type TicketLedger } from '@codeyard/common/tickets';
 import { IdeStaticFiles } from '@codeyard/proxy/ide-static';
 import { type ProxyBackend, ReplProxy } from '@codeyard/proxy/repl-proxy';
 import { Accounts } from './accounts/accounts.js';
+import { Invites } from './accounts/invites.js';
+import { OwnerLink } from './accounts/owner.js';
+import { Sessions } from './accounts/sessions.js';
 import { adminAuth } from './api/admin-auth.js';
-import { auth } from './api/auth.js';
+import { auth, type CredentialResolver } from './api/auth.js';
 import type { ApiContext } from './api/context.js';
+import { legacyResolver, sessionResolver } from './api/credential-resolvers.js';
 import { errorHandling } from './api/errors.js';
 import { openapi } from './api/openapi.js';
 import { adminRoutes } from './api/routes/admin.js';
 import { archiveRoutes } from './api/routes/archives.js';
 import { appLogRoutes } from './api/routes/app-logs.js';
+import { authRoutes } from './api/routes/auth.js';
 import { eventRoutes } from './api/routes/events.js';
 import { fileRoutes } from './api/routes/files.js';
 import { healthRoutes, runtimeRoutes } from './api/routes/health.js';
+import { inviteRoutes } from './api/routes/invites.js';
+import { meRoutes } from './api/routes/me.js';
 import { openPage } from './api/routes/open.js';
 import { portRoutes } from './api/routes/ports.js';
 import { replRoutes } from './api/routes/repls.js';
@@ -29,6 +36,7 @@ import { deviceApprovalRoutes, deviceRoutes } from './api/routes/device.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { stackIcons, stackRoutes } from './api/routes/stacks.js';
 import { usageRoutes } from './api/routes/usage.js';
+import { SignInLimits } from './api/sign-in-limits.js';
 import type { Config } from './config.js';
 import { CapacityGate, unlimitedCapacity } from './capacity/capacity-gate.js';
 import { machineCapacity, readMachineMemory } from './capacity/machine.js';
@@ -75,6 +83,8 @@ export interface Portal {
   fastConnections(): number;
   repls: ReplService;
   database: Database;
+  /** Sign-in: the accounts, browser sessions, invites and the owner link (see accounts/). */
+  auth: { accounts: Accounts; sessions: Sessions; invites: Invites; owner: OwnerLink };
   publicOrigin: PublicOrigin;
   /** Portal origin, e.g. http://localhost:8080. */
   origin: string;
@@ -163,9 +173,16 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   const signer = new GrantSigner(deps.signingKey);
   const templates = new Map(deps.templates.map((t) => [t.manifest.id, t]));
   const database = deps.database ?? (await openPortalDatabase(config, deps.store, log));
-  const accounts = new Accounts(database.accounts);
+  const accounts = new Accounts(database.accounts, database.sessions);
+  const sessions = new Sessions(database.sessions, { ttlMs: config.signinTtlMs });
+  const invites = new Invites(database.invites, origin);
+  const owner = new OwnerLink({ meta: database.meta, accounts, repls: database.repls, log });
   const tokens = new ApiTokens({ repository: database.apiTokens, accounts, now: deps.clock });
   const deviceFlow = new DeviceFlow({ repository: database.deviceCodes, tokens, accounts, portalOrigin: origin, now: deps.clock });
+  // Credentials by the prefix of their secret (api/auth.ts): browser sessions and API tokens
+  // always, anonymous accounts' tokens only in anonymous mode.
+  const resolvers: CredentialResolver[] = [sessionResolver(sessions), tokens.resolver()];
+  if (config.authMode === 'anonymous') resolvers.push(legacyResolver(accounts));
   // On one machine the portal admits starts against it; on a cluster the scheduler does (nothing refused here).
   const capacity = new CapacityGate({
     runtime,
@@ -208,7 +225,9 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   const app = Fastify({
     loggerInstance: log as unknown as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    trustProxy: false,
+    // X-Forwarded-For is believed only from the reverse proxies named in CODEYARD_TRUSTED_PROXIES
+    // (request.ip is then the visitor's address: the rate limits count visitors, not the proxy).
+    trustProxy: config.trustedProxies.length ? [...config.trustedProxies] : false,
     // Unknown fields are an error the client should hear about, not something dropped quietly.
     ajv: { customOptions: { removeAdditional: false } },
     logController: new LogController({ disableRequestLogging: true }),
@@ -222,6 +241,13 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
 
   const context: ApiContext = {
     accounts,
+    sessions,
+    invites,
+    owner,
+    authMode: config.authMode,
+    signup: config.signup,
+    signInLimits: new SignInLimits({ perAddressPerMinute: config.signinsPerMinute, perAccountPerHour: config.signinsPerAccountPerHour, signupsPerHour: config.signupsPerHour }),
+    signinTtlMs: config.signinTtlMs,
     repls,
     alwaysOn,
     activity: idle?.tracker,
@@ -242,12 +268,13 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   await app.register(openapi);
   // The portal host's WebSocket handshakes, routed like requests (see http/hosting.ts).
   await app.register(websocket, { options: { server: hosting.portalUpgrades, maxPayload: 64 * 1024 } });
-  await app.register(auth, { accounts, portalOrigin: origin, secureCookies: context.secureCookies, resolvers: [tokens.resolver()] });
+  await app.register(auth, { resolvers, authMode: config.authMode, portalOrigin: origin, secureCookies: context.secureCookies });
   // Before any route: its onRequest hook guards everything under /api/admin/, wherever registered.
   await app.register(adminAuth, { token: deps.adminToken });
 
-  // No account needed: the session route makes one; pages check the caller themselves.
+  // No account needed: the session and sign-in routes make one; pages check the caller themselves.
   await app.register(sessionRoutes, context);
+  await app.register(authRoutes, context);
   // The device's side of device sign-in: it has no account yet.
   await app.register(deviceRoutes, context);
   await app.register(healthRoutes, context);
@@ -270,7 +297,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
         if (typeof id === 'string' && reply.statusCode < 400) tracker.touch(id);
       });
     }
-    for (const routes of [stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, appLogRoutes, eventRoutes, usageRoutes, tokenRoutes, deviceApprovalRoutes]) await api.register(routes, context);
+    for (const routes of [meRoutes, inviteRoutes, stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, appLogRoutes, eventRoutes, usageRoutes, tokenRoutes, deviceApprovalRoutes]) await api.register(routes, context);
   });
 
   await app.ready();
@@ -283,6 +310,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     fastConnections: () => hosting.fastConnections(),
     repls,
     database,
+    auth: { accounts, sessions, invites, owner },
     publicOrigin,
     origin,
     async close() {

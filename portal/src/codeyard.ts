@@ -2,6 +2,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
+import { type FirstSignIn, firstSignIn } from './accounts/first-sign-in.js';
 import { loadAdminToken } from './api/admin-auth.js';
 import { buildPortal, type Portal } from './app.js';
 import { type Config, redactConfig } from './config.js';
@@ -49,6 +50,12 @@ export interface Codeyard<R extends Runtime = ProcessRuntime> {
   log: Logger;
   /** The admin token (CODEYARD_ADMIN_TOKEN, or generated into `<data>/admin-token`): the admin link carries it. */
   adminToken: string;
+  /**
+   * The way in printed at start while nobody can let others in: the owner link (owner mode, no
+   * owner yet) or the first admin's invite (accounts mode, no admin yet). Made only by a portal
+   * replica (CODEYARD_ROLE=all): a new one replaces the last.
+   */
+  firstSignIn: FirstSignIn | undefined;
   /** Installs code-server for the process runtime (undefined with another runtime). */
   provisioner: CodeServerProvisioner | undefined;
   /** Listens on the public port (the front server: fast path, then the portal and the proxy). */
@@ -148,6 +155,7 @@ export async function createCodeyard(config: Readonly<Config>, overrides: Codeya
       const recovered = await runtime.recover((id) => built.repls.specFor(id));
       if (recovered.adopted.length || recovered.saved.length) log.info(recovered, 'repls found from an earlier run');
     }
+    const signIn = config.role === 'proxy' ? undefined : await firstSignIn(config.authMode, built.auth, built.origin);
     const running = runtime;
     const startWarmPool = async (only?: readonly string[]): Promise<void> => {
       if (config.role === 'proxy' || !('warmPool' in running && typeof running.warmPool === 'function') || config.warmPool <= 0) return;
@@ -165,6 +173,7 @@ export async function createCodeyard(config: Readonly<Config>, overrides: Codeya
       templates,
       log,
       adminToken,
+      firstSignIn: signIn,
       provisioner,
       listen: (port = config.port, host = config.bind) => built.listen(port, host),
       startWarmPool,

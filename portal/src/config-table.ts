@@ -1,6 +1,8 @@
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AUTH_MODES, SIGNUP_MODES } from '@codeyard/common/api/auth';
 import type { Config } from './config.js';
 import { readKubeSettings } from './runtime/kubernetes/kube-settings.js';
 
@@ -134,6 +136,30 @@ function readCacheDir(env: Env): string {
   return path.resolve(raw(env, 'CODEYARD_CACHE') ?? path.join(base, 'codeyard'));
 }
 
+/** Names proxy-addr (Fastify's trustProxy) knows for whole ranges. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * CODEYARD_TRUSTED_PROXIES: addresses and CIDRs (or loopback, linklocal, uniquelocal) whose
+ * X-Forwarded-For is believed. Each entry is checked here, so a typo is a start-up error rather
+ * than a proxy quietly not trusted (and every visitor then sharing its address's rate limits).
+ */
+function readTrustedProxies(env: Env): string[] {
+  const value = raw(env, 'CODEYARD_TRUSTED_PROXIES');
+  if (value === undefined) return [];
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_RANGES.includes(entry)) continue;
+    const [address, prefix, extra] = entry.split('/');
+    const family = net.isIP(address ?? '');
+    const bits = prefix === undefined ? 0 : Number(prefix);
+    if (!family || extra !== undefined || (prefix !== undefined && (!/^\d{1,3}$/.test(prefix) || bits > (family === 4 ? 32 : 128)))) {
+      throw new ConfigError(`CODEYARD_TRUSTED_PROXIES must list addresses or CIDRs (10.0.0.5, 10.0.0.0/8, ::1) or loopback, linklocal, uniquelocal, comma-separated; ${JSON.stringify(entry)} is none of those`);
+    }
+  }
+  return entries;
+}
+
 /** Every Config field and how it is read, in the order the README and --help list them. */
 export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = {
   port: { vars: [v('PORT', '`8080`', 'port of the portal and proxy')], read: int('PORT', 8080, 0, 65535) },
@@ -152,6 +178,25 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
     read: oneOf('CODEYARD_PUBLIC_SCHEME', ['http', 'https'], 'http'),
   },
   publicPort: { vars: [v('CODEYARD_PUBLIC_PORT', '`PORT`', "port in public URLs; empty for the scheme's default")], read: readPublicPort },
+  authMode: {
+    vars: [
+      v(
+        'CODEYARD_AUTH',
+        '`owner`',
+        "who gets in: `owner` (the terminal prints a one-time link that makes that browser the owner, who invites others), `accounts` (email and password accounts, see `CODEYARD_SIGNUP`), or `anonymous` (every browser gets an account of its own, no sign-in: demos only)",
+      ),
+    ],
+    read: oneOf('CODEYARD_AUTH', AUTH_MODES, 'owner'),
+  },
+  signup: {
+    vars: [v('CODEYARD_SIGNUP', '`invite`', 'with `CODEYARD_AUTH=accounts`: who may make an account: `open` (anyone who reaches the portal), `invite` (an invite link from an admin or teacher) or `closed`; owner mode is always by invite')],
+    read: oneOf('CODEYARD_SIGNUP', SIGNUP_MODES, 'invite'),
+  },
+  trustedProxies: {
+    vars: [v('CODEYARD_TRUSTED_PROXIES', 'none', 'reverse proxies in front of the portal, as addresses or CIDRs (`127.0.0.1,10.0.0.0/8`; also `loopback`): their `X-Forwarded-For` is believed, so rate limits count each visitor rather than the proxy')],
+    read: readTrustedProxies,
+  },
+  signinTtlMs: { vars: [v('CODEYARD_SIGNIN_DAYS', '`30`', 'how long a browser stays signed in (sign out or a disabled account ends it sooner)')], read: int('CODEYARD_SIGNIN_DAYS', 30, 1, 365, 24 * 3600_000) },
   dataDir: { vars: [v('CODEYARD_DATA', '`./.codeyard`', 'data folder: the database file, object store, repl folders, signing key')], read: (env) => path.resolve(raw(env, 'CODEYARD_DATA') ?? '.codeyard') },
   databaseUrl: {
     vars: [v('CODEYARD_DATABASE_URL', 'SQLite file `<data>/codeyard.db`', 'records (accounts, repls, ports, used tickets) in PostgreSQL instead: `postgres://user:password@host/db`; what several portal replicas share')],
@@ -270,6 +315,15 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
     vars: [v('CODEYARD_RATE_DEVICE_CODES_PER_MINUTE', '`30`', 'device sign-ins (`codeyard login`, the desktop app) started per client address per minute')],
     read: int('CODEYARD_RATE_DEVICE_CODES_PER_MINUTE', 30, 1, 100_000),
   },
+  signinsPerMinute: {
+    vars: [v('CODEYARD_RATE_SIGNINS_PER_MINUTE', '`10`', 'sign-in attempts per client address per minute (see `CODEYARD_TRUSTED_PROXIES`)')],
+    read: int('CODEYARD_RATE_SIGNINS_PER_MINUTE', 10, 1, 100_000),
+  },
+  signinsPerAccountPerHour: {
+    vars: [v('CODEYARD_RATE_SIGNINS_PER_ACCOUNT_PER_HOUR', '`30`', 'sign-in attempts per account per hour, from anywhere (10 may come at once)')],
+    read: int('CODEYARD_RATE_SIGNINS_PER_ACCOUNT_PER_HOUR', 30, 1, 100_000),
+  },
+  signupsPerHour: { vars: [v('CODEYARD_RATE_SIGNUPS_PER_HOUR', '`20`', 'new accounts per client address per hour')], read: int('CODEYARD_RATE_SIGNUPS_PER_HOUR', 20, 1, 100_000) },
   ticketsPerMinute: { vars: [v('CODEYARD_RATE_TICKETS_PER_MINUTE', '`60`', 'IDE/preview link redemptions per client address per minute')], read: int('CODEYARD_RATE_TICKETS_PER_MINUTE', 60, 1, 100_000) },
   logLevel: { vars: [v('CODEYARD_LOG_LEVEL', '`info`', '`fatal` … `trace`, or `silent`')], read: oneOf('CODEYARD_LOG_LEVEL', LOG_LEVELS, 'info') },
 };

@@ -1,3 +1,4 @@
+import type { AuthMode, SignupMode } from '@codeyard/common/api/auth';
 import { ConfigError, type Env, SETTINGS, type Setting } from './config-table.js';
 import type { KubeSettings } from './runtime/kubernetes/kube-settings.js';
 
@@ -21,6 +22,14 @@ export interface Config {
   publicScheme: 'http' | 'https';
   /** Port in public URLs; undefined for the scheme's default. */
   publicPort?: number;
+  /** Who gets in: the owner and whom they invite, email accounts, or anyone (anonymous accounts). */
+  authMode: AuthMode;
+  /** Who may make an account in `accounts` mode (owner mode is always by invite). */
+  signup: SignupMode;
+  /** Reverse proxies whose X-Forwarded-For is believed (Fastify's trustProxy): addresses, CIDRs, range names. */
+  trustedProxies: string[];
+  /** How long a browser session lasts. */
+  signinTtlMs: number;
   /**
    * What this process does besides serving: `all` (npm start, the chart's portal replicas) also runs
    * the jobs that act on repls by themselves (recovery at start, the warm pool, idle stop, always-on
@@ -99,6 +108,12 @@ export interface Config {
   sessionsPerMinute: number;
   /** Device sign-ins a client address may start a minute. */
   deviceCodesPerMinute: number;
+  /** Sign-in attempts a client address may make a minute. */
+  signinsPerMinute: number;
+  /** Sign-in attempts one account may get an hour, from anywhere. */
+  signinsPerAccountPerHour: number;
+  /** Accounts a client address may make an hour. */
+  signupsPerHour: number;
   /** IDE/preview links a client address may redeem a minute. */
   ticketsPerMinute: number;
   logLevel: string;

@@ -1,3 +1,4 @@
+import { signInLines } from './accounts/first-sign-in.js';
 import { adminLink } from './api/admin-auth.js';
 import { createCodeyard } from './codeyard.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
 
   await codeyard.listen();
   process.stderr.write(`\nCodeyard is running: open ${portal.origin}\n`);
+  for (const line of signInLines(config.authMode, codeyard.firstSignIn, portal.origin)) process.stderr.write(`${line}\n`);
   // The token rides in the fragment, which the browser keeps to itself; the page sends it as a bearer header.
   process.stderr.write(`Admin view (capacity, queue, every running repl): ${adminLink(portal.origin, codeyard.adminToken)}\n\n`);
 

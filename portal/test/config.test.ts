@@ -12,6 +12,11 @@ describe('loadConfig', () => {
     assert.equal(config.publicPort, 8080);
     assert.equal(config.cacheDir, process.getuid?.() === 0 ? '/var/cache/codeyard' : '/home/x/.cache/codeyard');
     assert.equal(config.sandbox, 'bubblewrap');
+    // Nobody gets in without signing in: the owner link, then invites.
+    assert.equal(config.authMode, 'owner');
+    assert.equal(config.signup, 'invite');
+    assert.deepEqual(config.trustedProxies, []);
+    assert.equal(config.signinTtlMs, 30 * 24 * 3600_000);
     assert.ok(Object.isFrozen(config));
   });
 
@@ -29,12 +34,21 @@ describe('loadConfig', () => {
     [{ CODEYARD_DATABASE_URL: 'not a url' }, /CODEYARD_DATABASE_URL must be a URL/],
     [{ CODEYARD_LIMIT_MEMORY_MB: '64' }, /CODEYARD_LIMIT_MEMORY_MB must be a whole number from 256/],
     [{ CODEYARD_S3_FORCE_PATH_STYLE: 'maybe', CODEYARD_STORE: 's3://bucket' }, /CODEYARD_S3_FORCE_PATH_STYLE must be on or off/],
+    [{ CODEYARD_AUTH: 'password' }, /CODEYARD_AUTH must be owner, accounts or anonymous/],
+    [{ CODEYARD_SIGNUP: 'anyone' }, /CODEYARD_SIGNUP must be open, invite or closed/],
+    [{ CODEYARD_TRUSTED_PROXIES: '10.0.0.0/33' }, /CODEYARD_TRUSTED_PROXIES must list addresses or CIDRs.*"10.0.0.0\/33"/],
+    [{ CODEYARD_TRUSTED_PROXIES: '127.0.0.1, proxy.example.com' }, /"proxy.example.com" is none of those/],
+    [{ CODEYARD_SIGNIN_DAYS: '0' }, /CODEYARD_SIGNIN_DAYS must be a whole number from 1 to 365/],
   ];
   for (const [env, message] of bad) {
     it(`names the variable: ${JSON.stringify(env)}`, () => {
       assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
     });
   }
+
+  it('reads trusted proxies as addresses, CIDRs and range names', () => {
+    assert.deepEqual(loadConfig({ CODEYARD_TRUSTED_PROXIES: ' 127.0.0.1, 10.0.0.0/8 ,fd00::/8,::1,loopback' }).trustedProxies, ['127.0.0.1', '10.0.0.0/8', 'fd00::/8', '::1', 'loopback']);
+  });
 
   it('converts units once: sizes in bytes, durations in milliseconds', () => {
     const config = loadConfig({ CODEYARD_LIMIT_MEMORY_MB: '512', CODEYARD_LIMIT_DISK_MB: '100', CODEYARD_MAX_FILE_MB: '2', CODEYARD_IMPORT_MAX_MB: '3', CODEYARD_TICKET_TTL_SECONDS: '30', CODEYARD_SESSION_TTL_HOURS: '2', CODEYARD_SYNC_SCAN_SECONDS: '5' });

@@ -37,7 +37,7 @@ describe('the portal with repls as pods (API double, fake pod agents)', () => {
     const store = new MemoryStore();
     h = await kubeHarness({}, store);
     port = await freePort();
-    const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0' });
+    const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0', CODEYARD_AUTH: 'anonymous' });
     codeyard = await createCodeyard(config, { runtime: () => h.runtime, store, templates, signingKey: h.signingKey, log: pino({ level: 'silent' }) });
     await codeyard.listen(port, '127.0.0.1');
     token = (await request(port, { method: 'POST', path: '/api/session' })).json<{ token: string }>().token;

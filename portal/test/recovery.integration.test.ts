@@ -13,7 +13,7 @@ const MAIN = path.join(REPO_ROOT, 'portal', 'dist', 'src', 'main.js');
 /** `npm start` as a separate process, so it can be killed like a real one. */
 async function startPortalProcess(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_LOG_LEVEL: 'warn', CODEYARD_AUTH: 'anonymous' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let output = '';

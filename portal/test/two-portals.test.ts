@@ -75,7 +75,7 @@ describe('two portals on one PostgreSQL and one store', { skip: url ? undefined 
     for (const name of ['a', 'b']) {
       const port = await freePort();
       const dataDir = path.join(root, name);
-      const config = loadConfig({ PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0', CODEYARD_DATABASE_URL: url, HOME: os.tmpdir() });
+      const config = loadConfig({ PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0', CODEYARD_AUTH: 'anonymous', CODEYARD_DATABASE_URL: url, HOME: os.tmpdir() });
       const database = await openDatabase({ url, dataDir, schema, log: quietLog });
       // One store for both (MemoryStore's close() releases nothing, so the first replica's close leaves it to the second).
       const codeyard = await createCodeyard(config, { store, runtime: () => new MemoryRuntime(), database, signingKey, log: pino({ level: 'warn' }) });

@@ -3,29 +3,38 @@ import type {} from '@fastify/websocket';
 import fp from 'fastify-plugin';
 import { AppError, isAppError } from '@codeyard/common/errors';
 import { cookieValues } from '@codeyard/proxy/cookies';
-import type { Account, Accounts } from '../accounts/accounts.js';
-import { checkScope, type Credential, type CredentialResolver, scopesAllowedFor } from './credential.js';
+import type { AuthMode } from '@codeyard/common/api/auth';
+import type { Account, Role } from '../accounts/accounts.js';
+import { checkScope, type Credential, type CredentialResolver } from './credential.js';
+
+export type { Credential, CredentialResolver };
 
 /**
- * The portal's own cookie: the account token, on the portal host only. Over https it carries
- * the `__Host-` prefix, which browsers accept only host-only, Secure and with Path=/: no repl
- * or preview host can set or overwrite it, not even for the parent domain. Over plain http no
- * prefix is honoured, so a second cookie of the same name is refused instead (see credentialsOf).
+ * The portal's own cookie: the browser's session (`cys_`, or an anonymous account's `cy_`), on
+ * the portal host only. Over https it carries the `__Host-` prefix, which browsers accept only
+ * host-only, Secure and with Path=/: no repl or preview host can set or overwrite it, not even
+ * for the parent domain. Over plain http no prefix is honoured, so a second cookie of the same
+ * name is refused instead (see credentialsOf).
  */
 export function sessionCookieName(secure: boolean): string {
   return secure ? '__Host-codeyard_token' : 'codeyard_token';
 }
 
-/** The Set-Cookie value that gives a browser its session: host-only, HttpOnly, a year long. */
-export function sessionCookie(token: string, secure: boolean): string {
-  const parts = [`${sessionCookieName(secure)}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${365 * 24 * 3600}`];
+/** The Set-Cookie value that gives a browser its session: host-only, HttpOnly, SameSite=Lax, for `maxAgeSeconds` (a year by default: anonymous accounts). */
+export function sessionCookie(token: string, secure: boolean, maxAgeSeconds = 365 * 24 * 3600): string {
+  const parts = [`${sessionCookieName(secure)}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`];
   if (secure) parts.push('Secure');
   return parts.join('; ');
 }
 
+/** The Set-Cookie value that removes the session cookie (sign-out). */
+export function clearedSessionCookie(secure: boolean): string {
+  return sessionCookie('', secure, 0);
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The caller's account, set by {@link FastifyInstance.authenticate}. */
+    /** The caller's account, set by {@link FastifyInstance.authenticate} (`request.credential` beside it: api/credential.ts). */
     account?: Account;
   }
   interface FastifyInstance {
@@ -94,24 +103,40 @@ export function isSafeMethod(method: string): boolean {
 export interface Caller {
   credentials: Credentials;
   account: Account | undefined;
-  credential?: Credential;
+  credential: Credential | undefined;
   /** Why a known token does not work (expired, revoked), for the 401. */
   refusal?: string;
 }
 
 export interface AuthOptions {
-  accounts: Accounts;
+  /** One resolver per kind of secret, chosen by its prefix (app.ts: sessions, API tokens, and anonymous accounts' tokens in anonymous mode). */
+  resolvers: readonly CredentialResolver[];
+  /** How people sign in here: says what a 401 tells the caller to do. */
+  authMode: AuthMode;
   /** The portal's origin, the only one whose pages may act with its cookie. */
   portalOrigin: string;
   secureCookies: boolean;
-  /** Token kinds read by their prefix (`cyp_` API tokens…); any other token is a legacy `cy_` account token. */
-  resolvers?: readonly CredentialResolver[];
+}
+
+/** What a caller without a valid credential is told to do, by mode. */
+export function signInHint(mode: AuthMode, portalOrigin: string, hadToken: boolean): AppError {
+  const details = { authMode: mode, signIn: `${portalOrigin}/signin` };
+  if (mode === 'anonymous') {
+    return new AppError('UNAUTHENTICATED', hadToken ? 'the token is not valid; create a session with POST /api/session' : 'sign in first: send Authorization: Bearer <token> (from POST /api/session)', details);
+  }
+  const how =
+    mode === 'owner'
+      ? `sign in at ${portalOrigin}/signin (the owner signs in with the link the terminal printed when Codeyard started; others with the invite the owner sent them)`
+      : `sign in at ${portalOrigin}/signin`;
+  const start = hadToken ? 'this session or token is no longer valid (signed out, revoked, expired, or the account is disabled)' : 'this server needs you to sign in';
+  return new AppError('UNAUTHENTICATED', `${start}: ${how}; a script sends Authorization: Bearer <API token>, and the CLI signs in with \`codeyard login\``, details);
 }
 
 /**
- * Who may call the API: a request with a valid token, and for changes and WebSocket handshakes
- * made with the cookie, one from the portal itself (browsers send cookies on cross-site
- * WebSocket handshakes too, and a GET that opens a socket acts as much as a POST).
+ * Who may call the API: a request with a valid credential, and for changes and WebSocket
+ * handshakes made with the cookie, one from the portal itself (browsers send cookies on
+ * cross-site WebSocket handshakes too, and a GET that opens a socket acts as much as a POST).
+ * A credential without the scope a route needs is refused (api/credential.ts).
  */
 export const auth = fp(
   async (app: FastifyInstance, options: AuthOptions) => {
@@ -124,16 +149,14 @@ export const auth = fp(
         if (isAppError(err)) return err;
         throw err;
       }
-      const token = credentials.token;
-      const resolver = token ? options.resolvers?.find((r) => token.startsWith(r.prefix)) : undefined;
-      if (token && resolver) {
-        // A kind from the wrong place (an API token in a cookie) was not put there by the portal.
-        if ((resolver.carriedBy === 'cookie') !== credentials.viaCookie) return { credentials, account: undefined };
-        const resolved = await resolver.resolve(token);
-        return resolved && 'refusal' in resolved ? { credentials, account: undefined, refusal: resolved.refusal } : { credentials, account: resolved?.account, credential: resolved?.credential };
-      }
-      const account = await options.accounts.resolve(token);
-      return { credentials, account, credential: account && { kind: 'legacy', id: account.id, scopes: scopesAllowedFor(account) } };
+      const { token } = credentials;
+      const resolver = token === undefined ? undefined : options.resolvers.find((r) => token.startsWith(r.prefix));
+      if (token === undefined || !resolver) return { credentials, account: undefined, credential: undefined };
+      // A secret arriving the way its kind never does (a session cookie's value as a bearer header) is no credential.
+      if (resolver.carriedBy !== 'both' && (resolver.carriedBy === 'cookie') !== credentials.viaCookie) return { credentials, account: undefined, credential: undefined };
+      const resolved = await resolver.resolve(token);
+      if (resolved && 'refusal' in resolved) return { credentials, account: undefined, credential: undefined, refusal: resolved.refusal };
+      return { credentials, account: resolved?.account, credential: resolved?.credential };
     };
     app.decorateRequest('account', undefined);
     app.decorateRequest('credential', undefined);
@@ -144,7 +167,7 @@ export const auth = fp(
       const { credentials, account, credential } = caller;
       if (!account || !credential) {
         if (caller.refusal) throw new AppError('UNAUTHENTICATED', caller.refusal);
-        throw new AppError('UNAUTHENTICATED', credentials.token ? 'the token is not valid; create a session with POST /api/session' : 'sign in first: send Authorization: Bearer <token> (from POST /api/session)');
+        throw signInHint(options.authMode, options.portalOrigin, credentials.token !== undefined);
       }
       // A bearer token is never sent by a browser on its own, so only cookies need the check.
       if (credentials.viaCookie && (!isSafeMethod(request.method) || request.ws)) checkSameOrigin(request.headers, options.portalOrigin, true);
@@ -160,4 +183,11 @@ export const auth = fp(
 export function accountOf(request: FastifyRequest): Account {
   if (!request.account) throw new AppError('INTERNAL', 'a route that needs an account is not behind the authenticate hook');
   return request.account;
+}
+
+/** Refuses (403) a caller whose role is not one of `roles`, saying who may. */
+export function requireRole(request: FastifyRequest, roles: readonly Role[], what: string): Account {
+  const account = accountOf(request);
+  if (!roles.includes(account.role)) throw new AppError('FORBIDDEN', `only ${roles.map((r) => `${r}s`).join(' and ')} may ${what}; this account is a ${account.role}`);
+  return account;
 }

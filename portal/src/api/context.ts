@@ -1,4 +1,8 @@
+import type { AuthMode, SignupMode } from '@codeyard/common/api/auth';
 import type { Accounts } from '../accounts/accounts.js';
+import type { Invites } from '../accounts/invites.js';
+import type { OwnerLink } from '../accounts/owner.js';
+import type { Sessions } from '../accounts/sessions.js';
 import type { ActivitySink } from '@codeyard/proxy/repl-proxy';
 import type { AlwaysOn } from '../repls/always-on.js';
 import type { CapacityGate } from '../capacity/capacity-gate.js';
@@ -8,10 +12,21 @@ import type { ObjectStore } from '../store/object-store.js';
 import type { Template } from '../templates/catalog.js';
 import type { ApiTokens } from '../tokens/api-tokens.js';
 import type { DeviceFlow } from '../tokens/device-flow.js';
+import type { SignInLimits } from './sign-in-limits.js';
 
 /** What the route plugins work with: the services and the few settings routes enforce. */
 export interface ApiContext {
   accounts: Accounts;
+  /** Browser sign-ins (`cys_` cookies). */
+  sessions: Sessions;
+  invites: Invites;
+  owner: OwnerLink;
+  /** How people get in (CODEYARD_AUTH) and who may sign up (CODEYARD_SIGNUP). */
+  authMode: AuthMode;
+  signup: SignupMode;
+  signInLimits: SignInLimits;
+  /** How long a browser session lasts (the cookie's Max-Age too). */
+  signinTtlMs: number;
   repls: ReplService;
   alwaysOn: AlwaysOn;
   /** Where use of a repl is recorded (idle stop); undefined when idle stop is off. */

@@ -31,8 +31,8 @@ export interface Resolved {
  */
 export interface CredentialResolver {
   prefix: string;
-  /** Where this kind may come from: a bearer header only (API tokens) or the cookie only (sessions). */
-  carriedBy: 'bearer' | 'cookie';
+  /** Where this kind may come from: a bearer header only (API tokens), the cookie only (sessions), or either (anonymous accounts' `cy_` tokens, as before sign-in existed). */
+  carriedBy: 'bearer' | 'cookie' | 'both';
   resolve(token: string): Promise<Resolved | { refusal: string } | undefined>;
 }
 
@@ -51,10 +51,8 @@ declare module 'fastify' {
 }
 
 /** What a credential of this account may hold: `admin` only when the account is an admin. */
-export function scopesAllowedFor(account: Account): Scope[] {
-  // Roles arrive with the accounts work (#14 core); until then no account is an admin.
-  const role = (account as { role?: unknown }).role;
-  return role === 'admin' ? [...SCOPES] : ['read', 'write'];
+export function scopesAllowedFor(account: Pick<Account, 'role'>): Scope[] {
+  return account.role === 'admin' ? [...SCOPES] : ['read', 'write'];
 }
 
 /** `write` includes `read`: stored and shown as both, in one order. */

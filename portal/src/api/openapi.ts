@@ -13,7 +13,7 @@ export const openapi = fp(
     for (const schema of MODELS) app.addSchema(schema);
     await app.register(swagger, {
       openapi: {
-        info: { title: 'Codeyard API', version: '0.1.0', description: 'Create repls, run them, edit their files. Authenticate with a bearer token from POST /api/session.' },
+        info: { title: 'Codeyard API', version: '0.1.0', description: 'Create repls, run them, edit their files. Authenticate with a bearer token (Authorization: Bearer …), or in a browser with the session cookie the sign-in routes set. In anonymous mode (CODEYARD_AUTH=anonymous) POST /api/session answers a token.' },
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
         security: [{ bearer: [] }],
       },

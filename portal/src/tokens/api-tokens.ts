@@ -120,7 +120,7 @@ export class ApiTokens {
     if (record.revokedAt) return { refusal: `this API token ("${record.name}") was revoked at ${record.revokedAt}: ${RENEW}` };
     if (Date.parse(record.expiresAt) <= now) return { refusal: `this API token ("${record.name}") expired at ${record.expiresAt}: ${RENEW}` };
     const account = await this.#accounts.byId(record.accountId);
-    if (!account) return { refusal: 'the account of this API token is disabled or gone' };
+    if (!account || account.disabled) return { refusal: 'the account of this API token is disabled or gone' };
     if (!record.lastUsedAt || Date.parse(record.lastUsedAt) < now - LAST_USED_EVERY_MS) {
       await this.#repository.touch(record.id, new Date(now).toISOString(), new Date(now - LAST_USED_EVERY_MS).toISOString());
     }

@@ -114,7 +114,7 @@ export class DeviceFlow {
     }
     if (record.status === 'denied') throw new AppError('ACCESS_DENIED', 'the sign-in was denied in the browser');
     const account = record.accountId ? await this.#accounts.byId(record.accountId) : undefined;
-    if (!account) throw new AppError('ACCESS_DENIED', 'the account that approved this sign-in is disabled or gone');
+    if (!account || account.disabled) throw new AppError('ACCESS_DENIED', 'the account that approved this sign-in is disabled or gone');
     // Only one poll wins the approved → used step, whichever portal answers it: the token is handed out once.
     if (!(await this.#repository.consume(record.id, now))) throw new AppError('EXPIRED_TOKEN', 'this device code signed in already, and a code signs in once: start the sign-in again');
     const created = await this.#tokens.issue(account.id, record.name, ['read', 'write'], now + DEVICE_TOKEN_DAYS * 24 * 3600_000);

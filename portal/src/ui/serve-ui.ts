@@ -63,8 +63,9 @@ export const serveUi: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, {
     app.log.warn({ dir }, 'the web UI is not built; run npm run build');
   }
 
-  // `/admin` and `/device` are the same page, which shows the admin view or the device approval
-  // there (the admin token is in the fragment; the device's code in the query).
+  // One app's page for every path it shows: the dashboard, the admin view (its token in the
+  // fragment), the device approval, and the sign-in, sign-up and owner pages (the device's and the
+  // owner link's codes are in the query: the page's referrer policy keeps them off other sites).
   const index = async (_request: unknown, reply: FastifyReply): Promise<FastifyReply> => {
     let html: Buffer;
     try {
@@ -81,9 +82,7 @@ export const serveUi: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, {
       .header('referrer-policy', 'same-origin')
       .send(html);
   };
-  app.get('/', { schema: { hide: true } }, index);
-  app.get('/admin', { schema: { hide: true } }, index);
-  app.get('/device', { schema: { hide: true } }, index);
+  for (const page of ['/', '/admin', '/device', '/signin', '/signup', '/auth/owner']) app.get(page, { schema: { hide: true } }, index);
 
   app.get('/assets/:name', { schema: { hide: true, params: Type.Object({ name: Type.String() }) } }, async (request, reply) => {
     const { name } = request.params;

@@ -24,7 +24,7 @@ describe('admin routes: the admin token and nothing else', () => {
   const call = (method: InjectOptions['method'], url: string, headers: Record<string, string> = {}) => codeyard.portal.app.inject({ method, url, headers });
 
   before(async () => {
-    const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', CODEYARD_DATA: dataDir, CODEYARD_TEMPLATES: TEMPLATES_DIR, CODEYARD_WARM_POOL: '0' });
+    const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', CODEYARD_DATA: dataDir, CODEYARD_TEMPLATES: TEMPLATES_DIR, CODEYARD_WARM_POOL: '0', CODEYARD_AUTH: 'anonymous' });
     codeyard = await createCodeyard(config, { store: new MemoryStore(), runtime: () => new MemoryRuntime(), log: pino({ level: 'silent' }) });
   });
   after(async () => {

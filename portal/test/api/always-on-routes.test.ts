@@ -34,7 +34,7 @@ describe('always on: PATCH /api/repls/:id and the admin allowance (MemoryRuntime
   const ownerOf = async (id: string): Promise<string> => (await codeyard.portal.repls.record(id))!.owner;
 
   before(async () => {
-    const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', CODEYARD_DATA: dataDir, CODEYARD_TEMPLATES: TEMPLATES_DIR, CODEYARD_WARM_POOL: '0', CODEYARD_MAX_RUNNING_PER_ACCOUNT: '5' });
+    const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', CODEYARD_DATA: dataDir, CODEYARD_TEMPLATES: TEMPLATES_DIR, CODEYARD_WARM_POOL: '0', CODEYARD_MAX_RUNNING_PER_ACCOUNT: '5', CODEYARD_AUTH: 'anonymous' });
     codeyard = await createCodeyard(config, { runtime: () => new MemoryRuntime(), store: new MemoryStore(), signingKey: Buffer.alloc(32, 5), log: pino({ level: 'silent' }) });
     const session = async (): Promise<string> => (await call(undefined, 'POST', '/api/session')).json<{ token: string }>().token;
     alice = await session();

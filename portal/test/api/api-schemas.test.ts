@@ -23,7 +23,7 @@ describe('API schemas', () => {
   const call = (options: InjectOptions) => codeyard.portal.app.inject({ ...options, headers: { authorization: `Bearer ${token}`, ...options.headers } });
 
   before(async () => {
-    codeyard = await createCodeyard(loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0' }), { runtime: () => new MemoryRuntime(), store: new MemoryStore(), signingKey: Buffer.alloc(32, 1), log: pino({ level: 'silent' }) });
+    codeyard = await createCodeyard(loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0', CODEYARD_AUTH: 'anonymous' }), { runtime: () => new MemoryRuntime(), store: new MemoryStore(), signingKey: Buffer.alloc(32, 1), log: pino({ level: 'silent' }) });
     token = (await codeyard.portal.app.inject({ method: 'POST', url: '/api/session' })).json<{ token: string }>().token;
     const created = await call({ method: 'POST', url: '/api/repls', payload: { stack: 'node', name: 'schemas' } });
     assert.equal(created.statusCode, 201, created.body);

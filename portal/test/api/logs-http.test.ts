@@ -89,7 +89,7 @@ describe('GET /api/repls/:id/app/logs without a WebSocket (text, and ?follow=tru
     });
     await new Promise<void>((resolve) => agentServer.listen(agentSocket, resolve));
     port = await freePort();
-    const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0' });
+    const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_WARM_POOL: '0', CODEYARD_AUTH: 'anonymous' });
     codeyard = await createCodeyard(config, { runtime: () => new MemoryRuntime({ endpoints: () => ({ ide: agentTarget, agent: agentTarget, port: () => agentTarget }) }), store: new MemoryStore(), signingKey: Buffer.alloc(32, 1), log: pino({ level: 'silent' }) });
     await codeyard.listen(port, '127.0.0.1');
     const session = async () => (await request(port, { method: 'POST', path: '/api/session' })).json<{ token: string }>().token;

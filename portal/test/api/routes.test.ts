@@ -60,6 +60,8 @@ describe('HTTP API routes (MemoryRuntime, MemoryStore, SQLite)', () => {
       CODEYARD_DATA: dataDir,
       CODEYARD_TEMPLATES: TEMPLATES_DIR,
       CODEYARD_WARM_POOL: '0',
+      // The API as anonymous mode serves it (sign-in has its own tests: auth-*.test.ts).
+      CODEYARD_AUTH: 'anonymous',
       CODEYARD_MAX_FILE_MB: '1',
       CODEYARD_MAX_REPLS_PER_ACCOUNT: '4',
       CODEYARD_MAX_RUNNING_PER_ACCOUNT: '1',

@@ -32,6 +32,8 @@ describe('a full server (API, MemoryRuntime double)', () => {
       CODEYARD_DATA: dataDir,
       CODEYARD_TEMPLATES: TEMPLATES_DIR,
       CODEYARD_WARM_POOL: '0',
+      // The API as anonymous mode serves it (sign-in has its own tests: auth-*.test.ts).
+      CODEYARD_AUTH: 'anonymous',
       CODEYARD_CAPACITY_MEMORY_MB: '1000',
       CODEYARD_REPL_MEMORY_ESTIMATE_MB: '400',
       CODEYARD_MAX_RUNNING_PER_ACCOUNT: '10',

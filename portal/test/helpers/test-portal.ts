@@ -37,7 +37,7 @@ export async function startTestPortal(options: { dataDir?: string; env?: Record<
   const port = await freePort();
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cy-it-'));
   // No warm pool unless a test asks for one: sandboxes started ahead would skew what others measure.
-  const loaded = loadConfig({ CODEYARD_WARM_POOL: '0', PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, CODEYARD_CACHE: process.env.CODEYARD_CACHE, CODE_SERVER_BIN: process.env.CODE_SERVER_BIN, PORT: String(port), CODEYARD_DATA: dataDir, ...options.env });
+  const loaded = loadConfig({ CODEYARD_WARM_POOL: '0', CODEYARD_AUTH: 'anonymous', PATH: process.env.PATH, HOME: process.env.HOME, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, CODEYARD_CACHE: process.env.CODEYARD_CACHE, CODE_SERVER_BIN: process.env.CODE_SERVER_BIN, PORT: String(port), CODEYARD_DATA: dataDir, ...options.env });
   // What the environment cannot say: durations shorter than its units (idle stop in milliseconds).
   const config = Object.freeze({ ...loaded, ...options.config });
   const codeyard = await createCodeyard(config, { log: pino({ level: process.env.CODEYARD_TEST_LOG ?? 'warn' }) });

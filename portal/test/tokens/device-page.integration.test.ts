@@ -52,7 +52,7 @@ describe('device sign-in and API tokens in the browser', { timeout: 120_000, ski
 
   before(async () => {
     port = await freePort();
-    const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_TEMPLATES: TEMPLATES_DIR, CODEYARD_WARM_POOL: '0' });
+    const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_TEMPLATES: TEMPLATES_DIR, CODEYARD_WARM_POOL: '0', CODEYARD_AUTH: 'anonymous' });
     codeyard = await createCodeyard(config, { runtime: () => new MemoryRuntime(), store: new MemoryStore(), signingKey: Buffer.alloc(32, 9), log: pino({ level: 'silent' }) });
     await codeyard.listen(port, '127.0.0.1');
     origin = codeyard.portal.origin;

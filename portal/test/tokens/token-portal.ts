@@ -54,7 +54,7 @@ export async function startTokenPortal(dialect: 'SQLite' | 'PostgreSQL', env: Re
   const schema = runSchema('token_api');
   const database = dialect === 'PostgreSQL' ? await openDatabase({ url: POSTGRES_URL, dataDir, schema, log: quietLog }) : await openDatabase({ dataDir, log: quietLog });
   const clock = { now: Date.now() };
-  const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: '8080', CODEYARD_DATA: dataDir, CODEYARD_TEMPLATES: TEMPLATES_DIR, CODEYARD_WARM_POOL: '0', ...env });
+  const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: '8080', CODEYARD_DATA: dataDir, CODEYARD_TEMPLATES: TEMPLATES_DIR, CODEYARD_WARM_POOL: '0', CODEYARD_AUTH: 'anonymous', ...env });
   const codeyard = await createCodeyard(config, { runtime: () => new MemoryRuntime(), store: new MemoryStore(), signingKey: Buffer.alloc(32, 5), log: pino({ level: 'silent' }), database, clock: () => clock.now });
   const origin = codeyard.portal.origin;
   const call: TokenPortal['call'] = (caller, method, url, body) => {

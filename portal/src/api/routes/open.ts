@@ -10,7 +10,7 @@ import type { ApiContext } from '../context.js';
  * with a ticket). A page, not an API call: it answers HTML, so it checks the caller itself
  * rather than behind the API's auth hook.
  */
-export const openPage: FastifyPluginAsyncTypebox<ApiContext> = async (app, { repls }) => {
+export const openPage: FastifyPluginAsyncTypebox<ApiContext> = async (app, { repls, authMode }) => {
   app.get(
     '/open/:id',
     // The id and the query are checked here and by the repl service, not by a schema: a bad
@@ -22,7 +22,11 @@ export const openPage: FastifyPluginAsyncTypebox<ApiContext> = async (app, { rep
       const caller = await app.callerOf(request.headers);
       if (caller instanceof AppError) return html(caller.status, 'Clear your cookies', `<h1>Clear this site's cookies</h1><p>${escapeHtml(caller.message)}</p>`);
       const { account } = caller;
-      if (!account) return html(401, 'Sign in', `<h1>Open Codeyard first</h1><p>This browser has no Codeyard session. Repls open from the browser that created them.</p><p><a class="button" href="/">Go to Codeyard</a></p>`);
+      if (!account) {
+        if (authMode === 'anonymous') return html(401, 'Sign in', `<h1>Open Codeyard first</h1><p>This browser has no Codeyard session. Repls open from the browser that created them.</p><p><a class="button" href="/">Go to Codeyard</a></p>`);
+        // After signing in, the sign-in page comes back here.
+        return reply.redirect(`/signin?next=${encodeURIComponent(request.url)}`, 302);
+      }
       const port = query.port ? Number(query.port) : undefined;
       if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) return html(400, 'Bad link', '<h1>Bad link</h1><p>The port in this link is not a port number.</p>');
       const next = sameHostPath(query.next);

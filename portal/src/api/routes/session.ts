@@ -6,7 +6,7 @@ import { checkSameOrigin, credentialsOf, sessionCookie, sessionCookieName } from
 import type { ApiContext } from '../context.js';
 import { errorReply } from '../schemas.js';
 
-/** POST /api/session: the one route that needs no account (it makes one). */
+/** POST /api/session: anonymous mode's way in (it makes an account). */
 export const sessionRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, deps) => {
   // Anonymous accounts cost nothing to make: limit them per client address.
   const sessionLimiter = new RateLimiter({ perMinute: deps.sessionsPerMinute });
@@ -16,13 +16,16 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
     '/api/session',
     {
       schema: {
-        summary: 'Create an anonymous account',
-        description: 'Answers a bearer token for every other call, and sets it as the portal cookie for browsers. A browser must call it from the portal origin; no body is needed.',
+        summary: 'Create an anonymous account (CODEYARD_AUTH=anonymous only)',
+        description: 'Answers a bearer token for every other call, and sets it as the portal cookie for browsers. A browser must call it from the portal origin; no body is needed. Refused (403) unless the server runs in anonymous mode.',
         tags: ['session'],
-        response: { 201: SessionReply, 429: errorReply },
+        response: { 201: SessionReply, 403: errorReply, 429: errorReply },
       },
     },
     async (request, reply) => {
+      if (deps.authMode !== 'anonymous') {
+        throw new AppError('FORBIDDEN', `this server has no anonymous accounts (CODEYARD_AUTH=${deps.authMode}): sign in at ${deps.portalOrigin}/signin`);
+      }
       // A cross-site form could otherwise replace a visitor's session (and lose their account).
       checkSameOrigin(request.headers, deps.portalOrigin, false);
       // Two session cookies (one tossed by another host) are refused here too: a new one would not help.
