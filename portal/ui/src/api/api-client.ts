@@ -1,4 +1,4 @@
-import type { ApiErrorBody, ApiToken, AppState, ChangeRepl, CreatedToken, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, PortSetting, PortVisibilityChange, Repl, Stack, Usage, Visibility } from './types.js';
+import type { ApiErrorBody, ApiToken, AppState, AuthOptions, ChangeRepl, CreatedToken, CreateInvite, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, Invite, InviteInfo, Me, PortSetting, PortVisibilityChange, Repl, Stack, Usage, Visibility } from './types.js';
 
 /** An error answer of the API: its code and the message that says what to do. */
 export class ApiError extends Error {
@@ -18,12 +18,18 @@ function isErrorBody(body: unknown): body is ApiErrorBody {
 }
 
 /**
- * The portal API as the browser uses it: the portal cookie authenticates every call, and a
- * browser without a session gets one (POST /api/session) on its first unauthenticated answer.
+ * The portal API as the browser uses it: the portal cookie authenticates every call. In anonymous
+ * mode a browser without a session gets one (POST /api/session) on its first unauthenticated
+ * answer; in the other modes an unauthenticated answer means "sign in" (`onSignedOut`).
  */
 export class ApiClient {
   #session: Promise<void> | undefined;
   #signedIn!: () => void;
+
+  /** Anonymous mode: make an account instead of asking to sign in (set once the mode is known). */
+  anonymous = false;
+  /** Called when a call finds this browser signed out (its session ended, revoked, or never was). */
+  onSignedOut: (() => void) | undefined;
 
   /** Settles once a call got through with this browser's session (new or not). */
   readonly authenticated = new Promise<void>((resolve) => (this.#signedIn = resolve));
@@ -60,6 +66,10 @@ export class ApiClient {
     let res: Response;
     try {
       res = await this.#send(method, path, body);
+      if (res.status === 401 && !this.anonymous) {
+        this.onSignedOut?.();
+        throw await ApiClient.#errorOf(res);
+      }
       if (res.status === 401) {
         const known = this.#session;
         await this.ensureSession();
@@ -79,6 +89,46 @@ export class ApiClient {
     if (!res.ok) throw await ApiClient.#errorOf(res);
     if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
+  }
+
+  // ---- signing in (these answer for themselves: a 401 here is a wrong password, not a lost session) ----
+
+  /** A call that needs no session; its error is thrown as it is. */
+  async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.#send(method, path, body);
+    } catch {
+      throw new ApiError(0, 'NETWORK', 'the portal cannot be reached; check your connection and try again');
+    }
+    if (!res.ok) throw await ApiClient.#errorOf(res);
+    return res.status === 204 ? (undefined as T) : ((await res.json()) as T);
+  }
+  /** How people sign in here (no session needed). */
+  authOptions(): Promise<AuthOptions> {
+    return this.#call('GET', '/api/auth/options');
+  }
+  signIn(email: string, password: string): Promise<Me> {
+    return this.#call('POST', '/api/auth/signin', { email, password });
+  }
+  signUp(body: { email: string; password: string; name: string; invite?: string }): Promise<Me> {
+    return this.#call('POST', '/api/auth/signup', body);
+  }
+  signOut(): Promise<void> {
+    return this.#call('POST', '/api/auth/signout');
+  }
+  claimOwner(code: string): Promise<Me> {
+    return this.#call('POST', '/api/auth/owner', { code });
+  }
+  inviteInfo(invite: string): Promise<InviteInfo> {
+    return this.#call('GET', `/api/auth/invite?invite=${encodeURIComponent(invite)}`);
+  }
+  /** Who is signed in (in anonymous mode, makes the account first if there is none). */
+  me(): Promise<Me> {
+    return this.request('GET', '/api/me');
+  }
+  invite(body: CreateInvite): Promise<Invite> {
+    return this.request('POST', '/api/invites', body);
   }
 
   stacks(): Promise<Stack[]> {

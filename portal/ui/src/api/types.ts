@@ -6,3 +6,4 @@
 export type { ApiErrorBody, AppState, PortSetting, Repl, ReplStatus, Server, Stack, SyncStatus, Usage, Visibility } from '@codeyard/common/api/models';
 export type { CreateRepl, PortVisibilityChange, ChangeRepl } from '@codeyard/common/api/requests';
 export type { ApiToken, CreatedToken, CreateToken, DeviceApproved, DeviceRequest, Scope } from '@codeyard/common/api/tokens';
+export type { AuthMode, AuthOptions, CreateInvite, Invite, InviteInfo, Me, SignupMode } from '@codeyard/common/api/auth';

@@ -25,6 +25,22 @@ export const codeyardAppStyles = css`
   .api-link {
     font-size: 0.85rem;
   }
+  nav.end,
+  .account {
+    display: flex;
+    align-items: center;
+    gap: 0.75rem;
+    flex-wrap: wrap;
+    justify-content: flex-end;
+  }
+  .who {
+    font-size: 0.9rem;
+    font-weight: 600;
+  }
+  .role {
+    font-weight: 400;
+    font-size: 0.8rem;
+  }
   main {
     max-width: 64rem;
     margin: 0 auto;

@@ -1,23 +1,31 @@
 import { provide } from '@lit/context';
-import { html, LitElement } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { ApiClient } from '../../api/api-client.js';
 import { apiContext, feedContext } from '../../api/contexts.js';
 import { ReplFeed } from '../../api/repl-feed.js';
-import type { Repl } from '../../api/types.js';
+import type { AuthOptions, Me, Repl } from '../../api/types.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
 import '../admin-view/admin-view.js';
 import '../api-tokens/api-tokens.js';
 import '../device-approval/device-approval.js';
+import '../invite-panel/invite-panel.js';
+import '../owner-claim/owner-claim.js';
+import { nextPath } from '../sign-in-view/sign-in-view.js';
+import '../sign-in-view/sign-in-view.js';
 import '../repl-list/repl-list.js';
 import '../stack-picker/stack-picker.js';
 import type { StackSelectEvent } from '../stack-picker/stack-picker.js';
 import '../starting-view/starting-view.js';
 import { codeyardAppStyles } from './codeyard-app.styles.js';
 
+/** Where the app is with the browser's session: finding out, signed in (as `me`), or not. */
+type AuthState = { kind: 'loading' } | { kind: 'signed-in'; me: Me } | { kind: 'signed-out' } | { kind: 'failed'; message: string };
+
 /**
  * The dashboard: the stack picker and "My repls", or the "Starting…" view of a repl just
- * created. Owns the API client and the live feed and hands both down through context.
+ * created; without a session (outside anonymous mode), the sign-in page and nothing else. Owns
+ * the API client and the live feed and hands both down through context.
  */
 @customElement('codeyard-app')
 export class CodeyardApp extends LitElement {
@@ -28,6 +36,10 @@ export class CodeyardApp extends LitElement {
 
   @provide({ context: feedContext })
   feed = new ReplFeed(this.api);
+
+  @state() private auth: AuthState = { kind: 'loading' };
+  @state() private options: AuthOptions | undefined;
+  @state() private inviting = false;
 
   /** The stack whose repl is being created. */
   @state() private creating: string | undefined;
@@ -41,6 +53,36 @@ export class CodeyardApp extends LitElement {
     this.feed.on('mode', (event) => (this.dataset.feed = event.detail));
     // The event stream needs the session cookie: open it once a call has got one.
     void this.api.authenticated.then(() => this.feed.start());
+    // A session that ends while the page is open (signed out elsewhere, revoked): the sign-in page.
+    this.api.onSignedOut = () => {
+      this.feed.close();
+      this.auth = { kind: 'signed-out' };
+    };
+    if (window.location.pathname !== '/admin') void this.#boot();
+  }
+
+  /** Finds out how this server signs people in, and whether this browser is. */
+  async #boot(): Promise<void> {
+    try {
+      this.options = await this.api.authOptions();
+      this.api.anonymous = this.options.authMode === 'anonymous';
+      if (window.location.pathname === '/auth/owner') return;
+      const me = await this.api.me();
+      // Signed in already: the sign-in pages have nothing to do.
+      if (window.location.pathname === '/signin' || window.location.pathname === '/signup') window.history.replaceState(null, '', '/');
+      this.auth = { kind: 'signed-in', me };
+    } catch (err) {
+      if (this.auth.kind === 'signed-out') return;
+      this.auth = { kind: 'failed', message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  async #signOut(): Promise<void> {
+    try {
+      await this.api.signOut();
+    } finally {
+      window.location.assign('/signin');
+    }
   }
 
   override disconnectedCallback(): void {
@@ -80,23 +122,54 @@ export class CodeyardApp extends LitElement {
       <api-tokens></api-tokens>`;
   }
 
+  /** Who is signed in, and what they may do from here (nothing to show for anonymous accounts). */
+  #account() {
+    if (this.auth.kind !== 'signed-in' || this.auth.me.anonymous) return nothing;
+    const { me } = this.auth;
+    const who = me.name ?? me.email ?? 'Owner';
+    return html`<div class="account">
+      ${me.role === 'admin' || me.role === 'teacher' ? html`<button class="invite" @click=${() => (this.inviting = true)}>Invite</button>` : nothing}
+      <span class="who" title=${me.email ?? ''}><span class="visually-hidden">Signed in as </span>${who}${me.role !== 'member' ? html` <span class="role muted">${me.role}</span>` : nothing}</span>
+      <button class="sign-out" @click=${() => void this.#signOut()}>Sign out</button>
+    </div>`;
+  }
+
+  #main() {
+    const path = window.location.pathname;
+    if (path === '/admin') return html`<admin-view></admin-view>`;
+    if (path === '/auth/owner' && this.options) return html`<owner-claim></owner-claim>`;
+    switch (this.auth.kind) {
+      case 'loading':
+        return html`<p class="muted" aria-busy="true"><span class="spinner" aria-hidden="true"></span> Loading…</p>`;
+      case 'failed':
+        return html`<p class="error" role="alert">${this.auth.message}</p>`;
+      case 'signed-out': {
+        const params = new URLSearchParams(window.location.search);
+        const page = path === '/signup' ? 'signup' : 'signin';
+        if (path !== '/signin' && path !== '/signup') window.history.replaceState(null, '', `/signin${path === '/' ? '' : `?next=${encodeURIComponent(path + window.location.search)}`}`);
+        return html`<sign-in-view .page=${page} .options=${this.options!} .invite=${params.get('invite') ?? undefined} .next=${nextPath(params.get('next'))}></sign-in-view>`;
+      }
+    }
+    // The device approval needs a signed-in browser: without one, the sign-in page (which comes back here).
+    if (path === '/device') return html`<device-approval></device-approval>`;
+    return this.starting
+      ? html`<starting-view .repl=${this.starting} @repl-ready=${(e: CustomEvent<Repl>) => this.#ready(e)} @start-back=${() => this.#back()}></starting-view>`
+      : this.#home();
+  }
+
   override render() {
     return html`<header class="top">
         <a class="brand" href="/" aria-label="Codeyard home">
           <svg viewBox="0 0 32 32" width="28" height="28" aria-hidden="true"><rect width="32" height="32" rx="7" fill="var(--cy-accent)" /><path d="M12 10 6 16l6 6M20 10l6 6-6 6" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round" /></svg>
           <span>Codeyard</span>
         </a>
-        <a class="api-link muted" href="/api/openapi.json">API</a>
+        <nav class="end" aria-label="Account">
+          ${this.#account()}
+          <a class="api-link muted" href="/api/openapi.json">API</a>
+        </nav>
       </header>
-      <main>
-        ${window.location.pathname === '/admin'
-          ? html`<admin-view></admin-view>`
-          : window.location.pathname === '/device'
-          ? html`<device-approval></device-approval>`
-          : this.starting
-          ? html`<starting-view .repl=${this.starting} @repl-ready=${(e: CustomEvent<Repl>) => this.#ready(e)} @start-back=${() => this.#back()}></starting-view>`
-          : this.#home()}
-      </main>`;
+      <main>${this.#main()}</main>
+      ${this.inviting ? html`<invite-panel open @invite-close=${() => (this.inviting = false)}></invite-panel>` : nothing}`;
   }
 }
 
