@@ -3,6 +3,8 @@ import type { ServedRepl } from '@codeyard/common/agent/config';
 import type { AppState, LogFrame } from '@codeyard/common/agent/protocol';
 import { AgentClient } from '@codeyard/common/agent/client';
 import { LogStream, waitForHttp } from './log-stream.js';
+import { installIdeFrame } from './ide-frame.js';
+import { PreviewPanel } from './preview-panel.js';
 import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, terminalVariables, unsavedEditorsView, type ReplEnv } from './present.js';
 
 /**
@@ -105,6 +107,7 @@ class Controller implements vscode.Disposable {
   readonly #runItem: vscode.StatusBarItem;
   readonly #replItem: vscode.StatusBarItem;
   readonly #syncItem: vscode.StatusBarItem;
+  readonly #preview = new PreviewPanel((url) => void vscode.env.openExternal(vscode.Uri.parse(url)));
   readonly #disposables: vscode.Disposable[] = [];
   #state?: AppState;
   #connected = false;
@@ -134,6 +137,8 @@ class Controller implements vscode.Disposable {
       this.#runItem,
       this.#replItem,
       this.#syncItem,
+      this.#preview,
+      installIdeFrame(info, (url) => this.#preview.show(url)),
       vscode.commands.registerCommand('codeyard.run', () => this.run()),
       vscode.commands.registerCommand('codeyard.stop', () => this.stop()),
       vscode.commands.registerCommand('codeyard.openPreview', () => this.openPreview()),
@@ -166,7 +171,7 @@ class Controller implements vscode.Disposable {
     const label = replLabel(this.info);
     this.#replItem.text = label.text;
     this.#replItem.tooltip = label.tooltip;
-    this.#replItem.command = this.info.previewUrl ? 'codeyard.openPreview' : undefined;
+    this.#replItem.command = 'codeyard.openDashboard';
     this.#replItem.show();
   }
 
@@ -241,6 +246,8 @@ class Controller implements vscode.Disposable {
     void waitForHttp(`http://127.0.0.1:${this.info.port}/`, { timeoutMs: PORT_WAIT_MS, cancelled: () => this.#disposed || this.#watching !== run }).then(async (up) => {
       if (!up || this.#watching !== run) return;
       this.#watching = undefined;
+      // An open preview follows the app: it shows the new run as soon as it answers.
+      if (this.#preview.open) return this.#preview.reload();
       const where = this.info.previewUrl || `port ${this.info.port}`;
       const choice = await vscode.window.showInformationMessage(`Your app is listening on port ${this.info.port}: ${where}`, 'Open Preview', 'Open in New Tab');
       if (choice === 'Open Preview') await this.openPreview();
@@ -250,7 +257,7 @@ class Controller implements vscode.Disposable {
 
   async openPreview(): Promise<void> {
     if (!this.info.previewUrl) return void vscode.window.showWarningMessage('Codeyard: this repl has no preview URL');
-    await vscode.commands.executeCommand('simpleBrowser.show', this.info.previewUrl, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true });
+    this.#preview.show(this.info.previewUrl);
   }
 
   async openExternal(): Promise<void> {

@@ -165,10 +165,10 @@ export function unsavedEditorsView(names: readonly string[]): SyncView | undefin
   };
 }
 
-/** The status bar's repl item: name and stack. */
+/** The status bar's repl item: name and stack; it leads back to the dashboard. */
 export function replLabel(info: ReplInfo): { text: string; tooltip: string } {
   const name = info.name || 'repl';
-  const text = info.stack ? `$(vm) ${name} · ${info.stack}` : `$(vm) ${name}`;
-  const tooltip = info.previewUrl ? `${name}${info.stack ? ` (${info.stack})` : ''}\nPreview: ${info.previewUrl}\nClick to open the preview` : name;
-  return { text, tooltip };
+  const text = info.stack ? `$(home) Codeyard: ${name} · ${info.stack}` : `$(home) Codeyard: ${name}`;
+  const preview = info.previewUrl ? `\nPreview: ${info.previewUrl}` : '';
+  return { text, tooltip: `${name}${info.stack ? ` (${info.stack})` : ''}${preview}\nClick to go back to the Codeyard dashboard` };
 }

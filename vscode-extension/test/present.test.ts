@@ -107,7 +107,7 @@ describe('repl info from the environment', () => {
     const info = replInfoFromEnv({ CODEYARD_AGENT_SOCKET: '/run/codeyard/agent.sock', CODEYARD_REPL_ID: 'abcdefghijkl', CODEYARD_REPL_NAME: 'My repl', CODEYARD_STACK: 'node', CODEYARD_APP_PORT: '3000', CODEYARD_PREVIEW_URL: 'http://abc-3000.localhost:8080/' });
     assert.deepEqual(info, { socket: '/run/codeyard/agent.sock', replId: 'abcdefghijkl', name: 'My repl', stack: 'node', port: 3000, previewUrl: 'http://abc-3000.localhost:8080/' });
     assert.equal(replInfoFromEnv({ CODEYARD_AGENT_SOCKET: '/s', CODEYARD_APP_PORT: 'x' })?.port, 0);
-    assert.deepEqual(replLabel(info!).text, '$(vm) My repl · node');
+    assert.deepEqual(replLabel(info!).text, '$(home) Codeyard: My repl · node');
     assert.match(replLabel(info!).tooltip, /abc-3000/);
   });
 });

@@ -45,9 +45,15 @@ describe('the VSIX (npm run build -w @codeyard/vscode-extension)', { skip: fs.ex
     assert.match(manifest.engines.vscode, /^\^1\.\d+\.\d+$/);
     for (const npmOnly of ['devDependencies', 'scripts', 'private', 'type', 'vsixName']) assert.equal(manifest[npmOnly], undefined, npmOnly);
     const commands = manifest.contributes.commands.map((c: { command: string }) => c.command);
-    for (const c of ['codeyard.run', 'codeyard.stop', 'codeyard.openPreview', 'codeyard.openExternal']) assert.ok(commands.includes(c), c);
-    const title = manifest.contributes.menus['editor/title'];
-    assert.deepEqual(title.map((m: { when: string }) => m.when), ['codeyard.active && !codeyard.appRunning', 'codeyard.active && codeyard.appRunning']);
+    for (const c of ['codeyard.run', 'codeyard.stop', 'codeyard.openPreview', 'codeyard.openExternal', 'codeyard.openDashboard']) assert.ok(commands.includes(c), c);
+    const title = new Map(manifest.contributes.menus['editor/title'].map((m: { command: string; when: string }) => [m.command, m.when]));
+    assert.equal(title.get('codeyard.run'), 'codeyard.active && !codeyard.appRunning');
+    assert.equal(title.get('codeyard.stop'), 'codeyard.active && codeyard.appRunning');
+    assert.equal(title.get('codeyard.openPreview'), 'codeyard.active', 'the Preview button is always in the editor title');
+    // F5 is Codeyard's Run unless the workspace has a debugger configuration.
+    const f5 = manifest.contributes.keybindings.find((k: { key: string }) => k.key === 'f5');
+    assert.equal(f5?.command, 'codeyard.run');
+    assert.match(f5.when, /!codeyard\.debugConfigured/);
     const xml = entries.get('extension.vsixmanifest')!.toString();
     assert.match(xml, new RegExp(`<Identity Language="en-US" Id="codeyard" Version="${source.version.replace(/\./g, '\\.')}" Publisher="codeyard" />`));
     assert.match(entries.get('[Content_Types].xml')!.toString(), /Extension="\.js"/);

@@ -1,0 +1,63 @@
+import * as vscode from 'vscode';
+import { dashboardUrl, localLinks, previewUrlOfLink } from './preview-links.js';
+import type { ReplEnv } from './present.js';
+
+/**
+ * What frames the editor in a repl, beside Run: the Preview button of the status bar, links the
+ * app prints that lead to the repl's preview URL (not code-server's `/proxy/<port>/`), the way
+ * back to the dashboard, and F5 as Codeyard's Run where the workspace has no debugger
+ * configuration (context key `codeyard.debugConfigured`, see package.json's keybindings).
+ */
+export function installIdeFrame(info: ReplEnv, openPreview: (url: string) => void): vscode.Disposable {
+  const disposables: vscode.Disposable[] = [];
+
+  const previewItem = vscode.window.createStatusBarItem('codeyard.preview', vscode.StatusBarAlignment.Left, 997);
+  previewItem.name = 'Codeyard Preview';
+  previewItem.text = '$(open-preview) Preview';
+  previewItem.tooltip = 'Open the app preview beside the editor';
+  previewItem.command = 'codeyard.openPreview';
+  previewItem.show();
+  disposables.push(previewItem);
+
+  disposables.push(
+    vscode.window.registerTerminalLinkProvider({
+      provideTerminalLinks(context): Array<vscode.TerminalLink & { url: string }> {
+        return localLinks(context.line).flatMap((link) => {
+          const url = previewUrlOfLink(link, info);
+          return url ? [{ startIndex: link.start, length: link.length, tooltip: `Open the preview: ${url}`, url }] : [];
+        });
+      },
+      handleTerminalLink(link: vscode.TerminalLink & { url: string }) {
+        openPreview(link.url);
+      },
+    }),
+    vscode.commands.registerCommand('codeyard.openDashboard', () => openDashboard(info)),
+  );
+
+  // F5 runs the app unless the workspace says how to debug it (a launch.json of its own).
+  const launchFiles = vscode.workspace.createFileSystemWatcher('**/.vscode/launch.json');
+  const checkLaunch = async (): Promise<void> => {
+    const found = await vscode.workspace.findFiles('**/.vscode/launch.json', '**/node_modules/**', 1);
+    void vscode.commands.executeCommand('setContext', 'codeyard.debugConfigured', found.length > 0);
+  };
+  void checkLaunch();
+  disposables.push(launchFiles, launchFiles.onDidCreate(checkLaunch), launchFiles.onDidDelete(checkLaunch));
+
+  return vscode.Disposable.from(...disposables);
+}
+
+/**
+ * Opens the portal's dashboard. Where the portal is comes from where the IDE is: VS Code's
+ * external URI of a local port is on the IDE's own host (code-server's `/proxy/<port>/`).
+ */
+async function openDashboard(info: ReplEnv): Promise<void> {
+  let ide: string | undefined;
+  try {
+    ide = (await vscode.env.asExternalUri(vscode.Uri.parse(`http://localhost:${info.port || 3000}/`))).toString(true);
+  } catch {
+    ide = undefined;
+  }
+  const url = dashboardUrl(info, ide);
+  if (!url) return void vscode.window.showWarningMessage('Codeyard: where the dashboard is is not known in this workspace');
+  await vscode.env.openExternal(vscode.Uri.parse(url));
+}
