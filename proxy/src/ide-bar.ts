@@ -110,21 +110,54 @@ button.addEventListener('click', async () => {
   button.disabled = false;
 });
 async function poll() {
+  mirrorTitle();
   if (document.visibilityState === 'visible' && !busy) await refresh();
   setTimeout(poll, ${POLL_MS});
 }
 poll();
 `;
 
+/**
+ * What shows while VS Code loads (seconds: see the README's Performance section) instead of a
+ * blank frame: inline, no request of its own, gone as soon as the workbench is drawn. The same
+ * loop then keeps the tab's title as VS Code's (the active file) followed by the repl's name.
+ * Bounded: the splash gives up after a minute (VS Code's own error page shows then).
+ */
+function loadingSplash(name: string): { style: string; html: string; script: string } {
+  return {
+    style: `#codeyard-splash { position: fixed; inset: 35px 0 0 0; display: flex; flex-direction: column; align-items: center; justify-content: center; gap: 1rem; background: #f8f8f8; color: #3b3b3b; }
+  #codeyard-splash i { width: 28px; height: 28px; border: 3px solid #d4d4d4; border-top-color: #16a34a; border-radius: 50%; animation: cy-spin 1s linear infinite; }
+  @keyframes cy-spin { to { transform: rotate(360deg); } }
+  @media (prefers-reduced-motion: reduce) { #codeyard-splash i { animation: none; } }`,
+    html: `<div id="codeyard-splash" role="status" aria-live="polite"><i aria-hidden="true"></i><span>Opening ${escapeHtml(name)} in VS Code…</span></div>`,
+    script: `
+const splash = document.getElementById('codeyard-splash');
+let looks = 0;
+(function watch() {
+  const doc = ide.contentDocument;
+  if (doc && doc.querySelector('.monaco-workbench')) splash.remove();
+  else if (++looks < 240) setTimeout(watch, 250);
+  else splash.remove();
+})();
+function mirrorTitle() {
+  const inner = (ide.contentDocument && ide.contentDocument.title) || '';
+  const own = ${JSON.stringify(`${name} · Codeyard`).replace(/</g, '\\u003c')};
+  document.title = inner && inner !== 'code-server' ? inner + ' — ' + own : own;
+}
+`,
+  };
+}
+
 export function ideBarPage(options: IdeBarOptions): string {
   const name = escapeHtml(options.replName);
+  const splash = loadingSplash(options.replName);
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${name} · Codeyard</title>
-${preloads(options.staticPrefix)}<style>${STYLE}</style>
+${preloads(options.staticPrefix)}<style>${STYLE}${splash.style}</style>
 </head>
 <body>
 <header id="codeyard-bar" role="toolbar" aria-label="Codeyard">
@@ -135,7 +168,8 @@ ${preloads(options.staticPrefix)}<style>${STYLE}</style>
   <a id="codeyard-open" target="_blank" rel="noopener" aria-disabled="true">Open app ↗</a>
 </header>
 <iframe id="codeyard-ide" name="codeyard-ide" title="VS Code" src="${escapeHtml(options.frameSrc)}" allow="clipboard-read; clipboard-write"></iframe>
-<script>${SCRIPT}</script>
+${splash.html}
+<script>${SCRIPT}${splash.script}</script>
 </body>
 </html>
 `;

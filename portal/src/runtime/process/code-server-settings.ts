@@ -22,6 +22,8 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze
   // The Codeyard extension announces the app's URL (the preview host); VS Code's own port
   // forwarding would offer a second, wrong one.
   'remote.autoForwardPorts': false,
+  // The Codeyard bar's page puts this (the active file) before the repl's name in the tab's title.
+  'window.title': '${dirty}${activeEditorShort}',
   // Trimmed for memory: no type downloads through npm in the background (the TypeScript server
   // still gives JS/TS language features), no task auto-detection scans, no watchers in
   // regenerable folders, no experiment fetches.
