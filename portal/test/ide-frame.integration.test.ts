@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Frame, Page } from 'playwright-core';
+import type { ReplView } from '../src/repls/repl-service.js';
+import { replDirs } from '../src/runtime/process/repl-folders.js';
+import { browserUnavailable, launchChromium, vscodeIn } from './helpers/browser.js';
+import { eventually } from './helpers/http.js';
+import { REPO_ROOT, startTestPortal, type TestPortal } from './helpers/test-portal.js';
+
+const SHOTS = path.join(REPO_ROOT, 'test-results', 'e2e');
+
+/**
+ * The frame around the editor in a real repl (#17 items 2 and 6): the loading splash and the
+ * tab's title, the Preview beside the editor with the URL the app sees, a printed localhost
+ * link leading to the preview URL, and the way back to the dashboard. Real portal, sandbox,
+ * code-server with the Codeyard extension, and Chromium.
+ */
+describe('the IDE frame in Chromium', { timeout: 600_000, skip: browserUnavailable() }, () => {
+  let t: TestPortal;
+  let token: string;
+  let repl: ReplView;
+  let browser: Browser;
+  let page: Page;
+  const shot = (name: string): Promise<unknown> => page.screenshot({ path: path.join(SHOTS, `ide-frame-${name}.png`) });
+  const statusItem = (text: string | RegExp) => vscodeIn(page).locator('.statusbar-item', { hasText: text });
+  /** The app's page in a frame, once it shows `heading` for a URL starting with `url`. */
+  const appFrame = (url: string): Promise<Frame> =>
+    eventually(async () => {
+      for (const f of page.frames().filter((f) => f.url().startsWith(url))) {
+        if (/^Hello from Node/.test((await f.locator('h1').textContent({ timeout: 1000 }).catch(() => '')) ?? '')) return f;
+      }
+      return undefined;
+    }, `the app at ${url} in a frame`);
+
+  before(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    t = await startTestPortal();
+    token = await t.newToken();
+    repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'Frame check' })).json<ReplView>();
+    assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/start`)).status, 200);
+    // xterm's DOM renderer, so the terminal's text can be found on the page.
+    const settingsFile = path.join(replDirs(path.join(t.dataDir, 'repls'), repl.id).home, '.local', 'share', 'code-server', 'User', 'settings.json');
+    fs.writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(settingsFile, 'utf8')), 'terminal.integrated.gpuAcceleration': 'off' }, null, 2));
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('shows a loading screen, not a blank page, until VS Code is drawn; the tab carries the repl name', async () => {
+    const link = (await t.api(token, 'POST', `/api/repls/${repl.id}/ide-link`, {})).json<{ url: string }>().url;
+    await page.goto(link, { waitUntil: 'domcontentloaded' });
+    const splash = page.locator('#codeyard-splash');
+    assert.match((await splash.textContent()) ?? '', /Opening Frame check in VS Code/);
+    await shot('loading');
+    await vscodeIn(page).locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await splash.waitFor({ state: 'detached', timeout: 10_000 });
+    assert.match(await page.title(), /Frame check · Codeyard$/);
+  });
+
+  it('opens the preview beside the editor from the status bar, and the app sees a clean URL', async () => {
+    await statusItem(/Codeyard: Frame check/).waitFor({ timeout: 60_000 });
+    // A file in the editor, so "beside" means something; the title then follows it.
+    await vscodeIn(page).locator('.explorer-folders-view .monaco-list-row', { hasText: 'index.js' }).first().click();
+    await vscodeIn(page).locator('.tabs-container .tab', { hasText: 'index.js' }).waitFor();
+    await eventually(async () => /^index\.js — Frame check · Codeyard$/.test(await page.title()), 'the active file in the tab title');
+    // The Preview button is in the editor's title at all times, Run or not.
+    await vscodeIn(page).locator('.editor-actions .action-label[aria-label*="Open Preview"]').first().waitFor({ timeout: 30_000 });
+    assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/start`)).status, 200);
+    await statusItem('Preview').click();
+    await vscodeIn(page).locator('.tabs-container .tab', { hasText: 'Preview' }).waitFor({ timeout: 30_000 });
+    assert.ok((await vscodeIn(page).locator('.editor-group-container').count()) >= 2, 'the preview is in a group of its own, beside the editor');
+    const app = await appFrame(repl.previewUrl);
+    // What the browser asked for, and what the app printed it was asked for.
+    assert.equal(app.url(), repl.previewUrl);
+    assert.equal(await app.locator('code').textContent(), '/');
+    await shot('preview-beside');
+  });
+
+  it('reloads the open preview when the app restarts', async () => {
+    const before = await (await appFrame(repl.previewUrl)).locator('p').textContent();
+    assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/stop`)).status, 200);
+    assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/start`)).status, 200);
+    // A fresh process counts its requests from one again: the page shown is the new run's.
+    await eventually(async () => {
+      const f = await appFrame(repl.previewUrl);
+      const text = (await f.locator('p').textContent({ timeout: 1000 }).catch(() => before)) ?? before;
+      return text !== before && /answered 1 request/.test(text ?? '');
+    }, 'the preview reloaded for the new run');
+  });
+
+  it("opens a localhost link printed in a terminal at the repl's preview URL, not /proxy/3000/", async () => {
+    await vscodeIn(page).locator('.monaco-workbench').press('Control+Shift+Backquote');
+    const terminal = vscodeIn(page).locator('.terminal-wrapper.active .xterm');
+    await terminal.waitFor({ timeout: 30_000 });
+    await vscodeIn(page).locator('.terminal-wrapper.active .xterm-rows', { hasText: '$' }).waitFor({ timeout: 30_000 });
+    await terminal.click();
+    await page.keyboard.type('echo http://localhost:3000/from-terminal\n');
+    const row = vscodeIn(page).locator('.terminal-wrapper.active .xterm-rows > div', { hasText: /^http:\/\/localhost:3000\/from-terminal/ }).first();
+    await row.waitFor({ timeout: 30_000 });
+    const box = (await row.boundingBox())!;
+    const span = (await row.locator('span').first().boundingBox()) ?? box;
+    const charWidth = span.width / ((await row.locator('span').first().textContent())?.length || 1);
+    // Hover over the URL until VS Code has it as a link, then Ctrl+click it.
+    await page.mouse.move(box.x + charWidth * 10, box.y + box.height / 2);
+    await page.mouse.move(box.x + charWidth * 12, box.y + box.height / 2);
+    await page.keyboard.down('Control');
+    await page.mouse.click(box.x + charWidth * 12, box.y + box.height / 2);
+    await page.keyboard.up('Control');
+    const app = await appFrame(`${repl.previewUrl}from-terminal`);
+    assert.equal(await app.locator('code').textContent(), '/from-terminal');
+    assert.ok(!page.frames().some((f) => f.url().includes('/proxy/3000')), "code-server's port forwarding was not used");
+    await shot('terminal-link');
+  });
+
+  it('leads back to the dashboard from the status bar', async () => {
+    const popup = page.context().waitForEvent('page', { timeout: 30_000 });
+    await statusItem(/Codeyard: Frame check/).click();
+    const dashboard = await popup;
+    await dashboard.waitForLoadState('domcontentloaded');
+    assert.equal(new URL(dashboard.url()).host, new URL(repl.previewUrl).host.replace(`${repl.id}-3000.`, ''));
+    await dashboard.screenshot({ path: path.join(SHOTS, 'ide-frame-dashboard.png') });
+  });
+});
