@@ -145,13 +145,13 @@ describe('the Codeyard VS Code extension in a repl', { timeout: 600_000 }, () =>
       assert.equal(await toast.locator('.monaco-button', { hasText: 'Open in New Tab' }).count(), 1);
       await page.screenshot({ path: path.join(SHOTS, 'extension-running.png') });
 
-      // Open Preview: the app in VS Code's Simple Browser, beside the editor.
+      // Open Preview: the app in the extension's Preview, beside the editor.
       await toast.locator('.monaco-button', { hasText: 'Open Preview' }).click();
-      await vscodeIn(page).locator('.tabs-container .tab', { hasText: 'Simple Browser' }).waitFor({ timeout: 30_000 });
+      await vscodeIn(page).locator('.tabs-container .tab', { hasText: 'Preview' }).waitFor({ timeout: 30_000 });
       const heading = await eventually(async () => {
         const frame = page.frames().find((f) => f.url().startsWith(repl.previewUrl));
         return frame && (await frame.locator('h1').textContent({ timeout: 1000 }));
-      }, 'the preview in the Simple Browser');
+      }, 'the preview beside the editor');
       assert.match(heading ?? '', /^Hello from Node\.js/);
       await page.screenshot({ path: path.join(SHOTS, 'extension-preview.png') });
     });
