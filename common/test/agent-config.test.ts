@@ -19,7 +19,7 @@ const full: AgentConfig = {
   ide: { argv: ['code-server', '--socket', '/run/ide.sock'], logFile: '/state/code-server.log', settingsFile: '/home/settings.json', settings: { 'editor.fontSize': 14 }, socket: '/run/ide.sock' },
   sync: { socket: '/store/store.sock', debounceMs: 100, scanIntervalMs: 1000 },
   egress: { socket: '/egress/egress.sock', port: 3128 },
-  info: { name: 'My repl', stack: 'node', port: 3000, previewUrl: 'http://abcdefghijkl-3000.localhost/' },
+  info: { name: 'My repl', stack: 'node', port: 3000, previewUrl: 'http://abcdefghijkl-3000.localhost/', portalUrl: 'http://localhost/' },
   ownPidNamespace: true,
 };
 
@@ -41,6 +41,8 @@ describe('the agent config file', () => {
     ['a repl id that is not one', { ...full, replId: '../etc' }, /replId must be a repl id/],
     ['an app without its command', { ...full, app: { install: 'npm i' } }, /app\.run must be a non-empty string/],
     ['a port out of range', { ...full, info: { ...full.info, port: 70000 } }, /info\.port must be a whole number from 0 to 65535/],
+    // The IDE opens it in the user's browser: only the portal's http(s) origin will do.
+    ['a portal URL that is not an origin', { ...full, info: { ...full.info, portalUrl: 'javascript:alert(1)//' } }, /info\.portalUrl must be the portal's http/],
     ['a string where a number goes', { ...full, sync: { socket: '/s', debounceMs: '100' } }, /sync\.debounceMs must be a whole number/],
     ['an IDE command line that is not a list', { ...full, ide: { ...full.ide, argv: 'code-server' } }, /ide\.argv must be an array of strings/],
     ['a listing, not an object', [full], /the agent config must be a JSON object/],
@@ -73,6 +75,7 @@ describe('the activate request', () => {
     for (const [body, field] of [
       [{ ...good, sync: {} }, 'sync.socket'],
       [{ ...good, info: { ...good.info, port: 'x' } }, 'info.port'],
+      [{ ...good, info: { ...good.info, portalUrl: 'http://localhost:8080/dashboard' } }, 'info.portalUrl'],
       [{ sync: good.sync, replId: good.replId }, 'info'],
       // The repl's id reaches every process the agent starts from then on: only a repl id will do.
       [{ ...good, replId: 'warm-1' }, 'replId'],

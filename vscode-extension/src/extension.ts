@@ -164,7 +164,7 @@ class Controller implements vscode.Disposable {
     this.#logs.start();
     void this.#pollSync();
     // Started ahead in the warm pool, code-server did not know its repl: the agent does now.
-    if (!info.replId || !info.name || !info.previewUrl) void this.#fetchInfo();
+    if (!info.replId || !info.name || !info.previewUrl || !info.portalUrl) void this.#fetchInfo();
   }
 
   #showRepl(): void {
@@ -179,7 +179,7 @@ class Controller implements vscode.Disposable {
     for (let attempt = 0; attempt < 300 && !this.#disposed; attempt++) {
       try {
         const repl = await this.#agent.info();
-        Object.assign(this.info, { replId: repl.replId, name: repl.name, stack: repl.stack, port: repl.port, previewUrl: repl.previewUrl });
+        Object.assign(this.info, { replId: repl.replId, name: repl.name, stack: repl.stack, port: repl.port, previewUrl: repl.previewUrl, portalUrl: repl.portalUrl });
         this.#showRepl();
         this.onRepl(repl);
         return;

@@ -46,18 +46,19 @@ export function installIdeFrame(info: ReplEnv, openPreview: (url: string) => voi
   return vscode.Disposable.from(...disposables);
 }
 
-/**
- * Opens the portal's dashboard. Where the portal is comes from where the IDE is: VS Code's
- * external URI of a local port is on the IDE's own host (code-server's `/proxy/<port>/`).
- */
+/** Opens the portal's dashboard in a browser tab of its own. */
 async function openDashboard(info: ReplEnv): Promise<void> {
-  let ide: string | undefined;
-  try {
-    ide = (await vscode.env.asExternalUri(vscode.Uri.parse(`http://localhost:${info.port || 3000}/`))).toString(true);
-  } catch {
-    ide = undefined;
-  }
-  const url = dashboardUrl(info, ide);
+  const url = dashboardUrl(info);
   if (!url) return void vscode.window.showWarningMessage('Codeyard: where the dashboard is is not known in this workspace');
-  await vscode.env.openExternal(vscode.Uri.parse(url));
+  await vscode.env.openExternal(unforwarded(vscode.Uri.parse(url)));
+}
+
+/**
+ * VS Code in code-server takes any `http://localhost:<port>` it opens for a port of the remote
+ * machine and rewrites it to its own `/proxy/<port>/` on the IDE's host. The portal on this
+ * machine's localhost is not such a port: its host is written in capitals, which VS Code's
+ * exact-match check lets through and the browser reads as `localhost` again.
+ */
+function unforwarded(uri: vscode.Uri): vscode.Uri {
+  return /^localhost:\d+$/.test(uri.authority) ? uri.with({ authority: uri.authority.replace('localhost', 'LOCALHOST') }) : uri;
 }

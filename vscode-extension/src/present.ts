@@ -28,6 +28,7 @@ export function replInfoFromEnv(env: NodeJS.ProcessEnv): ReplEnv | undefined {
     stack: env[REPL_VARIABLES.stack] ?? '',
     port: Number.isInteger(port) && port > 0 && port < 65536 ? port : 0,
     previewUrl: env[REPL_VARIABLES.previewUrl] ?? '',
+    ...(env[REPL_VARIABLES.portalUrl] ? { portalUrl: env[REPL_VARIABLES.portalUrl] } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
  *
  * The preview URL of a repl's app port is `<scheme>://<replId>-<port>.<previewDomain>[:p]/`
  * (common/src/hostnames.ts); every other port of the same repl is the same URL with its port
- * in the first label. The IDE is `<replId>.<domain>`, the dashboard `<domain>` itself.
+ * in the first label.
  */
 
 /** The preview URL of `port`, from the app port's own; undefined when the URL is not of that shape. */
@@ -55,21 +55,15 @@ export function previewUrlOfLink(link: LocalLink, repl: { previewUrl: string; re
 }
 
 /**
- * The portal's dashboard: the IDE's origin without the repl's label when known (VS Code's
- * external URI of a forwarded port says where the IDE is), else the preview URL's host without
- * its label (right when previews share the IDE's domain, the default). Undefined when neither fits.
+ * The portal's dashboard: the portal's URL as the portal itself gave it (CODEYARD_PORTAL_URL, or
+ * the agent's /info after activation). Never guessed from the IDE's or the preview's host, which
+ * need not be under the portal's domain. Undefined when unknown or not an http(s) URL.
  */
-export function dashboardUrl(repl: { replId: string; port: number; previewUrl: string }, ideUrl?: string): string | undefined {
-  const parent = (raw: string | undefined, label: string): string | undefined => {
-    if (!raw || !repl.replId) return undefined;
-    try {
-      const url = new URL(raw);
-      const [first, ...rest] = url.hostname.split('.');
-      if (first !== label || !rest.length) return undefined;
-      return `${url.protocol}//${rest.join('.')}${url.port ? `:${url.port}` : ''}/`;
-    } catch {
-      return undefined;
-    }
-  };
-  return parent(ideUrl, repl.replId) ?? parent(repl.previewUrl, `${repl.replId}-${repl.port}`);
+export function dashboardUrl(repl: { portalUrl?: string }): string | undefined {
+  try {
+    const url = new URL(repl.portalUrl ?? '');
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : undefined;
+  } catch {
+    return undefined;
+  }
 }

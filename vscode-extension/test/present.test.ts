@@ -113,19 +113,19 @@ describe('repl info from the environment', () => {
 });
 
 describe("new terminals' variables (from the repl the agent serves)", () => {
-  const repl = { replId: 'abcdefghijkl', name: 'From the pool', stack: 'node', port: 3000, previewUrl: 'http://abcdefghijkl-3000.localhost:8080/' };
+  const repl = { replId: 'abcdefghijkl', name: 'From the pool', stack: 'node', port: 3000, previewUrl: 'http://abcdefghijkl-3000.localhost:8080/', portalUrl: 'http://localhost:8080/' };
 
   it("in a code-server started ahead in the warm pool: the repl's id, name and preview, as a repl started cold has them", () => {
     // What the agent gave code-server before any repl existed.
     const warm = { CODEYARD_AGENT_SOCKET: '/run/codeyard/agent.sock', CODEYARD_REPL_NAME: '', CODEYARD_STACK: 'node', CODEYARD_APP_PORT: '3000', CODEYARD_PREVIEW_URL: '', PORT: '3000' };
     const added = terminalVariables(repl, warm);
-    assert.deepEqual(added, { CODEYARD_REPL_ID: 'abcdefghijkl', CODEYARD_REPL_NAME: 'From the pool', CODEYARD_PREVIEW_URL: 'http://abcdefghijkl-3000.localhost:8080/' });
+    assert.deepEqual(added, { CODEYARD_REPL_ID: 'abcdefghijkl', CODEYARD_REPL_NAME: 'From the pool', CODEYARD_PREVIEW_URL: 'http://abcdefghijkl-3000.localhost:8080/', CODEYARD_PORTAL_URL: 'http://localhost:8080/' });
     // A terminal's environment then describes the repl exactly as code-server's does in a cold one.
     assert.deepEqual(replInfoFromEnv({ ...warm, ...added }), { socket: '/run/codeyard/agent.sock', ...repl });
   });
 
   it('adds nothing where code-server already had them all (a repl started cold)', () => {
-    const cold = { CODEYARD_AGENT_SOCKET: '/s', CODEYARD_REPL_ID: 'abcdefghijkl', CODEYARD_REPL_NAME: 'From the pool', CODEYARD_STACK: 'node', CODEYARD_APP_PORT: '3000', CODEYARD_PREVIEW_URL: 'http://abcdefghijkl-3000.localhost:8080/' };
+    const cold = { CODEYARD_AGENT_SOCKET: '/s', CODEYARD_REPL_ID: 'abcdefghijkl', CODEYARD_REPL_NAME: 'From the pool', CODEYARD_STACK: 'node', CODEYARD_APP_PORT: '3000', CODEYARD_PREVIEW_URL: 'http://abcdefghijkl-3000.localhost:8080/', CODEYARD_PORTAL_URL: 'http://localhost:8080/' };
     assert.deepEqual(terminalVariables(repl, cold), {});
   });
 });

@@ -39,12 +39,12 @@ describe('printed loopback links to preview URLs', () => {
 });
 
 describe('the way back to the dashboard', () => {
-  it("is the IDE's parent domain, or the preview's when previews share it", () => {
-    assert.equal(dashboardUrl(repl, 'http://abcdefghijkl.localhost:8080/proxy/3000/'), 'http://localhost:8080/');
-    assert.equal(dashboardUrl({ ...repl, previewUrl: 'https://abcdefghijkl-3000.codeyard.example/' }, 'https://abcdefghijkl.codeyard.example/proxy/3000/'), 'https://codeyard.example/');
-    assert.equal(dashboardUrl(repl), 'http://localhost:8080/');
-    // An external URI that is not the IDE's host (a tunnel) is not trusted; the preview's is used.
-    assert.equal(dashboardUrl(repl, 'https://tunnel.example/'), 'http://localhost:8080/');
-    assert.equal(dashboardUrl({ ...repl, previewUrl: '' }), undefined);
+  it("is the portal's URL as the portal gave it, not a guess from the IDE's or preview's host", () => {
+    // Previews on a domain of their own: nothing about the preview's host says where the portal is.
+    assert.equal(dashboardUrl({ portalUrl: 'https://codeyard.example/' }), 'https://codeyard.example/');
+    assert.equal(dashboardUrl({ portalUrl: 'http://localhost:8080/' }), 'http://localhost:8080/');
+    assert.equal(dashboardUrl({}), undefined);
+    assert.equal(dashboardUrl({ portalUrl: '' }), undefined);
+    assert.equal(dashboardUrl({ portalUrl: 'javascript:alert(1)' }), undefined);
   });
 });

@@ -30,6 +30,12 @@ export interface ReplInfo {
   port: number;
   /** Public preview URL of that port, with the trailing slash ('' when unknown). */
   previewUrl: string;
+  /**
+   * The portal's public URL (its dashboard), with the trailing slash; absent when unknown (a
+   * warm-pool sandbox learns it at activation). Given, not guessed from the IDE's or preview's
+   * host: previews may have a domain of their own, and a proxy in front may rename hosts.
+   */
+  portalUrl?: string;
 }
 
 /**
@@ -138,7 +144,8 @@ function readReplId(f: Fields): ReplId {
 }
 
 function readReplInfo(f: Fields): ReplInfo {
-  return { name: f.string('name', { allowEmpty: true }), stack: f.string('stack'), port: f.integer('port', 0, 65535), previewUrl: f.string('previewUrl', { allowEmpty: true }) };
+  const portalUrl = f.has('portalUrl') ? f.matching('portalUrl', (v): v is string => typeof v === 'string' && /^https?:\/\/[^\s/]+\/$/.test(v), "the portal's http:// or https:// origin with a trailing slash") : undefined;
+  return defined({ name: f.string('name', { allowEmpty: true }), stack: f.string('stack'), port: f.integer('port', 0, 65535), previewUrl: f.string('previewUrl', { allowEmpty: true }), portalUrl });
 }
 
 function readSync(f: Fields): AgentSyncConfig {

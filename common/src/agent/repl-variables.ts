@@ -14,6 +14,7 @@ export const REPL_VARIABLES = {
   stack: 'CODEYARD_STACK',
   port: 'CODEYARD_APP_PORT',
   previewUrl: 'CODEYARD_PREVIEW_URL',
+  portalUrl: 'CODEYARD_PORTAL_URL',
 } as const;
 
 /** The variable of the repl's id, which the app, one-off commands and terminals all get. */
@@ -28,5 +29,7 @@ export function ideInfoVariables(info: ReplInfo): Record<string, string> {
     [REPL_VARIABLES.stack]: info.stack,
     [REPL_VARIABLES.port]: String(info.port),
     [REPL_VARIABLES.previewUrl]: info.previewUrl,
+    // Only when known: a warm sandbox's code-server has none until its repl is activated.
+    ...(info.portalUrl ? { [REPL_VARIABLES.portalUrl]: info.portalUrl } : {}),
   };
 }

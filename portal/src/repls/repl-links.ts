@@ -1,4 +1,5 @@
 import { ideHostname, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
+import type { ReplInfo } from '@codeyard/common/agent/config';
 import type { GrantSigner } from '@codeyard/common/tickets';
 import type { ReplRecord } from './repl-record.js';
 
@@ -13,6 +14,17 @@ export class ReplLinks {
       workspacePath(id: string): string;
     },
   ) {}
+
+  /** The portal's own origin (its dashboard): the domain itself. */
+  portalOrigin(): string {
+    return originFor(this.options.publicOrigin.domain, this.options.publicOrigin);
+  }
+
+  /** What the repl's IDE shows and links to (the agent hands it to code-server). */
+  ideInfo(record: ReplRecord): ReplInfo {
+    const { name, stack, manifest } = record;
+    return { name, stack, port: manifest.port, previewUrl: `${this.previewOrigin(record.id, manifest.port)}/`, portalUrl: `${this.portalOrigin()}/` };
+  }
 
   ideOrigin(id: string): string {
     return originFor(ideHostname(id, this.options.publicOrigin), this.options.publicOrigin);

@@ -149,7 +149,7 @@ export class ReplService {
       manifest: record.manifest,
       workspacePrefix: `workspaces/${record.id}/`,
       owner: record.owner,
-      info: { name: record.name, stack: record.stack, port: record.manifest.port, previewUrl: `${this.#links.previewOrigin(record.id, record.manifest.port)}/` },
+      info: this.#links.ideInfo(record),
     };
   }
 
