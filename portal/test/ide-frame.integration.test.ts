@@ -11,6 +11,20 @@ import { REPO_ROOT, startTestPortal, type TestPortal } from './helpers/test-port
 
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'e2e');
 
+/** Where "localhost" is drawn in a terminal row (a text range, across spans), from the row's corner. */
+const WORD_IN_ROW = new Function(
+  'el',
+  `const text = el.textContent, from = text.indexOf('localhost'), to = from + 'localhost'.length;
+  if (from < 0) return undefined;
+  const range = document.createRange(), walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(), at = 0; node; at += node.length, node = walker.nextNode()) {
+    if (from >= at && from <= at + node.length) range.setStart(node, from - at);
+    if (to >= at && to <= at + node.length) { range.setEnd(node, to - at); break; }
+  }
+  const r = range.getBoundingClientRect(), e = el.getBoundingClientRect();
+  return { dx: r.x - e.x + r.width / 2, dy: r.y - e.y + r.height / 2 };`,
+) as (el: unknown) => { dx: number; dy: number } | undefined;
+
 /**
  * The frame around the editor in a real repl (#17 items 2 and 6): the loading splash and the
  * tab's title, the Preview beside the editor with the URL the app sees, a printed localhost
@@ -82,15 +96,21 @@ describe('the IDE frame in Chromium', { timeout: 600_000, skip: browserUnavailab
   });
 
   it('reloads the open preview when the app restarts', async () => {
-    const before = await (await appFrame(repl.previewUrl)).locator('p').textContent();
+    // What a user does: edit the page, Run again, and see the new page without reloading by hand.
+    // (A request count would not tell runs apart: the extension's own probe of the port is a request.)
+    const source = (await t.api(token, 'GET', `/api/repls/${repl.id}/files/index.js`)).body;
+    assert.match(source, /You asked for/);
+    assert.ok([200, 201].includes((await t.api(token, 'PUT', `/api/repls/${repl.id}/files/index.js`, source.replace('You asked for', 'Run again: you asked for'))).status));
     assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/stop`)).status, 200);
     assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/start`)).status, 200);
-    // A fresh process counts its requests from one again: the page shown is the new run's.
     await eventually(async () => {
-      const f = await appFrame(repl.previewUrl);
-      const text = (await f.locator('p').textContent({ timeout: 1000 }).catch(() => before)) ?? before;
-      return text !== before && /answered 1 request/.test(text ?? '');
-    }, 'the preview reloaded for the new run');
+      const text = await (await appFrame(repl.previewUrl)).locator('p').textContent({ timeout: 1000 }).catch(() => '');
+      return /^Run again: you asked for \/\./.test(text ?? '');
+    }, 'the preview reloaded for the new run').catch(async (err: unknown) => {
+      await shot('preview-not-reloaded');
+      throw err;
+    });
+    await shot('preview-reloaded');
   });
 
   it("opens a localhost link printed in a terminal at the repl's preview URL, not /proxy/3000/", async () => {
@@ -102,14 +122,21 @@ describe('the IDE frame in Chromium', { timeout: 600_000, skip: browserUnavailab
     await page.keyboard.type('echo http://localhost:3000/from-terminal\n');
     const row = vscodeIn(page).locator('.terminal-wrapper.active .xterm-rows > div', { hasText: /^http:\/\/localhost:3000\/from-terminal/ }).first();
     await row.waitFor({ timeout: 30_000 });
+    // Where "localhost" is drawn in the row (a text range, not a guess from character widths).
+    const word = await row.evaluate(WORD_IN_ROW);
+    assert.ok(word, 'the printed URL is in the row');
     const box = (await row.boundingBox())!;
-    const span = (await row.locator('span').first().boundingBox()) ?? box;
-    const charWidth = span.width / ((await row.locator('span').first().textContent())?.length || 1);
-    // Hover over the URL until VS Code has it as a link, then Ctrl+click it.
-    await page.mouse.move(box.x + charWidth * 10, box.y + box.height / 2);
-    await page.mouse.move(box.x + charWidth * 12, box.y + box.height / 2);
+    const [x, y] = [box.x + word.dx, box.y + word.dy];
+    // Links are asked of the providers (the extension's through its host) when the mouse rests on
+    // the text: click once the terminal shows it as a link, with the extension's tooltip.
+    await eventually(async () => {
+      await page.mouse.move(x - 4, y);
+      await page.mouse.move(x, y);
+      return vscodeIn(page).locator('.workbench-hover, .monaco-hover', { hasText: 'Open the preview' }).first().isVisible();
+    }, "the extension's link under the mouse");
+    await shot('terminal-link-hover');
     await page.keyboard.down('Control');
-    await page.mouse.click(box.x + charWidth * 12, box.y + box.height / 2);
+    await page.mouse.click(x, y);
     await page.keyboard.up('Control');
     const app = await appFrame(`${repl.previewUrl}from-terminal`);
     assert.equal(await app.locator('code').textContent(), '/from-terminal');
@@ -122,7 +149,8 @@ describe('the IDE frame in Chromium', { timeout: 600_000, skip: browserUnavailab
     await statusItem(/Codeyard: Frame check/).click();
     const dashboard = await popup;
     await dashboard.waitForLoadState('domcontentloaded');
-    assert.equal(new URL(dashboard.url()).host, new URL(repl.previewUrl).host.replace(`${repl.id}-3000.`, ''));
+    // The portal's own origin, as the portal told the extension (not the IDE's host, <id>.localhost).
+    assert.equal(new URL(dashboard.url()).origin, `http://localhost:${t.port}`);
     await dashboard.screenshot({ path: path.join(SHOTS, 'ide-frame-dashboard.png') });
   });
 });
