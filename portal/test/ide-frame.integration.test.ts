@@ -127,13 +127,18 @@ describe('the IDE frame in Chromium', { timeout: 600_000, skip: browserUnavailab
     assert.ok(word, 'the printed URL is in the row');
     const box = (await row.boundingBox())!;
     const [x, y] = [box.x + word.dx, box.y + word.dy];
-    // Links are asked of the providers (the extension's through its host) when the mouse rests on
-    // the text: click once the terminal shows it as a link, with the extension's tooltip.
+    // Links are asked of the providers (the extension's through its host) when the mouse enters
+    // the text; the link's hover shows once the mouse then rests (VS Code restarts its hover delay
+    // at every move of more than 2 px): enter, then wait without moving.
+    const hover = vscodeIn(page).locator('.workbench-hover, .monaco-hover', { hasText: 'Open the preview' }).first();
     await eventually(async () => {
-      await page.mouse.move(x - 4, y);
+      await page.mouse.move(x, y - 40);
       await page.mouse.move(x, y);
-      return vscodeIn(page).locator('.workbench-hover, .monaco-hover', { hasText: 'Open the preview' }).first().isVisible();
-    }, "the extension's link under the mouse");
+      return hover.waitFor({ timeout: 3000 }).then(() => true);
+    }, "the extension's link under the mouse").catch(async (err: unknown) => {
+      await shot('terminal-link-no-hover');
+      throw err;
+    });
     await shot('terminal-link-hover');
     await page.keyboard.down('Control');
     await page.mouse.click(x, y);

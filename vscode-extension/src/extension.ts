@@ -107,7 +107,12 @@ class Controller implements vscode.Disposable {
   readonly #runItem: vscode.StatusBarItem;
   readonly #replItem: vscode.StatusBarItem;
   readonly #syncItem: vscode.StatusBarItem;
-  readonly #preview = new PreviewPanel((url) => void vscode.env.openExternal(vscode.Uri.parse(url)));
+  /** What the extension saw and did (Output › Codeyard): why a preview did or did not reload, which links it offered. */
+  readonly #log = vscode.window.createOutputChannel('Codeyard', { log: true });
+  readonly #preview = new PreviewPanel(
+    (url) => void vscode.env.openExternal(vscode.Uri.parse(url)),
+    (line) => this.#log.info(line),
+  );
   readonly #disposables: vscode.Disposable[] = [];
   #state?: AppState;
   #connected = false;
@@ -138,7 +143,8 @@ class Controller implements vscode.Disposable {
       this.#replItem,
       this.#syncItem,
       this.#preview,
-      installIdeFrame(info, (url) => this.#preview.show(url)),
+      this.#log,
+      installIdeFrame(info, (url) => this.#preview.show(url), this.#log),
       vscode.commands.registerCommand('codeyard.run', () => this.run()),
       vscode.commands.registerCommand('codeyard.stop', () => this.stop()),
       vscode.commands.registerCommand('codeyard.openPreview', () => this.openPreview()),
@@ -193,6 +199,7 @@ class Controller implements vscode.Disposable {
     if (frame.type === 'state') {
       const before = this.#state;
       this.#state = frame.app;
+      this.#log.info(`app state: running ${frame.app.running}, started ${frame.app.startedAt ?? '-'}`);
       if (runStarted(before, frame.app)) {
         // Started here, in the portal or through the API: the output has a place to go.
         this.#terminal.ensure(false);
@@ -243,7 +250,9 @@ class Controller implements vscode.Disposable {
     const run = state.startedAt ?? String(Date.now());
     if (!this.info.port || this.#watching === run) return;
     this.#watching = run;
+    this.#log.info(`run ${run}: waiting for port ${this.info.port}`);
     void waitForHttp(`http://127.0.0.1:${this.info.port}/`, { timeoutMs: PORT_WAIT_MS, cancelled: () => this.#disposed || this.#watching !== run }).then(async (up) => {
+      this.#log.info(`run ${run}: port ${this.info.port} ${up ? 'answers' : 'did not answer'}${this.#watching === run ? '' : ' (watch ended)'}; preview ${this.#preview.open ? 'open' : 'closed'}`);
       if (!up || this.#watching !== run) return;
       this.#watching = undefined;
       // An open preview follows the app: it shows the new run as soon as it answers.

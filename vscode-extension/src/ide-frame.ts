@@ -8,7 +8,7 @@ import type { ReplEnv } from './present.js';
  * back to the dashboard, and F5 as Codeyard's Run where the workspace has no debugger
  * configuration (context key `codeyard.debugConfigured`, see package.json's keybindings).
  */
-export function installIdeFrame(info: ReplEnv, openPreview: (url: string) => void): vscode.Disposable {
+export function installIdeFrame(info: ReplEnv, openPreview: (url: string) => void, log: vscode.LogOutputChannel): vscode.Disposable {
   const disposables: vscode.Disposable[] = [];
 
   const previewItem = vscode.window.createStatusBarItem('codeyard.preview', vscode.StatusBarAlignment.Left, 997);
@@ -22,12 +22,15 @@ export function installIdeFrame(info: ReplEnv, openPreview: (url: string) => voi
   disposables.push(
     vscode.window.registerTerminalLinkProvider({
       provideTerminalLinks(context): Array<vscode.TerminalLink & { url: string }> {
-        return localLinks(context.line).flatMap((link) => {
+        const links = localLinks(context.line).flatMap((link) => {
           const url = previewUrlOfLink(link, info);
           return url ? [{ startIndex: link.start, length: link.length, tooltip: `Open the preview: ${url}`, url }] : [];
         });
+        if (links.length) log.info(`terminal links: ${links.map((l) => l.url).join(', ')}`);
+        return links;
       },
       handleTerminalLink(link: vscode.TerminalLink & { url: string }) {
+        log.info(`terminal link opened in the preview: ${link.url}`);
         openPreview(link.url);
       },
     }),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { escapeHtml } from '@codeyard/common/html';
+import { previewHtml } from './preview-page.js';
 
 /**
  * The app's preview beside the editor: a webview panel holding the preview URL in a frame.
@@ -12,8 +12,11 @@ export class PreviewPanel implements vscode.Disposable {
   #panel?: vscode.WebviewPanel;
   #url = '';
 
-  /** `openExternal`: the panel's "open in a new tab" button. */
-  constructor(private readonly openExternal: (url: string) => void) {}
+  /** `openExternal`: the panel's "open in a new tab" button; `log`: what the panel's page loads. */
+  constructor(
+    private readonly openExternal: (url: string) => void,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {}
 
   get open(): boolean {
     return this.#panel !== undefined;
@@ -31,8 +34,9 @@ export class PreviewPanel implements vscode.Disposable {
     this.#url = url;
     const panel = vscode.window.createWebviewPanel('codeyard.preview', 'Preview', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, retainContextWhenHidden: true });
     panel.webview.html = previewHtml(url, randomBytes(16).toString('base64'));
-    panel.webview.onDidReceiveMessage((m: { type?: string }) => {
+    panel.webview.onDidReceiveMessage((m: { type?: string; url?: string }) => {
       if (m?.type === 'openExternal') this.openExternal(this.#url);
+      if (m?.type === 'loading') this.log(`preview loading ${String(m.url)}`);
     });
     panel.onDidDispose(() => {
       if (this.#panel === panel) this.#panel = undefined;
@@ -42,6 +46,7 @@ export class PreviewPanel implements vscode.Disposable {
 
   /** Loads the page again (the app restarted); nothing when the panel is closed. */
   reload(): void {
+    this.log(`preview reload asked: ${this.#panel ? this.#url : 'no panel'}`);
     void this.#panel?.webview.postMessage({ type: 'load', url: this.#url });
   }
 
@@ -49,40 +54,4 @@ export class PreviewPanel implements vscode.Disposable {
     this.#panel?.dispose();
     this.#panel = undefined;
   }
-}
-
-/** The panel's page: a thin bar (address, reload, new tab) over the frame. Plain script, no imports. */
-function previewHtml(url: string, nonce: string): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; frame-src http: https:; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'">
-<style>
-  html, body { margin: 0; padding: 0; height: 100%; overflow: hidden; }
-  body { display: flex; flex-direction: column; background: var(--vscode-editor-background); color: var(--vscode-foreground); font: var(--vscode-font-size) var(--vscode-font-family); }
-  header { display: flex; gap: 4px; align-items: center; padding: 3px 6px; border-bottom: 1px solid var(--vscode-panel-border, transparent); }
-  header span { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; opacity: .8; }
-  button { font: inherit; color: var(--vscode-button-secondaryForeground); background: var(--vscode-button-secondaryBackground); border: 0; border-radius: 2px; padding: 2px 8px; cursor: pointer; }
-  iframe { flex: 1; width: 100%; border: 0; background: white; }
-</style></head>
-<body>
-<header><span id="address" title="${escapeHtml(url)}">${escapeHtml(url)}</span>
-<button id="reload" type="button" title="Reload the preview">↻ Reload</button>
-<button id="external" type="button" title="Open the app in a new browser tab">Open in New Tab ↗</button></header>
-<iframe id="preview" title="App preview" src="${escapeHtml(url)}" allow="clipboard-read; clipboard-write" sandbox="allow-scripts allow-same-origin allow-forms allow-popups allow-modals allow-downloads"></iframe>
-<script nonce="${nonce}">
-const vscode = acquireVsCodeApi();
-const frame = document.getElementById('preview');
-const address = document.getElementById('address');
-let url = ${JSON.stringify(url).replace(/</g, '\\u003c')};
-// Setting src again is a fresh navigation, with the URL exactly as the app should see it.
-function load(next) { url = next; address.textContent = next; address.title = next; frame.src = 'about:blank'; setTimeout(() => { frame.src = next; }, 0); }
-document.getElementById('reload').addEventListener('click', () => load(url));
-document.getElementById('external').addEventListener('click', () => vscode.postMessage({ type: 'openExternal' }));
-// Only VS Code (the extension) says what to load, never the page in the frame.
-window.addEventListener('message', (e) => {
-  if (e.source === frame.contentWindow || !e.data || e.data.type !== 'load' || !/^https?:\/\//.test(String(e.data.url))) return;
-  load(e.data.url);
-});
-</script>
-</body></html>`;
 }
