@@ -31,8 +31,10 @@ const vscode = acquireVsCodeApi();
 const frame = document.getElementById('preview');
 const address = document.getElementById('address');
 let url = ${JSON.stringify(url).replace(/</g, '\\u003c')};
-// Setting src again is a fresh navigation, with the URL exactly as the app should see it.
-function load(next) { vscode.postMessage({ type: 'loading', url: next }); url = next; address.textContent = next; address.title = next; frame.src = 'about:blank'; setTimeout(() => { frame.src = next; }, 0); }
+// Setting src is a fresh navigation even to the same URL (the HTML standard's "process the iframe
+// attributes"), with the URL exactly as the app should see it. One navigation, not a detour
+// through about:blank (two, and the cross-site frame swapped between processes twice).
+function load(next) { vscode.postMessage({ type: 'loading', url: next }); url = next; address.textContent = next; address.title = next; frame.src = next; }
 document.getElementById('reload').addEventListener('click', () => load(url));
 document.getElementById('external').addEventListener('click', () => vscode.postMessage({ type: 'openExternal' }));
 // Only VS Code (the extension) says what to load, never the page in the frame.
