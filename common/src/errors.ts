@@ -28,6 +28,8 @@ export const ERROR_STATUS = {
   NOT_RUNNING: 409,
   STACK_UNAVAILABLE: 409,
   LIMIT_REACHED: 409,
+  /** The change would leave the server without an admin who can sign in (demoting or disabling the last one). */
+  LAST_ADMIN: 409,
   QUOTA_EXCEEDED: 413,
   PAYLOAD_TOO_LARGE: 413,
   ARCHIVE_TOO_LARGE: 413,

@@ -5,6 +5,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { originFor, type PublicOrigin } from '@codeyard/common/hostnames';
+import { AppError } from '@codeyard/common/errors';
 import { GrantSigner, type TicketLedger } from '@codeyard/common/tickets';
 import { IdeStaticFiles } from '@codeyard/proxy/ide-static';
 import { type ProxyBackend, ReplProxy } from '@codeyard/proxy/repl-proxy';
@@ -12,6 +13,9 @@ import { Accounts } from './accounts/accounts.js';
 import { Invites } from './accounts/invites.js';
 import { OwnerLink } from './accounts/owner.js';
 import { Sessions } from './accounts/sessions.js';
+import { AdminUsers } from './admin/admin-users.js';
+import { serverSettings } from './admin/server-settings.js';
+import { Audit } from './audit/audit.js';
 import { adminAuth } from './api/admin-auth.js';
 import { auth, type CredentialResolver } from './api/auth.js';
 import type { ApiContext } from './api/context.js';
@@ -19,6 +23,8 @@ import { legacyResolver, sessionResolver } from './api/credential-resolvers.js';
 import { errorHandling } from './api/errors.js';
 import { openapi } from './api/openapi.js';
 import { adminRoutes } from './api/routes/admin.js';
+import { adminAuditRoutes } from './api/routes/admin-audit.js';
+import { adminUserRoutes } from './api/routes/admin-users.js';
 import { archiveRoutes } from './api/routes/archives.js';
 import { appLogRoutes } from './api/routes/app-logs.js';
 import { authRoutes } from './api/routes/auth.js';
@@ -54,6 +60,9 @@ import type { Template } from './templates/catalog.js';
 import { ApiTokens } from './tokens/api-tokens.js';
 import { DeviceFlow } from './tokens/device-flow.js';
 import { serveUi } from './ui/serve-ui.js';
+
+/** How often a portal deletes audit events past their retention. */
+const AUDIT_SWEEP_MS = 3600_000;
 
 /** Everything the portal is built from; {@link createCodeyard} opens them from the config. */
 export interface PortalDeps {
@@ -92,7 +101,16 @@ export interface Portal {
 }
 
 /** The repl proxy, reading what it needs about a repl from the repl service and the runtime. */
-function replProxy(deps: PortalDeps, repls: ReplService, capacity: CapacityGate, signer: GrantSigner, publicOrigin: PublicOrigin, tickets: TicketLedger, activity: ActivityTracker | undefined): ReplProxy {
+function replProxy(
+  deps: PortalDeps,
+  repls: ReplService,
+  capacity: CapacityGate,
+  signer: GrantSigner,
+  publicOrigin: PublicOrigin,
+  tickets: TicketLedger,
+  activity: ActivityTracker | undefined,
+  ownerActive: (account: string) => Promise<boolean>,
+): ReplProxy {
   const { runtime, config } = deps;
   const backend: ProxyBackend = {
     async lookup(replId) {
@@ -112,9 +130,11 @@ function replProxy(deps: PortalDeps, repls: ReplService, capacity: CapacityGate,
         ideStatic: config.ideStatic ? endpoints?.ideStatic : undefined,
       };
     },
-    wake: (replId, account, options) => repls.wake(replId, account, options),
+    // A disabled owner's host cookie still verifies (it is signed, not looked up): it wakes nothing and runs nothing.
+    wake: (replId, account, options) => void ownerActive(account).then((active) => active && repls.wake(replId, account, options), () => undefined),
     // The Codeyard bar's Run/Stop: the same use cases as the API's, as the owner the proxy checked.
     async app(replId, account, action) {
+      if (!(await ownerActive(account))) throw new AppError('FORBIDDEN', 'the account that owns this repl is disabled');
       activity?.touch(replId);
       const app = action === 'start' ? await repls.startApp(account, replId) : action === 'stop' ? await repls.stopApp(account, replId) : await repls.app(account, replId);
       return { app, previewUrl: repls.specOf(await repls.get(account, replId)).info?.previewUrl ?? '' };
@@ -177,7 +197,14 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   const sessions = new Sessions(database.sessions, { ttlMs: config.signinTtlMs });
   const invites = new Invites(database.invites, origin);
   const owner = new OwnerLink({ meta: database.meta, accounts, repls: database.repls, log });
-  const tokens = new ApiTokens({ repository: database.apiTokens, accounts, now: deps.clock });
+  const audit = new Audit({ repository: database.audit, retentionMs: config.auditRetentionMs, now: deps.clock, log });
+  const tokens = new ApiTokens({
+    repository: database.apiTokens,
+    accounts,
+    now: deps.clock,
+    // With the last-use write (once a minute per token, on the portal whose write won).
+    onUse: (use) => void audit.record({ kind: 'token.use', actor: { accountId: use.accountId, credential: { kind: 'token', id: use.tokenId } }, target: { type: 'token', id: use.tokenId, account: use.accountId }, address: use.address, details: { name: use.name } }),
+  });
   const deviceFlow = new DeviceFlow({ repository: database.deviceCodes, tokens, accounts, portalOrigin: origin, now: deps.clock });
   // Credentials by the prefix of their secret (api/auth.ts): browser sessions and API tokens
   // always, anonymous accounts' tokens only in anonymous mode.
@@ -215,7 +242,8 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   const acts = config.role !== 'proxy';
   const alwaysOn = new AlwaysOn({ records: database.repls, accounts: database.accounts, runtime, perAccount: config.alwaysOnPerAccount, followStarts: acts, log });
   const idle = idleStop(deps, repls, database);
-  const proxy = replProxy(deps, repls, capacity, signer, publicOrigin, database.tickets, idle?.tracker);
+  const proxy = replProxy(deps, repls, capacity, signer, publicOrigin, database.tickets, idle?.tracker, async (id) => (await accounts.byId(id))?.disabled === false);
+  const adminUsers = new AdminUsers({ directory: database.users, sessions: database.sessions, repls, runtime, alwaysOnPerAccount: config.alwaysOnPerAccount, now: deps.clock, log });
   // Pooled connections to a repl's sockets die with it; a restarted repl gets fresh ones.
   const unwatch = runtime.watch((id, status) => {
     if (status.state !== 'running') proxy.forget(`/${id}/`);
@@ -263,6 +291,9 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     tokens,
     deviceFlow,
     deviceCodesPerMinute: config.deviceCodesPerMinute,
+    audit,
+    adminUsers,
+    serverSettings: () => serverSettings(config),
   };
   await app.register(errorHandling);
   await app.register(openapi);
@@ -270,7 +301,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   await app.register(websocket, { options: { server: hosting.portalUpgrades, maxPayload: 64 * 1024 } });
   await app.register(auth, { resolvers, authMode: config.authMode, portalOrigin: origin, secureCookies: context.secureCookies });
   // Before any route: its onRequest hook guards everything under /api/admin/, wherever registered.
-  await app.register(adminAuth, { token: deps.adminToken });
+  await app.register(adminAuth, { token: deps.adminToken, portalOrigin: origin });
 
   // No account needed: the session and sign-in routes make one; pages check the caller themselves.
   await app.register(sessionRoutes, context);
@@ -281,8 +312,8 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   await app.register(stackIcons, context);
   await app.register(openPage, context);
   await app.register(serveUi, { dir: fileURLToPath(new URL('../ui/', import.meta.url)) });
-  // The admin token, not an account: checked for all of /api/admin/ by the adminAuth plugin above.
-  await app.register(adminRoutes, context);
+  // Admins (an admin account, or the admin token): checked for all of /api/admin/ by the adminAuth plugin above.
+  for (const routes of [adminRoutes, adminUserRoutes, adminAuditRoutes]) await app.register(routes, context);
 
   // Everything else needs an account: one hook in front of every route of this scope.
   await app.register(async (api) => {
@@ -302,6 +333,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
 
   await app.ready();
   if (acts) idle?.sweeper.start(idleIntervalMs(config.idleStopMs));
+  if (acts) audit.startSweeping(AUDIT_SWEEP_MS);
 
   return {
     app,
@@ -315,6 +347,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     origin,
     async close() {
       unwatch();
+      audit.close();
       await idle?.sweeper.close();
       await idle?.tracker.close();
       alwaysOn.close();

@@ -289,12 +289,16 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
   codeServerBin: { vars: [v('CODE_SERVER_BIN', '(installed on demand)', 'use an existing code-server instead')], read: text('CODE_SERVER_BIN') },
   templatesDir: { vars: [v('CODEYARD_TEMPLATES', '`./templates`', 'the stack templates')], read: (env) => path.resolve(raw(env, 'CODEYARD_TEMPLATES') ?? path.join(REPO_ROOT, 'templates')) },
   adminToken: {
-    vars: [v('CODEYARD_ADMIN_TOKEN', 'generated into `<data>/admin-token`', 'bearer token of the admin view and `/api/admin/` (≥ 32 characters; the terminal prints the admin link at start)')],
+    vars: [v('CODEYARD_ADMIN_TOKEN', 'generated into `<data>/admin-token`', "the machine operator's bearer token for the admin page and `/api/admin/`, beside admin accounts (≥ 32 characters; the terminal prints the admin link at start)")],
     read: (env) => {
       const token = raw(env, 'CODEYARD_ADMIN_TOKEN')?.trim();
       if (token !== undefined && (token.length < 32 || /\s/.test(token))) throw new ConfigError('CODEYARD_ADMIN_TOKEN must be at least 32 characters with no spaces (or leave it unset to have one generated into <data>/admin-token)');
       return token;
     },
+  },
+  auditRetentionMs: {
+    vars: [v('CODEYARD_AUDIT_DAYS', '`180`', 'days the audit log keeps an event (sign-ins, token use, admin actions, opening someone else\'s IDE); older ones are deleted')],
+    read: int('CODEYARD_AUDIT_DAYS', 180, 1, 36_500, 24 * 3600_000),
   },
   signingKey: { vars: [v('CODEYARD_SIGNING_KEY', 'generated into `<data>/secrets/signing.key`', 'key for tickets and host cookies (hex or base64, ≥ 32 bytes)')], read: text('CODEYARD_SIGNING_KEY') },
   ticketTtlMs: { vars: [v('CODEYARD_TICKET_TTL_SECONDS', '`60`', 'lifetime of an IDE link')], read: int('CODEYARD_TICKET_TTL_SECONDS', 60, 5, 3600, 1000) },

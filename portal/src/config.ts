@@ -90,6 +90,8 @@ export interface Config {
   templatesDir: string;
   /** The admin token given in config (CODEYARD_ADMIN_TOKEN); generated into the data folder when absent. */
   adminToken?: string;
+  /** How long the audit log keeps an event (CODEYARD_AUDIT_DAYS). */
+  auditRetentionMs: number;
   /** Signing key given in config (hex or base64, at least 32 bytes); generated when absent. */
   signingKey?: string;
   ticketTtlMs: number;

@@ -169,6 +169,7 @@ export const RuntimeSchema = Type.Object(
 export const AdminReplSchema = Type.Object({
   id: Type.String(),
   owner: Type.String({ description: 'the account id' }),
+  ownerEmail: Type.Optional(Type.String({ description: "the owner's address (none for an anonymous account)" })),
   name: Type.String(),
   stack: Type.String(),
   status: stringEnum(REPL_STATUSES),

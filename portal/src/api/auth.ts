@@ -44,8 +44,11 @@ declare module 'fastify' {
      * `request.account`. Scopes add it as their `preHandler` (or earlier, see the import route).
      */
     authenticate(request: FastifyRequest): Promise<void>;
-    /** The caller behind these headers (no account when the token is missing or unknown), or the refusal to send. */
-    callerOf(headers: FastifyRequest['headers']): Promise<Caller | AppError>;
+    /**
+     * The caller behind these headers (no account when the token is missing or unknown), or the
+     * refusal to send. `address`: the client's (request.ip), for the audit log.
+     */
+    callerOf(headers: FastifyRequest['headers'], address?: string): Promise<Caller | AppError>;
   }
 }
 
@@ -141,7 +144,7 @@ export function signInHint(mode: AuthMode, portalOrigin: string, hadToken: boole
 export const auth = fp(
   async (app: FastifyInstance, options: AuthOptions) => {
     const cookieName = sessionCookieName(options.secureCookies);
-    const callerOf = async (headers: FastifyRequest['headers']): Promise<Caller | AppError> => {
+    const callerOf = async (headers: FastifyRequest['headers'], address?: string): Promise<Caller | AppError> => {
       let credentials: Credentials;
       try {
         credentials = credentialsOf(headers, cookieName);
@@ -154,7 +157,7 @@ export const auth = fp(
       if (token === undefined || !resolver) return { credentials, account: undefined, credential: undefined };
       // A secret arriving the way its kind never does (a session cookie's value as a bearer header) is no credential.
       if (resolver.carriedBy !== 'both' && (resolver.carriedBy === 'cookie') !== credentials.viaCookie) return { credentials, account: undefined, credential: undefined };
-      const resolved = await resolver.resolve(token);
+      const resolved = await resolver.resolve(token, { address });
       if (resolved && 'refusal' in resolved) return { credentials, account: undefined, credential: undefined, refusal: resolved.refusal };
       return { credentials, account: resolved?.account, credential: resolved?.credential };
     };
@@ -162,7 +165,7 @@ export const auth = fp(
     app.decorateRequest('credential', undefined);
     app.decorate('callerOf', callerOf);
     app.decorate('authenticate', async (request: FastifyRequest): Promise<void> => {
-      const caller = await callerOf(request.headers);
+      const caller = await callerOf(request.headers, request.ip);
       if (caller instanceof AppError) throw caller;
       const { credentials, account, credential } = caller;
       if (!account || !credential) {

@@ -1,8 +1,11 @@
+import type { ServerSetting } from '@codeyard/common/api/admin';
 import type { AuthMode, SignupMode } from '@codeyard/common/api/auth';
 import type { Accounts } from '../accounts/accounts.js';
 import type { Invites } from '../accounts/invites.js';
 import type { OwnerLink } from '../accounts/owner.js';
 import type { Sessions } from '../accounts/sessions.js';
+import type { AdminUsers } from '../admin/admin-users.js';
+import type { Audit } from '../audit/audit.js';
 import type { ActivitySink } from '@codeyard/proxy/repl-proxy';
 import type { AlwaysOn } from '../repls/always-on.js';
 import type { CapacityGate } from '../capacity/capacity-gate.js';
@@ -46,4 +49,10 @@ export interface ApiContext {
   tokens: ApiTokens;
   deviceFlow: DeviceFlow;
   deviceCodesPerMinute: number;
+  /** The audit log (the routes record what happened; issue #14). */
+  audit: Audit;
+  /** The admin page's accounts: list, role, disable. */
+  adminUsers: AdminUsers;
+  /** The settings in effect, secrets redacted (the admin page's read-only view). */
+  serverSettings(): ServerSetting[];
 }

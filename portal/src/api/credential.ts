@@ -33,7 +33,8 @@ export interface CredentialResolver {
   prefix: string;
   /** Where this kind may come from: a bearer header only (API tokens), the cookie only (sessions), or either (anonymous accounts' `cy_` tokens, as before sign-in existed). */
   carriedBy: 'bearer' | 'cookie' | 'both';
-  resolve(token: string): Promise<Resolved | { refusal: string } | undefined>;
+  /** `seen.address`: where the request came from (for the audit log's record of a token's use). */
+  resolve(token: string, seen?: { address?: string }): Promise<Resolved | { refusal: string } | undefined>;
 }
 
 declare module 'fastify' {

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
+import { auditMigration } from './migration-007-audit.js';
 import { apiTokensMigration } from './token-migration.js';
 import { usersMigration } from './migration-005-users.js';
 
@@ -69,6 +70,7 @@ const migrations: Record<string, Migration> = {
   },
   '004-api-tokens': apiTokensMigration,
   '005-users': usersMigration,
+  '007-audit': auditMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { ObjectStore } from '../store/object-store.js';
 import { AccountRepository } from './account-repository.js';
 import { ActivityRepository } from './activity-repository.js';
+import { AuditRepository } from './audit-repository.js';
 import { DeviceCodeRepository } from './device-code-repository.js';
 import { type EventBus, LocalEventBus } from './event-bus.js';
 import { importStoreRecords } from './import-store-records.js';
@@ -18,6 +19,7 @@ import { SessionRepository } from './session-repository.js';
 import { nodeSqliteDialect } from './sqlite-dialect.js';
 import { DbTicketLedger } from './ticket-ledger.js';
 import { ApiTokenRepository } from './token-repository.js';
+import { UserDirectory } from './user-directory.js';
 
 /** The records of one portal: the repositories over one database, migrated to the latest schema. */
 export interface Database {
@@ -37,6 +39,10 @@ export interface Database {
   apiTokens: ApiTokenRepository;
   /** Device sign-ins, shared by the portals so any of them answers a poll or an approval. */
   deviceCodes: DeviceCodeRepository;
+  /** The audit log (written only through audit/audit.ts). */
+  audit: AuditRepository;
+  /** Accounts as the admin page lists and changes them (never leaving the server without an admin). */
+  users: UserDirectory;
   events: EventBus;
   close(): Promise<void>;
 }
@@ -78,6 +84,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     activity: new ActivityRepository(opened.db),
     apiTokens: new ApiTokenRepository(opened.db),
     deviceCodes: new DeviceCodeRepository(opened.db),
+    audit: new AuditRepository(opened.db),
+    users: new UserDirectory(opened.db, opened.dialect),
     async close() {
       await opened.events.close();
       await opened.db.destroy();

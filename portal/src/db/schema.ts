@@ -16,6 +16,7 @@ export interface Tables {
   repl_activity: ReplActivityTable;
   api_tokens: ApiTokensTable;
   device_codes: DeviceCodesTable;
+  audit_events: AuditEventsTable;
 }
 
 /**
@@ -147,4 +148,21 @@ export interface DeviceCodesTable {
   status: Generated<string>;
   account_id: string | null;
   token_id: string | null;
+}
+
+/** The audit log: one row per thing that happened (see audit/audit.ts, its only writer). */
+export interface AuditEventsTable {
+  id: string;
+  /** ISO time. */
+  at: string;
+  kind: string;
+  account_id: string | null;
+  credential_kind: string | null;
+  credential_id: string | null;
+  target_type: string | null;
+  target_id: string | null;
+  target_account: string | null;
+  address: string | null;
+  /** A JSON object. */
+  details: Generated<string>;
 }

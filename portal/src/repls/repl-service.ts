@@ -372,6 +372,13 @@ export class ReplService {
     return link;
   }
 
+  /** A sign-in link to any repl's host as its owner: an admin opening another's repl (the caller checks and records that). */
+  async ideLinkAsOwner(id: string, options: { port?: number; next?: string } = {}): Promise<{ url: string; record: ReplRecord }> {
+    const record = await this.record(id);
+    if (!record) throw new AppError('NOT_FOUND', `no repl ${id}`);
+    return { url: await this.ideLink(record.owner, id, options), record };
+  }
+
   view(record: ReplRecord): Promise<ReplView> {
     return replView(record, this.#o.runtime, this.#links, (id) => this.#agent(id), this.#capacity);
   }

@@ -22,6 +22,8 @@ export interface ApiTokensOptions {
   accounts: Accounts;
   /** The clock (tests move it). */
   now?: () => number;
+  /** Told of a token's use when its last use is written (at most once a minute per token, across portals): the audit log. */
+  onUse?: (use: { tokenId: string; accountId: string; name: string; address?: string }) => void;
 }
 
 function view(record: ApiTokenRecord): ApiToken {
@@ -38,11 +40,13 @@ export class ApiTokens {
   readonly #repository: ApiTokenRepository;
   readonly #accounts: Accounts;
   readonly #now: () => number;
+  readonly #onUse: ApiTokensOptions['onUse'];
 
   constructor(options: ApiTokensOptions) {
     this.#repository = options.repository;
     this.#accounts = options.accounts;
     this.#now = options.now ?? Date.now;
+    this.#onUse = options.onUse;
   }
 
   /**
@@ -112,7 +116,7 @@ export class ApiTokens {
    * (expired, revoked, its account gone), or undefined for anything else (malformed, unknown).
    * Its last use is recorded at most once a minute.
    */
-  async resolve(token: string): Promise<Resolved | { refusal: string } | undefined> {
+  async resolve(token: string, seen: { address?: string } = {}): Promise<Resolved | { refusal: string } | undefined> {
     if (!TOKEN_PATTERN.test(token)) return undefined;
     const record = await this.#repository.byTokenHash(hashToken(token));
     if (!record) return { refusal: `this API token is not known: ${RENEW}` };
@@ -120,9 +124,13 @@ export class ApiTokens {
     if (record.revokedAt) return { refusal: `this API token ("${record.name}") was revoked at ${record.revokedAt}: ${RENEW}` };
     if (Date.parse(record.expiresAt) <= now) return { refusal: `this API token ("${record.name}") expired at ${record.expiresAt}: ${RENEW}` };
     const account = await this.#accounts.byId(record.accountId);
+    // A disabled account's tokens stop working at once, as its sessions do.
     if (!account || account.disabled) return { refusal: 'the account of this API token is disabled or gone' };
     if (!record.lastUsedAt || Date.parse(record.lastUsedAt) < now - LAST_USED_EVERY_MS) {
-      await this.#repository.touch(record.id, new Date(now).toISOString(), new Date(now - LAST_USED_EVERY_MS).toISOString());
+      // Only the portal whose write wins reports the use: once a minute per token, however many portals serve it.
+      if (await this.#repository.touch(record.id, new Date(now).toISOString(), new Date(now - LAST_USED_EVERY_MS).toISOString())) {
+        this.#onUse?.({ tokenId: record.id, accountId: record.accountId, name: record.name, ...(seen.address ? { address: seen.address } : {}) });
+      }
     }
     // Scopes are read again on every request: an account that stops being an admin loses `admin` at once.
     const allowed = scopesAllowedFor(account);
@@ -131,6 +139,6 @@ export class ApiTokens {
 
   /** The plug for the auth plugin: bearer tokens that start with `cyp_`. */
   resolver(): CredentialResolver {
-    return { prefix: API_TOKEN_PREFIX, carriedBy: 'bearer', resolve: (token) => this.resolve(token) };
+    return { prefix: API_TOKEN_PREFIX, carriedBy: 'bearer', resolve: (token, seen) => this.resolve(token, seen) };
   }
 }

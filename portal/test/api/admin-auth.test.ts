@@ -15,9 +15,10 @@ import { TEMPLATES_DIR } from '../helpers/memory-repls.js';
 /**
  * The admin credential (api/admin-auth.ts) on the real portal with the runtime and store doubles
  * (MemoryRuntime, MemoryStore): who may NOT reach an admin route (no token, a wrong one, an
- * ordinary account's token, a cookie), on every admin route the portal has.
+ * ordinary account's token, a cookie), on every admin route the portal has; admin accounts and
+ * their tokens' scopes are tested in test/admin/admin-access.test.ts.
  */
-describe('admin routes: the admin token and nothing else', () => {
+describe('admin routes: the admin token (admin accounts: test/admin/admin-access.test.ts)', () => {
   let codeyard: Codeyard<MemoryRuntime>;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-admin-'));
 
@@ -50,7 +51,7 @@ describe('admin routes: the admin token and nothing else', () => {
     assert.throws(() => loadConfig({ CODEYARD_ADMIN_TOKEN: 'short' }), ConfigError);
   });
 
-  it('refuses every admin route without the token (401), with a wrong one or an account token (403)', async () => {
+  it('refuses every admin route without the token or with a wrong one (401), and to an ordinary account (403)', async () => {
     const routes = codeyard.portal.app.adminRoutes;
     assert.ok(routes.length > 0, 'the portal has admin routes');
     const session = await call('POST', '/api/session');
@@ -61,13 +62,13 @@ describe('admin routes: the admin token and nothing else', () => {
       const none = await call(method, url);
       assert.equal(none.statusCode, 401, `${route} without a token: ${none.body}`);
       assert.match(none.json().error.message, /admin token/);
-      for (const [what, headers] of [
-        ['a wrong token', { authorization: `Bearer ${'y'.repeat(43)}` }],
-        ["an account's token", { authorization: `Bearer ${accountToken}` }],
-        ['the admin token one character short', { authorization: `Bearer ${codeyard.adminToken.slice(0, -1)}` }],
+      for (const [what, headers, status] of [
+        ['a wrong token', { authorization: `Bearer ${'y'.repeat(43)}` }, 401],
+        ["an ordinary account's token", { authorization: `Bearer ${accountToken}` }, 403],
+        ['the admin token one character short', { authorization: `Bearer ${codeyard.adminToken.slice(0, -1)}` }, 401],
       ] as const) {
         const res = await call(method, url, headers);
-        assert.equal(res.statusCode, 403, `${route} with ${what}: ${res.body}`);
+        assert.equal(res.statusCode, status, `${route} with ${what}: ${res.body}`);
       }
       // A cookie never carries admin rights, even one holding the admin token itself.
       const cookie = await call(method, url, { cookie: `codeyard_token=${codeyard.adminToken}` });

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { openDatabase } from '../../src/db/open-database.js';
 import { dropSchema, quietLog, runSchema } from './db-test-helpers.js';
 import { describeAccountRepositories } from './describe-account-repositories.js';
+import { describeAuditRepository } from './describe-audit-repository.js';
 import { type DatabaseTarget, describeRepositories } from './describe-repositories.js';
 import { describeTokenRepositories } from './describe-token-repositories.js';
 
@@ -19,4 +20,5 @@ const postgres = (label: string) => async (): Promise<DatabaseTarget> => {
 const skip = url ? undefined : 'CODEYARD_TEST_DATABASE_URL is not set: the PostgreSQL run needs a server (.ci/postgres.sh starts one and prints the URL)';
 describeRepositories('PostgreSQL', postgres('repositories'), { skip });
 describeAccountRepositories('PostgreSQL', postgres('accounts'), { skip });
+describeAuditRepository('PostgreSQL', postgres('audit'), { skip });
 describeTokenRepositories('PostgreSQL', postgres('tokens'), { skip });

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { openDatabase, SQLITE_FILE } from '../../src/db/open-database.js';
 import { quietLog } from './db-test-helpers.js';
 import { describeAccountRepositories } from './describe-account-repositories.js';
+import { describeAuditRepository } from './describe-audit-repository.js';
 import { type DatabaseTarget, describeRepositories } from './describe-repositories.js';
 import { describeTokenRepositories } from './describe-token-repositories.js';
 
@@ -20,6 +21,7 @@ const sqlite = async (): Promise<DatabaseTarget> => {
 };
 describeRepositories('SQLite', sqlite);
 describeAccountRepositories('SQLite', sqlite);
+describeAuditRepository('SQLite', sqlite);
 
 describe('the SQLite file', () => {
   it("is root's alone (0600), like the signing key, even when an older one was made wider", async () => {

@@ -3,6 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DeviceApproveBody, DeviceApproveReply, DeviceCodeParams, DeviceRequestReply, DeviceStartBody, DeviceStartReply, DeviceTokenBody, DeviceTokenReply } from '@codeyard/common/api/tokens';
 import { AppError } from '@codeyard/common/errors';
 import { RateLimiter } from '@codeyard/common/rate-limit';
+import { seenFrom } from '../../audit/request-actor.js';
+import { formatUserCode, normalizeUserCode } from '../../tokens/user-code.js';
 import { accountOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { credentialOf } from '../credential.js';
@@ -25,7 +27,7 @@ function limit(limiter: RateLimiter, request: FastifyRequest, reply: FastifyRepl
  * The device side of device sign-in: no account (the device has none yet), no cookie read.
  * Starting one is limited per address; polling is paced per code (SLOW_DOWN) and per address.
  */
-export const deviceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { deviceFlow, deviceCodesPerMinute }) => {
+export const deviceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { deviceFlow, deviceCodesPerMinute, audit }) => {
   const starts = new RateLimiter({ perMinute: deviceCodesPerMinute });
   const polls = new RateLimiter({ perMinute: POLLS_PER_MINUTE });
 
@@ -59,7 +61,10 @@ export const deviceRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, {
     },
     async (request, reply) => {
       limit(polls, request, reply, 'device sign-in polls');
-      return deviceFlow.poll(request.body.deviceCode);
+      const granted = await deviceFlow.poll(request.body.deviceCode);
+      // The token is made here, for the account that approved: the device is not signed in yet.
+      await audit.record({ kind: 'token.create', actor: { accountId: granted.account.id }, target: { type: 'token', id: granted.tokenId, account: granted.account.id }, address: request.ip, details: { via: 'device' } });
+      return granted;
     },
   );
 };
@@ -77,7 +82,7 @@ function browserOnly(request: FastifyRequest): void {
 }
 
 /** The user's side: the approval page's lookup and answer (behind the auth hook). */
-export const deviceApprovalRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { deviceFlow }) => {
+export const deviceApprovalRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { deviceFlow, audit }) => {
   const answers = new RateLimiter({ perMinute: ANSWERS_PER_MINUTE });
 
   app.get(
@@ -110,7 +115,10 @@ export const deviceApprovalRoutes: FastifyPluginAsyncTypebox<ApiContext> = async
     async (request, reply) => {
       browserOnly(request);
       limit(answers, request, reply, 'sign-in answers');
-      return deviceFlow.answer(request.body.userCode, accountOf(request), request.body.approve);
+      const account = accountOf(request);
+      const answered = await deviceFlow.answer(request.body.userCode, account, request.body.approve);
+      await audit.record({ kind: answered.status === 'approved' ? 'device.approve' : 'device.deny', ...seenFrom(request), target: { type: 'device', id: formatUserCode(normalizeUserCode(request.body.userCode) ?? ''), account: account.id }, details: { client: answered.client, name: answered.name } });
+      return answered;
     },
   );
 };

@@ -35,7 +35,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, 
         reply.header('retry-after', String(wait));
         throw new AppError('RATE_LIMITED', `too many new sessions from this address; try again in ${wait} s`);
       }
-      const { token } = await deps.accounts.create();
+      const { token, account } = await deps.accounts.create();
+      await deps.audit.record({ kind: 'signin', actor: { accountId: account.id, credential: { kind: 'legacy', id: account.id } }, address: request.ip, details: { method: 'anonymous', newAccount: true } });
       reply.header('set-cookie', sessionCookie(token, deps.secureCookies));
       return reply.code(201).send({ token });
     },

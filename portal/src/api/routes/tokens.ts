@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ApiTokenSchema, CreatedTokenReply, CreateTokenBody, TokenIdParams } from '@codeyard/common/api/tokens';
+import { seenFrom } from '../../audit/request-actor.js';
 import { accountOf } from '../auth.js';
 import { credentialOf } from '../credential.js';
 import type { ApiContext } from '../context.js';
@@ -10,7 +11,7 @@ import { commonErrors, errorReply } from '../schemas.js';
  * /api/tokens: the caller's personal API tokens (behind the auth hook, so any signed-in caller:
  * a browser session, or a token; creating and revoking need `write` like every change).
  */
-export const tokenRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { tokens }) => {
+export const tokenRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { tokens, audit }) => {
   app.get(
     '/api/tokens',
     { schema: { summary: "The account's API tokens (not the tokens themselves), newest first; expired ones until revoked", tags: ['tokens'], response: { 200: Type.Array(ApiTokenSchema), ...commonErrors } } },
@@ -28,7 +29,12 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
         response: { 201: CreatedTokenReply, 403: errorReply, 409: errorReply, ...commonErrors },
       },
     },
-    async (request, reply) => reply.code(201).send(await tokens.create(accountOf(request), credentialOf(request), request.body)),
+    async (request, reply) => {
+      const account = accountOf(request);
+      const created = await tokens.create(account, credentialOf(request), request.body);
+      await audit.record({ kind: 'token.create', ...seenFrom(request), target: { type: 'token', id: created.id, account: account.id }, details: { name: created.name, scopes: created.scopes, expiresAt: created.expiresAt, via: 'api' } });
+      return reply.code(201).send(created);
+    },
   );
 
   // Registered beside /:id; the router prefers the static path. Only `read`: signing out must
@@ -40,7 +46,10 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
       schema: { summary: 'Revoke the API token making this call (sign out of the CLI or the desktop app)', tags: ['tokens'], response: { 204: Type.Null(), 403: errorReply, ...commonErrors } },
     },
     async (request, reply) => {
-      await tokens.revokeCurrent(accountOf(request).id, credentialOf(request));
+      const account = accountOf(request);
+      const credential = credentialOf(request);
+      await tokens.revokeCurrent(account.id, credential);
+      await audit.record({ kind: 'token.revoke', ...seenFrom(request), target: { type: 'token', id: credential.id, account: account.id }, details: { current: true } });
       return reply.code(204).send(null);
     },
   );
@@ -49,7 +58,9 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
     '/api/tokens/:id',
     { schema: { summary: 'Revoke one of the account\'s API tokens: it is refused (401) from now on, on every portal', tags: ['tokens'], params: TokenIdParams, response: { 204: Type.Null(), 403: errorReply, ...commonErrors } } },
     async (request, reply) => {
-      await tokens.revoke(accountOf(request).id, request.params.id);
+      const account = accountOf(request);
+      await tokens.revoke(account.id, request.params.id);
+      await audit.record({ kind: 'token.revoke', ...seenFrom(request), target: { type: 'token', id: request.params.id, account: account.id } });
       return reply.code(204).send(null);
     },
   );

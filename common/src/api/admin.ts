@@ -1,0 +1,133 @@
+/**
+ * The admin page's API (issue #14): users, server settings and the audit log, as TypeBox
+ * schemas the portal validates with and the web UI takes its types from. Every route is under
+ * `/api/admin/` (admin accounts with the `admin` scope, or the machine's admin token).
+ */
+import { type Static, Type } from 'typebox';
+import { ROLES } from './auth.js';
+import { nullable, stringEnum } from './models.js';
+
+const strict = { additionalProperties: false } as const;
+const dateTime = (description?: string) => Type.String({ format: 'date-time', ...(description ? { description } : {}) });
+
+/**
+ * What the audit log records, one kind per thing that happened. Each kind is written from one
+ * place (portal/src/audit/audit.ts is the only writer; the comment names the caller).
+ */
+export const AUDIT_KINDS = [
+  /** A browser signed in (any way: password, owner link, OpenID Connect, sign-up). */
+  'signin',
+  /** A sign-in was refused (wrong password, unknown address, disabled account, bad owner code). */
+  'signin.failed',
+  'signout',
+  /** A personal API token was made (from the page, the API, or a device sign-in). */
+  'token.create',
+  'token.revoke',
+  /** A token was used (at most once a minute per token: with its last-use write). */
+  'token.use',
+  'device.approve',
+  'device.deny',
+  /** An admin changed an account's role. */
+  'admin.role',
+  'admin.disable',
+  'admin.enable',
+  /** An admin set (or reset) an account's always-on allowance. */
+  'admin.allowance',
+  /** An admin stopped a repl (someone else's, or their own from the admin page). */
+  'admin.repl-stop',
+  /** An admin opened the IDE of a repl they do not own. */
+  'admin.ide-open',
+] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+/** How the actor proved who they were: an account's credential, or the machine's admin token. */
+export const ACTOR_KINDS = ['legacy', 'session', 'token', 'admin-token'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+export const AuditEventSchema = Type.Object({
+  id: Type.String(),
+  at: dateTime(),
+  kind: stringEnum(AUDIT_KINDS),
+  account: nullable(Type.String({ description: 'the acting account (null: the admin token, or nobody signed in, e.g. a failed sign-in)' })),
+  accountEmail: nullable(Type.String({ description: "the acting account's address now" })),
+  credential: Type.Unsafe<ActorKind | null>({ type: ['string', 'null'], enum: [...ACTOR_KINDS, null], description: 'how the actor signed in' }),
+  credentialId: nullable(Type.String({ description: 'the session or token id (never the secret)' })),
+  targetType: nullable(Type.String({ description: 'account, repl, token, device' })),
+  targetId: nullable(Type.String()),
+  targetAccount: nullable(Type.String({ description: 'whose the target is (the owner of the repl, the account changed)' })),
+  address: nullable(Type.String({ description: 'the client address (behind a trusted proxy, the visitor\'s)' })),
+  details: Type.Record(Type.String(), Type.Unknown()),
+});
+
+export const AUDIT_FORMATS = ['json', 'csv', 'jsonl'] as const;
+export type AuditFormat = (typeof AUDIT_FORMATS)[number];
+/** The most events one page of the list holds. */
+export const AUDIT_PAGE_MAX = 200;
+
+export const AuditQuery = Type.Object(
+  {
+    format: Type.Optional(stringEnum(AUDIT_FORMATS, { description: 'json (a page, default), csv or jsonl (every matching event, a download)' })),
+    since: Type.Optional(Type.String({ maxLength: 40, description: 'ISO date or date-time: events at or after it' })),
+    until: Type.Optional(Type.String({ maxLength: 40, description: 'ISO date or date-time: events before it' })),
+    kind: Type.Optional(Type.String({ maxLength: 40, pattern: '^[a-z.-]+$', description: 'a kind, or a prefix ending in a dot (`admin.`)' })),
+    account: Type.Optional(Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'events by this account or about it' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: AUDIT_PAGE_MAX, description: 'events per page (default 50)' })),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'the `next` of the previous page' })),
+  },
+  strict,
+);
+
+export const AuditPageReply = Type.Object({
+  events: Type.Array(AuditEventSchema, { description: 'newest first' }),
+  next: nullable(Type.String({ description: 'cursor of the next (older) page; null: the last page' })),
+  retentionDays: Type.Integer({ description: 'events older than this are deleted (CODEYARD_AUDIT_DAYS)' }),
+});
+
+export const AdminUserSchema = Type.Object({
+  id: Type.String(),
+  email: nullable(Type.String()),
+  name: nullable(Type.String()),
+  role: stringEnum(ROLES),
+  disabled: Type.Boolean(),
+  anonymous: Type.Boolean({ description: 'an account of anonymous mode (a browser, not a person)' }),
+  createdAt: dateTime(),
+  lastSignInAt: nullable(dateTime('the newest browser session it started; null: none')),
+  repls: Type.Integer({ description: 'repls it owns' }),
+  running: Type.Integer({ description: 'of them, not stopped on this server now' }),
+  alwaysOn: Type.Object({
+    allowance: Type.Integer({ description: 'repls it may keep always on now' }),
+    override: nullable(Type.Integer({ description: "the admin's setting; null: CODEYARD_ALWAYS_ON_PER_ACCOUNT applies" })),
+  }),
+});
+
+export const AdminUsersQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 254, description: 'part of the address, name or id' })),
+    anonymous: Type.Optional(Type.Boolean({ description: 'false: people only; true: anonymous accounts only' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, description: 'default 100' })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  },
+  strict,
+);
+
+export const AdminUsersReply = Type.Object({ users: Type.Array(AdminUserSchema, { description: 'oldest first' }), total: Type.Integer() });
+
+/** PATCH /api/admin/users/:id: a new role, disabled or enabled, or both. */
+export const AdminUserChangeBody = Type.Object({ role: Type.Optional(stringEnum(ROLES)), disabled: Type.Optional(Type.Boolean()) }, { ...strict, minProperties: 1 });
+
+export const ServerSettingSchema = Type.Object({
+  key: Type.String({ description: 'the setting as the portal holds it' }),
+  variables: Type.Array(Type.Object({ name: Type.String(), default: Type.String(), help: Type.String() })),
+  value: Type.Unknown({ description: 'the value in effect (secrets as "[redacted]")' }),
+  isDefault: Type.Boolean({ description: 'the value is the default (nothing set, or set to the default)' }),
+});
+export const ServerSettingsReply = Type.Object({ settings: Type.Array(ServerSettingSchema) });
+
+export type AuditEvent = Static<typeof AuditEventSchema>;
+export type AuditQueryParams = Static<typeof AuditQuery>;
+export type AuditPage = Static<typeof AuditPageReply>;
+export type AdminUser = Static<typeof AdminUserSchema>;
+export type AdminUsers = Static<typeof AdminUsersReply>;
+export type AdminUserChange = Static<typeof AdminUserChangeBody>;
+export type ServerSetting = Static<typeof ServerSettingSchema>;
+export type ServerSettings = Static<typeof ServerSettingsReply>;

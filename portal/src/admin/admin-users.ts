@@ -1,0 +1,125 @@
+import type { AdminUser, AdminUserChange, AdminUsers as AdminUsersPage } from '@codeyard/common/api/admin';
+import { AppError, describeError } from '@codeyard/common/errors';
+import type { SessionRepository } from '../db/session-repository.js';
+import type { DirectoryEntry, DirectoryQuery, GuardedChange, UserDirectory } from '../db/user-directory.js';
+import type { ReplService } from '../repls/repl-service.js';
+import type { Runtime } from '../runtime/runtime.js';
+
+export interface AdminUsersOptions {
+  directory: UserDirectory;
+  sessions: SessionRepository;
+  repls: ReplService;
+  runtime: Runtime;
+  /** CODEYARD_ALWAYS_ON_PER_ACCOUNT: an account's allowance when the admin set none. */
+  alwaysOnPerAccount: number;
+  now?: () => number;
+  log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+/** What a change did, for the audit log: each field present only when it changed. */
+export interface UserChangeResult {
+  user: AdminUser;
+  role?: { from: AdminUser['role']; to: AdminUser['role'] };
+  disabled?: boolean;
+  /** Repls stopped because the account was disabled. */
+  stopped?: string[];
+}
+
+function lastAdmin(id: string, what: string): AppError {
+  return new AppError('LAST_ADMIN', `${id} is the only admin who can sign in: ${what} would leave this server without one. Make another account admin first`);
+}
+
+/**
+ * The admin page's users: who has an account here, with their repls, and the changes only an
+ * admin makes (role, disabled). A disabled account is out everywhere at once: its sessions are
+ * revoked, its tokens refused (each request reads the flag), and its running repls stopped, so
+ * an IDE already open in a browser goes too (the proxy will not wake a disabled owner's repl).
+ */
+export class AdminUsers {
+  readonly #o: AdminUsersOptions;
+
+  constructor(options: AdminUsersOptions) {
+    this.#o = options;
+  }
+
+  /** Running repls per owner on this server now (from the runtime, not the records). */
+  async #runningByOwner(): Promise<Map<string, string[]>> {
+    const byOwner = new Map<string, string[]>();
+    for (const id of this.#o.runtime.active()) {
+      const owner = (await this.#o.repls.record(id))?.owner;
+      if (owner) byOwner.set(owner, [...(byOwner.get(owner) ?? []), id]);
+    }
+    return byOwner;
+  }
+
+  #view(entry: DirectoryEntry, running: Map<string, string[]>): AdminUser {
+    const { account } = entry;
+    return {
+      id: account.id,
+      email: account.email ?? null,
+      name: account.name ?? null,
+      role: account.role,
+      disabled: account.disabled,
+      anonymous: account.anonymous,
+      createdAt: account.createdAt,
+      lastSignInAt: entry.lastSignInAt,
+      repls: entry.repls,
+      running: running.get(account.id)?.length ?? 0,
+      alwaysOn: { allowance: entry.alwaysOnOverride ?? this.#o.alwaysOnPerAccount, override: entry.alwaysOnOverride },
+    };
+  }
+
+  async list(query: Omit<DirectoryQuery, 'id'>): Promise<AdminUsersPage> {
+    const [{ entries, total }, running] = await Promise.all([this.#o.directory.list(query), this.#runningByOwner()]);
+    return { users: entries.map((e) => this.#view(e, running)), total };
+  }
+
+  async get(id: string): Promise<AdminUser> {
+    const entry = await this.#o.directory.byId(id);
+    if (!entry) throw new AppError('NOT_FOUND', `no account ${id}`);
+    return this.#view(entry, await this.#runningByOwner());
+  }
+
+  /**
+   * Changes an account's role and/or whether it is disabled. Refused (409 LAST_ADMIN) when it
+   * would leave no enabled admin; an anonymous account gets no role (it cannot sign in as a person).
+   */
+  async change(id: string, change: AdminUserChange): Promise<UserChangeResult> {
+    const before = await this.get(id);
+    const result: Omit<UserChangeResult, 'user'> = {};
+    const check = (outcome: GuardedChange, what: string): void => {
+      if (outcome === 'not-found') throw new AppError('NOT_FOUND', `no account ${id}`);
+      if (outcome === 'last-admin') throw lastAdmin(id, what);
+    };
+    if (change.role !== undefined && change.role !== before.role) {
+      if (before.anonymous) throw new AppError('CONFLICT', `${id} is an anonymous account (a browser, not a person who signs in): it stays a member`);
+      check(await this.#o.directory.setRole(id, change.role), `making it a ${change.role}`);
+      result.role = { from: before.role, to: change.role };
+    }
+    if (change.disabled !== undefined && change.disabled !== before.disabled) {
+      check(await this.#o.directory.setDisabled(id, change.disabled), 'disabling it');
+      result.disabled = change.disabled;
+      if (change.disabled) {
+        await this.#o.sessions.revokeAllOf(id, new Date((this.#o.now ?? Date.now)()).toISOString());
+        result.stopped = await this.#stopAll(id);
+      }
+    }
+    this.#o.log.info({ account: id, ...result }, 'account changed by an admin');
+    return { user: await this.get(id), ...result };
+  }
+
+  /** Stops every running repl of an account (its files saved as at any stop); answers which. */
+  async #stopAll(owner: string): Promise<string[]> {
+    const ids = (await this.#runningByOwner()).get(owner) ?? [];
+    const stopped: string[] = [];
+    for (const id of ids) {
+      try {
+        await this.#o.repls.stop(owner, id);
+        stopped.push(id);
+      } catch (err) {
+        this.#o.log.error({ replId: id, owner, err: describeError(err) }, 'could not stop a repl of a disabled account');
+      }
+    }
+    return stopped;
+  }
+}
