@@ -11,6 +11,9 @@ import { errorReply } from '../schemas.js';
 import { meView } from './me.js';
 
 const signInOff = (): AppError => new AppError('FORBIDDEN', 'this server has no sign-in: it runs with CODEYARD_AUTH=anonymous, where every browser gets an account of its own');
+/** How a browser signed in, as the audit log says it. */
+type SignInMethod = 'password' | 'signup' | 'owner link';
+
 const refusals = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 429: errorReply };
 
 /**
@@ -32,10 +35,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, dep
   /** The session token the browser came with, if any (two session cookies are refused here too). */
   const previousToken = (request: FastifyRequest): string | undefined => credentialsOf(request.headers, cookieName).token;
 
-  /** Signs this browser in as `account`: a new session, the previous one revoked, the cookie set. */
-  const startSession = async (request: FastifyRequest, reply: FastifyReply, account: Account, previous: string | undefined): Promise<void> => {
+  /** Signs this browser in as `account`: a new session, the previous one revoked, the cookie set; recorded in the audit log. */
+  const startSession = async (request: FastifyRequest, reply: FastifyReply, account: Account, previous: string | undefined, method: SignInMethod): Promise<void> => {
     if (previous) await deps.sessions.revokeToken(previous);
-    const { token } = await deps.sessions.create(account, { userAgent: request.headers['user-agent'], address: request.ip });
+    const { token, session } = await deps.sessions.create(account, { userAgent: request.headers['user-agent'], address: request.ip });
+    await deps.audit.record({ kind: 'signin', actor: { accountId: account.id, credential: { kind: 'session', id: session.id } }, address: request.ip, details: { method } });
     reply.header('set-cookie', sessionCookie(token, deps.secureCookies, Math.floor(deps.signinTtlMs / 1000)));
     reply.header('cache-control', 'no-store');
     request.log.info({ account: account.id, address: request.ip }, 'signed in');
@@ -66,12 +70,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, dep
       const { email, password } = request.body;
       deps.signInLimits.signIn(request.ip, email);
       const account = await deps.accounts.checkPassword(email, password);
+      if (!account || account.disabled) {
+        // Who was tried, from where: the address as typed (it may name no account), never the password.
+        await deps.audit.record({ kind: 'signin.failed', ...(account ? { target: { type: 'account', id: account.id, account: account.id } } : {}), address: request.ip, details: { method: 'password', email, reason: account ? 'disabled' : 'wrong email or password' } });
+      }
       if (!account) {
         request.log.info({ address: request.ip }, 'sign-in refused: wrong email or password');
         throw new AppError('UNAUTHENTICATED', 'the email or password is wrong: check both and try again (an admin can set a new password)');
       }
       if (account.disabled) throw new AppError('FORBIDDEN', 'this account is disabled: ask an admin of this server');
-      await startSession(request, reply, account, previous);
+      await startSession(request, reply, account, previous, 'password');
       return meView(account, deps.authMode);
     },
   );
@@ -94,7 +102,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, dep
       deps.signInLimits.signUp(request.ip);
       const account = await signUp(request.body, deps);
       request.log.info({ account: account.id, role: account.role, invited: request.body.invite !== undefined }, 'account made');
-      await startSession(request, reply, account, previous);
+      await startSession(request, reply, account, previous, 'signup');
       return reply.code(201).send(meView(account, deps.authMode));
     },
   );
@@ -114,7 +122,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, dep
       const { token, viaCookie } = credentialsOf(request.headers, cookieName);
       if (!viaCookie) throw new AppError('BAD_REQUEST', 'sign-out ends a browser session (the cookie); an API token is revoked with DELETE /api/tokens/current');
       checkSameOrigin(request.headers, deps.portalOrigin, true);
-      if (await deps.sessions.revokeToken(token)) request.log.info({}, 'signed out');
+      const signedIn = await deps.sessions.resolve(token);
+      if (signedIn && (await deps.sessions.revokeToken(token))) {
+        request.log.info({}, 'signed out');
+        await deps.audit.record({ kind: 'signout', actor: { accountId: signedIn.account.id, credential: { kind: 'session', id: signedIn.session.id } }, address: request.ip });
+      }
       return reply.code(204).header('set-cookie', clearedSessionCookie(deps.secureCookies)).header('cache-control', 'no-store').send(null);
     },
   );
@@ -136,9 +148,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, dep
       if (deps.authMode !== 'owner') throw new AppError('FORBIDDEN', `owner links work only with CODEYARD_AUTH=owner; this server runs with CODEYARD_AUTH=${deps.authMode}: sign in at ${deps.portalOrigin}/signin`);
       const previous = previousToken(request);
       deps.signInLimits.signIn(request.ip);
-      const { account, adopted } = await deps.owner.claim(request.body.code);
+      let claimed: Awaited<ReturnType<typeof deps.owner.claim>>;
+      try {
+        claimed = await deps.owner.claim(request.body.code);
+      } catch (err) {
+        await deps.audit.record({ kind: 'signin.failed', address: request.ip, details: { method: 'owner link', reason: err instanceof AppError ? err.code : 'error' } });
+        throw err;
+      }
+      const { account, adopted } = claimed;
       if (adopted.length) request.log.info({ account: account.id, adopted }, 'owner adopted the repls of anonymous accounts');
-      await startSession(request, reply, account, previous);
+      await startSession(request, reply, account, previous, 'owner link');
       return meView(account, deps.authMode);
     },
   );
