@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   process.stderr.write(`\nCodeyard is running: open ${portal.origin}\n`);
   for (const line of signInLines(config.authMode, codeyard.firstSignIn, portal.origin)) process.stderr.write(`${line}\n`);
   // The token rides in the fragment, which the browser keeps to itself; the page sends it as a bearer header.
-  process.stderr.write(`Admin view (capacity, queue, every running repl): ${adminLink(portal.origin, codeyard.adminToken)}\n\n`);
+  process.stderr.write(`Admin page with this machine's admin token (admin accounts sign in and open /admin): ${adminLink(portal.origin, codeyard.adminToken)}\n\n`);
 
   // code-server fetched for the process runtime (never with kubernetes: the images hold it), and the warm pool.
   await codeyard.startBackground((message) => process.stderr.write(`[codeyard] ${message}\n`));

@@ -5,44 +5,13 @@
  */
 import { type Static, Type } from 'typebox';
 import { ROLES } from './auth.js';
+import { ACTOR_KINDS, type ActorKind, AUDIT_KINDS } from './audit-kinds.js';
 import { nullable, stringEnum } from './models.js';
+
+export { ACTOR_KINDS, type ActorKind, AUDIT_KINDS, type AuditKind } from './audit-kinds.js';
 
 const strict = { additionalProperties: false } as const;
 const dateTime = (description?: string) => Type.String({ format: 'date-time', ...(description ? { description } : {}) });
-
-/**
- * What the audit log records, one kind per thing that happened. Each kind is written from one
- * place (portal/src/audit/audit.ts is the only writer; the comment names the caller).
- */
-export const AUDIT_KINDS = [
-  /** A browser signed in (any way: password, owner link, OpenID Connect, sign-up). */
-  'signin',
-  /** A sign-in was refused (wrong password, unknown address, disabled account, bad owner code). */
-  'signin.failed',
-  'signout',
-  /** A personal API token was made (from the page, the API, or a device sign-in). */
-  'token.create',
-  'token.revoke',
-  /** A token was used (at most once a minute per token: with its last-use write). */
-  'token.use',
-  'device.approve',
-  'device.deny',
-  /** An admin changed an account's role. */
-  'admin.role',
-  'admin.disable',
-  'admin.enable',
-  /** An admin set (or reset) an account's always-on allowance. */
-  'admin.allowance',
-  /** An admin stopped a repl (someone else's, or their own from the admin page). */
-  'admin.repl-stop',
-  /** An admin opened the IDE of a repl they do not own. */
-  'admin.ide-open',
-] as const;
-export type AuditKind = (typeof AUDIT_KINDS)[number];
-
-/** How the actor proved who they were: an account's credential, or the machine's admin token. */
-export const ACTOR_KINDS = ['legacy', 'session', 'token', 'admin-token'] as const;
-export type ActorKind = (typeof ACTOR_KINDS)[number];
 
 export const AuditEventSchema = Type.Object({
   id: Type.String(),

@@ -25,8 +25,8 @@ export interface UserChangeResult {
   stopped?: string[];
 }
 
-function lastAdmin(id: string, what: string): AppError {
-  return new AppError('LAST_ADMIN', `${id} is the only admin who can sign in: ${what} would leave this server without one. Make another account admin first`);
+function lastAdmin(who: string, what: string): AppError {
+  return new AppError('LAST_ADMIN', `${who} is the only admin who can sign in: ${what} would leave this server without one. Make another account admin first`);
 }
 
 /**
@@ -89,7 +89,7 @@ export class AdminUsers {
     const result: Omit<UserChangeResult, 'user'> = {};
     const check = (outcome: GuardedChange, what: string): void => {
       if (outcome === 'not-found') throw new AppError('NOT_FOUND', `no account ${id}`);
-      if (outcome === 'last-admin') throw lastAdmin(id, what);
+      if (outcome === 'last-admin') throw lastAdmin(before.email ?? id, what);
     };
     if (change.role !== undefined && change.role !== before.role) {
       if (before.anonymous) throw new AppError('CONFLICT', `${id} is an anonymous account (a browser, not a person who signs in): it stays a member`);

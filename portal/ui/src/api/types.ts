@@ -7,3 +7,5 @@ export type { ApiErrorBody, AppState, PortSetting, Repl, ReplStatus, Server, Sta
 export type { CreateRepl, PortVisibilityChange, ChangeRepl } from '@codeyard/common/api/requests';
 export type { ApiToken, CreatedToken, CreateToken, DeviceApproved, DeviceRequest, Scope } from '@codeyard/common/api/tokens';
 export type { AuthMode, AuthOptions, CreateInvite, Invite, InviteInfo, Me, SignupMode } from '@codeyard/common/api/auth';
+export type { AdminRepl } from '@codeyard/common/api/models';
+export type { AdminUser, AdminUserChange, AdminUsers, AuditEvent, AuditPage, ServerSetting, ServerSettings } from '@codeyard/common/api/admin';

@@ -1,7 +1,8 @@
 import { css } from 'lit';
 import { surface } from '../../styles/shared.styles.js';
 
-export const adminViewStyles = css`
+/** What every admin panel shares: sections, tables, the toolbar of filters. */
+export const adminPanelStyles = css`
   :host {
     display: block;
   }
@@ -20,6 +21,9 @@ export const adminViewStyles = css`
     margin: 0.4rem 0;
     accent-color: var(--cy-accent);
   }
+  .scroll {
+    overflow-x: auto;
+  }
   table {
     width: 100%;
     border-collapse: collapse;
@@ -28,15 +32,88 @@ export const adminViewStyles = css`
   th,
   td {
     text-align: left;
-    padding: 0.3rem 0.4rem;
+    padding: 0.35rem 0.4rem;
     border-bottom: 1px solid var(--cy-border);
+    vertical-align: top;
   }
   td.num,
   th.num {
     text-align: right;
     font-variant-numeric: tabular-nums;
   }
+  td.actions {
+    white-space: nowrap;
+    text-align: right;
+  }
+  td.actions > * + * {
+    margin-left: 0.35rem;
+  }
   code {
     font-size: 0.85rem;
+    overflow-wrap: anywhere;
+  }
+  .toolbar {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem 0.8rem;
+    align-items: end;
+    margin-bottom: 0.8rem;
+  }
+  .toolbar label {
+    display: flex;
+    flex-direction: column;
+    gap: 0.2rem;
+    font-size: 0.85rem;
+  }
+  .toolbar label.check {
+    flex-direction: row;
+    align-items: center;
+    min-height: 2.25rem;
+  }
+  .badge {
+    display: inline-block;
+    padding: 0 0.45rem;
+    border-radius: 999px;
+    font-size: 0.8rem;
+    border: 1px solid var(--cy-border);
+  }
+  .badge.off {
+    color: var(--cy-danger);
+    border-color: currentColor;
+  }
+  .more {
+    margin-top: 0.7rem;
+  }
+`;
+
+/** The shell: the heading and the tab strip. */
+export const adminViewStyles = css`
+  :host {
+    display: block;
+  }
+  h1 {
+    margin: 0 0 0.8rem;
+  }
+  [role='tablist'] {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.3rem;
+    border-bottom: 1px solid var(--cy-border);
+    margin-bottom: 1rem;
+  }
+  [role='tab'] {
+    border: 1px solid transparent;
+    border-bottom: none;
+    border-radius: 0.45rem 0.45rem 0 0;
+    background: transparent;
+    margin-bottom: -1px;
+  }
+  [role='tab'][aria-selected='true'] {
+    background: var(--cy-surface);
+    border-color: var(--cy-border);
+    font-weight: 600;
+  }
+  .who {
+    margin: -0.4rem 0 0.8rem;
   }
 `;

@@ -1,14 +1,17 @@
+import { provide } from '@lit/context';
 import { html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import type { Server } from '../../api/types.js';
-import { formatBytes, formatCpu } from '../../format.js';
+import { ApiError } from '../../api/api-client.js';
+import { AdminClient, adminContext, messageOf } from '../../api/admin-client.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
+import '../admin-audit/admin-audit.js';
+import '../admin-server/admin-server.js';
+import '../admin-settings/admin-settings.js';
+import '../admin-users/admin-users.js';
 import { adminViewStyles } from './admin-view.styles.js';
 
 /** Where the page keeps the admin token for this tab only (closed tab, gone token). */
 export const ADMIN_TOKEN_KEY = 'codeyard-admin-token';
-/** How often the figures are read again. */
-export const ADMIN_POLL_MS = 5_000;
 
 /**
  * The token from the link the terminal printed (`/admin#token=…`): the fragment never reaches a
@@ -23,121 +26,103 @@ export function takeTokenFromLocation(): string | undefined {
   return sessionStorage.getItem(ADMIN_TOKEN_KEY) ?? undefined;
 }
 
+/** The panels, in tab order. */
+export const ADMIN_TABS = [
+  { id: 'server', label: 'Server' },
+  { id: 'users', label: 'Users' },
+  { id: 'audit', label: 'Audit log' },
+  { id: 'settings', label: 'Settings' },
+] as const;
+export type AdminTab = (typeof ADMIN_TABS)[number]['id'];
+
+const NOT_ADMIN =
+  'This page is for the admins of this server. Sign in with an admin account, or open the admin link the terminal printed when Codeyard started (…/admin#token=…; the token is also in <data folder>/admin-token).';
+
 /**
- * The admin view (/admin): what this server can hold and holds now: capacity and use, the line
- * of starts waiting for room, every running repl of every account with its memory and CPU, and
- * the warm sandboxes. Calls /api/admin/server with the admin token as a bearer header.
+ * The admin page (/admin): the server (capacity, every running repl with its owner: stop, open),
+ * the users (role, disable, always-on allowance), the audit log and the settings in effect. An
+ * admin account's browser session calls /api/admin/; the machine's operator, with the admin link,
+ * the admin token as a bearer header. Tabs follow the WAI-ARIA pattern (arrows, Home, End).
  */
 @customElement('admin-view')
 export class AdminView extends LitElement {
   static override styles = [sharedStyles, adminViewStyles];
 
-  @state() private server: Server | undefined;
+  @provide({ context: adminContext })
+  client = new AdminClient();
+
+  @state() private tab: AdminTab = 'server';
+  @state() private allowed: boolean | undefined;
   @state() private error: string | undefined;
-  #token: string | undefined;
-  #timer: ReturnType<typeof setInterval> | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#token = takeTokenFromLocation();
-    if (!this.#token) {
-      this.error = 'This page needs the admin link the terminal printed when Codeyard started (…/admin#token=…); the token is also in <data folder>/admin-token.';
-      return;
-    }
-    void this.#load();
-    this.#timer = setInterval(() => void this.#load(), ADMIN_POLL_MS);
+    this.client = new AdminClient(takeTokenFromLocation());
+    void this.#check();
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    clearInterval(this.#timer);
-  }
-
-  async #load(): Promise<void> {
-    if (document.visibilityState !== 'visible' && this.server) return;
+  /** Whether this browser may use the page at all: one small admin call says. */
+  async #check(): Promise<void> {
     try {
-      const res = await fetch('/api/admin/server', { headers: { authorization: `Bearer ${this.#token}` }, credentials: 'omit', cache: 'no-store' });
-      const body = await res.json();
-      if (!res.ok) {
-        this.error = `${body?.error?.message ?? `the portal answered ${res.status}`}`;
-        if (res.status === 401 || res.status === 403) {
-          sessionStorage.removeItem(ADMIN_TOKEN_KEY);
-          clearInterval(this.#timer);
-        }
-        return;
-      }
-      this.server = body as Server;
-      this.error = undefined;
-    } catch {
-      this.error = 'the portal cannot be reached; retrying';
+      await this.client.users({ limit: 1 });
+      this.allowed = true;
+    } catch (err) {
+      this.allowed = false;
+      const refused = err instanceof ApiError && (err.status === 401 || err.status === 403);
+      if (refused && this.client.operator) sessionStorage.removeItem(ADMIN_TOKEN_KEY);
+      this.error = refused ? `${NOT_ADMIN}${this.client.operator ? ` (${err.message})` : ''}` : messageOf(err);
     }
   }
 
-  #capacity(s: Server) {
-    const share = Math.min(100, (s.use.chargedBytes / s.capacity.memoryBytes) * 100);
-    return html`<section aria-labelledby="cap">
-      <h2 id="cap">Capacity</h2>
-      <p>
-        Memory for repls: <strong class="charged">${formatBytes(s.use.chargedBytes)}</strong> counted of <strong class="capacity">${formatBytes(s.capacity.memoryBytes)}</strong>
-        (${s.capacity.source === 'configured' ? 'configured' : `measured at start, ${formatBytes(s.capacity.reserveBytes)} kept back`})${s.use.availableBytes !== undefined ? html`; the machine has ${formatBytes(s.use.availableBytes)} available` : nothing}.
-      </p>
-      <progress class="meter" max="100" .value=${share} aria-label="Memory counted against the capacity">${Math.round(share)} %</progress>
-      <p class="muted">
-        A start counts ${formatBytes(s.capacity.estimateBytes)} until it settles. ${s.use.startFits ? 'One more start fits now.' : 'The next start waits in line.'} CPU: ${formatCpu(s.use.cpuPercent)} of ${s.capacity.cpus * 100} % (${s.capacity.cpus} cores;
-        reported, not limited here). Warm sandboxes: ${formatBytes(s.use.warmBytes)}.
-      </p>
-    </section>`;
+  #select(tab: AdminTab, focus = false): void {
+    this.tab = tab;
+    if (focus) void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${tab}`)?.focus());
   }
 
-  #queue(s: Server) {
-    return html`<section aria-labelledby="queue">
-      <h2 id="queue">Waiting for room <span class="muted">${s.queue.length}</span></h2>
-      ${s.queue.length === 0
-        ? html`<p class="muted">Nobody waits.</p>`
-        : html`<table>
-            <thead><tr><th class="num">#</th><th>repl</th><th>account</th><th>since</th></tr></thead>
-            <tbody>${s.queue.map((q) => html`<tr><td class="num">${q.position}</td><td><code>${q.replId}</code></td><td><code>${q.owner}</code></td><td>${new Date(q.since).toLocaleTimeString()}</td></tr>`)}</tbody>
-          </table>`}
-    </section>`;
+  #keydown(event: KeyboardEvent): void {
+    const index = ADMIN_TABS.findIndex((t) => t.id === this.tab);
+    const last = ADMIN_TABS.length - 1;
+    const next = { ArrowRight: index === last ? 0 : index + 1, ArrowLeft: index === 0 ? last : index - 1, Home: 0, End: last }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    this.#select(ADMIN_TABS[next]!.id, true);
   }
 
-  #repls(s: Server) {
-    return html`<section aria-labelledby="repls">
-      <h2 id="repls">Running repls <span class="muted">${s.repls.length}</span></h2>
-      ${s.repls.length === 0
-        ? html`<p class="muted">None.</p>`
-        : html`<table>
-            <thead><tr><th>repl</th><th>account</th><th>stack</th><th>status</th><th class="num">memory</th><th class="num">CPU</th><th class="num">OOM kills</th></tr></thead>
-            <tbody>
-              ${s.repls.map(
-                (r) => html`<tr data-id=${r.id}>
-                  <td>${r.name} <code>${r.id}</code></td><td><code>${r.owner}</code></td><td>${r.stack}</td><td>${r.status}</td>
-                  <td class="num memory">${r.usage ? formatBytes(r.usage.memoryBytes) : '–'}</td><td class="num cpu">${formatCpu(r.usage?.cpuPercent)}</td><td class="num">${r.oomKills ?? '–'}</td>
-                </tr>`,
-              )}
-            </tbody>
-          </table>`}
-    </section>`;
-  }
-
-  #warm(s: Server) {
-    return html`<section aria-labelledby="warm">
-      <h2 id="warm">Warm sandboxes <span class="muted">${s.warm.length}</span></h2>
-      <p class="muted">Started ahead so a new repl starts at once; the first to go when room is needed.</p>
-      ${s.warm.length === 0
-        ? nothing
-        : html`<table>
-            <thead><tr><th>sandbox</th><th>stack</th><th class="num">memory</th><th class="num">CPU</th></tr></thead>
-            <tbody>${s.warm.map((w) => html`<tr><td><code>${w.sandboxId}</code></td><td>${w.stack}</td><td class="num">${w.usage ? formatBytes(w.usage.memoryBytes) : '–'}</td><td class="num">${formatCpu(w.usage?.cpuPercent)}</td></tr>`)}</tbody>
-          </table>`}
-    </section>`;
+  #panel(tab: AdminTab) {
+    switch (tab) {
+      case 'server':
+        return html`<admin-server></admin-server>`;
+      case 'users':
+        return html`<admin-users></admin-users>`;
+      case 'audit':
+        return html`<admin-audit></admin-audit>`;
+      case 'settings':
+        return html`<admin-settings></admin-settings>`;
+    }
   }
 
   override render() {
-    const s = this.server;
-    return html`<h1>Server</h1>
-      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
-      ${s ? html`${this.#capacity(s)}${this.#queue(s)}${this.#repls(s)}${this.#warm(s)}` : !this.error ? html`<p class="muted" aria-busy="true">Loading…</p>` : nothing}`;
+    if (this.allowed !== true) {
+      return html`<h1>Admin</h1>
+        ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : html`<p class="muted" aria-busy="true">Loading…</p>`}`;
+    }
+    return html`<h1>Admin</h1>
+      ${this.client.operator ? html`<p class="muted who">With the admin token of this machine: actions are recorded as the admin token's.</p>` : nothing}
+      <div role="tablist" aria-label="Admin sections" @keydown=${(e: KeyboardEvent) => this.#keydown(e)}>
+        ${ADMIN_TABS.map(
+          (t) => html`<button
+            role="tab"
+            id=${`tab-${t.id}`}
+            aria-selected=${this.tab === t.id ? 'true' : 'false'}
+            aria-controls=${`panel-${t.id}`}
+            tabindex=${this.tab === t.id ? '0' : '-1'}
+            @click=${() => this.#select(t.id)}
+          >
+            ${t.label}
+          </button>`,
+        )}
+      </div>
+      <div role="tabpanel" id=${`panel-${this.tab}`} aria-labelledby=${`tab-${this.tab}`} tabindex="0">${this.#panel(this.tab)}</div>`;
   }
 }
 

@@ -22,6 +22,10 @@ export const codeyardAppStyles = css`
     font-weight: 700;
     font-size: 1.1rem;
   }
+  .admin-link {
+    color: inherit;
+    font-size: 0.9rem;
+  }
   .api-link {
     font-size: 0.85rem;
   }

@@ -128,6 +128,7 @@ export class CodeyardApp extends LitElement {
     const { me } = this.auth;
     const who = me.name ?? me.email ?? 'Owner';
     return html`<div class="account">
+      ${me.role === 'admin' ? html`<a class="admin-link" href="/admin">Admin</a>` : nothing}
       ${me.role === 'admin' || me.role === 'teacher' ? html`<button class="invite" @click=${() => (this.inviting = true)}>Invite</button>` : nothing}
       <span class="who" title=${me.email ?? ''}><span class="visually-hidden">Signed in as </span>${who}${me.role !== 'member' ? html` <span class="role muted">${me.role}</span>` : nothing}</span>
       <button class="sign-out" @click=${() => void this.#signOut()}>Sign out</button>
