@@ -243,7 +243,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   const alwaysOn = new AlwaysOn({ records: database.repls, accounts: database.accounts, runtime, perAccount: config.alwaysOnPerAccount, followStarts: acts, log });
   const idle = idleStop(deps, repls, database);
   const proxy = replProxy(deps, repls, capacity, signer, publicOrigin, database.tickets, idle?.tracker, async (id) => (await accounts.byId(id))?.disabled === false);
-  const adminUsers = new AdminUsers({ directory: database.users, sessions: database.sessions, repls, runtime, alwaysOnPerAccount: config.alwaysOnPerAccount, now: deps.clock, log });
+  const adminUsers = new AdminUsers({ directory: database.users, accounts, sessions: database.sessions, repls, runtime, alwaysOnPerAccount: config.alwaysOnPerAccount, now: deps.clock, log });
   // Pooled connections to a repl's sockets die with it; a restarted repl gets fresh ones.
   const unwatch = runtime.watch((id, status) => {
     if (status.state !== 'running') proxy.forget(`/${id}/`);

@@ -84,6 +84,9 @@ export const AdminUsersReply = Type.Object({ users: Type.Array(AdminUserSchema, 
 /** PATCH /api/admin/users/:id: a new role, disabled or enabled, or both. */
 export const AdminUserChangeBody = Type.Object({ role: Type.Optional(stringEnum(ROLES)), disabled: Type.Optional(Type.Boolean()) }, { ...strict, minProperties: 1 });
 
+/** PUT /api/admin/users/:id/password: a new password for an account that signs in with its address. */
+export const AdminPasswordBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256, description: 'at least 8 characters; not the address' }) }, strict);
+
 export const ServerSettingSchema = Type.Object({
   key: Type.String({ description: 'the setting as the portal holds it' }),
   variables: Type.Array(Type.Object({ name: Type.String(), default: Type.String(), help: Type.String() })),

@@ -23,6 +23,8 @@ export const AUDIT_KINDS = [
   'admin.role',
   'admin.disable',
   'admin.enable',
+  /** An admin set an account's password (never written anywhere but as its hash). */
+  'admin.password',
   /** An admin set (or reset) an account's always-on allowance. */
   'admin.allowance',
   /** An admin stopped a repl (someone else's, or their own from the admin page). */

@@ -1,5 +1,6 @@
 import type { AdminUser, AdminUserChange, AdminUsers as AdminUsersPage } from '@codeyard/common/api/admin';
 import { AppError, describeError } from '@codeyard/common/errors';
+import type { Accounts } from '../accounts/accounts.js';
 import type { SessionRepository } from '../db/session-repository.js';
 import type { DirectoryEntry, DirectoryQuery, GuardedChange, UserDirectory } from '../db/user-directory.js';
 import type { ReplService } from '../repls/repl-service.js';
@@ -7,6 +8,7 @@ import type { Runtime } from '../runtime/runtime.js';
 
 export interface AdminUsersOptions {
   directory: UserDirectory;
+  accounts: Accounts;
   sessions: SessionRepository;
   repls: ReplService;
   runtime: Runtime;
@@ -106,6 +108,20 @@ export class AdminUsers {
     }
     this.#o.log.info({ account: id, ...result }, 'account changed by an admin');
     return { user: await this.get(id), ...result };
+  }
+
+  /**
+   * Sets an account's password (an admin's reset: there is no reset by mail) and signs it out of
+   * every browser, so whoever knew the old one is out. Only for an account that signs in with its
+   * address; a weak password is refused as at sign-up.
+   */
+  async setPassword(id: string, password: string): Promise<AdminUser> {
+    const before = await this.get(id);
+    if (before.anonymous || !before.email) throw new AppError('CONFLICT', `${before.email ?? id} has no address to sign in with, so no password: it signs in another way`);
+    await this.#o.accounts.setPassword(id, password);
+    await this.#o.sessions.revokeAllOf(id, new Date((this.#o.now ?? Date.now)()).toISOString());
+    this.#o.log.info({ account: id }, 'password set by an admin');
+    return this.get(id);
   }
 
   /** Stops every running repl of an account (its files saved as at any stop); answers which. */

@@ -70,7 +70,7 @@ describe("the admin page stops a member's repl", { timeout: 300_000, skip: brows
     await t?.close();
   });
 
-  it('lists the running repl with its owner, memory and CPU, stops it after asking, and records who did', async () => {
+  it('lists the running repl with its owner, memory and CPU, stops it after asking, and records who did (and exports it)', async () => {
     const repl = (await call(member, 'POST', '/api/repls', { stack: 'node', name: 'homework' })).json<{ id: string }>();
     const started = await call(member, 'POST', `/api/repls/${repl.id}/start`);
     assert.equal(started.status, 200, started.body);
@@ -107,11 +107,17 @@ describe("the admin page stops a member's repl", { timeout: 300_000, skip: brows
     assert.equal(await stop.locator('.actor .who').innerText(), 'ada@example.com');
     assert.match(await stop.locator('.target').innerText(), new RegExp(repl.id));
     await page.screenshot({ path: path.join(SHOTS, 'audit.png'), fullPage: true });
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export CSV' }).click();
+    const file = await (await download).path();
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\r\n');
+    assert.match(lines[0]!, /^id,at,kind,account,account_email,/);
+    assert.ok(lines.some((line) => line.includes(',admin.repl-stop,') && line.includes(repl.id)), 'the stop is in the export');
     const events = (await call(admin, 'GET', '/api/admin/audit?kind=admin.repl-stop')).json<AuditPage>().events;
     assert.deepEqual([events[0]?.targetId, events[0]?.accountEmail, events[0]?.credential], [repl.id, 'ada@example.com', 'session']);
   });
 
-  it("shows the users with their repls, and changes a role from the keyboard", async () => {
+  it('shows the users with their repls, changes a role from the keyboard, and sets a password', async () => {
     const page = await pageFor(admin);
     // From the dashboard: an admin's header has the way in.
     await page.goto(`${origin}/`);
@@ -131,6 +137,20 @@ describe("the admin page stops a member's repl", { timeout: 300_000, skip: brows
     await page.locator('admin-users .error').filter({ hasText: 'only admin who can sign in' }).waitFor();
     assert.equal(await page.getByRole('combobox', { name: 'Role of ada@example.com' }).inputValue(), 'admin');
     await page.screenshot({ path: path.join(SHOTS, 'users.png'), fullPage: true });
+
+    // A new password for Mo, typed in the dialog: Mo's browsers are signed out, the new one works.
+    await page.getByRole('button', { name: 'Set the password of mo@example.com' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Set the password of mo@example.com' });
+    await dialog.getByLabel('New password').fill('short');
+    await dialog.getByLabel('New password').press('Enter');
+    assert.equal(await dialog.isVisible(), true, 'the browser keeps a too-short password (minlength) in the dialog');
+    await dialog.getByLabel('New password').fill('a brand new passphrase');
+    await dialog.getByRole('button', { name: 'Set password' }).click();
+    await page.locator('admin-users .notice').filter({ hasText: 'mo@example.com has a new password' }).waitFor();
+    assert.equal((await call(member, 'GET', '/api/repls')).status, 401, "Mo's old session is over");
+    const signIn = await request(t.port, { method: 'POST', path: '/api/auth/signin', headers: { origin, 'content-type': 'application/json' }, body: JSON.stringify({ email: 'mo@example.com', password: 'a brand new passphrase' }) });
+    assert.equal(signIn.status, 200, signIn.body);
+    member = sessionOf(signIn);
   });
 
   it('shows anyone else no admin page, only why', async () => {

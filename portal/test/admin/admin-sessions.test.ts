@@ -105,6 +105,20 @@ for (const records of recordsTargets('admin_sessions')) {
       assert.equal(fromElsewhere.status, 403, 'a link on a repl or preview host (same site) does not open it');
     });
 
+    it("sets a member's password: the old one and the member's browsers are out, the new one signs in", async () => {
+      const before = setCookie(await t.call('POST', '/api/auth/signin', { body: { email: 'mo@example.com', password } })).value;
+      assertError(await t.call('PUT', `/api/admin/users/${memberId}/password`, { cookie: admin, body: { password: 'short' } }), 400, 'VALIDATION', /at least 8 characters/);
+      const fresh = 'a brand new passphrase';
+      const set = await t.call('PUT', `/api/admin/users/${memberId}/password`, { cookie: admin, body: { password: fresh } });
+      assert.equal(set.status, 200, set.body);
+      assertError(await t.call('GET', '/api/repls', { cookie: before }), 401, 'UNAUTHENTICATED');
+      assert.equal((await t.call('POST', '/api/auth/signin', { body: { email: 'mo@example.com', password } })).status, 401, 'the old password');
+      member = setCookie(await t.call('POST', '/api/auth/signin', { body: { email: 'mo@example.com', password: fresh } })).value;
+      const [event] = await audit(`kind=admin.password&account=${memberId}`);
+      assert.equal(event?.targetId, memberId);
+      assert.ok(!JSON.stringify(await audit('limit=200')).includes(fresh), 'the password is in no event');
+    });
+
     it('keeps the last admin: 409 when the only admin demotes or disables themselves', async () => {
       const me = (await t.call('GET', '/api/me', { cookie: admin })).json<{ id: string }>();
       assertError(await t.call('PATCH', `/api/admin/users/${me.id}`, { cookie: admin, body: { role: 'member' } }), 409, 'LAST_ADMIN');

@@ -129,6 +129,7 @@ for (const dialect of DIALECTS) {
     it('gives an anonymous account no role, and refuses unknown accounts and bad bodies naming the field', async () => {
       const anonymous = ok<AdminUsers>(await t.call({ bearer: admin.token }, 'GET', '/api/admin/users?anonymous=true')).users[0]!;
       assertError(await t.call({ bearer: admin.token }, 'PATCH', `/api/admin/users/${anonymous.id}`, { role: 'admin' }), 409, 'CONFLICT', /anonymous account/);
+      assertError(await t.call({ bearer: admin.token }, 'PUT', `/api/admin/users/${anonymous.id}/password`, { password: 'long enough password' }), 409, 'CONFLICT', /no address to sign in with/);
       assertError(await t.call({ bearer: admin.token }, 'PATCH', '/api/admin/users/u0123456789abcdef0123', { role: 'teacher' }), 404, 'NOT_FOUND');
       assertError(await t.call({ bearer: admin.token }, 'PATCH', `/api/admin/users/${member.id}`, { role: 'owner' }), 400, 'VALIDATION', /role/);
       assertError(await t.call({ bearer: admin.token }, 'PATCH', `/api/admin/users/${member.id}`, {}), 400, 'VALIDATION');

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AdminUserChangeBody, AdminUserSchema, AdminUsersQuery, AdminUsersReply, ServerSettingsReply } from '@codeyard/common/api/admin';
+import { AdminPasswordBody, AdminUserChangeBody, AdminUserSchema, AdminUsersQuery, AdminUsersReply, ServerSettingsReply } from '@codeyard/common/api/admin';
 import { AccountIdParams } from '@codeyard/common/api/requests';
 import { seenFrom } from '../../audit/request-actor.js';
 import type { ApiContext } from '../context.js';
@@ -47,6 +47,24 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app
         await audit.record({ kind: result.disabled ? 'admin.disable' : 'admin.enable', ...seen, target, details: result.stopped?.length ? { stoppedRepls: result.stopped } : {} });
       }
       return result.user;
+    },
+  );
+
+  app.put(
+    '/api/admin/users/:id/password',
+    {
+      schema: {
+        summary: "Sets an account's password (it is signed out of every browser); for accounts that sign in with their address",
+        tags: ['admin'],
+        params: AccountIdParams,
+        body: AdminPasswordBody,
+        response: { 200: AdminUserSchema, ...adminErrors, 409: errorReply },
+      },
+    },
+    async (request) => {
+      const user = await adminUsers.setPassword(request.params.id, request.body.password);
+      await audit.record({ kind: 'admin.password', ...seenFrom(request), target: { type: 'account', id: user.id, account: user.id } });
+      return user;
     },
   );
 

@@ -72,6 +72,10 @@ export class AdminClient {
   changeUser(id: string, change: AdminUserChange): Promise<AdminUser> {
     return this.request('PATCH', `/api/admin/users/${encodeURIComponent(id)}`, change);
   }
+  /** A new password for an account (it is signed out of every browser). */
+  setPassword(id: string, password: string): Promise<AdminUser> {
+    return this.request('PUT', `/api/admin/users/${encodeURIComponent(id)}/password`, { password });
+  }
   /** A number sets the account's own always-on allowance; null gives it the default again. */
   setAllowance(id: string, allowance: number | null): Promise<unknown> {
     const path = `/api/admin/accounts/${encodeURIComponent(id)}/always-on`;

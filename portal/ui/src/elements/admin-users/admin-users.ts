@@ -5,6 +5,8 @@ import { live } from 'lit/directives/live.js';
 import { type AdminClient, adminContext, messageOf } from '../../api/admin-client.js';
 import type { AdminUser } from '../../api/types.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
+import '../admin-password/admin-password.js';
+import type { PasswordCloseEvent } from '../admin-password/admin-password.js';
 import '../confirm-dialog/confirm-dialog.js';
 import type { DialogCloseEvent } from '../confirm-dialog/confirm-dialog.js';
 import { adminPanelStyles } from '../admin-view/admin-view.styles.js';
@@ -41,6 +43,8 @@ export class AdminUsers extends LitElement {
   @state() private error: string | undefined;
   @state() private notice: string | undefined;
   @state() private disabling: AdminUser | undefined;
+  /** The account whose password the dialog sets. */
+  @state() private settingPassword: AdminUser | undefined;
   #q = '';
   #anonymous = false;
 
@@ -96,6 +100,15 @@ export class AdminUsers extends LitElement {
     await this.#change(user, () => this.client.changeUser(user.id, { disabled: true }), `${describeUser(user)} is disabled and signed out everywhere.`);
   }
 
+  #passwordSet(event: PasswordCloseEvent): void {
+    const user = this.settingPassword;
+    this.settingPassword = undefined;
+    if (user && event.detail.set) {
+      this.error = undefined;
+      this.notice = `${describeUser(user)} has a new password and is signed out everywhere.`;
+    }
+  }
+
   #allowance(user: AdminUser, event: SubmitEvent): void {
     event.preventDefault();
     const value = Number(new FormData(event.target as HTMLFormElement).get('allowance'));
@@ -126,6 +139,7 @@ export class AdminUsers extends LitElement {
         </form>
       </td>
       <td class="actions">
+        ${u.email && !u.anonymous ? html`<button class="password" @click=${() => (this.settingPassword = u)} aria-label=${`Set the password of ${who}`}>Set password</button>` : nothing}
         ${u.disabled
           ? html`<span class="badge off">disabled</span> <button class="enable" @click=${() => void this.#change(u, () => this.client.changeUser(u.id, { disabled: false }), `${who} is enabled.`)} aria-label=${`Enable ${who}`}>Enable</button>`
           : html`<button class="danger disable" @click=${() => (this.disabling = u)} aria-label=${`Disable ${who}`}>Disable</button>`}
@@ -151,6 +165,7 @@ export class AdminUsers extends LitElement {
       </div>
       ${this.loading ? html`<p class="muted" aria-busy="true">Loading…</p>` : !this.users.length ? html`<p class="muted">No accounts match.</p>` : nothing}
       ${this.users.length < this.total ? html`<button class="more" @click=${() => void this.#load(true)}>Show more (${this.total - this.users.length} left)</button>` : nothing}
+      <admin-password .user=${this.settingPassword} @password-close=${(e: PasswordCloseEvent) => this.#passwordSet(e)}></admin-password>
       <confirm-dialog .open=${this.disabling !== undefined} heading="Disable this account?" confirmLabel="Disable" @dialog-close=${(e: DialogCloseEvent) => void this.#disable(e)}>
         <p>${this.disabling ? describeUser(this.disabling) : ''} is signed out everywhere at once: its browser sessions end, its API tokens stop working and its running repls are stopped (files saved). Enabling it again lets it sign in.</p>
       </confirm-dialog>

@@ -84,6 +84,14 @@ export const adminPanelStyles = css`
   .more {
     margin-top: 0.7rem;
   }
+  form.allowance {
+    display: flex;
+    gap: 0.3rem;
+    align-items: center;
+  }
+  form.allowance input {
+    width: 4.5rem;
+  }
 `;
 
 /** The shell: the heading and the tab strip. */
