@@ -11,8 +11,14 @@ const skip = browserUnavailable();
  * Issue 17, item 1: open editors must follow the disk, like desktop VS Code. The IDE link opens
  * the stack's main file; it used to open it under an authority without the port, a resource
  * VS Code's file watcher never reported on, so that editor went stale and its saves were
- * refused as "newer on disk". A terminal write and a command's rewrite are seen by the open
- * editor; a save that fails shows in the Codeyard save state; a second tab (todo, see below).
+ * refused as "newer on disk". A change typed in another tab, one made while a window loads, a
+ * terminal write and a command's rewrite are seen by the open editors; a save that fails shows
+ * in the Codeyard save state.
+ *
+ * Bringing a headless page to the front gives VS Code no focus event (a stale tab stayed stale
+ * through it), so these get no help from VS Code re-reading visible editors when its window gains
+ * focus: what reloads them is the window's own file watcher, or the Codeyard extension's
+ * (vscode-extension/src/disk-follower.ts) where VS Code's starts too late.
  */
 describe('open editors follow the disk', { skip, timeout: 300_000 }, () => {
   let t: TestPortal;
@@ -76,6 +82,30 @@ describe('open editors follow the disk', { skip, timeout: 300_000 }, () => {
     }
   });
 
+  // Typed right after both tabs loaded: tab B's own file watcher may not be up yet (see below).
+  it('shows a change made in another tab', async () => {
+    await tabA.bringToFront();
+    await mainEditor(tabA).locator('.view-lines').click();
+    await tabA.keyboard.press('Control+Home');
+    await tabA.keyboard.type('// typed in tab A\n');
+    // Auto save writes it after a second; the other tab's clean editor then reloads from the disk.
+    await onDisk('typed in tab A');
+    process.stdout.write(`# a change in tab A seen in tab B after ${await shows(tabB, 'typed in tab A', 15_000)} ms\n`);
+    // Read again, not edited: nothing for tab B to save, so nothing to conflict with.
+    assert.equal(await vscodeIn(tabB).locator('.tabs-container .tab.dirty').count(), 0, "tab B's editor is clean");
+  });
+
+  // The case that kept the test above a todo: a window asks the server for its file watcher only
+  // seconds after its editors show (VS Code creates it in idle time after the restore), and a
+  // change made in between was never reported to it. Made on purpose here, as the editor shows.
+  it('shows a change made while the window was still loading', async () => {
+    const tabC = await openIde();
+    await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: "echo '// written as tab C loaded' >> index.js" });
+    process.stdout.write(`# a change made as tab C loaded seen in tab C after ${await shows(tabC, 'written as tab C loaded', 30_000)} ms\n`);
+    for (const page of [tabA, tabB]) await shows(page, 'written as tab C loaded', 15_000);
+    await tabC.close();
+  });
+
   // The figures are printed; the bound is loose on purpose (a loaded CI machine is slow): what
   // fails is an editor that never follows.
   it('shows a change made in a terminal and one made by a command, in the open editor', async () => {
@@ -90,18 +120,6 @@ describe('open editors follow the disk', { skip, timeout: 300_000 }, () => {
     process.stdout.write(`# the terminal's write seen in the editor after ${await shows(tabA, 'written by the terminal', 10_000)} ms\n`);
     await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: "sed -i '1i // inserted by a command' index.js" });
     process.stdout.write(`# a command's rewrite seen in the editor after ${await shows(tabA, 'inserted by a command', 10_000)} ms\n`);
-  });
-
-  // Still open (issue 17): in some runs the second window on one workspace gets no file events
-  // at all (tab A sees a change on disk in ~0.3 s, tab B not within a minute, whichever tab is in
-  // front); in others it follows within milliseconds. Kept as a todo until the cause is found.
-  it('shows a change made in another tab', { todo: 'a second window of a workspace sometimes gets no file events (issue 17)' }, async () => {
-    await tabA.bringToFront();
-    await mainEditor(tabA).locator('.view-lines').click();
-    await tabA.keyboard.press('Control+Home');
-    await tabA.keyboard.type('// typed in tab A\n');
-    await onDisk('typed in tab A');
-    process.stdout.write(`# a change in tab A seen in tab B after ${await shows(tabB, 'typed in tab A', 10_000)} ms\n`);
   });
 
   it('says so in the Codeyard save state when an editor cannot be saved', async () => {

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ServedRepl } from '@codeyard/common/agent/config';
 import type { AppState, LogFrame } from '@codeyard/common/agent/protocol';
 import { AgentClient } from '@codeyard/common/agent/client';
+import { DiskFollower } from './disk-follower.js';
 import { LogStream, waitForHttp } from './log-stream.js';
 import { installIdeFrame } from './ide-frame.js';
 import { PreviewPanel } from './preview-panel.js';
@@ -36,6 +37,8 @@ export function activate(context: vscode.ExtensionContext): void {
     for (const [name, value] of Object.entries(terminalVariables(repl, process.env))) terminals.replace(name, value);
   });
   context.subscriptions.push(controller);
+  // Open editors follow changes made outside them even where VS Code's own watcher was late.
+  context.subscriptions.push(new DiskFollower((file) => console.log(`codeyard: ${file} changed on disk; its editor was read again`)));
 }
 
 export function deactivate(): void {
