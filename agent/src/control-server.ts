@@ -142,6 +142,7 @@ function handlers(deps: ControlDeps): Handlers {
     app: () => deps.run.state,
     startApp: () => deps.run.start(),
     stopApp: () => deps.run.stop(),
+    restartApp: () => deps.run.restart(),
     appPolicy: ({ keepRunning }) => deps.run.setPolicy(keepRunning),
     appLogs: () => deps.logs.text(),
     exec: async (request) => {

@@ -83,6 +83,10 @@ describe('the agent contract: the common client against the real control server'
     assert.equal((await client.startApp()).running, true);
     for (let i = 0; i < 50 && !(await client.call('appLogs', undefined)).includes('hello from the app'); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(await client.call('appLogs', undefined), /hello from the app/);
+    const first = await client.app();
+    const again = await client.restartApp();
+    assert.equal(again.running, true, 'Restart leaves the app running');
+    assert.notEqual(again.pid, first.pid, 'as a new process');
     assert.equal((await client.stopApp()).running, false);
     assert.equal((await client.setAppPolicy({ keepRunning: false })).running, false);
     assert.deepEqual(await client.quiesce(), { ended: 0, left: [] });

@@ -85,6 +85,28 @@ describe('RunSupervisor', () => {
     return run.stop(100).then(() => undefined);
   });
 
+  it('restarts a running app as a new process, its whole group ended first, and starts a stopped one', async () => {
+    const dir = tempDir();
+    const logs = new LogBuffer();
+    const run = new RunSupervisor({ spec: { run: '(sleep 300) & echo "child $!"; sleep 300' }, cwd: dir, env: process.env, logs });
+    const first = run.start();
+    await until(() => /child \d+/.test(logs.text()), 'the first run\'s child');
+    const child = Number(/child (\d+)/.exec(logs.text())![1]);
+    const second = await run.restart(300);
+    assert.equal(second.running, true);
+    assert.notEqual(second.pid, first.pid);
+    assert.ok(!processExists(child), "the first run's child went with it");
+    assert.match(logs.text(), /restarting[\s\S]*stopped[\s\S]*\$ \(sleep 300\)/);
+    // Two at once (Run pressed in two tabs): one app in the end.
+    const [a, b] = await Promise.all([run.restart(300), run.restart(300)]);
+    assert.equal(run.state.running, true);
+    assert.ok([a.pid, b.pid].includes(run.state.pid));
+    await run.stop(100);
+    // Not running: Restart is Run.
+    assert.equal((await run.restart(100)).running, true);
+    await run.stop(100);
+  });
+
   it('runs install first when what it creates is missing, and not again after', async () => {
     const dir = tempDir();
     const logs = new LogBuffer();

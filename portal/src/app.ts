@@ -132,11 +132,12 @@ function replProxy(
     },
     // A disabled owner's host cookie still verifies (it is signed, not looked up): it wakes nothing and runs nothing.
     wake: (replId, account, options) => void ownerActive(account).then((active) => active && repls.wake(replId, account, options), () => undefined),
-    // The Codeyard bar's Run/Stop: the same use cases as the API's, as the owner the proxy checked.
+    // The Codeyard bar's Run, Restart and Stop app: the same use cases as the API's, as the owner the proxy checked.
     async app(replId, account, action) {
       if (!(await ownerActive(account))) throw new AppError('FORBIDDEN', 'the account that owns this repl is disabled');
       activity?.touch(replId);
-      const app = action === 'start' ? await repls.startApp(account, replId) : action === 'stop' ? await repls.stopApp(account, replId) : await repls.app(account, replId);
+      const app =
+        action === 'start' || action === 'restart' ? await repls.startApp(account, replId, { restart: action === 'restart' }) : action === 'stop' ? await repls.stopApp(account, replId) : await repls.app(account, replId);
       return { app, previewUrl: repls.specOf(await repls.get(account, replId)).info?.previewUrl ?? '' };
     },
     name: async (replId) => (await repls.routeRecord(replId))?.name ?? replId,

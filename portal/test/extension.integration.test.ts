@@ -126,16 +126,17 @@ describe('the Codeyard VS Code extension in a repl', { timeout: 600_000 }, () =>
       assert.doesNotMatch(text, /Activating extension 'codeyard\.codeyard' failed/);
     });
 
-    it('runs the app from the status bar: output in the Codeyard terminal, Stop, and the preview offered', async () => {
+    it('runs the app from the status bar: output in the Codeyard terminal, Stop app, and the preview offered', async () => {
       await statusItem('▶ Run').click();
       const app = await eventually(async () => {
         const state = (await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json<{ running: boolean }>();
         return state.running && state;
       }, 'the app to run');
       assert.ok(app.running);
-      await statusItem('■ Stop').waitFor({ timeout: 30_000 });
-      // The editor title's Stop button (context key codeyard.appRunning).
-      await vscodeIn(page).locator('.editor-actions .action-label[aria-label*="Stop"]').first().waitFor({ timeout: 30_000 });
+      await statusItem('■ Stop app').waitFor({ timeout: 30_000 });
+      // The editor title's Restart App and Stop App buttons (context key codeyard.appRunning).
+      await vscodeIn(page).locator('.editor-actions .action-label[aria-label*="Stop App"]').first().waitFor({ timeout: 30_000 });
+      await vscodeIn(page).locator('.editor-actions .action-label[aria-label*="Restart App"]').first().waitFor({ timeout: 30_000 });
       await vscodeIn(page).locator('.terminal-tabs-entry, .single-terminal-tab, .terminal-tab', { hasText: 'Codeyard' }).first().waitFor({ timeout: 30_000 });
       await vscodeIn(page).locator('.xterm-rows', { hasText: 'listening on http://0.0.0.0:3000' }).first().waitFor({ timeout: 30_000 });
       const toast = vscodeIn(page).locator('.notification-toast', { hasText: 'Your app is listening on port 3000' });
@@ -161,10 +162,29 @@ describe('the Codeyard VS Code extension in a repl', { timeout: 600_000 }, () =>
       await statusItem('▶ Run').waitFor({ timeout: 30_000 });
       await vscodeIn(page).locator('.editor-actions .action-label[aria-label*="Run"]').first().waitFor({ timeout: 30_000 });
       assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/start`)).status, 200);
-      await statusItem('■ Stop').waitFor({ timeout: 30_000 });
-      await statusItem('■ Stop').click();
+      await statusItem('■ Stop app').waitFor({ timeout: 30_000 });
+      await statusItem('■ Stop app').click();
       await statusItem('▶ Run').waitFor({ timeout: 30_000 });
       assert.equal((await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json<{ running: boolean }>().running, false);
+    });
+
+    it('restarts the app from VS Code: the Restart key (Ctrl+Shift+F5) and the status bar', async () => {
+      const app = async () => (await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json<{ running: boolean; startedAt?: string }>();
+      const restartedSince = (before: string | undefined) => eventually(async () => {
+        const now = await app();
+        return now.running && now.startedAt !== before && now;
+      }, 'the app to run again as a new run');
+      assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/start`)).status, 200);
+      await statusItem('■ Stop app').waitFor({ timeout: 30_000 });
+      const first = await app();
+      // Keys go to the workbench (the editor has focus after a click).
+      await vscodeIn(page).locator('.editor-instance .monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+Shift+F5');
+      const second = await restartedSince(first.startedAt);
+      await vscodeIn(page).locator('.statusbar-item[aria-label="Restart the app"]').click();
+      await restartedSince(second.startedAt);
+      await statusItem('■ Stop app').click();
+      await statusItem('▶ Run').waitFor({ timeout: 30_000 });
     });
 
     it("runs and stops the app from the Codeyard bar around VS Code, in step with the extension's Run", async () => {
@@ -182,13 +202,14 @@ describe('the Codeyard VS Code extension in a repl', { timeout: 600_000 }, () =>
       await eventually(async () => (await preview.goto(repl.previewUrl).catch(() => null))?.status() === 200, 'the app answering after the bar\'s Run');
       assert.match((await preview.locator('h1').textContent()) ?? '', /^Hello from Node\.js/);
       await preview.close();
-      // VS Code learns of it from the agent; the bar learns of VS Code's Stop by polling.
-      await statusItem('■ Stop').waitFor({ timeout: 30_000 });
-      await statusItem('■ Stop').click();
+      // VS Code learns of it from the agent; the bar learns of VS Code's Stop app by polling.
+      await statusItem('■ Stop app').waitFor({ timeout: 30_000 });
+      await statusItem('■ Stop app').click();
       await button.filter({ hasText: '▶ Run' }).waitFor({ timeout: 30_000 });
+      assert.equal(await bar.locator('button#codeyard-stop').isVisible(), false, 'no Stop app while the app is stopped');
       await button.click();
-      await statusItem('■ Stop').waitFor({ timeout: 30_000 });
-      await button.filter({ hasText: '■ Stop' }).click();
+      await statusItem('■ Stop app').waitFor({ timeout: 30_000 });
+      await bar.locator('button#codeyard-stop', { hasText: '■ Stop app' }).click();
       await statusItem('▶ Run').waitFor({ timeout: 30_000 });
       assert.equal((await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json<{ running: boolean }>().running, false);
       await page.screenshot({ path: path.join(SHOTS, 'extension-with-bar.png') });

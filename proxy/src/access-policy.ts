@@ -20,14 +20,16 @@ export const RESERVED_PREFIX = '/_codeyard/';
 export const AUTH_PATH = `${RESERVED_PREFIX}auth`;
 /** What the starting page polls. */
 export const STATUS_PATH = `${RESERVED_PREFIX}status`;
-/** The Codeyard bar's app control on the IDE host: GET the state, POST `/start` or `/stop`. */
+/** The Codeyard bar's app control on the IDE host: GET the state, POST `/start`, `/restart` or `/stop`. */
 export const APP_PATH = `${RESERVED_PREFIX}app`;
 
-export type AppAction = 'state' | 'start' | 'stop';
+export type AppAction = 'state' | 'start' | 'restart' | 'stop';
+
+const APP_ACTIONS: readonly AppAction[] = ['start', 'restart', 'stop'];
 
 /** Which app control a request asks for, or why none: a wrong path (404) or method (405). */
 function appActionOf(method: string, path: string): AppAction | 404 | 405 {
-  const action = path === APP_PATH ? 'state' : path === `${APP_PATH}/start` ? 'start' : path === `${APP_PATH}/stop` ? 'stop' : undefined;
+  const action = path === APP_PATH ? 'state' : APP_ACTIONS.find((a) => path === `${APP_PATH}/${a}`);
   if (!action) return 404;
   return (action === 'state' ? method === 'GET' : method === 'POST') ? action : 405;
 }
@@ -95,7 +97,7 @@ export type AccessDecision =
   | { kind: 'cross-origin' }
   /** Allowed in, but the repl is not running (503): its owner sees it start (woken when asleep), others that it sleeps. */
   | { kind: 'not-running'; owner: boolean; wake: boolean }
-  /** The owner's Codeyard bar asks for the app's state, or presses Run or Stop. */
+  /** The owner's Codeyard bar asks for the app's state, or presses Run, Restart or Stop app. */
   | { kind: 'app'; action: AppAction }
   /** An app control request that may not pass: 401 (not the owner), 403 (a POST from another origin), 404, 405. */
   | { kind: 'app-refused'; status: 401 | 403 | 404 | 405 }
@@ -158,7 +160,7 @@ export function decideAccess(request: AccessRequest, signer: GrantSigner): Acces
     if (!owner) return { kind: 'app-refused', status: 401 };
     const action = appActionOf(request.method, request.path);
     if (typeof action === 'number') return { kind: 'app-refused', status: action };
-    // Run and Stop change things: only the bar's own page may press them (the cookie is Lax, and this is CSRF's second lock).
+    // Run, Restart and Stop app change things: only the bar's own page may press them (the cookie is Lax, and this is CSRF's second lock).
     if (action !== 'state' && !sameOriginHost(request.origin, hostname)) return { kind: 'app-refused', status: 403 };
     return { kind: 'app', action };
   }

@@ -2,13 +2,14 @@ import { escapeHtml } from '@codeyard/common/html';
 import { APP_PATH } from './access-policy.js';
 
 /**
- * The Codeyard bar: the page a browser gets when it opens a repl's IDE, a thin bar (Run/Stop,
- * the app's state, Open app) above VS Code in a frame of the same host. VS Code takes seconds
+ * The Codeyard bar: the page a browser gets when it opens a repl's IDE, a thin bar (Run, or
+ * Restart and Stop app while the app runs; the app's state, Open app) above VS Code in a frame of the same host. VS Code takes seconds
  * to load and its extension host seconds more before the extension's Run shows (see the README's
  * Performance section); this page is a few kilobytes with no script to fetch, so Run is usable
  * while VS Code still loads. It talks only to its own host: GET/POST `APP_PATH` (ReplProxy),
  * which the owner's host cookie opens, and polls the state to stay in step with Run pressed in
- * VS Code, the dashboard or the API.
+ * VS Code, the dashboard or the API. Run pressed while the app runs restarts it (as Replit's
+ * does): the button says Restart then, with Stop app beside it.
  */
 
 /** How often the bar asks for the app's state while the tab is visible. */
@@ -49,7 +50,9 @@ const STYLE = `
   #codeyard-bar { display: flex; align-items: center; gap: .6rem; height: 34px; padding: 0 .6rem; flex: none; border-bottom: 1px solid #e5e5e5; }
   #codeyard-bar .name { font-weight: 600; color: #1f1f1f; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 30vw; }
   #codeyard-bar button { font: inherit; border: 0; border-radius: 4px; padding: .25rem .8rem; cursor: pointer; color: white; background: #16a34a; }
+  #codeyard-bar button.restart { background: #2563eb; }
   #codeyard-bar button.stop { background: #dc2626; }
+  #codeyard-bar button[hidden] { display: none; }
   #codeyard-bar button:disabled { opacity: .5; cursor: default; }
   #codeyard-bar button:focus-visible, #codeyard-bar a:focus-visible { outline: 2px solid #3b82f6; outline-offset: 2px; }
   #codeyard-bar a { color: #005fb8; }
@@ -58,10 +61,11 @@ const STYLE = `
   iframe { flex: 1; width: 100%; border: 0; }
 `;
 
-/** The bar's script: state polling and the Run/Stop button. Plain ES2020, no imports. */
+/** The bar's script: state polling, Run (Restart while the app runs) and Stop app. Plain ES2020, no imports. */
 const SCRIPT = `
 const APP = ${JSON.stringify(APP_PATH)};
 const button = document.getElementById('codeyard-run');
+const stop = document.getElementById('codeyard-stop');
 const status = document.getElementById('codeyard-app-status');
 const open = document.getElementById('codeyard-open');
 // Keys go to VS Code from the start, as they did before the bar was around it.
@@ -79,10 +83,12 @@ function describe(app) {
 }
 function render(body) {
   state = body.app;
-  button.textContent = state.running ? '■ Stop' : '▶ Run';
-  button.className = state.running ? 'stop' : '';
-  button.setAttribute('aria-label', state.running ? 'Stop the app' : 'Run the app');
+  button.textContent = state.running ? '↻ Restart' : '▶ Run';
+  button.className = state.running ? 'restart' : '';
+  button.setAttribute('aria-label', state.running ? 'Restart the app' : 'Run the app');
   button.disabled = busy;
+  stop.hidden = !state.running;
+  stop.disabled = busy;
   status.textContent = describe(state);
   if (body.previewUrl) {
     open.href = body.previewUrl;
@@ -99,16 +105,19 @@ async function refresh() {
   try { render(await call('GET', APP)); }
   catch (err) { status.textContent = 'Repl agent not answering: ' + err.message; }
 }
-button.addEventListener('click', async () => {
+async function press(action, doing) {
   if (!state || busy) return;
   busy = true;
-  button.disabled = true;
-  status.textContent = state.running ? 'Stopping…' : 'Starting…';
-  try { render(await call('POST', APP + (state.running ? '/stop' : '/start'))); }
+  button.disabled = stop.disabled = true;
+  status.textContent = doing;
+  try { render(await call('POST', APP + '/' + action)); }
   catch (err) { status.textContent = 'Failed: ' + err.message; }
   busy = false;
-  button.disabled = false;
-});
+  button.disabled = stop.disabled = false;
+}
+// Run, or Run again while the app runs: one click restarts it with the code as it is now.
+button.addEventListener('click', () => press(state && state.running ? 'restart' : 'start', state && state.running ? 'Restarting…' : 'Starting…'));
+stop.addEventListener('click', () => press('stop', 'Stopping…'));
 async function poll() {
   mirrorTitle();
   if (document.visibilityState === 'visible' && !busy) await refresh();
@@ -163,6 +172,7 @@ ${preloads(options.staticPrefix)}<style>${STYLE}${splash.style}</style>
 <header id="codeyard-bar" role="toolbar" aria-label="Codeyard">
   <span class="name">${name}</span>
   <button id="codeyard-run" type="button" disabled aria-label="Run the app">▶ Run</button>
+  <button id="codeyard-stop" class="stop" type="button" hidden aria-label="Stop the app">■ Stop app</button>
   <span id="codeyard-app-status" role="status" aria-live="polite">Connecting…</span>
   <span class="spacer"></span>
   <a id="codeyard-open" target="_blank" rel="noopener" aria-disabled="true">Open app ↗</a>

@@ -98,9 +98,9 @@ const UPGRADE_REFUSALS: Record<Exclude<AccessDecision['kind'], 'forward'>, strin
 
 const APP_REFUSALS = {
   401: { code: 'UNAUTHENTICATED', message: 'open this repl from Codeyard first' },
-  403: { code: 'FORBIDDEN', message: 'Run and Stop are pressed from the Codeyard bar of this host only' },
-  404: { code: 'NOT_FOUND', message: 'no such app control: GET /_codeyard/app, POST /_codeyard/app/start or /_codeyard/app/stop' },
-  405: { code: 'METHOD_NOT_ALLOWED', message: 'GET /_codeyard/app reads the state; POST …/start and …/stop change it' },
+  403: { code: 'FORBIDDEN', message: 'Run, Restart and Stop app are pressed from the Codeyard bar of this host only' },
+  404: { code: 'NOT_FOUND', message: 'no such app control: GET /_codeyard/app, POST /_codeyard/app/start, /_codeyard/app/restart or /_codeyard/app/stop' },
+  405: { code: 'METHOD_NOT_ALLOWED', message: 'GET /_codeyard/app reads the state; POST …/start, …/restart and …/stop change it' },
 } as const;
 
 /**

@@ -43,10 +43,10 @@ describe('ReplProxy', () => {
       backend: {
         lookup: async (id) => repls.get(id),
         wake: (id) => void woken.push(id),
-        // A double of the portal's Run/Stop: records the call, answers a state.
+        // A double of the portal's Run, Restart and Stop app: records the call, answers a state.
         app: async (id, account, action) => {
           pressed.push(`${id} ${account} ${action}`);
-          return { app: { running: action === 'start' }, previewUrl: `http://${id}-3000.localhost/` };
+          return { app: { running: action === 'start' || action === 'restart' }, previewUrl: `http://${id}-3000.localhost/` };
         },
         name: async () => 'My <repl>',
       },
@@ -224,7 +224,7 @@ describe('ReplProxy', () => {
     assert.equal((await get(host, '/', { accept: 'text/html', 'sec-fetch-dest': 'document' })).status, 302, 'a stranger is sent to sign in, not shown a bar');
   });
 
-  it("answers the bar's Run, Stop and state for the owner, and refuses strangers, other sites and wrong verbs", async () => {
+  it("answers the bar's Run, Restart, Stop app and state for the owner, and refuses strangers, other sites and wrong verbs", async () => {
     const cookie = await cookieFor(ID);
     const host = `${ID}.localhost`;
     const origin = `http://${host}:8080`;
@@ -235,8 +235,11 @@ describe('ReplProxy', () => {
     const run = await send('POST', host, '/_codeyard/app/start', { cookie, origin });
     assert.equal(run.status, 200);
     assert.equal(JSON.parse(run.body).app.running, true);
+    const restart = await send('POST', host, '/_codeyard/app/restart', { cookie, origin });
+    assert.equal(restart.status, 200);
+    assert.equal(JSON.parse(restart.body).app.running, true);
     assert.equal((await send('POST', host, '/_codeyard/app/stop', { cookie, origin })).status, 200);
-    assert.deepEqual(pressed, [`${ID} ${OWNER} state`, `${ID} ${OWNER} start`, `${ID} ${OWNER} stop`]);
+    assert.deepEqual(pressed, [`${ID} ${OWNER} state`, `${ID} ${OWNER} start`, `${ID} ${OWNER} restart`, `${ID} ${OWNER} stop`]);
 
     pressed.length = 0;
     const stranger = await send('POST', host, '/_codeyard/app/start', { origin });
@@ -248,7 +251,9 @@ describe('ReplProxy', () => {
     assert.equal((await send('POST', host, '/_codeyard/app/start', { cookie, origin: 'http://evil.example' })).status, 403, 'another site');
     assert.equal((await send('POST', host, '/_codeyard/app/start', { cookie })).status, 403, 'no Origin');
     assert.equal((await get(host, '/_codeyard/app/start', { cookie })).status, 405);
-    assert.equal((await send('POST', host, '/_codeyard/app/restart', { cookie, origin })).status, 404);
+    assert.equal((await send('POST', host, '/_codeyard/app/restart', { origin })).status, 401, 'nor restart it');
+    assert.equal((await send('POST', host, '/_codeyard/app/restart', { cookie, origin: 'http://evil.example' })).status, 403, 'another site restarting it');
+    assert.equal((await send('POST', host, '/_codeyard/app/reboot', { cookie, origin })).status, 404);
     assert.deepEqual(pressed, [], 'none of them reached the repl');
   });
 });

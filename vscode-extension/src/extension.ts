@@ -9,8 +9,9 @@ import { PreviewPanel } from './preview-panel.js';
 import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, terminalVariables, unsavedEditorsView, type ReplEnv } from './present.js';
 
 /**
- * The Codeyard extension, preinstalled in every repl's code-server: Run/Stop following the
- * agent, the app's output in a terminal, the preview, and the save state. Everything it knows
+ * The Codeyard extension, preinstalled in every repl's code-server: Run, Restart and Stop app
+ * following the agent, the app's output in a terminal, the preview, the save state, and open
+ * editors kept equal to their files (disk-follower.ts). Everything it knows
  * comes from the repl agent (its control socket) and the environment the agent gives code-server.
  */
 
@@ -108,6 +109,7 @@ class Controller implements vscode.Disposable {
   readonly #filter = new BacklogFilter();
   readonly #terminal: AppTerminal;
   readonly #runItem: vscode.StatusBarItem;
+  readonly #restartItem: vscode.StatusBarItem;
   readonly #replItem: vscode.StatusBarItem;
   readonly #syncItem: vscode.StatusBarItem;
   /** What the extension saw and did (Output › Codeyard): why a preview did or did not reload, which links it offered. */
@@ -135,6 +137,10 @@ class Controller implements vscode.Disposable {
     this.#terminal = new AppTerminal(() => void this.stop());
     this.#runItem = vscode.window.createStatusBarItem('codeyard.run', vscode.StatusBarAlignment.Left, 1000);
     this.#runItem.name = 'Codeyard Run';
+    this.#restartItem = vscode.window.createStatusBarItem('codeyard.restart', vscode.StatusBarAlignment.Left, 999.5);
+    this.#restartItem.name = 'Codeyard Restart';
+    this.#restartItem.command = 'codeyard.restart';
+    this.#restartItem.accessibilityInformation = { label: 'Restart the app' };
     this.#replItem = vscode.window.createStatusBarItem('codeyard.repl', vscode.StatusBarAlignment.Left, 999);
     this.#replItem.name = 'Codeyard repl';
     this.#syncItem = vscode.window.createStatusBarItem('codeyard.sync', vscode.StatusBarAlignment.Left, 998);
@@ -143,12 +149,14 @@ class Controller implements vscode.Disposable {
     this.#disposables.push(
       this.#terminal,
       this.#runItem,
+      this.#restartItem,
       this.#replItem,
       this.#syncItem,
       this.#preview,
       this.#log,
       installIdeFrame(info, (url) => this.#preview.show(url), this.#log),
       vscode.commands.registerCommand('codeyard.run', () => this.run()),
+      vscode.commands.registerCommand('codeyard.restart', () => this.run({ restart: true })),
       vscode.commands.registerCommand('codeyard.stop', () => this.stop()),
       vscode.commands.registerCommand('codeyard.openPreview', () => this.openPreview()),
       vscode.commands.registerCommand('codeyard.openExternal', () => this.openExternal()),
@@ -222,13 +230,23 @@ class Controller implements vscode.Disposable {
     this.#runItem.tooltip = view.tooltip;
     this.#runItem.command = view.command;
     this.#runItem.show();
+    if (view.restart) {
+      this.#restartItem.text = view.restart.text;
+      this.#restartItem.tooltip = view.restart.tooltip;
+      this.#restartItem.show();
+    } else this.#restartItem.hide();
     void vscode.commands.executeCommand('setContext', 'codeyard.appRunning', view.running);
   }
 
-  async run(): Promise<void> {
+  /**
+   * Run; with `restart`, or pressed while the app runs (the palette, a keybinding, a Run button
+   * another window still showed), the app is stopped and started again with the code as it is
+   * now, as Replit's Run does.
+   */
+  async run(options: { restart?: boolean } = {}): Promise<void> {
     this.#terminal.ensure(true);
     try {
-      const state = await this.#agent.startApp();
+      const state = options.restart || this.#state?.running ? await this.#agent.restartApp() : await this.#agent.startApp();
       // The state frame may come later than this answer: follow whichever is first.
       if (runStarted(this.#state, state)) {
         this.#state = state;
@@ -236,7 +254,7 @@ class Controller implements vscode.Disposable {
         this.#render();
       }
     } catch (err) {
-      void vscode.window.showErrorMessage(`Codeyard: could not run the app: ${(err as Error).message}`);
+      void vscode.window.showErrorMessage(`Codeyard: could not ${options.restart ? 'restart' : 'run'} the app: ${(err as Error).message}`);
     }
   }
 

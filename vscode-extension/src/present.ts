@@ -91,18 +91,33 @@ export class BacklogFilter {
 export interface AppView {
   /** Value of the `codeyard.appRunning` context key. */
   running: boolean;
-  /** The status bar's Run/Stop item. */
+  /** The status bar's Run / Stop app item. */
   text: string;
   tooltip: string;
   command: 'codeyard.run' | 'codeyard.stop';
+  /** The status bar's Restart item, shown while the app runs. */
+  restart?: { text: string; tooltip: string };
 }
 
-/** The Run/Stop controls for an app state; `connected` false while the agent is out of reach. */
+/** The keybinding of Restart App (package.json), for tooltips. */
+export const RESTART_KEY = 'Ctrl+Shift+F5';
+
+/**
+ * The Run / Stop app and Restart controls for an app state; `connected` false while the agent is
+ * out of reach. The words are the ones used everywhere: Run, Restart and Stop app act on the app;
+ * Start repl and Stop repl (the dashboard) on the whole repl.
+ */
 export function appView(state: AppState | undefined, connected: boolean): AppView {
   if (!connected || !state) return { running: false, text: '▶ Run', tooltip: 'Connecting to the repl agent…', command: 'codeyard.run' };
   if (state.running) {
     const what = state.command ? `: ${state.command}` : '';
-    return { running: true, text: '■ Stop', tooltip: `Stop the app${what}`, command: 'codeyard.stop' };
+    return {
+      running: true,
+      text: '■ Stop app',
+      tooltip: `Stop the app${what} (the repl keeps running)`,
+      command: 'codeyard.stop',
+      restart: { text: '$(debug-restart)', tooltip: `Restart the app with the code as it is now (${RESTART_KEY}, or Run again)` },
+    };
   }
   return { running: false, text: '▶ Run', tooltip: `Run the app${lastRun(state)}`, command: 'codeyard.run' };
 }

@@ -40,13 +40,16 @@ describe('log frames to terminal text', () => {
 });
 
 describe('app state to controls', () => {
-  it('shows Run while stopped and Stop while running, with the context key', () => {
+  it('shows Run while stopped, and Stop app with Restart while running, with the context key', () => {
     assert.deepEqual(appView({ running: false }, true), { running: false, text: '▶ Run', tooltip: 'Run the app', command: 'codeyard.run' });
     const running = appView({ running: true, pid: 7, command: 'node index.js', startedAt: '2025-01-01T00:00:00Z' }, true);
     assert.equal(running.running, true);
-    assert.equal(running.text, '■ Stop');
+    assert.equal(running.text, '■ Stop app');
     assert.equal(running.command, 'codeyard.stop');
     assert.match(running.tooltip, /node index\.js/);
+    assert.match(running.tooltip, /the repl keeps running/, 'Stop app is not Stop repl');
+    assert.equal(running.restart?.text, '$(debug-restart)');
+    assert.match(running.restart?.tooltip ?? '', /Restart the app.*Ctrl\+Shift\+F5/);
   });
 
   it('says how the last run ended', () => {

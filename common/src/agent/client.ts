@@ -128,6 +128,11 @@ export class AgentClient {
     return this.call('stopApp', undefined);
   }
 
+  /** Run again: stops the app if it runs, then starts it. */
+  restartApp(): Promise<AppState> {
+    return this.call('restartApp', undefined);
+  }
+
   /** Whether the agent restarts the app when it crashes (an always-on repl). */
   setAppPolicy(policy: AppPolicy): Promise<AppState> {
     return this.call('appPolicy', policy);

@@ -23,6 +23,7 @@ export interface AgentRouteTypes {
   app: { input: void; output: AppState };
   startApp: { input: void; output: AppState };
   stopApp: { input: void; output: AppState };
+  restartApp: { input: void; output: AppState };
   appPolicy: { input: AppPolicy; output: AppState };
   appLogs: { input: void; output: string };
   exec: { input: ExecRequest; output: ExecResult };
@@ -86,6 +87,8 @@ export const AGENT_ROUTES: { readonly [N in AgentRouteName]: AgentRoute<N> } = {
   app: { method: 'GET', path: '/app', body: 'none', reply: 'json', timeoutMs: DEFAULT_TIMEOUT_MS },
   startApp: { method: 'POST', path: '/app/start', body: 'none', reply: 'json', timeoutMs: DEFAULT_TIMEOUT_MS },
   stopApp: { method: 'POST', path: '/app/stop', body: 'none', reply: 'json', timeoutMs: 30_000 },
+  // A stop (up to its grace and the group's end), then a start.
+  restartApp: { method: 'POST', path: '/app/restart', body: 'none', reply: 'json', timeoutMs: 30_000 },
   appPolicy: { method: 'POST', path: '/app/policy', body: 'json', reply: 'json', timeoutMs: DEFAULT_TIMEOUT_MS, parse: parseAppPolicy },
   appLogs: { method: 'GET', path: '/app/logs', body: 'none', reply: 'text', timeoutMs: DEFAULT_TIMEOUT_MS },
   // The command's own limit plus time to collect and send its output.

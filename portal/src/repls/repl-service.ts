@@ -320,11 +320,14 @@ export class ReplService {
     return appState(id, this.#o.runtime, (replId) => this.#agent(replId));
   }
 
-  /** Run: starts the repl first when it is stopped, like Replit's Run button. */
-  async startApp(owner: string, id: string): Promise<AppState> {
+  /**
+   * Run: starts the repl first when it is stopped, like Replit's Run button. With `restart`, an
+   * app already running is stopped and started again (Restart, or Run pressed while it runs).
+   */
+  async startApp(owner: string, id: string, options: { restart?: boolean } = {}): Promise<AppState> {
     const record = await this.get(owner, id);
     if (!this.#o.runtime.endpoints(id)) await this.#startWithinLimit(owner, record, () => this.#agent(id).startApp());
-    return this.#announced(id, await this.#agent(id).startApp());
+    return this.#announced(id, await (options.restart ? this.#agent(id).restartApp() : this.#agent(id).startApp()));
   }
 
   async stopApp(owner: string, id: string): Promise<AppState> {

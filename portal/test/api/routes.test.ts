@@ -317,6 +317,7 @@ describe('HTTP API routes (MemoryRuntime, MemoryStore, SQLite)', () => {
       ['POST', '/ide-link', {}],
       ['GET', '/app'],
       ['POST', '/app/start'],
+      ['POST', '/app/restart'],
       ['POST', '/app/stop'],
       ['POST', '/exec', { command: 'id' }],
       ['GET', '/archive'],

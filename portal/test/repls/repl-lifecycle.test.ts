@@ -81,6 +81,7 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
       ['ideLink', () => s.ideLink('u-stranger', repl.id)],
       ['app', () => s.app('u-stranger', repl.id)],
       ['startApp', () => s.startApp('u-stranger', repl.id)],
+      ['restart the app', () => s.startApp('u-stranger', repl.id, { restart: true })],
       ['exec', () => s.exec('u-stranger', repl.id, { command: 'id' })],
       ['archive', () => s.archive('u-stranger', repl.id)],
     ];

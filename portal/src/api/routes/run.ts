@@ -7,7 +7,7 @@ import { commonErrors, errorReply } from '../schemas.js';
 
 const appState = ref(AppStateSchema);
 
-/** Run: the app's state, start and stop, and one-off commands (behind the auth hook; the app's output is in app-logs.ts). */
+/** Run: the app's state, Run, Restart and Stop app, and one-off commands (behind the auth hook; the app's output is in app-logs.ts). */
 export const runRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { repls }) => {
   app.get('/api/repls/:id/app', { schema: { summary: 'State of the Run process', tags: ['run'], params: ReplIdParams, response: { 200: appState, ...commonErrors } } }, async (request) => {
     return repls.app(accountOf(request).id, request.params.id);
@@ -18,8 +18,14 @@ export const runRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { re
   });
 
   app.post(
+    '/api/repls/:id/app/restart',
+    { schema: { summary: 'Restart the app: stop it when it runs, then start it (the repl too, when stopped)', tags: ['run'], params: ReplIdParams, response: { 200: appState, ...commonErrors } } },
+    async (request) => repls.startApp(accountOf(request).id, request.params.id, { restart: true }),
+  );
+
+  app.post(
     '/api/repls/:id/app/stop',
-    { schema: { summary: 'Stop the app (SIGTERM, then SIGKILL, to its whole process group)', tags: ['run'], params: ReplIdParams, response: { 200: appState, ...commonErrors } } },
+    { schema: { summary: 'Stop app: end the Run process (SIGTERM, then SIGKILL, to its whole process group); the repl keeps running', tags: ['run'], params: ReplIdParams, response: { 200: appState, ...commonErrors } } },
     async (request) => repls.stopApp(accountOf(request).id, request.params.id),
   );
 

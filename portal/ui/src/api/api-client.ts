@@ -157,6 +157,10 @@ export class ApiClient {
   startApp(id: string): Promise<AppState> {
     return this.request('POST', `/api/repls/${id}/app/start`);
   }
+  /** Restart: the app stopped and started again (started, with the repl, when it is not running). */
+  restartApp(id: string): Promise<AppState> {
+    return this.request('POST', `/api/repls/${id}/app/restart`);
+  }
   stopApp(id: string): Promise<AppState> {
     return this.request('POST', `/api/repls/${id}/app/stop`);
   }

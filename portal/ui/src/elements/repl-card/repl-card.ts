@@ -41,7 +41,7 @@ export function syncLabel(sync: SyncStatus): string {
   }
 }
 
-type Action = 'app' | 'power' | 'rename' | 'fork' | 'delete' | 'always-on' | `port-${number}`;
+type Action = 'app' | 'restart' | 'power' | 'rename' | 'fork' | 'delete' | 'always-on' | `port-${number}`;
 
 /**
  * One repl of the account: what it is doing, and everything one can do with it. API calls are
@@ -90,6 +90,14 @@ export class ReplCard extends LitElement {
     return this.#run('app', async () => {
       const app = this.repl.app.running ? await this.api.stopApp(id) : await this.api.startApp(id);
       this.#emit('repl-updated', { ...this.repl, app });
+    });
+  }
+
+  /** Restart: the app with the code as it is now, in one step (what Run does in the IDE while it runs). */
+  #restartApp(): Promise<void> {
+    const { id } = this.repl;
+    return this.#run('restart', async () => {
+      this.#emit('repl-updated', { ...this.repl, app: await this.api.restartApp(id) });
     });
   }
 
@@ -249,6 +257,11 @@ export class ReplCard extends LitElement {
         <button class="app-toggle" ?disabled=${!!busy || repl.status === 'stopping'} @click=${() => void this.#toggleApp()} aria-label="${repl.app.running ? 'Stop app of' : 'Run'} ${repl.name}">
           ${busy === 'app' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}${repl.app.running ? 'Stop app' : 'Run'}
         </button>
+        ${repl.app.running
+          ? html`<button class="app-restart" ?disabled=${!!busy || repl.status === 'stopping'} @click=${() => void this.#restartApp()} aria-label="Restart app of ${repl.name}">
+              ${busy === 'restart' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}Restart
+            </button>`
+          : nothing}
         <button class="power" ?disabled=${!!busy || transitioning} @click=${() => void this.#togglePower()} aria-label="${running ? 'Stop repl' : queue ? 'Leave the line for' : 'Start repl'} ${repl.name}">
           ${busy === 'power' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}${running ? 'Stop repl' : queue ? 'Leave line' : 'Start repl'}
         </button>
