@@ -4,7 +4,7 @@ import path from 'node:path';
 import { type AgentConfig, readAgentConfig } from '@codeyard/common/agent/config';
 import type { QuiesceResult } from '@codeyard/common/agent/protocol';
 import { OFFLINE_SAVE_RESULT_FILE, writeOfflineSaveResult } from '@codeyard/common/agent/offline-save';
-import { replIdVariables } from '@codeyard/common/agent/repl-variables';
+import { replIdVariables, toolVariables } from '@codeyard/common/agent/repl-variables';
 import { describeError } from '@codeyard/common/errors';
 import { ideEnv } from './ide-env.js';
 import { type AgentLive, createControlServer } from './control-server.js';
@@ -14,6 +14,7 @@ import { RelayClient } from './sync/store-client.js';
 import { SyncEngine } from './sync/sync-engine.js';
 import { mergeUserSettings } from './ide-settings.js';
 import { IdeSupervisor } from './ide-supervisor.js';
+import { runStaticServer } from './static-server.js';
 import { createTunnelServer } from './tunnel-server.js';
 import { createGateServer, createReadinessServer } from './gate-server.js';
 import { listenOn, relayServer } from './listeners.js';
@@ -23,6 +24,7 @@ import { WorkspaceFiles } from './workspace-files.js';
 /**
  * The repl agent's entry point: `codeyard-agent <config.json>`. It runs inside the repl (the
  * same program in the local sandbox and in a Kubernetes pod) and lives as long as the repl.
+ * `codeyard-agent serve-static` is the static stack's web server instead (static-server.ts).
  */
 /**
  * The repl's network namespace has only loopback: HTTP_PROXY points here, and each connection
@@ -70,6 +72,7 @@ function listenTcp(server: net.Server, port: number): Promise<void> {
 const SHUTDOWN_FLUSH_MS = 20_000;
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'serve-static') return runStaticServer(process.argv.slice(3), process.env);
   const configFile = process.argv[2];
   if (!configFile) throw new Error('usage: codeyard-agent <config.json>');
   const config = readAgentConfig(configFile);
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
   // What the agent starts (the app, its install, one-off commands; code-server with more of its
   // own) gets this environment: one object, shared by reference, so that the repl id an
   // activation brings reaches every later process.
-  const env = { ...process.env };
+  const env = { ...process.env, ...toolVariables(process.execPath, path.resolve(process.argv[1]!)) };
   const run = new RunSupervisor({ spec: config.app, cwd: config.workspace, env, logs, stateFile: path.join(config.stateDir, 'app.json'), policyFile: path.join(config.stateDir, 'app-policy.json') });
   const files = new WorkspaceFiles(config.workspace);
   const ide = config.ide

@@ -33,3 +33,14 @@ export function ideInfoVariables(info: ReplInfo): Record<string, string> {
     ...(info.portalUrl ? { [REPL_VARIABLES.portalUrl]: info.portalUrl } : {}),
   };
 }
+
+/**
+ * Codeyard's own programs, for commands that use them: the Node.js that runs the agent and the
+ * agent's bundle. The static stack's Run is `"$CODEYARD_NODE" "$CODEYARD_AGENT_BIN" serve-static`
+ * (a live-reloading server of the workspace's files), so it needs no toolchain of the machine's.
+ */
+export const TOOL_VARIABLES = { node: 'CODEYARD_NODE', agent: 'CODEYARD_AGENT_BIN' } as const;
+
+export function toolVariables(node: string, agent: string): Record<string, string> {
+  return { [TOOL_VARIABLES.node]: node, [TOOL_VARIABLES.agent]: agent };
+}

@@ -78,7 +78,7 @@ export class MemoryRuntime extends PooledRuntime<MemorySandbox> implements Runti
   }
 
   async checkStack(manifest: StackManifest): Promise<StackAvailability> {
-    if (this.#opts.unavailableStacks?.includes(manifest.id)) return { available: false, reason: `${manifest.toolchain.name} is missing (test double)` };
+    if (this.#opts.unavailableStacks?.includes(manifest.id)) return { available: false, reason: `${manifest.toolchain?.name ?? manifest.id} is missing (test double)` };
     return { available: true, version: '0.0.0-double' };
   }
 

@@ -28,7 +28,11 @@ export interface StackManifest {
    * every repl of the stack once a file of it is open.
    */
   languages?: StackLanguage[];
-  toolchain: {
+  /**
+   * What the stack needs on this machine; absent for one that needs only what Codeyard brings
+   * (the static stack's server is the agent's own, run by the agent's Node.js).
+   */
+  toolchain?: {
     /** The program, as a person would name it (`node`, `go`). */
     name: string;
     /** Command that prints the version; its exit code says whether the toolchain is there. */
@@ -119,13 +123,17 @@ export function parseManifest(raw: unknown, file: string, folderName: string): S
   }
 
   const tc = m.toolchain;
-  if (typeof tc !== 'object' || tc === null || Array.isArray(tc)) return fail('toolchain', 'must be an object with name, check and installHint');
-  const t = tc as Record<string, unknown>;
-  for (const field of Object.keys(t)) if (!['name', 'check', 'minVersion', 'installHint'].includes(field)) fail(`toolchain.${field}`, 'is not a known field');
-  for (const field of ['name', 'check', 'installHint']) {
-    if (typeof t[field] !== 'string' || (t[field] as string).trim() === '') fail(`toolchain.${field}`, 'must be a non-empty string');
+  let toolchain: StackManifest['toolchain'];
+  if (tc !== undefined) {
+    if (typeof tc !== 'object' || tc === null || Array.isArray(tc)) return fail('toolchain', 'must be an object with name, check and installHint');
+    const t = tc as Record<string, unknown>;
+    for (const field of Object.keys(t)) if (!['name', 'check', 'minVersion', 'installHint'].includes(field)) fail(`toolchain.${field}`, 'is not a known field');
+    for (const field of ['name', 'check', 'installHint']) {
+      if (typeof t[field] !== 'string' || (t[field] as string).trim() === '') fail(`toolchain.${field}`, 'must be a non-empty string');
+    }
+    if (t.minVersion !== undefined && (typeof t.minVersion !== 'string' || !VERSION.test(t.minVersion))) fail('toolchain.minVersion', 'must be a version like "1.21" or "18.0.0"');
+    toolchain = { name: t.name as string, check: t.check as string, minVersion: t.minVersion as string | undefined, installHint: t.installHint as string };
   }
-  if (t.minVersion !== undefined && (typeof t.minVersion !== 'string' || !VERSION.test(t.minVersion))) fail('toolchain.minVersion', 'must be a version like "1.21" or "18.0.0"');
 
   return {
     id,
@@ -139,12 +147,7 @@ export function parseManifest(raw: unknown, file: string, folderName: string): S
     installCreates,
     ...(limits ? { limits } : {}),
     ...(languages ? { languages } : {}),
-    toolchain: {
-      name: t.name as string,
-      check: t.check as string,
-      minVersion: t.minVersion as string | undefined,
-      installHint: t.installHint as string,
-    },
+    ...(toolchain ? { toolchain } : {}),
   };
 }
 

@@ -28,6 +28,11 @@ describe('repl.json manifests', () => {
     assert.deepEqual(parseManifest({ ...valid, limits: { memoryMb: 4096, cpus: 2 } }, 'demo/repl.json', 'demo').limits, { memoryMb: 4096, cpus: 2 });
   });
 
+  it('takes a stack without a toolchain of its own (one that runs on what Codeyard brings)', () => {
+    const { toolchain: _none, ...bare } = valid;
+    assert.equal(parseManifest(bare, 'demo/repl.json', 'demo').toolchain, undefined);
+  });
+
   it('takes the languages its IDE brings tooling for (none named: all)', () => {
     assert.deepEqual(parseManifest({ ...valid, languages: ['javascript', 'html', 'javascript'] }, 'demo/repl.json', 'demo').languages, ['javascript', 'html']);
     assert.equal(parseManifest(valid, 'demo/repl.json', 'demo').languages, undefined);
@@ -44,6 +49,7 @@ describe('repl.json manifests', () => {
     ['unknown language', { ...valid, languages: ['cobol'] }, /"languages" must be a list of languages from javascript, html/],
     ['languages not a list', { ...valid, languages: 'python' }, /"languages"/],
     ['toolchain without check', { ...valid, toolchain: { name: 'node', installHint: 'x' } }, /"toolchain.check"/],
+    ['toolchain not an object', { ...valid, toolchain: 'node' }, /"toolchain" must be an object/],
     ['bad minVersion', { ...valid, toolchain: { ...valid.toolchain, minVersion: 'latest' } }, /"toolchain.minVersion"/],
     ['installCreates without install', { ...valid, installCreates: 'node_modules' }, /"installCreates" needs "install"/],
     ['an unknown limit', { ...valid, limits: { gpus: 1 } }, /"limits.gpus" is not a known limit/],

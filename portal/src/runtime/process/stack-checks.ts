@@ -76,13 +76,15 @@ export class StackChecks {
   async #checkNow(manifest: StackManifest): Promise<StackAvailability> {
     const problem = await this.sandboxProblem();
     if (problem) return { available: false, reason: problem };
+    const tc = manifest.toolchain;
+    // Nothing of the machine's own to look for: what it runs comes with Codeyard.
+    if (!tc) return { available: true };
     // The check runs where the repl will: in a sandbox of its own when sandboxing is on.
     const dirs = replDirs(this.#opts.rootDir, 'check');
     const env = this.#spawner.replEnv('check', dirs, manifest.port, '');
-    const { file, args, spawnEnv } = await this.#command(env, ['/bin/sh', '-c', manifest.toolchain.check]);
+    const { file, args, spawnEnv } = await this.#command(env, ['/bin/sh', '-c', tc.check]);
     const verdict = await new Promise<StackAvailability | undefined>((resolve) => {
       execFile(file, args, { env: spawnEnv, timeout: STACK_CHECK_TIMEOUT_MS, cwd: '/' }, (err, stdout, stderr) => {
-        const tc = manifest.toolchain;
         const where = this.#opts.sandbox.mode === 'bubblewrap' ? 'in the repl sandbox, which sees only system folders (/usr, /bin…)' : 'on this machine';
         // Killed at the timeout, or no process could be made: the machine was busy, not the stack missing.
         if (err && (err.killed || typeof err.code === 'string')) return resolve(undefined);
@@ -96,7 +98,7 @@ export class StackChecks {
     });
     if (!verdict) {
       this.#opts.log.warn({ stack: manifest.id }, 'stack check did not finish (machine busy); keeping the last verdict');
-      return this.#availability.get(manifest.id)?.result ?? { available: false, reason: `the ${manifest.toolchain.name} check did not finish: the machine is busy. Try again in a moment` };
+      return this.#availability.get(manifest.id)?.result ?? { available: false, reason: `the ${tc.name} check did not finish: the machine is busy. Try again in a moment` };
     }
     this.#availability.set(manifest.id, { at: Date.now(), result: verdict });
     return verdict;
