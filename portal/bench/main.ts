@@ -1,5 +1,6 @@
 import { runSuites } from './harness.js';
 import { densitySuite } from './suites/density.js';
+import { editorsSuite } from './suites/editors.js';
 import { firstVisitSuite } from './suites/firstvisit.js';
 import { podmanSuite } from './suites/podman.js';
 import { proxySuite } from './suites/proxy.js';
@@ -12,7 +13,7 @@ import { syncSuite } from './suites/sync.js';
  * the figures (portal/bench/results/latest.json and latest.md). Loopback only; every loop is
  * bounded. Suites: see below; none named runs them all.
  */
-const SUITES = [startSuite, browserSuite, firstVisitSuite, memorySuite, densitySuite, proxySuite, apiSuite, syncSuite, startupSuite, podmanSuite];
+const SUITES = [startSuite, browserSuite, firstVisitSuite, memorySuite, densitySuite, editorsSuite, proxySuite, apiSuite, syncSuite, startupSuite, podmanSuite];
 
 // The portal's own warnings (an app not listening yet while Run starts) are noise here.
 process.env.CODEYARD_TEST_LOG ??= 'error';
