@@ -177,11 +177,11 @@ describe('the Codeyard VS Code extension in a repl', { timeout: 600_000 }, () =>
       assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/start`)).status, 200);
       await statusItem('■ Stop app').waitFor({ timeout: 30_000 });
       const first = await app();
-      // Keys go to the workbench (the editor has focus after a click).
-      await vscodeIn(page).locator('.editor-instance .monaco-editor .view-lines').first().click();
+      // Keys go to the workbench: the main file's editor (beside the preview opened above) has focus.
+      await vscodeIn(page).locator('.tabs-container .tab', { hasText: 'index.js' }).first().click();
       await page.keyboard.press('Control+Shift+F5');
       const second = await restartedSince(first.startedAt);
-      await vscodeIn(page).locator('.statusbar-item[aria-label="Restart the app"]').click();
+      await vscodeIn(page).locator('.statusbar-item[aria-label="Restart the app"], .statusbar-item [aria-label="Restart the app"]').first().click();
       await restartedSince(second.startedAt);
       await statusItem('■ Stop app').click();
       await statusItem('▶ Run').waitFor({ timeout: 30_000 });
