@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
-import { foldersToWatch, sameText } from './disk-text.js';
+import { foldersToWatch, reopenOptions, sameText } from './disk-text.js';
 
 /**
- * Keeps clean editors equal to their files when VS Code's own file watcher has not seen a change.
+ * Keeps clean editors equal to their files when VS Code's own file watcher has not reported a
+ * change.
  *
  * Why VS Code misses some: each browser window gets a file watcher of its own on the server
  * (code-server keeps one per window session), and the window asks for it late. Its
@@ -15,48 +16,72 @@ import { foldersToWatch, sameText } from './disk-text.js';
  * 27.55 s). A change in those seconds is never reported to the window, and its clean editor
  * keeps the old text until the file changes again; an edit then ends in "the content of the file
  * is newer". Every later change arrived, with no watcher error (not the settings' excludes, the
- * sandbox or inotify limits). Desktop VS
- * Code has the same gap, covered by re-reading visible editors when its window gains focus
- * (TextFileEditorTracker); a browser window that stays in front, or a headless one, gets no
- * such focus event. Nothing in the settings starts the watcher sooner.
+ * sandbox or inotify limits). Desktop VS Code has the same gap, covered by re-reading visible
+ * editors when its window gains focus (TextFileEditorTracker); a browser window that stays in
+ * front, or a headless one, gets no such focus event. Nothing in the settings starts the watcher
+ * sooner, and nothing in the extension API reads a document again.
  *
- * So this extension watches the folders of the open files itself (fs.watch, from its
- * activation on), checks every open document once when it starts and when a document opens,
- * and after a change compares a clean document with its file: when they differ (VS Code's own
- * reload, which usually comes first, did not happen), the editors showing it are reopened with
- * `forceReload`, which makes VS Code read the file again into the same model (cursors kept;
- * the view keeps the selection in sight). A document not shown is left alone: VS Code reads
- * the file again when its editor is shown.
+ * So this extension watches the folders of the open files itself (fs.watch, from its activation
+ * on), and checks every open document once when it starts and when a document opens. After a
+ * change it waits a moment; when VS Code reported that change itself (its events reach the
+ * extension host from the same watcher that reloads editors), VS Code reloads the editor and
+ * this does nothing. Otherwise it compares a clean document with its file, and when they differ
+ * the editors showing it are reopened with `forceReload`, which reads the file again into the
+ * same model (cursors, scroll and focus given back: see reopenOptions). A document not shown is
+ * left alone: VS Code reads the file again when its editor is shown. A modified one is never
+ * touched: VS Code's save tells of the conflict.
  */
 
-/** Time for VS Code's own reload (its watcher reports within ~0.1-0.3 s) before this one checks. */
-const SETTLE_MS = 400;
+/** Time for VS Code's own report (~0.15 s here, more on a busy machine) before this one checks. */
+const SETTLE_MS = 600;
+/** A report by VS Code this close before this extension's own event is about the same change. */
+const SAME_CHANGE_MS = 1000;
 /** Files larger than this are left to VS Code (comparing means reading them whole). */
 const MAX_CHECK_BYTES = 4 * 1024 * 1024;
-/** `EditorActivation.PRESERVE`: the editor's group is not made the active one. */
-const ACTIVATION_PRESERVE = 3;
-/** `TextEditorSelectionRevealType.CenterIfOutsideViewport`: the view moves only if it must. */
-const REVEAL_IF_OUTSIDE = 1;
 
 export class DiskFollower implements vscode.Disposable {
   readonly #watchers = new Map<string, fs.FSWatcher>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** When VS Code last reported a change to each open file. */
+  readonly #reported = new Map<string, number>();
+  /**
+   * The version of each file (mtime and size) this last read again: never twice, so a file whose
+   * text never compares equal (an encoding the decoder reads otherwise) cannot loop.
+   */
+  readonly #reloaded = new Map<string, string>();
   readonly #disposables: vscode.Disposable[] = [];
   #disposed = false;
 
   /** `onReload`: a document was read again from its file (for the log, and for tests). */
   constructor(private readonly onReload: (file: string) => void = () => undefined) {
+    // VS Code's own reports: no watch of its own (a glob in the workspace only filters the
+    // window's workspace watcher), so they come exactly when VS Code reloads editors too.
+    const vscodeSaw = vscode.workspace.createFileSystemWatcher('**/*');
+    const note = (uri: vscode.Uri): void => {
+      if (uri.scheme === 'file' && this.#isOpen(uri.fsPath)) this.#reported.set(uri.fsPath, Date.now());
+    };
     this.#disposables.push(
+      vscodeSaw,
+      vscodeSaw.onDidChange(note),
+      vscodeSaw.onDidCreate(note),
       vscode.workspace.onDidOpenTextDocument((doc) => {
         this.#refreshWatches();
         if (doc.uri.scheme === 'file') this.#schedule(doc.uri.fsPath);
       }),
-      vscode.workspace.onDidCloseTextDocument(() => this.#refreshWatches()),
+      vscode.workspace.onDidCloseTextDocument((doc) => {
+        this.#reported.delete(doc.uri.fsPath);
+        this.#reloaded.delete(doc.uri.fsPath);
+        this.#refreshWatches();
+      }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.#refreshWatches()),
     );
     this.#refreshWatches();
     // Whatever changed before this extension was there to see it.
     for (const doc of vscode.workspace.textDocuments) if (doc.uri.scheme === 'file') this.#schedule(doc.uri.fsPath);
+  }
+
+  #isOpen(file: string): boolean {
+    return vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'file' && d.uri.fsPath === file);
   }
 
   /** Watches the folders of the open files, and only those. */
@@ -91,32 +116,36 @@ export class DiskFollower implements vscode.Disposable {
   /** Checks `file` once things settle (a burst of events is one check). */
   #schedule(file: string): void {
     if (this.#disposed) return;
+    const seen = Date.now();
     clearTimeout(this.#timers.get(file));
     this.#timers.set(
       file,
       setTimeout(() => {
         this.#timers.delete(file);
-        void this.#check(file).catch(() => undefined);
+        void this.#check(file, seen).catch(() => undefined);
       }, SETTLE_MS),
     );
   }
 
-  async #check(file: string): Promise<void> {
+  async #check(file: string, seen: number): Promise<void> {
+    // VS Code saw it too, and reloads the editor itself.
+    if ((this.#reported.get(file) ?? 0) >= seen - SAME_CHANGE_MS) return;
     const doc = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file);
     // A modified document is never replaced: VS Code's save tells about a conflict.
     if (!doc || doc.isDirty || doc.isClosed) return;
     const version = doc.version;
     const stat = await fs.promises.stat(file).catch(() => undefined);
     if (!stat?.isFile() || stat.size > MAX_CHECK_BYTES) return;
+    const fileVersion = `${stat.mtimeMs}:${stat.size}`;
+    if (this.#reloaded.get(file) === fileVersion) return;
     const onDisk = await vscode.workspace.decode(await fs.promises.readFile(file), { encoding: doc.encoding });
     if (this.#disposed || doc.isDirty || doc.isClosed || doc.version !== version || sameText(onDisk, doc.getText())) return;
     const shownIn = vscode.window.visibleTextEditors.filter((e) => e.document === doc);
+    if (shownIn.length) this.#reloaded.set(file, fileVersion);
     for (const editor of shownIn) {
-      // `_workbench.open` is what `vscode.open` runs, taking the editor options as they are.
-      await vscode.commands.executeCommand('_workbench.open', doc.uri, [
-        (editor.viewColumn ?? 1) - 1,
-        { forceReload: true, preserveFocus: true, activation: ACTIVATION_PRESERVE, selection: editorRange(editor.selection), selectionRevealType: REVEAL_IF_OUTSIDE },
-      ]);
+      const view = { selections: editor.selections, firstVisibleLine: editor.visibleRanges[0]?.start.line ?? 0 };
+      // `_workbench.open` is what `vscode.open` runs, taking the workbench's editor options as they are.
+      await vscode.commands.executeCommand('_workbench.open', doc.uri, [(editor.viewColumn ?? 1) - 1, reopenOptions(view, editor === vscode.window.activeTextEditor)]);
     }
     if (shownIn.length) this.onReload(file);
   }
@@ -129,9 +158,4 @@ export class DiskFollower implements vscode.Disposable {
     this.#watchers.clear();
     for (const d of this.#disposables) d.dispose();
   }
-}
-
-/** A selection as the workbench's editor options take it (1-based lines and columns). */
-function editorRange(s: vscode.Selection): { startLineNumber: number; startColumn: number; endLineNumber: number; endColumn: number } {
-  return { startLineNumber: s.start.line + 1, startColumn: s.start.character + 1, endLineNumber: s.end.line + 1, endColumn: s.end.character + 1 };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { foldersToWatch, MAX_WATCHED_FOLDERS, sameText } from '../src/disk-text.js';
+import { foldersToWatch, MAX_WATCHED_FOLDERS, reopenOptions, sameText } from '../src/disk-text.js';
 
 describe('a document against its file', () => {
   it('is the same when only line ends differ, stale when any text does', () => {
@@ -31,5 +31,28 @@ describe('folders watched for the open files', () => {
     const files = Array.from({ length: 200 }, (_, i) => `/home/user/workspace/d${i}/f.js`);
     assert.equal(foldersToWatch(files, roots).size, MAX_WATCHED_FOLDERS);
     assert.equal(foldersToWatch(files, roots, 3).size, 3);
+  });
+});
+
+describe('an editor reopened to read its file again', () => {
+  const view = { selections: [{ anchor: { line: 2, character: 0 }, active: { line: 2, character: 4 } }, { anchor: { line: 9, character: 1 }, active: { line: 9, character: 1 } }], firstVisibleLine: 5 };
+
+  it('keeps its cursors and scroll, in the workbench view state (1-based)', () => {
+    const options = reopenOptions(view, true);
+    assert.equal(options.forceReload, true);
+    assert.deepEqual(options.viewState, {
+      cursorState: [
+        { inSelectionMode: true, selectionStart: { lineNumber: 3, column: 1 }, position: { lineNumber: 3, column: 5 } },
+        { inSelectionMode: false, selectionStart: { lineNumber: 10, column: 2 }, position: { lineNumber: 10, column: 2 } },
+      ],
+      viewState: { scrollLeft: 0, firstPosition: { lineNumber: 6, column: 1 }, firstPositionDeltaTop: 0 },
+      contributionsState: {},
+    });
+  });
+
+  it('gives the focus back to the active editor only, and never activates another group', () => {
+    assert.equal(reopenOptions(view, true).preserveFocus, false);
+    assert.equal(reopenOptions(view, false).preserveFocus, true);
+    assert.equal(reopenOptions(view, false).activation, 3);
   });
 });
