@@ -27,7 +27,7 @@ export interface ViewState {
 }
 
 /**
- * What the toolbar and the Repl menu show for a repl: Run or Stop as the app's state says,
+ * What the toolbar and the Repl menu show for a repl: Run or Stop app as the app's state says,
  * whoever pressed it (VS Code, the web page, the API): the state comes from the portal's event
  * stream, so the buttons follow every change.
  */
@@ -40,7 +40,8 @@ export function toolbarState(repl: Repl, view: ViewState): ToolbarState {
     status: repl.status,
     statusLabel: repl.queue ? `Waiting for room (#${repl.queue.position})` : STATUS_LABELS[repl.status],
     app: { running, label: appLabel(repl.app) },
-    run: running ? { label: 'Stop', action: 'stop', enabled: !view.busy } : { label: 'Run', action: 'run', enabled: !view.busy && !transitioning },
+    // "Stop app", as everywhere: the repl keeps running (Stop repl is the dashboard's).
+    run: running ? { label: 'Stop app', action: 'stop', enabled: !view.busy } : { label: 'Run', action: 'run', enabled: !view.busy && !transitioning },
     preview: { url: previewUrlOf(repl), open: view.previewOpen, detached: view.previewDetached, enabled: running || view.previewOpen },
     busy: view.busy,
     ...(view.error ? { error: view.error } : {}),

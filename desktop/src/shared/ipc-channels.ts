@@ -98,7 +98,7 @@ export interface ToolbarState {
   status: string;
   statusLabel: string;
   app: { running: boolean; label: string };
-  run: { label: 'Run' | 'Stop'; action: 'run' | 'stop'; enabled: boolean };
+  run: { label: 'Run' | 'Stop app'; action: 'run' | 'stop'; enabled: boolean };
   preview: { url: string | undefined; open: boolean; detached: boolean; enabled: boolean };
   busy: boolean;
   error?: string;

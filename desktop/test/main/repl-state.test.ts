@@ -14,7 +14,7 @@ describe('toolbar and menu state follow the app, whoever pressed Run', () => {
     assert.deepEqual([stopped.run.label, stopped.run.action, stopped.run.enabled, stopped.app.label], ['Run', 'run', true, 'Not running']);
     // Run pressed in VS Code: the event stream brings the new app state.
     const started = toolbarState(replView({ app: running }), idle);
-    assert.deepEqual([started.run.label, started.run.action, started.app.label, started.preview.enabled], ['Stop', 'stop', 'Running: npm start', true]);
+    assert.deepEqual([started.run.label, started.run.action, started.app.label, started.preview.enabled], ['Stop app', 'stop', 'Running: npm start', true]);
     assert.equal(toolbarState(replView(), { ...idle, busy: true }).run.enabled, false, 'no double press while a call is out');
     assert.equal(toolbarState(replView({ status: 'stopping' }), idle).run.enabled, false);
     assert.equal(toolbarState(replView({ status: 'stopped', queue: { position: 2, of: 3 } }), idle).statusLabel, 'Waiting for room (#2)');
@@ -24,7 +24,7 @@ describe('toolbar and menu state follow the app, whoever pressed Run', () => {
     const menu = replMenu(toolbarState(replView({ app: running }), { ...idle, previewOpen: true }));
     assert.deepEqual(
       menu.submenu!.filter((i) => i.label).map((i) => [i.label, i.enabled]),
-      [['Stop', true], ['Close Preview', true], ['Detach Preview', true], ['Open in Browser', true], ['Copy Preview URL', true]],
+      [['Stop app', true], ['Close Preview', true], ['Detach Preview', true], ['Open in Browser', true], ['Copy Preview URL', true]],
     );
     assert.ok(replMenu(undefined).submenu!.filter((i) => i.label).every((i) => i.enabled === false), 'no repl window in front: nothing to act on');
     const labels = applicationMenu(undefined, 'darwin').map((m) => m.label ?? m.role);

@@ -109,7 +109,7 @@ export class ReplToolbar extends LitElement {
     const p = s.preview;
     return html`<span class="dot ${s.app.running ? 'on' : ''}" aria-hidden="true"></span>
       <span class="name" title=${s.name}>${s.name}</span>
-      <button class="${s.run.action === 'run' ? 'run' : 'stop'}" ?disabled=${!s.run.enabled} @click=${() => this.#act(s.run.action)} aria-label="${s.run.label} the app of ${s.name}">${s.busy ? '…' : s.run.label}</button>
+      <button class="${s.run.action === 'run' ? 'run' : 'stop'}" ?disabled=${!s.run.enabled} @click=${() => this.#act(s.run.action)} aria-label="${s.run.action === 'run' ? 'Run' : 'Stop'} the app of ${s.name}">${s.busy ? '…' : s.run.label}</button>
       <span class="app" role="status" aria-live="polite" title=${s.app.label}>${s.status === 'running' ? s.app.label : s.statusLabel}</span>
       ${s.error ? html`<span class="error" role="alert" title=${s.error}>${s.error}</span>` : nothing}
       <span class="spacer"></span>
