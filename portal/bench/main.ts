@@ -4,7 +4,8 @@ import { editorsSuite } from './suites/editors.js';
 import { firstVisitSuite } from './suites/firstvisit.js';
 import { podmanSuite } from './suites/podman.js';
 import { proxySuite } from './suites/proxy.js';
-import { apiSuite, browserSuite, memorySuite, startSuite } from './suites/repl.js';
+import { memorySuite } from './suites/memory.js';
+import { apiSuite, browserSuite, startSuite } from './suites/repl.js';
 import { startupSuite } from './suites/startup.js';
 import { syncSuite } from './suites/sync.js';
 

@@ -29,6 +29,46 @@ export function topProcesses(pids: number[], count = 8): string {
     .join('\n     ');
 }
 
+/**
+ * What each process of a repl is, from its command line: the parts its memory is told by (the
+ * README's breakdown). Anything else (a terminal's shell, the app, another stack's language
+ * server) is "other".
+ */
+const ROLES: ReadonlyArray<readonly [string, RegExp]> = [
+  ['TypeScript server', /tsserver\.js/],
+  ['JSON language server', /jsonServerMain/],
+  ['extension host', /--type=extensionHost/],
+  ['file watcher', /--type=fileWatcher/],
+  ['terminal host', /--type=ptyHost/],
+  ["code-server's server", /code-server-launch|out\/node\/entry\.js/],
+  ['agent', /codeyard-agent/],
+  ['sandbox (bwrap)', /^\S*bwrap /],
+];
+
+/** The role of one process (see ROLES). */
+export function processRole(commandLine: string): string {
+  return ROLES.find(([, pattern]) => pattern.test(commandLine))?.[0] ?? 'other';
+}
+
+/** The roles in the order the breakdown lists them. */
+export const ROLE_NAMES: readonly string[] = [...ROLES.map(([name]) => name), 'other'];
+
+/** PSS in MB by role (see processRole) of a set of processes; roles with no process are left out. */
+export function pssByRole(pids: number[]): Map<string, number> {
+  const byRole = new Map<string, number>();
+  for (const pid of pids) {
+    let cmd: string;
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter(Boolean).join(' ');
+    } catch {
+      continue; // ended meanwhile
+    }
+    const role = processRole(cmd);
+    byRole.set(role, (byRole.get(role) ?? 0) + memoryOf([pid]).pss);
+  }
+  return byRole;
+}
+
 /** RSS and PSS of a set of processes, in MB (PSS shares code pages fairly between them). */
 export function memoryOf(pids: number[]): { rss: number; pss: number } {
   let rss = 0;

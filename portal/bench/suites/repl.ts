@@ -3,7 +3,7 @@ import { launchChromium } from '../../test/helpers/browser.js';
 import { request } from '../../test/helpers/http.js';
 import { startTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { timed, type Recorder, type Suite } from '../harness.js';
-import { memoryOf, openWorkbench, replPids, settledPss, topProcesses } from '../repl-memory.js';
+import { openWorkbench } from '../repl-memory.js';
 
 const ROUNDS = 5;
 
@@ -110,34 +110,6 @@ export const browserSuite: Suite = {
           await context.close();
         }
         r.figure('navigation → workbench with explorer', 'ms', samples, { target: ['<=', 2000] });
-      } finally {
-        await browser.close();
-      }
-    });
-  },
-};
-
-export const memorySuite: Suite = {
-  name: 'memory',
-  description: 'memory of one repl (all its processes, RSS and PSS): idle with nobody connected, and with one browser session',
-  async run(r: Recorder) {
-    await withPortal({}, async (t, token) => {
-      const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node' })).json<{ id: string }>();
-      await t.api(token, 'POST', `/api/repls/${repl.id}/start`);
-      await sleep(5000);
-      const idle = memoryOf(replPids(t, repl.id));
-      r.say(`idle, by process:\n     ${topProcesses(replPids(t, repl.id))}`);
-      r.figure('idle repl, RSS', 'MB', [idle.rss]);
-      r.figure('idle repl, PSS', 'MB', [idle.pss], { target: ['<=', 120] });
-      r.figure('idle repls that fit in 8 GiB (by PSS)', 'repls', [Math.floor(8192 / idle.pss)]);
-      const browser = await launchChromium();
-      try {
-        await openWorkbench(t, token, repl.id, await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage());
-        await settledPss(() => replPids(t, repl.id));
-        const used = memoryOf(replPids(t, repl.id));
-        r.say(`with a browser, by process:\n     ${topProcesses(replPids(t, repl.id))}`);
-        r.figure('repl with one browser session, RSS', 'MB', [used.rss]);
-        r.figure('repl with one browser session, PSS', 'MB', [used.pss], { target: ['<=', 400] });
       } finally {
         await browser.close();
       }
