@@ -11,8 +11,8 @@ import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
 /**
  * What a repl's VS Code runs, checked on the real processes of a sandboxed repl with a real
  * browser page open on it: code-server's server as one process (no wrapper), a Python repl with
- * no TypeScript server nor its extension, and a Node repl that still gets JavaScript IntelliSense
- * from one.
+ * no TypeScript server nor its extension, a Node repl that still gets JavaScript IntelliSense
+ * from one, and no JSON language server until a JSON file is opened, which then gets validated.
  */
 describe("a repl's VS Code processes", { timeout: 300_000, skip: browserUnavailable() }, () => {
   let t: TestPortal;
@@ -64,6 +64,7 @@ describe("a repl's VS Code processes", { timeout: 300_000, skip: browserUnavaila
     assert.ok(host, 'an extension host');
     assert.equal(environmentOf(host.pid).MALLOC_ARENA_MAX, '2');
     assert.match(host.cmd, /--max-semi-space-size=1/);
+    assert.equal(processes(id).filter((p) => p.cmd.includes('jsonServerMain')).length, 0, 'no JSON language server: no JSON file is open');
     await page.context().close();
   });
 
@@ -82,6 +83,24 @@ describe("a repl's VS Code processes", { timeout: 300_000, skip: browserUnavaila
     await vscodeIn(page).locator('.suggest-widget .monaco-list-row', { hasText: 'error' }).first().waitFor({ timeout: 60_000 });
     const labels = await vscodeIn(page).locator('.suggest-widget .monaco-list-row .label-name').allTextContents();
     assert.ok(labels.includes('count'), `console.count suggested (got ${labels.join(', ')})`);
+    await page.context().close();
+  });
+
+  it('starts no JSON language server in a Node repl until a JSON file is opened, then validates it', async () => {
+    const { id, page } = await openRepl('node', 'index.js');
+    // The extension host is up and has activated what it does at startup; give it a moment more.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const jsonServers = () => processes(id).filter((p) => p.cmd.includes('jsonServerMain'));
+    assert.equal(jsonServers().length, 0, `no JSON language server before a JSON file is opened:\n${processes(id).map((p) => p.cmd).join('\n')}`);
+
+    await vscodeIn(page).locator('.explorer-folders-view .monaco-list-row', { hasText: 'package.json' }).click();
+    await vscodeIn(page).locator('.tabs-container .tab', { hasText: 'package.json' }).waitFor({ timeout: 30_000 });
+    await eventually(async () => jsonServers().length === 1, 'a JSON language server for the opened package.json');
+    // Text after the object: the JSON server reports it ("End of file expected"), as a squiggle.
+    await vscodeIn(page).locator('.monaco-editor .view-lines', { hasText: '"name"' }).click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type(' oops');
+    await vscodeIn(page).locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 });
     await page.context().close();
   });
 });

@@ -14,7 +14,9 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
   'extensions.autoCheckUpdates': false,
-  'extensions.autoUpdate': false,
+  // VS Code's own spelling: `false` is migrated to 'off' by VS Code at the first start, which
+  // opens and saves settings.json (a JSON document, so the JSON language server starts for it).
+  'extensions.autoUpdate': 'off',
   'extensions.ignoreRecommendations': true,
   'git.openRepositoryInParentFolders': 'never',
   'terminal.integrated.defaultProfile.linux': 'bash',
@@ -33,6 +35,11 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze
   'npm.autoDetect': 'off',
   'task.autoDetect': 'off',
   'workbench.enableExperiments': false,
+  // VS Code's chat model settings file is opened as a JSON document at every start, even with AI
+  // features off (its ILanguageModelsConfigurationService reads it), and any JSON document starts
+  // the JSON language server (~25 MB) with configuration-editing and npm beside it. Read as plain
+  // text, it starts nothing: the JSON server then starts when the user opens a JSON file.
+  'files.associations': { '**/User/chatLanguageModels.json': 'plaintext', '**/User/profiles/*/chatLanguageModels.json': 'plaintext' },
   'files.watcherExclude': { '**/.git/objects/**': true, '**/node_modules/**': true, '**/target/**': true, '**/.venv/**': true, '**/__pycache__/**': true },
   // code-server's memory tuning (CODE_SERVER_ENV) is not for the user's own programs.
   'terminal.integrated.env.linux': { MALLOC_ARENA_MAX: null },
