@@ -29,7 +29,7 @@ export const STEPS = [
   {
     name: 'agent',
     inputs: [...INSTALLED, 'agent/package.json', 'agent/src', ...COMMON_BUILT],
-    outputs: ['agent/dist/codeyard-agent.cjs', 'agent/dist/code-server-launch.cjs'],
+    outputs: ['agent/dist/codeyard-agent.cjs', 'agent/dist/code-server-launch.cjs', 'agent/dist/idle-gc.cjs', 'agent/dist/tsserver-node'],
     tools: [{ name: 'esbuild', from: 'agent' }],
     command: ['npm', 'run', 'build', '--silent', '-w', '@codeyard/agent'],
   },

@@ -12,7 +12,8 @@ import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
  * What a repl's VS Code runs, checked on the real processes of a sandboxed repl with a real
  * browser page open on it: code-server's server as one process (no wrapper), a Python repl with
  * no TypeScript server nor its extension, a Node repl that still gets JavaScript IntelliSense
- * from one, and no JSON language server until a JSON file is opened, which then gets validated.
+ * from one (run with Codeyard's memory tuning), and no JSON language server until a JSON file is
+ * opened, which then gets validated.
  */
 describe("a repl's VS Code processes", { timeout: 300_000, skip: browserUnavailable() }, () => {
   let t: TestPortal;
@@ -59,11 +60,12 @@ describe("a repl's VS Code processes", { timeout: 300_000, skip: browserUnavaila
     for (const kept of ['codeyard', 'python', 'git', 'json-language-features']) assert.ok(names.includes(kept), `${kept} is there`);
     for (const left of ['typescript-language-features', 'ms-vscode.js-debug', 'emmet', 'github', 'copilot']) assert.ok(!names.includes(left), `${left} is left out`);
 
-    // The memory tuning reaches the extension host, which runs with the server's small young generation.
+    // The memory tuning reaches the extension host, which runs with the server's small young
+    // generation, glibc's arena limit and the idle collection preloaded.
     const host = processes(id).find((p) => p.cmd.includes('--type=extensionHost'));
     assert.ok(host, 'an extension host');
     assert.equal(environmentOf(host.pid).MALLOC_ARENA_MAX, '2');
-    assert.match(host.cmd, /--max-semi-space-size=1/);
+    assert.match(host.cmd, /--max-semi-space-size=1 .*--require=\/opt\/codeyard\/idle-gc\.cjs/);
     assert.equal(processes(id).filter((p) => p.cmd.includes('jsonServerMain')).length, 0, 'no JSON language server: no JSON file is open');
     await page.context().close();
   });
@@ -72,6 +74,9 @@ describe("a repl's VS Code processes", { timeout: 300_000, skip: browserUnavaila
     const { id, page } = await openRepl('node', 'index.js');
     await vscodeIn(page).locator('.monaco-editor .view-lines', { hasText: 'Press Run' }).waitFor({ timeout: 30_000 });
     await eventually(async () => processes(id).some((p) => p.cmd.includes('tsserver')), 'a TypeScript server for the open JavaScript file');
+    // Run by tsserver-node (js/ts.tsserver.node.path): code-server's Node, a small young generation, the idle collection.
+    const tsserver = processes(id).find((p) => p.cmd.includes('tsserver.js'))!;
+    assert.match(tsserver.cmd, /^\S+\/node --max-semi-space-size=4 --require=\/opt\/codeyard\/idle-gc\.cjs --max-old-space-size=\d+ \S+\/tsserver\.js /);
     // A new last line asking for console's members: the suggestions come from the TypeScript server
     // (its libraries declare console; the file only uses console.log, so words from the file would
     // not give console.error or console.count).

@@ -36,7 +36,7 @@ export interface ImageReport {
 }
 
 /** Context files each image uses (a change to another file does not rebuild it). */
-const BASE_FILES = ['clean-image.sh', 'node.tgz', 'npm.tgz', 'codeyard.vsix', 'prepare-ide.cjs', 'codeyard-agent.cjs', 'image.json'];
+const BASE_FILES = ['clean-image.sh', 'node.tgz', 'npm.tgz', 'codeyard.vsix', 'prepare-ide.cjs', 'codeyard-agent.cjs', 'idle-gc.cjs', 'tsserver-node', 'image.json'];
 const STACK_FILES = ['clean-image.sh', 'stack-packages.sh', 'npm.tgz'];
 
 /** A long line cut for the progress display. */

@@ -52,6 +52,9 @@ export async function prepareContext(options: { root: string; workDir: string; c
     'node.tgz': await npmTarball(`${NODE_PACKAGE}@${NODE_VERSION}`, `${NODE_PACKAGE}-${NODE_VERSION}.tgz`, downloads, log),
     'npm.tgz': await npmTarball(`npm@${NPM_VERSION}`, `npm-${NPM_VERSION}.tgz`, downloads, log),
     'codeyard-agent.cjs': need(path.join(root, 'agent/dist/codeyard-agent.cjs'), 'run npm run build first'),
+    // code-server's processes preload it; the TypeScript server's Node (see code-server-settings.ts).
+    'idle-gc.cjs': need(path.join(root, 'agent/dist/idle-gc.cjs'), 'run npm run build first'),
+    'tsserver-node': need(path.join(root, 'agent/dist/tsserver-node'), 'run npm run build first'),
     'codeyard.vsix': need(path.join(root, 'vscode-extension/dist/codeyard.vsix'), 'run npm run build first'),
     'clean-image.sh': path.join(root, 'images/clean-image.sh'),
     'stack-packages.sh': path.join(root, 'images/stack-packages.sh'),
@@ -64,6 +67,8 @@ export async function prepareContext(options: { root: string; workDir: string; c
     // Rewritten only when changed: a 100 MB copy per run is needless.
     const same = fs.existsSync(target) && fs.statSync(target).size === content.length && fs.readFileSync(target).equals(content);
     if (!same) fs.writeFileSync(target, content);
+    // COPY keeps a file's mode: the one command in here must stay executable.
+    fs.chmodSync(target, name === 'tsserver-node' ? 0o755 : 0o644);
   }
   const prepareIde = path.join(dir, 'prepare-ide.cjs');
   // esbuild is the agent's and the extension's bundler, hoisted to the root node_modules (the

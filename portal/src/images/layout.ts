@@ -9,7 +9,7 @@ import { INSIDE } from '../runtime/process/sandbox.js';
 export const IMAGE_LAYOUT = Object.freeze({
   ...INSIDE,
   /** Node 24, for the agent and code-server (and the node/react stacks' apps). */
-  node: '/usr/local/bin/node',
+  node: POD_LAYOUT.node,
   /** code-server's install folder (its dependencies hoisted next to it), as the provisioner lays it out. */
   codeServerDir: POD_LAYOUT.codeServerEntry.slice(0, POD_LAYOUT.codeServerEntry.indexOf('/node_modules/')),
   codeServerEntry: POD_LAYOUT.codeServerEntry,

@@ -31,6 +31,10 @@ describe('stack images', { timeout: 600_000 }, () => {
     assert.equal(installed, CODE_SERVER_VERSION, 'code-server is the version the process runtime pins');
     const settings = JSON.parse(await runIn(base, `cat ${IMAGE_LAYOUT.settings}`)) as Record<string, unknown>;
     assert.deepEqual(settings, DEFAULT_SETTINGS, 'the image has the settings the process runtime gives its repls');
+    // The TypeScript server's Node (the settings name it): the image's Node with the young-generation
+    // limit and the idle collection preloaded, both files in the image.
+    const tsserverNode = (await runIn(base, `CODEYARD_IDE_NODE=${IMAGE_LAYOUT.node} ${IMAGE_LAYOUT.tsserverNode} -p "process.execArgv.join(' ')"`)).trim();
+    assert.equal(tsserverNode, `--max-semi-space-size=4 --require=${IMAGE_LAYOUT.idleGc}`);
     // The agent bundle runs: without a config it says how to start it.
     const agent = await runIn(base, `node ${IMAGE_LAYOUT.agent} 2>&1; true`);
     assert.match(agent, /usage: codeyard-agent <config.json>/);

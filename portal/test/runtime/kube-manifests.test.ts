@@ -115,6 +115,11 @@ describe('kubernetes objects of a repl (manifests.ts)', () => {
     assert.equal(config.ide?.argv.find((arg) => !arg.startsWith('--') && arg !== 'node'), POD_LAYOUT.codeServerEntry);
     assert.ok(config.ide?.argv.includes('--max-semi-space-size=1'));
     assert.equal(config.ide?.env?.MALLOC_ARENA_MAX, '2');
+    // code-server's processes preload the idle collection from the image, and the TypeScript
+    // server runs on the image's tsserver-node with the image's Node.
+    assert.ok(config.ide?.argv.includes(`--require=${POD_LAYOUT.idleGc}`), config.ide?.argv.join(' '));
+    assert.equal(config.ide?.env?.CODEYARD_IDE_NODE, POD_LAYOUT.node);
+    assert.equal(config.ide?.settings['js/ts.tsserver.node.path'], POD_LAYOUT.tsserverNode);
     assert.ok(config.ide?.argv.includes(POD_LAYOUT.builtinExtensions));
     assert.equal(config.ownPidNamespace, true);
   });

@@ -5,7 +5,7 @@ import { INSIDE, sandboxCommand, type SandboxSpec } from '../../src/runtime/proc
 const spec: SandboxSpec = {
   hostname: 'abcdefgh2345',
   network: 'host',
-  mounts: { home: '/data/r/home', workspace: '/data/r/workspace', run: '/data/r/run', state: '/data/r/state', etc: '/data/r/etc', agent: '/data/.agent/a.cjs', readOnly: ['/var/cache/codeyard/node'] },
+  mounts: { home: '/data/r/home', workspace: '/data/r/workspace', run: '/data/r/run', state: '/data/r/state', etc: '/data/r/etc', agent: '/data/.agent/a.cjs', ideHelpers: ['/data/.shared/code-server-launch.cjs', '/data/.shared/idle-gc.cjs', '/data/.shared/tsserver-node'], readOnly: ['/var/cache/codeyard/node'] },
   env: { HOME: INSIDE.home, SECRET_LOOKING: 'x' },
   argv: ['/bin/sh', '-c', 'true'],
 };
@@ -40,6 +40,13 @@ describe('sandboxCommand', () => {
     assert.ok(readOnly.includes('/var/cache/codeyard/node'));
     for (const from of readOnly) assert.doesNotMatch(from, /^\/(root|home)(\/|$)|shadow|gshadow|sudoers|ssh/, from);
     assert.ok(pairs(args, '--ro-bind').some(([from, to]) => from === '/data/r/etc/passwd' && to === '/etc/passwd'));
+  });
+
+  it("binds the agent and code-server's helpers read-only where the runtime names them inside", () => {
+    const readOnly = pairs(sandboxCommand(spec).args, '--ro-bind');
+    for (const [from, to] of [['/data/.agent/a.cjs', INSIDE.agent], ['/data/.shared/code-server-launch.cjs', INSIDE.ideLauncher], ['/data/.shared/idle-gc.cjs', INSIDE.idleGc], ['/data/.shared/tsserver-node', INSIDE.tsserverNode]]) {
+      assert.ok(readOnly.some((pair) => pair[0] === from && pair[1] === to), `${from} at ${to}`);
+    }
   });
 
   it('sets exactly the environment it is given', () => {

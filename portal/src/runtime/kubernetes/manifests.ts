@@ -3,7 +3,7 @@ import type { ReplInfo } from '@codeyard/common/agent/config';
 import { ALLOWED_V6_CIDR, inGlobalV6 } from '@codeyard/common/addresses';
 import type { StackManifest } from '../../templates/manifest.js';
 import { buildAgentConfig } from '../agent-config.js';
-import { CODE_SERVER_ENV, CODE_SERVER_NODE_FLAGS, codeServerArgs, DEFAULT_SETTINGS } from '../process/code-server-settings.js';
+import { codeServerArgs, codeServerEnv, codeServerNodeFlags, DEFAULT_SETTINGS } from '../process/code-server-settings.js';
 import { limitsFor } from '../process/options.js';
 import { SANDBOX_PATH } from '../process/sandbox.js';
 import { COMPONENT, LABELS, labelValue, MANAGED_BY, objectName, POD_LAYOUT, stackImage } from './pod-layout.js';
@@ -108,8 +108,9 @@ export function podAgentConfig(request: ReplPodRequest, options: KubeObjectOptio
     pooled: !request.repl,
     relay: request.repl ? { url: options.relayUrl, token: request.relayToken ?? '' } : undefined,
     gate: { port: POD_LAYOUT.gatePort, healthPort: POD_LAYOUT.healthPort, secret: request.gateSecret },
-    // The same memory tuning as in the sandbox (code-server's wrapper forks its server with these flags).
-    ide: { argv: ['node', ...CODE_SERVER_NODE_FLAGS, POD_LAYOUT.codeServerEntry, ...flags], settings: DEFAULT_SETTINGS, env: CODE_SERVER_ENV },
+    // The same memory tuning as in the sandbox (code-server's wrapper forks its server with these
+    // flags); the image has the idle collection and tsserver-node where a sandbox has them.
+    ide: { argv: ['node', ...codeServerNodeFlags(POD_LAYOUT.idleGc), POD_LAYOUT.codeServerEntry, ...flags], settings: DEFAULT_SETTINGS, env: codeServerEnv(POD_LAYOUT.node) },
   });
   return JSON.stringify(config);
 }

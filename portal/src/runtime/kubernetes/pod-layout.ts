@@ -15,6 +15,10 @@ export const POD_LAYOUT = Object.freeze({
   /** The key of the Secret that holds the config. */
   configKey: 'agent.json',
   agent: INSIDE.agent,
+  /** Node 24 (the image's), which runs the agent, code-server and the TypeScript server. */
+  node: '/usr/local/bin/node',
+  idleGc: INSIDE.idleGc,
+  tsserverNode: INSIDE.tsserverNode,
   codeServerEntry: `/opt/codeyard/code-server-${CODE_SERVER_VERSION}/node_modules/code-server/out/node/entry.js`,
   builtinExtensions: `${INSIDE.ideExtensions}/builtin`,
   home: INSIDE.home,

@@ -1,3 +1,8 @@
+import { INSIDE } from './sandbox.js';
+
+/** The setting naming the Node that runs VS Code's TypeScript server (the unified name; `typescript.tsserver.nodePath` before). */
+export const TSSERVER_NODE_SETTING = 'js/ts.tsserver.node.path';
+
 /**
  * VS Code user settings that make a repl open ready to work: no Restricted Mode banner, no
  * Welcome tab, no AI chat panel (so no agent host process either), no telemetry or update
@@ -32,6 +37,11 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze
   'typescript.disableAutomaticTypeAcquisition': true,
   // One TypeScript server per repl, not two (the extra syntax-only one costs ~140 MB here).
   'typescript.tsserver.useSyntaxServer': 'never',
+  // Its Node with a small young generation and the idle collection (agent/src/tsserver-node.sh):
+  // the extension starts the server with flags of its own, so this is the only way to add ours.
+  // Where that file is not (an unsandboxed portal, an external code-server) the runtime changes
+  // or drops this (SandboxSpawner.ideTuning).
+  [TSSERVER_NODE_SETTING]: INSIDE.tsserverNode,
   'npm.autoDetect': 'off',
   'task.autoDetect': 'off',
   'workbench.enableExperiments': false,
@@ -42,7 +52,7 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze
   'files.associations': { '**/User/chatLanguageModels.json': 'plaintext', '**/User/profiles/*/chatLanguageModels.json': 'plaintext' },
   'files.watcherExclude': { '**/.git/objects/**': true, '**/node_modules/**': true, '**/target/**': true, '**/.venv/**': true, '**/__pycache__/**': true },
   // code-server's memory tuning (CODE_SERVER_ENV) is not for the user's own programs.
-  'terminal.integrated.env.linux': { MALLOC_ARENA_MAX: null },
+  'terminal.integrated.env.linux': { MALLOC_ARENA_MAX: null, CODEYARD_IDE_NODE: null },
 });
 
 /**
@@ -56,13 +66,28 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze
 export const CODE_SERVER_ENV: Readonly<Record<string, string>> = Object.freeze({ MALLOC_ARENA_MAX: '2' });
 
 /**
+ * code-server's environment: CODE_SERVER_ENV, and the Node it runs on (`node`, its own: a repl's
+ * PATH has the stack's toolchain, which may be another Node) for tsserver-node to run the
+ * TypeScript server with.
+ */
+export function codeServerEnv(node: string | undefined): Record<string, string> {
+  return { ...CODE_SERVER_ENV, ...(node ? { CODEYARD_IDE_NODE: node } : {}) };
+}
+
+/**
  * Node flags of code-server's server process (and of the helpers it forks with its own flags:
  * the file watcher, the terminal host). A young generation of 1 MB per semi-space instead of up
  * to 16 MB: the server allocates in bursts (a workbench load) and V8 kept the grown space.
  * VS Code removes NODE_OPTIONS from what it starts, which is why these are flags on the command
- * line and not in the environment; the extension host is started with flags of its own.
+ * line and not in the environment; the extension host gets them too (VS Code forks it with the
+ * server's own flags, and adds its own).
+ *
+ * With `idleGc` (agent/src/idle-gc.ts, as these processes see it), each of them preloads it and
+ * gives its memory back once it has gone quiet after work.
  */
-export const CODE_SERVER_NODE_FLAGS: readonly string[] = Object.freeze(['--max-semi-space-size=1']);
+export function codeServerNodeFlags(idleGc: string | undefined): string[] {
+  return ['--max-semi-space-size=1', ...(idleGc ? [`--require=${idleGc}`] : [])];
+}
 
 /** code-server's command-line flags for one repl (after the program and its entry script). */
 export function codeServerArgs(options: { socketPath: string; userDataDir: string; extensionsDir: string; configFile: string; workspace: string; builtinExtensionsDir?: string }): string[] {

@@ -210,9 +210,16 @@ export function sharedDir(rootDir: string): string {
   return path.join(rootDir, '.shared');
 }
 
-/** The code-server launcher built beside the agent bundle (agent/src/code-server-launch.ts). */
-export function launcherBeside(agentBundle: string): string {
-  return path.join(path.dirname(agentBundle), 'code-server-launch.cjs');
+/**
+ * Files built beside the agent bundle for code-server's processes: its launcher
+ * (agent/src/code-server-launch.ts), the idle collection they preload (agent/src/idle-gc.ts) and
+ * the Node command of the TypeScript server (agent/src/tsserver-node.sh).
+ */
+export const IDE_HELPERS = Object.freeze({ launcher: 'code-server-launch.cjs', idleGc: 'idle-gc.cjs', tsserverNode: 'tsserver-node' });
+
+/** One of IDE_HELPERS beside the agent bundle. */
+export function helperBeside(agentBundle: string, helper: keyof typeof IDE_HELPERS): string {
+  return path.join(path.dirname(agentBundle), IDE_HELPERS[helper]);
 }
 
 /** Fills the shared folder (after its volume is mounted, when there is one). */
@@ -221,11 +228,12 @@ export async function prepareShared(rootDir: string, agentBundle: string | undef
   await fsp.mkdir(shared, { recursive: true, mode: 0o755 });
   await fsp.chmod(shared, 0o755);
   if (agentBundle) {
-    for (const file of [agentBundle, launcherBeside(agentBundle)]) {
+    for (const file of [agentBundle, ...Object.values(IDE_HELPERS).map((name) => path.join(path.dirname(agentBundle), name))]) {
+      if (file !== agentBundle && !fs.existsSync(file)) continue; // an older build: repls start without it
       // A new file renamed into place: a running sandbox keeps the copy it was started with.
       const target = path.join(shared, path.basename(file));
       await fsp.copyFile(file, `${target}.new`);
-      await fsp.chmod(`${target}.new`, 0o644);
+      await fsp.chmod(`${target}.new`, (await fsp.stat(file)).mode & 0o111 ? 0o755 : 0o644);
       await fsp.rename(`${target}.new`, target);
     }
   }

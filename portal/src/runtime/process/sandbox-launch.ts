@@ -13,7 +13,6 @@ import { agentSyncConfig, buildAgentConfig } from '../agent-config.js';
 import { cancelled, type ReadinessProbe, waitReady } from '../readiness.js';
 import type { ReplSpec, SandboxId } from '../runtime.js';
 import { createReplCgroups, removeReplCgroups } from './cgroups.js';
-import { CODE_SERVER_ENV, DEFAULT_SETTINGS } from './code-server-settings.js';
 import type { EgressService } from './egress-proxy.js';
 import type { HostCapabilities } from './host-capabilities.js';
 import { hostSocketFds } from './host-sockets.js';
@@ -215,7 +214,7 @@ export class SandboxLauncher {
       listenFds: kind === 'save' ? undefined : hostSocketFds(),
       pooled: kind === 'warm',
       egress: this.#egress ? { socket: `${INSIDE.egress}/egress.sock`, port: INSIDE.egressPort } : undefined,
-      ide: kind === 'save' ? undefined : { argv: this.#spawner.codeServerArgv(view, sandbox.builtinExtensions), settings: DEFAULT_SETTINGS, env: CODE_SERVER_ENV },
+      ide: kind === 'save' ? undefined : { argv: this.#spawner.codeServerArgv(view, sandbox.builtinExtensions), ...this.#spawner.ideTuning() },
     });
     await fsp.rm(file, { force: true });
     await fsp.writeFile(file, JSON.stringify(config), { flag: 'wx', mode: 0o644 });

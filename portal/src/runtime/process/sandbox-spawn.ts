@@ -8,13 +8,13 @@ import type { ReplSpec, SandboxId } from '../runtime.js';
 import type { StackManifest } from '../../templates/manifest.js';
 import type { AgentPaths } from '../agent-config.js';
 import type { CodeServerCommand } from './code-server-provision.js';
-import { CODE_SERVER_NODE_FLAGS, codeServerArgs } from './code-server-settings.js';
+import { codeServerArgs, codeServerEnv, codeServerNodeFlags, DEFAULT_SETTINGS, TSSERVER_NODE_SETTING } from './code-server-settings.js';
 import type { EgressService } from './egress-proxy.js';
 import { bindHostSockets } from './host-sockets.js';
 import { codeServerBuiltinDir, prepareBuiltinExtensions } from './ide-extensions.js';
 import type { ProcessRuntimeOptions, ReplLimits } from './options.js';
 import { buildReplEnv } from './repl-env.js';
-import { launcherBeside, type ReplDirs, sharedDir } from './repl-folders.js';
+import { helperBeside, IDE_HELPERS, type ReplDirs, sharedDir } from './repl-folders.js';
 import { joinCgroupsCommand } from './cgroups.js';
 import { INSIDE, SANDBOX_PATH, sandboxCommand, type SandboxLimits, type SandboxMounts } from './sandbox.js';
 
@@ -114,8 +114,8 @@ export class SandboxSpawner {
   /** How to run `argv` (inside paths) in the sandbox of `dirs`: wrapped in bubblewrap, or as it is. */
   command(dirs: ReplDirs, uid: number | undefined, env: Record<string, string>, argv: string[], readOnly: string[], cgroupProcs: string[] = [], limits: SandboxLimits = this.#opts.sandbox.limits): { file: string; args: string[]; spawnEnv: NodeJS.ProcessEnv } {
     if (!this.#sandboxed) return { file: argv[0]!, args: argv.slice(1), spawnEnv: env };
-    const ideLauncher = launcherBeside(this.agentCopy);
-    const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.agentCopy, ideLauncher: fs.existsSync(ideLauncher) ? ideLauncher : undefined, readOnly, egress: this.#egress?.dir, store: dirs.storeDir, ideExtensions: fs.existsSync(this.#ideExtensionsParent) ? this.#ideExtensionsParent : undefined };
+    const ideHelpers = (Object.keys(IDE_HELPERS) as Array<keyof typeof IDE_HELPERS>).map((helper) => helperBeside(this.agentCopy, helper)).filter((file) => fs.existsSync(file));
+    const mounts: SandboxMounts = { home: dirs.home, workspace: dirs.workspace, run: dirs.run, state: dirs.state, etc: dirs.etc, agent: this.agentCopy, ideHelpers, readOnly, egress: this.#egress?.dir, store: dirs.storeDir, ideExtensions: fs.existsSync(this.#ideExtensionsParent) ? this.#ideExtensionsParent : undefined };
     const network = this.#opts.sandbox.network === 'host' ? 'host' : 'none';
     const sandboxed = sandboxCommand({ hostname: path.basename(dirs.base), hostUid: uid, limits, network, mounts, env, argv });
     const { file, args } = joinCgroupsCommand(cgroupProcs, sandboxed.file, sandboxed.args);
@@ -195,9 +195,28 @@ export class SandboxSpawner {
    * agent/src/code-server-launch.ts), an external one (CODE_SERVER_BIN) by its own command.
    */
   #codeServerCommand(cs: CodeServerCommand): string[] {
-    const launcher = launcherBeside(this.agentCopy);
+    const launcher = helperBeside(this.agentCopy, 'launcher');
     if (cs.version === 'external' || !fs.existsSync(launcher)) return [cs.command, ...cs.args];
-    return [cs.command, ...CODE_SERVER_NODE_FLAGS, this.#sandboxed ? INSIDE.ideLauncher : launcher, ...cs.args];
+    const idleGc = helperBeside(this.agentCopy, 'idleGc');
+    const flags = codeServerNodeFlags(fs.existsSync(idleGc) ? (this.#sandboxed ? INSIDE.idleGc : idleGc) : undefined);
+    return [cs.command, ...flags, this.#sandboxed ? INSIDE.ideLauncher : launcher, ...cs.args];
+  }
+
+  /**
+   * VS Code's settings and code-server's environment in this runtime's repls
+   * (code-server-settings.ts): the TypeScript server's Node is tsserver-node as the repl sees it,
+   * run with code-server's own Node; with an external code-server (whose Node is unknown) or
+   * without that file, VS Code's default.
+   */
+  ideTuning(): { settings: Record<string, unknown>; env: Record<string, string> } {
+    const cs = this.#codeServer;
+    const tsserverNode = helperBeside(this.agentCopy, 'tsserverNode');
+    if (!cs || cs.version === 'external' || !fs.existsSync(tsserverNode)) {
+      const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+      delete settings[TSSERVER_NODE_SETTING];
+      return { settings, env: codeServerEnv(undefined) };
+    }
+    return { settings: { ...DEFAULT_SETTINGS, [TSSERVER_NODE_SETTING]: this.#sandboxed ? INSIDE.tsserverNode : tsserverNode }, env: codeServerEnv(cs.command) };
   }
 
   /**

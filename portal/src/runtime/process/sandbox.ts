@@ -10,6 +10,10 @@ export const INSIDE = Object.freeze({
   agent: '/opt/codeyard/codeyard-agent.cjs',
   /** Runs code-server without its wrapper process (agent/src/code-server-launch.ts). */
   ideLauncher: '/opt/codeyard/code-server-launch.cjs',
+  /** Preloaded into code-server's processes: gives memory back once they are quiet (agent/src/idle-gc.ts). */
+  idleGc: '/opt/codeyard/idle-gc.cjs',
+  /** The Node command of VS Code's TypeScript server (agent/src/tsserver-node.sh). */
+  tsserverNode: '/opt/codeyard/tsserver-node',
   egress: '/run/codeyard-egress',
   /** The repl's own workspace relay socket (the portal's side of workspace sync). */
   store: '/run/codeyard-store',
@@ -44,8 +48,8 @@ export interface SandboxMounts {
   etc: string;
   /** The agent bundle (a host file). */
   agent: string;
-  /** The code-server launcher (a host file), visible at INSIDE.ideLauncher. */
-  ideLauncher?: string;
+  /** Host files beside the agent (its IDE helpers: the launcher…), each visible under /opt/codeyard by its name (INSIDE.ideLauncher…). */
+  ideHelpers?: string[];
   /** Host folders visible read-only at the same path (code-server's install, its Node). */
   readOnly: string[];
   /** Host folder of the egress proxy's socket, visible read-only at INSIDE.egress. */
@@ -114,7 +118,7 @@ export function sandboxCommand(spec: SandboxSpec, bwrap = '/usr/bin/bwrap', setp
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', '/var/tmp');
   for (const dir of m.readOnly) args.push('--ro-bind', dir, dir);
   args.push('--ro-bind', m.agent, INSIDE.agent);
-  if (m.ideLauncher) args.push('--ro-bind', m.ideLauncher, INSIDE.ideLauncher);
+  for (const helper of m.ideHelpers ?? []) args.push('--ro-bind', helper, path.posix.join(path.posix.dirname(INSIDE.agent), path.basename(helper)));
   // Read-only: a repl can connect to the shared socket but not replace it for the others.
   if (m.egress) args.push('--ro-bind', m.egress, INSIDE.egress);
   if (m.store) args.push('--ro-bind', m.store, INSIDE.store);
