@@ -61,10 +61,11 @@ describe("a repl's VS Code processes", { timeout: 300_000, skip: browserUnavaila
     for (const left of ['typescript-language-features', 'ms-vscode.js-debug', 'emmet', 'github', 'copilot']) assert.ok(!names.includes(left), `${left} is left out`);
 
     // The memory tuning reaches the extension host, which runs with the server's small young
-    // generation, glibc's arena limit and the idle collection preloaded.
+    // generation, glibc's fixed thresholds and the idle collection preloaded.
     const host = processes(id).find((p) => p.cmd.includes('--type=extensionHost'));
     assert.ok(host, 'an extension host');
-    assert.equal(environmentOf(host.pid).MALLOC_ARENA_MAX, '2');
+    const env = environmentOf(host.pid);
+    assert.deepEqual([env.MALLOC_ARENA_MAX, env.MALLOC_MMAP_THRESHOLD_, env.MALLOC_TRIM_THRESHOLD_], ['2', '131072', '131072']);
     assert.match(host.cmd, /--max-semi-space-size=1 .*--require=\/opt\/codeyard\/idle-gc\.cjs/);
     assert.equal(processes(id).filter((p) => p.cmd.includes('jsonServerMain')).length, 0, 'no JSON language server: no JSON file is open');
     await page.context().close();
