@@ -35,6 +35,8 @@ export function topProcesses(pids: number[], count = 8): string {
  * server) is "other".
  */
 const ROLES: ReadonlyArray<readonly [string, RegExp]> = [
+  // First: bwrap's own command line names the files it binds (the launcher, tsserver-node…).
+  ['sandbox (bwrap)', /^\S*bwrap /],
   ['TypeScript server', /tsserver\.js/],
   ['JSON language server', /jsonServerMain/],
   ['extension host', /--type=extensionHost/],
@@ -42,7 +44,6 @@ const ROLES: ReadonlyArray<readonly [string, RegExp]> = [
   ['terminal host', /--type=ptyHost/],
   ["code-server's server", /code-server-launch|out\/node\/entry\.js/],
   ['agent', /codeyard-agent/],
-  ['sandbox (bwrap)', /^\S*bwrap /],
 ];
 
 /** The role of one process (see ROLES). */

@@ -51,7 +51,7 @@ describe("a repl's VS Code processes", { timeout: 300_000, skip: browserUnavaila
     assert.match(servers[0]!.cmd, /code-server-launch\.cjs .*entry\.js/);
     // The extension host is up (the Codeyard extension showed Run); give it a moment more to start anything it would.
     await new Promise((resolve) => setTimeout(resolve, 3000));
-    assert.equal(processes(id).filter((p) => p.cmd.includes('tsserver')).length, 0, 'no TypeScript server');
+    assert.equal(processes(id).filter((p) => p.cmd.includes('tsserver.js')).length, 0, 'no TypeScript server');
 
     // Its built-in extensions folder, as code-server inside the sandbox sees it.
     const cmd = servers[0]!.cmd.split(' ');
@@ -74,7 +74,7 @@ describe("a repl's VS Code processes", { timeout: 300_000, skip: browserUnavaila
   it('gives a Node repl JavaScript IntelliSense from a TypeScript server', async () => {
     const { id, page } = await openRepl('node', 'index.js');
     await vscodeIn(page).locator('.monaco-editor .view-lines', { hasText: 'Press Run' }).waitFor({ timeout: 30_000 });
-    await eventually(async () => processes(id).some((p) => p.cmd.includes('tsserver')), 'a TypeScript server for the open JavaScript file');
+    await eventually(async () => processes(id).some((p) => p.cmd.includes('tsserver.js')), 'a TypeScript server for the open JavaScript file');
     // Run by tsserver-node (js/ts.tsserver.node.path): code-server's Node, a small young generation, the idle collection.
     const tsserver = processes(id).find((p) => p.cmd.includes('tsserver.js'))!;
     assert.match(tsserver.cmd, /^\S+\/node --max-semi-space-size=4 --require=\/opt\/codeyard\/idle-gc\.cjs --max-old-space-size=\d+ \S+\/tsserver\.js /);

@@ -58,6 +58,8 @@ describe('the driver\'s Pod under podman kube play', { timeout: 600_000 }, () =>
     // VS Code runs with the image's built-ins (the Codeyard extension among them) and Codeyard's settings.
     const cmdlines = await podman(['exec', pod.container, 'sh', '-c', 'cat /proc/[0-9]*/cmdline | tr "\\0" " "']);
     assert.ok(cmdlines.includes(`--builtin-extensions-dir ${POD_LAYOUT.builtinExtensions}`));
+    // code-server preloads the image's idle collection (it would not start without the file).
+    assert.ok(cmdlines.includes(`--require=${POD_LAYOUT.idleGc}`), cmdlines);
     const settings = JSON.parse(await podman(['exec', pod.container, 'cat', `${POD_LAYOUT.home}/.local/share/code-server/User/settings.json`])) as Record<string, unknown>;
     assert.deepEqual(settings, DEFAULT_SETTINGS);
     // The same gate without the pod's secret: closed with nothing said.
