@@ -266,8 +266,12 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
     read: int('CODEYARD_RESERVE_MEMORY_MB', 1024, 0, 16 * 1024 * 1024, MiB),
   },
   replMemoryEstimateBytes: {
-    vars: [v('CODEYARD_REPL_MEMORY_ESTIMATE_MB', '`512`', "what a starting repl is counted at until it has settled (a minute); raised to the median running repl's when that is higher")],
-    read: int('CODEYARD_REPL_MEMORY_ESTIMATE_MB', 512, 16, 1_048_576, MiB),
+    // A Node repl with one browser page peaked at 268-291 MB of working set (cgroup, as admission
+    // counts it) between its start and settling (npm run bench -- memory: 5 new repls), settled at
+    // 227-232: 320 covers that peak and a first Run of a small app. 512 was set when a repl
+    // settled at ~350-390 MB.
+    vars: [v('CODEYARD_REPL_MEMORY_ESTIMATE_MB', '`320`', "what a starting repl is counted at until it has settled (a minute): a Node repl with one browser page, at its highest in that minute; raised to the median running repl's when that is higher")],
+    read: int('CODEYARD_REPL_MEMORY_ESTIMATE_MB', 320, 16, 1_048_576, MiB),
   },
   syncDebounceMs: {
     vars: [v('CODEYARD_SYNC_DEBOUNCE_MS', '`3000`', 'quiet time after the last change before a running repl saves it (at most 5× that while edits keep coming)')],
