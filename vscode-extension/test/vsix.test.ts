@@ -45,33 +45,22 @@ describe('the VSIX (npm run build -w @codeyard/vscode-extension)', { skip: fs.ex
     assert.match(manifest.engines.vscode, /^\^1\.\d+\.\d+$/);
     for (const npmOnly of ['devDependencies', 'scripts', 'private', 'type', 'vsixName']) assert.equal(manifest[npmOnly], undefined, npmOnly);
     const commands = manifest.contributes.commands.map((c: { command: string }) => c.command);
-<<<<<<< HEAD
-    for (const c of ['codeyard.run', 'codeyard.stop', 'codeyard.openPreview', 'codeyard.openExternal', 'codeyard.openDashboard']) assert.ok(commands.includes(c), c);
-    const title = new Map(manifest.contributes.menus['editor/title'].map((m: { command: string; when: string }) => [m.command, m.when]));
-    assert.equal(title.get('codeyard.run'), 'codeyard.active && !codeyard.appRunning');
-    assert.equal(title.get('codeyard.stop'), 'codeyard.active && codeyard.appRunning');
-    assert.equal(title.get('codeyard.openPreview'), 'codeyard.active', 'the Preview button is always in the editor title');
-    // F5 is Codeyard's Run unless the workspace has a debugger configuration.
-    const f5 = manifest.contributes.keybindings.find((k: { key: string }) => k.key === 'f5');
-    assert.equal(f5?.command, 'codeyard.run');
-    assert.match(f5.when, /!codeyard\.debugConfigured/);
-=======
-    for (const c of ['codeyard.run', 'codeyard.restart', 'codeyard.stop', 'codeyard.openPreview', 'codeyard.openExternal']) assert.ok(commands.includes(c), c);
+    for (const c of ['codeyard.run', 'codeyard.restart', 'codeyard.stop', 'codeyard.openPreview', 'codeyard.openExternal', 'codeyard.openDashboard']) assert.ok(commands.includes(c), c);
     // One vocabulary: Run, Restart and Stop app act on the app (Stop repl is the dashboard's).
     const titles = Object.fromEntries(manifest.contributes.commands.map((c: { command: string; title: string }) => [c.command, c.title]));
     assert.deepEqual([titles['codeyard.run'], titles['codeyard.restart'], titles['codeyard.stop']], ['Run', 'Restart App', 'Stop App']);
-    const title = manifest.contributes.menus['editor/title'];
-    assert.deepEqual(
-      title.map((m: { command: string; when: string }) => [m.command, m.when]),
-      [
-        ['codeyard.run', 'codeyard.active && !codeyard.appRunning'],
-        ['codeyard.restart', 'codeyard.active && codeyard.appRunning'],
-        ['codeyard.stop', 'codeyard.active && codeyard.appRunning'],
-      ],
-    );
+    const title = new Map(manifest.contributes.menus['editor/title'].map((m: { command: string; when: string }) => [m.command, m.when]));
+    assert.equal(title.get('codeyard.run'), 'codeyard.active && !codeyard.appRunning');
+    assert.equal(title.get('codeyard.restart'), 'codeyard.active && codeyard.appRunning');
+    assert.equal(title.get('codeyard.stop'), 'codeyard.active && codeyard.appRunning');
+    assert.equal(title.get('codeyard.openPreview'), 'codeyard.active', 'the Preview button is always in the editor title');
+    const keys = manifest.contributes.keybindings as Array<{ key: string; command: string; when: string; mac?: string }>;
+    // F5 is Codeyard's Run unless the workspace has a debugger configuration.
+    const f5 = keys.find((k) => k.key === 'f5');
+    assert.equal(f5?.command, 'codeyard.run');
+    assert.match(f5!.when, /!codeyard\.debugConfigured/);
     // Restart's key is the debugger's: it stays the debugger's while one runs.
-    assert.deepEqual(manifest.contributes.keybindings, [{ command: 'codeyard.restart', key: 'ctrl+shift+f5', mac: 'cmd+shift+f5', when: 'codeyard.active && !inDebugMode' }]);
->>>>>>> 3f8f4f2 (Restart (issue 17, item 3): Run pressed while the app runs restarts it, like Replit's Run. The agent's RunSupervisor.restart() stops the app's whole group and starts it again (POST /app/restart in the agent contract); the portal's POST /api/repls/:id/app/restart does it for the owner (starting the repl too when it is stopped), the Codeyard bar's one button says Run or Restart with Stop app beside it (POST /_codeyard/app/restart: owner's cookie and the host's own origin only, as Run), the extension has Restart App (Ctrl+Shift+F5 outside a debug session, editor title and status bar; its Run restarts a running app) and the dashboard card a Restart button. One vocabulary: Run, Restart and Stop app act on the app (the repl keeps running), Start repl and Stop repl on the whole repl; the extension's Stop is Stop App, API summaries and the bar's messages say so. Also fixed: stop() awaited whatever run was current once the group was gone, so a second Stop or Restart pressed during a restart waited for the next run to end (5 min in the new test); it now waits for its own run. Tests: supervisor (new process, group ended, two at once end in one app), contract, proxy policy and bar routes (strangers 401, other sites 403, GET 405), API 404 for another account, extension manifest (titles, menus, keybinding) and views; the Chromium extension test presses Ctrl+Shift+F5 and the status bar's Restart)
+    assert.deepEqual(keys.find((k) => k.command === 'codeyard.restart'), { command: 'codeyard.restart', key: 'ctrl+shift+f5', mac: 'cmd+shift+f5', when: 'codeyard.active && !inDebugMode' });
     const xml = entries.get('extension.vsixmanifest')!.toString();
     assert.match(xml, new RegExp(`<Identity Language="en-US" Id="codeyard" Version="${source.version.replace(/\./g, '\\.')}" Publisher="codeyard" />`));
     assert.match(entries.get('[Content_Types].xml')!.toString(), /Extension="\.js"/);
