@@ -93,18 +93,27 @@ export class AdminUsers {
       if (outcome === 'not-found') throw new AppError('NOT_FOUND', `no account ${id}`);
       if (outcome === 'last-admin') throw lastAdmin(before.email ?? id, what);
     };
-    if (change.role !== undefined && change.role !== before.role) {
-      if (before.anonymous) throw new AppError('CONFLICT', `${id} is an anonymous account (a browser, not a person who signs in): it stays a member`);
-      check(await this.#o.directory.setRole(id, change.role), `making it a ${change.role}`);
-      result.role = { from: before.role, to: change.role };
-    }
-    if (change.disabled !== undefined && change.disabled !== before.disabled) {
-      check(await this.#o.directory.setDisabled(id, change.disabled), 'disabling it');
-      result.disabled = change.disabled;
-      if (change.disabled) {
-        await this.#o.sessions.revokeAllOf(id, new Date((this.#o.now ?? Date.now)()).toISOString());
-        result.stopped = await this.#stopAll(id);
-      }
+    const newRole = change.role !== undefined && change.role !== before.role ? change.role : undefined;
+    if (newRole && before.anonymous) throw new AppError('CONFLICT', `${id} is an anonymous account (a browser, not a person who signs in): it stays a member`);
+    const setRole = async (role: AdminUser['role']): Promise<void> => {
+      check(await this.#o.directory.setRole(id, role), `making it a ${role}`);
+      result.role = { from: before.role, to: role };
+    };
+    const setDisabled = async (disabled: boolean): Promise<void> => {
+      check(await this.#o.directory.setDisabled(id, disabled), 'disabling it');
+      result.disabled = disabled;
+    };
+    // Ordered so that a body with both never half-applies: the step that may be refused (the last
+    // admin) comes first, and the second then cannot be (demoting a disabled account, promoting or
+    // enabling one never removes an admin).
+    const disabling = change.disabled === true && !before.disabled;
+    const enabling = change.disabled === false && before.disabled;
+    if (disabling) await setDisabled(true);
+    if (newRole) await setRole(newRole);
+    if (enabling) await setDisabled(false);
+    if (disabling) {
+      await this.#o.sessions.revokeAllOf(id, new Date((this.#o.now ?? Date.now)()).toISOString());
+      result.stopped = await this.#stopAll(id);
     }
     this.#o.log.info({ account: id, ...result }, 'account changed by an admin');
     return { user: await this.get(id), ...result };

@@ -74,7 +74,7 @@ for (const dialect of DIALECTS) {
     it('never leaves the server without an admin: demoting or disabling the last one is a 409 saying why', async () => {
       const onlyAdmin = ok<AdminUsers>(await t.call({ bearer: admin.token }, 'GET', '/api/admin/users?anonymous=false')).users.filter((u) => u.role === 'admin' && !u.disabled);
       assert.deepEqual(onlyAdmin.map((u) => u.id), [admin.id], 'one admin to start with');
-      for (const body of [{ role: 'member' }, { role: 'teacher' }, { disabled: true }]) {
+      for (const body of [{ role: 'member' }, { role: 'teacher' }, { disabled: true }, { role: 'member', disabled: true }]) {
         for (const bearer of [admin.token, t.codeyard.adminToken]) {
           const res = await t.call({ bearer }, 'PATCH', `/api/admin/users/${admin.id}`, body);
           assertError(res, 409, 'LAST_ADMIN', /only admin who can sign in.*Make another account admin first/, JSON.stringify(body));
@@ -82,6 +82,12 @@ for (const dialect of DIALECTS) {
       }
       assert.equal((await user(admin.id)).role, 'admin');
       assert.equal((await user(admin.id)).disabled, false);
+
+      // Both at once on someone else: both happen, each recorded.
+      const both = await makeUser(t, 'member');
+      const changed = ok<AdminUser>(await t.call({ bearer: admin.token }, 'PATCH', `/api/admin/users/${both.id}`, { role: 'teacher', disabled: true }));
+      assert.deepEqual([changed.role, changed.disabled], ['teacher', true]);
+      assert.deepEqual((await auditEvents(t, admin.token, `account=${both.id}&kind=admin.`)).map((e) => e.kind).sort(), ['admin.disable', 'admin.role']);
 
       // With a second admin, either may step down; then the other is the last again.
       const second = await makeUser(t, 'admin');
