@@ -41,6 +41,9 @@ export interface Hosting {
   close(): Promise<void>;
 }
 
+/** Fastify's own default idle time for a keep-alive connection. */
+const KEEP_ALIVE_MS = 72_000;
+
 export function createHosting(options: HostingOptions): Hosting {
   const { proxy, publicOrigin, origin, log } = options;
   let server: http.Server | undefined;
@@ -89,6 +92,10 @@ export function createHosting(options: HostingOptions): Hosting {
   return {
     serverFactory(handler) {
       server = http.createServer(onRequest(handler));
+      // Fastify applies its keepAliveTimeout (72 s) only to servers it makes itself: without this,
+      // Node's 5 s closes an idle keep-alive connection just as a client that paused about that
+      // long (a poll, a dashboard) sends on it, and the client sees "socket hang up".
+      server.keepAliveTimeout = KEEP_ALIVE_MS;
       server.on('upgrade', onUpgrade);
       server.on('connection', (socket: Duplex) => {
         connections.add(socket);
