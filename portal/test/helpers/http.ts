@@ -15,11 +15,25 @@ export interface Reply {
  * One HTTP request to the server on 127.0.0.1:port with any Host header: `<id>.localhost`
  * names reach the same server without depending on the resolver.
  */
+/**
+ * Kept-alive connections by Host header, as a browser pools them by origin. Every host here is
+ * reached at 127.0.0.1, so one shared pool would send a portal request on a connection the
+ * proxy's fast path has spliced to a repl's app; the proxy closes such a connection instead of
+ * forwarding it (a browser retries; Node's client reports "socket hang up").
+ */
+const agents = new Map<string, http.Agent>();
+function agentFor(host: string): http.Agent {
+  let agent = agents.get(host);
+  if (!agent) agents.set(host, (agent = new http.Agent({ keepAlive: true })));
+  return agent;
+}
+
 export function request(port: number, options: { host?: string; path: string; method?: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { host: options.host ?? `localhost:${port}`, ...options.headers };
     if (options.body !== undefined) headers['content-length'] = Buffer.byteLength(options.body);
-    const req = http.request({ host: '127.0.0.1', port, path: options.path, method: options.method ?? 'GET', headers }, (res) => {
+    const agent = agentFor(`${String(headers.host)}|${port}`);
+    const req = http.request({ host: '127.0.0.1', port, agent, path: options.path, method: options.method ?? 'GET', headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
