@@ -33,9 +33,9 @@ describe('stack images', { timeout: 600_000 }, () => {
     assert.deepEqual(settings, DEFAULT_SETTINGS, 'the image has the settings the process runtime gives its repls');
     // The TypeScript server's Node (the settings name it): the image's Node with the young-generation
     // limit and the idle collection preloaded, both files in the image.
-    const tsserverNode = (await runIn(base, `CODEYARD_IDE_NODE=${IMAGE_LAYOUT.node} ${IMAGE_LAYOUT.tsserverNode} -p "process.execArgv.join(' ')"`)).trim();
-    // execArgv ends with this probe's own `-p <expression>`; the wrapper's flags come before it.
-    assert.equal(tsserverNode.split(' -p ')[0], `--max-semi-space-size=4 --require=${IMAGE_LAYOUT.idleGc}`);
+    // Node lists the probe's own `-p <expression>` in execArgv too: only the `--` flags are compared.
+    const tsserverNode = (await runIn(base, `CODEYARD_IDE_NODE=${IMAGE_LAYOUT.node} ${IMAGE_LAYOUT.tsserverNode} -p "process.execArgv.filter((a) => a.startsWith('--')).join(' ') + ' ' + Object.keys(require.cache).some((f) => f.endsWith('idle-gc.cjs'))"`)).trim();
+    assert.equal(tsserverNode, `--max-semi-space-size=4 --require=${IMAGE_LAYOUT.idleGc} true`, 'the flags, and idle-gc.cjs loaded');
     // The agent bundle runs: without a config it says how to start it.
     const agent = await runIn(base, `node ${IMAGE_LAYOUT.agent} 2>&1; true`);
     assert.match(agent, /usage: codeyard-agent <config.json>/);
