@@ -1,4 +1,35 @@
+import { after } from 'node:test';
 import pg from 'pg';
+import type { Database } from '../../src/db/open-database.js';
+
+/** One database to test: `open()` may be called several times, each a separate connection (a portal). */
+export interface DatabaseTarget {
+  open(): Promise<Database>;
+  /** Whether events published through one open() reach another (PostgreSQL's LISTEN/NOTIFY). */
+  eventsBetweenConnections: boolean;
+  /** Removes what the test made (a schema, a folder). */
+  drop(): Promise<void>;
+}
+
+/**
+ * For a repository suite's describe(): opens connections to the target made on first use (one
+ * per call, as each portal has its own), and closes them and drops the target after the suite.
+ */
+export function databaseOpener(make: () => Promise<DatabaseTarget>): (() => Promise<Database>) & { target(): DatabaseTarget | undefined } {
+  const opened: Database[] = [];
+  let target: DatabaseTarget | undefined;
+  after(async () => {
+    for (const database of opened) await database.close();
+    await target?.drop();
+  });
+  const open = async (): Promise<Database> => {
+    target ??= await make();
+    const database = await target.open();
+    opened.push(database);
+    return database;
+  };
+  return Object.assign(open, { target: () => target });
+}
 
 /** A log that says nothing (the tests check outcomes, not log lines). */
 export const quietLog = { info() {}, error() {} };

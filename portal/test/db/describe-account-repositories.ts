@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { hashToken } from '../../src/accounts/secret-tokens.js';
-import type { Database } from '../../src/db/open-database.js';
-import type { DatabaseTarget } from './describe-repositories.js';
+import { databaseOpener, type DatabaseTarget } from './db-test-helpers.js';
 import { replRecord } from './describe-repositories.js';
 
 let counter = 0;
@@ -16,18 +15,7 @@ const unique = (label: string): string => `${label}-${process.pid}-${++counter}`
  */
 export function describeAccountRepositories(name: string, make: () => Promise<DatabaseTarget>, options: { skip?: string } = {}): void {
   describe(`account repositories on ${name}`, { skip: options.skip }, () => {
-    const opened: Database[] = [];
-    let target: DatabaseTarget | undefined;
-    const open = async (): Promise<Database> => {
-      target ??= await make();
-      const database = await target.open();
-      opened.push(database);
-      return database;
-    };
-    after(async () => {
-      for (const database of opened) await database.close();
-      await target?.drop();
-    });
+    const open = databaseOpener(make);
 
     it('makes exactly one first admin when two portals take the first sign-ups at once; later users are members', async () => {
       const [a, b] = [await open(), await open()];

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Audit } from '../../src/audit/audit.js';
-import type { Database } from '../../src/db/open-database.js';
-import type { DatabaseTarget } from './describe-repositories.js';
+import { databaseOpener, type DatabaseTarget } from './db-test-helpers.js';
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0);
 const DAY = 24 * 3600_000;
@@ -15,18 +14,7 @@ const quiet = { error() {}, warn() {} };
  */
 export function describeAuditRepository(name: string, make: () => Promise<DatabaseTarget>, options: { skip?: string } = {}): void {
   describe(`audit log on ${name}`, { skip: options.skip }, () => {
-    const opened: Database[] = [];
-    let target: DatabaseTarget | undefined;
-    const open = async (): Promise<Database> => {
-      target ??= await make();
-      const database = await target.open();
-      opened.push(database);
-      return database;
-    };
-    after(async () => {
-      for (const database of opened) await database.close();
-      await target?.drop();
-    });
+    const open = databaseOpener(make);
 
     it('keeps events of two portals in one log, newest first, in the order each wrote them within a millisecond', async () => {
       const [one, two] = [await open(), await open()];

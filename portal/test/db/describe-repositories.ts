@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { newReplId } from '@codeyard/common/repl-id';
 import { Accounts, hashToken } from '../../src/accounts/accounts.js';
 import type { Account } from '../../src/db/account-repository.js';
@@ -12,17 +12,10 @@ import { importStoreRecords } from '../../src/db/import-store-records.js';
 import type { Database } from '../../src/db/open-database.js';
 import type { ReplRecord } from '../../src/repls/repl-record.js';
 import { FsStore } from '../../src/store/fs-store.js';
-import { firstEvent, quietLog } from './db-test-helpers.js';
-import { writeStoreLayoutFixture } from './store-layout-fixture.js';
+import { databaseOpener, type DatabaseTarget, firstEvent, quietLog } from './db-test-helpers.js';
 
-/** One database to test: `open()` may be called several times, each a separate connection (a portal). */
-export interface DatabaseTarget {
-  open(): Promise<Database>;
-  /** Whether events published through one open() reach another (PostgreSQL's LISTEN/NOTIFY). */
-  eventsBetweenConnections: boolean;
-  /** Removes what the test made (a schema, a folder). */
-  drop(): Promise<void>;
-}
+export type { DatabaseTarget };
+import { writeStoreLayoutFixture } from './store-layout-fixture.js';
 
 /** Test data kept in the source tree (not copied to dist/). */
 const FIXTURES = fileURLToPath(new URL('../../../test/db/fixtures/', import.meta.url));
@@ -50,18 +43,7 @@ export function anonymous(account: { id: string; createdAt: string }): Account {
 /** The repository suite, run on every dialect (SQLite always, PostgreSQL when one is given). */
 export function describeRepositories(name: string, make: () => Promise<DatabaseTarget>, options: { skip?: string } = {}): void {
   describe(`repositories on ${name}`, { skip: options.skip }, () => {
-    const opened: Database[] = [];
-    let target: DatabaseTarget | undefined;
-    const open = async (): Promise<Database> => {
-      target ??= await make();
-      const database = await target.open();
-      opened.push(database);
-      return database;
-    };
-    after(async () => {
-      for (const database of opened) await database.close();
-      await target?.drop();
-    });
+    const open = databaseOpener(make);
 
     it('migrates once: opening again finds the schema current', async () => {
       const a = await open();
@@ -162,7 +144,7 @@ export function describeRepositories(name: string, make: () => Promise<DatabaseT
 
     it('announces created, updated and deleted repls with their owner', async () => {
       const writer = await open();
-      const reader = target!.eventsBetweenConnections ? await open() : writer;
+      const reader = open.target()!.eventsBetweenConnections ? await open() : writer;
       const record = replRecord('u-events');
       const created = firstEvent<ReplRecordEvent>((l) => reader.events.subscribe(l), (e) => e.id === record.id && e.kind === 'created');
       await writer.repls.insertWithinLimit(record, 10);

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AppError } from '@codeyard/common/errors';
 import { Accounts, hashToken } from '../../src/accounts/accounts.js';
 import type { Database } from '../../src/db/open-database.js';
 import type { ApiTokenRecord } from '../../src/db/token-repository.js';
 import { ApiTokens } from '../../src/tokens/api-tokens.js';
 import { DeviceFlow } from '../../src/tokens/device-flow.js';
-import type { DatabaseTarget } from './describe-repositories.js';
+import { databaseOpener, type DatabaseTarget } from './db-test-helpers.js';
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0);
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -33,18 +33,7 @@ async function codeOf(work: Promise<unknown>): Promise<string> {
  */
 export function describeTokenRepositories(name: string, make: () => Promise<DatabaseTarget>, options: { skip?: string } = {}): void {
   describe(`token repositories on ${name}`, { skip: options.skip }, () => {
-    const opened: Database[] = [];
-    let target: DatabaseTarget | undefined;
-    const open = async (): Promise<Database> => {
-      target ??= await make();
-      const database = await target.open();
-      opened.push(database);
-      return database;
-    };
-    after(async () => {
-      for (const database of opened) await database.close();
-      await target?.drop();
-    });
+    const open = databaseOpener(make);
 
     it('keeps tokens by hash, lists an account’s own unrevoked ones newest first, and revokes only its own', async () => {
       const [one, two] = [await open(), await open()];
