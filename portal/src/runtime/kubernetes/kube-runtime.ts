@@ -75,6 +75,8 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
   readonly #starting = new Map<ReplId, AbortController>();
   protected override readonly pool: WarmPool<WarmPod>;
   #closed = false;
+  /** Ends warm pods' launches at close: one waits up to POD_RUNNING_MS for a pod to run. */
+  readonly #closing = new AbortController();
 
   private constructor(options: KubeRuntimeOptions, relay: NetworkRelay, credentials: RelayCredentials) {
     super();
@@ -91,7 +93,7 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
         launch: async (manifest) => {
           const id = newPodId();
           try {
-            await this.#launcher.launch(id, manifest, undefined, () => undefined);
+            await this.#launcher.launch(id, manifest, undefined, () => undefined, this.#closing.signal);
           } catch (err) {
             await this.api.deleteObjects(id, 0).catch(() => undefined);
             throw err;
@@ -284,6 +286,7 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
   async close(): Promise<void> {
     this.#closed = true;
     for (const abort of this.#starting.values()) abort.abort();
+    this.#closing.abort();
     await this.pool.close();
     this.watcher.stop();
     await this.relay.close();
