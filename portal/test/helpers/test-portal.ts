@@ -73,6 +73,18 @@ export async function startTestPortal(options: { dataDir?: string; env?: Record<
       await codeyard.close();
       // A server keeps its shared volume mounted across restarts; a test's data folder is thrown away.
       await unmountVolume(sharedDir(path.join(dataDir, 'repls'))).catch(() => undefined);
+      if (!options.dataDir) removeUnlessMounted(dataDir);
     },
   };
+}
+
+/**
+ * Removes a test's data folder (repls' copies take hundreds of MB each; runs left them by the
+ * dozen), but never one with anything still mounted below it: a recursive delete would go
+ * through a bind mount into what it shows.
+ */
+function removeUnlessMounted(dir: string): void {
+  const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').map((line) => line.split(' ')[1] ?? '');
+  if (mounts.some((m) => m === dir || m.startsWith(`${dir}/`))) return;
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 2 });
 }
