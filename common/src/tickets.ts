@@ -19,6 +19,12 @@ export interface Grant {
   expiresAt: number;
   /** Random, unique per grant. */
   nonce: string;
+  /**
+   * The portal credential the grant was made through (`s:<session id>`, `t:<token id>`): signing
+   * out or revoking it ends the host cookies it opened too (see CredentialRevocations). Absent
+   * for links no revocable credential made (anonymous accounts' legacy tokens).
+   */
+  via?: string;
 }
 
 export type GrantCheck = { ok: true; grant: Grant } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' | 'wrong-purpose' | 'wrong-host' };
@@ -33,7 +39,8 @@ export class GrantSigner {
 
   sign(fields: Omit<Grant, 'nonce'>): string {
     const grant: Grant = { ...fields, nonce: randomBytes(12).toString('base64url') };
-    const payload = Buffer.from(JSON.stringify([grant.purpose, grant.host, grant.account, grant.expiresAt, grant.nonce])).toString('base64url');
+    const signed = [grant.purpose, grant.host, grant.account, grant.expiresAt, grant.nonce, ...(grant.via ? [grant.via] : [])];
+    const payload = Buffer.from(JSON.stringify(signed)).toString('base64url');
     return `${payload}.${this.#mac(payload)}`;
   }
 
@@ -51,9 +58,11 @@ export class GrantSigner {
     } catch {
       return { ok: false, reason: 'malformed' };
     }
-    if (!Array.isArray(fields) || fields.length !== 5) return { ok: false, reason: 'malformed' };
-    const [purpose, host, account, expiresAt, nonce] = fields as [GrantPurpose, string, string, number, string];
-    const grant: Grant = { purpose, host, account, expiresAt, nonce };
+    // Five fields, or six with `via` (grants from before it existed still verify until they expire).
+    if (!Array.isArray(fields) || (fields.length !== 5 && fields.length !== 6)) return { ok: false, reason: 'malformed' };
+    const [purpose, host, account, expiresAt, nonce, via] = fields as [GrantPurpose, string, string, number, string, unknown];
+    if (fields.length === 6 && (typeof via !== 'string' || !via)) return { ok: false, reason: 'malformed' };
+    const grant: Grant = { purpose, host, account, expiresAt, nonce, ...(typeof via === 'string' ? { via } : {}) };
     if (grant.purpose !== expected.purpose) return { ok: false, reason: 'wrong-purpose' };
     if (grant.host !== expected.host) return { ok: false, reason: 'wrong-host' };
     if (!(grant.expiresAt > (expected.now ?? Date.now()))) return { ok: false, reason: 'expired' };

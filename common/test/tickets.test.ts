@@ -35,6 +35,19 @@ describe('GrantSigner', () => {
     }
   });
 
+  it('carries the credential a grant was made through, signed; grants without one still verify', () => {
+    const token = signer.sign({ purpose: 'session', host, account: 'u1', expiresAt: Date.now() + 60_000, via: 's:abc' });
+    const check = signer.verify(token, { purpose: 'session', host });
+    assert.ok(check.ok);
+    assert.equal(check.grant.via, 's:abc');
+    const [payload, mac] = token.split('.');
+    const moved = Buffer.from(Buffer.from(payload!, 'base64url').toString().replace('s:abc', 's:xyz')).toString('base64url');
+    assert.deepEqual(signer.verify(`${moved}.${mac}`, { purpose: 'session', host }), { ok: false, reason: 'bad-signature' });
+    const plain = signer.verify(signer.sign({ purpose: 'session', host, account: 'u1', expiresAt: Date.now() + 60_000 }), { purpose: 'session', host });
+    assert.ok(plain.ok);
+    assert.equal(plain.grant.via, undefined);
+  });
+
   it('will not use a short key', () => {
     assert.throws(() => new GrantSigner(Buffer.alloc(16)));
   });

@@ -10,6 +10,7 @@ import { GrantSigner, type TicketLedger } from '@codeyard/common/tickets';
 import { IdeStaticFiles } from '@codeyard/proxy/ide-static';
 import { type ProxyBackend, ReplProxy } from '@codeyard/proxy/repl-proxy';
 import { Accounts } from './accounts/accounts.js';
+import { CredentialRevocations } from './accounts/credential-revocations.js';
 import { Invites } from './accounts/invites.js';
 import { OwnerLink } from './accounts/owner.js';
 import { Sessions } from './accounts/sessions.js';
@@ -103,15 +104,20 @@ export interface Portal {
 /** The repl proxy, reading what it needs about a repl from the repl service and the runtime. */
 function replProxy(
   deps: PortalDeps,
-  repls: ReplService,
-  capacity: CapacityGate,
-  signer: GrantSigner,
-  publicOrigin: PublicOrigin,
-  tickets: TicketLedger,
-  activity: ActivityTracker | undefined,
-  ownerActive: (account: string) => Promise<boolean>,
+  parts: {
+    repls: ReplService;
+    capacity: CapacityGate;
+    signer: GrantSigner;
+    publicOrigin: PublicOrigin;
+    tickets: TicketLedger;
+    activity: ActivityTracker | undefined;
+    ownerActive: (account: string) => Promise<boolean>;
+    /** Signed-out sessions and revoked tokens: the host cookies they opened stop working. */
+    revoked: (via: string) => boolean;
+  },
 ): ReplProxy {
   const { runtime, config } = deps;
+  const { repls, capacity, signer, publicOrigin, tickets, activity, ownerActive, revoked } = parts;
   const backend: ProxyBackend = {
     async lookup(replId) {
       const record = await repls.routeRecord(replId);
@@ -142,6 +148,7 @@ function replProxy(
     },
     name: async (replId) => (await repls.routeRecord(replId))?.name ?? replId,
     activity,
+    revoked,
   };
   // Ticket nonces are used up in the database: a ticket redeemed on one portal is refused on every other.
   // code-server's static files, compressed once into the portal's cache (never into a repl's folders).
@@ -243,7 +250,19 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   const acts = config.role !== 'proxy';
   const alwaysOn = new AlwaysOn({ records: database.repls, accounts: database.accounts, runtime, perAccount: config.alwaysOnPerAccount, followStarts: acts, log });
   const idle = idleStop(deps, repls, database);
-  const proxy = replProxy(deps, repls, capacity, signer, publicOrigin, database.tickets, idle?.tracker, async (id) => (await accounts.byId(id))?.disabled === false);
+  // Host cookies are signed grants the proxy checks without the database; signing out reaches them through this list.
+  const revocations = new CredentialRevocations({ source: database, windowMs: config.sessionTtlMs, log });
+  await revocations.start();
+  const proxy = replProxy(deps, {
+    repls,
+    capacity,
+    signer,
+    publicOrigin,
+    tickets: database.tickets,
+    activity: idle?.tracker,
+    ownerActive: async (id) => (await accounts.byId(id))?.disabled === false,
+    revoked: revocations.revoked,
+  });
   const adminUsers = new AdminUsers({ directory: database.users, accounts, sessions: database.sessions, repls, runtime, alwaysOnPerAccount: config.alwaysOnPerAccount, now: deps.clock, log });
   // Pooled connections to a repl's sockets die with it; a restarted repl gets fresh ones.
   const unwatch = runtime.watch((id, status) => {
@@ -352,6 +371,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
       await idle?.sweeper.close();
       await idle?.tracker.close();
       alwaysOn.close();
+      revocations.close();
       repls.close();
       hosting.destroyUpgraded();
       proxy.close();

@@ -80,6 +80,8 @@ export interface AccessRequest {
   fetchDest?: string | undefined;
   /** Milliseconds since the epoch: when host cookies are checked. */
   now: number;
+  /** Whether the portal credential a host cookie was made through has been signed out or revoked since (none: nothing is). */
+  revoked?: (via: string) => boolean;
 }
 
 export type AccessDecision =
@@ -119,14 +121,15 @@ function targetOf(route: ReplRoute, repl: ProxiedRepl): Target | undefined {
 
 /**
  * Whether a Cookie header proves the owner of this host: one of its host cookies is a live
- * session grant for this exact host and this owner. Every copy is checked, not the first: a
- * sibling host can toss a cookie of the same name for the parent domain, and one that is
- * signed for another host or account proves nothing, but must not hide ours either.
+ * session grant for this exact host and this owner, made through a portal credential that is
+ * still signed in. Every copy is checked, not the first: a sibling host can toss a cookie of the
+ * same name for the parent domain, and one that is signed for another host or account proves
+ * nothing, but must not hide ours either.
  */
-function ownerSession(signer: GrantSigner, cookie: string | undefined, hostname: string, owner: string, now: number): boolean {
-  return cookieValues(cookie, HOST_COOKIE).some((value) => {
-    const check = signer.verify(value, { purpose: 'session', host: hostname, now });
-    return check.ok && check.grant.account === owner;
+function ownerSession(signer: GrantSigner, request: AccessRequest, owner: string): boolean {
+  return cookieValues(request.cookie, HOST_COOKIE).some((value) => {
+    const check = signer.verify(value, { purpose: 'session', host: request.hostname, now: request.now });
+    return check.ok && check.grant.account === owner && !(check.grant.via && request.revoked?.(check.grant.via));
   });
 }
 
@@ -154,7 +157,7 @@ export function decideAccess(request: AccessRequest, signer: GrantSigner): Acces
   if (!repl) return { kind: 'not-found' };
   // Upgrades never reach the proxy's own endpoints: they go to the repl like any other path.
   if (!request.upgrade && request.path === AUTH_PATH) return { kind: 'ticket-exchange' };
-  const owner = ownerSession(signer, request.cookie, hostname, repl.owner, request.now);
+  const owner = ownerSession(signer, request, repl.owner);
   if (!request.upgrade && request.path === STATUS_PATH) return owner ? { kind: 'status' } : { kind: 'status-refused' };
   if (!request.upgrade && route.kind === 'ide' && (request.path === APP_PATH || request.path.startsWith(`${APP_PATH}/`))) {
     if (!owner) return { kind: 'app-refused', status: 401 };
@@ -205,8 +208,8 @@ export type TicketDecision =
   | { kind: 'redeem'; nonce: string; expiresAt: number }
   /** 403 with a sign-in page saying why. */
   | { kind: 'refused'; reason: string }
-  /** Sets a host cookie for this account and sends the browser on. */
-  | { kind: 'session'; account: string };
+  /** Sets a host cookie for this account (made through the ticket's credential) and sends the browser on. */
+  | { kind: 'session'; account: string; via?: string };
 
 function ticketRefusal(check: Exclude<GrantCheck, { ok: true }>): string {
   return check.reason === 'expired' ? 'This link has expired.' : 'This link is not valid here.';
@@ -224,5 +227,5 @@ export function decideTicket(request: TicketRequest, signer: GrantSigner): Ticke
   if (request.firstUse === 'failed') return { kind: 'refused', reason: 'This link could not be checked.' };
   if (!request.firstUse) return { kind: 'refused', reason: 'This link was already used.' };
   if (check.grant.account !== request.owner) return { kind: 'refused', reason: 'This link is for somebody else.' };
-  return { kind: 'session', account: check.grant.account };
+  return { kind: 'session', account: check.grant.account, ...(check.grant.via ? { via: check.grant.via } : {}) };
 }

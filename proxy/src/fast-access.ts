@@ -49,6 +49,8 @@ export interface FastAccessContext {
   scheme: string;
   /** Told of each forwarded request, and of an upgraded connection for as long as it is open. */
   activity?: ActivitySink;
+  /** See ProxyBackend.revoked. */
+  revoked?: (via: string) => boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ function fastTarget(ctx: FastAccessContext, h: RequestHead, route: ReplRoute, ho
       origin: headerValue(h, 'origin'),
       fetchDest: headerValue(h, 'sec-fetch-dest'),
       now: Date.now(),
+      revoked: ctx.revoked,
     },
     ctx.signer,
   );

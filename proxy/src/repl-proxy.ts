@@ -40,6 +40,8 @@ export interface ProxyBackend {
   name(replId: string): Promise<string>;
   /** Told of every forwarded request and open WebSocket (idle stop); none when idle stop is off. */
   activity?: ActivitySink;
+  /** Whether a portal credential host cookies were made through was signed out or revoked (none: never). */
+  revoked?: (via: string) => boolean;
 }
 
 /** What the bar's app control answers. */
@@ -141,7 +143,7 @@ export class ReplProxy {
     const url = new URL(upgrade ? '/' : (req.url ?? '/'), 'http://x');
     const fetchDest = req.headers['sec-fetch-dest'];
     const decision = decideAccess(
-      { route, hostname, repl, upgrade, method: req.method ?? 'GET', path: url.pathname, cookie: req.headers.cookie, accept: req.headers.accept, origin: req.headers.origin, fetchDest: typeof fetchDest === 'string' ? fetchDest : undefined, now: Date.now() },
+      { route, hostname, repl, upgrade, method: req.method ?? 'GET', path: url.pathname, cookie: req.headers.cookie, accept: req.headers.accept, origin: req.headers.origin, fetchDest: typeof fetchDest === 'string' ? fetchDest : undefined, now: Date.now(), revoked: this.#opts.backend.revoked },
       this.#opts.signer,
     );
     return { decision, repl, hostname, url };
@@ -232,7 +234,7 @@ export class ReplProxy {
    * requests are checked and rewritten (fast-access.ts).
    */
   fastAccess(head: RequestHead, route: ReplRoute, socket: net.Socket): Promise<FastAccess | undefined> {
-    return fastAccess({ lookup: (id) => this.#opts.backend.lookup(id), signer: this.#opts.signer, scheme: this.#opts.publicOrigin.scheme, activity: this.#opts.backend.activity }, head, route, socket);
+    return fastAccess({ lookup: (id) => this.#opts.backend.lookup(id), signer: this.#opts.signer, scheme: this.#opts.publicOrigin.scheme, activity: this.#opts.backend.activity, revoked: this.#opts.backend.revoked }, head, route, socket);
   }
 
   /** Called when a repl stops: its pooled upstream connections are dead. `part` is matched within socket paths. */
@@ -287,7 +289,7 @@ export class ReplProxy {
         return sendHtml(res, 403, signInPage({ reason: `${reason} Links to a repl work once and for a minute.`, openUrl: this.#openUrl(route.replId, route, next) }));
       }
       case 'session': {
-        const session = this.#opts.signer.sign({ purpose: 'session', host: hostname, account: decision.account, expiresAt: Date.now() + this.#opts.sessionTtlMs });
+        const session = this.#opts.signer.sign({ purpose: 'session', host: hostname, account: decision.account, expiresAt: Date.now() + this.#opts.sessionTtlMs, via: decision.via });
         const cookie = serializeHostCookie(HOST_COOKIE, session, {
           maxAgeSeconds: this.#opts.sessionTtlMs / 1000,
           secure: this.#opts.publicOrigin.scheme === 'https',

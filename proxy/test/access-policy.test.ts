@@ -20,10 +20,13 @@ function repl(fields: Partial<ProxiedRepl> = {}): ProxiedRepl {
   return { owner: OWNER, status: 'running', ide: IDE, port: portTarget, isPublic: (port) => port === 3000, ...fields };
 }
 
-/** A host cookie as the proxy sets it, for `host` and `account`, optionally already expired. */
-function session(host: string, account = OWNER, expiresAt = NOW + 60_000): string {
-  return `${HOST_COOKIE}=${encodeURIComponent(signer.sign({ purpose: 'session', host, account, expiresAt }))}`;
+/** A host cookie as the proxy sets it, for `host` and `account`, optionally already expired or made through a portal credential. */
+function session(host: string, account = OWNER, expiresAt = NOW + 60_000, via?: string): string {
+  return `${HOST_COOKIE}=${encodeURIComponent(signer.sign({ purpose: 'session', host, account, expiresAt, via }))}`;
 }
+
+/** The portal's list of signed-out sessions and revoked tokens, as the proxy asks it. */
+const revoked = (via: string): boolean => via === 's:signed-out' || via === 't:revoked';
 
 const ide = { kind: 'ide', replId: ID } as const;
 const privatePort = { kind: 'preview', replId: ID, port: 8080 } as const;
@@ -112,6 +115,12 @@ const rows: Array<[situation: string, request: AccessRequest, expected: AccessDe
   ['a stranger on the public port of a stopped repl: never woken', request({ route: publicPort, hostname: PUBLIC_HOST, repl: repl({ status: 'stopped' }) }), { kind: 'not-running', owner: false, wake: false }],
   ['a stranger on a private port of a stopped repl', request({ route: privatePort, hostname: PRIVATE_HOST, repl: repl({ status: 'stopped' }) }), { kind: 'sign-in', redirect: false }],
   ['a running repl with no IDE to reach', request({ cookie: session(IDE_HOST), repl: repl({ ide: undefined }) }), { kind: 'no-upstream' }],
+  ['the owner, through a session still signed in', request({ cookie: session(IDE_HOST, OWNER, NOW + 60_000, 's:live'), revoked }), { kind: 'forward', target: IDE }],
+  ['the owner, through a session signed out since', request({ cookie: session(IDE_HOST, OWNER, NOW + 60_000, 's:signed-out'), revoked, ...browser }), { kind: 'sign-in', redirect: true }],
+  ['the owner, through an API token revoked since', request({ cookie: session(IDE_HOST, OWNER, NOW + 60_000, 't:revoked'), revoked }), { kind: 'sign-in', redirect: false }],
+  ['a signed-out cookie beside a live one for this host', request({ cookie: `${session(IDE_HOST, OWNER, NOW + 60_000, 's:signed-out')}; ${session(IDE_HOST, OWNER, NOW + 60_000, 's:live')}`, revoked }), { kind: 'forward', target: IDE }],
+  ["a signed-out owner's Run in the bar", request({ cookie: session(IDE_HOST, OWNER, NOW + 60_000, 's:signed-out'), revoked, method: 'POST', path: '/_codeyard/app/start', origin: `http://${IDE_HOST}` }), { kind: 'app-refused', status: 401 }],
+  ["a signed-out owner's WebSocket", request({ cookie: session(IDE_HOST, OWNER, NOW + 60_000, 's:signed-out'), revoked, upgrade: true, origin: `http://${IDE_HOST}` }), { kind: 'sign-in', redirect: false }],
   ['a running repl with no port to reach', request({ route: publicPort, hostname: PUBLIC_HOST, repl: repl({ port: undefined }) }), { kind: 'no-upstream' }],
 ];
 
@@ -134,6 +143,7 @@ const ticketRows: Array<[situation: string, request: TicketRequest, expected: Ti
   ['too many attempts from one address, even with a good ticket', exchange({ wait: 12 }), { kind: 'too-many', wait: 12 }],
   ['a good ticket, not yet recorded: ask the ledger', exchange({}), 'redeem'],
   ['a good ticket, its first use', exchange({ firstUse: true }), { kind: 'session', account: OWNER }],
+  ["a good ticket made through a portal session: the host cookie carries it", exchange({ ticket: signer.sign({ purpose: 'ticket', host: IDE_HOST, account: OWNER, expiresAt: NOW + 60_000, via: 's:abc' }), firstUse: true }), { kind: 'session', account: OWNER, via: 's:abc' }],
   ['a ticket used before', exchange({ firstUse: false }), refused('This link was already used.')],
   ['a ticket the ledger could not record', exchange({ firstUse: 'failed' }), refused('This link could not be checked.')],
   ['an expired ticket', exchange({ ticket: ticket({ expiresAt: NOW - 1 }) }), refused('This link has expired.')],

@@ -3,6 +3,7 @@ import { AppError } from '@codeyard/common/errors';
 import type { Account } from '../accounts/accounts.js';
 import type { Credential } from '../api/credential.js';
 import type { Audit } from '../audit/audit.js';
+import type { LinkOptions } from '../repls/repl-links.js';
 import type { ReplService } from '../repls/repl-service.js';
 
 /** Whether this caller may open repls it does not own: an admin's credential with the `admin` scope. */
@@ -22,7 +23,7 @@ export async function adminIdeLink(
   request: FastifyRequest,
   caller: { account: Account; credential?: Credential },
   id: string,
-  options: { port?: number; next?: string },
+  options: LinkOptions,
 ): Promise<string> {
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') {

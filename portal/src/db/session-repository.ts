@@ -92,6 +92,12 @@ export class SessionRepository {
     return Number(result.numUpdatedRows);
   }
 
+  /** Sessions revoked at or after `at` (ISO time), oldest first: what the proxy's host cookies made through them must stop honouring. */
+  async revokedSince(at: string): Promise<Array<{ id: string; revokedAt: string }>> {
+    const rows = await this.db.selectFrom('sessions').select(['id', 'revoked_at']).where('revoked_at', '>=', at).orderBy('revoked_at').execute();
+    return rows.map((row) => ({ id: row.id, revokedAt: row.revoked_at! }));
+  }
+
   /** Deletes sessions expired by `now` (revoked ones go when they would have expired); answers how many. */
   async sweep(now: number): Promise<number> {
     const result = await this.db.deleteFrom('sessions').where('expires_at', '<=', now).executeTakeFirst();

@@ -84,6 +84,12 @@ export class ApiTokenRepository {
     return result.numUpdatedRows === 1n;
   }
 
+  /** Tokens revoked at or after `at` (ISO time), oldest first (see SessionRepository.revokedSince). */
+  async revokedSince(at: string): Promise<Array<{ id: string; revokedAt: string }>> {
+    const rows = await this.db.selectFrom('api_tokens').select(['id', 'revoked_at']).where('revoked_at', '>=', at).orderBy('revoked_at').execute();
+    return rows.map((row) => ({ id: row.id, revokedAt: row.revoked_at! }));
+  }
+
   /**
    * Records a use at `now` unless one at or after `since` is recorded already: one conditional
    * write, so portals sharing the database write a token's last use at most once per interval

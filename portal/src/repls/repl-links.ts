@@ -3,6 +3,16 @@ import type { ReplInfo } from '@codeyard/common/agent/config';
 import type { GrantSigner } from '@codeyard/common/tickets';
 import type { ReplRecord } from './repl-record.js';
 
+/** What a sign-in link to a repl host opens, and for whom. */
+export interface LinkOptions {
+  /** A preview port's host instead of the IDE's. */
+  port?: number;
+  /** Where on the host to land. */
+  next?: string;
+  /** The portal credential asking (credentialRef): signing it out ends the host cookie the link becomes. */
+  via?: string;
+}
+
 /** The public URLs of repls, and the single-use sign-in links to them. */
 export class ReplLinks {
   constructor(
@@ -51,10 +61,10 @@ export class ReplLinks {
    * A URL that signs `owner` in to one repl host: a single-use ticket valid for a short while
    * (a minute by default), exchanged by the proxy for a cookie of that host alone.
    */
-  ideLink(owner: string, record: ReplRecord, options: { port?: number; next?: string } = {}): string {
+  ideLink(owner: string, record: ReplRecord, options: LinkOptions = {}): string {
     const origin = options.port ? this.previewOrigin(record.id, options.port) : this.ideOrigin(record.id);
     const host = new URL(origin).hostname;
-    const ticket = this.options.signer.sign({ purpose: 'ticket', host, account: owner, expiresAt: Date.now() + this.options.ticketTtlMs });
+    const ticket = this.options.signer.sign({ purpose: 'ticket', host, account: owner, expiresAt: Date.now() + this.options.ticketTtlMs, via: options.via });
     const url = new URL('/_codeyard/auth', origin);
     url.searchParams.set('ticket', ticket);
     const next = options.next ?? (options.port ? '/' : this.idePath(record));

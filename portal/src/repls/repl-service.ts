@@ -16,7 +16,7 @@ import { AccountLimits, replLimitReached } from './account-limits.js';
 import { isPortPublic, type PortVisibility } from './preview-ports.js';
 import { warmIde } from './ide-warmup.js';
 import { ReplFiles } from './repl-files.js';
-import { ReplLinks } from './repl-links.js';
+import { type LinkOptions, ReplLinks } from './repl-links.js';
 import { checkName, newRecord, type ReplEvent, type ReplRecord, type ReplView } from './repl-record.js';
 import { RecordCache } from './record-cache.js';
 import { ReplEvents } from './repl-events.js';
@@ -368,7 +368,7 @@ export class ReplService {
   // ---- links ----
 
   /** A single-use sign-in URL for the owner to one repl host (see ReplLinks.ideLink). */
-  async ideLink(owner: string, id: string, options: { port?: number; next?: string } = {}): Promise<string> {
+  async ideLink(owner: string, id: string, options: LinkOptions = {}): Promise<string> {
     const link = this.#links.ideLink(owner, await this.get(owner, id), options);
     // The owner is about to open VS Code: code-server starts loading it now (ide-warmup.ts).
     if (!options.port) void warmIde(this.#o.runtime.endpoints(id)?.ide);
@@ -376,7 +376,7 @@ export class ReplService {
   }
 
   /** A sign-in link to any repl's host as its owner: an admin opening another's repl (the caller checks and records that). */
-  async ideLinkAsOwner(id: string, options: { port?: number; next?: string } = {}): Promise<{ url: string; record: ReplRecord }> {
+  async ideLinkAsOwner(id: string, options: LinkOptions = {}): Promise<{ url: string; record: ReplRecord }> {
     const record = await this.record(id);
     if (!record) throw new AppError('NOT_FOUND', `no repl ${id}`);
     return { url: await this.ideLink(record.owner, id, options), record };

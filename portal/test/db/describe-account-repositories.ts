@@ -61,8 +61,11 @@ export function describeAccountRepositories(name: string, make: () => Promise<Da
       assert.deepEqual((await database.sessions.resolve(hashToken(live), now))?.account, account);
       assert.equal((await database.sessions.resolve(hashToken(live), now))?.session.userAgent, 'test');
       assert.equal(await database.sessions.resolve(hashToken(old), now), undefined, 'expired');
-      assert.equal(await database.sessions.revoke(gone, new Date().toISOString()), true);
+      const revokedAt = new Date().toISOString();
+      assert.equal(await database.sessions.revoke(gone, revokedAt), true);
       assert.equal(await database.sessions.revoke(gone, new Date().toISOString()), false, 'revoked once');
+      assert.deepEqual((await database.sessions.revokedSince(revokedAt)).filter((r) => r.id === gone), [{ id: gone, revokedAt }], 'listed for the proxy from its time on');
+      assert.deepEqual((await database.sessions.revokedSince(new Date(Date.parse(revokedAt) + 1).toISOString())).filter((r) => r.id === gone), [], 'not from a later time');
       assert.equal(await database.sessions.resolve(hashToken(gone), now), undefined, 'revoked');
       await database.sessions.touch(live, '2030-01-01T00:00:00.000Z');
       assert.equal((await database.sessions.byId(live))?.lastSeenAt, '2030-01-01T00:00:00.000Z');

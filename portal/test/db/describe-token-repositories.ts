@@ -49,6 +49,8 @@ export function describeTokenRepositories(name: string, make: () => Promise<Data
       assert.equal(await one.apiTokens.revoke('u-tok-a', older.id, iso(T0)), false, 'revoked once');
       assert.deepEqual((await one.apiTokens.listByAccount('u-tok-a')).map((r) => r.id), [newer.id]);
       assert.equal((await one.apiTokens.byTokenHash(older.tokenHash))?.revokedAt, iso(T0), 'kept, marked revoked');
+      assert.deepEqual((await two.apiTokens.revokedSince(iso(T0))).filter((r) => r.id === older.id), [{ id: older.id, revokedAt: iso(T0) }], 'listed for the proxy from its time on');
+      assert.deepEqual((await two.apiTokens.revokedSince(iso(T0 + 1))).filter((r) => r.id === older.id), [], 'not from a later time');
       await assert.rejects(one.apiTokens.insert({ ...tokenRecord('u-tok-c'), tokenHash: newer.tokenHash }), 'one row per token hash');
     });
 

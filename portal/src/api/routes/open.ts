@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { AppError, isAppError } from '@codeyard/common/errors';
 import { escapeHtml, page } from '@codeyard/common/html';
 import { sameHostPath } from '@codeyard/common/hostnames';
+import { credentialRef } from '../../accounts/credential-revocations.js';
 import { adminIdeLink, mayOpenOthers } from '../../admin/open-as-admin.js';
 import type { ApiContext } from '../context.js';
 
@@ -31,13 +32,14 @@ export const openPage: FastifyPluginAsyncTypebox<ApiContext> = async (app, { rep
       const port = query.port ? Number(query.port) : undefined;
       if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) return html(400, 'Bad link', '<h1>Bad link</h1><p>The port in this link is not a port number.</p>');
       const next = sameHostPath(query.next);
+      const via = credentialRef(caller.credential);
       try {
         try {
-          return reply.redirect(await repls.ideLink(account.id, request.params.id, { port, next }), 302);
+          return reply.redirect(await repls.ideLink(account.id, request.params.id, { port, next, via }), 302);
         } catch (err) {
           // Not this account's: an admin may open it anyway, and the audit log says so.
           if (!(isAppError(err) && err.code === 'NOT_FOUND' && mayOpenOthers(caller.credential))) throw err;
-          return reply.redirect(await adminIdeLink({ repls, audit }, request, { account, credential: caller.credential }, request.params.id, { port, next }), 302);
+          return reply.redirect(await adminIdeLink({ repls, audit }, request, { account, credential: caller.credential }, request.params.id, { port, next, via }), 302);
         }
       } catch (err) {
         if (isAppError(err) && err.code === 'NOT_FOUND') return html(404, 'Not found', `<h1>No such repl</h1><p>There is no repl ${escapeHtml(request.params.id)} in your account.</p><p><a class="button" href="/">Go to Codeyard</a></p>`);

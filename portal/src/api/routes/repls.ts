@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ref, ReplSchema } from '@codeyard/common/api/models';
 import { CreateReplBody, ForkReplBody, IdeLinkBody, IdeLinkReply, ChangeReplBody, ReplIdParams } from '@codeyard/common/api/requests';
+import { credentialRef } from '../../accounts/credential-revocations.js';
 import { checkName } from '../../repls/repl-record.js';
 import { accountOf } from '../auth.js';
 import type { ApiContext } from '../context.js';
@@ -96,6 +97,6 @@ export const replRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { r
         response: { 200: IdeLinkReply, ...commonErrors },
       },
     },
-    async (request) => ({ url: await repls.ideLink(accountOf(request).id, request.params.id, { port: request.body?.port }) }),
+    async (request) => ({ url: await repls.ideLink(accountOf(request).id, request.params.id, { port: request.body?.port, via: credentialRef(request.credential) }) }),
   );
 };
