@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AUTH_MODES, SIGNUP_MODES } from '@codeyard/common/api/auth';
 import type { Config } from './config.js';
+import { type OidcProviderConfig, parseOidcProviders, ProviderConfigError } from './accounts/oidc/provider-config.js';
 import { readKubeSettings } from './runtime/kubernetes/kube-settings.js';
 
 /**
@@ -160,6 +161,15 @@ function readTrustedProxies(env: Env): string[] {
   return entries;
 }
 
+function readOidcProviders(env: Env): OidcProviderConfig[] {
+  try {
+    return parseOidcProviders(raw(env, 'CODEYARD_OIDC_PROVIDERS'));
+  } catch (err) {
+    if (err instanceof ProviderConfigError) throw new ConfigError(`CODEYARD_OIDC_PROVIDERS${/^(must|is) /.test(err.message) ? ' ' : ': '}${err.message}`);
+    throw err;
+  }
+}
+
 /** Every Config field and how it is read, in the order the README and --help list them. */
 export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = {
   port: { vars: [v('PORT', '`8080`', 'port of the portal and proxy')], read: int('PORT', 8080, 0, 65535) },
@@ -191,6 +201,16 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
   signup: {
     vars: [v('CODEYARD_SIGNUP', '`invite`', 'with `CODEYARD_AUTH=accounts`: who may make an account: `open` (anyone who reaches the portal), `invite` (an invite link from an admin or teacher) or `closed`; owner mode is always by invite')],
     read: oneOf('CODEYARD_SIGNUP', SIGNUP_MODES, 'invite'),
+  },
+  oidcProviders: {
+    vars: [
+      v(
+        'CODEYARD_OIDC_PROVIDERS',
+        'none',
+        'OpenID Connect providers for "Sign in with …" (see [Sign in with an OpenID provider](#sign-in-with-an-openid-provider)): a JSON array, or the path of a JSON file, of `{ id, name, issuer, clientId, clientSecret or clientSecretFile, allowedDomains?, scopes? }`; the redirect URI to register is `<portal>/auth/oidc/<id>/callback`',
+      ),
+    ],
+    read: readOidcProviders,
   },
   trustedProxies: {
     vars: [v('CODEYARD_TRUSTED_PROXIES', 'none', 'reverse proxies in front of the portal, as addresses or CIDRs (`127.0.0.1,10.0.0.0/8`; also `loopback`): their `X-Forwarded-For` is believed, so rate limits count each visitor rather than the proxy')],

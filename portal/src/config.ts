@@ -1,5 +1,6 @@
 import type { AuthMode, SignupMode } from '@codeyard/common/api/auth';
 import { ConfigError, type Env, SETTINGS, type Setting } from './config-table.js';
+import type { OidcProviderConfig } from './accounts/oidc/provider-config.js';
 import type { KubeSettings } from './runtime/kubernetes/kube-settings.js';
 
 export { ConfigError };
@@ -30,6 +31,8 @@ export interface Config {
   trustedProxies: string[];
   /** How long a browser session lasts. */
   signinTtlMs: number;
+  /** OpenID Connect providers people may sign in with (CODEYARD_OIDC_PROVIDERS); their secrets are redacted in logs. */
+  oidcProviders: OidcProviderConfig[];
   /**
    * What this process does besides serving: `all` (npm start, the chart's portal replicas) also runs
    * the jobs that act on repls by themselves (recovery at start, the warm pool, idle stop, always-on
@@ -166,5 +169,6 @@ export function redactConfig(config: Readonly<Config>): Record<string, unknown> 
   const store = config.store.kind === 's3' && config.store.credentials ? { ...config.store, credentials: { accessKeyId: config.store.credentials.accessKeyId, secretAccessKey: '[redacted]' } } : config.store;
   // A database URL may carry its password.
   const databaseUrl = config.databaseUrl?.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:[redacted]@');
-  return { ...config, store, databaseUrl, signingKey: config.signingKey ? '[redacted]' : undefined, adminToken: config.adminToken ? '[redacted]' : undefined };
+  const oidcProviders = config.oidcProviders.map((p) => ({ ...p, clientSecret: '[redacted]' }));
+  return { ...config, store, databaseUrl, oidcProviders, signingKey: config.signingKey ? '[redacted]' : undefined, adminToken: config.adminToken ? '[redacted]' : undefined };
 }

@@ -3,6 +3,7 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely/migrati
 import { auditMigration } from './migration-007-audit.js';
 import { apiTokensMigration } from './token-migration.js';
 import { usersMigration } from './migration-005-users.js';
+import { identitiesMigration } from './migration-008-identities.js';
 
 /**
  * The one migration set, for SQLite and PostgreSQL alike: only types and statements both take.
@@ -71,6 +72,7 @@ const migrations: Record<string, Migration> = {
   '004-api-tokens': apiTokensMigration,
   '005-users': usersMigration,
   '007-audit': auditMigration,
+  '008-identities': identitiesMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -8,10 +8,12 @@ import { ActivityRepository } from './activity-repository.js';
 import { AuditRepository } from './audit-repository.js';
 import { DeviceCodeRepository } from './device-code-repository.js';
 import { type EventBus, LocalEventBus } from './event-bus.js';
+import { IdentityRepository } from './identity-repository.js';
 import { importStoreRecords } from './import-store-records.js';
 import { InviteRepository } from './invite-repository.js';
 import { MetaRepository } from './meta-repository.js';
 import { migrateToLatest } from './migrations.js';
+import { OidcFlowRepository } from './oidc-flow-repository.js';
 import { PgEventBus } from './pg-event-bus.js';
 import { type DialectName, ReplRepository } from './repl-repository.js';
 import type { Tables } from './schema.js';
@@ -43,6 +45,9 @@ export interface Database {
   audit: AuditRepository;
   /** Accounts as the admin page lists and changes them (never leaving the server without an admin). */
   users: UserDirectory;
+  /** OpenID Connect: linked identities and sign-ins under way. */
+  identities: IdentityRepository;
+  oidcFlows: OidcFlowRepository;
   events: EventBus;
   close(): Promise<void>;
 }
@@ -86,6 +91,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     deviceCodes: new DeviceCodeRepository(opened.db),
     audit: new AuditRepository(opened.db),
     users: new UserDirectory(opened.db, opened.dialect),
+    identities: new IdentityRepository(opened.db),
+    oidcFlows: new OidcFlowRepository(opened.db),
     async close() {
       await opened.events.close();
       await opened.db.destroy();

@@ -17,6 +17,34 @@ export interface Tables {
   api_tokens: ApiTokensTable;
   device_codes: DeviceCodesTable;
   audit_events: AuditEventsTable;
+  identities: IdentitiesTable;
+  oidc_flows: OidcFlowsTable;
+}
+
+/** An OpenID provider's user (issuer + subject) and the account it signs in to. */
+export interface IdentitiesTable {
+  issuer: string;
+  subject: string;
+  account_id: string;
+  /** The provider's id in CODEYARD_OIDC_PROVIDERS when it was linked (for display). */
+  provider: string;
+  /** The address the provider gave at the last sign-in (for display; never used to find the account). */
+  email: string | null;
+  created_at: string;
+  last_signin_at: string;
+}
+
+/** An OpenID Connect sign-in under way, found by the SHA-256 of the browser's flow cookie; used once. */
+export interface OidcFlowsTable {
+  id_hash: string;
+  provider: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  link_account: string | null;
+  created_at: string;
+  /** Milliseconds since the epoch. */
+  expires_at: number | bigint | string;
 }
 
 /**

@@ -1,0 +1,78 @@
+import type { Kysely } from 'kysely';
+import type { Tables } from './schema.js';
+
+/** An OpenID provider's user linked to an account. */
+export interface Identity {
+  issuer: string;
+  subject: string;
+  accountId: string;
+  provider: string;
+  email?: string;
+  createdAt: string;
+  lastSignInAt: string;
+}
+
+/** A unique key refused the row (SQLite's message, PostgreSQL's SQLSTATE 23505). */
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === '23505' || (typeof e?.message === 'string' && /UNIQUE constraint failed/i.test(e.message));
+}
+
+/**
+ * Linked identities: an issuer's subject belongs to exactly one account (the primary key), so a
+ * later sign-in finds its account by who the provider says it is, never by an email that may
+ * have changed or been given to someone else since.
+ */
+export class IdentityRepository {
+  constructor(readonly db: Kysely<Tables>) {}
+
+  async find(issuer: string, subject: string): Promise<Identity | undefined> {
+    const row = await this.db.selectFrom('identities').selectAll().where('issuer', '=', issuer).where('subject', '=', subject).executeTakeFirst();
+    return row && toIdentity(row);
+  }
+
+  /** Links an identity to an account; `taken` when the identity is linked already (to any account). */
+  async link(identity: Omit<Identity, 'lastSignInAt'>): Promise<Identity | 'taken'> {
+    try {
+      await this.db
+        .insertInto('identities')
+        .values({
+          issuer: identity.issuer,
+          subject: identity.subject,
+          account_id: identity.accountId,
+          provider: identity.provider,
+          email: identity.email ?? null,
+          created_at: identity.createdAt,
+          last_signin_at: identity.createdAt,
+        })
+        .execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) return 'taken';
+      throw err;
+    }
+    return { ...identity, lastSignInAt: identity.createdAt };
+  }
+
+  /** Records a sign-in: when, and the address the provider gave this time. */
+  async signedIn(issuer: string, subject: string, at: string, email: string | undefined): Promise<void> {
+    await this.db.updateTable('identities').set({ last_signin_at: at, email: email ?? null }).where('issuer', '=', issuer).where('subject', '=', subject).execute();
+  }
+
+  /** The identities of an account, oldest first. */
+  async ofAccount(accountId: string): Promise<Identity[]> {
+    const rows = await this.db.selectFrom('identities').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute();
+    return rows.map(toIdentity);
+  }
+}
+
+function toIdentity(row: Tables['identities']): Identity {
+  return {
+    issuer: row.issuer,
+    subject: row.subject,
+    accountId: row.account_id,
+    provider: row.provider,
+    ...(row.email !== null ? { email: row.email } : {}),
+    createdAt: row.created_at,
+    lastSignInAt: row.last_signin_at,
+  };
+}
