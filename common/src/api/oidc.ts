@@ -38,6 +38,7 @@ export const OIDC_ERRORS = {
   disabled: 'This account is disabled. Ask an admin of this server.',
   invite: 'There is no account with your {provider} address here, and sign-up is by invitation. Ask an admin or teacher for an invite link, then choose {provider} on its page.',
   closed: 'There is no account with your {provider} address here, and sign-up is closed. Ask an admin for an account.',
+  badinvite: 'This invite link does not work for your {provider} account: it was used or expired, or it is for another address. Ask for a new one.',
   linked: 'This {provider} account is already connected to another account here. Sign out and sign in with {provider} to use that one.',
   limited: 'Too many sign-ins from this address just now. Wait a minute, then try again.',
 } as const;

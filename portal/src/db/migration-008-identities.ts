@@ -29,6 +29,8 @@ export const identitiesMigration: Migration = {
       .addColumn('code_verifier', 'text', (c) => c.notNull())
       // The signed-in account a "connect this provider" flow links to; null for a sign-in.
       .addColumn('link_account', 'text')
+      // The invite a sign-up with this provider uses (claimed at the callback, when the address is known).
+      .addColumn('invite', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('expires_at', 'bigint', (c) => c.notNull())
       .execute();

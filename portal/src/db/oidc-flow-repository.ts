@@ -9,6 +9,8 @@ export interface OidcFlowRecord {
   codeVerifier: string;
   /** The signed-in account a "connect" flow links the identity to. */
   linkAccount?: string;
+  /** The invite token a sign-up uses (kept only for the flow's ten minutes). */
+  invite?: string;
   createdAt: string;
   /** Milliseconds since the epoch. */
   expiresAt: number;
@@ -32,6 +34,7 @@ export class OidcFlowRepository {
         nonce: flow.nonce,
         code_verifier: flow.codeVerifier,
         link_account: flow.linkAccount ?? null,
+        invite: flow.invite ?? null,
         created_at: flow.createdAt,
         expires_at: flow.expiresAt,
       })
@@ -48,6 +51,7 @@ export class OidcFlowRepository {
       nonce: row.nonce,
       codeVerifier: row.code_verifier,
       ...(row.link_account !== null ? { linkAccount: row.link_account } : {}),
+      ...(row.invite !== null ? { invite: row.invite } : {}),
       createdAt: row.created_at,
       expiresAt: Number(row.expires_at),
     };

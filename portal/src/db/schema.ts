@@ -42,6 +42,7 @@ export interface OidcFlowsTable {
   nonce: string;
   code_verifier: string;
   link_account: string | null;
+  invite: string | null;
   created_at: string;
   /** Milliseconds since the epoch. */
   expires_at: number | bigint | string;

@@ -59,7 +59,7 @@ export class OidcFlow {
   ) {}
 
   /** A new flow: the cookie token for the browser and the provider's authorization URL to send it to. */
-  async start(provider: OidcProviderConfig, options: { linkAccount?: string } = {}): Promise<{ token: string; url: string }> {
+  async start(provider: OidcProviderConfig, options: { linkAccount?: string; invite?: string } = {}): Promise<{ token: string; url: string }> {
     const configuration = await this.providers.configuration(provider);
     const now = this.now();
     if (now - this.#lastSweep >= SWEEP_EVERY_MS) {
@@ -73,6 +73,7 @@ export class OidcFlow {
       nonce: client.randomNonce(),
       codeVerifier: client.randomPKCECodeVerifier(),
       ...(options.linkAccount ? { linkAccount: options.linkAccount } : {}),
+      ...(options.invite ? { invite: options.invite } : {}),
       createdAt: new Date(now).toISOString(),
       expiresAt: now + FLOW_TTL_MS,
     };
