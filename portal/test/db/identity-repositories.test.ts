@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Database, openDatabase } from '../../src/db/open-database.js';
+import { dropSchema, quietLog, runSchema } from './db-test-helpers.js';
+
+const url = process.env.CODEYARD_TEST_DATABASE_URL;
+
+/** Identities and OpenID flows on both dialects; two open() are two portals on one database. */
+function describeIdentities(name: string, make: () => { open(): Promise<Database>; drop(): Promise<void> }, skip?: string): void {
+  describe(`identities and OpenID flows on ${name}`, { skip }, () => {
+    let target: ReturnType<typeof make>;
+    let a: Database;
+    let b: Database;
+    before(async () => {
+      target = make();
+      a = await target.open();
+      b = await target.open();
+    });
+    after(async () => {
+      await a?.close();
+      await b?.close();
+      await target?.drop();
+    });
+
+    const at = '2026-12-01T10:00:00.000Z';
+    const identity = (subject: string, accountId: string) => ({ issuer: 'https://id.example.com', subject, accountId, provider: 'example', email: `${subject}@example.com`, createdAt: at });
+
+    it('links an issuer and subject to one account only, whichever portal tries second', async () => {
+      assert.notEqual(await a.identities.link(identity('s1', 'u1')), 'taken');
+      assert.equal(await b.identities.link(identity('s1', 'u2')), 'taken');
+      assert.equal((await b.identities.find('https://id.example.com', 's1'))?.accountId, 'u1');
+      // The same subject at another issuer is another person.
+      assert.notEqual(await b.identities.link({ ...identity('s1', 'u2'), issuer: 'https://other.example.com' }), 'taken');
+    });
+
+    it('records each sign-in with the address given then, and lists an account\'s identities', async () => {
+      await a.identities.link(identity('s2', 'u3'));
+      await a.identities.signedIn('https://id.example.com', 's2', '2026-12-02T10:00:00.000Z', 'renamed@example.com');
+      const [found] = await b.identities.ofAccount('u3');
+      assert.deepEqual(found, { ...identity('s2', 'u3'), email: 'renamed@example.com', lastSignInAt: '2026-12-02T10:00:00.000Z' });
+    });
+
+    it('gives a flow to one taker only, across portals, with what it was started with', async () => {
+      const flow = { provider: 'example', state: 'st', nonce: 'no', codeVerifier: 'cv', linkAccount: 'u9', invite: 'cyi_x', createdAt: at, expiresAt: Date.now() + 60_000 };
+      await a.oidcFlows.insert('h1', flow);
+      const takes = await Promise.all([a.oidcFlows.take('h1'), b.oidcFlows.take('h1')]);
+      assert.deepEqual(takes.filter(Boolean), [flow]);
+      assert.equal(await a.oidcFlows.take('h1'), undefined);
+    });
+
+    it('sweeps flows that expired, and only those', async () => {
+      const base = { provider: 'example', state: 's', nonce: 'n', codeVerifier: 'c', createdAt: at };
+      await a.oidcFlows.insert('old', { ...base, expiresAt: 1000 });
+      await a.oidcFlows.insert('new', { ...base, expiresAt: Date.now() + 60_000 });
+      assert.ok((await b.oidcFlows.sweep(Date.now())) >= 1);
+      assert.equal(await a.oidcFlows.take('old'), undefined);
+      assert.ok(await a.oidcFlows.take('new'));
+    });
+  });
+}
+
+describeIdentities('SQLite', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-db-id-'));
+  return { open: () => openDatabase({ dataDir, log: quietLog }), drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+});
+
+describeIdentities(
+  'PostgreSQL',
+  () => {
+    const schema = runSchema('identities');
+    return { open: () => openDatabase({ url, dataDir: os.tmpdir(), schema, log: quietLog }), drop: () => dropSchema(url, schema) };
+  },
+  url ? undefined : 'CODEYARD_TEST_DATABASE_URL is not set (.ci/postgres.sh starts a PostgreSQL and prints it)',
+);
