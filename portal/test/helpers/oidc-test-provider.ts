@@ -16,6 +16,8 @@ export interface TestOidcProvider {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  /** Redirect URIs the client may use; a test adds its portal's once it knows the port. */
+  redirectUris: string[];
   /** People by login id (the ID token's `sub`); change them between sign-ins (an address that changed). */
   users: Map<string, TestOidcUser>;
   /** Stops answering (a provider that is down) or starts again on the same port. */
@@ -30,7 +32,8 @@ export interface TestOidcProvider {
  * signing key, and its development login and consent pages (a form that takes any login id).
  * Its claims come from `users`, so tests choose who has a verified address.
  */
-export async function startOidcProvider(options: { redirectUris: string[]; users?: Record<string, TestOidcUser> }): Promise<TestOidcProvider> {
+export async function startOidcProvider(options: { redirectUris?: string[]; users?: Record<string, TestOidcUser> } = {}): Promise<TestOidcProvider> {
+  const redirectUris = [...(options.redirectUris ?? [])];
   const users = new Map(Object.entries(options.users ?? {}));
   const clientId = 'codeyard-test';
   const clientSecret = 'test-secret-that-is-long-enough-for-hmac-0123456789';
@@ -41,7 +44,7 @@ export async function startOidcProvider(options: { redirectUris: string[]; users
   const issuer = `http://127.0.0.1:${port}`;
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: options.redirectUris, grant_types: ['authorization_code'], response_types: ['code'] }],
+    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: ['http://127.0.0.1/registered-later'], grant_types: ['authorization_code'], response_types: ['code'] }],
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'test', use: 'sig', alg: 'RS256' }] },
     cookies: { keys: ['cookie-key-for-the-test-provider'] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
@@ -52,6 +55,8 @@ export async function startOidcProvider(options: { redirectUris: string[]; users
       return { accountId: sub, claims: async () => ({ sub, ...users.get(sub) }) };
     },
   } as ConstructorParameters<typeof Provider>[1]);
+  // Exact matches against a list the test can extend (the provider's own check reads only the static registration).
+  (provider.Client.prototype as unknown as { redirectUriAllowed(uri: string): boolean }).redirectUriAllowed = (uri: string) => redirectUris.includes(uri);
   server.on('request', provider.callback());
   let listening = true;
   const stop = async (): Promise<void> => {
@@ -64,6 +69,7 @@ export async function startOidcProvider(options: { redirectUris: string[]; users
     issuer,
     clientId,
     clientSecret,
+    redirectUris,
     users,
     stop,
     async restart() {
