@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { isUniqueViolation } from './account-repository.js';
 import type { Tables } from './schema.js';
 
 /** An OpenID provider's user linked to an account. */
@@ -10,12 +11,6 @@ export interface Identity {
   email?: string;
   createdAt: string;
   lastSignInAt: string;
-}
-
-/** A unique key refused the row (SQLite's message, PostgreSQL's SQLSTATE 23505). */
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  return e?.code === '23505' || (typeof e?.message === 'string' && /UNIQUE constraint failed/i.test(e.message));
 }
 
 /**
