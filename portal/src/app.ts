@@ -29,6 +29,9 @@ import { adminUserRoutes } from './api/routes/admin-users.js';
 import { archiveRoutes } from './api/routes/archives.js';
 import { appLogRoutes } from './api/routes/app-logs.js';
 import { authRoutes } from './api/routes/auth.js';
+import { oidcRoutes } from './api/routes/oidc.js';
+import { oidcRouteDeps } from './api/oidc-wiring.js';
+import { OidcProviders } from './accounts/oidc/oidc-providers.js';
 import { eventRoutes } from './api/routes/events.js';
 import { fileRoutes } from './api/routes/files.js';
 import { healthRoutes, runtimeRoutes } from './api/routes/health.js';
@@ -287,7 +290,9 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   // may send text/plain without a preflight) reach a route; it answers 415 instead.
   app.removeContentTypeParser('text/plain');
 
+  const oidcProviders = new OidcProviders(config.oidcProviders, origin);
   const context: ApiContext = {
+    oidcProviders: oidcProviders.list(),
     accounts,
     sessions,
     invites,
@@ -328,6 +333,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   await app.register(authRoutes, context);
   // The device's side of device sign-in: it has no account yet.
   await app.register(deviceRoutes, context);
+  await app.register(oidcRoutes, oidcRouteDeps(context, database, oidcProviders));
   await app.register(healthRoutes, context);
   await app.register(stackIcons, context);
   await app.register(openPage, context);

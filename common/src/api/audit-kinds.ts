@@ -9,9 +9,11 @@
 export const AUDIT_KINDS = [
   /** A browser signed in (any way: password, owner link, OpenID Connect, sign-up). */
   'signin',
-  /** A sign-in was refused (wrong password, unknown address, disabled account, bad owner code). */
+  /** A sign-in was refused (wrong password, unknown address, disabled account, bad owner code, an OpenID sign-in that failed). */
   'signin.failed',
   'signout',
+  /** An OpenID provider's user was linked to an account (connected by its signed-in user, or matched by a verified address or made at a first sign-in). */
+  'identity.link',
   /** A personal API token was made (from the page, the API, or a device sign-in). */
   'token.create',
   'token.revoke',

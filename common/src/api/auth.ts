@@ -3,6 +3,7 @@
  * TypeBox schemas the portal validates with and the web UI takes its types from.
  */
 import { type Static, Type } from 'typebox';
+import { OidcProviderInfo } from './oidc.js';
 import { nullable, stringEnum } from './models.js';
 
 /** How people get in (CODEYARD_AUTH). */
@@ -32,6 +33,7 @@ export const MeReply = Type.Object({
 export const AuthOptionsReply = Type.Object({
   authMode: stringEnum(AUTH_MODES),
   signup: stringEnum(SIGNUP_MODES, { description: 'who may sign up now: owner mode is by invite; anonymous mode has no sign-up (closed)' }),
+  providers: Type.Array(OidcProviderInfo, { description: 'OpenID providers to sign in with ("Sign in with <name>"): POST /api/auth/oidc/<id>/start' }),
 });
 
 export const SignInBody = Type.Object({ email: email(), password: Type.String({ minLength: 1, maxLength: 256 }) }, strict);

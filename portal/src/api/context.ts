@@ -19,6 +19,8 @@ import type { SignInLimits } from './sign-in-limits.js';
 
 /** What the route plugins work with: the services and the few settings routes enforce. */
 export interface ApiContext {
+  /** OpenID providers the sign-in page lists (CODEYARD_OIDC_PROVIDERS). */
+  oidcProviders?: Array<{ id: string; name: string }>;
   accounts: Accounts;
   /** Browser sign-ins (`cys_` cookies). */
   sessions: Sessions;

@@ -62,7 +62,7 @@ export async function accountForIdentity<A extends LinkableAccount, I extends Cl
   identity: VerifiedIdentity,
   intent: SignInIntent,
   deps: OidcAccountsDeps<A, I>,
-): Promise<{ account: A; how: 'identity' | 'email' | 'created' | 'connected' }> {
+): Promise<{ account: A; how: 'identity' | 'email' | 'created' | 'connected'; linked: boolean }> {
   const at = (deps.now?.() ?? new Date()).toISOString();
   const email = identity.emailVerified ? identity.email : undefined;
   if (provider.allowedDomains.length) {
@@ -72,12 +72,15 @@ export async function accountForIdentity<A extends LinkableAccount, I extends Cl
   }
   const usable = (account: A | undefined, what: string): A => {
     if (!account) throw new OidcSignInError('expired', `${what} is gone`);
-    if (account.disabled) throw new OidcSignInError('disabled', `account ${account.id} is disabled`);
+    if (account.disabled) throw new OidcSignInError('disabled', `account ${account.id} is disabled`, account.id);
     return account;
   };
+  // True once this call made the link (not when a racing callback made it first).
+  let fresh = false;
   const link = async (account: A): Promise<A> => {
     const linked = await deps.identities.link({ issuer: identity.issuer, subject: identity.subject, accountId: account.id, provider: provider.id, ...(identity.email ? { email: identity.email } : {}), createdAt: at });
-    if (linked !== 'taken') return account;
+    fresh = linked !== 'taken';
+    if (fresh) return account;
     // Linked meanwhile (two callbacks at once): whoever won decides the account.
     const winner = await deps.identities.find(identity.issuer, identity.subject);
     if (winner?.accountId !== account.id) throw new OidcSignInError('linked', `${identity.issuer} ${identity.subject} was linked to ${winner?.accountId} meanwhile`);
@@ -87,24 +90,24 @@ export async function accountForIdentity<A extends LinkableAccount, I extends Cl
   const known = await deps.identities.find(identity.issuer, identity.subject);
   if (intent.linkAccount) {
     const account = usable(await deps.accounts.byId(intent.linkAccount), `the signed-in account ${intent.linkAccount}`);
-    if (known && known.accountId !== account.id) throw new OidcSignInError('linked', `${identity.subject} is linked to ${known.accountId}, not ${account.id}`);
+    if (known && known.accountId !== account.id) throw new OidcSignInError('linked', `${identity.subject} is linked to ${known.accountId}, not ${account.id}`, account.id);
     if (known) await deps.identities.signedIn(identity.issuer, identity.subject, at, identity.email);
-    return { account: known ? account : await link(account), how: 'connected' };
+    return { account: known ? account : await link(account), how: 'connected', linked: fresh };
   }
   if (known) {
     const account = usable(await deps.accounts.byId(known.accountId), `account ${known.accountId} of this identity`);
     await deps.identities.signedIn(identity.issuer, identity.subject, at, identity.email);
-    return { account, how: 'identity' };
+    return { account, how: 'identity', linked: false };
   }
   if (!email) throw new OidcSignInError('unverified', identity.email ? `${identity.email} is not verified by the provider` : 'the provider gave no address');
   const existing = await deps.accounts.byEmail(email);
-  if (existing) return { account: await link(usable(existing, `the account of ${email}`)), how: 'email' };
+  if (existing) return { account: await link(usable(existing, `the account of ${email}`)), how: 'email', linked: fresh };
 
   if (intent.invite === undefined) {
     if (deps.signup === 'closed') throw new OidcSignInError('closed', `no account for ${email} and sign-up is closed`);
     if (deps.signup === 'invite') throw new OidcSignInError('invite', `no account for ${email} and sign-up is by invite`);
     deps.beforeSignUp?.();
-    return { account: await link(await deps.accounts.createUser({ email, emailVerified: true, ...(identity.name ? { name: identity.name } : {}) })), how: 'created' };
+    return { account: await link(await deps.accounts.createUser({ email, emailVerified: true, ...(identity.name ? { name: identity.name } : {}) })), how: 'created', linked: fresh };
   }
   if (deps.signup === 'closed') throw new OidcSignInError('closed', `sign-up is closed (an invite was given for ${email})`);
   deps.beforeSignUp?.();
@@ -117,5 +120,5 @@ export async function accountForIdentity<A extends LinkableAccount, I extends Cl
     throw err;
   }
   await deps.invites.used(invite, account.id);
-  return { account: await link(account), how: 'created' };
+  return { account: await link(account), how: 'created', linked: fresh };
 }

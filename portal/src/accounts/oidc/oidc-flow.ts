@@ -19,6 +19,8 @@ export class OidcSignInError extends Error {
     readonly code: OidcErrorCode,
     /** For the log: what exactly failed (never shown to the browser, which gets the code's message). */
     readonly detail: string,
+    /** The account it was about, when one was found (a disabled one): the audit log's target. */
+    readonly accountId?: string,
   ) {
     super(detail);
   }

@@ -12,9 +12,32 @@ import { meView } from './me.js';
 
 const signInOff = (): AppError => new AppError('FORBIDDEN', 'this server has no sign-in: it runs with CODEYARD_AUTH=anonymous, where every browser gets an account of its own');
 /** How a browser signed in, as the audit log says it. */
-type SignInMethod = 'password' | 'signup' | 'owner link';
+export type SignInMethod = 'password' | 'signup' | 'owner link' | 'oidc';
 
 const refusals = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 429: errorReply };
+
+/**
+ * Signs this browser in as `account`, the one way every sign-in ends (password, sign-up, owner
+ * link, OpenID Connect): a new session, the one the browser came with (`previous`) revoked, the
+ * cookie set, and a `signin` event in the audit log with the method and `details` (an OpenID
+ * sign-in names its provider). Answers the new session's id (for events that follow). The owner's first sign-in adopts anonymous repls before this
+ * (OwnerLink.claim: only the owner link can make the owner).
+ */
+export async function startBrowserSession(
+  deps: Pick<ApiContext, 'sessions' | 'secureCookies' | 'signinTtlMs' | 'audit'>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  account: Account,
+  how: { previous: string | undefined; method: SignInMethod; details?: Record<string, unknown> },
+): Promise<{ sessionId: string }> {
+  if (how.previous) await deps.sessions.revokeToken(how.previous);
+  const { token, session } = await deps.sessions.create(account, { userAgent: request.headers['user-agent'], address: request.ip });
+  await deps.audit.record({ kind: 'signin', actor: { accountId: account.id, credential: { kind: 'session', id: session.id } }, address: request.ip, details: { method: how.method, ...how.details } });
+  reply.header('set-cookie', sessionCookie(token, deps.secureCookies, Math.floor(deps.signinTtlMs / 1000)));
+  reply.header('cache-control', 'no-store');
+  request.log.info({ account: account.id, address: request.ip, method: how.method }, 'signed in');
+  return { sessionId: session.id };
+}
 
 /**
  * Signing in and out (no account needed to call them; they make sessions). Every route that
@@ -34,21 +57,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, dep
   const sameOriginOnly = async (request: FastifyRequest): Promise<void> => checkSameOrigin(request.headers, deps.portalOrigin, false);
   /** The session token the browser came with, if any (two session cookies are refused here too). */
   const previousToken = (request: FastifyRequest): string | undefined => credentialsOf(request.headers, cookieName).token;
-
-  /** Signs this browser in as `account`: a new session, the previous one revoked, the cookie set; recorded in the audit log. */
-  const startSession = async (request: FastifyRequest, reply: FastifyReply, account: Account, previous: string | undefined, method: SignInMethod): Promise<void> => {
-    if (previous) await deps.sessions.revokeToken(previous);
-    const { token, session } = await deps.sessions.create(account, { userAgent: request.headers['user-agent'], address: request.ip });
-    await deps.audit.record({ kind: 'signin', actor: { accountId: account.id, credential: { kind: 'session', id: session.id } }, address: request.ip, details: { method } });
-    reply.header('set-cookie', sessionCookie(token, deps.secureCookies, Math.floor(deps.signinTtlMs / 1000)));
-    reply.header('cache-control', 'no-store');
-    request.log.info({ account: account.id, address: request.ip }, 'signed in');
-  };
+  const startSession = (request: FastifyRequest, reply: FastifyReply, account: Account, previous: string | undefined, method: SignInMethod): Promise<void> =>
+    startBrowserSession(deps, request, reply, account, { previous, method }).then(() => undefined);
 
   app.get(
     '/api/auth/options',
     { schema: { summary: 'How people sign in here: the mode and who may sign up (no session needed)', tags: ['auth'], security: [], response: { 200: AuthOptionsReply } } },
-    async () => ({ authMode: deps.authMode, signup: effectiveSignup(deps.authMode, deps.signup) }),
+    async () => ({ authMode: deps.authMode, signup: effectiveSignup(deps.authMode, deps.signup), providers: deps.authMode === 'anonymous' ? [] : (deps.oidcProviders ?? []) }),
   );
 
   app.post(

@@ -7,6 +7,7 @@ import { type LinkableAccount, type SignInIntent } from '../../accounts/oidc/oid
 import { type OidcFlow, OidcSignInError, type VerifiedIdentity } from '../../accounts/oidc/oidc-flow.js';
 import { type OidcProviders, ProviderUnavailable } from '../../accounts/oidc/oidc-providers.js';
 import type { OidcProviderConfig } from '../../accounts/oidc/provider-config.js';
+import type { Audit } from '../../audit/audit.js';
 import { errorReply } from '../schemas.js';
 
 /** The flow cookie: only the browser that started a sign-in can finish it. */
@@ -37,16 +38,18 @@ export interface OidcRoutesDeps {
   secureCookies: boolean;
   /** False in anonymous mode: there is no sign-in at all. */
   enabled: boolean;
+  /** The audit log: every sign-in and failed sign-in here, and every provider connected to an account. */
+  audit: Pick<Audit, 'record'>;
   /** Refuses (403) a browser request from another origin: the rule of every sign-in route. */
   checkSameOrigin(request: FastifyRequest): void;
   /** One sign-in attempt from this address (429 when over the limit). */
   limitSignIn(request: FastifyRequest): void;
-  /** The account of this browser's session, if signed in (a "connect" flow links to it). */
-  signedInAccount(request: FastifyRequest): Promise<LinkableAccount | undefined>;
+  /** The account and session of this browser, if signed in (a "connect" flow links to it). */
+  signedIn(request: FastifyRequest): Promise<{ account: LinkableAccount; sessionId: string } | undefined>;
   /** The account the identity signs in to (accountForIdentity with the portal's accounts, invites and sign-up rule). */
-  resolveAccount(request: FastifyRequest, provider: OidcProviderConfig, identity: VerifiedIdentity, intent: SignInIntent): Promise<{ account: LinkableAccount; how: string }>;
-  /** Signs this browser in: a new session, the old one revoked, the cookie set. */
-  startSession(request: FastifyRequest, reply: FastifyReply, account: LinkableAccount): Promise<void>;
+  resolveAccount(request: FastifyRequest, provider: OidcProviderConfig, identity: VerifiedIdentity, intent: SignInIntent): Promise<{ account: LinkableAccount; how: string; linked: boolean }>;
+  /** Signs this browser in as every sign-in does (startBrowserSession): a new session, the old one revoked, the cookie set, recorded. */
+  startSession(request: FastifyRequest, reply: FastifyReply, account: LinkableAccount, details: Record<string, unknown>): Promise<{ sessionId: string }>;
 }
 
 /** Errors of the rest of the portal met while finishing a sign-in, as sign-in page codes. */
@@ -93,7 +96,7 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<OidcRoutesDeps> = async (app,
       const body = request.body ?? {};
       let linkAccount: string | undefined;
       if (body.link) {
-        const account = await deps.signedInAccount(request);
+        const account = (await deps.signedIn(request))?.account;
         if (!account) throw new AppError('UNAUTHENTICATED', `sign in first: connecting ${provider.name} links it to the account you are signed in to`);
         linkAccount = account.id;
       }
@@ -124,10 +127,23 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<OidcRoutesDeps> = async (app,
       const provider = providerOf(request.params.provider);
       const query = new URLSearchParams(request.url.slice(request.url.indexOf('?') + 1 || request.url.length));
       reply.header('set-cookie', clearFlow).header('cache-control', 'no-store');
+      let connecting = false;
       try {
         const { identity, flow } = await deps.flow.finish(provider, cookieValue(request.headers.cookie, cookieName), query);
-        const { account, how } = await deps.resolveAccount(request, provider, identity, { ...(flow.linkAccount ? { linkAccount: flow.linkAccount } : {}), ...(flow.invite ? { invite: flow.invite } : {}) });
-        if (!flow.linkAccount) await deps.startSession(request, reply, account);
+        connecting = flow.linkAccount !== undefined;
+        const { account, how, linked } = await deps.resolveAccount(request, provider, identity, { ...(flow.linkAccount ? { linkAccount: flow.linkAccount } : {}), ...(flow.invite ? { invite: flow.invite } : {}) });
+        const details = { provider: provider.id, how };
+        // A connect flow acts as the session that started it (still this browser's, or no session at all).
+        const sessionId = flow.linkAccount ? (await deps.signedIn(request))?.sessionId : (await deps.startSession(request, reply, account, details)).sessionId;
+        if (linked) {
+          await deps.audit.record({
+            kind: 'identity.link',
+            actor: { accountId: account.id, ...(sessionId ? { credential: { kind: 'session' as const, id: sessionId } } : {}) },
+            target: { type: 'account', id: account.id, account: account.id },
+            address: request.ip,
+            details: { ...details, subject: identity.subject, ...(identity.email ? { email: identity.email } : {}) },
+          });
+        }
         request.log.info({ provider: provider.id, subject: identity.subject, account: account.id, how }, 'OpenID sign-in');
         return reply.code(303).header('location', '/').send(null);
       } catch (err) {
@@ -135,6 +151,14 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<OidcRoutesDeps> = async (app,
         if (err instanceof OidcSignInError) code = err.code;
         else if (err instanceof AppError && err.status < 500) code = codeOf(err);
         else throw err;
+        const about = err instanceof OidcSignInError ? err.accountId : undefined;
+        // As a refused password is: from where, which provider, the code the page shows (never the provider's text).
+        await deps.audit.record({
+          kind: 'signin.failed',
+          ...(about ? { target: { type: 'account', id: about, account: about } } : {}),
+          address: request.ip,
+          details: { method: 'oidc', provider: provider.id, reason: code, ...(connecting ? { connect: true } : {}) },
+        });
         request.log.info({ provider: provider.id, code, reason: (err as Error).message }, 'OpenID sign-in refused');
         return reply.code(303).header('location', `/signin?${new URLSearchParams({ error: code, provider: provider.id })}`).send(null);
       }
