@@ -55,7 +55,7 @@ for (const records of recordsTargets('auth_accounts')) {
       assertError(res, 401, 'UNAUTHENTICATED', new RegExp(`sign in at ${t.origin}/signin`));
       assert.deepEqual(res.json().error.details, { authMode: 'accounts', signIn: `${t.origin}/signin` });
       assertError(await t.call('POST', '/api/session'), 403, 'FORBIDDEN', /no anonymous accounts .*sign in at/);
-      assert.deepEqual((await t.call('GET', '/api/auth/options', { sameOrigin: false })).json(), { authMode: 'accounts', signup: 'invite' });
+      assert.deepEqual((await t.call('GET', '/api/auth/options', { sameOrigin: false })).json(), { authMode: 'accounts', signup: 'invite', providers: [] });
     });
 
     it('lets an admin invite a member for one address, once; the member sees only their own repls', async () => {

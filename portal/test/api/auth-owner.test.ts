@@ -66,7 +66,7 @@ describe('owner mode on a data folder from anonymous mode', () => {
     // The token of an account from anonymous mode no longer gets in (its repls go to the owner).
     assertError(await t.call('GET', '/api/repls', { sameOrigin: false, headers: { authorization: `Bearer ${oldToken}` } }), 401, 'UNAUTHENTICATED', /no longer valid/);
     assertError(await t.call('GET', '/api/repls', { cookie: oldToken }), 401, 'UNAUTHENTICATED');
-    assert.deepEqual((await t.call('GET', '/api/auth/options', { sameOrigin: false })).json(), { authMode: 'owner', signup: 'invite' });
+    assert.deepEqual((await t.call('GET', '/api/auth/options', { sameOrigin: false })).json(), { authMode: 'owner', signup: 'invite', providers: [] });
     assertError(await t.call('POST', '/api/auth/signup', { body: { email: 'early@example.com', password: 'long enough pw', name: 'E' } }), 403, 'FORBIDDEN', /by invitation/);
     assertError(await t.call('POST', '/api/auth/signin', { body: { email: 'early@example.com', password: 'long enough pw' } }), 401, 'UNAUTHENTICATED');
   });
