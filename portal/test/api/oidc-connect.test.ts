@@ -34,13 +34,28 @@ describe('OpenID in owner mode: the owner connects a provider and signs in with 
     const connected = await portal.signIn(ownerBrowser, 'home', 'owner-sub', { link: true });
     assert.equal(outcome(connected), 'signed in');
     assert.equal((await portal.me(ownerBrowser)).body.id, owner.id, 'still the owner in the browser that connected');
+    // Recorded as the owner's act, with the session that connected it; connecting is no sign-in.
+    const [ownerSignIn] = await portal.audit('signin');
+    assert.deepEqual(ownerSignIn?.details, { method: 'owner link' });
+    const links = await portal.audit('identity.link');
+    assert.deepEqual(links.map((e) => [e.accountId, e.credentialKind, e.credentialId, e.targetId, e.details.provider, e.details.how]), [[owner.id, 'session', ownerSignIn?.credentialId, owner.id, 'home', 'connected']]);
+    assert.equal((await portal.audit('signin')).length, 1);
 
     const elsewhere = new CookieBrowser();
     assert.equal(outcome(await portal.signIn(elsewhere, 'home', 'owner-sub')), 'signed in');
     assert.equal((await portal.me(elsewhere)).body.id, owner.id);
+    const [later] = await portal.audit('signin');
+    assert.deepEqual([later?.accountId, later?.details], [owner.id, { method: 'oidc', provider: 'home', how: 'identity' }]);
 
     const stranger = new CookieBrowser();
     assert.equal(outcome(await portal.signIn(stranger, 'home', 'stranger')), '/signin?error=invite');
     assert.equal((await portal.me(stranger)).status, 401);
+    const failed = await portal.audit('signin.failed');
+    assert.deepEqual(
+      failed.map((e) => e.details.reason),
+      ['invite', 'invite'],
+      'the stranger, and the owner before connecting',
+    );
+    assert.equal((await portal.audit('identity.link')).length, 1, 'nothing linked but the connect');
   });
 });

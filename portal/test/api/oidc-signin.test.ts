@@ -53,6 +53,12 @@ describe('OpenID sign-in on the portal (accounts mode, open sign-up)', () => {
     // The session is a real one: the API takes it for what the account may do.
     const repls = await browser.fetch(`${portal.origin}/api/repls`);
     assert.equal(repls.status, 200);
+    // Recorded as every sign-in is (the one session start), and the new identity as linked.
+    const [signin] = (await portal.audit('signin')).filter((e) => e.accountId === me.body.id);
+    assert.deepEqual(signin?.details, { method: 'oidc', provider: 'test', how: 'created' });
+    assert.equal(signin?.credentialKind, 'session');
+    const links = (await portal.audit('identity.link')).filter((e) => e.targetId === me.body.id);
+    assert.deepEqual(links.map((e) => [e.accountId, e.credentialId, e.details.provider, e.details.how, e.details.subject]), [[me.body.id, signin?.credentialId, 'test', 'created', 'alice']]);
   });
 
   it('links an existing account with the same verified address, then finds it by subject after the address changes', async () => {
@@ -65,6 +71,10 @@ describe('OpenID sign-in on the portal (accounts mode, open sign-up)', () => {
     assert.equal(outcome(await portal.signIn(later, 'test', 'bob')), 'signed in');
     assert.equal((await portal.me(later)).body.id, existing.id);
     assert.equal(await portal.codeyard.portal.auth.accounts.byEmail('robert@elsewhere.example'), undefined, 'no second account');
+    const signins = (await portal.audit('signin')).filter((e) => e.accountId === existing.id);
+    assert.deepEqual(signins.map((e) => e.details.how), ['identity', 'email'], 'newest first: found by subject, then linked by address');
+    const links = (await portal.audit('identity.link')).filter((e) => e.targetId === existing.id);
+    assert.deepEqual(links.map((e) => e.details.how), ['email'], 'linked once, when the verified address matched');
   });
 
   it('never links an unverified address to the account that has it, and makes no account of it', async () => {
@@ -76,6 +86,11 @@ describe('OpenID sign-in on the portal (accounts mode, open sign-up)', () => {
     const noAddress = new CookieBrowser();
     assert.equal(outcome(await portal.signIn(noAddress, 'test', 'no-address')), '/signin?error=unverified');
     assert.equal(session(noAddress), undefined);
+    const failed = (await portal.audit('signin.failed')).filter((e) => e.details.reason === 'unverified');
+    assert.equal(failed.length, 2, 'both refusals recorded');
+    assert.deepEqual(failed[0]?.details, { method: 'oidc', provider: 'test', reason: 'unverified' });
+    assert.equal(failed[0]?.accountId, null, 'nobody signed in');
+    assert.equal((await portal.audit('identity.link')).some((e) => e.targetId === carol.id), false);
   });
 
   it('refuses a disabled account, and its existing session stops working', async () => {
@@ -87,6 +102,8 @@ describe('OpenID sign-in on the portal (accounts mode, open sign-up)', () => {
     const again = new CookieBrowser();
     assert.equal(outcome(await portal.signIn(again, 'test', 'dave')), '/signin?error=disabled');
     assert.equal(session(again), undefined);
+    const [refused] = (await portal.audit('signin.failed')).filter((e) => e.targetId === dave.id);
+    assert.deepEqual(refused?.details, { method: 'oidc', provider: 'test', reason: 'disabled' }, 'recorded against the disabled account');
   });
 
   it('lets only allowed domains in through a provider that names them', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { type Codeyard, createCodeyard } from '../../src/codeyard.js';
 import { loadConfig } from '../../src/config.js';
+import type { AuditRow } from '../../src/db/audit-repository.js';
 import { MemoryRuntime } from '../../src/runtime/memory-runtime.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { CookieBrowser, type Hop } from './cookie-browser.js';
@@ -20,6 +21,8 @@ export interface OidcPortal {
   authorize(browser: CookieBrowser, provider: string, login: string, body?: object): Promise<string>;
   /** The whole sign-in: the callback's answer (a 303 to / or to /signin?error=…). */
   signIn(browser: CookieBrowser, provider: string, login: string, body?: object): Promise<Hop>;
+  /** The audit log's events of `kind` (newest first), as the admin page would list them. */
+  audit(kind: string): Promise<AuditRow[]>;
   /** GET /api/me with the browser's cookies. */
   me(browser: CookieBrowser): Promise<{ status: number; body: { id?: string; email?: string | null; name?: string | null; role?: string } }>;
   close(): Promise<void>;
@@ -61,6 +64,7 @@ export async function startOidcPortal(op: TestOidcProvider, env: Record<string, 
     async signIn(browser, provider, login, body) {
       return browser.fetch(await portal.authorize(browser, provider, login, body));
     },
+    audit: (kind) => codeyard.portal.database.audit.page({ kind }, 100),
     async me(browser) {
       const hop = await browser.fetch(`${origin}/api/me`);
       return { status: hop.status, body: JSON.parse(hop.body) };
