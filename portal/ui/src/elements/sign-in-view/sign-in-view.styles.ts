@@ -52,6 +52,23 @@ export const signInViewStyles = css`
   a {
     color: var(--cy-accent);
   }
+  .providers {
+    margin-top: 1.1rem;
+  }
+  /* "or" between the password form and the provider buttons, on a rule. */
+  .or {
+    display: flex;
+    align-items: center;
+    gap: 0.6rem;
+    margin: 0 0 0.85rem;
+    font-size: 0.85rem;
+  }
+  .or::before,
+  .or::after {
+    content: '';
+    flex: 1;
+    border-top: 1px solid var(--cy-border);
+  }
   @media (max-width: 480px) {
     .card {
       margin-top: 1rem;

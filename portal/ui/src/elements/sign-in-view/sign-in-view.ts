@@ -5,6 +5,7 @@ import type { ApiClient } from '../../api/api-client.js';
 import { apiContext } from '../../api/contexts.js';
 import type { AuthOptions, InviteInfo } from '../../api/types.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
+import '../oidc-buttons/oidc-buttons.js';
 import { signInViewStyles } from './sign-in-view.styles.js';
 
 export type SignInPage = 'signin' | 'signup';
@@ -98,11 +99,25 @@ export class SignInView extends LitElement {
       <p class="switch muted">Have an account? <a href="/signin">Sign in</a></p>`;
   }
 
+  /**
+   * "Sign in with <provider>" for each OpenID provider GET /api/auth/options lists: on the sign-in
+   * page, and on the sign-up page where a form is offered (open sign-up, or an invite, which the
+   * new account is then made by). Nothing when the server has none.
+   */
+  #providers() {
+    const providers = this.options.providers ?? [];
+    if (!providers.length || (this.page === 'signup' && !this.invite && this.options.signup !== 'open')) return nothing;
+    return html`<div class="providers">
+      <p class="or muted"><span>or</span></p>
+      <oidc-buttons .providers=${providers} .invite=${this.page === 'signup' ? this.invite : undefined}></oidc-buttons>
+    </div>`;
+  }
+
   override render() {
     return html`<section class="card" aria-labelledby="title">
       <h1 id="title">${this.page === 'signin' ? 'Sign in to Codeyard' : 'Sign up'}</h1>
       <p class="intro muted">${this.#intro()}</p>
-      ${this.page === 'signin' ? this.#signInForm() : this.#signUpForm()}
+      ${this.page === 'signin' ? this.#signInForm() : this.#signUpForm()} ${this.#providers()}
     </section>`;
   }
 }
