@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Me } from '@codeyard/common/api/auth';
 import type { AppState, ExecResult, LogFrame, Repl } from '@codeyard/common/api/models';
 import { REPL_ID_PATTERN } from '@codeyard/common/repl-id';
 import { eventually, request } from './helpers/http.js';
@@ -164,7 +165,7 @@ describe('the codeyard CLI against a running portal', { timeout: 600_000 }, () =
     assert.match(refused.stderr, /codeyard login/);
   });
 
-  it('signs in with the device flow (approved with the browser session), acts with the token it got, and signs out', async () => {
+  it('signs in with the device flow (approved with the browser session), says who it is (whoami), acts with the token it got, and signs out', async () => {
     // Its own config home and no CODEYARD_TOKEN: the token comes from `login` alone.
     const home = path.join(work, 'device');
     const loginEnv = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: path.join(home, 'config') };
@@ -204,11 +205,23 @@ describe('the codeyard CLI against a running portal', { timeout: 600_000 }, () =
     const run = (args: string[]) => cli(args, { env: loginEnv });
     // The same account's repls, through the personal token.
     assert.deepEqual(ok(await run(['--json', 'repl', 'ls']), 'ls with the device token').json<Repl[]>().map((r) => r.id), [id]);
+    // whoami: GET /api/me with the stored token names the account that approved, for people and for scripts.
+    const me = ok(await run(['--json', 'whoami']), 'whoami --json').json<Me & { server: string; tokenFrom: string }>();
+    assert.deepEqual(me, { server, tokenFrom: 'config', id: signedIn.account.id, email: null, name: null, role: 'member', anonymous: true, authMode: 'anonymous' });
+    assert.equal(ok(await run(['whoami']), 'whoami').stdout, `an anonymous account (member) on ${server}\n`);
+    const fromEnv = ok(await cli(['whoami']), 'whoami with CODEYARD_TOKEN');
+    assert.equal(fromEnv.stdout, `an anonymous account (member) on ${server}, token from CODEYARD_TOKEN\n`, 'the legacy token of the same account');
     const out = ok(await run(['--json', 'logout']), 'logout').json<{ revoked: boolean }>();
     assert.equal(out.revoked, true);
     assert.equal((await run(['repl', 'ls'])).code, 3, 'signed out: nothing stored any more');
+    const nobody = await run(['whoami']);
+    assert.equal(nobody.code, 3, `whoami signed out: ${nobody.stderr}`);
+    assert.match(nobody.stderr, /codeyard login/);
     const revoked = await request(t.port, { path: '/api/repls', headers: { authorization: `Bearer ${issued}` } });
     assert.equal(revoked.status, 401, 'the token was revoked on the server, not only forgotten');
+    const revokedWhoami = await cli(['whoami'], { who: issued });
+    assert.equal(revokedWhoami.code, 3, `whoami with the revoked token: ${revokedWhoami.stderr}`);
+    assert.match(revokedWhoami.stderr, /codeyard login/);
   });
 
   it('stops the app, and removes the repl', async () => {
