@@ -2,14 +2,25 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
-import { type Database, openDatabase } from '../../src/db/open-database.js';
+import pg from 'pg';
+import { type Database, openDatabase, SQLITE_FILE } from '../../src/db/open-database.js';
 import { dropSchema, quietLog, runSchema } from './db-test-helpers.js';
 
 const url = process.env.CODEYARD_TEST_DATABASE_URL;
 
 /** Identities and OpenID flows on both dialects; two open() are two portals on one database. */
-function describeIdentities(name: string, make: () => { open(): Promise<Database>; drop(): Promise<void> }, skip?: string): void {
+/** A database target; `forget008()` makes it one that ran up to 007-audit (main before OpenID): its tables and record of 008 gone. */
+interface Target {
+  open(): Promise<Database>;
+  forget008(): Promise<void>;
+  drop(): Promise<void>;
+}
+
+const FORGET_008 = ['DROP TABLE oidc_flows', 'DROP TABLE identities', "DELETE FROM kysely_migration WHERE name = '008-identities'"];
+
+function describeIdentities(name: string, make: () => Target, skip?: string): void {
   describe(`identities and OpenID flows on ${name}`, { skip }, () => {
     let target: ReturnType<typeof make>;
     let a: Database;
@@ -59,19 +70,58 @@ function describeIdentities(name: string, make: () => { open(): Promise<Database
       assert.equal(await a.oidcFlows.take('old'), undefined);
       assert.ok(await a.oidcFlows.take('new'));
     });
+
+    it('migrates a database that already ran 007-audit: 008-identities sorts after it and runs', async () => {
+      const older = make();
+      try {
+        const first = await older.open();
+        await first.audit.insert({ id: 'e1', at, kind: 'signin', accountId: 'u1', credentialKind: null, credentialId: null, targetType: null, targetId: null, targetAccount: null, address: null, details: {} });
+        await first.close();
+        await older.forget008();
+        const again = await older.open();
+        try {
+          assert.notEqual(await again.identities.link(identity('s3', 'u1')), 'taken', 'the identities table is back');
+          assert.deepEqual((await again.audit.page({}, 10)).map((e) => e.id), ['e1'], 'what 007 held is kept');
+        } finally {
+          await again.close();
+        }
+      } finally {
+        await older.drop();
+      }
+    });
   });
 }
 
 describeIdentities('SQLite', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-db-id-'));
-  return { open: () => openDatabase({ dataDir, log: quietLog }), drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+  return {
+    open: () => openDatabase({ dataDir, log: quietLog }),
+    async forget008() {
+      const db = new DatabaseSync(path.join(dataDir, SQLITE_FILE));
+      for (const statement of FORGET_008) db.exec(statement);
+      db.close();
+    },
+    drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }),
+  };
 });
 
 describeIdentities(
   'PostgreSQL',
   () => {
     const schema = runSchema('identities');
-    return { open: () => openDatabase({ url, dataDir: os.tmpdir(), schema, log: quietLog }), drop: () => dropSchema(url, schema) };
+    return {
+      open: () => openDatabase({ url, dataDir: os.tmpdir(), schema, log: quietLog }),
+      async forget008() {
+        const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+        await client.connect();
+        try {
+          for (const statement of FORGET_008) await client.query(statement);
+        } finally {
+          await client.end();
+        }
+      },
+      drop: () => dropSchema(url, schema),
+    };
   },
   url ? undefined : 'CODEYARD_TEST_DATABASE_URL is not set (.ci/postgres.sh starts a PostgreSQL and prints it)',
 );
