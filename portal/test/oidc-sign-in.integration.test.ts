@@ -32,6 +32,8 @@ describe('OpenID sign-in in a real browser', { timeout: 120_000, skip: browserUn
       users: {
         alice: { email: 'alice@example.com', email_verified: true, name: 'Alice Liddell' },
         mallory: { email: 'mallory@example.com', email_verified: false, name: 'Mallory' },
+        // An address the provider does not vouch for: this person gets in only by connecting.
+        'sam-sub': { email: 'sam@elsewhere.example', email_verified: false, name: 'Sam at the provider' },
       },
     });
     portal = await startOidcPortal(op, { CODEYARD_AUTH: 'accounts', CODEYARD_SIGNUP: 'open' }, [{ id: 'test', name: 'Test ID' }]);
@@ -104,6 +106,39 @@ describe('OpenID sign-in in a real browser', { timeout: 120_000, skip: browserUn
       assert.equal(await page.getByText('call +1 555').count(), 0);
     } finally {
       await context.close();
+    }
+  });
+
+  it('connects the provider from the dashboard of a password account, which then signs in with it', async () => {
+    const first = await newPage();
+    try {
+      await first.page.goto(`${portal.origin}/signup`);
+      await first.page.getByLabel('Name').fill('Sam');
+      await first.page.getByLabel('Email').fill('sam@example.com');
+      await first.page.getByLabel('Password').fill('sams long password');
+      await first.page.getByRole('button', { name: 'Create account' }).click();
+      await first.page.locator('codeyard-app .who').filter({ hasText: 'Sam' }).waitFor();
+      await first.page.getByRole('button', { name: 'Connect Test ID' }).click();
+      await throughProvider(first.page, 'sam-sub');
+      await first.page.getByRole('status').filter({ hasText: 'Test ID is connected to this account' }).waitFor();
+      assert.equal(first.page.url(), `${portal.origin}/?connected=test`);
+      await first.page.locator('codeyard-app .who').filter({ hasText: 'Sam' }).waitFor();
+      await first.page.screenshot({ path: path.join(SHOTS, 'connected.png') });
+    } finally {
+      await first.context.close();
+    }
+    const [link] = await portal.audit('identity.link');
+    assert.deepEqual([link?.details.how, link?.details.subject], ['connected', 'sam-sub']);
+    const later = await newPage();
+    try {
+      await later.page.goto(`${portal.origin}/signin`);
+      await later.page.getByRole('button', { name: 'Sign in with Test ID' }).click();
+      await throughProvider(later.page, 'sam-sub');
+      await later.page.locator('codeyard-app .who').filter({ hasText: 'Sam' }).waitFor();
+      const me = await later.page.evaluate(async () => (await (await fetch('/api/me', { credentials: 'same-origin' })).json()) as { email: string });
+      assert.equal(me.email, 'sam@example.com', 'the password account, not a new one');
+    } finally {
+      await later.context.close();
     }
   });
 

@@ -33,6 +33,7 @@ describe('OpenID in owner mode: the owner connects a provider and signs in with 
     assert.equal(outcome(await portal.signIn(new CookieBrowser(), 'home', 'owner-sub')), '/signin?error=invite', 'not connected yet: no account has that address');
     const connected = await portal.signIn(ownerBrowser, 'home', 'owner-sub', { link: true });
     assert.equal(outcome(connected), 'signed in');
+    assert.equal(new URL(connected.location!).search, '?connected=home', 'back on the dashboard, which says so');
     assert.equal((await portal.me(ownerBrowser)).body.id, owner.id, 'still the owner in the browser that connected');
     // Recorded as the owner's act, with the session that connected it; connecting is no sign-in.
     const [ownerSignIn] = await portal.audit('signin');

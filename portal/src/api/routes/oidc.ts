@@ -116,7 +116,7 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<OidcRoutesDeps> = async (app,
     '/auth/oidc/:provider/callback',
     {
       schema: {
-        summary: "Where the OpenID provider sends the browser back: signs it in and goes to the dashboard, or to the sign-in page with what went wrong",
+        summary: "Where the OpenID provider sends the browser back: signs it in (or, for a connect flow, links the provider) and goes to the dashboard, or back with what went wrong",
         tags: ['auth'],
         security: [],
         params: OidcProviderParams,
@@ -145,7 +145,8 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<OidcRoutesDeps> = async (app,
           });
         }
         request.log.info({ provider: provider.id, subject: identity.subject, account: account.id, how }, 'OpenID sign-in');
-        return reply.code(303).header('location', '/').send(null);
+        // A connect flow goes back to the dashboard it started from, which says it worked.
+        return reply.code(303).header('location', connecting ? `/?${new URLSearchParams({ connected: provider.id })}` : '/').send(null);
       } catch (err) {
         let code: OidcErrorCode;
         if (err instanceof OidcSignInError) code = err.code;
@@ -160,7 +161,8 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<OidcRoutesDeps> = async (app,
           details: { method: 'oidc', provider: provider.id, reason: code, ...(connecting ? { connect: true } : {}) },
         });
         request.log.info({ provider: provider.id, code, reason: (err as Error).message }, 'OpenID sign-in refused');
-        return reply.code(303).header('location', `/signin?${new URLSearchParams({ error: code, provider: provider.id })}`).send(null);
+        // Back where the browser started: the dashboard for a connect flow (signed in), else the sign-in page.
+        return reply.code(303).header('location', `${connecting ? '/' : '/signin'}?${new URLSearchParams({ error: code, provider: provider.id })}`).send(null);
       }
     },
   );

@@ -60,6 +60,9 @@ export const codeyardAppStyles = css`
     margin: 0 0 0.9rem;
     font-size: 0.9rem;
   }
+  .connect oidc-buttons {
+    max-width: 22rem;
+  }
   @media (max-width: 480px) {
     main {
       padding: 0.9rem;

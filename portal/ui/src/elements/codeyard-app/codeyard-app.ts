@@ -10,6 +10,7 @@ import '../admin-view/admin-view.js';
 import '../api-tokens/api-tokens.js';
 import '../device-approval/device-approval.js';
 import '../invite-panel/invite-panel.js';
+import '../oidc-buttons/oidc-buttons.js';
 import '../owner-claim/owner-claim.js';
 import { nextPath } from '../sign-in-view/sign-in-view.js';
 import '../sign-in-view/sign-in-view.js';
@@ -119,7 +120,19 @@ export class CodeyardApp extends LitElement {
         <stack-picker .creating=${this.creating} .error=${this.createError} @stack-select=${(e: StackSelectEvent) => void this.#create(e)}></stack-picker>
       </section>
       <repl-list></repl-list>
-      <api-tokens></api-tokens>`;
+      <api-tokens></api-tokens>
+      ${this.#connect()}`;
+  }
+
+  /** "Connect <provider>" for a signed-in account (the owner has no address to be matched by): sign in with it later. */
+  #connect() {
+    const providers = this.options?.providers ?? [];
+    if (!providers.length || this.auth.kind !== 'signed-in' || this.auth.me.anonymous) return nothing;
+    return html`<section class="connect" aria-labelledby="connect-heading">
+      <h2 id="connect-heading">Sign-in providers</h2>
+      <p class="muted intro">Connect a provider to this account, then sign in with it in any browser.</p>
+      <oidc-buttons link .providers=${providers}></oidc-buttons>
+    </section>`;
   }
 
   /** Who is signed in, and what they may do from here (nothing to show for anonymous accounts). */

@@ -17,4 +17,7 @@ export const oidcButtonsStyles = css`
     color: var(--cy-danger, #b42318);
     margin: 0 0 0.75rem;
   }
+  .notice {
+    margin: 0 0 0.75rem;
+  }
 `;

@@ -27,6 +27,8 @@ export class OidcButtons extends LitElement {
   @property({ type: Boolean }) link = false;
 
   @state() private message = '';
+  /** After a connect flow came back: which provider is now connected. */
+  @state() private notice = '';
   @state() private busy = '';
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -35,11 +37,14 @@ export class OidcButtons extends LitElement {
     const query = new URLSearchParams(location.search);
     const code = query.get('error');
     if (isOidcErrorCode(code)) this.message = oidcErrorMessage(code, this.providers.find((p) => p.id === query.get('provider'))?.name ?? 'The provider');
+    const connected = this.link ? this.providers.find((p) => p.id === query.get('connected')) : undefined;
+    if (connected) this.notice = `${connected.name} is connected to this account: you can sign in with it from now on.`;
   }
 
   async #start(provider: OidcProviderInfo): Promise<void> {
     this.busy = provider.id;
     this.message = '';
+    this.notice = '';
     try {
       const res = await fetch(`/api/auth/oidc/${encodeURIComponent(provider.id)}/start`, {
         method: 'POST',
@@ -61,7 +66,7 @@ export class OidcButtons extends LitElement {
 
   override render() {
     if (!this.providers.length) return nothing;
-    return html`${this.message ? html`<p class="error" role="alert">${this.message}</p>` : nothing}
+    return html`${this.message ? html`<p class="error" role="alert">${this.message}</p>` : nothing}${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
       <ul>
         ${this.providers.map(
           (p) => html`<li>
