@@ -2,10 +2,10 @@ import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
 /**
- * 006: the audit log (issue #14): who did what to what, from where and when. Rows are only ever
+ * 007: the audit log (issue #14): who did what to what, from where and when. Rows are only ever
  * inserted, and deleted once older than CODEYARD_AUDIT_DAYS. Times are ISO strings as every
  * record's (they sort as text alike on both dialects); `details` is a JSON object as text.
- * (Numbered after tokens' 004, core's 005 and OpenID's 006; the lead renumbers at merge.)
+ * (It ran before OpenID's 008-identities on databases of that time, so it keeps its number.)
  */
 export const auditMigration: Migration = {
   async up(db: Kysely<unknown>) {
