@@ -1,37 +1,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { browserUnavailable, launchChromium } from './helpers/browser.js';
+import { templatesWithBrokenStack } from './helpers/broken-stack.js';
 import { REPO_ROOT, startTestPortal, type TestPortal } from './helpers/test-portal.js';
 
 const SHOTS = path.join(REPO_ROOT, 'test-results', 'ui');
-
-/** The repo's templates plus a stack whose toolchain this machine cannot have. */
-function templatesWithBrokenStack(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-ui-templates-'));
-  fs.cpSync(path.join(REPO_ROOT, 'templates'), dir, { recursive: true, filter: (src) => !src.split(path.sep).includes('node_modules') });
-  const broken = path.join(dir, 'nosuch');
-  fs.mkdirSync(broken);
-  fs.copyFileSync(path.join(REPO_ROOT, 'templates', 'node', 'icon.svg'), path.join(broken, 'icon.svg'));
-  fs.writeFileSync(path.join(broken, 'main.txt'), 'hello\n');
-  fs.writeFileSync(
-    path.join(broken, 'repl.json'),
-    JSON.stringify({
-      id: 'nosuch',
-      name: 'NoSuchLang',
-      description: 'A stack whose toolchain is missing.',
-      icon: 'icon.svg',
-      main: 'main.txt',
-      run: 'nosuchlang main.txt',
-      port: 3000,
-      toolchain: { name: 'nosuchlang', check: 'codeyard-no-such-command --version', installHint: 'Install NoSuchLang from nowhere.' },
-    }),
-  );
-  return dir;
-}
 
 /**
  * The dashboard (portal/ui, Lit) in real Chromium against the real portal: stacks, creation
@@ -89,7 +65,7 @@ describe('dashboard in a real browser', { timeout: 300_000, skip: browserUnavail
       return el ? { tag: el.tagName.toLowerCase(), stack: el.dataset.stack, label: el.getAttribute('aria-label') ?? el.textContent.trim() } : undefined;
     })()`);
 
-  it('makes a session on the first visit and shows the stacks, an unavailable one greyed out with its reason', async () => {
+  it('makes a session on the first visit and shows the stacks, an unavailable one after them with its reason behind Why?', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     const page = await context.newPage();
     const res = await page.goto(home());
@@ -100,11 +76,12 @@ describe('dashboard in a real browser', { timeout: 300_000, skip: browserUnavail
     // No session before: the page made one, and the portal cookie is set.
     assert.ok((await context.cookies(home())).some((c) => c.name === 'codeyard_token'));
 
-    const broken = page.locator('button.stack[data-stack="nosuch"]');
-    assert.equal(await broken.isDisabled(), true);
-    assert.match((await broken.innerText()) ?? '', /nosuchlang was not found.*Install NoSuchLang from nowhere/s);
-    const opacity = Number(await broken.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { opacity: string } }).getComputedStyle(el).opacity));
-    assert.ok(opacity < 1, `the unavailable card is greyed out (opacity ${opacity})`);
+    // Not a card one could try to press: a line after the cards, the reason one click away.
+    assert.equal(await page.locator('button.stack[data-stack="nosuch"]').count(), 0);
+    const broken = page.locator('li.unavailable[data-stack="nosuch"]');
+    assert.equal(await broken.locator('.reason').isVisible(), false);
+    await broken.getByText('Why?').click();
+    assert.match((await broken.locator('.reason').innerText()) ?? '', /nosuchlang was not found.*Install NoSuchLang from nowhere/s);
     // Empty state for a new account.
     await page.getByText('No repls yet').waitFor();
     await context.close();

@@ -27,6 +27,15 @@ export const MeReply = Type.Object({
   role: stringEnum(ROLES),
   anonymous: Type.Boolean({ description: 'an account of anonymous mode (a browser, not a person)' }),
   authMode: stringEnum(AUTH_MODES),
+  limits: Type.Optional(
+    Type.Object(
+      {
+        repls: Type.Integer({ description: 'repls the account may have' }),
+        running: Type.Integer({ description: 'repls of the account that may run at once' }),
+      },
+      { description: 'the per-account limits (GET /api/me only)' },
+    ),
+  ),
 });
 
 /** GET /api/auth/options: what the sign-in page offers (no session needed). */

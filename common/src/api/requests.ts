@@ -14,14 +14,26 @@ function objectOrNull<T extends TObject>(schema: T): TUnsafe<Static<T> | null | 
 }
 
 const strict = { additionalProperties: false } as const;
-const name = () => Type.String({ minLength: 1, maxLength: 64 });
+const name = (options: { description?: string } = {}) => Type.String({ minLength: 1, maxLength: 64, ...options });
 const portNumber = () => Type.Integer({ minimum: 1, maximum: 65535 });
 
 export const ReplIdParams = Type.Object({ id: Type.String({ pattern: REPL_ID_PATTERN.source, description: 'repl id' }) });
 export const PortParams = Type.Object({ ...ReplIdParams.properties, port: portNumber() });
 export const FileParams = Type.Object({ ...ReplIdParams.properties, '*': Type.String({ description: 'workspace-relative file path' }) });
 
-export const CreateReplBody = Type.Object({ stack: Type.String({ minLength: 1, maxLength: 64 }), name: Type.Optional(name()) }, strict);
+export const CreateReplBody = Type.Object(
+  {
+    stack: Type.String({ minLength: 1, maxLength: 64 }),
+    name: Type.Optional(name({ description: 'default: a two-word name no other repl of the account has (e.g. brave-otter)' })),
+    start: Type.Optional(
+      Type.Boolean({
+        description:
+          'the caller starts it right after (as the dashboard does): when the account already runs as many repls as it may, refused (409 LIMIT_REACHED, details.running: those repls) before anything is made',
+      }),
+    ),
+  },
+  strict,
+);
 /** PATCH /api/repls/:id: a new name, always on or off, or both (at least one). */
 export const ChangeReplBody = Type.Object(
   { name: Type.Optional(name()), alwaysOn: Type.Optional(Type.Boolean({ description: 'keep the repl running with nobody watching (uses one of the account\'s always-on allowance)' })) },
@@ -67,3 +79,9 @@ export type ArchiveFormat = (typeof ARCHIVE_FORMATS)[number];
  * Anything else (a form, text/plain) is answered 415: no cross-site form can post an import.
  */
 export const IMPORT_TYPES = ['application/gzip', 'application/x-gzip', 'application/zip', 'application/x-zip-compressed', 'application/octet-stream'];
+
+/**
+ * `error.details` of a 409 LIMIT_REACHED: which limit, its value, and for the running limit the
+ * repls that hold it (a client offers to stop one of them).
+ */
+export type LimitReachedDetails = { limit: 'repls'; max: number } | { limit: 'running'; max: number; running: Array<{ id: string; name: string }> };

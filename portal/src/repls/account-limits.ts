@@ -1,3 +1,4 @@
+import type { LimitReachedDetails } from '@codeyard/common/api/requests';
 import { AppError } from '@codeyard/common/errors';
 import type { CapacityGate } from '../capacity/capacity-gate.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -32,7 +33,7 @@ export class AccountLimits {
   async #checkReplLimit(owner: string): Promise<void> {
     const owned = new Set((await this.options.list(owner)).map((r) => r.id));
     for (const id of this.#creations.held(owner)) owned.add(id);
-    if (owned.size >= this.options.limits.repls) throw replLimitReached(owned.size);
+    if (owned.size >= this.options.limits.repls) throw replLimitReached(owned.size, this.options.limits.repls);
   }
 
   /**
@@ -57,6 +58,15 @@ export class AccountLimits {
     return this.start(owner, record, () => capacity.start(record.id, owner, start, queued));
   }
 
+  /**
+   * Refuses early a repl about to be made and started (POST /api/repls with `start`) when the
+   * account already runs as many as it may, so no repl is made that could not start. The start
+   * itself is checked again (another start may come between).
+   */
+  checkCanStart(owner: string, id: string): Promise<void> {
+    return this.#checkRunningLimit(owner, id);
+  }
+
   /** Refuses to start one more repl of an account that already runs as many as it may. */
   async #checkRunningLimit(owner: string, id: string): Promise<void> {
     const { runtime } = this.options;
@@ -67,12 +77,18 @@ export class AccountLimits {
     const running = (await this.options.list(owner)).filter((r) => r.id !== id && (admitted.has(r.id) || (active.has(r.id) && live(r.id))));
     const limit = this.options.limits.running;
     if (running.length >= limit) {
-      throw new AppError('LIMIT_REACHED', `this account may run ${limit} repl${limit === 1 ? '' : 's'} at once (the running limit) and ${running.length} are running or starting (${running.map((r) => r.name).join(', ')}); stop one first`);
+      const details: LimitReachedDetails = { limit: 'running', max: limit, running: running.map((r) => ({ id: r.id, name: r.name })) };
+      throw new AppError(
+        'LIMIT_REACHED',
+        `this account may run ${limit} repl${limit === 1 ? '' : 's'} at once (the running limit) and ${running.length} are running or starting (${running.map((r) => r.name).join(', ')}); stop one first`,
+        details,
+      );
     }
   }
 }
 
 /** The refusal of one more repl to an account that has `count`. */
-export function replLimitReached(count: number): AppError {
-  return new AppError('LIMIT_REACHED', `this account has ${count} repls, the most it may have (the repl limit); delete one first`);
+export function replLimitReached(count: number, max = count): AppError {
+  const details: LimitReachedDetails = { limit: 'repls', max };
+  return new AppError('LIMIT_REACHED', `this account has ${count} repls, the most it may have (the repl limit); delete one first`, details);
 }

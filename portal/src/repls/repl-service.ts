@@ -17,6 +17,7 @@ import { isPortPublic, type PortVisibility } from './preview-ports.js';
 import { warmIde } from './ide-warmup.js';
 import { ReplFiles } from './repl-files.js';
 import { type LinkOptions, ReplLinks } from './repl-links.js';
+import { pickReplName } from './repl-names.js';
 import { checkName, newRecord, type ReplEvent, type ReplRecord, type ReplView } from './repl-record.js';
 import { RecordCache } from './record-cache.js';
 import { ReplEvents } from './repl-events.js';
@@ -81,6 +82,11 @@ export class ReplService {
   /** Live changes of one account's repls (status, step, name, created, deleted); returns unsubscribe. */
   watch(owner: string, listener: (event: ReplEvent) => void): () => void {
     return this.#events.watch(owner, listener);
+  }
+
+  /** The per-account limits (GET /api/me shows them: "2 of 3 running"). */
+  get accountLimits(): { repls: number; running: number } {
+    return { repls: this.#o.limits.repls, running: this.#o.limits.running };
   }
 
   close(): void {
@@ -160,9 +166,11 @@ export class ReplService {
 
   // ---- lifecycle ----
 
-  async create(owner: string, stack: string, name?: string): Promise<ReplRecord> {
+  /** A new repl from a stack; without a name, a two-word one the account has not used. With `start`, refused while the account runs all it may. */
+  async create(owner: string, stack: string, name?: string, options: { start?: boolean } = {}): Promise<ReplRecord> {
     const template = await this.#usableTemplate(stack);
-    const fresh = newRecord(owner, template, name ?? `${template.manifest.name} repl`);
+    const fresh = newRecord(owner, template, name ?? pickReplName((await this.list(owner)).map((r) => r.name)));
+    if (options.start) await this.#limits.checkCanStart(owner, fresh.id);
     const record = await this.#createWithinLimit(owner, fresh.id, async () => {
       // A warm sandbox of this stack, when one is ready, becomes this repl's: its first start is
       // then only the restore. Taken only once admitted, so refused requests cannot drain the pool.
@@ -259,7 +267,7 @@ export class ReplService {
       await fill(`workspaces/${record.id}/`);
       await this.#o.runtime.create(this.specOf(record));
       // Another portal may have made repls of this account meanwhile: the insert counts them all.
-      if (!(await this.#o.records.insertWithinLimit(record, this.#o.limits.repls))) throw replLimitReached(this.#o.limits.repls);
+      if (!(await this.#o.records.insertWithinLimit(record, this.#o.limits.repls))) throw replLimitReached(this.#o.limits.repls, this.#o.limits.repls);
     } catch (err) {
       await deletePrefix(this.#o.store, `workspaces/${record.id}/`).catch(() => undefined);
       throw err;

@@ -134,7 +134,7 @@ describe('HTTP API routes (MemoryRuntime, MemoryStore, SQLite)', () => {
       assert.equal(first.previewUrl, `http://${first.id}-3000.localhost:${port}/`);
       await new Promise((r) => setTimeout(r, 3));
       const second = await newRepl(alice, { stack: 'python' });
-      assert.equal(second.name, 'Python repl');
+      assert.match(second.name, /^[a-z]+-[a-z]+$/, 'named by the portal: two words');
       const listed = (await call(alice, 'GET', '/api/repls')).json<ReplView[]>().map((r) => r.id);
       assert.deepEqual(listed.slice(0, 2), [second.id, first.id]);
       assert.deepEqual((await call(alice, 'GET', `/api/repls/${first.id}`)).json<ReplView>().name, 'first');
@@ -179,6 +179,13 @@ describe('HTTP API routes (MemoryRuntime, MemoryStore, SQLite)', () => {
       // The running limit is 1 here: a second repl waits its turn, told why.
       const second = await newRepl(alice);
       assertError(await call(alice, 'POST', `/api/repls/${second.id}/start`), 409, 'LIMIT_REACHED', /running limit/);
+      // A repl asked for to be started at once is not made at all; the answer names what runs.
+      const count = (await call(alice, 'GET', '/api/repls')).json<ReplView[]>().length;
+      const atOnce = await call(alice, 'POST', '/api/repls', { stack: 'node', start: true });
+      assertError(atOnce, 409, 'LIMIT_REACHED', /running limit/);
+      assert.deepEqual(atOnce.json().error.details, { limit: 'running', max: 1, running: [{ id: repl.id, name: repl.name }] });
+      assert.equal((await call(alice, 'GET', '/api/repls')).json<ReplView[]>().length, count);
+      assert.deepEqual((await call(alice, 'GET', '/api/me')).json().limits, { repls: 4, running: 1 });
 
       const stopped = await call(alice, 'POST', `/api/repls/${repl.id}/stop`);
       assert.equal(stopped.statusCode, 200, stopped.body);

@@ -16,11 +16,11 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
   after(() => t?.close());
 
   describe('create', () => {
-    it("makes a stopped repl of the stack with the template's files, named after the stack unless named", async () => {
+    it("makes a stopped repl of the stack with the template's files, with a two-word name unless named", async () => {
       const node = t.templates.find((tpl) => tpl.manifest.id === 'node')!;
       const repl = await t.service.create('u-create', 'node');
       assert.match(repl.id, REPL_ID_PATTERN);
-      assert.equal(repl.name, `${node.manifest.name} repl`);
+      assert.match(repl.name, /^[a-z]+-[a-z]+$/);
       assert.equal(repl.stack, 'node');
       assert.equal(repl.owner, 'u-create');
       assert.equal(repl.templateVersion, node.version);

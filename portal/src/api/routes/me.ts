@@ -11,10 +11,10 @@ export function meView(account: Account, authMode: AuthMode): Me {
 }
 
 /** GET /api/me: who is signed in (behind the auth hook: 401 says how to sign in). */
-export const meRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { authMode }) => {
+export const meRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { authMode, repls }) => {
   app.get(
     '/api/me',
     { schema: { summary: 'The signed-in account', tags: ['auth'], response: { 200: MeReply, ...commonErrors } } },
-    async (request) => meView(accountOf(request), authMode),
+    async (request) => ({ ...meView(accountOf(request), authMode), limits: repls.accountLimits }),
   );
 };

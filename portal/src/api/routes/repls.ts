@@ -21,7 +21,7 @@ export const replRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { r
     '/api/repls',
     { schema: { summary: 'Create a repl from a stack template', tags: ['repls'], body: CreateReplBody, response: { 201: repl, 409: errorReply, ...commonErrors } } },
     async (request, reply) => {
-      const record = await repls.create(accountOf(request).id, request.body.stack, request.body.name);
+      const record = await repls.create(accountOf(request).id, request.body.stack, request.body.name, { start: request.body.start });
       return reply.code(201).send(await repls.view(record));
     },
   );

@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The answer's `error.details`, when it has them (e.g. which repls hold the running limit). */
+    readonly details?: unknown,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -30,6 +32,17 @@ export class ApiClient {
   anonymous = false;
   /** Called when a call finds this browser signed out (its session ended, revoked, or never was). */
   onSignedOut: (() => void) | undefined;
+
+  readonly #actions = new EventTarget();
+
+  /**
+   * Calls `listener` after every call that changed something and succeeded (any method but GET):
+   * the page's error messages about earlier attempts are stale then. Returns unsubscribe.
+   */
+  onActionDone(listener: () => void): () => void {
+    this.#actions.addEventListener('done', listener);
+    return () => this.#actions.removeEventListener('done', listener);
+  }
 
   /** Settles once a call got through with this browser's session (new or not). */
   readonly authenticated = new Promise<void>((resolve) => (this.#signedIn = resolve));
@@ -58,7 +71,7 @@ export class ApiClient {
 
   static async #errorOf(res: Response): Promise<ApiError> {
     const body: unknown = await res.json().catch(() => undefined);
-    if (isErrorBody(body)) return new ApiError(res.status, body.error.code, body.error.message);
+    if (isErrorBody(body)) return new ApiError(res.status, body.error.code, body.error.message, body.error.details);
     return new ApiError(res.status, 'HTTP', `the portal answered ${res.status} ${res.statusText}; try again, or reload the page`);
   }
 
@@ -87,6 +100,7 @@ export class ApiClient {
     }
     if (res.status !== 401) this.#signedIn();
     if (!res.ok) throw await ApiClient.#errorOf(res);
+    if (method !== 'GET') this.#actions.dispatchEvent(new Event('done'));
     if (res.status === 204) return undefined as T;
     return (await res.json()) as T;
   }
@@ -144,8 +158,9 @@ export class ApiClient {
   repl(id: string): Promise<Repl> {
     return this.request('GET', `/api/repls/${id}`);
   }
-  create(stack: string, name?: string): Promise<Repl> {
-    const body: CreateRepl = name ? { stack, name } : { stack };
+  /** A new repl (named by the portal when `name` is not given); with `start`, refused while the account runs all it may. */
+  create(stack: string, name?: string, options: { start?: boolean } = {}): Promise<Repl> {
+    const body: CreateRepl = { stack, ...(name ? { name } : {}), ...(options.start ? { start: true } : {}) };
     return this.request('POST', '/api/repls', body);
   }
   start(id: string): Promise<Repl> {

@@ -4,7 +4,7 @@
  * Type-only imports: nothing of the server's code is bundled into the page.
  */
 export type { ApiErrorBody, AppState, PortSetting, Repl, ReplStatus, Server, Stack, SyncStatus, Usage, Visibility } from '@codeyard/common/api/models';
-export type { CreateRepl, PortVisibilityChange, ChangeRepl } from '@codeyard/common/api/requests';
+export type { CreateRepl, PortVisibilityChange, ChangeRepl, LimitReachedDetails } from '@codeyard/common/api/requests';
 export type { ApiToken, CreatedToken, CreateToken, DeviceApproved, DeviceRequest, Scope } from '@codeyard/common/api/tokens';
 export type { AuthMode, AuthOptions, CreateInvite, Invite, InviteInfo, Me, SignupMode } from '@codeyard/common/api/auth';
 export type { AdminRepl } from '@codeyard/common/api/models';

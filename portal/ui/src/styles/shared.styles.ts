@@ -61,8 +61,8 @@ export const sharedStyles = css`
     outline-offset: 2px;
   }
   .primary {
-    background: var(--cy-accent);
-    border-color: var(--cy-accent);
+    background: var(--cy-primary-bg);
+    border-color: var(--cy-primary-bg);
     color: var(--cy-accent-text);
   }
   .danger {

@@ -17,7 +17,11 @@ import '../sign-in-view/sign-in-view.js';
 import '../repl-list/repl-list.js';
 import '../stack-picker/stack-picker.js';
 import type { StackSelectEvent } from '../stack-picker/stack-picker.js';
+import { runningLimitOffer } from '../running-limit/running-limit-offer.js';
+import '../running-limit/running-limit.js';
+import type { RunningLimitOffer, StopAndStartEvent } from '../running-limit/running-limit.js';
 import '../starting-view/starting-view.js';
+import type { StartRefusedEvent } from '../starting-view/starting-view.js';
 import { codeyardAppStyles } from './codeyard-app.styles.js';
 
 /** Where the app is with the browser's session: finding out, signed in (as `me`), or not. */
@@ -45,6 +49,10 @@ export class CodeyardApp extends LitElement {
   /** The stack whose repl is being created. */
   @state() private creating: string | undefined;
   @state() private createError: string | undefined;
+  /** The running limit stood in the way of the last creation: what to stop instead. */
+  @state() private limitOffer: RunningLimitOffer | undefined;
+  /** The repl being stopped to make room (the offer's button). */
+  @state() private stopping: string | undefined;
   /** The repl being started, when the Starting view shows. */
   @state() private starting: Repl | undefined;
 
@@ -52,6 +60,8 @@ export class CodeyardApp extends LitElement {
     super.connectedCallback();
     // How status reaches the page (live / polling), for support and tests to see.
     this.feed.on('mode', (event) => (this.dataset.feed = event.detail));
+    // Something worked (a card's action, a creation): earlier errors and offers are stale.
+    this.api.onActionDone(() => this.#clearNotices());
     // The event stream needs the session cookie: open it once a call has got one.
     void this.api.authenticated.then(() => this.feed.start());
     // A session that ends while the page is open (signed out elsewhere, revoked): the sign-in page.
@@ -91,17 +101,55 @@ export class CodeyardApp extends LitElement {
     this.feed.close();
   }
 
-  async #create(event: StackSelectEvent): Promise<void> {
+  /**
+   * A new repl of `stack`, named by the portal, then the Starting view. Asked with `start`, so an
+   * account at its running limit gets the offer to stop one of its repls instead of a repl that
+   * cannot start.
+   */
+  async #create(stack: string): Promise<void> {
     if (this.creating) return;
-    this.creating = event.detail.stack;
-    this.createError = undefined;
+    this.creating = stack;
+    this.#clearNotices();
     try {
-      this.starting = await this.api.create(event.detail.stack);
+      this.starting = await this.api.create(stack, undefined, { start: true });
     } catch (err) {
-      this.createError = err instanceof Error ? err.message : String(err);
+      const offer = runningLimitOffer(err, stack);
+      if (offer) this.limitOffer = offer;
+      else this.createError = err instanceof Error ? err.message : String(err);
     } finally {
       this.creating = undefined;
     }
+  }
+
+  /** "Stop X and start this": one click, X stopped first (its files saved), then the new repl. */
+  async #stopAndStart(event: StopAndStartEvent): Promise<void> {
+    this.stopping = event.detail.stop;
+    try {
+      await this.api.stop(event.detail.stop);
+    } catch (err) {
+      this.limitOffer = undefined;
+      this.createError = err instanceof Error ? err.message : String(err);
+      return;
+    } finally {
+      this.stopping = undefined;
+    }
+    await this.#create(event.detail.stack);
+  }
+
+  /** A start refused for the running limit (another start came between): the new repl, never started, goes, and the offer shows. */
+  async #startRefused(event: StartRefusedEvent): Promise<void> {
+    const { repl, error } = event.detail;
+    const offer = runningLimitOffer(error, repl.stack);
+    if (!offer) return;
+    this.starting = undefined;
+    await this.api.remove(repl.id).catch(() => undefined);
+    this.limitOffer = offer; // after the removal, whose success clears notices
+  }
+
+  /** Errors and offers of an earlier attempt: stale once something else has worked. */
+  #clearNotices(): void {
+    this.createError = undefined;
+    this.limitOffer = undefined;
   }
 
   #ready(event: CustomEvent<Repl>): void {
@@ -117,9 +165,12 @@ export class CodeyardApp extends LitElement {
     return html`<section class="create" aria-labelledby="create-heading">
         <h2 id="create-heading">Create a repl</h2>
         <p class="muted intro">Pick a stack: you get VS Code in your browser, a Run button, and a URL for your app.</p>
-        <stack-picker .creating=${this.creating} .error=${this.createError} @stack-select=${(e: StackSelectEvent) => void this.#create(e)}></stack-picker>
+        ${this.limitOffer
+          ? html`<running-limit .offer=${this.limitOffer} .stopping=${this.stopping} @stop-and-start=${(e: StopAndStartEvent) => void this.#stopAndStart(e)} @offer-dismiss=${() => (this.limitOffer = undefined)}></running-limit>`
+          : nothing}
+        <stack-picker .creating=${this.creating} .error=${this.createError} @stack-select=${(e: StackSelectEvent) => void this.#create(e.detail.stack)}></stack-picker>
       </section>
-      <repl-list></repl-list>
+      <repl-list .runningLimit=${this.auth.kind === 'signed-in' ? this.auth.me.limits?.running : undefined}></repl-list>
       <api-tokens></api-tokens>
       ${this.#connect()}`;
   }
@@ -167,7 +218,7 @@ export class CodeyardApp extends LitElement {
     // The device approval needs a signed-in browser: without one, the sign-in page (which comes back here).
     if (path === '/device') return html`<device-approval></device-approval>`;
     return this.starting
-      ? html`<starting-view .repl=${this.starting} @repl-ready=${(e: CustomEvent<Repl>) => this.#ready(e)} @start-back=${() => this.#back()}></starting-view>`
+      ? html`<starting-view .repl=${this.starting} @repl-ready=${(e: CustomEvent<Repl>) => this.#ready(e)} @start-back=${() => this.#back()} @start-refused=${(e: StartRefusedEvent) => void this.#startRefused(e)}></starting-view>`
       : this.#home();
   }
 

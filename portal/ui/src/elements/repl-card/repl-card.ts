@@ -69,6 +69,11 @@ export class ReplCard extends LitElement {
 
   @query('input[name=name]') private nameInput?: HTMLInputElement;
 
+  /** Drops the error of an earlier action (another action has since succeeded). */
+  clearError(): void {
+    this.error = undefined;
+  }
+
   #emit(type: 'repl-updated' | 'repl-added', repl: Repl): void {
     this.dispatchEvent(new CustomEvent(type, { detail: repl, bubbles: true, composed: true }));
   }
@@ -204,7 +209,7 @@ export class ReplCard extends LitElement {
       // The owner opens a private preview through /open, which hands the browser a ticket.
       const href = isPublic ? p.url : `${ApiClient.openUrl(repl.id)}?port=${p.port}`;
       return html`<li class="port">
-        <a class="url" href=${href} target="_blank" rel="noopener" aria-label="Open preview of ${repl.name} on port ${p.port}">${p.url.replace(/^https?:\/\//, '')}</a>
+        <a class="url" href=${href} target="_blank" rel="noopener" aria-label="${p.url.replace(/^https?:\/\//, '')}: preview of ${repl.name} on port ${p.port}">${p.url.replace(/^https?:\/\//, '')}</a>
         <button class="copy small" aria-label="Copy preview URL of ${repl.name}, port ${p.port}" @click=${() => void this.#copy(p.port, p.url)}>${this.copied === p.port ? 'Copied' : 'Copy'}</button>
         <label class="switch">
           <input type="checkbox" role="switch" .checked=${isPublic} ?disabled=${this.busy === `port-${p.port}`} @change=${(e: Event) => void this.#setVisibility(p.port, (e.target as HTMLInputElement).checked ? 'public' : 'private')} aria-label="Public preview of ${repl.name} on port ${p.port}" />
@@ -253,7 +258,7 @@ export class ReplCard extends LitElement {
       </dl>
       <div class="actions" role="group" aria-label="Actions for ${repl.name}">
         <a class="button primary open" href=${ApiClient.openUrl(repl.id)} target="_blank" rel="noopener" aria-label="Open IDE for ${repl.name}">Open IDE</a>
-        ${this.host === 'desktop' ? nothing : html`<a class="button desktop" href=${ApiClient.desktopUrl(repl.id)} aria-label="Open ${repl.name} in Codeyard Desktop" title="Opens this repl in the Codeyard Desktop app, if it is installed">Open in Codeyard Desktop</a>`}
+        ${this.host === 'desktop' ? nothing : html`<a class="button desktop" href=${ApiClient.desktopUrl(repl.id)} aria-label="Open in Codeyard Desktop: ${repl.name}" title="Opens this repl in the Codeyard Desktop app, if it is installed">Open in Codeyard Desktop</a>`}
         <button class="app-toggle" ?disabled=${!!busy || repl.status === 'stopping'} @click=${() => void this.#toggleApp()} aria-label="${repl.app.running ? 'Stop app of' : 'Run'} ${repl.name}">
           ${busy === 'app' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}${repl.app.running ? 'Stop app' : 'Run'}
         </button>

@@ -21,6 +21,10 @@ export const replListStyles = css`
     font-weight: normal;
     font-size: 0.9rem;
   }
+  .running {
+    font-size: 0.85rem;
+    white-space: nowrap;
+  }
   .search {
     flex: 0 1 16rem;
     min-width: 8rem;

@@ -1,7 +1,7 @@
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
-import { html, LitElement } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
+import { html, LitElement, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { ApiClient } from '../../api/api-client.js';
 import { apiContext, feedContext } from '../../api/contexts.js';
@@ -26,6 +26,25 @@ export function arrange(repls: Iterable<Repl>, query: string, sort: ReplSort): R
   return shown.sort(newest);
 }
 
+/** Where the chosen sort order is kept between visits (this browser's localStorage). */
+export const SORT_KEY = 'codeyard.replSort';
+
+/** The sort order kept in this browser, or the default (storage may be off or hold anything). */
+export function savedSort(storage: Pick<Storage, 'getItem'> | undefined): ReplSort {
+  let saved: string | null = null;
+  try {
+    saved = storage?.getItem(SORT_KEY) ?? null;
+  } catch {
+    // storage refused (privacy settings): the default
+  }
+  return saved === 'name' || saved === 'status' || saved === 'newest' ? saved : 'newest';
+}
+
+/** Repls that count against the running limit: running, or on their way there. */
+export function runningCount(repls: Iterable<Repl>): number {
+  return [...repls].filter((r) => r.status === 'running' || r.status === 'starting').length;
+}
+
 /** How often running repls' memory and CPU are read again while the page is visible. */
 export const USAGE_POLL_MS = 5_000;
 
@@ -46,7 +65,10 @@ export class ReplList extends LitElement {
   feed!: ReplFeed;
 
   @state() private query = '';
-  @state() private sort: ReplSort = 'newest';
+  @state() private sort: ReplSort = savedSort(globalThis.localStorage);
+
+  /** How many repls the account may run at once (GET /api/me), for "2 of 3 running". */
+  @property({ type: Number }) runningLimit: number | undefined;
 
   #repls = new Map<string, Repl>();
 
@@ -70,6 +92,7 @@ export class ReplList extends LitElement {
       this.feed.on('deleted', (e) => this.#drop(e.detail.id)),
       // Nothing replays what happened while the stream was down: the list is read again.
       this.feed.on('resync', () => void this.#load.run()),
+      this.api.onActionDone(() => this.#clearErrors()),
     ];
   }
 
@@ -105,13 +128,31 @@ export class ReplList extends LitElement {
     if (this.#repls.delete(id)) this.requestUpdate();
   }
 
+  #setSort(sort: ReplSort): void {
+    this.sort = sort;
+    try {
+      localStorage.setItem(SORT_KEY, sort);
+    } catch {
+      // not kept: this visit still sorts so
+    }
+  }
+
+  /**
+   * Clears the cards' errors: something has worked since, so they are stale. (The acting card
+   * sets its own error after this, if its action failed later on.)
+   */
+  #clearErrors(): void {
+    for (const card of this.renderRoot.querySelectorAll('repl-card')) card.clearError();
+  }
+
   #toolbar(count: number) {
     return html`<div class="toolbar">
       <h2 id="heading">My repls <span class="count muted">${count}</span></h2>
+      ${this.runningLimit ? html`<span class="running muted" role="status">${runningCount(this.#repls.values())} of ${this.runningLimit} running</span>` : nothing}
       <input type="search" class="search" placeholder="Search repls" aria-label="Search repls" .value=${this.query} @input=${(e: InputEvent) => (this.query = (e.target as HTMLInputElement).value)} />
       <label class="sort">
         <span>Sort</span>
-        <select aria-label="Sort repls" @change=${(e: Event) => (this.sort = (e.target as HTMLSelectElement).value as ReplSort)}>
+        <select aria-label="Sort repls" @change=${(e: Event) => this.#setSort((e.target as HTMLSelectElement).value as ReplSort)}>
           <option value="newest" ?selected=${this.sort === 'newest'}>Newest</option>
           <option value="name" ?selected=${this.sort === 'name'}>Name</option>
           <option value="status" ?selected=${this.sort === 'status'}>Status</option>

@@ -2,7 +2,7 @@ import { consume } from '@lit/context';
 import { Task, TaskStatus } from '@lit/task';
 import { html, LitElement, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import type { ApiClient } from '../../api/api-client.js';
+import { type ApiClient, ApiError } from '../../api/api-client.js';
 import { apiContext, feedContext } from '../../api/contexts.js';
 import type { ReplFeed } from '../../api/repl-feed.js';
 import type { Repl } from '../../api/types.js';
@@ -11,6 +11,8 @@ import { startingViewStyles } from './starting-view.styles.js';
 
 export type ReplReadyEvent = CustomEvent<Repl>;
 export type StartBackEvent = CustomEvent<void>;
+/** The start was refused for the account's running limit (the repl, never started, and the refusal). */
+export type StartRefusedEvent = CustomEvent<{ repl: Repl; error: ApiError }>;
 
 /** While the start call runs, the repl is looked at this often (the feed may be slower). */
 const WATCH_MS = 700;
@@ -48,7 +50,14 @@ export class StartingView extends LitElement {
     task: async ([id]) => {
       this.#watch();
       try {
-        const repl = await this.api.start(id!);
+        let repl: Repl;
+        try {
+          repl = await this.api.start(id!);
+        } catch (err) {
+          // The running limit (another start came between): the page decides what to offer.
+          if (err instanceof ApiError && err.code === 'LIMIT_REACHED') this.dispatchEvent(new CustomEvent('start-refused', { detail: { repl: this.repl, error: err }, bubbles: true, composed: true }) as StartRefusedEvent);
+          throw err;
+        }
         this.#see(repl);
         this.dispatchEvent(new CustomEvent('repl-ready', { detail: repl, bubbles: true, composed: true }) as ReplReadyEvent);
         return repl;
@@ -141,5 +150,6 @@ declare global {
   interface HTMLElementEventMap {
     'repl-ready': ReplReadyEvent;
     'start-back': StartBackEvent;
+    'start-refused': StartRefusedEvent;
   }
 }
