@@ -149,6 +149,19 @@ describe('the IDE frame in Chromium', { timeout: 600_000, skip: browserUnavailab
     await shot('terminal-link');
   });
 
+  it("leads VS Code's Run and Debug view to Codeyard's Run, until the workspace has a launch.json", async () => {
+    assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/stop`)).status, 200);
+    await vscodeIn(page).locator('.activitybar .action-item a[aria-label^="Run and Debug"]').click();
+    const welcome = vscodeIn(page).locator('.welcome-view-content', { hasText: "This repl runs with Codeyard's Run" });
+    await welcome.waitFor({ timeout: 30_000 });
+    await shot('run-and-debug');
+    await welcome.getByRole('button', { name: 'Run', exact: true }).click();
+    await eventually(async () => (await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json<{ running: boolean }>().running, 'the app runs from the view');
+    // With a debugger configuration, F5 and this view are the debugger's again.
+    assert.ok([200, 201].includes((await t.api(token, 'PUT', `/api/repls/${repl.id}/files/.vscode/launch.json`, '{ "version": "0.2.0", "configurations": [] }')).status));
+    await welcome.waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
   it('leads back to the dashboard from the status bar', async () => {
     const popup = page.context().waitForEvent('page', { timeout: 30_000 });
     await statusItem(/Codeyard: Frame check/).click();

@@ -61,6 +61,10 @@ describe('the VSIX (npm run build -w @codeyard/vscode-extension)', { skip: fs.ex
     assert.match(f5!.when, /!codeyard\.debugConfigured/);
     // Restart's key is the debugger's: it stays the debugger's while one runs.
     assert.deepEqual(keys.find((k) => k.command === 'codeyard.restart'), { command: 'codeyard.restart', key: 'ctrl+shift+f5', mac: 'cmd+shift+f5', when: 'codeyard.active && !inDebugMode' });
+    // VS Code's Run and Debug view leads to Codeyard's Run while no debugger is configured.
+    const welcome = manifest.contributes.viewsWelcome as Array<{ view: string; contents: string; when: string }>;
+    assert.deepEqual(welcome.map((w) => [w.view, w.when]), [['debug', 'codeyard.active && !codeyard.debugConfigured']]);
+    assert.match(welcome[0]!.contents, /\(command:codeyard\.run\)/);
     const xml = entries.get('extension.vsixmanifest')!.toString();
     assert.match(xml, new RegExp(`<Identity Language="en-US" Id="codeyard" Version="${source.version.replace(/\./g, '\\.')}" Publisher="codeyard" />`));
     assert.match(entries.get('[Content_Types].xml')!.toString(), /Extension="\.js"/);

@@ -43,6 +43,9 @@ export const DEFAULT_SETTINGS: Readonly<Record<string, unknown>> = Object.freeze
   // or drops this (SandboxSpawner.ideTuning).
   [TSSERVER_NODE_SETTING]: INSIDE.tsserverNode,
   'npm.autoDetect': 'off',
+  // Codeyard's Run starts the app: no "Debug" code lens over package.json's scripts offering
+  // another way that bypasses it (a launch.json still debugs, with F5).
+  'debug.javascript.codelens.npmScripts': 'never',
   'task.autoDetect': 'off',
   'workbench.enableExperiments': false,
   // VS Code's chat model settings file is opened as a JSON document at every start, even with AI
