@@ -167,25 +167,29 @@ describe('the dashboard leads (Chromium)', { timeout: 400_000, skip: browserUnav
 
   it('shows "1 of 1 running"; at the limit, offers to stop the running repl and start a new one, and makes none until then', async () => {
     const { context, page, token, problems } = await signedIn();
+    const idle = await createRepl(token, { stack: 'static', name: 'my site' });
     const running = await createRepl(token, { stack: 'node', name: 'busy one' });
     assert.equal((await t.api(token, 'POST', `/api/repls/${running.id}/start`)).status, 200);
     // Where the dashboard sends the browser once the new repl runs: VS Code is not what this test is about.
     await context.route('**/open/*', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>opened</title>opened' }));
     await page.goto(home());
     await page.locator('repl-list .running').filter({ hasText: '1 of 1 running' }).waitFor();
+    // The README's picture: a running repl with what it uses.
+    await card(page, running.id).locator('.usage .memory').filter({ hasText: /\d+ MB/ }).waitFor({ timeout: 30_000 });
+    await shot(page, 'running');
 
     await page.locator('button.stack[data-stack="node"]').click();
     const offer = page.locator('running-limit');
     await offer.getByText('1 of 1 running.').waitFor();
-    assert.deepEqual((await repls(token)).map((r) => r.id), [running.id], 'nothing made while the limit stands');
+    assert.deepEqual((await repls(token)).map((r) => r.id), [running.id, idle.id], 'nothing made while the limit stands');
     await shot(page, 'running-limit');
     assert.deepEqual(await seriousViolations(page), []);
 
     await offer.getByRole('button', { name: 'Stop busy one and start this' }).click();
     await page.waitForURL((url) => url.pathname.startsWith('/open/'), { timeout: 150_000 });
     const after = await repls(token);
-    assert.equal(after.length, 2, 'one new repl, no half-made ones');
-    const fresh = after.find((r) => r.id !== running.id)!;
+    assert.equal(after.length, 3, 'one new repl, no half-made ones');
+    const fresh = after.find((r) => r.id !== running.id && r.id !== idle.id)!;
     assert.match(fresh.name, /^[a-z]+-[a-z]+$/);
     assert.equal(fresh.status, 'running');
     assert.equal(after.find((r) => r.id === running.id)!.status, 'stopped');

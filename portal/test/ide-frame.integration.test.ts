@@ -155,7 +155,10 @@ describe('the IDE frame in Chromium', { timeout: 600_000, skip: browserUnavailab
     const welcome = vscodeIn(page).locator('.welcome-view-content', { hasText: "This repl runs with Codeyard's Run" });
     await welcome.waitFor({ timeout: 30_000 });
     await shot('run-and-debug');
-    await welcome.getByRole('button', { name: 'Run', exact: true }).click();
+    // Codeyard's Run comes first, above VS Code's own "Run and Debug".
+    const buttons = await welcome.locator('.monaco-button').allInnerTexts();
+    assert.equal(buttons[0]?.trim(), 'Run', buttons.join(' | '));
+    await welcome.locator('.monaco-button', { hasText: /^\s*Run\s*$/ }).click();
     await eventually(async () => (await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json<{ running: boolean }>().running, 'the app runs from the view');
     // With a debugger configuration, F5 and this view are the debugger's again.
     assert.ok([200, 201].includes((await t.api(token, 'PUT', `/api/repls/${repl.id}/files/.vscode/launch.json`, '{ "version": "0.2.0", "configurations": [] }')).status));

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { sharedDir } from '../src/runtime/process/repl-folders.js';
 import { unmountVolume } from '../src/runtime/process/workspace-volume.js';
+import { seriousViolations } from './helpers/axe.js';
 import { browserUnavailable, launchChromium } from './helpers/browser.js';
 import { eventually, freePort } from './helpers/http.js';
 import { REPO_ROOT, startTestPortal } from './helpers/test-portal.js';
@@ -104,6 +105,7 @@ describe('sign-in in a real browser against `npm start`', { timeout: 300_000, sk
       assert.equal(stranger.page.url(), home('/signin'));
       assert.equal(await stranger.page.locator('stack-picker, repl-list, repl-card').count(), 0, 'no stacks, no repls');
       await stranger.page.getByText(/The owner signs in with the link the terminal printed/).waitFor();
+      assert.deepEqual(await seriousViolations(stranger.page), [], 'axe-core on the sign-in page');
       const api = await stranger.page.evaluate(async () => {
         const res = await fetch('/api/repls', { credentials: 'same-origin' });
         return { status: res.status, body: (await res.json()) as { error: { message: string } } };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { AuditPage } from '@codeyard/common/api/admin';
+import { seriousViolations } from '../helpers/axe.js';
 import { browserUnavailable, launchChromium } from '../helpers/browser.js';
 import { type Reply, request } from '../helpers/http.js';
 import { REPO_ROOT, startTestPortal, type TestPortal } from '../helpers/test-portal.js';
@@ -86,6 +87,7 @@ describe("the admin page stops a member's repl", { timeout: 300_000, skip: brows
     await row.locator('.cpu').filter({ hasText: /\d/ }).waitFor({ timeout: 30_000 });
     assert.equal(await row.getByRole('link', { name: `Open the IDE of homework (mo@example.com)` }).getAttribute('href'), `/open/${repl.id}`);
     await page.screenshot({ path: path.join(SHOTS, 'server.png'), fullPage: true });
+    assert.deepEqual(await seriousViolations(page), [], 'axe-core on the admin page');
 
     await page.getByRole('button', { name: 'Stop homework (mo@example.com)' }).click();
     const dialog = page.getByRole('dialog', { name: 'Stop this repl?' });
@@ -137,6 +139,7 @@ describe("the admin page stops a member's repl", { timeout: 300_000, skip: brows
     await page.locator('admin-users .error').filter({ hasText: 'only admin who can sign in' }).waitFor();
     assert.equal(await page.getByRole('combobox', { name: 'Role of ada@example.com' }).inputValue(), 'admin');
     await page.screenshot({ path: path.join(SHOTS, 'users.png'), fullPage: true });
+    assert.deepEqual(await seriousViolations(page), [], 'axe-core on the admin page');
 
     // A new password for Mo, typed in the dialog: Mo's browsers are signed out, the new one works.
     await page.getByRole('button', { name: 'Set the password of mo@example.com' }).click();
