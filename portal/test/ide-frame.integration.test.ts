@@ -151,6 +151,7 @@ describe('the IDE frame in Chromium', { timeout: 600_000, skip: browserUnavailab
 
   it("leads VS Code's Run and Debug view to Codeyard's Run, until the workspace has a launch.json", async () => {
     assert.equal((await t.api(token, 'POST', `/api/repls/${repl.id}/app/stop`)).status, 200);
+    assert.equal((await t.api(token, 'GET', `/api/repls/${repl.id}/app`)).json<{ running: boolean }>().running, false);
     await vscodeIn(page).locator('.activitybar .action-item a[aria-label^="Run and Debug"]').click();
     const welcome = vscodeIn(page).locator('.welcome-view-content', { hasText: "This repl runs with Codeyard's Run" });
     await welcome.waitFor({ timeout: 30_000 });
