@@ -139,7 +139,7 @@ export class AdminUsers extends LitElement {
         </form>
       </td>
       <td class="actions">
-        ${u.email && !u.anonymous ? html`<button class="password" @click=${() => (this.settingPassword = u)} aria-label=${`Set the password of ${who}`}>Set password</button>` : nothing}
+        ${u.email && !u.anonymous ? html`<button class="password" @click=${() => (this.settingPassword = u)} aria-label=${`Set password of ${who}`}>Set password</button>` : nothing}
         ${u.disabled
           ? html`<span class="badge off">disabled</span> <button class="enable" @click=${() => void this.#change(u, () => this.client.changeUser(u.id, { disabled: false }), `${who} is enabled.`)} aria-label=${`Enable ${who}`}>Enable</button>`
           : html`<button class="danger disable" @click=${() => (this.disabling = u)} aria-label=${`Disable ${who}`}>Disable</button>`}
