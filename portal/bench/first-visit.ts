@@ -28,6 +28,49 @@ export interface VisitTimes {
   extensionRun: number;
   barRun?: number;
   appAnswering?: number;
+  /**
+   * The same milestones as Playwright's locator waits saw them: they poll with a back-off that
+   * reaches 500 ms between looks (after ~0.3 s), so they come up to half a second late. Kept
+   * beside the in-page times (above) to show the difference.
+   */
+  polled?: { workbench: number; extensionRun: number; barRun?: number };
+}
+
+/**
+ * Watches each document of the context (the bar's page and VS Code's frame) from its first
+ * moment and notes, at the first animation frame in which each milestone is on screen, the
+ * time (epoch ms, high resolution): the explorer's first row with a size (workbench visible), the
+ * extension's status-bar Run or Stop, the bar's enabled Run. An animation frame runs right
+ * before the browser paints, so this is when a user could first see it. Bounded: it stops
+ * looking once its document's milestones are seen, or after two minutes.
+ */
+const MILESTONE_WATCH = `(() => {
+  const seen = (window.__codeyardSeen = {});
+  const until = performance.now() + 120000;
+  const now = () => performance.timeOrigin + performance.now();
+  const look = () => {
+    if (!seen.workbench) {
+      const row = document.querySelector('.explorer-folders-view .monaco-list-row');
+      if (row && row.getBoundingClientRect().height > 0) seen.workbench = now();
+    }
+    if (!seen.extensionRun) {
+      for (const item of document.querySelectorAll('.statusbar-item')) if (/▶ Run|■ Stop/.test(item.textContent || '')) { seen.extensionRun = now(); break; }
+    }
+    if (!seen.barRun) {
+      const bar = document.querySelector('#codeyard-bar button#codeyard-run');
+      if (bar && !bar.disabled) seen.barRun = now();
+    }
+    // VS Code's frame has both of its milestones, the bar's page its one: nothing more to see.
+    const done = (seen.workbench && seen.extensionRun) || seen.barRun;
+    if (!done && performance.now() < until) requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})();`;
+
+interface Seen {
+  workbench?: number;
+  extensionRun?: number;
+  barRun?: number;
 }
 
 export interface Waterfall {
@@ -181,6 +224,8 @@ export async function waitForApp(t: TestPortal, host: string): Promise<void> {
 export async function visit(page: Page, link: string, options: { t: TestPortal; appHost?: string; t0?: number }): Promise<VisitTimes> {
   const t0 = options.t0 ?? performance.now();
   const since = (): number => performance.now() - t0;
+  // t0 as an epoch time, to compare with the page's own clock (both are the system clock's).
+  const epochAt0 = performance.timeOrigin + t0;
   await page.goto(link, { waitUntil: 'commit' });
   const times: Partial<VisitTimes> = {};
   const bar = page.locator('#codeyard-bar button#codeyard-run:enabled');
@@ -220,10 +265,29 @@ export async function visit(page: Page, link: string, options: { t: TestPortal; 
     times.appAnswering = since();
   }
   await Promise.all(waits);
-  return times as VisitTimes;
+  // The in-page times of each document (the bar's page, VS Code's frame), earliest wins.
+  const seen: Seen = {};
+  for (const frame of page.frames()) {
+    const found = await frame.evaluate<Seen | undefined>('window.__codeyardSeen').catch(() => undefined);
+    for (const [key, at] of Object.entries(found ?? {}) as Array<[keyof Seen, number]>) seen[key] = Math.min(seen[key] ?? Infinity, at);
+  }
+  const polled = { workbench: times.workbench!, extensionRun: times.extensionRun!, ...(times.barRun !== undefined ? { barRun: times.barRun } : {}) };
+  const exact = (key: keyof Seen): number | undefined => (seen[key] !== undefined ? seen[key]! - epochAt0 : undefined);
+  return { ...times, workbench: exact('workbench') ?? polled.workbench, extensionRun: exact('extensionRun') ?? polled.extensionRun, ...(withBar ? { barRun: exact('barRun') ?? polled.barRun } : {}), polled } as VisitTimes;
+}
+
+/** A visit's times in whole ms for the console, the polled ones after a slash: `workbench 2480/2790`. */
+export function describeTimes(times: VisitTimes): string {
+  const polled = (times.polled ?? {}) as Record<string, number | undefined>;
+  return Object.entries(times)
+    .filter(([key]) => key !== 'polled')
+    .map(([key, value]) => `${key} ${Math.round(value as number)}${polled[key] !== undefined ? `/${Math.round(polled[key]!)}` : ''}`)
+    .join(', ');
 }
 
 /** A fresh browser context: its own, empty cache (a first visit). */
-export function freshContext(browser: { newContext(o: object): Promise<BrowserContext> }): Promise<BrowserContext> {
-  return browser.newContext({ viewport: { width: 1280, height: 800 } });
+export async function freshContext(browser: { newContext(o: object): Promise<BrowserContext> }): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript(MILESTONE_WATCH);
+  return context;
 }

@@ -5,11 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { launchChromium } from '../../test/helpers/browser.js';
 import { startTestPortal, type TestPortal } from '../../test/helpers/test-portal.js';
 import { replDirs } from '../../src/runtime/process/repl-folders.js';
-import { cpuThrottling, freshContext, recordRequests, visit, vscodeLogMilestones, workbenchMarks } from '../first-visit.js';
+import { cpuThrottling, describeTimes, freshContext, recordRequests, visit, vscodeLogMilestones, workbenchMarks } from '../first-visit.js';
 import { RESULTS_DIR, type Recorder, type Suite } from '../harness.js';
 import { replPids } from '../repl-memory.js';
 
-const SAMPLES = 3;
+/** First visits (each with its repeat visit); CODEYARD_BENCH_SAMPLES sets another count (1-20). */
+const SAMPLES = Math.min(20, Math.max(1, Number(process.env.CODEYARD_BENCH_SAMPLES) || 5));
 
 /** A new node repl from the warm pool (as `npm start` serves one), running. */
 async function newRepl(t: TestPortal, token: string): Promise<string> {
@@ -33,7 +34,7 @@ export const firstVisitSuite: Suite = {
     r.say(`static files served by the proxy: ${ideStatic}`);
     const t = await startTestPortal({ env: { CODEYARD_WARM_POOL: '1', CODEYARD_WARM_POOL_MAX_LOAD: '100000', CODEYARD_IDE_STATIC: ideStatic }, warmStacks: ['node'] });
     const browser = await launchChromium();
-    const first = { workbench: [] as number[], run: [] as number[], extensionRun: [] as number[], app: [] as number[], throttledMs: [] as number[] };
+    const first = { workbench: [] as number[], workbenchPolled: [] as number[], run: [] as number[], extensionRun: [] as number[], app: [] as number[], throttledMs: [] as number[] };
     const repeat = { workbench: [] as number[], run: [] as number[] };
     const traces: unknown[] = [];
     try {
@@ -54,6 +55,7 @@ export const firstVisitSuite: Suite = {
         const waterfall = await requests.finish(t0);
         const marks = await workbenchMarks(page);
         first.workbench.push(times.workbench);
+        if (times.polled) first.workbenchPolled.push(times.polled.workbench);
         first.extensionRun.push(times.extensionRun);
         first.run.push(Math.min(times.barRun ?? Infinity, times.extensionRun));
         first.app.push(times.appAnswering!);
@@ -61,7 +63,7 @@ export const firstVisitSuite: Suite = {
         if (throttle) first.throttledMs.push(throttle.throttledMs);
         const logs = vscodeLogMilestones(home, epochAt0);
         traces.push({ sample: i + 1, times, throttle, waterfall, marks, logs });
-        r.say(`first visit ${i + 1}: ${JSON.stringify(Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.round(v as number)])))}; cpu ${JSON.stringify(throttle)}`);
+        r.say(`first visit ${i + 1}: ${describeTimes(times)}; cpu ${JSON.stringify(throttle)}`);
         r.say(`  ${waterfall.requests} requests, ${(waterfall.bytes / 1e6).toFixed(2)} MB on the wire; slowest:\n     ${waterfall.slowest.map((w) => `${w.start}-${w.end} ms ${(w.bytes / 1e3).toFixed(0)} kB ${w.encoding} ${w.url}`).join('\n     ')}`);
         r.say(`  VS Code marks (ms): ${Object.entries(marks).map(([k, v]) => `${k.replace('code/', '')} ${v}`).join(', ')}`);
         r.say(`  VS Code logs:\n     ${logs.join('\n     ')}`);
@@ -74,11 +76,12 @@ export const firstVisitSuite: Suite = {
         const again = await visit(page, await ideLink(t, token, id), { t });
         repeat.workbench.push(again.workbench);
         repeat.run.push(Math.min(again.barRun ?? Infinity, again.extensionRun));
-        r.say(`repeat visit ${i + 1}: ${JSON.stringify(Object.fromEntries(Object.entries(again).map(([k, v]) => [k, Math.round(v as number)])))}`);
+        r.say(`repeat visit ${i + 1}: ${describeTimes(again)}`);
         await context.close();
         await t.api(token, 'DELETE', `/api/repls/${id}`);
       }
-      r.figure('first visit: IDE link → workbench visible', 'ms', first.workbench, { target: ['<=', 2000] });
+      r.figure('first visit: IDE link → workbench visible', 'ms', first.workbench, { target: ['<=', 2000], note: 'the first animation frame with an explorer row, timed in the page' });
+      r.figure('first visit: IDE link → workbench visible, as a Playwright locator wait sees it', 'ms', first.workbenchPolled, { note: 'polls with a back-off to 500 ms: up to half a second late; how earlier runs timed it' });
       r.figure('first visit: IDE link → Run usable', 'ms', first.run, { target: ['<=', 3500], note: 'the first Run control that starts the app: the bar, else the extension' });
       r.figure('first visit: IDE link → Run usable in VS Code (extension)', 'ms', first.extensionRun);
       r.figure('first visit: IDE link → Run pressed → app answering', 'ms', first.app, { target: ['<=', 5000] });
