@@ -42,13 +42,24 @@ export interface VisitTimes {
  * time (epoch ms, high resolution): the explorer's first row with a size (workbench visible), the
  * extension's status-bar Run or Stop, the bar's enabled Run. An animation frame runs right
  * before the browser paints, so this is when a user could first see it. Bounded: it stops
- * looking once its document's milestones are seen, or after two minutes.
+ * looking once its window's milestones are seen, or after two minutes.
+ *
+ * A frame's first document is an empty one, and the page it then loads from the same origin
+ * reuses its window without this script running again: the empty document's animation frames
+ * end with it. A timer (the window's, which goes on) asks for a new one whenever none came for a
+ * while, and the page's DOMContentLoaded (dispatched to the same window) does at once.
  */
 const MILESTONE_WATCH = `(() => {
+  if (window.__codeyardSeen) return;
   const seen = (window.__codeyardSeen = {});
-  const until = performance.now() + 120000;
+  // Deadlines on the wall clock: the reused window's performance clock may start again.
+  const until = Date.now() + 120000;
   const now = () => performance.timeOrigin + performance.now();
+  let lastLook = 0;
+  let done = false;
   const look = () => {
+    lastLook = Date.now();
+    if (done) return;
     if (!seen.workbench) {
       const row = document.querySelector('.explorer-folders-view .monaco-list-row');
       if (row && row.getBoundingClientRect().height > 0) seen.workbench = now();
@@ -61,9 +72,14 @@ const MILESTONE_WATCH = `(() => {
       if (bar && !bar.disabled) seen.barRun = now();
     }
     // VS Code's frame has both of its milestones, the bar's page its one: nothing more to see.
-    const done = (seen.workbench && seen.extensionRun) || seen.barRun;
-    if (!done && performance.now() < until) requestAnimationFrame(look);
+    done = !!((seen.workbench && seen.extensionRun) || seen.barRun) || Date.now() > until;
+    if (!done) requestAnimationFrame(look);
   };
+  const revive = setInterval(() => {
+    if (done) clearInterval(revive);
+    else if (Date.now() - lastLook > 100) requestAnimationFrame(look);
+  }, 50);
+  window.addEventListener('DOMContentLoaded', () => requestAnimationFrame(look));
   requestAnimationFrame(look);
 })();`;
 
