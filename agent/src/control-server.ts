@@ -1,7 +1,9 @@
+import fs from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ActivateRequest, ServedRepl } from '@codeyard/common/agent/config';
-import type { AppState, LogFrame, QuiesceResult, SyncStatus } from '@codeyard/common/agent/protocol';
+import type { AppState, IdeLocale, LogFrame, QuiesceResult, SyncStatus } from '@codeyard/common/agent/protocol';
 import { AGENT_ROUTES, type AgentRoute, type AgentRouteName, APP_LOGS_SOCKET_PATH, type RouteInput, type RouteOutput } from '@codeyard/common/agent/routes';
 import { AppError, describeError, isAppError } from '@codeyard/common/errors';
 import { readBody, sendJson } from '@codeyard/common/http-server';
@@ -32,6 +34,8 @@ export interface ControlDeps {
   maxFileBytes: number;
   /** Ends the app, the IDE and every other process of the repl (before a stop's last save). */
   quiesce: () => Promise<QuiesceResult>;
+  /** code-server's user settings file; its display language is set in `argv.json` beside it. */
+  ideSettingsFile?: string;
 }
 
 const MAX_JSON_BYTES = 64 * 1024;
@@ -123,6 +127,7 @@ function handlers(deps: ControlDeps): Handlers {
   return {
     health: () => ({ ok: true, app: deps.run.state, ide: deps.ide?.state, sync: deps.live.sync?.status }),
     info: () => deps.live.repl ?? notFound('this sandbox is not a repl yet (warm pool)'),
+    ideLocale: () => ideLocale(deps.ideSettingsFile),
     activate: (request) => {
       const activate = deps.live.activate;
       if (!activate) throw new AppError('CONFLICT', 'this agent already serves a repl');
@@ -159,6 +164,20 @@ function handlers(deps: ControlDeps): Handlers {
     writeFile: async ({ file, bytes }) => ({ path: file, created: await deps.files.write(file, bytes) }),
     deleteFile: ({ file }) => deps.files.remove(file),
   };
+}
+
+/**
+ * Whether `argv.json` is beside the settings file (anything by that name: a link or a folder the
+ * user put there counts as set, so code-server decides). Without an IDE there is nothing to make.
+ */
+async function ideLocale(settingsFile: string | undefined): Promise<IdeLocale> {
+  if (!settingsFile) return { configured: true };
+  try {
+    await fs.lstat(path.join(path.dirname(settingsFile), 'argv.json'));
+    return { configured: true };
+  } catch (err) {
+    return { configured: (err as NodeJS.ErrnoException).code !== 'ENOENT' };
+  }
 }
 
 function notFound(message: string): never {

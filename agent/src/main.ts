@@ -126,7 +126,7 @@ async function main(): Promise<void> {
     await Promise.all([run.stop(), ide?.stop()]);
     return config.ownPidNamespace ? endOtherProcesses() : { ended: 0, left: [] };
   };
-  const control = createControlServer({ live, run, logs, files, ide, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes, quiesce });
+  const control = createControlServer({ live, run, logs, files, ide, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes, quiesce, ideSettingsFile: config.ide?.settingsFile });
   const tunnel = createTunnelServer({ reservedPorts: new Set(config.egress ? [config.egress.port] : []) });
   const fds = config.listenFds ?? {};
   await listenOn(control, { path: config.controlSocket, fd: fds.control });

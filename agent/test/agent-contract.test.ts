@@ -75,6 +75,7 @@ describe('the agent contract: the common client against the real control server'
     const info = { name: 'Mine', stack: 'node', port: 3000, previewUrl: 'http://abcdefghijkl-3000.localhost/' };
     assert.deepEqual(await client.activate({ replId: 'abcdefghijkl', sync: { socket: '/nowhere' }, info }), sync.status);
     assert.deepEqual(await client.info(), { ...info, replId: 'abcdefghijkl' });
+    assert.deepEqual(await client.ideLocale(), { configured: true }, 'an agent running no VS Code leaves its page to code-server');
     assert.equal((await client.sync()).version, 7);
     assert.equal((await client.flushSync()).version, 8);
     assert.equal(sync.flushes, 1);

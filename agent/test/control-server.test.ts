@@ -35,6 +35,7 @@ describe('agent control API', () => {
       env: process.env,
       maxFileBytes: 1024,
       quiesce: async () => ({ ended: 0, left: [] }),
+      ideSettingsFile: path.join(dir, 'home', 'User', 'settings.json'),
     });
     await new Promise<void>((r) => server.listen(socketPath, r));
   });
@@ -60,6 +61,20 @@ describe('agent control API', () => {
     assert.match(refused.body.toString(), /already running/);
     for (const res of await Promise.all(slow)) assert.equal(res.status, 200);
     assert.equal((await call('POST', '/exec', JSON.stringify({ command: 'true' }))).status, 200, 'free again');
+  });
+
+  it("says whether VS Code was given a display language: its argv.json beside the settings, whatever it is", async () => {
+    const locale = async (): Promise<unknown> => JSON.parse((await call('GET', '/ide/locale')).body.toString());
+    assert.deepEqual(await locale(), { configured: false }, 'no User folder yet');
+    const user = path.join(dir, 'home', 'User');
+    fs.mkdirSync(user, { recursive: true });
+    assert.deepEqual(await locale(), { configured: false });
+    fs.writeFileSync(path.join(user, 'argv.json'), '{ "locale": "de" }');
+    assert.deepEqual(await locale(), { configured: true });
+    fs.rmSync(path.join(user, 'argv.json'));
+    fs.symlinkSync('/nowhere/argv.json', path.join(user, 'argv.json'));
+    assert.deepEqual(await locale(), { configured: true }, 'a dangling link counts: code-server decides');
+    fs.rmSync(path.join(user, 'argv.json'));
   });
 
   it('answers bad requests with the shared error shape', async () => {

@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { errorFromResponse, requestOverSocket, type SocketResponse } from '../http-client.js';
 import type { ActivateRequest, ServedRepl } from './config.js';
 import { connectTarget, describeTarget } from './connect.js';
-import type { AppPolicy, AppState, ExecRequest, ExecResult, FileEntry, QuiesceResult, SyncStatus, Target, WriteFileResult } from './protocol.js';
+import type { AppPolicy, AppState, ExecRequest, ExecResult, FileEntry, IdeLocale, QuiesceResult, SyncStatus, Target, WriteFileResult } from './protocol.js';
 import { AGENT_ROUTES, type AgentRouteName, type RouteInput, type RouteOutput, routeUrl } from './routes.js';
 
 /** Largest JSON (or text) answer read from an agent: status, listings, exec output, logs. */
@@ -89,6 +89,11 @@ export class AgentClient {
       () => true,
       () => false,
     );
+  }
+
+  /** Whether the repl's VS Code was given a display language (the proxy then leaves its page to code-server). */
+  ideLocale(): Promise<IdeLocale> {
+    return this.call('ideLocale', undefined);
   }
 
   /** The repl's id, name, stack and preview (a warm-pool sandbox learns them only when it is taken: 404 before). */

@@ -116,6 +116,15 @@ export interface AgentHealth {
 }
 
 /** POST /quiesce: how many other processes of the repl were ended, and which could not be. */
+/**
+ * Whether the repl's VS Code was given a display language of its own: its `argv.json` exists
+ * beside its user settings ("Configure Display Language" writes it). Then only its code-server
+ * can make its page (the proxy's ide-page.ts makes the English one).
+ */
+export interface IdeLocale {
+  configured: boolean;
+}
+
 export interface QuiesceResult {
   ended: number;
   left: number[];

@@ -1,7 +1,7 @@
 import { type ActivateRequest, parseActivateRequest, type ServedRepl } from './config.js';
 import { AppError } from '../errors.js';
 import { defined, Fields } from './fields.js';
-import { type AgentHealth, type AppPolicy, type AppState, EXEC_DEFAULT_TIMEOUT_MS, EXEC_MAX_TIMEOUT_MS, type ExecRequest, type ExecResult, type FileEntry, type QuiesceResult, type SyncStatus, type WriteFileResult } from './protocol.js';
+import { type AgentHealth, type AppPolicy, type AppState, EXEC_DEFAULT_TIMEOUT_MS, EXEC_MAX_TIMEOUT_MS, type ExecRequest, type ExecResult, type FileEntry, type IdeLocale, type QuiesceResult, type SyncStatus, type WriteFileResult } from './protocol.js';
 
 /**
  * The agent's control API, declared once: every route's method, path, what goes in and what
@@ -16,6 +16,7 @@ import { type AgentHealth, type AppPolicy, type AppState, EXEC_DEFAULT_TIMEOUT_M
 export interface AgentRouteTypes {
   health: { input: void; output: AgentHealth };
   info: { input: void; output: ServedRepl };
+  ideLocale: { input: void; output: IdeLocale };
   activate: { input: ActivateRequest; output: SyncStatus };
   sync: { input: void; output: SyncStatus };
   flushSync: { input: void; output: SyncStatus };
@@ -79,6 +80,8 @@ export const AGENT_ROUTES: { readonly [N in AgentRouteName]: AgentRoute<N> } = {
   // Probes are short: a busy agent counts as not yet healthy and is asked again.
   health: { method: 'GET', path: '/healthz', body: 'none', reply: 'json', timeoutMs: 2000 },
   info: { method: 'GET', path: '/info', body: 'none', reply: 'json', timeoutMs: 10_000 },
+  // Asked on the way of a page load (the proxy's): a slow agent leaves the page to code-server.
+  ideLocale: { method: 'GET', path: '/ide/locale', body: 'none', reply: 'json', timeoutMs: 2000 },
   activate: { method: 'POST', path: '/activate', body: 'json', reply: 'json', timeoutMs: AGENT_SAVE_TIMEOUT_MS, parse: parseActivateRequest },
   sync: { method: 'GET', path: '/sync', body: 'none', reply: 'json', timeoutMs: 2000 },
   flushSync: { method: 'POST', path: '/sync/flush', body: 'none', reply: 'json', timeoutMs: AGENT_SAVE_TIMEOUT_MS },
