@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { AgentClient } from '@codeyard/common/agent/client';
 import { originFor, type PublicOrigin } from '@codeyard/common/hostnames';
 import { AppError } from '@codeyard/common/errors';
 import { GrantSigner, type TicketLedger } from '@codeyard/common/tickets';
@@ -137,6 +138,7 @@ function replProxy(
         port: endpoints ? (port) => endpoints.port(port) : undefined,
         isPublic: (port) => repls.isPublic(record, port),
         ideStatic: config.ideStatic ? endpoints?.ideStatic : undefined,
+        idePage: config.ideStatic && config.idePage ? endpoints?.idePage : undefined,
       };
     },
     // A disabled owner's host cookie still verifies (it is signed, not looked up): it wakes nothing and runs nothing.
@@ -152,6 +154,12 @@ function replProxy(
     name: async (replId) => (await repls.routeRecord(replId))?.name ?? replId,
     activity,
     revoked,
+    // Asked by the proxy before it makes VS Code's page itself; any doubt leaves it to code-server.
+    async displayLanguageSet(replId) {
+      const endpoints = runtime.endpoints(replId);
+      if (!endpoints) return true;
+      return (await new AgentClient(endpoints.agent).ideLocale()).configured !== false;
+    },
   };
   // Ticket nonces are used up in the database: a ticket redeemed on one portal is refused on every other.
   // code-server's static files, compressed once into the portal's cache (never into a repl's folders).

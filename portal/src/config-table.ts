@@ -310,6 +310,10 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
     vars: [v('CODEYARD_IDE_STATIC', '`on`', "`off` leaves VS Code's static files to each repl's code-server instead of the proxy serving them precompressed and cached for good (see Performance)")],
     read: onOff('CODEYARD_IDE_STATIC', true),
   },
+  idePage: {
+    vars: [v('CODEYARD_IDE_PAGE', '`on`', "`off` leaves VS Code's page (`/` of the IDE) to each repl's code-server instead of the proxy making it from the install, which it does only with `CODEYARD_IDE_STATIC` on (see Performance)")],
+    read: onOff('CODEYARD_IDE_PAGE', true),
+  },
   codeServerBin: { vars: [v('CODE_SERVER_BIN', '(installed on demand)', 'use an existing code-server instead')], read: text('CODE_SERVER_BIN') },
   templatesDir: { vars: [v('CODEYARD_TEMPLATES', '`./templates`', 'the stack templates')], read: (env) => path.resolve(raw(env, 'CODEYARD_TEMPLATES') ?? path.join(REPO_ROOT, 'templates')) },
   adminToken: {

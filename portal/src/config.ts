@@ -75,6 +75,8 @@ export interface Config {
   proxyFastPath: boolean;
   /** The proxy serves code-server's versioned static files from the install (proxy/src/ide-static.ts). */
   ideStatic: boolean;
+  /** The proxy makes VS Code's page from the install (proxy/src/ide-page.ts); only with ideStatic. */
+  idePage: boolean;
   /** How often the agent scans the whole workspace anyway. */
   syncScanMs: number;
   /** Largest archive POST /api/repls/import takes (compressed), and most entries in it. */

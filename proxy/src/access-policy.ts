@@ -3,6 +3,7 @@ import type { HostRoute } from '@codeyard/common/hostnames';
 import type { GrantCheck, GrantSigner } from '@codeyard/common/tickets';
 import { cookieValues } from './cookies.js';
 import type { IdeStaticRoot } from './ide-static.js';
+import type { IdePageSource } from './ide-page.js';
 
 /**
  * Who may reach what on a repl host: the one decision the proxy's HTTP path, its WebSocket
@@ -56,6 +57,11 @@ export interface ProxiedRepl {
    * the proxy may serve them itself (ide-static.ts): an install the portal provisioned.
    */
   ideStatic?: IdeStaticRoot;
+  /**
+   * Where VS Code's page for this repl's code-server comes from, when the proxy may make it
+   * itself (ide-page.ts): an install the portal provisioned, and the user-data path it runs with.
+   */
+  idePage?: IdePageSource;
 }
 
 type RouteOf<K extends HostRoute['kind']> = Extract<HostRoute, { kind: K }>;
@@ -110,6 +116,11 @@ export type AccessDecision =
    * from the install (`rest`: the path after the prefix, still encoded; 404 unless it is a file there).
    */
   | { kind: 'ide-static'; install: IdeStaticRoot; rest: string }
+  /**
+   * The owner's bar frame asks for VS Code's page (`/`): made by the proxy from the install when
+   * it can be made exactly, else forwarded to `target` as any other request (ide-page.ts).
+   */
+  | { kind: 'ide-page'; source: IdePageSource; target: Target }
   /** Allowed in, running, but with nothing to forward to: 502. */
   | { kind: 'no-upstream' }
   | { kind: 'forward'; target: Target };
@@ -178,6 +189,7 @@ export function decideAccess(request: AccessRequest, signer: GrantSigner): Acces
   if (route.kind === 'ide' && !request.upgrade && request.method === 'GET' && request.path === '/' && request.fetchDest === 'document') return { kind: 'ide-bar' };
   const target = targetOf(route, repl);
   if (!target) return { kind: 'no-upstream' };
+  if (route.kind === 'ide' && repl.idePage && !request.upgrade && request.method === 'GET' && request.path === '/' && request.fetchDest === 'iframe') return { kind: 'ide-page', source: repl.idePage, target };
   // What the repl's code-server would answer from its read-only install, the proxy answers from
   // the same install: the same files, compressed once and cached for good (ide-static.ts).
   const install = route.kind === 'ide' && !request.upgrade && (request.method === 'GET' || request.method === 'HEAD') ? repl.ideStatic : undefined;

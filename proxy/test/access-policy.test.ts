@@ -41,6 +41,8 @@ function request(fields: Partial<AccessRequest>): AccessRequest {
 const STATIC = { prefix: `/stable-${'a'.repeat(40)}/static/`, root: '/opt/code-server/lib/vscode' };
 const WORKBENCH_JS = `${STATIC.prefix}out/vs/code/browser/workbench/workbench.js`;
 const withStatic = repl({ ideStatic: STATIC });
+const PAGE = { install: STATIC, userDataPath: '/home/user/.local/share/code-server' };
+const withPage = repl({ ideStatic: STATIC, idePage: PAGE });
 
 const rows: Array<[situation: string, request: AccessRequest, expected: AccessDecision]> = [
   ["the owner fetches a static file of the repl's install", request({ cookie: session(IDE_HOST), repl: withStatic, path: WORKBENCH_JS }), { kind: 'ide-static', install: STATIC, rest: 'out/vs/code/browser/workbench/workbench.js' }],
@@ -64,6 +66,15 @@ const rows: Array<[situation: string, request: AccessRequest, expected: AccessDe
   ['the owner opens the IDE', request({ cookie: session(IDE_HOST) }), { kind: 'forward', target: IDE }],
   ["the owner's browser navigates to the IDE: the Codeyard bar", request({ cookie: session(IDE_HOST), fetchDest: 'document', ...browser }), { kind: 'ide-bar' }],
   ["the bar's frame loads VS Code", request({ cookie: session(IDE_HOST), fetchDest: 'iframe', ...browser }), { kind: 'forward', target: IDE }],
+  ["the bar's frame loads VS Code, whose page the proxy may make", request({ cookie: session(IDE_HOST), repl: withPage, fetchDest: 'iframe', ...browser }), { kind: 'ide-page', source: PAGE, target: IDE }],
+  ['a stranger asks for the page the proxy may make', request({ repl: withPage, fetchDest: 'iframe', ...browser }), { kind: 'sign-in', redirect: true }],
+  ["another account's cookie asks for it", request({ cookie: session(IDE_HOST, 'u-stranger'), repl: withPage, fetchDest: 'iframe', ...browser }), { kind: 'sign-in', redirect: true }],
+  ['the page of a stopped repl', request({ cookie: session(IDE_HOST), repl: repl({ ideStatic: STATIC, idePage: PAGE, status: 'stopped' }), fetchDest: 'iframe', ...browser }), { kind: 'not-running', owner: true, wake: true }],
+  ['the page asked without saying it is for a frame goes to code-server', request({ cookie: session(IDE_HOST), repl: withPage, ...browser }), { kind: 'forward', target: IDE }],
+  ['a HEAD of the page goes to code-server', request({ cookie: session(IDE_HOST), repl: withPage, fetchDest: 'iframe', ...browser, method: 'HEAD' }), { kind: 'forward', target: IDE }],
+  ['another path of the frame goes to code-server', request({ cookie: session(IDE_HOST), repl: withPage, fetchDest: 'iframe', ...browser, path: '/manifest.json' }), { kind: 'forward', target: IDE }],
+  ['an upgrade on / goes to code-server', request({ cookie: session(IDE_HOST), repl: withPage, upgrade: true, origin: `http://${IDE_HOST}`, fetchDest: 'iframe' }), { kind: 'forward', target: IDE }],
+  ['/ of a preview host is the app\'s', request({ route: publicPort, hostname: PUBLIC_HOST, repl: withPage, fetchDest: 'iframe', ...browser }), { kind: 'forward', target: portTarget(3000) }],
   ['a top-level navigation to another IDE path goes to VS Code', request({ cookie: session(IDE_HOST), fetchDest: 'document', path: '/manifest.json' }), { kind: 'forward', target: IDE }],
   ['a stranger navigating to the IDE gets no bar', request({ fetchDest: 'document', ...browser }), { kind: 'sign-in', redirect: true }],
   ['a navigation to a preview gets no bar', request({ route: publicPort, hostname: PUBLIC_HOST, fetchDest: 'document', ...browser }), { kind: 'forward', target: portTarget(3000) }],

@@ -2,6 +2,7 @@ import type { ReplInfo } from '@codeyard/common/agent/config';
 import type { ExecRequest, ExecResult, Target } from '@codeyard/common/agent/protocol';
 import type { ReplId } from '@codeyard/common/repl-id';
 import type { IdeStaticRoot } from '@codeyard/proxy/ide-static';
+import type { IdePageSource } from '@codeyard/proxy/ide-page';
 import type { StackManifest } from '../templates/manifest.js';
 import type { RuntimeUsage } from './usage.js';
 
@@ -56,6 +57,8 @@ export interface Endpoints {
    * provisioned it and so may serve them itself (the proxy's ide-static.ts).
    */
   ideStatic?: IdeStaticRoot;
+  /** Where the proxy may make VS Code's page for the repl from (the proxy's ide-page.ts): with ideStatic. */
+  idePage?: IdePageSource;
 }
 
 export interface StackAvailability {

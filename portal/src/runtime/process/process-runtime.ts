@@ -20,7 +20,7 @@ import type { ProcessRuntimeOptions } from './options.js';
 import { adoptLeft, endLeftWarm } from './recovery.js';
 import { bindWarmFolders, prepareRoot, releasePrivate, removeReplFolders, replDirs, type ReplDirs, sharedDir, warmDirs, warmRoot } from './repl-folders.js';
 import { FLUSH_TIMEOUT_MS, newSandboxId, SandboxLauncher } from './sandbox-launch.js';
-import { type ProcessSandbox, SandboxSpawner } from './sandbox-spawn.js';
+import { ideUserDataDir, type ProcessSandbox, SandboxSpawner } from './sandbox-spawn.js';
 import { StackChecks } from './stack-checks.js';
 import { UidAllocator } from './uid-allocator.js';
 
@@ -159,11 +159,13 @@ export class ProcessRuntime extends PooledRuntime<ProcessSandbox> implements Run
     const live = this.#live.get(id);
     if (!live || this.status(id).state !== 'running') return undefined;
     const { dirs } = live;
+    const ideStatic = this.#spawner.ideStatic;
     return {
       ide: { kind: 'unix', socketPath: dirs.ideSocket },
       agent: { kind: 'unix', socketPath: dirs.agentSocket },
       port: (port) => ({ kind: 'tunnel', socketPath: dirs.tunnelSocket, port }),
-      ideStatic: this.#spawner.ideStatic,
+      ideStatic,
+      idePage: ideStatic && { install: ideStatic, userDataPath: ideUserDataDir(this.#spawner.view(dirs)) },
     };
   }
 

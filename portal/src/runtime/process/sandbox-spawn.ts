@@ -176,7 +176,7 @@ export class SandboxSpawner {
 
   /** code-server's command line for the sandbox of `view`. */
   codeServerArgv(view: SandboxView, builtinExtensionsDir?: string): string[] {
-    const userDataDir = `${view.home}/.local/share/code-server`;
+    const userDataDir = ideUserDataDir(view);
     const flags = codeServerArgs({
       socketPath: `${view.run}/ide.sock`,
       userDataDir,
@@ -300,4 +300,9 @@ function openLogSafely(file: string): number {
   if (stat && !stat.isFile()) fs.rmSync(file, { force: true });
   const { O_WRONLY, O_APPEND, O_CREAT, O_NOFOLLOW, O_NONBLOCK } = fs.constants;
   return fs.openSync(file, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600);
+}
+
+/** code-server's `--user-data-dir` in a sandbox seen as `view` (VS Code's page names it too). */
+export function ideUserDataDir(view: SandboxView): string {
+  return `${view.home}/.local/share/code-server`;
 }
