@@ -240,8 +240,11 @@ export async function waitForApp(t: TestPortal, host: string): Promise<void> {
 export async function visit(page: Page, link: string, options: { t: TestPortal; appHost?: string; t0?: number }): Promise<VisitTimes> {
   const t0 = options.t0 ?? performance.now();
   const since = (): number => performance.now() - t0;
-  // t0 as an epoch time, to compare with the page's own clock (both are the system clock's).
-  const epochAt0 = performance.timeOrigin + t0;
+  // t0 as a wall-clock time, to compare with the page's (performance.timeOrigin + now() there,
+  // which is the wall clock at its navigation). Read from the wall clock now, not from this
+  // process's timeOrigin: the clock is stepped on this machine (NTP), and a process started
+  // before a step put every in-page time off by the step (5 s in one run).
+  const epochAt0 = Date.now() - (performance.now() - t0);
   await page.goto(link, { waitUntil: 'commit' });
   const times: Partial<VisitTimes> = {};
   const bar = page.locator('#codeyard-bar button#codeyard-run:enabled');
