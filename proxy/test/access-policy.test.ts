@@ -69,6 +69,7 @@ const rows: Array<[situation: string, request: AccessRequest, expected: AccessDe
   ["the bar's frame loads VS Code, whose page the proxy may make", request({ cookie: session(IDE_HOST), repl: withPage, fetchDest: 'iframe', ...browser }), { kind: 'ide-page', source: PAGE, target: IDE }],
   ['a stranger asks for the page the proxy may make', request({ repl: withPage, fetchDest: 'iframe', ...browser }), { kind: 'sign-in', redirect: true }],
   ["another account's cookie asks for it", request({ cookie: session(IDE_HOST, 'u-stranger'), repl: withPage, fetchDest: 'iframe', ...browser }), { kind: 'sign-in', redirect: true }],
+  ["the owner's frame through a session signed out since gets no page", request({ cookie: session(IDE_HOST, OWNER, NOW + 60_000, 's:signed-out'), revoked, repl: withPage, fetchDest: 'iframe', ...browser }), { kind: 'sign-in', redirect: true }],
   ['the page of a stopped repl', request({ cookie: session(IDE_HOST), repl: repl({ ideStatic: STATIC, idePage: PAGE, status: 'stopped' }), fetchDest: 'iframe', ...browser }), { kind: 'not-running', owner: true, wake: true }],
   ['the page asked without saying it is for a frame goes to code-server', request({ cookie: session(IDE_HOST), repl: withPage, ...browser }), { kind: 'forward', target: IDE }],
   ['a HEAD of the page goes to code-server', request({ cookie: session(IDE_HOST), repl: withPage, fetchDest: 'iframe', ...browser, method: 'HEAD' }), { kind: 'forward', target: IDE }],
