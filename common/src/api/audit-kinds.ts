@@ -33,6 +33,26 @@ export const AUDIT_KINDS = [
   'admin.repl-stop',
   /** An admin opened the IDE of a repl they do not own. */
   'admin.ide-open',
+  /** A teacher made a class (its roster and one repl per student). */
+  'class.create',
+  /** A student joined a class (by link or class code): the student repl became theirs. */
+  'class.join',
+  /** A teacher (or an admin) opened a student's IDE through the class. */
+  'class.ide-open',
+  /** A teacher reset a student's repl to the starter. */
+  'class.reset',
+  /** A teacher wrote a file into every student repl of a class. */
+  'class.push',
+  /** A teacher revoked a student's join link. */
+  'class.link-revoke',
+  /** A teacher left a feedback file in a student's repl. */
+  'class.feedback',
+  /** A teacher started an autograde run. */
+  'class.grade',
+  /** A teacher downloaded a class's workspaces or submissions. */
+  'class.collect',
+  /** A teacher opened a student's submission. */
+  'class.submission-open',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
