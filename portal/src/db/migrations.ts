@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import { auditMigration } from './migration-007-audit.js';
+import { classesMigration } from './migration-009-classes.js';
 import { apiTokensMigration } from './token-migration.js';
 import { usersMigration } from './migration-005-users.js';
 import { identitiesMigration } from './migration-008-identities.js';
@@ -73,6 +74,7 @@ const migrations: Record<string, Migration> = {
   '005-users': usersMigration,
   '007-audit': auditMigration,
   '008-identities': identitiesMigration,
+  '009-classes': classesMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -6,6 +6,7 @@ import type { ObjectStore } from '../store/object-store.js';
 import { AccountRepository } from './account-repository.js';
 import { ActivityRepository } from './activity-repository.js';
 import { AuditRepository } from './audit-repository.js';
+import { ClassRepository } from './class-repository.js';
 import { DeviceCodeRepository } from './device-code-repository.js';
 import { type EventBus, LocalEventBus } from './event-bus.js';
 import { IdentityRepository } from './identity-repository.js';
@@ -43,6 +44,8 @@ export interface Database {
   deviceCodes: DeviceCodeRepository;
   /** The audit log (written only through audit/audit.ts). */
   audit: AuditRepository;
+  /** Classes and their rosters (issue #15). */
+  classes: ClassRepository;
   /** Accounts as the admin page lists and changes them (never leaving the server without an admin). */
   users: UserDirectory;
   /** OpenID Connect: linked identities and sign-ins under way. */
@@ -90,6 +93,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     apiTokens: new ApiTokenRepository(opened.db),
     deviceCodes: new DeviceCodeRepository(opened.db),
     audit: new AuditRepository(opened.db),
+    classes: new ClassRepository(opened.db),
     users: new UserDirectory(opened.db, opened.dialect),
     identities: new IdentityRepository(opened.db),
     oidcFlows: new OidcFlowRepository(opened.db),

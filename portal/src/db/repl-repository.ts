@@ -57,6 +57,37 @@ export class ReplRepository {
   }
 
   /**
+   * Stores repls that count against no account (a class's student repls before anyone joins,
+   * owned by the pseudo-owner `class:<id>`), all in one statement per chunk; a chunk that fails
+   * takes the ones before it back out.
+   */
+  async insertMany(records: ReplRecord[]): Promise<void> {
+    const done: string[] = [];
+    try {
+      for (let i = 0; i < records.length; i += 200) {
+        const chunk = records.slice(i, i + 200);
+        await this.db.insertInto('repls').values(chunk.map(toRow)).execute();
+        done.push(...chunk.map((r) => r.id));
+      }
+    } catch (err) {
+      for (const id of done) await this.db.deleteFrom('repls').where('id', '=', id).execute();
+      throw err;
+    }
+    for (const record of records) await this.events.publish({ kind: 'created', owner: record.owner, id: record.id });
+  }
+
+  /**
+   * Gives a repl to another owner only if `from` still owns it (compare-and-set on the owner):
+   * a class's repl handed to the student who joined. False when someone else owns it now.
+   */
+  async reassignOwner(id: string, from: string, to: string): Promise<boolean> {
+    const result = await this.db.updateTable('repls').set({ owner: to, version: sql`version + 1` }).where('id', '=', id).where('owner', '=', from).executeTakeFirst();
+    if (result.numUpdatedRows !== 1n) return false;
+    await this.events.publish({ kind: 'updated', owner: to, id });
+    return true;
+  }
+
+  /**
    * Read-modify-write of one record as a compare-and-set on its version: when another writer
    * (this portal or another) changed it in between, `change` runs again on the new record, so a
    * rename racing a port change keeps both. `change` may throw to refuse; it must not change the

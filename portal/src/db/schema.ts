@@ -19,6 +19,8 @@ export interface Tables {
   audit_events: AuditEventsTable;
   identities: IdentitiesTable;
   oidc_flows: OidcFlowsTable;
+  classes: ClassesTable;
+  class_students: ClassStudentsTable;
 }
 
 /** An OpenID provider's user (issuer + subject) and the account it signs in to. */
@@ -194,4 +196,38 @@ export interface AuditEventsTable {
   address: string | null;
   /** A JSON object. */
   details: Generated<string>;
+}
+
+/** A teacher's class (issue #15). */
+export interface ClassesTable {
+  id: string;
+  /** The teaching account's id. */
+  teacher: string;
+  name: string;
+  /** `{"stack":"node"}` or `{"repl":"<id>","stack":"node"}` (JSON). */
+  starter: string;
+  /** The class join code (`K7QM-2XPD`), null when turned off. */
+  code: string | null;
+  due_at: string | null;
+  /** Per-student limits (JSON, `{}`: the server's). */
+  limits: Generated<string>;
+  created_at: string;
+}
+
+/** A roster row: one student of a class and the repl made for them. */
+export interface ClassStudentsTable {
+  id: string;
+  class_id: string;
+  name: string;
+  email: string | null;
+  /** The address lowercased (unique per class). */
+  email_key: string | null;
+  student_ref: string | null;
+  /** The account that joined as this student; null until then. */
+  account_id: string | null;
+  repl_id: string;
+  /** SHA-256 (hex) of the join link's secret; null once revoked. */
+  link_hash: string | null;
+  joined_at: string | null;
+  created_at: string;
 }

@@ -3,6 +3,7 @@ import { openDatabase } from '../../src/db/open-database.js';
 import { dropSchema, quietLog, runSchema } from './db-test-helpers.js';
 import { describeAccountRepositories } from './describe-account-repositories.js';
 import { describeAuditRepository } from './describe-audit-repository.js';
+import { describeClassRepository } from './describe-class-repository.js';
 import { type DatabaseTarget, describeRepositories } from './describe-repositories.js';
 import { describeTokenRepositories } from './describe-token-repositories.js';
 
@@ -21,4 +22,5 @@ const skip = url ? undefined : 'CODEYARD_TEST_DATABASE_URL is not set: the Postg
 describeRepositories('PostgreSQL', postgres('repositories'), { skip });
 describeAccountRepositories('PostgreSQL', postgres('accounts'), { skip });
 describeAuditRepository('PostgreSQL', postgres('audit'), { skip });
+describeClassRepository('PostgreSQL', postgres('classes'), { skip });
 describeTokenRepositories('PostgreSQL', postgres('tokens'), { skip });

@@ -7,6 +7,7 @@ import { openDatabase, SQLITE_FILE } from '../../src/db/open-database.js';
 import { quietLog } from './db-test-helpers.js';
 import { describeAccountRepositories } from './describe-account-repositories.js';
 import { describeAuditRepository } from './describe-audit-repository.js';
+import { describeClassRepository } from './describe-class-repository.js';
 import { type DatabaseTarget, describeRepositories } from './describe-repositories.js';
 import { describeTokenRepositories } from './describe-token-repositories.js';
 
@@ -22,6 +23,7 @@ const sqlite = async (): Promise<DatabaseTarget> => {
 describeRepositories('SQLite', sqlite);
 describeAccountRepositories('SQLite', sqlite);
 describeAuditRepository('SQLite', sqlite);
+describeClassRepository('SQLite', sqlite);
 
 describe('the SQLite file', () => {
   it("is root's alone (0600), like the signing key, even when an older one was made wider", async () => {
