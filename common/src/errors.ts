@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   INVALID_PATH: 400,
   UNKNOWN_STACK: 400,
   INVALID_ARCHIVE: 400,
+  /** A class roster (rows or CSV) with a bad line or field; the message names them. */
+  INVALID_ROSTER: 400,
   UNSAFE_ARCHIVE: 400,
   /** Two session cookies of one name: another host under the domain set one (cookie tossing). */
   COOKIE_CONFLICT: 400,
@@ -30,6 +32,8 @@ export const ERROR_STATUS = {
   LIMIT_REACHED: 409,
   /** The change would leave the server without an admin who can sign in (demoting or disabling the last one). */
   LAST_ADMIN: 409,
+  /** A class join link another account has already joined with. */
+  LINK_TAKEN: 409,
   QUOTA_EXCEEDED: 413,
   PAYLOAD_TOO_LARGE: 413,
   ARCHIVE_TOO_LARGE: 413,

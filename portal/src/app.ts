@@ -18,6 +18,11 @@ import { Sessions } from './accounts/sessions.js';
 import { AdminUsers } from './admin/admin-users.js';
 import { serverSettings } from './admin/server-settings.js';
 import { Audit } from './audit/audit.js';
+import { isClassOwner } from './classes/class-provisioning.js';
+import { type Classes, setUpClasses } from './classes/classes-setup.js';
+import { classRoutes } from './api/routes/classes.js';
+import { joinPublicRoutes, joinRoutes } from './api/routes/join.js';
+import { isReplId } from '@codeyard/common/repl-id';
 import { adminAuth } from './api/admin-auth.js';
 import { auth, type CredentialResolver } from './api/auth.js';
 import type { ApiContext } from './api/context.js';
@@ -96,6 +101,8 @@ export interface Portal {
   /** Connections the proxy's fast path has taken so far. */
   fastConnections(): number;
   repls: ReplService;
+  /** Classes (issue #15): the service (its `extras` hook is the work part's) and the live rows. */
+  classes: Classes;
   database: Database;
   /** Sign-in: the accounts, browser sessions, invites and the owner link (see accounts/). */
   auth: { accounts: Accounts; sessions: Sessions; invites: Invites; owner: OwnerLink };
@@ -271,10 +278,11 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     publicOrigin,
     tickets: database.tickets,
     activity: idle?.tracker,
-    ownerActive: async (id) => (await accounts.byId(id))?.disabled === false,
+    ownerActive: async (id) => isClassOwner(id) || (await accounts.byId(id))?.disabled === false,
     revoked: revocations.revoked,
   });
   const adminUsers = new AdminUsers({ directory: database.users, accounts, sessions: database.sessions, repls, runtime, alwaysOnPerAccount: config.alwaysOnPerAccount, now: deps.clock, log });
+  const classes = setUpClasses({ database, repls, accounts, workspaces: deps.workspaces, store: deps.store, runtime, templates, portalOrigin: origin, limits: { memoryBytes: config.limitMemoryBytes, fileBytes: config.maxFileBytes, workspaceBytes: config.limitDiskBytes }, log });
   // Pooled connections to a repl's sockets die with it; a restarted repl gets fresh ones.
   const unwatch = runtime.watch((id, status) => {
     if (status.state !== 'running') proxy.forget(`/${id}/`);
@@ -328,6 +336,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     adminUsers,
     serverSettings: () => serverSettings(config),
   };
+  const classContext = { ...context, classes: classes.service, classEvents: classes.events, workspaces: deps.workspaces, workspaceBytes: config.limitDiskBytes };
   await app.register(errorHandling);
   await app.register(openapi);
   // The portal host's WebSocket handshakes, routed like requests (see http/hosting.ts).
@@ -345,6 +354,8 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   await app.register(healthRoutes, context);
   await app.register(stackIcons, context);
   await app.register(openPage, context);
+  // What a join link is for, and sign-up through one: the link is the credential.
+  await app.register(joinPublicRoutes, classContext);
   await app.register(serveUi, { dir: fileURLToPath(new URL('../ui/', import.meta.url)) });
   // Admins (an admin account, or the admin token): checked for all of /api/admin/ by the adminAuth plugin above.
   for (const routes of [adminRoutes, adminUserRoutes, adminAuditRoutes]) await app.register(routes, context);
@@ -359,10 +370,11 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
         const id = (request.params as { id?: unknown } | undefined)?.id;
         // A deleted repl has nothing left to keep up (and its activity row is gone).
         if (request.method === 'DELETE' && request.routeOptions.url === '/api/repls/:id') return;
-        if (typeof id === 'string' && reply.statusCode < 400) tracker.touch(id);
+        if (isReplId(id) && reply.statusCode < 400) tracker.touch(id);
       });
     }
     for (const routes of [meRoutes, inviteRoutes, stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, appLogRoutes, eventRoutes, usageRoutes, tokenRoutes, deviceApprovalRoutes]) await api.register(routes, context);
+    for (const routes of [classRoutes, joinRoutes]) await api.register(routes, classContext);
   });
 
   await app.ready();
@@ -375,6 +387,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     listen: (port, host) => hosting.listen(port, host),
     fastConnections: () => hosting.fastConnections(),
     repls,
+    classes,
     database,
     auth: { accounts, sessions, invites, owner },
     publicOrigin,
@@ -386,6 +399,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
       await idle?.tracker.close();
       alwaysOn.close();
       revocations.close();
+      classes.close();
       repls.close();
       hosting.destroyUpgraded();
       proxy.close();

@@ -21,7 +21,7 @@ export const AuditEventSchema = Type.Object({
   accountEmail: nullable(Type.String({ description: "the acting account's address now" })),
   credential: Type.Unsafe<ActorKind | null>({ type: ['string', 'null'], enum: [...ACTOR_KINDS, null], description: 'how the actor signed in' }),
   credentialId: nullable(Type.String({ description: 'the session or token id (never the secret)' })),
-  targetType: nullable(Type.String({ description: 'account, repl, token, device' })),
+  targetType: nullable(Type.String({ description: 'account, repl, token, device, class' })),
   targetId: nullable(Type.String()),
   targetAccount: nullable(Type.String({ description: 'whose the target is (the owner of the repl, the account changed)' })),
   address: nullable(Type.String({ description: 'the client address (behind a trusted proxy, the visitor\'s)' })),

@@ -12,7 +12,7 @@ export interface Actor {
 
 /** What the target of an event is, and whose it is. */
 export interface AuditTarget {
-  type: 'account' | 'repl' | 'token' | 'device';
+  type: 'account' | 'repl' | 'token' | 'device' | 'class';
   id: string;
   /** The account it belongs to (the repl's owner, the token's account, the account itself). */
   account?: string;

@@ -1,3 +1,4 @@
+import { CLASS_OWNER_PREFIX } from '@codeyard/common/api/classes';
 import type { LimitReachedDetails } from '@codeyard/common/api/requests';
 import { AppError } from '@codeyard/common/errors';
 import type { CapacityGate } from '../capacity/capacity-gate.js';
@@ -70,6 +71,8 @@ export class AccountLimits {
   /** Refuses to start one more repl of an account that already runs as many as it may. */
   async #checkRunningLimit(owner: string, id: string): Promise<void> {
     const { runtime } = this.options;
+    // A class's repl nobody joined yet (owner `class:<id>`) belongs to no account: only the machine's admission holds it.
+    if (owner.startsWith(CLASS_OWNER_PREFIX)) return;
     const live = (replId: string): boolean => ['running', 'starting'].includes(runtime.status(replId).state);
     if (live(id)) return;
     const active = new Set(runtime.active());

@@ -211,6 +211,17 @@ export class WorkspaceStore {
   }
 
   /**
+   * Replaces the workspace at `to` with a copy of `from` as its next version (a class's student
+   * reset to the starter): blobs first, then the manifest as a commit on the current version, so
+   * a restore sees a newer version and what only the old one named is collected.
+   */
+  async replaceWith(from: string, to: string, quotaBytes: number): Promise<number> {
+    const source = await this.manifest(from);
+    await mapLimit([...manifestHashes(source)], 8, (hash) => this.#store.copy(blobKey(from, hash), blobKey(to, hash)));
+    return this.commit(to, source, (await this.manifest(to)).version, quotaBytes);
+  }
+
+  /**
    * Writes a whole new workspace from items (an import, a template): blobs first, manifest last.
    * Items with a `hash` instead of a body name blobs already stored under `prefix`.
    */

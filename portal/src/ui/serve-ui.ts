@@ -83,6 +83,8 @@ export const serveUi: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, {
       .send(html);
   };
   for (const page of ['/', '/admin', '/device', '/signin', '/signup', '/auth/owner']) app.get(page, { schema: { hide: true } }, index);
+  // A class join link (`/join/<studentId>.<secret>`): the app's join page reads the rest of the path.
+  app.get('/join/:token', { schema: { hide: true } }, index);
 
   app.get('/assets/:name', { schema: { hide: true, params: Type.Object({ name: Type.String() }) } }, async (request, reply) => {
     const { name } = request.params;

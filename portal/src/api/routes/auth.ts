@@ -12,7 +12,7 @@ import { meView } from './me.js';
 
 const signInOff = (): AppError => new AppError('FORBIDDEN', 'this server has no sign-in: it runs with CODEYARD_AUTH=anonymous, where every browser gets an account of its own');
 /** How a browser signed in, as the audit log says it. */
-export type SignInMethod = 'password' | 'signup' | 'owner link' | 'oidc';
+export type SignInMethod = 'password' | 'signup' | 'owner link' | 'oidc' | 'join link';
 
 const refusals = { 400: errorReply, 401: errorReply, 403: errorReply, 404: errorReply, 409: errorReply, 429: errorReply };
 
