@@ -25,6 +25,8 @@ export class ClassEvents {
   /** repl id → class id, for the watched classes. */
   readonly #replClass = new Map<string, string>();
   readonly #pending = new Map<string, NodeJS.Timeout>();
+  /** Rows whose pending send also sends the class's counts (a join, a new row). */
+  readonly #summaries = new Set<string>();
   readonly #last = new Map<string, string>();
   readonly #unwatch: Array<() => void>;
   readonly #refresh: NodeJS.Timeout;
@@ -88,17 +90,21 @@ export class ClassEvents {
     this.#last.delete(replId);
     clearTimeout(this.#pending.get(replId));
     this.#pending.delete(replId);
+    this.#summaries.delete(replId);
   }
 
   /** Sends the repl's row (and with `summary`, the class's counts) once its changes settle. */
   #changed(replId: string, summary = false): void {
     const classId = this.#replClass.get(replId);
-    if (!classId || !this.#listeners.has(classId) || this.#pending.has(replId)) return;
+    if (!classId || !this.#listeners.has(classId)) return;
+    if (summary) this.#summaries.add(replId);
+    if (this.#pending.has(replId)) return;
     this.#pending.set(
       replId,
       setTimeout(() => {
         this.#pending.delete(replId);
-        this.#send(classId, replId, summary).catch((err: unknown) => this.o.log.error({ replId, classId, err: describeError(err) }, 'could not send a class row'));
+        const withSummary = this.#summaries.delete(replId);
+        this.#send(classId, replId, withSummary).catch((err: unknown) => this.o.log.error({ replId, classId, err: describeError(err) }, 'could not send a class row'));
       }, SETTLE_MS),
     );
   }
