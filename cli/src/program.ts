@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { accountCommands } from './commands/account.js';
 import type { Run } from './commands/action.js';
+import { classCommands } from './commands/class.js';
 import { fileCommands } from './commands/repl-files.js';
 import { lifecycleCommands } from './commands/repl-lifecycle.js';
 import { runCommands } from './commands/repl-run.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
   lifecycleCommands(repl, run);
   runCommands(repl, run);
   fileCommands(repl, run);
+  classCommands(program, run);
 
   program
     .command('completion')

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import type { ClassDetail, ClassList, ClassStarter } from '@codeyard/common/api/classes';
+import { CLASS_ID_PATTERN } from '@codeyard/common/api/classes';
+import type { Stack } from '@codeyard/common/api/models';
+import type { ApiClient } from '../api-client.js';
+import { CliError, EXIT } from '../exit-codes.js';
+import { ago, table } from '../output.js';
+import { resolveRepl } from '../repl-ref.js';
+import type { Session } from '../session.js';
+import type { Run } from './action.js';
+
+/** class create, class status: a teacher's classes (the work part adds grade and collect here). */
+export function classCommands(program: Command, run: Run): void {
+  const klass = program.command('class').description('your classes (teachers): create, status');
+  klass
+    .command('create')
+    .description('a class with a repl per student of a roster (CSV with a header row: name, email, student id); prints each student\'s join link (shown only now)')
+    .requiredOption('-n, --name <name>', "the class's name")
+    .requiredOption('-s, --starter <starter>', 'a stack (node, python…) or one of your repls (id or name) every student starts from')
+    .requiredOption('-r, --roster <file>', 'the roster CSV')
+    .option('--due <time>', 'when work is due (ISO 8601, e.g. 2026-12-18T17:00:00Z)')
+    .action(run(create));
+  klass.command('status').description("a class's students: joined, repl status, app, last activity, submissions").argument('<class>', 'id or name').action(run(status));
+}
+
+/** A class of the caller's, by id or by its unique name among the classes it teaches. */
+export async function resolveClass(client: ApiClient, ref: string): Promise<ClassDetail> {
+  if (CLASS_ID_PATTERN.test(ref)) return client.json<ClassDetail>('GET', `/api/classes/${ref}`);
+  const { teaching } = await client.json<ClassList>('GET', '/api/classes');
+  const named = teaching.filter((c) => c.name === ref);
+  if (named.length > 1) throw new CliError(EXIT.USAGE, `${named.length} classes are named "${ref}" (${named.map((c) => c.id).join(', ')}): give the id`);
+  if (!named[0]) throw new CliError(EXIT.NOT_FOUND, `you teach no class "${ref}" (codeyard class status takes a class id or name)`);
+  return client.json<ClassDetail>('GET', `/api/classes/${named[0].id}`);
+}
+
+async function starterOf(client: ApiClient, starter: string): Promise<ClassStarter> {
+  const stacks = await client.json<Stack[]>('GET', '/api/stacks');
+  if (stacks.some((s) => s.id === starter)) return { stack: starter };
+  return { repl: (await resolveRepl(client, starter)).id };
+}
+
+async function create(session: Session, options: { name: string; starter: string; roster: string; due?: string }): Promise<void> {
+  let csv: string;
+  try {
+    csv = fs.readFileSync(options.roster, 'utf8');
+  } catch (err) {
+    throw new CliError((err as NodeJS.ErrnoException).code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.USAGE, `${options.roster}: ${(err as Error).message}`);
+  }
+  const client = session.client();
+  const body = { name: options.name, starter: await starterOf(client, options.starter), roster: { csv }, ...(options.due ? { dueAt: options.due } : {}) };
+  const detail = await client.json<ClassDetail>('POST', '/api/classes', body);
+  session.result(detail, () =>
+    [
+      `Class ${detail.name} (${detail.id}): ${detail.students.length} students, a repl each${detail.code ? `; class code ${detail.code}` : ''}.`,
+      'Send each student their link (it is shown only now; `class status` shows who joined):',
+      table(['NAME', 'EMAIL', 'LINK'], detail.students.map((s) => [s.name, s.email ?? '', s.link ?? ''])),
+    ].join('\n'),
+  );
+}
+
+async function status(session: Session, ref: string): Promise<void> {
+  const detail = await resolveClass(session.client(), ref);
+  session.result(detail, () => {
+    const header = `${detail.name} (${detail.id}): ${detail.joined} of ${detail.students.length} joined${detail.code ? `, code ${detail.code}` : ''}${detail.dueAt ? `, due ${detail.dueAt}` : ''}`;
+    const rows = detail.students.map((s) => [
+      s.name,
+      s.account ? 'joined' : s.linkActive ? 'invited' : 'no link',
+      s.status,
+      s.appRunning ? 'running' : '',
+      s.lastActivityAt ? ago(s.lastActivityAt) : '',
+      s.submittedAt ? `${s.submissions} (${ago(s.submittedAt)})` : String(s.submissions),
+      s.grade ? s.grade.status : '',
+    ]);
+    return `${header}\n${table(['STUDENT', 'JOINED', 'REPL', 'APP', 'ACTIVE', 'SUBMITTED', 'GRADE'], rows)}`;
+  });
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ClassDetail, StudentRow } from '@codeyard/common/api/classes';
+import { EXIT } from '../src/exit-codes.js';
+import { ApiDouble } from './helpers/api-double.js';
+import { type Ran, runWith, tempHome } from './helpers/run-cli.js';
+
+const CLASS = 'cls_abcdefghijklmnop';
+const row = (name: string, extra: Partial<StudentRow> = {}): StudentRow => ({ id: `stu_${name.toLowerCase().padEnd(16, 'a')}`, name, replId: 'abcdefghijkm', status: 'stopped', appRunning: false, linkActive: true, submissions: 0, ...extra });
+const detail = (students: StudentRow[]): ClassDetail => ({ id: CLASS, name: 'Intro', starter: { stack: 'node' }, code: 'K7QM-2XPD', dueAt: null, createdAt: new Date().toISOString(), joined: 1, limits: {}, students });
+
+/** class create and class status in-process against the API double (the portal's side is tested in portal/test/classes/). */
+describe('codeyard class … (against the API double)', () => {
+  let api: ApiDouble;
+  const home = tempHome();
+  let env: NodeJS.ProcessEnv;
+  const cli = (...argv: string[]): Promise<Ran> => runWith(argv, { env });
+  before(async () => {
+    api = await new ApiDouble().start();
+    env = { XDG_CONFIG_HOME: home, CODEYARD_SERVER: api.url, CODEYARD_TOKEN: 'cyp_test' };
+  });
+  after(async () => {
+    await api.close();
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('creates a class from a roster file and prints each link, or the API object with --json', async () => {
+    const roster = path.join(home, 'students.csv');
+    fs.writeFileSync(roster, 'name,email\nAda,ada@school.test\n');
+    api.json('GET /api/stacks', 200, [{ id: 'node', name: 'Node.js', description: '', available: true }]);
+    api.json('POST /api/classes', 201, detail([row('Ada', { email: 'ada@school.test', link: 'http://x/join/stu_adaaaaaaaaaaaaa.secret' })]));
+    const ran = await cli('class', 'create', '--name', 'Intro', '--starter', 'node', '--roster', roster, '--due', '2026-12-18T17:00:00Z');
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /Class Intro \(cls_abcdefghijklmnop\): 1 students.*class code K7QM-2XPD/);
+    assert.match(ran.stdout, /Ada\s+ada@school.test\s+http:\/\/x\/join\/stu_adaaaaaaaaaaaaa.secret/);
+    const sent = JSON.parse(api.requests.find((r) => r.method === 'POST')!.body.toString());
+    assert.deepEqual(sent, { name: 'Intro', starter: { stack: 'node' }, roster: { csv: 'name,email\nAda,ada@school.test\n' }, dueAt: '2026-12-18T17:00:00Z' });
+    const json = await cli('class', 'create', '--json', '--name', 'Intro', '--starter', 'node', '--roster', roster);
+    assert.equal(json.json<ClassDetail>().students[0]!.link, 'http://x/join/stu_adaaaaaaaaaaaaa.secret');
+    const missing = await cli('class', 'create', '--name', 'Intro', '--starter', 'node', '--roster', path.join(home, 'nope.csv'));
+    assert.equal(missing.code, EXIT.NOT_FOUND);
+  });
+
+  it('shows a class by id or name; an unknown name is 4', async () => {
+    api.json(`GET /api/classes/${CLASS}`, 200, detail([row('Ada', { account: { id: 'u1', name: 'Ada', email: null }, linkActive: false, status: 'running', appRunning: true }), row('Bo')]));
+    api.json('GET /api/classes', 200, { teaching: [{ id: CLASS, name: 'Intro', starter: { stack: 'node' }, code: null, dueAt: null, createdAt: '', students: 2, joined: 1 }], attending: [] });
+    const ran = await cli('class', 'status', 'Intro');
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /Intro \(cls_abcdefghijklmnop\): 1 of 2 joined/);
+    assert.match(ran.stdout, /Ada\s+joined\s+running\s+running/);
+    assert.match(ran.stdout, /Bo\s+invited\s+stopped/);
+    assert.equal((await cli('class', 'status', 'Nothing')).code, EXIT.NOT_FOUND);
+  });
+});
