@@ -1,4 +1,5 @@
 import { runSuites } from './harness.js';
+import { classProvisionSuite } from './suites/class-provision.js';
 import { densitySuite } from './suites/density.js';
 import { editorsSuite } from './suites/editors.js';
 import { firstVisitSuite } from './suites/firstvisit.js';
@@ -14,7 +15,7 @@ import { syncSuite } from './suites/sync.js';
  * the figures (portal/bench/results/latest.json and latest.md). Loopback only; every loop is
  * bounded. Suites: see below; none named runs them all.
  */
-const SUITES = [startSuite, browserSuite, firstVisitSuite, memorySuite, densitySuite, editorsSuite, proxySuite, apiSuite, syncSuite, startupSuite, podmanSuite];
+const SUITES = [startSuite, browserSuite, firstVisitSuite, memorySuite, densitySuite, editorsSuite, proxySuite, apiSuite, syncSuite, startupSuite, podmanSuite, classProvisionSuite];
 
 // The portal's own warnings (an app not listening yet while Run starts) are noise here.
 process.env.CODEYARD_TEST_LOG ??= 'error';
