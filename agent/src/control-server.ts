@@ -124,6 +124,7 @@ function handlers(deps: ControlDeps): Handlers {
     throw new AppError('NOT_FOUND', 'this repl does not sync its workspace');
   };
   let execs = 0;
+  let notice: { text: string; until: number } | undefined;
   return {
     health: () => ({ ok: true, app: deps.run.state, ide: deps.ide?.state, sync: deps.live.sync?.status }),
     info: () => deps.live.repl ?? notFound('this sandbox is not a repl yet (warm pool)'),
@@ -163,6 +164,11 @@ function handlers(deps: ControlDeps): Handlers {
     readFile: ({ file }) => deps.files.read(file, deps.maxFileBytes),
     writeFile: async ({ file, bytes }) => ({ path: file, created: await deps.files.write(file, bytes) }),
     deleteFile: ({ file }) => deps.files.remove(file),
+    notice: () => (notice && notice.until > Date.now() ? { text: notice.text, until: new Date(notice.until).toISOString() } : {}),
+    setNotice: ({ text, seconds }) => {
+      notice = { text, until: Date.now() + seconds * 1000 };
+      return { text, until: new Date(notice.until).toISOString() };
+    },
   };
 }
 

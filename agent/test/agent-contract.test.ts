@@ -92,6 +92,9 @@ describe('the agent contract: the common client against the real control server'
     assert.equal((await client.setAppPolicy({ keepRunning: false })).running, false);
     assert.deepEqual(await client.quiesce(), { ended: 0, left: [] });
     assert.equal(quiesced, 1);
+    assert.deepEqual(await client.notice(), {});
+    assert.equal((await client.setNotice({ text: 'Ms Rivera is viewing this repl', seconds: 60 })).text, 'Ms Rivera is viewing this repl');
+    assert.equal((await client.notice()).text, 'Ms Rivera is viewing this repl');
 
     const ran = await client.exec({ command: 'echo "$((6 * 7))"', timeoutMs: 5000 });
     assert.equal(ran.stdout, '42\n');

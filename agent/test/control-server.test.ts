@@ -53,6 +53,19 @@ describe('agent control API', () => {
     assert.equal(activations.length, 1);
   });
 
+  it('keeps a status-bar notice until it expires, and refuses a bad one naming the field', async () => {
+    assert.deepEqual(JSON.parse((await call('GET', '/notice')).body.toString()), {}, 'none at first');
+    const set = await call('POST', '/notice', JSON.stringify({ text: 'Ms Rivera is viewing this repl', seconds: 60 }));
+    assert.equal(set.status, 200);
+    const shown = JSON.parse((await call('GET', '/notice')).body.toString()) as { text: string; until: string };
+    assert.equal(shown.text, 'Ms Rivera is viewing this repl');
+    assert.ok(Date.parse(shown.until) > Date.now() + 50_000);
+    const bad = await call('POST', '/notice', JSON.stringify({ text: 'two\nlines', seconds: 60 }));
+    assert.equal(bad.status, 400);
+    assert.equal((await call('POST', '/notice', JSON.stringify({ text: 'x', seconds: 0 }))).status, 400);
+    assert.equal((await call('POST', '/notice', JSON.stringify({ text: 'x' }))).status, 400);
+  });
+
   it('caps the commands running at once', async () => {
     const slow = Array.from({ length: MAX_CONCURRENT_EXECS }, () => call('POST', '/exec', JSON.stringify({ command: 'sleep 1' })));
     await new Promise((r) => setTimeout(r, 200));

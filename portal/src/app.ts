@@ -336,7 +336,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     adminUsers,
     serverSettings: () => serverSettings(config),
   };
-  const classContext = { ...context, classes: classes.service, classEvents: classes.events, workspaces: deps.workspaces, workspaceBytes: config.limitDiskBytes };
+  const classContext = { ...context, classes: classes.service, classEvents: classes.events, notices: classes.notices, workspaces: deps.workspaces, workspaceBytes: config.limitDiskBytes };
   await app.register(errorHandling);
   await app.register(openapi);
   // The portal host's WebSocket handshakes, routed like requests (see http/hosting.ts).

@@ -112,6 +112,8 @@ class Controller implements vscode.Disposable {
   readonly #restartItem: vscode.StatusBarItem;
   readonly #replItem: vscode.StatusBarItem;
   readonly #syncItem: vscode.StatusBarItem;
+  /** Someone else viewing this repl (a teacher): the agent's notice, set by the portal. */
+  readonly #noticeItem: vscode.StatusBarItem;
   /** What the extension saw and did (Output › Codeyard): why a preview did or did not reload, which links it offered. */
   readonly #log = vscode.window.createOutputChannel('Codeyard', { log: true });
   readonly #preview = new PreviewPanel(
@@ -145,6 +147,8 @@ class Controller implements vscode.Disposable {
     this.#replItem.name = 'Codeyard repl';
     this.#syncItem = vscode.window.createStatusBarItem('codeyard.sync', vscode.StatusBarAlignment.Left, 998);
     this.#syncItem.name = 'Codeyard save state';
+    this.#noticeItem = vscode.window.createStatusBarItem('codeyard.notice', vscode.StatusBarAlignment.Left, 997.5);
+    this.#noticeItem.name = 'Codeyard notice';
     this.#showRepl();
     this.#disposables.push(
       this.#terminal,
@@ -152,6 +156,7 @@ class Controller implements vscode.Disposable {
       this.#restartItem,
       this.#replItem,
       this.#syncItem,
+      this.#noticeItem,
       this.#preview,
       this.#log,
       installIdeFrame(info, (url) => this.#preview.show(url), this.#log),
@@ -314,7 +319,18 @@ class Controller implements vscode.Disposable {
         this.#syncItem.show();
       }
     }
+    await this.#pollNotice();
     if (!this.#disposed) this.#syncTimer = setTimeout(() => void this.#pollSync(), SYNC_POLL_MS);
+  }
+
+  /** The agent's notice (a teacher viewing this repl), shown while it lasts; an agent without one (older) shows none. */
+  async #pollNotice(): Promise<void> {
+    const notice = await this.#agent.notice().catch(() => ({}) as { text?: string });
+    if (notice.text) {
+      this.#noticeItem.text = `$(eye) ${notice.text}`;
+      this.#noticeItem.tooltip = `${notice.text} (opened through their class; it is in the audit log)`;
+      this.#noticeItem.show();
+    } else this.#noticeItem.hide();
   }
 
   /** Editors auto save should have written by now and did not (a conflict, a read-only file). */

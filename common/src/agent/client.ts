@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { errorFromResponse, requestOverSocket, type SocketResponse } from '../http-client.js';
 import type { ActivateRequest, ServedRepl } from './config.js';
 import { connectTarget, describeTarget } from './connect.js';
-import type { AppPolicy, AppState, ExecRequest, ExecResult, FileEntry, IdeLocale, QuiesceResult, SyncStatus, Target, WriteFileResult } from './protocol.js';
+import type { AppPolicy, AppState, ExecRequest, ExecResult, FileEntry, IdeLocale, NoticeRequest, QuiesceResult, ReplNotice, SyncStatus, Target, WriteFileResult } from './protocol.js';
 import { AGENT_ROUTES, type AgentRouteName, type RouteInput, type RouteOutput, routeUrl } from './routes.js';
 
 /** Largest JSON (or text) answer read from an agent: status, listings, exec output, logs. */
@@ -161,5 +161,14 @@ export class AgentClient {
 
   deleteFile(file: string): Promise<void> {
     return this.call('deleteFile', { file });
+  }
+
+  /** The status-bar notice now (empty when there is none). */
+  notice(): Promise<ReplNotice> {
+    return this.call('notice', undefined);
+  }
+
+  setNotice(request: NoticeRequest): Promise<ReplNotice> {
+    return this.call('setNotice', request);
   }
 }

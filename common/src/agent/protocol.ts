@@ -115,6 +115,25 @@ export interface AgentHealth {
   sync?: SyncStatus;
 }
 
+/**
+ * A notice the repl's VS Code shows in its status bar (the Codeyard extension polls GET /notice):
+ * a teacher viewing a student's repl. Kept in the agent's memory until `until`.
+ */
+export interface ReplNotice {
+  text?: string;
+  /** ISO time it stops showing. */
+  until?: string;
+}
+
+/** POST /notice: what to show and for how long. */
+export interface NoticeRequest {
+  text: string;
+  seconds: number;
+}
+
+/** The longest a notice shows (it is set again when the teacher opens the IDE again). */
+export const NOTICE_MAX_SECONDS = 4 * 3600;
+
 /** POST /quiesce: how many other processes of the repl were ended, and which could not be. */
 /**
  * Whether the repl's VS Code was given a display language of its own: its `argv.json` exists

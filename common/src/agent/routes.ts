@@ -1,7 +1,7 @@
 import { type ActivateRequest, parseActivateRequest, type ServedRepl } from './config.js';
 import { AppError } from '../errors.js';
 import { defined, Fields } from './fields.js';
-import { type AgentHealth, type AppPolicy, type AppState, EXEC_DEFAULT_TIMEOUT_MS, EXEC_MAX_TIMEOUT_MS, type ExecRequest, type ExecResult, type FileEntry, type IdeLocale, type QuiesceResult, type SyncStatus, type WriteFileResult } from './protocol.js';
+import { type AgentHealth, type AppPolicy, type AppState, EXEC_DEFAULT_TIMEOUT_MS, EXEC_MAX_TIMEOUT_MS, type ExecRequest, type ExecResult, type FileEntry, type IdeLocale, NOTICE_MAX_SECONDS, type NoticeRequest, type QuiesceResult, type ReplNotice, type SyncStatus, type WriteFileResult } from './protocol.js';
 
 /**
  * The agent's control API, declared once: every route's method, path, what goes in and what
@@ -32,6 +32,8 @@ export interface AgentRouteTypes {
   readFile: { input: { file: string }; output: Buffer };
   writeFile: { input: { file: string; bytes: Buffer }; output: WriteFileResult };
   deleteFile: { input: { file: string }; output: void };
+  notice: { input: void; output: ReplNotice };
+  setNotice: { input: NoticeRequest; output: ReplNotice };
 }
 
 export type AgentRouteName = keyof AgentRouteTypes;
@@ -68,6 +70,17 @@ export function parseExecRequest(value: unknown): ExecRequest {
   return defined({ command: f.string('command'), timeoutMs: f.optionalInteger('timeoutMs', 1, EXEC_MAX_TIMEOUT_MS) });
 }
 
+/** A notice body: one line of text (at most 200 characters) and how long it shows. */
+export function parseNoticeRequest(value: unknown): NoticeRequest {
+  const f = Fields.of(value, 'the notice');
+  const text = f.string('text');
+  // eslint-disable-next-line no-control-regex
+  if (text.length > 200 || /[\u0000-\u001f\u007f]/.test(text)) throw new AppError('VALIDATION', 'the notice text must be one line of at most 200 characters');
+  const seconds = f.optionalInteger('seconds', 1, NOTICE_MAX_SECONDS);
+  if (seconds === undefined) throw new AppError('VALIDATION', `the notice needs seconds (1 to ${NOTICE_MAX_SECONDS})`);
+  return { text, seconds };
+}
+
 /** A keep-running policy body: `{ keepRunning: boolean }`, nothing else. */
 export function parseAppPolicy(value: unknown): AppPolicy {
   const f = Fields.of(value, 'the app policy');
@@ -100,6 +113,9 @@ export const AGENT_ROUTES: { readonly [N in AgentRouteName]: AgentRoute<N> } = {
   readFile: { method: 'GET', path: '/files/', file: true, body: 'none', reply: 'bytes', timeoutMs: DEFAULT_TIMEOUT_MS },
   writeFile: { method: 'PUT', path: '/files/', file: true, body: 'bytes', reply: 'json', timeoutMs: DEFAULT_TIMEOUT_MS, status: (out) => (out.created ? 201 : 200) },
   deleteFile: { method: 'DELETE', path: '/files/', file: true, body: 'none', reply: 'none', timeoutMs: DEFAULT_TIMEOUT_MS, status: () => 204 },
+  // The status-bar notice: the extension polls it, the portal sets it (a teacher viewing).
+  notice: { method: 'GET', path: '/notice', body: 'none', reply: 'json', timeoutMs: 2000 },
+  setNotice: { method: 'POST', path: '/notice', body: 'json', reply: 'json', timeoutMs: 5000, parse: parseNoticeRequest },
 };
 
 /** The app-log WebSocket's path (an upgrade, outside the table: it streams LogFrames). */

@@ -7,11 +7,14 @@ import type { WorkspaceStore } from '../store/workspace-store.js';
 import type { Template } from '../templates/catalog.js';
 import { ClassEvents } from './class-events.js';
 import { ClassService } from './class-service.js';
+import { StudentNotices } from './student-notices.js';
 
 /** The classes of a portal: the service its routes use and the live rows of its dashboards; closed with the portal. */
 export interface Classes {
   service: ClassService;
   events: ClassEvents;
+  /** The student's status-bar notice when their teacher opens their IDE. */
+  notices: StudentNotices;
   close(): void;
 }
 
@@ -35,5 +38,14 @@ export function setUpClasses(deps: {
     lastActive: (ids) => deps.database.activity.lastActive(ids),
   });
   const events = new ClassEvents({ service, runtime: deps.runtime, bus: deps.database.events, log: deps.log });
-  return { service, events, close: () => events.close() };
+  const notices = new StudentNotices({ runtime: deps.runtime, log: deps.log });
+  return {
+    service,
+    events,
+    notices,
+    close: () => {
+      events.close();
+      notices.close();
+    },
+  };
 }
