@@ -12,6 +12,7 @@ import '../device-approval/device-approval.js';
 import '../invite-panel/invite-panel.js';
 import '../oidc-buttons/oidc-buttons.js';
 import '../owner-claim/owner-claim.js';
+import '../join-page/join-page.js';
 import { nextPath } from '../sign-in-view/sign-in-view.js';
 import '../sign-in-view/sign-in-view.js';
 import '../repl-list/repl-list.js';
@@ -203,6 +204,8 @@ export class CodeyardApp extends LitElement {
     const path = window.location.pathname;
     if (path === '/admin') return html`<admin-view></admin-view>`;
     if (path === '/auth/owner' && this.options) return html`<owner-claim></owner-claim>`;
+    // A class's join link: its own sign-in and sign-up, whatever this browser's state.
+    if (path.startsWith('/join/') && this.auth.kind !== 'loading' && this.options) return html`<join-page .token=${path.slice('/join/'.length)} ?signedIn=${this.auth.kind === 'signed-in'}></join-page>`;
     switch (this.auth.kind) {
       case 'loading':
         return html`<p class="muted" aria-busy="true"><span class="spinner" aria-hidden="true"></span> Loading…</p>`;
