@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { ClassDetail } from '@codeyard/common/api/classes';
 import { Accounts } from '../../src/accounts/accounts.js';
 import { newId } from '../../src/accounts/secret-tokens.js';
@@ -43,7 +42,6 @@ export const classProvisionSuite: Suite = {
       r.figure('per student', 'ms', seconds.map((s) => (s * 1000) / STUDENTS));
     } finally {
       await t.close();
-      fs.rmSync(t.dataDir, { recursive: true, force: true });
     }
   },
 };

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { ClassDetail } from '@codeyard/common/api/classes';
@@ -30,7 +29,6 @@ describe('joining a class in the browser, and the teacher-visit notice', { skip:
   after(async () => {
     await browser?.close();
     await t?.close();
-    if (t) fs.rmSync(t.dataDir, { recursive: true, force: true });
   });
 
   it('signs a student up through the link, opens their repl in VS Code, and shows them the teacher opening it', async () => {
