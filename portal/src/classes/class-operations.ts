@@ -3,6 +3,7 @@ import type { PushFile, PushFileResult } from '@codeyard/common/api/classes';
 import { PUSH_FILE_MAX_BYTES } from '@codeyard/common/api/classes';
 import { AppError, describeError } from '@codeyard/common/errors';
 import { checkRelativePath } from '@codeyard/common/paths';
+import { credentialRef } from '../accounts/credential-revocations.js';
 import { isServerFull } from '../capacity/capacity-gate.js';
 import type { ClassRecord, StudentRecord } from '../db/class-repository.js';
 import type { ReplService } from '../repls/repl-service.js';
@@ -88,6 +89,7 @@ export async function teacherIdeLink(deps: Pick<OperationDeps, 'repls'>, request
   if (site !== undefined && site !== 'same-origin' && site !== 'none') {
     throw new AppError('FORBIDDEN', "This link to a student's repl came from another site. Open it from the class's page in Codeyard instead.");
   }
-  const { url, record } = await deps.repls.ideLinkAsOwner(student.replId);
+  // The teacher's session or token is the link's: signing it out ends the host cookie it becomes.
+  const { url, record } = await deps.repls.ideLinkAsOwner(student.replId, { via: credentialRef(request.credential) });
   return { url, owner: record.owner };
 }
