@@ -52,4 +52,18 @@ describe('joining a class in the browser, and the teacher-visit notice', { skip:
     // The extension polls the agent every 3 s.
     await vscodeIn(page).locator('.statusbar-item', { hasText: 'Ms Rivera is viewing this repl' }).waitFor({ timeout: 20_000 });
   });
+  it("opens a repl nobody has joined yet for the teacher: the visit wakes it though no account owns it", async () => {
+    const created = await t.api(teacherToken, 'POST', '/api/classes', { name: 'Prep', starter: { stack: 'node' }, roster: [{ name: 'Bo' }] });
+    assert.equal(created.status, 201, created.body);
+    const klass = created.json<ClassDetail>();
+    const [row] = klass.students;
+    assert.equal(t.runtime.status(row!.replId).state, 'stopped');
+    const opened = await t.api(teacherToken, 'POST', `/api/classes/${klass.id}/students/${row!.id}/open`);
+    assert.equal(opened.status, 200, opened.body);
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await page.goto(opened.json<{ url: string }>().url.replace(/^http:\/\/([^/:]+)(:\d+)?/, `http://$1:${t.port}`));
+    await vscodeIn(page).locator('.statusbar-item', { hasText: 'Run' }).first().waitFor({ timeout: 90_000 });
+    assert.equal(t.runtime.status(row!.replId).state, 'running');
+    assert.equal((await t.portal.database.repls.get(row!.replId))?.owner, `class:${klass.id}`, 'still the class\'s until a student joins');
+  });
 });
