@@ -260,6 +260,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     publicOrigin,
     ticketTtlMs: config.ticketTtlMs,
     limits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount, workspaceBytes: config.limitDiskBytes, importEntries: config.importMaxEntries, fileBytes: config.maxFileBytes },
+    accountQuotas: (owner) => database.accounts.quotas(owner),
     capacity,
     log,
   });
@@ -281,7 +282,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     ownerActive: async (id) => isClassOwner(id) || (await accounts.byId(id))?.disabled === false,
     revoked: revocations.revoked,
   });
-  const adminUsers = new AdminUsers({ directory: database.users, accounts, sessions: database.sessions, repls, runtime, alwaysOnPerAccount: config.alwaysOnPerAccount, now: deps.clock, log });
+  const adminUsers = new AdminUsers({ directory: database.users, accounts, sessions: database.sessions, repls, runtime, alwaysOnPerAccount: config.alwaysOnPerAccount, quotas: database.accounts, defaultLimits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount }, now: deps.clock, log });
   const classes = setUpClasses({ database, repls, accounts, workspaces: deps.workspaces, store: deps.store, runtime, templates, portalOrigin: origin, limits: { memoryBytes: config.limitMemoryBytes, fileBytes: config.maxFileBytes, workspaceBytes: config.limitDiskBytes }, log });
   // Pooled connections to a repl's sockets die with it; a restarted repl gets fresh ones.
   const unwatch = runtime.watch((id, status) => {

@@ -52,6 +52,16 @@ export const AuditPageReply = Type.Object({
   retentionDays: Type.Integer({ description: 'events older than this are deleted (CODEYARD_AUDIT_DAYS)' }),
 });
 
+/** One of an account's limits: the value in effect, and the admin's own setting for it. */
+const LimitSchema = (what: string, variable: string) =>
+  Type.Object({
+    value: Type.Integer({ description: `${what} now` }),
+    override: nullable(Type.Integer({ description: `the admin's setting; null: ${variable} applies` })),
+  });
+
+/** Bounds of an account's own limits: the same as the server-wide settings'. */
+export const LIMIT_BOUNDS = { repls: { minimum: 1, maximum: 1_000_000 }, running: { minimum: 1, maximum: 10_000 } } as const;
+
 export const AdminUserSchema = Type.Object({
   id: Type.String(),
   email: nullable(Type.String()),
@@ -66,6 +76,10 @@ export const AdminUserSchema = Type.Object({
   alwaysOn: Type.Object({
     allowance: Type.Integer({ description: 'repls it may keep always on now' }),
     override: nullable(Type.Integer({ description: "the admin's setting; null: CODEYARD_ALWAYS_ON_PER_ACCOUNT applies" })),
+  }),
+  limits: Type.Object({
+    repls: LimitSchema('repls it may have', 'CODEYARD_MAX_REPLS_PER_ACCOUNT'),
+    running: LimitSchema('repls it may run at once', 'CODEYARD_MAX_RUNNING_PER_ACCOUNT'),
   }),
 });
 
@@ -87,6 +101,15 @@ export const AdminUserChangeBody = Type.Object({ role: Type.Optional(stringEnum(
 /** PUT /api/admin/users/:id/password: a new password for an account that signs in with its address. */
 export const AdminPasswordBody = Type.Object({ password: Type.String({ minLength: 1, maxLength: 256, description: 'at least 8 characters; not the address' }) }, strict);
 
+/** PUT /api/admin/users/:id/limits: the account's own limits (a number), or the server's default again (null); fields left out stay. */
+export const AdminLimitsBody = Type.Object(
+  {
+    repls: Type.Optional(nullable(Type.Integer({ ...LIMIT_BOUNDS.repls, description: 'repls it may have; null: CODEYARD_MAX_REPLS_PER_ACCOUNT' }))),
+    running: Type.Optional(nullable(Type.Integer({ ...LIMIT_BOUNDS.running, description: 'repls it may run at once; null: CODEYARD_MAX_RUNNING_PER_ACCOUNT' }))),
+  },
+  { ...strict, minProperties: 1 },
+);
+
 export const ServerSettingSchema = Type.Object({
   key: Type.String({ description: 'the setting as the portal holds it' }),
   variables: Type.Array(Type.Object({ name: Type.String(), default: Type.String(), help: Type.String() })),
@@ -101,5 +124,6 @@ export type AuditPage = Static<typeof AuditPageReply>;
 export type AdminUser = Static<typeof AdminUserSchema>;
 export type AdminUsers = Static<typeof AdminUsersReply>;
 export type AdminUserChange = Static<typeof AdminUserChangeBody>;
+export type AdminLimits = Static<typeof AdminLimitsBody>;
 export type ServerSetting = Static<typeof ServerSettingSchema>;
 export type ServerSettings = Static<typeof ServerSettingsReply>;

@@ -29,6 +29,8 @@ export const AUDIT_KINDS = [
   'admin.password',
   /** An admin set (or reset) an account's always-on allowance. */
   'admin.allowance',
+  /** An admin set (or reset) an account's limits (repls it may have, repls it may run at once). */
+  'admin.limits',
   /** An admin stopped a repl (someone else's, or their own from the admin page). */
   'admin.repl-stop',
   /** An admin opened the IDE of a repl they do not own. */

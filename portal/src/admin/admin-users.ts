@@ -1,6 +1,7 @@
-import type { AdminUser, AdminUserChange, AdminUsers as AdminUsersPage } from '@codeyard/common/api/admin';
+import type { AdminLimits, AdminUser, AdminUserChange, AdminUsers as AdminUsersPage } from '@codeyard/common/api/admin';
 import { AppError, describeError } from '@codeyard/common/errors';
 import type { Accounts } from '../accounts/accounts.js';
+import type { AccountRepository } from '../db/account-repository.js';
 import type { SessionRepository } from '../db/session-repository.js';
 import type { DirectoryEntry, DirectoryQuery, GuardedChange, UserDirectory } from '../db/user-directory.js';
 import type { ReplService } from '../repls/repl-service.js';
@@ -14,6 +15,10 @@ export interface AdminUsersOptions {
   runtime: Runtime;
   /** CODEYARD_ALWAYS_ON_PER_ACCOUNT: an account's allowance when the admin set none. */
   alwaysOnPerAccount: number;
+  /** Where the admin's own limits of an account are kept. */
+  quotas: Pick<AccountRepository, 'setQuotas'>;
+  /** CODEYARD_MAX_REPLS_PER_ACCOUNT and CODEYARD_MAX_RUNNING_PER_ACCOUNT: an account's limits when the admin set none. */
+  defaultLimits: { repls: number; running: number };
   now?: () => number;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
@@ -68,6 +73,10 @@ export class AdminUsers {
       repls: entry.repls,
       running: running.get(account.id)?.length ?? 0,
       alwaysOn: { allowance: entry.alwaysOnOverride ?? this.#o.alwaysOnPerAccount, override: entry.alwaysOnOverride },
+      limits: {
+        repls: { value: entry.quotas.repls ?? this.#o.defaultLimits.repls, override: entry.quotas.repls },
+        running: { value: entry.quotas.running ?? this.#o.defaultLimits.running, override: entry.quotas.running },
+      },
     };
   }
 
@@ -130,6 +139,17 @@ export class AdminUsers {
     await this.#o.accounts.setPassword(id, password);
     await this.#o.sessions.revokeAllOf(id, new Date((this.#o.now ?? Date.now)()).toISOString());
     this.#o.log.info({ account: id }, 'password set by an admin');
+    return this.get(id);
+  }
+
+  /**
+   * Sets an account's own limits (null: the server's default again; a field left out stays).
+   * Lowering one below what the account uses takes nothing away: it has to delete or stop repls
+   * before it may make or start another.
+   */
+  async setLimits(id: string, change: AdminLimits): Promise<AdminUser> {
+    if (!(await this.#o.quotas.setQuotas(id, change))) throw new AppError('NOT_FOUND', `no account ${id}`);
+    this.#o.log.info({ account: id, ...change }, 'account limits set by an admin');
     return this.get(id);
   }
 

@@ -23,6 +23,12 @@ export interface Account {
 }
 
 /** What makes a new signed-in user; without `role`, the first such account of the server is admin, later ones members. */
+/** The admin's per-account overrides of the configured limits; null: the default applies. */
+export interface AccountQuotas {
+  repls: number | null;
+  running: number | null;
+}
+
 export interface NewUser {
   id: string;
   createdAt: string;
@@ -149,6 +155,23 @@ export class AccountRepository {
   /** Sets (or, with null, clears) the account's always-on allowance; false when there is no such account. */
   async setAlwaysOnAllowance(id: string, allowance: number | null): Promise<boolean> {
     const result = await this.db.updateTable('accounts').set({ always_on_allowance: allowance }).where('id', '=', id).executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  /** The admin's quotas for the account (null: the configured default applies); undefined: no such account. */
+  async quotas(id: string): Promise<AccountQuotas | undefined> {
+    const row = await this.db.selectFrom('accounts').select(['max_repls', 'max_running']).where('id', '=', id).executeTakeFirst();
+    return row && { repls: row.max_repls ?? null, running: row.max_running ?? null };
+  }
+
+  /**
+   * Sets the quotas named in `change` (null clears one: the default again), leaving the others;
+   * false when there is no such account.
+   */
+  async setQuotas(id: string, change: Partial<AccountQuotas>): Promise<boolean> {
+    const set = { ...(change.repls !== undefined ? { max_repls: change.repls } : {}), ...(change.running !== undefined ? { max_running: change.running } : {}) };
+    if (Object.keys(set).length === 0) return (await this.quotas(id)) !== undefined;
+    const result = await this.db.updateTable('accounts').set(set).where('id', '=', id).executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
 }

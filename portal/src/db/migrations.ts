@@ -5,6 +5,7 @@ import { classesMigration } from './migration-009-classes.js';
 import { apiTokensMigration } from './token-migration.js';
 import { usersMigration } from './migration-005-users.js';
 import { identitiesMigration } from './migration-008-identities.js';
+import { accountQuotasMigration } from './migration-011-account-quotas.js';
 
 /**
  * The one migration set, for SQLite and PostgreSQL alike: only types and statements both take.
@@ -75,6 +76,8 @@ const migrations: Record<string, Migration> = {
   '007-audit': auditMigration,
   '008-identities': identitiesMigration,
   '009-classes': classesMigration,
+  // 010 is submissions (#15); Kysely runs migrations in the order of their names.
+  '011-account-quotas': accountQuotasMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -71,6 +71,10 @@ export interface AccountsTable {
   anonymous: Generated<number>;
   /** Repls this account may keep always on, set by the admin; null: CODEYARD_ALWAYS_ON_PER_ACCOUNT. */
   always_on_allowance: Generated<number | null>;
+  /** Repls this account may have, set by the admin; null: CODEYARD_MAX_REPLS_PER_ACCOUNT. */
+  max_repls: Generated<number | null>;
+  /** Repls of this account running at once, set by the admin; null: CODEYARD_MAX_RUNNING_PER_ACCOUNT. */
+  max_running: Generated<number | null>;
 }
 
 /** The `cy_` tokens of anonymous accounts: only each token's SHA-256 is kept. */

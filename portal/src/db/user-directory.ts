@@ -1,6 +1,6 @@
 import { type Kysely, type SelectQueryBuilder, sql, type Updateable } from 'kysely';
 import type { Role } from '@codeyard/common/api/auth';
-import { type Account, toAccount } from './account-repository.js';
+import { type Account, type AccountQuotas, toAccount } from './account-repository.js';
 import type { DialectName } from './repl-repository.js';
 import type { AccountsTable, Tables } from './schema.js';
 
@@ -11,6 +11,8 @@ export interface DirectoryEntry {
   /** The newest browser session it started (ISO); null: none kept. */
   lastSignInAt: string | null;
   alwaysOnOverride: number | null;
+  /** The admin's own limits for it (null each: the configured default). */
+  quotas: AccountQuotas;
 }
 
 export interface DirectoryQuery {
@@ -74,6 +76,7 @@ export class UserDirectory {
       repls: Number(row.repl_count ?? 0),
       lastSignInAt: (row.last_sign_in as string | null) ?? null,
       alwaysOnOverride: row.always_on_allowance ?? null,
+      quotas: { repls: row.max_repls ?? null, running: row.max_running ?? null },
     }));
   }
 

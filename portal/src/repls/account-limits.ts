@@ -6,8 +6,13 @@ import type { Runtime } from '../runtime/runtime.js';
 import { Admission } from './admission.js';
 import type { ReplRecord } from './repl-record.js';
 
+/** The admin's own limits of an account (null each, or undefined for no such account: the defaults). */
+export type AccountQuotaSource = (owner: string) => Promise<{ repls: number | null; running: number | null } | undefined>;
+
 /**
- * An account's repl limit and running limit, checked before the work they guard. Within one
+ * An account's repl limit and running limit, checked before the work they guard: the admin's
+ * setting for the account when there is one (read at each check, so a change applies at once),
+ * else the configured default. Within one
  * portal a check and its admission are one step per account (see Admission); across portals the
  * repl limit is held by the database's conditional insert, which counts every portal's repls.
  */
@@ -21,9 +26,17 @@ export class AccountLimits {
     readonly options: {
       runtime: Runtime;
       limits: { repls: number; running: number };
+      /** The account's own limits; without it every account has the defaults. */
+      quotas?: AccountQuotaSource;
       list(owner: string): Promise<ReplRecord[]>;
     },
   ) {}
+
+  /** The limits of `owner` now: its own where the admin set them, the configured ones otherwise. */
+  async limitsOf(owner: string): Promise<{ repls: number; running: number }> {
+    const own = await this.options.quotas?.(owner);
+    return { repls: own?.repls ?? this.options.limits.repls, running: own?.running ?? this.options.limits.running };
+  }
 
   /** Makes a new repl unless the account has as many as it may: one admission at a time per account. */
   create<T>(owner: string, id: string, work: () => Promise<T>): Promise<T> {
@@ -34,7 +47,8 @@ export class AccountLimits {
   async #checkReplLimit(owner: string): Promise<void> {
     const owned = new Set((await this.options.list(owner)).map((r) => r.id));
     for (const id of this.#creations.held(owner)) owned.add(id);
-    if (owned.size >= this.options.limits.repls) throw replLimitReached(owned.size, this.options.limits.repls);
+    const limit = (await this.limitsOf(owner)).repls;
+    if (owned.size >= limit) throw replLimitReached(owned.size, limit);
   }
 
   /**
@@ -78,7 +92,7 @@ export class AccountLimits {
     const active = new Set(runtime.active());
     const admitted = new Set(this.#starts.held(owner));
     const running = (await this.options.list(owner)).filter((r) => r.id !== id && (admitted.has(r.id) || (active.has(r.id) && live(r.id))));
-    const limit = this.options.limits.running;
+    const limit = (await this.limitsOf(owner)).running;
     if (running.length >= limit) {
       const details: LimitReachedDetails = { limit: 'running', max: limit, running: running.map((r) => ({ id: r.id, name: r.name })) };
       throw new AppError(

@@ -12,7 +12,7 @@ import type { ReplSpec, Runtime } from '../runtime/runtime.js';
 import { deletePrefix, type ObjectStore } from '../store/object-store.js';
 import type { WorkspaceItem, WorkspaceStore } from '../store/workspace-store.js';
 import { templatePrefix, type Template } from '../templates/catalog.js';
-import { AccountLimits, replLimitReached } from './account-limits.js';
+import { AccountLimits, type AccountQuotaSource, replLimitReached } from './account-limits.js';
 import { isPortPublic, type PortVisibility } from './preview-ports.js';
 import { warmIde } from './ide-warmup.js';
 import { ReplFiles } from './repl-files.js';
@@ -37,6 +37,8 @@ export interface ReplServiceOptions {
   ticketTtlMs: number;
   /** Per-account limits; a stranger's anonymous account must not be able to fill the machine. */
   limits: { repls: number; running: number; workspaceBytes: number; importEntries: number; fileBytes: number };
+  /** The admin's own repl and running limits of an account (see AccountLimits); none: the defaults for all. */
+  accountQuotas?: AccountQuotaSource;
   /** Admission against the machine's capacity (a full machine queues starts); unlimited when not given. Closed with the service. */
   capacity?: CapacityGate;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -64,7 +66,7 @@ export class ReplService {
     this.#o = options;
     this.#links = new ReplLinks({ ...options, workspacePath: (id) => options.runtime.workspacePath(id) });
     this.files = new ReplFiles({ ...options, workspaceBytes: options.limits.workspaceBytes, owned: (owner, id) => this.get(owner, id), agent: (id) => this.#agent(id) });
-    this.#limits = new AccountLimits({ runtime: options.runtime, limits: options.limits, list: (owner) => this.list(owner) });
+    this.#limits = new AccountLimits({ runtime: options.runtime, limits: options.limits, ...(options.accountQuotas ? { quotas: options.accountQuotas } : {}), list: (owner) => this.list(owner) });
     this.#capacity = options.capacity ?? new CapacityGate({ ...unlimitedCapacity(), runtime: options.runtime, log: { ...options.log, warn: options.log.error } });
     this.#unwatch = [
       options.runtime.watch((id) => void this.#announce(id)),
@@ -84,9 +86,9 @@ export class ReplService {
     return this.#events.watch(owner, listener);
   }
 
-  /** The per-account limits (GET /api/me shows them: "2 of 3 running"). */
-  get accountLimits(): { repls: number; running: number } {
-    return { repls: this.#o.limits.repls, running: this.#o.limits.running };
+  /** An account's limits: its own where the admin set them (GET /api/me shows them: "2 of 3 running"). */
+  accountLimits(owner: string): Promise<{ repls: number; running: number }> {
+    return this.#limits.limitsOf(owner);
   }
 
   close(): void {
@@ -267,7 +269,8 @@ export class ReplService {
       await fill(`workspaces/${record.id}/`);
       await this.#o.runtime.create(this.specOf(record));
       // Another portal may have made repls of this account meanwhile: the insert counts them all.
-      if (!(await this.#o.records.insertWithinLimit(record, this.#o.limits.repls))) throw replLimitReached(this.#o.limits.repls, this.#o.limits.repls);
+      const limit = (await this.#limits.limitsOf(record.owner)).repls;
+      if (!(await this.#o.records.insertWithinLimit(record, limit))) throw replLimitReached(limit, limit);
     } catch (err) {
       await deletePrefix(this.#o.store, `workspaces/${record.id}/`).catch(() => undefined);
       throw err;

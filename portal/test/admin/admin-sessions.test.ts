@@ -50,6 +50,8 @@ for (const records of recordsTargets('admin_sessions')) {
       const body = { role: 'teacher' };
       assertError(await t.call('PATCH', `/api/admin/users/${memberId}`, { cookie: admin, body, headers: { origin: 'http://evil.example' } }), 403, 'FORBIDDEN', /cross-origin/);
       assertError(await t.call('PATCH', `/api/admin/users/${memberId}`, { cookie: admin, body, sameOrigin: false }), 403, 'FORBIDDEN', /without an Origin/);
+      assertError(await t.call('PUT', `/api/admin/users/${memberId}/limits`, { cookie: admin, body: { repls: 100 }, headers: { origin: 'http://evil.example' } }), 403, 'FORBIDDEN', /cross-origin/);
+      assertError(await t.call('PUT', `/api/admin/users/${memberId}/limits`, { cookie: member, body: { repls: 100 } }), 403, 'FORBIDDEN', /admins only/);
       const changed = await t.call('PATCH', `/api/admin/users/${memberId}`, { cookie: admin, body });
       assert.equal(changed.status, 200, changed.body);
       const [event] = await audit(`kind=admin.role&account=${memberId}`);

@@ -129,5 +129,20 @@ export function describeAccountRepositories(name: string, make: () => Promise<Da
       assert.deepEqual(await database.repls.listByOwner(anon), []);
       assert.deepEqual((await database.repls.listByOwner(personId)).map((r) => r.id), [kept.id], "a signed-in user's repls stay theirs");
     });
+
+    it("keeps an account's own limits (migration 011), seen by another portal, one field changed at a time, null back to the default", async () => {
+      const [a, b] = [await open(), await open()];
+      const made = await a.accounts.insertUser({ id: unique('u-quota'), createdAt: '2026-01-01T00:00:00.000Z', email: `${unique('q')}@example.com`, emailVerified: true, role: 'member' });
+      assert.notEqual(made, 'email-taken');
+      const id = (made as Exclude<typeof made, string>).id;
+      assert.deepEqual(await b.accounts.quotas(id), { repls: null, running: null }, 'none set: the defaults apply');
+      assert.equal(await a.accounts.setQuotas(id, { repls: 2, running: 7 }), true);
+      assert.deepEqual(await b.accounts.quotas(id), { repls: 2, running: 7 });
+      assert.equal(await b.accounts.setQuotas(id, { running: null }), true);
+      assert.deepEqual(await a.accounts.quotas(id), { repls: 2, running: null }, 'the field left out stays');
+      assert.deepEqual((await a.users.byId(id))?.quotas, { repls: 2, running: null }, 'the admin list shows them');
+      assert.equal(await a.accounts.setQuotas('u-nobody', { repls: 1 }), false);
+      assert.equal(await a.accounts.quotas('u-nobody'), undefined);
+    });
   });
 }

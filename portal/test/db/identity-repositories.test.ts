@@ -18,8 +18,17 @@ interface Target {
   drop(): Promise<void>;
 }
 
-// Every migration after 007 goes (009-classes too): a database from before OpenID had none of them.
-const FORGET_008 = ['DROP TABLE oidc_flows', 'DROP TABLE identities', 'DROP TABLE class_students', 'DROP TABLE classes', "DELETE FROM kysely_migration WHERE name > '007-audit'"];
+// Every migration after 007 goes (009-classes and 011-account-quotas too): a database from before
+// OpenID had none of them, and Kysely refuses to run one that sorts before one already run.
+const FORGET_008 = [
+  'ALTER TABLE accounts DROP COLUMN max_running',
+  'ALTER TABLE accounts DROP COLUMN max_repls',
+  'DROP TABLE oidc_flows',
+  'DROP TABLE identities',
+  'DROP TABLE class_students',
+  'DROP TABLE classes',
+  "DELETE FROM kysely_migration WHERE name > '007-audit'",
+];
 
 function describeIdentities(name: string, make: () => Target, skip?: string): void {
   describe(`identities and OpenID flows on ${name}`, { skip }, () => {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AdminPasswordBody, AdminUserChangeBody, AdminUserSchema, AdminUsersQuery, AdminUsersReply, ServerSettingsReply } from '@codeyard/common/api/admin';
+import { AdminLimitsBody, AdminPasswordBody, AdminUserChangeBody, AdminUserSchema, AdminUsersQuery, AdminUsersReply, ServerSettingsReply } from '@codeyard/common/api/admin';
 import { AccountIdParams } from '@codeyard/common/api/requests';
 import { seenFrom } from '../../audit/request-actor.js';
 import type { ApiContext } from '../context.js';
@@ -9,7 +9,7 @@ const adminErrors = { 400: errorReply, 401: errorReply, 403: errorReply, 404: er
 
 /**
  * /api/admin/users and /api/admin/settings: the accounts of this server (role, disabled, repls,
- * last sign-in, always-on allowance), their changes, and the settings in effect (read only).
+ * last sign-in, always-on allowance, limits), their changes, and the settings in effect (read only).
  * Who may call: api/admin-auth.ts, for all of /api/admin/.
  */
 export const adminUserRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { adminUsers, audit, serverSettings }) => {
@@ -64,6 +64,24 @@ export const adminUserRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app
     async (request) => {
       const user = await adminUsers.setPassword(request.params.id, request.body.password);
       await audit.record({ kind: 'admin.password', ...seenFrom(request), target: { type: 'account', id: user.id, account: user.id } });
+      return user;
+    },
+  );
+
+  app.put(
+    '/api/admin/users/:id/limits',
+    {
+      schema: {
+        summary: "Sets an account's own limits: repls it may have, repls it may run at once (null: the server's default again; fields left out stay)",
+        tags: ['admin'],
+        params: AccountIdParams,
+        body: AdminLimitsBody,
+        response: { 200: AdminUserSchema, ...adminErrors },
+      },
+    },
+    async (request) => {
+      const user = await adminUsers.setLimits(request.params.id, request.body);
+      await audit.record({ kind: 'admin.limits', ...seenFrom(request), target: { type: 'account', id: user.id, account: user.id }, details: { set: request.body, limits: { repls: user.limits.repls.value, running: user.limits.running.value } } });
       return user;
     },
   );

@@ -15,6 +15,10 @@ export const meRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { aut
   app.get(
     '/api/me',
     { schema: { summary: 'The signed-in account', tags: ['auth'], response: { 200: MeReply, ...commonErrors } } },
-    async (request) => ({ ...meView(accountOf(request), authMode), limits: repls.accountLimits }),
+    async (request) => {
+      const account = accountOf(request);
+      // The account's own limits where the admin set them, so the dashboard counts against those.
+      return { ...meView(account, authMode), limits: await repls.accountLimits(account.id) };
+    },
   );
 };
