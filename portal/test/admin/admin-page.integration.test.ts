@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { AuditPage } from '@codeyard/common/api/admin';
+import type { AdminUser, AuditPage } from '@codeyard/common/api/admin';
 import { seriousViolations } from '../helpers/axe.js';
 import { browserUnavailable, launchChromium } from '../helpers/browser.js';
 import { type Reply, request } from '../helpers/http.js';
@@ -23,7 +23,8 @@ function sessionOf(reply: Reply): string {
  * The admin page end to end, in real Chromium against the real portal (process runtime: the
  * member's repl runs real code-server and agent in its bubblewrap sandbox), with accounts signed
  * up by password: the admin page lists the member's running repl with its owner and stops it;
- * the audit log shows who stopped it; the page is keyboard reachable; a member sees no admin page.
+ * the audit log shows who stopped it; the page is keyboard reachable; an account's limits are
+ * set and reset; a member sees no admin page.
  */
 describe("the admin page stops a member's repl", { timeout: 300_000, skip: browserUnavailable() }, () => {
   let t: TestPortal;
@@ -138,8 +139,21 @@ describe("the admin page stops a member's repl", { timeout: 300_000, skip: brows
     await page.getByRole('combobox', { name: 'Role of ada@example.com' }).selectOption('member');
     await page.locator('admin-users .error').filter({ hasText: 'only admin who can sign in' }).waitFor();
     assert.equal(await page.getByRole('combobox', { name: 'Role of ada@example.com' }).inputValue(), 'admin');
+
+    // Mo's own repl limit, typed from the keyboard (Enter submits), then back to the default.
+    const moId = (await call(member, 'GET', '/api/me')).json<{ id: string }>().id;
+    const limitOf = async () => (await call(admin, 'GET', `/api/admin/users/${moId}`)).json<AdminUser>().limits.repls;
+    const replLimit = page.getByRole('spinbutton', { name: 'Repl limit of mo@example.com' });
+    await replLimit.fill('2');
+    await replLimit.press('Enter');
+    await page.locator('admin-users .notice').filter({ hasText: 'mo@example.com may have 2 repls' }).waitFor();
+    assert.deepEqual(await limitOf(), { value: 2, override: 2 });
     await page.screenshot({ path: path.join(SHOTS, 'users.png'), fullPage: true });
-    assert.deepEqual(await seriousViolations(page), [], 'axe-core on the admin page');
+    assert.deepEqual(await seriousViolations(page), [], 'axe-core on the admin page (with an account of its own limits)');
+    await page.getByRole('button', { name: 'Default limits of mo@example.com' }).click();
+    await page.locator('admin-users .notice').filter({ hasText: 'mo@example.com has the default limits again' }).waitFor();
+    assert.equal((await limitOf()).override, null);
+    assert.equal(await replLimit.inputValue(), String((await limitOf()).value), 'the field shows the default again');
 
     // A new password for Mo, typed in the dialog: Mo's browsers are signed out, the new one works.
     await page.getByRole('button', { name: 'Set password of mo@example.com' }).click();

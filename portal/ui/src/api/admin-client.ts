@@ -1,6 +1,6 @@
 import { createContext } from '@lit/context';
 import { ApiError } from './api-client.js';
-import type { AdminUser, AdminUserChange, AdminUsers, AuditPage, Server, ServerSettings } from './types.js';
+import type { AdminLimits, AdminUser, AdminUserChange, AdminUsers, AuditPage, Server, ServerSettings } from './types.js';
 
 /** Which audit events: the filters of the list and of an export. */
 export interface AuditFilter {
@@ -80,6 +80,10 @@ export class AdminClient {
   setAllowance(id: string, allowance: number | null): Promise<unknown> {
     const path = `/api/admin/accounts/${encodeURIComponent(id)}/always-on`;
     return allowance === null ? this.request('DELETE', path) : this.request('PUT', path, { allowance });
+  }
+  /** The account's own limits (a number), or the server's default again (null); fields left out stay. */
+  setLimits(id: string, limits: AdminLimits): Promise<AdminUser> {
+    return this.request('PUT', `/api/admin/users/${encodeURIComponent(id)}/limits`, limits);
   }
   settings(): Promise<ServerSettings> {
     return this.request('GET', '/api/admin/settings');

@@ -26,9 +26,10 @@ export function describeUser(user: Pick<AdminUser, 'email' | 'name' | 'anonymous
 
 /**
  * The users: every account with its address, name, role, when it was made and last signed in,
- * its repls (and how many run), whether it is disabled, and its always-on allowance. An admin
- * changes a role (a select), disables (after asking: signed out everywhere, repls stopped) or
- * enables, and sets or resets the allowance. Refusals (the last admin) are shown as the API says them.
+ * its repls (and how many run), whether it is disabled, its always-on allowance and its limits
+ * (repls it may have, and run at once). An admin changes a role (a select), disables (after
+ * asking: signed out everywhere, repls stopped) or enables, and sets or resets the allowance and
+ * the limits. Refusals (the last admin) are shown as the API says them.
  */
 @customElement('admin-users')
 export class AdminUsers extends LitElement {
@@ -115,6 +116,43 @@ export class AdminUsers extends LitElement {
     void this.#change(user, () => this.client.setAllowance(user.id, value), `${describeUser(user)} may keep ${value} repl${value === 1 ? '' : 's'} always on.`);
   }
 
+  /**
+   * Sends only the limits the admin changed: a field left at the value in effect stays as it is
+   * (so the default is not turned into an override of the same number by a click on Set).
+   */
+  #limits(user: AdminUser, event: SubmitEvent): void {
+    event.preventDefault();
+    const form = new FormData(event.target as HTMLFormElement);
+    const change: { repls?: number; running?: number } = {};
+    for (const key of ['repls', 'running'] as const) {
+      const value = Number(form.get(key));
+      if (value !== user.limits[key].value) change[key] = value;
+    }
+    if (!Object.keys(change).length) {
+      this.error = undefined;
+      this.notice = `${describeUser(user)}'s limits are unchanged.`;
+      return;
+    }
+    const { repls, running } = { ...this.#effective(user), ...change };
+    void this.#change(user, () => this.client.setLimits(user.id, change), `${describeUser(user)} may have ${repls} repl${repls === 1 ? '' : 's'} and run ${running} at once.`);
+  }
+
+  #effective(user: AdminUser): { repls: number; running: number } {
+    return { repls: user.limits.repls.value, running: user.limits.running.value };
+  }
+
+  #limitsForm(u: AdminUser, who: string) {
+    const own = u.limits.repls.override !== null || u.limits.running.override !== null;
+    return html`<form class="limits" @submit=${(e: SubmitEvent) => this.#limits(u, e)}>
+      <label>repls <input name="repls" type="number" min="1" max="1000000" required .value=${live(String(u.limits.repls.value))} aria-label=${`Repl limit of ${who}`} size="4" /></label>
+      <label>running <input name="running" type="number" min="1" max="10000" required .value=${live(String(u.limits.running.value))} aria-label=${`Running limit of ${who}`} size="4" /></label>
+      <button type="submit" aria-label=${`Set limits of ${who}`}>Set</button>
+      ${own
+        ? html`<button type="button" aria-label=${`Default limits of ${who}`} @click=${() => void this.#change(u, () => this.client.setLimits(u.id, { repls: null, running: null }), `${who} has the default limits again.`)}>Default</button>`
+        : html`<span class="muted">default</span>`}
+    </form>`;
+  }
+
   #row(u: AdminUser) {
     const who = describeUser(u);
     return html`<tr data-id=${u.id} class=${u.disabled ? 'disabled' : ''}>
@@ -138,6 +176,7 @@ export class AdminUsers extends LitElement {
             : html`<button type="button" @click=${() => void this.#change(u, () => this.client.setAllowance(u.id, null), `${who} has the default always-on allowance again.`)}>Default</button>`}
         </form>
       </td>
+      <td>${this.#limitsForm(u, who)}</td>
       <td class="actions">
         ${u.email && !u.anonymous ? html`<button class="password" @click=${() => (this.settingPassword = u)} aria-label=${`Set password of ${who}`}>Set password</button>` : nothing}
         ${u.disabled
@@ -159,7 +198,7 @@ export class AdminUsers extends LitElement {
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       <div class="scroll">
         <table>
-          <thead><tr><th>account</th><th>role</th><th>created</th><th>last sign-in</th><th class="num">repls</th><th>always on</th><th><span class="visually-hidden">status and actions</span></th></tr></thead>
+          <thead><tr><th>account</th><th>role</th><th>created</th><th>last sign-in</th><th class="num">repls</th><th>always on</th><th>limits</th><th><span class="visually-hidden">status and actions</span></th></tr></thead>
           <tbody>${this.users.map((u) => this.#row(u))}</tbody>
         </table>
       </div>

@@ -84,13 +84,20 @@ export const adminPanelStyles = css`
   .more {
     margin-top: 0.7rem;
   }
-  form.allowance {
+  form.allowance,
+  form.limits {
     display: flex;
     gap: 0.3rem;
     align-items: center;
   }
-  form.allowance input {
+  form.allowance input,
+  form.limits input {
     width: 4.5rem;
+  }
+  form.limits label {
+    display: flex;
+    flex-direction: column;
+    font-size: 0.8em;
   }
 `;
 
