@@ -5,6 +5,7 @@ import { classesMigration } from './migration-009-classes.js';
 import { apiTokensMigration } from './token-migration.js';
 import { usersMigration } from './migration-005-users.js';
 import { identitiesMigration } from './migration-008-identities.js';
+import { submissionsMigration } from './migration-010-submissions.js';
 import { accountQuotasMigration } from './migration-011-account-quotas.js';
 
 /**
@@ -76,7 +77,7 @@ const migrations: Record<string, Migration> = {
   '007-audit': auditMigration,
   '008-identities': identitiesMigration,
   '009-classes': classesMigration,
-  // 010 is submissions (#15); Kysely runs migrations in the order of their names.
+  '010-submissions': submissionsMigration,
   '011-account-quotas': accountQuotasMigration,
 };
 

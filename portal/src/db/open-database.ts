@@ -8,6 +8,7 @@ import { ActivityRepository } from './activity-repository.js';
 import { AuditRepository } from './audit-repository.js';
 import { ClassRepository } from './class-repository.js';
 import { DeviceCodeRepository } from './device-code-repository.js';
+import { GradeRepository } from './grade-repository.js';
 import { type EventBus, LocalEventBus } from './event-bus.js';
 import { IdentityRepository } from './identity-repository.js';
 import { importStoreRecords } from './import-store-records.js';
@@ -19,6 +20,7 @@ import { PgEventBus } from './pg-event-bus.js';
 import { type DialectName, ReplRepository } from './repl-repository.js';
 import type { Tables } from './schema.js';
 import { SessionRepository } from './session-repository.js';
+import { SubmissionRepository } from './submission-repository.js';
 import { nodeSqliteDialect } from './sqlite-dialect.js';
 import { DbTicketLedger } from './ticket-ledger.js';
 import { ApiTokenRepository } from './token-repository.js';
@@ -51,6 +53,10 @@ export interface Database {
   /** OpenID Connect: linked identities and sign-ins under way. */
   identities: IdentityRepository;
   oidcFlows: OidcFlowRepository;
+  /** Submissions of repls (issue #15). */
+  submissions: SubmissionRepository;
+  /** Autograde runs of classes and their results. */
+  grades: GradeRepository;
   events: EventBus;
   close(): Promise<void>;
 }
@@ -97,6 +103,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     users: new UserDirectory(opened.db, opened.dialect),
     identities: new IdentityRepository(opened.db),
     oidcFlows: new OidcFlowRepository(opened.db),
+    submissions: new SubmissionRepository(opened.db),
+    grades: new GradeRepository(opened.db),
     async close() {
       await opened.events.close();
       await opened.db.destroy();

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { GradeResultsTable, GradeRunsTable, SubmissionsTable } from './submission-schema.js';
 
 /**
  * The tables as Kysely sees them, the same on SQLite and PostgreSQL: text for ids, ISO times and
@@ -21,6 +22,9 @@ export interface Tables {
   oidc_flows: OidcFlowsTable;
   classes: ClassesTable;
   class_students: ClassStudentsTable;
+  submissions: SubmissionsTable;
+  grade_runs: GradeRunsTable;
+  grade_results: GradeResultsTable;
 }
 
 /** An OpenID provider's user (issuer + subject) and the account it signs in to. */

@@ -18,7 +18,7 @@ interface Target {
   drop(): Promise<void>;
 }
 
-// Every migration after 007 goes (009-classes and 011-account-quotas too): a database from before
+// Every migration after 007 goes (009-classes, 010-submissions and 011-account-quotas too): a database from before
 // OpenID had none of them, and Kysely refuses to run one that sorts before one already run.
 const FORGET_008 = [
   'ALTER TABLE accounts DROP COLUMN max_running',
@@ -27,6 +27,9 @@ const FORGET_008 = [
   'DROP TABLE identities',
   'DROP TABLE class_students',
   'DROP TABLE classes',
+  'DROP TABLE grade_results',
+  'DROP TABLE grade_runs',
+  'DROP TABLE submissions',
   "DELETE FROM kysely_migration WHERE name > '007-audit'",
 ];
 

@@ -5,6 +5,7 @@ import { describeAccountRepositories } from './describe-account-repositories.js'
 import { describeAuditRepository } from './describe-audit-repository.js';
 import { describeClassRepository } from './describe-class-repository.js';
 import { type DatabaseTarget, describeRepositories } from './describe-repositories.js';
+import { describeSubmissionRepositories } from './describe-submission-repositories.js';
 import { describeTokenRepositories } from './describe-token-repositories.js';
 
 const url = process.env.CODEYARD_TEST_DATABASE_URL;
@@ -23,4 +24,5 @@ describeRepositories('PostgreSQL', postgres('repositories'), { skip });
 describeAccountRepositories('PostgreSQL', postgres('accounts'), { skip });
 describeAuditRepository('PostgreSQL', postgres('audit'), { skip });
 describeClassRepository('PostgreSQL', postgres('classes'), { skip });
+describeSubmissionRepositories('PostgreSQL', postgres('submissions'), { skip });
 describeTokenRepositories('PostgreSQL', postgres('tokens'), { skip });
