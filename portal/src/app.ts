@@ -40,6 +40,7 @@ import { oidcRouteDeps } from './api/oidc-wiring.js';
 import { OidcProviders } from './accounts/oidc/oidc-providers.js';
 import { eventRoutes } from './api/routes/events.js';
 import { fileRoutes } from './api/routes/files.js';
+import { gradingRoutes } from './api/routes/grading.js';
 import { healthRoutes, runtimeRoutes } from './api/routes/health.js';
 import { inviteRoutes } from './api/routes/invites.js';
 import { meRoutes } from './api/routes/me.js';
@@ -48,6 +49,7 @@ import { portRoutes } from './api/routes/ports.js';
 import { replRoutes } from './api/routes/repls.js';
 import { runRoutes } from './api/routes/run.js';
 import { sessionRoutes } from './api/routes/session.js';
+import { submissionRoutes } from './api/routes/submissions.js';
 import { deviceApprovalRoutes, deviceRoutes } from './api/routes/device.js';
 import { tokenRoutes } from './api/routes/tokens.js';
 import { stackIcons, stackRoutes } from './api/routes/stacks.js';
@@ -62,6 +64,7 @@ import { ActivityTracker } from './idle/activity-tracker.js';
 import { IdleSweeper, idleIntervalMs } from './idle/idle-sweeper.js';
 import { AlwaysOn } from './repls/always-on.js';
 import { ReplService } from './repls/repl-service.js';
+import { linkWorkToClasses, workParts } from './submissions/work-parts.js';
 import { ideStaticCacheDir } from './runtime/process/code-server-provision.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { ObjectStore } from './store/object-store.js';
@@ -250,6 +253,8 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     log,
   });
   log.info({ capacity: capacity.snapshotCapacity() }, 'capacity for repls on this machine');
+  // What the work part keeps of a repl (submissions), deleted with it; filled by workParts().
+  const alsoRemove: Array<(id: string) => Promise<unknown>> = [];
   const repls = new ReplService({
     store: deps.store,
     records: database.repls,
@@ -263,7 +268,10 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     accountQuotas: (owner) => database.accounts.quotas(owner),
     capacity,
     log,
+    alsoRemove,
   });
+  // Submissions, autograde and collect (issue #15): see submissions/work-parts.ts.
+  const work = workParts({ config, database, repls, alsoRemove, runtime, store: deps.store, workspaces: deps.workspaces, audit, log });
   // A proxy replica (CODEYARD_ROLE=proxy) acts on no repl by itself: the portal replicas start
   // always-on apps and stop idle repls; its tracker still writes the activity it sees for them.
   const acts = config.role !== 'proxy';
@@ -284,6 +292,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   });
   const adminUsers = new AdminUsers({ directory: database.users, accounts, sessions: database.sessions, repls, runtime, alwaysOnPerAccount: config.alwaysOnPerAccount, quotas: database.accounts, defaultLimits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount }, now: deps.clock, log });
   const classes = setUpClasses({ database, repls, accounts, workspaces: deps.workspaces, store: deps.store, runtime, templates, portalOrigin: origin, limits: { memoryBytes: config.limitMemoryBytes, fileBytes: config.maxFileBytes, workspaceBytes: config.limitDiskBytes }, log });
+  const unlinkWork = linkWorkToClasses(work, classes);
   // Pooled connections to a repl's sockets die with it; a restarted repl gets fresh ones.
   const unwatch = runtime.watch((id, status) => {
     if (status.state !== 'running') proxy.forget(`/${id}/`);
@@ -376,6 +385,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     }
     for (const routes of [meRoutes, inviteRoutes, stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, appLogRoutes, eventRoutes, usageRoutes, tokenRoutes, deviceApprovalRoutes]) await api.register(routes, context);
     for (const routes of [classRoutes, joinRoutes]) await api.register(routes, classContext);
+    for (const routes of [submissionRoutes, gradingRoutes]) await api.register(routes, { work });
   });
 
   await app.ready();
@@ -400,7 +410,9 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
       await idle?.tracker.close();
       alwaysOn.close();
       revocations.close();
+      unlinkWork();
       classes.close();
+      await work.grader.close();
       repls.close();
       hosting.destroyUpgraded();
       proxy.close();

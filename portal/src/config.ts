@@ -107,6 +107,10 @@ export interface Config {
   maxReplsPerAccount: number;
   /** Repls of one account that may run at once. */
   maxRunningPerAccount: number;
+  /** Student repls one portal autogrades at once (issue #15). */
+  gradeConcurrency: number;
+  /** How long one autograde command may run. */
+  gradeTimeoutMs: number;
   /** Quiet time after which a repl is stopped (files saved); 0: never. Tests set milliseconds directly. */
   idleStopMs: number;
   /** Repls an account may mark always on, unless the admin set the account's own allowance. */

@@ -42,6 +42,8 @@ export interface ReplServiceOptions {
   /** Admission against the machine's capacity (a full machine queues starts); unlimited when not given. Closed with the service. */
   capacity?: CapacityGate;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** What other parts keep of a repl, deleted with it (its submissions); may be filled after construction. */
+  alsoRemove?: Array<(id: string) => Promise<unknown>>;
 }
 
 /**
@@ -286,7 +288,15 @@ export class ReplService {
     await this.#o.records.delete(record.id);
     this.#routes.forget(record.id);
     await deletePrefix(this.#o.store, `workspaces/${record.id}/`);
+    for (const hook of this.#o.alsoRemove ?? []) await hook(record.id);
     this.#o.log.info({ replId: id }, 'repl deleted');
+  }
+
+  /** Saves a running repl's latest changes to the store now (Submit copies the store after). */
+  async saveNow(owner: string, id: string): Promise<ReplRecord> {
+    const record = await this.get(owner, id);
+    await this.#flushIfRunning(id);
+    return record;
   }
 
   async start(owner: string, id: string): Promise<ReplRecord> {
