@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AuditPage } from '@codeyard/common/api/admin';
-import type { Submission } from '@codeyard/common/api/classes';
+import type { StudentRow, Submission } from '@codeyard/common/api/classes';
 import { readArchive } from '../../src/archive/archive.js';
 import { assertError, DIALECTS, startWorkPortal, type WorkPortal } from './work-portal.js';
 
@@ -94,6 +94,22 @@ for (const dialect of DIALECTS) {
       assertError(await w.call(w.teacher.token, 'POST', studentUrl('/feedback'), { text: '' }), 400, 'VALIDATION', /text/);
       const events = (await w.call(w.admin.token, 'GET', '/api/admin/audit?kind=class.feedback')).json<AuditPage>().events;
       assert.deepEqual(events.map((e) => e.details.path), ['notes/review.md', 'FEEDBACK.md']);
+    });
+
+    it("shows a submission on the teacher's live class stream, with the row's count and time", async () => {
+      const rows: StudentRow[] = [];
+      const unwatch = await w.codeyard.portal.classes.events.watch(w.classId, (event) => event.type === 'student' && rows.push(event.row));
+      try {
+        const made = (await w.call(w.alice.token, 'POST', `/api/repls/${w.students.alice.replId}/submit`)).json<Submission>();
+        // Bounded wait for the stream (it gathers a row's changes for 150 ms): at most 5 s.
+        for (let i = 0; i < 100 && !rows.some((r) => r.submissions === made.number); i++) await new Promise((r) => setTimeout(r, 50));
+        const row = rows.find((r) => r.submissions === made.number);
+        assert.ok(row, `a row with ${made.number} submissions was sent: ${JSON.stringify(rows)}`);
+        assert.equal(row.id, w.students.alice.id);
+        assert.equal(row.submittedAt, made.createdAt);
+      } finally {
+        unwatch();
+      }
     });
 
     it("deletes a repl's submissions with it: rows and stored copies", async () => {
