@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { GradeRun, Submission } from '@codeyard/common/api/classes';
+import { newClassId, newStudentId } from '../src/classes/class-ids.js';
+import type { ReplView } from '../src/repls/repl-service.js';
+import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
+
+/**
+ * Autograde for real: the process runtime (bubblewrap sandbox, the real agent), two student repls
+ * whose test passes and fails. The command runs inside each student's sandbox (the agent's exec),
+ * the stopped repls are started for it and stopped again, and Submit copies the workspace.
+ */
+describe('autograde in real sandboxes', { timeout: 300_000 }, () => {
+  let t: TestPortal;
+  let teacher: string;
+  const students: Array<{ token: string; repl: ReplView; id: string; accountId: string }> = [];
+  let classId: string;
+
+  const put = (token: string, replId: string, file: string, text: string) =>
+    t.api(token, 'PUT', `/api/repls/${replId}/files/${file}`, text);
+
+  before(async () => {
+    t = await startTestPortal({ env: { CODEYARD_REPL_NETWORK: 'none' } });
+    teacher = await t.newToken();
+    const teacherId = (await t.api(teacher, 'GET', '/api/me')).json<{ id: string }>().id;
+    classId = newClassId();
+    const now = new Date().toISOString();
+    // One passes (exit 0), one fails (exit 3); both print where they ran, for the sandbox check.
+    const tests = ['console.log("cwd=" + process.cwd() + " host=" + require("fs").existsSync(process.argv[2])); console.log("all 3 passed");', 'console.log("cwd=" + process.cwd() + " host=" + require("fs").existsSync(process.argv[2])); console.error("expected 4, got 5"); process.exit(3);'];
+    for (const test of tests) {
+      const token = await t.newToken();
+      const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'homework' })).json<ReplView>();
+      assert.equal((await put(token, repl.id, 'test.js', test)).status, 201);
+      const accountId = (await t.api(token, 'GET', '/api/me')).json<{ id: string }>().id;
+      students.push({ token, repl, id: newStudentId(), accountId });
+      // The class straight in the database, as the classes part leaves it once both joined.
+      if (students.length === 2) {
+        await t.portal.database.classes.insert(
+          { id: classId, teacher: teacherId, name: 'Homework', starter: { stack: 'node' }, limits: {}, createdAt: now },
+          students.map((s, i) => ({ id: s.id, classId, name: `Student ${i}`, accountId: s.accountId, replId: s.repl.id, joinedAt: now, createdAt: now })),
+        );
+      }
+    }
+  });
+  after(() => t?.close());
+
+  it('shows a pass and a fail, run inside each sandbox, and stops the repls it started', async () => {
+    // The host's data folder: what a command on the host would see, and one in the sandbox must not.
+    const res = await t.api(teacher, 'POST', `/api/classes/${classId}/grade`, { command: `node test.js ${t.dataDir}` });
+    assert.equal(res.status, 202, res.body);
+    let run = res.json<GradeRun>();
+    // Bounded: two cold starts and two commands, far under the test's own timeout.
+    for (let i = 0; i < 480 && !run.finishedAt; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      run = (await t.api(teacher, 'GET', `/api/classes/${classId}/grade/${run.id}`)).json<GradeRun>();
+    }
+    assert.ok(run.finishedAt, `the run finished: ${JSON.stringify(run)}`);
+    const [pass, fail] = students.map((s) => run.results.find((r) => r.studentId === s.id)!);
+    assert.equal(pass?.status, 'pass', JSON.stringify(pass));
+    assert.equal(pass?.exitCode, 0);
+    assert.match(pass?.output ?? '', /all 3 passed/);
+    assert.equal(fail?.status, 'fail', JSON.stringify(fail));
+    assert.equal(fail?.exitCode, 3);
+    assert.match(fail?.output ?? '', /expected 4, got 5/);
+    for (const [i, s] of students.entries()) {
+      const output = [pass, fail][i]!.output ?? '';
+      assert.match(output, new RegExp(`cwd=${t.runtime.workspacePath(s.repl.id)} `), "it ran in the repl's own workspace");
+      assert.match(output, /host=false/, "the host's data folder is not visible where it ran");
+      assert.equal(t.runtime.status(s.repl.id).state, 'stopped', 'started for grading, stopped after');
+    }
+    const csv = await t.api(teacher, 'GET', `/api/classes/${classId}/grade/${run.id}.csv`);
+    assert.equal(csv.status, 200);
+    assert.match(csv.body, /,pass,0,/);
+    assert.match(csv.body, /,fail,3,/);
+  });
+
+  it('submits the live workspace of a running repl, saved first', async () => {
+    const s = students[0]!;
+    assert.equal((await t.api(s.token, 'POST', `/api/repls/${s.repl.id}/start`)).status, 200);
+    const exec = await t.api(s.token, 'POST', `/api/repls/${s.repl.id}/exec`, { command: 'echo "written in the IDE" > live.txt', timeoutMs: 10_000 });
+    assert.equal(exec.status, 200, exec.body);
+    const made = await t.api(s.token, 'POST', `/api/repls/${s.repl.id}/submit`);
+    assert.equal(made.status, 201, made.body);
+    const number = made.json<Submission>().number;
+    const read = await t.api(teacher, 'GET', `/api/classes/${classId}/students/${s.id}/submissions/${number}/files/live.txt`);
+    assert.equal(read.body, 'written in the IDE\n', 'the file written a moment before Submit is in the submission');
+    assert.equal((await t.api(s.token, 'POST', `/api/repls/${s.repl.id}/stop`)).status, 200);
+  });
+});
