@@ -9,10 +9,11 @@ import { ago, table } from '../output.js';
 import { resolveRepl } from '../repl-ref.js';
 import type { Session } from '../session.js';
 import type { Run } from './action.js';
+import { classWorkCommands } from './class-work.js';
 
 /** class create, class status: a teacher's classes (the work part adds grade and collect here). */
 export function classCommands(program: Command, run: Run): void {
-  const klass = program.command('class').description('your classes (teachers): create, status');
+  const klass = program.command('class').description('your classes (teachers): create, status, grade, collect');
   klass
     .command('create')
     .description('a class with a repl per student of a roster (CSV with a header row: name, email, student id); prints each student\'s join link (shown only now)')
@@ -22,6 +23,7 @@ export function classCommands(program: Command, run: Run): void {
     .option('--due <time>', 'when work is due (ISO 8601, e.g. 2026-12-18T17:00:00Z)')
     .action(run(create));
   klass.command('status').description("a class's students: joined, repl status, app, last activity, submissions").argument('<class>', 'id or name').action(run(status));
+  classWorkCommands(klass, run);
 }
 
 /** A class of the caller's, by id or by its unique name among the classes it teaches. */
