@@ -102,8 +102,11 @@ export class Grader {
   async #execIn(replId: string, command: string): Promise<{ status: GradeStatus; exitCode?: number | null; output: string }> {
     const record = await this.#o.repls.record(replId);
     if (!record) throw new AppError('NOT_FOUND', `the repl ${replId} is gone`);
-    const wasRunning = this.#o.runtime.status(replId).state === 'running';
-    if (!wasRunning) await this.#start(record.owner, replId);
+    const state = this.#o.runtime.status(replId).state;
+    // Running, or being started by someone else (the student opening it): theirs to stop, not ours.
+    const wasRunning = state === 'running' || state === 'starting';
+    if (state === 'starting') await waitForRunning(this.#o.runtime, replId, this.#o.startWaitMs ?? 10 * 60_000);
+    else if (!wasRunning) await this.#start(record.owner, replId);
     try {
       const result = await this.#o.repls.exec(record.owner, replId, { command, timeoutMs: this.#o.timeoutMs });
       const output = outputTail(result);
