@@ -129,10 +129,16 @@ export class Grader {
     await waitForRunning(this.#o.runtime, replId, this.#o.startWaitMs ?? 10 * 60_000);
   }
 
-  /** Stops taking new repls; results not started yet end as errors. Waits for the commands running now. */
-  async close(): Promise<void> {
+  /**
+   * Stops taking new repls (results not started yet end as errors) and waits a little for the
+   * commands running now; a command still running after that is ended by the runtime's own close,
+   * and its result left for the next start to mark (GradeRepository.abandonUnfinished).
+   */
+  async close(waitMs = 5000): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#work]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([...this.#work]), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
 }
 
