@@ -1,4 +1,5 @@
 import { runSuites } from './harness.js';
+import { classOpenSuite } from './suites/class-open.js';
 import { classProvisionSuite } from './suites/class-provision.js';
 import { densitySuite } from './suites/density.js';
 import { editorsSuite } from './suites/editors.js';
@@ -15,7 +16,7 @@ import { syncSuite } from './suites/sync.js';
  * the figures (portal/bench/results/latest.json and latest.md). Loopback only; every loop is
  * bounded. Suites: see below; none named runs them all.
  */
-const SUITES = [startSuite, browserSuite, firstVisitSuite, memorySuite, densitySuite, editorsSuite, proxySuite, apiSuite, syncSuite, startupSuite, podmanSuite, classProvisionSuite];
+const SUITES = [startSuite, browserSuite, firstVisitSuite, memorySuite, densitySuite, editorsSuite, proxySuite, apiSuite, syncSuite, startupSuite, podmanSuite, classProvisionSuite, classOpenSuite];
 
 // The portal's own warnings (an app not listening yet while Run starts) are noise here.
 process.env.CODEYARD_TEST_LOG ??= 'error';
