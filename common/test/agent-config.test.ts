@@ -19,7 +19,7 @@ const full: AgentConfig = {
   ide: { argv: ['code-server', '--socket', '/run/ide.sock'], logFile: '/state/code-server.log', settingsFile: '/home/settings.json', settings: { 'editor.fontSize': 14 }, socket: '/run/ide.sock' },
   sync: { socket: '/store/store.sock', debounceMs: 100, scanIntervalMs: 1000 },
   egress: { socket: '/egress/egress.sock', port: 3128 },
-  info: { name: 'My repl', stack: 'node', port: 3000, previewUrl: 'http://abcdefghijkl-3000.localhost/', portalUrl: 'http://localhost/' },
+  info: { name: 'My repl', stack: 'node', port: 3000, previewUrl: 'http://abcdefghijkl-3000.localhost/', portalUrl: 'http://localhost/', classroom: 'Intro to JS' },
   ownPidNamespace: true,
 };
 
@@ -43,6 +43,7 @@ describe('the agent config file', () => {
     ['a port out of range', { ...full, info: { ...full.info, port: 70000 } }, /info\.port must be a whole number from 0 to 65535/],
     // The IDE opens it in the user's browser: only the portal's http(s) origin will do.
     ['a portal URL that is not an origin', { ...full, info: { ...full.info, portalUrl: 'javascript:alert(1)//' } }, /info\.portalUrl must be the portal's http/],
+    ['a class name that is not a string', { ...full, info: { ...full.info, classroom: 7 } }, /info\.classroom must be a string/],
     ['a string where a number goes', { ...full, sync: { socket: '/s', debounceMs: '100' } }, /sync\.debounceMs must be a whole number/],
     ['an IDE command line that is not a list', { ...full, ide: { ...full.ide, argv: 'code-server' } }, /ide\.argv must be an array of strings/],
     ['a listing, not an object', [full], /the agent config must be a JSON object/],

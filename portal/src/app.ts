@@ -65,6 +65,7 @@ import { IdleSweeper, idleIntervalMs } from './idle/idle-sweeper.js';
 import { AlwaysOn } from './repls/always-on.js';
 import { ReplService } from './repls/repl-service.js';
 import { linkWorkToClasses, workParts } from './submissions/work-parts.js';
+import { classIdeInfo } from './classes/class-ide-info.js';
 import { ideStaticCacheDir } from './runtime/process/code-server-provision.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { ObjectStore } from './store/object-store.js';
@@ -269,6 +270,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     capacity,
     log,
     alsoRemove,
+    ideExtras: classIdeInfo(database.classes),
   });
   // Submissions, autograde and collect (issue #15): see submissions/work-parts.ts.
   const work = workParts({ config, database, repls, alsoRemove, runtime, store: deps.store, workspaces: deps.workspaces, audit, log });

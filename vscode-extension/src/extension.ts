@@ -5,6 +5,7 @@ import { AgentClient } from '@codeyard/common/agent/client';
 import { DiskFollower } from './disk-follower.js';
 import { LogStream, waitForHttp } from './log-stream.js';
 import { installIdeFrame } from './ide-frame.js';
+import { SubmitEntry } from './submit.js';
 import { PreviewPanel } from './preview-panel.js';
 import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, terminalVariables, unsavedEditorsView, type ReplEnv } from './present.js';
 
@@ -121,6 +122,8 @@ class Controller implements vscode.Disposable {
     (line) => this.#log.info(line),
   );
   readonly #disposables: vscode.Disposable[] = [];
+  /** Submit, for a student's repl of a class (submit.ts). */
+  readonly #submit: SubmitEntry;
   #state?: AppState;
   #connected = false;
   #syncTimer?: NodeJS.Timeout;
@@ -150,7 +153,9 @@ class Controller implements vscode.Disposable {
     this.#noticeItem = vscode.window.createStatusBarItem('codeyard.notice', vscode.StatusBarAlignment.Left, 997.5);
     this.#noticeItem.name = 'Codeyard notice';
     this.#showRepl();
+    this.#submit = new SubmitEntry(info, this.#log);
     this.#disposables.push(
+      this.#submit,
       this.#terminal,
       this.#runItem,
       this.#restartItem,
@@ -201,8 +206,9 @@ class Controller implements vscode.Disposable {
     for (let attempt = 0; attempt < 300 && !this.#disposed; attempt++) {
       try {
         const repl = await this.#agent.info();
-        Object.assign(this.info, { replId: repl.replId, name: repl.name, stack: repl.stack, port: repl.port, previewUrl: repl.previewUrl, portalUrl: repl.portalUrl });
+        Object.assign(this.info, { replId: repl.replId, name: repl.name, stack: repl.stack, port: repl.port, previewUrl: repl.previewUrl, portalUrl: repl.portalUrl, classroom: repl.classroom });
         this.#showRepl();
+        this.#submit.refresh();
         this.onRepl(repl);
         return;
       } catch {

@@ -62,6 +62,6 @@ async function openDashboard(info: ReplEnv): Promise<void> {
  * machine's localhost is not such a port: its host is written in capitals, which VS Code's
  * exact-match check lets through and the browser reads as `localhost` again.
  */
-function unforwarded(uri: vscode.Uri): vscode.Uri {
+export function unforwarded(uri: vscode.Uri): vscode.Uri {
   return /^localhost:\d+$/.test(uri.authority) ? uri.with({ authority: uri.authority.replace('localhost', 'LOCALHOST') }) : uri;
 }

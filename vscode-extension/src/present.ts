@@ -29,6 +29,7 @@ export function replInfoFromEnv(env: NodeJS.ProcessEnv): ReplEnv | undefined {
     port: Number.isInteger(port) && port > 0 && port < 65536 ? port : 0,
     previewUrl: env[REPL_VARIABLES.previewUrl] ?? '',
     ...(env[REPL_VARIABLES.portalUrl] ? { portalUrl: env[REPL_VARIABLES.portalUrl] } : {}),
+    ...(env[REPL_VARIABLES.classroom] ? { classroom: env[REPL_VARIABLES.classroom] } : {}),
   };
 }
 

@@ -36,6 +36,11 @@ export interface ReplInfo {
    * host: previews may have a domain of their own, and a proxy in front may rename hosts.
    */
   portalUrl?: string;
+  /**
+   * The class this repl is a student's repl of (issue #15), by name: the extension then offers
+   * Submit, which opens the portal's own page (the student's session submits, never the IDE's).
+   */
+  classroom?: string;
 }
 
 /**
@@ -145,7 +150,7 @@ function readReplId(f: Fields): ReplId {
 
 function readReplInfo(f: Fields): ReplInfo {
   const portalUrl = f.has('portalUrl') ? f.matching('portalUrl', (v): v is string => typeof v === 'string' && /^https?:\/\/[^\s/]+\/$/.test(v), "the portal's http:// or https:// origin with a trailing slash") : undefined;
-  return defined({ name: f.string('name', { allowEmpty: true }), stack: f.string('stack'), port: f.integer('port', 0, 65535), previewUrl: f.string('previewUrl', { allowEmpty: true }), portalUrl });
+  return defined({ name: f.string('name', { allowEmpty: true }), stack: f.string('stack'), port: f.integer('port', 0, 65535), previewUrl: f.string('previewUrl', { allowEmpty: true }), portalUrl, classroom: f.optionalString('classroom') });
 }
 
 function readSync(f: Fields): AgentSyncConfig {

@@ -15,6 +15,7 @@ export const REPL_VARIABLES = {
   port: 'CODEYARD_APP_PORT',
   previewUrl: 'CODEYARD_PREVIEW_URL',
   portalUrl: 'CODEYARD_PORTAL_URL',
+  classroom: 'CODEYARD_CLASS_NAME',
 } as const;
 
 /** The variable of the repl's id, which the app, one-off commands and terminals all get. */
@@ -31,6 +32,8 @@ export function ideInfoVariables(info: ReplInfo): Record<string, string> {
     [REPL_VARIABLES.previewUrl]: info.previewUrl,
     // Only when known: a warm sandbox's code-server has none until its repl is activated.
     ...(info.portalUrl ? { [REPL_VARIABLES.portalUrl]: info.portalUrl } : {}),
+    // Only for a student's repl of a class (the extension's Submit shows then).
+    ...(info.classroom ? { [REPL_VARIABLES.classroom]: info.classroom } : {}),
   };
 }
 

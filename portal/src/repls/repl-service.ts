@@ -1,4 +1,5 @@
 import type { AppState, ExecRequest, ExecResult, Target } from '@codeyard/common/agent/protocol';
+import type { ReplInfo } from '@codeyard/common/agent/config';
 import { AppError, describeError } from '@codeyard/common/errors';
 import type { PublicOrigin } from '@codeyard/common/hostnames';
 import { isReplId } from '@codeyard/common/repl-id';
@@ -44,6 +45,8 @@ export interface ReplServiceOptions {
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   /** What other parts keep of a repl, deleted with it (its submissions); may be filled after construction. */
   alsoRemove?: Array<(id: string) => Promise<unknown>>;
+  /** More of what the IDE shows, looked up as a repl starts: its class, for a student's repl (classes/class-ide-info.ts). */
+  ideExtras?: (record: ReplRecord) => Promise<Partial<ReplInfo>>;
 }
 
 /**
@@ -307,7 +310,14 @@ export class ReplService {
 
   /** Starts a repl within the account's running limit and the machine's room (see AccountLimits.startAdmitted). */
   #startWithinLimit(owner: string, record: ReplRecord, afterQueued?: () => Promise<unknown>): Promise<void> {
-    return this.#limits.startAdmitted(owner, record, this.#capacity, () => this.#o.runtime.start(this.specOf(record)), afterQueued);
+    return this.#limits.startAdmitted(owner, record, this.#capacity, async () => this.#o.runtime.start(await this.#startSpec(record)), afterQueued);
+  }
+
+  /** The spec a start hands the runtime: with the IDE's extras (a lookup that fails only leaves them out). */
+  async #startSpec(record: ReplRecord): Promise<ReplSpec> {
+    const spec = this.specOf(record);
+    const extras = await this.#o.ideExtras?.(record).catch(() => undefined);
+    return extras && spec.info ? { ...spec, info: { ...spec.info, ...extras } } : spec;
   }
 
   async stop(owner: string, id: string): Promise<ReplRecord> {

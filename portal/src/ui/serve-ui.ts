@@ -103,4 +103,8 @@ export const serveUi: FastifyPluginAsyncTypebox<{ dir: string }> = async (app, {
       .header('x-content-type-options', 'nosniff')
       .send(body);
   });
+
+  // Classes (#15): the list and a class's dashboard, the same page. (`/join/:token`, a student's
+  // join link, is the classes part's route.)
+  for (const page of ['/classes', '/classes/:id']) app.get(page, { schema: { hide: true } }, index);
 };

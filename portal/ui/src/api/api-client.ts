@@ -1,4 +1,4 @@
-import type { ApiErrorBody, ApiToken, AppState, AuthOptions, ChangeRepl, CreatedToken, CreateInvite, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, Invite, InviteInfo, Me, PortSetting, PortVisibilityChange, Repl, Stack, Usage, Visibility } from './types.js';
+import type { ApiErrorBody, ApiToken, AppState, AuthOptions, ChangeRepl, ClassDetail, ClassList, CollectWhat, CreateClass, CreatedToken, CreateInvite, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, GradeRun, Invite, InviteInfo, Joined, Me, PortSetting, PortVisibilityChange, PushFileResult, Repl, Stack, Submission, Usage, Visibility } from './types.js';
 
 /** An error answer of the API: its code and the message that says what to do. */
 export class ApiError extends Error {
@@ -13,6 +13,8 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 }
+
+const enc = encodeURIComponent;
 
 function isErrorBody(body: unknown): body is ApiErrorBody {
   const error = (body as ApiErrorBody | null)?.error;
@@ -216,6 +218,68 @@ export class ApiClient {
   }
   answerDevice(userCode: string, approve: boolean): Promise<DeviceApproved> {
     return this.request('POST', '/api/auth/device/approve', { userCode, approve });
+  }
+
+  // ---- classrooms (#15): the teacher's routes answer 404 to anyone else ----
+
+  classes(): Promise<ClassList> {
+    return this.request('GET', '/api/classes');
+  }
+  /** A new class; its rows carry the join links, shown only in this answer. */
+  createClass(body: CreateClass): Promise<ClassDetail> {
+    return this.request('POST', '/api/classes', body);
+  }
+  classDetail(id: string): Promise<ClassDetail> {
+    return this.request('GET', `/api/classes/${enc(id)}`);
+  }
+  /** Start or stop the repls of these students (all when none given); starts wait for room like any start. */
+  classPower(id: string, action: 'start' | 'stop', students?: string[]): Promise<{ queued: number }> {
+    return this.request('POST', `/api/classes/${enc(id)}/${action}`, students ? { students } : {});
+  }
+  resetStudent(id: string, sid: string): Promise<unknown> {
+    return this.request('POST', `/api/classes/${enc(id)}/students/${enc(sid)}/reset`);
+  }
+  /** A new join link for a student (the old one stops working): shown only in this answer. */
+  reissueLink(id: string, sid: string): Promise<{ link: string }> {
+    return this.request('POST', `/api/classes/${enc(id)}/students/${enc(sid)}/link`);
+  }
+  revokeLink(id: string, sid: string): Promise<void> {
+    return this.request('DELETE', `/api/classes/${enc(id)}/students/${enc(sid)}/link`);
+  }
+  /** The IDE link of a student's repl for the teacher (audited; the student sees a notice). */
+  openStudent(id: string, sid: string): Promise<{ url: string }> {
+    return this.request('POST', `/api/classes/${enc(id)}/students/${enc(sid)}/open`);
+  }
+  pushFile(id: string, body: { path: string; content: string; encoding?: 'utf8' | 'base64' }): Promise<PushFileResult> {
+    return this.request('POST', `/api/classes/${enc(id)}/files`, body);
+  }
+  grade(id: string, command?: string): Promise<GradeRun> {
+    return this.request('POST', `/api/classes/${enc(id)}/grade`, command ? { command } : {});
+  }
+  gradeRuns(id: string): Promise<{ runs: GradeRun[] }> {
+    return this.request('GET', `/api/classes/${enc(id)}/grade`);
+  }
+  gradeRun(id: string, runId: string): Promise<GradeRun> {
+    return this.request('GET', `/api/classes/${enc(id)}/grade/${enc(runId)}`);
+  }
+  studentSubmissions(id: string, sid: string): Promise<Submission[]> {
+    return this.request('GET', `/api/classes/${enc(id)}/students/${enc(sid)}/submissions`);
+  }
+  join(body: { link: string } | { code: string }): Promise<Joined> {
+    return this.request('POST', '/api/join', body);
+  }
+  /** Submit: an immutable saved version of the repl's workspace (owner only). */
+  submit(replId: string): Promise<Submission> {
+    return this.request('POST', `/api/repls/${enc(replId)}/submit`, {});
+  }
+  submissions(replId: string): Promise<Submission[]> {
+    return this.request('GET', `/api/repls/${enc(replId)}/submissions`);
+  }
+  static gradeCsvUrl(id: string, runId: string): string {
+    return `/api/classes/${enc(id)}/grade/${enc(runId)}.csv`;
+  }
+  static collectUrl(id: string, what: CollectWhat, format: 'zip' | 'tar.gz' = 'zip'): string {
+    return `/api/classes/${enc(id)}/collect?what=${what}&format=${format}`;
   }
 
   /** Links, not calls: the browser downloads and navigates itself. */

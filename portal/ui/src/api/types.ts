@@ -9,3 +9,22 @@ export type { ApiToken, CreatedToken, CreateToken, DeviceApproved, DeviceRequest
 export type { AuthMode, AuthOptions, CreateInvite, Invite, InviteInfo, Me, SignupMode } from '@codeyard/common/api/auth';
 export type { AdminRepl } from '@codeyard/common/api/models';
 export type { AdminLimits, AdminUser, AdminUserChange, AdminUsers, AuditEvent, AuditPage, ServerSetting, ServerSettings } from '@codeyard/common/api/admin';
+export type {
+  AttendingClass,
+  ClassDetail,
+  ClassList,
+  ClassStarter,
+  ClassSummary,
+  CollectWhat,
+  CreateClass,
+  GradeCell,
+  GradeResult,
+  GradeRun,
+  GradeStatus,
+  JoinInfo,
+  Joined,
+  PushFileResult,
+  Roster,
+  StudentRow,
+  Submission,
+} from '@codeyard/common/api/classes';

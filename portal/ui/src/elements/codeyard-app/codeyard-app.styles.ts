@@ -22,7 +22,8 @@ export const codeyardAppStyles = css`
     font-weight: 700;
     font-size: 1.1rem;
   }
-  .admin-link {
+  .admin-link,
+  .classes-link {
     color: inherit;
     font-size: 0.9rem;
   }

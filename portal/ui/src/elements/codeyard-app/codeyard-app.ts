@@ -10,6 +10,9 @@ import '../admin-view/admin-view.js';
 import '../api-tokens/api-tokens.js';
 import '../device-approval/device-approval.js';
 import '../invite-panel/invite-panel.js';
+import '../class-dashboard/class-dashboard.js';
+import '../class-list/class-list.js';
+import '../my-classes/my-classes.js';
 import '../oidc-buttons/oidc-buttons.js';
 import '../owner-claim/owner-claim.js';
 import '../join-page/join-page.js';
@@ -172,6 +175,7 @@ export class CodeyardApp extends LitElement {
         <stack-picker .creating=${this.creating} .error=${this.createError} @stack-select=${(e: StackSelectEvent) => void this.#create(e.detail.stack)}></stack-picker>
       </section>
       <repl-list .runningLimit=${this.auth.kind === 'signed-in' ? this.auth.me.limits?.running : undefined}></repl-list>
+      <my-classes></my-classes>
       <api-tokens></api-tokens>
       ${this.#connect()}`;
   }
@@ -194,6 +198,7 @@ export class CodeyardApp extends LitElement {
     const who = me.name ?? me.email ?? 'Owner';
     return html`<div class="account">
       ${me.role === 'admin' ? html`<a class="admin-link" href="/admin">Admin</a>` : nothing}
+      <a class="classes-link" href="/classes">Classes</a>
       ${me.role === 'admin' || me.role === 'teacher' ? html`<button class="invite" @click=${() => (this.inviting = true)}>Invite</button>` : nothing}
       <span class="who" title=${me.email ?? ''}><span class="visually-hidden">Signed in as </span>${who}${me.role !== 'member' ? html` <span class="role muted">${me.role}</span>` : nothing}</span>
       <button class="sign-out" @click=${() => void this.#signOut()}>Sign out</button>
@@ -220,6 +225,9 @@ export class CodeyardApp extends LitElement {
     }
     // The device approval needs a signed-in browser: without one, the sign-in page (which comes back here).
     if (path === '/device') return html`<device-approval></device-approval>`;
+    if (path === '/classes') return html`<class-list .me=${this.auth.me}></class-list>`;
+    const classId = /^\/classes\/(cls_[a-z2-7]{16})$/.exec(path)?.[1];
+    if (classId) return html`<class-dashboard .classId=${classId}></class-dashboard>`;
     return this.starting
       ? html`<starting-view .repl=${this.starting} @repl-ready=${(e: CustomEvent<Repl>) => this.#ready(e)} @start-back=${() => this.#back()} @start-refused=${(e: StartRefusedEvent) => void this.#startRefused(e)}></starting-view>`
       : this.#home();
