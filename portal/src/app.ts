@@ -4,12 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { AgentClient } from '@codeyard/common/agent/client';
 import { originFor, type PublicOrigin } from '@codeyard/common/hostnames';
-import { AppError } from '@codeyard/common/errors';
-import { GrantSigner, type TicketLedger } from '@codeyard/common/tickets';
-import { IdeStaticFiles } from '@codeyard/proxy/ide-static';
-import { type ProxyBackend, ReplProxy } from '@codeyard/proxy/repl-proxy';
+import { GrantSigner } from '@codeyard/common/tickets';
 import { Accounts } from './accounts/accounts.js';
 import { CredentialRevocations } from './accounts/credential-revocations.js';
 import { Invites } from './accounts/invites.js';
@@ -60,13 +56,13 @@ import { CapacityGate, unlimitedCapacity } from './capacity/capacity-gate.js';
 import { machineCapacity, readMachineMemory } from './capacity/machine.js';
 import { type Database, openPortalDatabase } from './db/open-database.js';
 import { createHosting } from './http/hosting.js';
-import { ActivityTracker } from './idle/activity-tracker.js';
-import { IdleSweeper, idleIntervalMs } from './idle/idle-sweeper.js';
+import { replProxy } from './http/portal-proxy.js';
+import { idleStop } from './idle/idle-stop.js';
+import { idleIntervalMs } from './idle/idle-sweeper.js';
 import { AlwaysOn } from './repls/always-on.js';
 import { ReplService } from './repls/repl-service.js';
 import { linkWorkToClasses, workParts } from './submissions/work-parts.js';
 import { classIdeInfo } from './classes/class-ide-info.js';
-import { ideStaticCacheDir } from './runtime/process/code-server-provision.js';
 import type { Runtime } from './runtime/runtime.js';
 import type { ObjectStore } from './store/object-store.js';
 import type { WorkspaceStore } from './store/workspace-store.js';
@@ -114,96 +110,6 @@ export interface Portal {
   /** Portal origin, e.g. http://localhost:8080. */
   origin: string;
   close(): Promise<void>;
-}
-
-/** The repl proxy, reading what it needs about a repl from the repl service and the runtime. */
-function replProxy(
-  deps: PortalDeps,
-  parts: {
-    repls: ReplService;
-    capacity: CapacityGate;
-    signer: GrantSigner;
-    publicOrigin: PublicOrigin;
-    tickets: TicketLedger;
-    activity: ActivityTracker | undefined;
-    ownerActive: (account: string) => Promise<boolean>;
-    /** Signed-out sessions and revoked tokens: the host cookies they opened stop working. */
-    revoked: (via: string) => boolean;
-  },
-): ReplProxy {
-  const { runtime, config } = deps;
-  const { repls, capacity, signer, publicOrigin, tickets, activity, ownerActive, revoked } = parts;
-  const backend: ProxyBackend = {
-    async lookup(replId) {
-      const record = await repls.routeRecord(replId);
-      if (!record) return undefined;
-      const status = runtime.status(replId);
-      const endpoints = runtime.endpoints(replId);
-      return {
-        owner: record.owner,
-        status: status.state,
-        step: status.step,
-        error: status.error,
-        queue: capacity.position(replId),
-        ide: endpoints?.ide,
-        port: endpoints ? (port) => endpoints.port(port) : undefined,
-        isPublic: (port) => repls.isPublic(record, port),
-        ideStatic: config.ideStatic ? endpoints?.ideStatic : undefined,
-        idePage: config.ideStatic && config.idePage ? endpoints?.idePage : undefined,
-      };
-    },
-    // A disabled owner's host cookie still verifies (it is signed, not looked up): it wakes nothing and runs nothing.
-    wake: (replId, account, options) => void ownerActive(account).then((active) => active && repls.wake(replId, account, options), () => undefined),
-    // The Codeyard bar's Run, Restart and Stop app: the same use cases as the API's, as the owner the proxy checked.
-    async app(replId, account, action) {
-      if (!(await ownerActive(account))) throw new AppError('FORBIDDEN', 'the account that owns this repl is disabled');
-      activity?.touch(replId);
-      const app =
-        action === 'start' || action === 'restart' ? await repls.startApp(account, replId, { restart: action === 'restart' }) : action === 'stop' ? await repls.stopApp(account, replId) : await repls.app(account, replId);
-      return { app, previewUrl: repls.specOf(await repls.get(account, replId)).info?.previewUrl ?? '' };
-    },
-    name: async (replId) => (await repls.routeRecord(replId))?.name ?? replId,
-    activity,
-    revoked,
-    // Asked by the proxy before it makes VS Code's page itself; any doubt leaves it to code-server.
-    async displayLanguageSet(replId) {
-      const endpoints = runtime.endpoints(replId);
-      if (!endpoints) return true;
-      return (await new AgentClient(endpoints.agent).ideLocale()).configured !== false;
-    },
-  };
-  // Ticket nonces are used up in the database: a ticket redeemed on one portal is refused on every other.
-  // code-server's static files, compressed once into the portal's cache (never into a repl's folders).
-  const ideStatic = config.ideStatic ? new IdeStaticFiles({ cacheDir: ideStaticCacheDir(config.cacheDir), log: deps.log }) : undefined;
-  return new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, ticketsPerMinute: config.ticketsPerMinute, tickets, log: deps.log, ideStatic });
-}
-
-/**
- * Idle stop (CODEYARD_IDLE_MINUTES; none when 0): what this portal sees of each repl's use, in
- * memory and written to the database about once a minute, and the sweeper that stops the repls
- * it runs once nobody, through any portal, has used them for that long.
- */
-function idleStop(deps: PortalDeps, repls: ReplService, database: Database): { tracker: ActivityTracker; sweeper: IdleSweeper } | undefined {
-  const { config, runtime, log } = deps;
-  if (config.idleStopMs <= 0) return undefined;
-  const every = idleIntervalMs(config.idleStopMs);
-  const tracker = new ActivityTracker({ repository: database.activity, flushMs: every, forgetAfterMs: 2 * config.idleStopMs, log });
-  // A deleted repl's activity row goes with it.
-  database.events.subscribe((event) => {
-    if (event.kind === 'deleted') void database.activity.forget(event.id).catch(() => undefined);
-  });
-  const sweeper = new IdleSweeper({
-    runtime,
-    tracker,
-    activity: database.activity,
-    record: (id) => repls.record(id),
-    stop: async (record) => void (await repls.stop(record.owner, record.id)),
-    idleMs: config.idleStopMs,
-    // The tracker's flush interval, plus its timer's own lateness.
-    sharedLagMs: 2 * every,
-    log,
-  });
-  return { tracker, sweeper };
 }
 
 /**

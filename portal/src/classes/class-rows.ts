@@ -75,7 +75,7 @@ async function appRunning(deps: Pick<RowDeps, 'repls'>, replId: string): Promise
   const record = await deps.repls.record(replId);
   if (!record) return false;
   try {
-    return (await deps.repls.app(record.owner, replId)).running;
+    return (await deps.repls.apps.state(record.owner, replId)).running;
   } catch {
     return false;
   }

@@ -25,7 +25,7 @@ export interface GradeEvent {
 }
 
 export interface GraderOptions {
-  repls: Pick<ReplService, 'record' | 'start' | 'stop' | 'exec'>;
+  repls: Pick<ReplService, 'record' | 'start' | 'stop' | 'apps'>;
   runtime: Pick<Runtime, 'status' | 'watch'>;
   repository: GradeRepository;
   /** Repls graded at once in this portal, over all runs (CODEYARD_GRADE_CONCURRENCY). */
@@ -108,7 +108,7 @@ export class Grader {
     if (state === 'starting') await waitForRunning(this.#o.runtime, replId, this.#o.startWaitMs ?? 10 * 60_000);
     else if (!wasRunning) await this.#start(record.owner, replId);
     try {
-      const result = await this.#o.repls.exec(record.owner, replId, { command, timeoutMs: this.#o.timeoutMs });
+      const result = await this.#o.repls.apps.exec(record.owner, replId, { command, timeoutMs: this.#o.timeoutMs });
       const output = outputTail(result);
       if (result.timedOut) return { status: 'error', exitCode: result.exitCode, output: `${output}\n[timed out after ${Math.round(this.#o.timeoutMs / 1000)} s]`.trimStart() };
       return { status: result.exitCode === 0 ? 'pass' : 'fail', exitCode: result.exitCode, output };

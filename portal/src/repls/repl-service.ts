@@ -1,4 +1,3 @@
-import type { AppState, ExecRequest, ExecResult, Target } from '@codeyard/common/agent/protocol';
 import type { ReplInfo } from '@codeyard/common/agent/config';
 import { AppError, describeError } from '@codeyard/common/errors';
 import type { PublicOrigin } from '@codeyard/common/hostnames';
@@ -8,7 +7,6 @@ import { type ArchiveFormat, detectArchiveFormat } from '../archive/archive.js';
 import { importArchive } from '../archive/archive-import.js';
 import { CapacityGate, isServerFull, unlimitedCapacity } from '../capacity/capacity-gate.js';
 import type { ReplRepository } from '../db/repl-repository.js';
-import { AgentClient } from '@codeyard/common/agent/client';
 import type { ReplSpec, Runtime } from '../runtime/runtime.js';
 import { deletePrefix, type ObjectStore } from '../store/object-store.js';
 import type { WorkspaceItem, WorkspaceStore } from '../store/workspace-store.js';
@@ -22,7 +20,8 @@ import { pickReplName } from './repl-names.js';
 import { checkName, newRecord, type ReplEvent, type ReplRecord, type ReplView } from './repl-record.js';
 import { RecordCache } from './record-cache.js';
 import { ReplEvents } from './repl-events.js';
-import { appState, replView } from './repl-view.js';
+import { ReplApps } from './repl-apps.js';
+import { replView } from './repl-view.js';
 
 export type { PortVisibility, ReplEvent, ReplRecord, ReplView };
 
@@ -61,6 +60,8 @@ export class ReplService {
   readonly #links: ReplLinks;
   /** The repl's files for the API, live or stored (see ReplFiles). */
   readonly files: ReplFiles;
+  /** The repl's app (Run, Restart, Stop app), commands and log stream (see ReplApps). */
+  readonly apps: ReplApps;
   readonly #limits: AccountLimits;
   readonly #events = new ReplEvents();
   readonly #routes = new RecordCache();
@@ -70,7 +71,14 @@ export class ReplService {
   constructor(options: ReplServiceOptions) {
     this.#o = options;
     this.#links = new ReplLinks({ ...options, workspacePath: (id) => options.runtime.workspacePath(id) });
-    this.files = new ReplFiles({ ...options, workspaceBytes: options.limits.workspaceBytes, owned: (owner, id) => this.get(owner, id), agent: (id) => this.#agent(id) });
+    this.apps = new ReplApps({
+      runtime: options.runtime,
+      fileBytes: options.limits.fileBytes,
+      get: (owner, id) => this.get(owner, id),
+      startRepl: (owner, record, afterQueued) => this.#startWithinLimit(owner, record, afterQueued),
+      announce: (id) => void this.#announce(id),
+    });
+    this.files = new ReplFiles({ ...options, workspaceBytes: options.limits.workspaceBytes, owned: (owner, id) => this.get(owner, id), agent: (id) => this.apps.agent(id) });
     this.#limits = new AccountLimits({ runtime: options.runtime, limits: options.limits, ...(options.accountQuotas ? { quotas: options.accountQuotas } : {}), list: (owner) => this.list(owner) });
     this.#capacity = options.capacity ?? new CapacityGate({ ...unlimitedCapacity(), runtime: options.runtime, log: { ...options.log, warn: options.log.error } });
     this.#unwatch = [
@@ -249,7 +257,7 @@ export class ReplService {
   async #flushIfRunning(id: string): Promise<void> {
     if (!this.#o.runtime.endpoints(id)) return;
     try {
-      await this.#agent(id).flushSync(120_000);
+      await this.apps.agent(id).flushSync(120_000);
     } catch (err) {
       throw new AppError('UNAVAILABLE', `the repl's latest changes could not be saved first (${describeError(err)}); try again in a moment`);
     }
@@ -331,57 +339,11 @@ export class ReplService {
   wake(id: string, account: string, options: { runApp: boolean }): void {
     void (async () => {
       const record = await this.get(account, id);
-      const runApp = options.runApp ? () => this.#agent(id).startApp() : undefined;
+      const runApp = options.runApp ? () => this.apps.agent(id).startApp() : undefined;
       await this.#startWithinLimit(account, record, runApp);
       await runApp?.();
       // A full server is no failure: the repl waits in line and the starting page shows its place.
     })().catch((err: unknown) => isServerFull(err) || this.#o.log.error({ replId: id, err: describeError(err) }, 'wake failed'));
-  }
-
-  // ---- app, exec ----
-
-  #agent(id: string): AgentClient {
-    const endpoints = this.#o.runtime.endpoints(id);
-    if (!endpoints) throw new AppError('NOT_RUNNING', `repl ${id} is ${this.#o.runtime.status(id).state}; start it first (POST /api/repls/${id}/start)`);
-    return new AgentClient(endpoints.agent, { maxFileBytes: this.#o.limits.fileBytes });
-  }
-
-  async app(owner: string, id: string): Promise<AppState> {
-    await this.get(owner, id);
-    return appState(id, this.#o.runtime, (replId) => this.#agent(replId));
-  }
-
-  /**
-   * Run: starts the repl first when it is stopped, like Replit's Run button. With `restart`, an
-   * app already running is stopped and started again (Restart, or Run pressed while it runs).
-   */
-  async startApp(owner: string, id: string, options: { restart?: boolean } = {}): Promise<AppState> {
-    const record = await this.get(owner, id);
-    if (!this.#o.runtime.endpoints(id)) await this.#startWithinLimit(owner, record, () => this.#agent(id).startApp());
-    return this.#announced(id, await (options.restart ? this.#agent(id).restartApp() : this.#agent(id).startApp()));
-  }
-
-  async stopApp(owner: string, id: string): Promise<AppState> {
-    await this.get(owner, id);
-    if (!this.#o.runtime.endpoints(id)) return { running: false };
-    return this.#announced(id, await this.#agent(id).stopApp());
-  }
-
-  /** Run and Stop through the API reach the event stream (Run in VS Code goes to the agent alone: clients poll /app for it). */
-  #announced(id: string, app: AppState): AppState {
-    void this.#announce(id);
-    return app;
-  }
-
-  async exec(owner: string, id: string, request: ExecRequest): Promise<ExecResult> {
-    await this.get(owner, id);
-    return this.#o.runtime.exec(id, request);
-  }
-
-  /** Where the agent of a running repl the owner may stream logs from answers. */
-  async logsTarget(owner: string, id: string): Promise<Target> {
-    await this.get(owner, id);
-    return this.#agent(id).target;
   }
 
   // ---- preview ports ----
@@ -414,7 +376,7 @@ export class ReplService {
   }
 
   view(record: ReplRecord): Promise<ReplView> {
-    return replView(record, this.#o.runtime, this.#links, (id) => this.#agent(id), this.#capacity);
+    return replView(record, this.#o.runtime, this.#links, (id) => this.apps.agent(id), this.#capacity);
   }
 }
 

@@ -79,10 +79,10 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
       ['remove', () => s.remove('u-stranger', repl.id)],
       ['fork', () => s.fork('u-stranger', repl.id)],
       ['ideLink', () => s.ideLink('u-stranger', repl.id)],
-      ['app', () => s.app('u-stranger', repl.id)],
-      ['startApp', () => s.startApp('u-stranger', repl.id)],
-      ['restart the app', () => s.startApp('u-stranger', repl.id, { restart: true })],
-      ['exec', () => s.exec('u-stranger', repl.id, { command: 'id' })],
+      ['app', () => s.apps.state('u-stranger', repl.id)],
+      ['startApp', () => s.apps.start('u-stranger', repl.id)],
+      ['restart the app', () => s.apps.start('u-stranger', repl.id, { restart: true })],
+      ['exec', () => s.apps.exec('u-stranger', repl.id, { command: 'id' })],
       ['archive', () => s.archive('u-stranger', repl.id)],
     ];
     for (const [what, call] of calls) await refused(call(), 'NOT_FOUND', new RegExp(`no repl ${repl.id}`)).catch((err: Error) => assert.fail(`${what}: ${err.message}`));
@@ -140,7 +140,7 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
         const b = await l.service.create('u-run', 'node', 'runner B');
         await l.service.start('u-run', a.id);
         await refused(l.service.start('u-run', b.id), 'LIMIT_REACHED', /may run 1 repl at once \(the running limit\).*runner A/);
-        await refused(l.service.startApp('u-run', b.id), 'LIMIT_REACHED', /running limit/);
+        await refused(l.service.apps.start('u-run', b.id), 'LIMIT_REACHED', /running limit/);
         assert.equal(l.runtime.status(b.id).state, 'stopped');
         await l.service.start('u-run', a.id);
         assert.equal(l.runtime.status(a.id).state, 'running', 'starting a running repl again is no second repl');
@@ -250,6 +250,6 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
     assert.ok(seen.indexOf('starting') >= 0 && seen.indexOf('starting') < seen.indexOf('running'), seen.join());
     assert.ok(seen.lastIndexOf('stopping') > seen.indexOf('running') && seen.lastIndexOf('stopping') < seen.lastIndexOf('stopped'), seen.join());
     // Exec answers from the double, marked as such, only while running.
-    await refused(t.service.exec('u-life', repl.id, { command: 'ls' }), 'NOT_RUNNING');
+    await refused(t.service.apps.exec('u-life', repl.id, { command: 'ls' }), 'NOT_RUNNING');
   });
 });

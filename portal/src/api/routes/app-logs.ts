@@ -38,7 +38,7 @@ export const appLogRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, {
       produces: ['text/plain', 'text/event-stream'],
     },
     preHandler: async (request) => {
-      if (request.ws) agentSockets.set(request, await repls.logsTarget(accountOf(request).id, request.params.id));
+      if (request.ws) agentSockets.set(request, await repls.apps.logsTarget(accountOf(request).id, request.params.id));
     },
     wsHandler: (client, request) => {
       relayToSocket(client, openAgentLogs(agentSockets.get(request)!));
@@ -48,7 +48,7 @@ export const appLogRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, {
     },
     handler: async (request, reply) => {
       const owner = accountOf(request).id;
-      const target = await repls.logsTarget(owner, request.params.id);
+      const target = await repls.apps.logsTarget(owner, request.params.id);
       if (!request.query.follow) {
         const text = await new AgentClient(target).call('appLogs', undefined);
         return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').header('x-content-type-options', 'nosniff').send(text);
