@@ -3,7 +3,8 @@ import { CLASS_CODE_ALPHABET } from '@codeyard/common/api/classes';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
-function base32(length: number): string {
+/** `length` random characters of base32 (lowercase, no padding): 5 bits each. */
+export function base32(length: number): string {
   const bytes = randomBytes(length);
   let out = '';
   for (let i = 0; i < length; i++) out += BASE32[bytes[i]! % 32];

@@ -1,13 +1,4 @@
-import { randomBytes } from 'node:crypto';
-
-const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
-
-function base32(length: number): string {
-  const bytes = randomBytes(length);
-  let out = '';
-  for (let i = 0; i < length; i++) out += BASE32[bytes[i]! % 32];
-  return out;
-}
+import { base32 } from '../classes/class-ids.js';
 
 /** A submission id: `sub_` + 16 random base32 characters. */
 export const newSubmissionId = (): string => `sub_${base32(16)}`;

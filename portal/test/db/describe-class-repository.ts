@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { newStudentId } from '../../src/classes/class-ids.js';
 import type { ClassRecord, StudentRecord } from '../../src/db/class-repository.js';
-import type { Database } from '../../src/db/open-database.js';
-import { type DatabaseTarget, replRecord } from './describe-repositories.js';
+import { databaseOpener, type DatabaseTarget } from './db-test-helpers.js';
+import { replRecord } from './describe-repositories.js';
 
 const sid = newStudentId;
 const cid = (label: string): string => `cls_${label.padEnd(16, 'q').slice(0, 16)}`;
@@ -19,18 +19,7 @@ function student(classId: string, replId: string, fields: Partial<StudentRecord>
 /** Classes and rosters on every dialect: whole rosters or none, one binding per row, owners handed over by compare-and-set. */
 export function describeClassRepository(name: string, make: () => Promise<DatabaseTarget>, options: { skip?: string } = {}): void {
   describe(`classes on ${name}`, { skip: options.skip }, () => {
-    const opened: Database[] = [];
-    let target: DatabaseTarget | undefined;
-    const open = async (): Promise<Database> => {
-      target ??= await make();
-      const database = await target.open();
-      opened.push(database);
-      return database;
-    };
-    after(async () => {
-      for (const database of opened) await database.close();
-      await target?.drop();
-    });
+    const open = databaseOpener(make);
 
     it('stores a class with its roster, counts joins, and refuses a roster with one address twice as a whole', async () => {
       const db = await open();

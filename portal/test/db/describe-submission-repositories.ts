@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import type { Database } from '../../src/db/open-database.js';
-import type { DatabaseTarget } from './describe-repositories.js';
+import { describe, it } from 'node:test';
+import { databaseOpener, type DatabaseTarget } from './db-test-helpers.js';
 
 const at = (minute: number): string => new Date(Date.UTC(2026, 11, 3, 9, minute)).toISOString();
 
@@ -12,18 +11,7 @@ const at = (minute: number): string => new Date(Date.UTC(2026, 11, 3, 9, minute)
  */
 export function describeSubmissionRepositories(name: string, make: () => Promise<DatabaseTarget>, options: { skip?: string } = {}): void {
   describe(`submissions and grade runs on ${name}`, { skip: options.skip }, () => {
-    const opened: Database[] = [];
-    let target: DatabaseTarget | undefined;
-    const open = async (): Promise<Database> => {
-      target ??= await make();
-      const database = await target.open();
-      opened.push(database);
-      return database;
-    };
-    after(async () => {
-      for (const database of opened) await database.close();
-      await target?.drop();
-    });
+    const open = databaseOpener(make);
 
     it('numbers submissions 1, 2, … per repl, without a gap or a repeat when two portals submit at once', async () => {
       const [one, two] = [await open(), await open()];
