@@ -207,7 +207,7 @@ describe('the codeyard CLI against a running portal', { timeout: 600_000 }, () =
     assert.deepEqual(ok(await run(['--json', 'repl', 'ls']), 'ls with the device token').json<Repl[]>().map((r) => r.id), [id]);
     // whoami: GET /api/me with the stored token names the account that approved, for people and for scripts.
     const me = ok(await run(['--json', 'whoami']), 'whoami --json').json<Me & { server: string; tokenFrom: string }>();
-    assert.deepEqual(me, { server, tokenFrom: 'config', id: signedIn.account.id, email: null, name: null, role: 'member', anonymous: true, authMode: 'anonymous' });
+    assert.deepEqual(me, { server, tokenFrom: 'config', id: signedIn.account.id, email: null, name: null, role: 'member', anonymous: true, authMode: 'anonymous', limits: { repls: 50, running: 3 } });
     assert.equal(ok(await run(['whoami']), 'whoami').stdout, `an anonymous account (member) on ${server}\n`);
     const fromEnv = ok(await cli(['whoami']), 'whoami with CODEYARD_TOKEN');
     assert.equal(fromEnv.stdout, `an anonymous account (member) on ${server}, token from CODEYARD_TOKEN\n`, 'the legacy token of the same account');
