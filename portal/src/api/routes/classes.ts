@@ -26,6 +26,7 @@ import { bulk, pushedFile, pushFile, resetToStarter, teacherIdeLink } from '../.
 import type { ClassService } from '../../classes/class-service.js';
 import type { WorkspaceStore } from '../../store/workspace-store.js';
 import { accountOf } from '../auth.js';
+import { EventStreams } from '../event-stream.js';
 import type { ApiContext } from '../context.js';
 import { commonErrors, errorReply } from '../schemas.js';
 
@@ -135,33 +136,10 @@ export const classRoutes: FastifyPluginAsyncTypebox<ClassRouteContext> = async (
     return reply.header('cache-control', 'no-store').send({ url });
   });
 
-  const streams = new Map<string, number>();
+  const classStreams = new EventStreams(MAX_CLASS_STREAMS, 'live class streams');
   app.get('/api/classes/:id/events', { schema: { summary: 'Server-sent events: `student` (a StudentRow, whenever one changes), `class` (the ClassSummary)', tags: ['classes'], params: ClassIdParams, produces: ['text/event-stream'], response: { 429: errorReply, ...commonErrors } } }, async (request, reply) => {
     const klass = await classes.teach(callerOf(request), request.params.id);
-    const owner = accountOf(request).id;
-    const open = streams.get(owner) ?? 0;
-    if (open >= MAX_CLASS_STREAMS) throw new AppError('RATE_LIMITED', `this account already has ${open} live class streams open; close a tab`);
-    streams.set(owner, open + 1);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-    res.write('retry: 2000\n: live\n\n');
-    let closed = false;
-    let unwatch = (): void => undefined;
-    const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
-    request.raw.socket.once('close', () => {
-      closed = true;
-      clearInterval(ping);
-      unwatch();
-      const left = (streams.get(owner) ?? 1) - 1;
-      if (left > 0) streams.set(owner, left);
-      else streams.delete(owner);
-    });
-    const stop = await deps.classEvents.watch(klass.id, (event) => {
-      const data = event.type === 'student' ? event.row : event.summary;
-      res.write(`event: ${event.type}\ndata: ${JSON.stringify(data)}\n\n`);
-    });
-    if (closed) stop();
-    else unwatch = stop;
+    const stream = classStreams.open(request, reply, accountOf(request).id);
+    stream.onClose(await deps.classEvents.watch(klass.id, (event) => stream.send(event.type, event.type === 'student' ? event.row : event.summary)));
   });
 };
