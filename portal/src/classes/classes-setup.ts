@@ -1,12 +1,6 @@
-import type { Accounts } from '../accounts/accounts.js';
 import type { Database } from '../db/open-database.js';
-import type { ReplService } from '../repls/repl-service.js';
-import type { Runtime } from '../runtime/runtime.js';
-import type { ObjectStore } from '../store/object-store.js';
-import type { WorkspaceStore } from '../store/workspace-store.js';
-import type { Template } from '../templates/catalog.js';
 import { ClassEvents } from './class-events.js';
-import { ClassService } from './class-service.js';
+import { ClassService, type ClassServiceOptions } from './class-service.js';
 import { StudentNotices } from './student-notices.js';
 
 /** The classes of a portal: the service its routes use and the live rows of its dashboards; closed with the portal. */
@@ -19,18 +13,7 @@ export interface Classes {
 }
 
 /** Puts the classes part together from what buildPortal already has (app.ts stays the list of parts). */
-export function setUpClasses(deps: {
-  database: Database;
-  repls: ReplService;
-  accounts: Accounts;
-  workspaces: WorkspaceStore;
-  store: ObjectStore;
-  runtime: Runtime;
-  templates: ReadonlyMap<string, Template>;
-  portalOrigin: string;
-  limits: { memoryBytes: number; fileBytes: number; workspaceBytes: number };
-  log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
-}): Classes {
+export function setUpClasses(deps: Omit<ClassServiceOptions, 'classes' | 'records' | 'lastActive'> & { database: Database }): Classes {
   const service = new ClassService({
     ...deps,
     classes: deps.database.classes,
