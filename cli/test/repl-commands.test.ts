@@ -61,6 +61,20 @@ describe('codeyard repl … (against the API double)', () => {
     assert.match(none.stderr, /no repl "nothing"/);
   });
 
+  it('restart stops a running repl, then starts it (in that order); a stopped one is only started', async () => {
+    api.json(`POST /api/repls/${ID}/stop`, 200, replOf(ID, 'web app'));
+    api.json(`POST /api/repls/${ID}/start`, 200, replOf(ID, 'web app', { status: 'running' }));
+    const running = await cli('repl', 'restart', 'web app');
+    assert.equal(running.code, 0, running.stderr);
+    assert.deepEqual(api.requests.filter((r) => r.method === 'POST').map((r) => r.path), [`/api/repls/${ID}/stop`, `/api/repls/${ID}/start`]);
+    assert.match(running.stdout, /web app \(abcdefghijkm\): node, running/);
+    api.requests.length = 0;
+    api.json(`POST /api/repls/${OTHER}/start`, 200, replOf(OTHER, 'twin', { status: 'running' }));
+    api.json(`GET /api/repls/${OTHER}`, 200, replOf(OTHER, 'twin'));
+    assert.equal((await cli('repl', 'restart', OTHER)).code, 0);
+    assert.deepEqual(api.requests.filter((r) => r.method === 'POST').map((r) => r.path), [`/api/repls/${OTHER}/start`]);
+  });
+
   it('creates with the stack and name it is given, and prints the new repl', async () => {
     api.on('POST /api/repls', (req, res) => {
       const body = JSON.parse(req.body.toString()) as { stack: string; name: string };

@@ -7,7 +7,7 @@ import { resolveRepl } from '../repl-ref.js';
 import type { Session } from '../session.js';
 import type { Run } from './action.js';
 
-/** ls, create, start, stop, rm, fork, open: a repl's life, as the dashboard offers it. */
+/** ls, create, start, stop, restart, rm, fork, open: a repl's life, as the dashboard offers it. */
 export function lifecycleCommands(repl: Command, run: Run): void {
   repl
     .command('ls')
@@ -26,6 +26,11 @@ export function lifecycleCommands(repl: Command, run: Run): void {
 
   repl.command('start').description('start a repl (answers once it runs)').argument('<repl>', 'id or name').action(run(start));
   repl.command('stop').description('stop a repl, its files saved').argument('<repl>', 'id or name').action(run(stop));
+  repl
+    .command('restart')
+    .description('stop a repl (its files saved) and start it again: a fresh VS Code and app; a stopped one is only started')
+    .argument('<repl>', 'id or name')
+    .action(run(restart));
   repl.command('rm').alias('delete').description('delete a repl and its stored files (no undo)').argument('<repl>', 'id or name').action(run(remove));
 
   repl
@@ -85,6 +90,19 @@ async function stop(session: Session, ref: string): Promise<void> {
   progress.update(`stopping ${repl.name}: saving its files…`);
   const stopped = await client.json<Repl>('POST', `/api/repls/${repl.id}/stop`).finally(() => progress.done());
   session.result(stopped, () => replLine(stopped));
+}
+
+/** Stop then start: what a user does when VS Code or the sandbox got into a bad state. */
+async function restart(session: Session, ref: string): Promise<void> {
+  const client = session.client();
+  const repl = await resolveRepl(client, ref);
+  if (repl.status !== 'stopped') {
+    const progress = session.progress();
+    progress.update(`restarting ${repl.name}: saving its files and stopping it…`);
+    await client.json<Repl>('POST', `/api/repls/${repl.id}/stop`).finally(() => progress.done());
+  }
+  const started = await startWithProgress(session, client, repl, () => client.json<Repl>('POST', `/api/repls/${repl.id}/start`));
+  session.result(started, () => replLine(started));
 }
 
 async function remove(session: Session, ref: string): Promise<void> {

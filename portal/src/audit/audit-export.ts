@@ -6,9 +6,11 @@ export const CSV_COLUMNS = ['id', 'at', 'kind', 'account', 'account_email', 'cre
 /**
  * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. A field a
  * spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading apostrophe, as
- * OWASP's CSV injection advice says: an address or a name is text someone else typed.
+ * OWASP's CSV injection advice says: an address or a name is text someone else typed. A number
+ * (a grade's exit code of -1) is no formula and stays a number a spreadsheet can sum.
  */
 export function csvField(value: unknown): string {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   let text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

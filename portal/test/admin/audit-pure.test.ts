@@ -15,6 +15,8 @@ describe('audit export: CSV fields', () => {
     ['=HYPERLINK("http://x")', '"\'=HYPERLINK(""http://x"")"', 'a formula is neutralized, then quoted'],
     ['+1', "'+1", 'plus'],
     ['-2', "'-2", 'minus'],
+    [-1, '-1', 'a negative number (an exit code) stays a number'],
+    [0, '0', 'zero'],
     ['@SUM(A1)', "'@SUM(A1)", 'at'],
     ['\tx', "'\tx", 'tab'],
     [{ to: 'admin' }, '"{""to"":""admin""}"', 'details as JSON'],
