@@ -358,6 +358,6 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
     read: int('CODEYARD_RATE_SIGNINS_PER_ACCOUNT_PER_HOUR', 30, 1, 100_000),
   },
   signupsPerHour: { vars: [v('CODEYARD_RATE_SIGNUPS_PER_HOUR', '`20`', 'new accounts per client address per hour')], read: int('CODEYARD_RATE_SIGNUPS_PER_HOUR', 20, 1, 100_000) },
-  ticketsPerMinute: { vars: [v('CODEYARD_RATE_TICKETS_PER_MINUTE', '`60`', 'IDE/preview link redemptions per client address per minute')], read: int('CODEYARD_RATE_TICKETS_PER_MINUTE', 60, 1, 100_000) },
+  ticketsPerMinute: { vars: [v('CODEYARD_RATE_TICKETS_PER_MINUTE', '`60`', 'IDE/preview link redemptions per client address per minute (see `CODEYARD_TRUSTED_PROXIES`)')], read: int('CODEYARD_RATE_TICKETS_PER_MINUTE', 60, 1, 100_000) },
   logLevel: { vars: [v('CODEYARD_LOG_LEVEL', '`info`', '`fatal` … `trace`, or `silent`')], read: oneOf('CODEYARD_LOG_LEVEL', LOG_LEVELS, 'info') },
 };

@@ -28,6 +28,26 @@ describe('rate limits', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await request(t.port, { host: ideHost, path: '/_codeyard/auth?ticket=guess' })).status);
     assert.deepEqual(statuses, [403, 403, 429]);
+    // Without CODEYARD_TRUSTED_PROXIES a visitor's own X-Forwarded-For changes nothing.
+    const forged = await request(t.port, { host: ideHost, path: '/_codeyard/auth?ticket=guess', headers: { 'x-forwarded-for': '198.51.100.7' } });
+    assert.equal(forged.status, 429);
+  });
+
+  it('behind a trusted reverse proxy, counts ticket redemptions per visitor (X-Forwarded-For), not per proxy', async () => {
+    const behind = await startTestPortal({ env: { CODEYARD_TRUSTED_PROXIES: 'loopback', CODEYARD_RATE_TICKETS_PER_MINUTE: '2' } });
+    try {
+      const owner = await new Accounts(behind.portal.database.accounts).create();
+      const repl = (await behind.api(owner.token, 'POST', '/api/repls', { stack: 'node' })).json<ReplView>();
+      // Header values only: every connection is to loopback, the "proxy" the portal trusts.
+      const guess = (visitor: string): Promise<number> =>
+        request(behind.port, { host: `${repl.id}.localhost:${behind.port}`, path: '/_codeyard/auth?ticket=guess', headers: { 'x-forwarded-for': visitor } }).then((r) => r.status);
+      const first: number[] = [];
+      for (let i = 0; i < 3; i++) first.push(await guess('198.51.100.7'));
+      assert.deepEqual(first, [403, 403, 429]);
+      assert.equal(await guess('198.51.100.8'), 403, 'another visitor behind the same proxy still has their own tries');
+    } finally {
+      await behind.close();
+    }
   });
 });
 

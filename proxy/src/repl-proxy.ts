@@ -66,6 +66,12 @@ export interface ReplProxyOptions {
   /** Ticket redemptions a client address may make a minute (guessing is hopeless, but cheap to try). */
   ticketsPerMinute?: number;
   /**
+   * The visitor's address that rate limits count: the socket's by default; behind reverse proxies
+   * the portal trusts (CODEYARD_TRUSTED_PROXIES), the X-Forwarded-For entry they vouch for, or
+   * every visitor would share the proxy's address and one bucket.
+   */
+  clientAddress?: (req: http.IncomingMessage) => string;
+  /**
    * Records each ticket's single use. In this process's memory by default, which is right for
    * one portal; several portal replicas must share one (a database-backed ledger).
    */
@@ -300,7 +306,7 @@ export class ReplProxy {
   /** The sign-in endpoint: a ticket in the URL becomes this host's cookie (see decideTicket). */
   async #redeem(req: http.IncomingMessage, res: http.ServerResponse, route: ReplRoute, repl: ProxiedRepl, hostname: string, url: URL): Promise<void> {
     const next = sameHostPath(url.searchParams.get('next')) ?? '/';
-    const request = { ticket: url.searchParams.get('ticket') ?? undefined, hostname, owner: repl.owner, wait: this.#ticketLimiter.take(req.socket.remoteAddress ?? ''), now: Date.now() };
+    const request = { ticket: url.searchParams.get('ticket') ?? undefined, hostname, owner: repl.owner, wait: this.#ticketLimiter.take(this.#opts.clientAddress?.(req) ?? req.socket.remoteAddress ?? ''), now: Date.now() };
     let decision: TicketDecision = decideTicket(request, this.#opts.signer);
     if (decision.kind === 'redeem') {
       let firstUse: boolean | 'failed';

@@ -6,6 +6,7 @@ import { IdeStaticFiles } from '@codeyard/proxy/ide-static';
 import { type ProxyBackend, ReplProxy } from '@codeyard/proxy/repl-proxy';
 import type { PortalDeps } from '../app.js';
 import type { CapacityGate } from '../capacity/capacity-gate.js';
+import { clientAddressOf } from './client-address.js';
 import type { ActivityTracker } from '../idle/activity-tracker.js';
 import type { ReplService } from '../repls/repl-service.js';
 import { ideStaticCacheDir } from '../runtime/process/code-server-provision.js';
@@ -69,5 +70,6 @@ export function replProxy(
   // Ticket nonces are used up in the database: a ticket redeemed on one portal is refused on every other.
   // code-server's static files, compressed once into the portal's cache (never into a repl's folders).
   const ideStatic = config.ideStatic ? new IdeStaticFiles({ cacheDir: ideStaticCacheDir(config.cacheDir), log: deps.log }) : undefined;
-  return new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, ticketsPerMinute: config.ticketsPerMinute, tickets, log: deps.log, ideStatic });
+  const clientAddress = clientAddressOf(config.trustedProxies);
+  return new ReplProxy({ backend, signer, publicOrigin, sessionTtlMs: config.sessionTtlMs, ticketsPerMinute: config.ticketsPerMinute, clientAddress, tickets, log: deps.log, ideStatic });
 }
