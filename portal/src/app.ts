@@ -31,8 +31,9 @@ import { adminUserRoutes } from './api/routes/admin-users.js';
 import { archiveRoutes } from './api/routes/archives.js';
 import { appLogRoutes } from './api/routes/app-logs.js';
 import { authRoutes } from './api/routes/auth.js';
+import { identityRoutes } from './api/routes/identities.js';
 import { oidcRoutes } from './api/routes/oidc.js';
-import { oidcRouteDeps } from './api/oidc-wiring.js';
+import { identityRouteDeps, oidcRouteDeps } from './api/oidc-wiring.js';
 import { OidcProviders } from './accounts/oidc/oidc-providers.js';
 import { eventRoutes } from './api/routes/events.js';
 import { fileRoutes } from './api/routes/files.js';
@@ -292,6 +293,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
       });
     }
     for (const routes of [meRoutes, inviteRoutes, stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, appLogRoutes, eventRoutes, usageRoutes, tokenRoutes, deviceApprovalRoutes]) await api.register(routes, context);
+    await api.register(identityRoutes, identityRouteDeps(context, database, oidcProviders));
     for (const routes of [classRoutes, joinRoutes]) await api.register(routes, classContext);
     for (const routes of [submissionRoutes, gradingRoutes]) await api.register(routes, { work });
   });

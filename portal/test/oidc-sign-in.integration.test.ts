@@ -137,9 +137,17 @@ describe('OpenID sign-in in a real browser', { timeout: 120_000, skip: browserUn
       await later.page.locator('codeyard-app .who').filter({ hasText: 'Sam' }).waitFor();
       const me = await later.page.evaluate(async () => (await (await fetch('/api/me', { credentials: 'same-origin' })).json()) as { email: string });
       assert.equal(me.email, 'sam@example.com', 'the password account, not a new one');
+      // Listed on the dashboard, and disconnected from there (Sam has a password: a way in stays).
+      const row = later.page.getByRole('list', { name: 'Connected providers' }).getByRole('listitem').filter({ hasText: 'Test ID' });
+      await row.filter({ hasText: 'sam@elsewhere.example' }).waitFor();
+      await row.getByRole('button', { name: 'Disconnect Test ID' }).click();
+      await later.page.getByRole('button', { name: 'Disconnect', exact: true }).click();
+      await row.waitFor({ state: 'detached' });
     } finally {
       await later.context.close();
     }
+    const [unlinked] = await portal.audit('identity.unlink');
+    assert.deepEqual(unlinked?.details, { provider: 'test' });
   });
 
   it('offers the provider on the open sign-up page too, and no button on a portal without providers', async () => {

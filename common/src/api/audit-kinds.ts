@@ -14,6 +14,8 @@ export const AUDIT_KINDS = [
   'signout',
   /** An OpenID provider's user was linked to an account (connected by its signed-in user, or matched by a verified address or made at a first sign-in). */
   'identity.link',
+  /** A provider was disconnected from an account by its signed-in user (it no longer signs in to it). */
+  'identity.unlink',
   /** A personal API token was made (from the page, the API, or a device sign-in). */
   'token.create',
   'token.revoke',

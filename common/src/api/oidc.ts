@@ -2,7 +2,7 @@
  * OpenID Connect sign-in ("Sign in with …"): the API's shapes (the reasons a sign-in fails are
  * in oidc-errors.ts, which the web UI bundles).
  */
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 
 export { isOidcErrorCode, OIDC_ERRORS, type OidcErrorCode, oidcErrorMessage } from './oidc-errors.js';
 
@@ -25,3 +25,20 @@ export const OidcStartReply = Type.Object({ url: Type.String({ description: "the
 
 /** A provider as the sign-in page lists it. */
 export const OidcProviderInfo = Type.Object({ id: Type.String(), name: Type.String() });
+
+/** A provider connected to the signed-in account (GET /api/me/identities). */
+export const ConnectedIdentity = Type.Object({
+  provider: Type.String({ description: 'provider id' }),
+  name: Type.String({ description: "the provider's display name (its id when it is no longer configured)" }),
+  email: Type.Optional(Type.String({ description: 'the address the provider gave at the last sign-in' })),
+  connectedAt: Type.String(),
+  lastSignInAt: Type.String(),
+});
+export type ConnectedIdentity = Static<typeof ConnectedIdentity>;
+
+export const ConnectedIdentitiesReply = Type.Object({
+  identities: Type.Array(ConnectedIdentity),
+  /** False when disconnecting the only provider would leave no way to sign in (no password, not the owner). */
+  canRemoveLast: Type.Boolean(),
+});
+export type ConnectedIdentitiesReply = Static<typeof ConnectedIdentitiesReply>;

@@ -6,6 +6,7 @@ import { effectiveSignup } from '../accounts/sign-up.js';
 import type { Database } from '../db/open-database.js';
 import { checkSameOrigin, credentialsOf, sessionCookieName } from './auth.js';
 import type { ApiContext } from './context.js';
+import type { IdentityRoutesDeps } from './routes/identities.js';
 import type { OidcRoutesDeps } from './routes/oidc.js';
 import { startBrowserSession } from './routes/auth.js';
 
@@ -42,5 +43,16 @@ export function oidcRouteDeps(context: ApiContext, database: Pick<Database, 'ide
       if (!full) throw new Error(`account ${account.id} vanished while signing in`);
       return startBrowserSession(context, request, reply, full, { previous: sessionToken(request), method: 'oidc', details });
     },
+  };
+}
+
+/** The connected-providers routes: the identities, the providers' names, and who signs in without one. */
+export function identityRouteDeps(context: ApiContext, database: Pick<Database, 'identities' | 'accounts'>, providers: OidcProviders): IdentityRoutesDeps {
+  return {
+    identities: database.identities,
+    providerName: (id) => providers.get(id)?.name,
+    // The owner link works for the owner whatever else they have (owner mode prints a new one).
+    signsInOtherwise: async (accountId) => (await database.accounts.hasPassword(accountId)) || (context.authMode === 'owner' && (await context.owner.owner())?.id === accountId),
+    audit: context.audit,
   };
 }

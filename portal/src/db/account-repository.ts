@@ -124,6 +124,12 @@ export class AccountRepository {
     return row && { account: toAccount(row), ...(row.password_hash ? { passwordHash: row.password_hash } : {}) };
   }
 
+  /** Whether the account has a password to sign in with. */
+  async hasPassword(id: string): Promise<boolean> {
+    const row = await this.db.selectFrom('accounts').select('password_hash').where('id', '=', id).executeTakeFirst();
+    return Boolean(row?.password_hash);
+  }
+
   async setPasswordHash(id: string, passwordHash: string | null): Promise<boolean> {
     const result = await this.db.updateTable('accounts').set({ password_hash: passwordHash }).where('id', '=', id).executeTakeFirst();
     return result.numUpdatedRows === 1n;

@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { isUniqueViolation } from './account-repository.js';
 import type { Tables } from './schema.js';
+import type { DialectName } from './repl-repository.js';
 
 /** An OpenID provider's user linked to an account. */
 export interface Identity {
@@ -19,7 +20,10 @@ export interface Identity {
  * have changed or been given to someone else since.
  */
 export class IdentityRepository {
-  constructor(readonly db: Kysely<Tables>) {}
+  constructor(
+    readonly db: Kysely<Tables>,
+    readonly dialect: DialectName = 'sqlite',
+  ) {}
 
   async find(issuer: string, subject: string): Promise<Identity | undefined> {
     const row = await this.db.selectFrom('identities').selectAll().where('issuer', '=', issuer).where('subject', '=', subject).executeTakeFirst();
@@ -51,6 +55,37 @@ export class IdentityRepository {
   /** Records a sign-in: when, and the address the provider gave this time. */
   async signedIn(issuer: string, subject: string, at: string, email: string | undefined): Promise<void> {
     await this.db.updateTable('identities').set({ last_signin_at: at, email: email ?? null }).where('issuer', '=', issuer).where('subject', '=', subject).execute();
+  }
+
+  /**
+   * Disconnects a provider from an account (every identity of that provider it has). Unless
+   * `mayRemoveLast` (the account signs in another way: a password, the owner link), only while
+   * another provider stays connected: the check and the delete are one statement (one at a time
+   * per account), so two requests at once cannot remove the last way in. `none`: nothing of that provider was connected.
+   */
+  async unlink(accountId: string, provider: string, mayRemoveLast: boolean): Promise<'unlinked' | 'none' | 'last'> {
+    const remove = (db: Kysely<Tables>) =>
+      db
+        .deleteFrom('identities')
+        .where('account_id', '=', accountId)
+        .where('provider', '=', provider)
+        .$if(!mayRemoveLast, (q) =>
+          q.where((eb) => eb.exists(eb.selectFrom('identities as other').select('other.subject').where('other.account_id', '=', accountId).where('other.provider', '<>', provider))),
+        )
+        .executeTakeFirst();
+    // SQLite runs one writer at a time; PostgreSQL's read-committed statements would let two
+    // disconnects of an account's last two providers each see the other one still there, so
+    // they take turns on a lock named for the account.
+    const result =
+      this.dialect === 'postgres'
+        ? await this.db.transaction().execute(async (trx) => {
+            await sql`select pg_advisory_xact_lock(hashtextextended(${'identities-of:' + accountId}, 0))`.execute(trx);
+            return remove(trx);
+          })
+        : await remove(this.db);
+    if (result.numDeletedRows > 0n) return 'unlinked';
+    const still = await this.db.selectFrom('identities').select('subject').where('account_id', '=', accountId).where('provider', '=', provider).executeTakeFirst();
+    return still ? 'last' : 'none';
   }
 
   /** The identities of an account, oldest first. */

@@ -101,7 +101,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     audit: new AuditRepository(opened.db),
     classes: new ClassRepository(opened.db),
     users: new UserDirectory(opened.db, opened.dialect),
-    identities: new IdentityRepository(opened.db),
+    identities: new IdentityRepository(opened.db, opened.dialect),
     oidcFlows: new OidcFlowRepository(opened.db),
     submissions: new SubmissionRepository(opened.db),
     grades: new GradeRepository(opened.db),

@@ -67,6 +67,26 @@ function describeIdentities(name: string, make: () => Target, skip?: string): vo
       assert.deepEqual(found, { ...identity('s2', 'u3'), email: 'renamed@example.com', lastSignInAt: '2026-12-02T10:00:00.000Z' });
     });
 
+    it('disconnects a provider, but not the last one unless the account signs in otherwise', async () => {
+      await a.identities.link({ ...identity('s4', 'u4'), provider: 'one' });
+      await a.identities.link({ ...identity('s5', 'u4'), provider: 'two' });
+      assert.equal(await b.identities.unlink('u4', 'none-such', false), 'none');
+      assert.equal(await b.identities.unlink('u5', 'one', true), 'none', "another account's provider is not this one's to remove");
+      assert.equal(await b.identities.unlink('u4', 'one', false), 'unlinked', 'another provider stays');
+      assert.equal(await a.identities.unlink('u4', 'two', false), 'last');
+      assert.deepEqual((await a.identities.ofAccount('u4')).map((i) => i.provider), ['two']);
+      assert.equal(await a.identities.unlink('u4', 'two', true), 'unlinked', 'a password or the owner link is another way in');
+      assert.deepEqual(await a.identities.ofAccount('u4'), []);
+    });
+
+    it('keeps one of the last two providers when both are disconnected at once, from two portals', async () => {
+      await a.identities.link({ ...identity('s6', 'u6'), provider: 'one' });
+      await a.identities.link({ ...identity('s7', 'u6'), provider: 'two' });
+      const outcomes = await Promise.all([a.identities.unlink('u6', 'one', false), b.identities.unlink('u6', 'two', false)]);
+      assert.deepEqual([...outcomes].sort(), ['last', 'unlinked']);
+      assert.equal((await a.identities.ofAccount('u6')).length, 1);
+    });
+
     it('gives a flow to one taker only, across portals, with what it was started with', async () => {
       const flow = { provider: 'example', state: 'st', nonce: 'no', codeVerifier: 'cv', linkAccount: 'u9', invite: 'cyi_x', createdAt: at, expiresAt: Date.now() + 60_000 };
       await a.oidcFlows.insert('h1', flow);

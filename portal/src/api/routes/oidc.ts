@@ -161,8 +161,11 @@ export const oidcRoutes: FastifyPluginAsyncTypebox<OidcRoutesDeps> = async (app,
           details: { method: 'oidc', provider: provider.id, reason: code, ...(connecting ? { connect: true } : {}) },
         });
         request.log.info({ provider: provider.id, code, reason: (err as Error).message }, 'OpenID sign-in refused');
-        // Back where the browser started: the dashboard for a connect flow (signed in), else the sign-in page.
-        return reply.code(303).header('location', `${connecting ? '/' : '/signin'}?${new URLSearchParams({ error: code, provider: provider.id })}`).send(null);
+        // Back where the browser started: the dashboard for a connect flow or any browser still
+        // signed in (a flow that failed before it was read, e.g. a stale state, is not known to be
+        // a connect; /signin would forward a signed-in browser to / and lose the message), else the sign-in page.
+        const toDashboard = connecting || (await deps.signedIn(request)) !== undefined;
+        return reply.code(303).header('location', `${toDashboard ? '/' : '/signin'}?${new URLSearchParams({ error: code, provider: provider.id })}`).send(null);
       }
     },
   );

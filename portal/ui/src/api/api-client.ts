@@ -1,4 +1,4 @@
-import type { ApiErrorBody, ApiToken, AppState, AuthOptions, ChangeRepl, ClassDetail, ClassList, CollectWhat, CreateClass, CreatedToken, CreateInvite, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, GradeRun, Invite, InviteInfo, Joined, Me, PortSetting, PortVisibilityChange, PushFileResult, Repl, Stack, Submission, Usage, Visibility } from './types.js';
+import type { ApiErrorBody, ApiToken, AppState, AuthOptions, ChangeRepl, ClassDetail, ClassList, CollectWhat, ConnectedIdentitiesReply, CreateClass, CreatedToken, CreateInvite, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, GradeRun, Invite, InviteInfo, Joined, Me, PortSetting, PortVisibilityChange, PushFileResult, Repl, Stack, Submission, Usage, Visibility } from './types.js';
 
 /** An error answer of the API: its code and the message that says what to do. */
 export class ApiError extends Error {
@@ -211,6 +211,13 @@ export class ApiClient {
   }
   revokeToken(id: string): Promise<void> {
     return this.request('DELETE', `/api/tokens/${encodeURIComponent(id)}`);
+  }
+  /** The OpenID providers connected to this account. */
+  identities(): Promise<ConnectedIdentitiesReply> {
+    return this.request('GET', '/api/me/identities');
+  }
+  disconnectIdentity(provider: string): Promise<void> {
+    return this.request('DELETE', `/api/me/identities/${encodeURIComponent(provider)}`);
   }
   /** A device sign-in waiting for this user's answer, by the code the device shows. */
   deviceRequest(userCode: string): Promise<DeviceRequest> {
