@@ -90,6 +90,8 @@ describe('the home window in Chromium, against a real portal', { timeout: 420_00
     const card = page.locator(`repl-card[data-id="${replId}"]`);
     await card.locator('.status.running').waitFor({ timeout: 60_000 });
     assert.equal(await page.evaluate(() => (document.querySelector('desktop-home') as HTMLElement).dataset.feed), 'live', 'live status through the app\'s origin');
+    // The account's running limit, as the portal's dashboard shows it.
+    await page.locator('repl-list .running').filter({ hasText: /^1 of \d+ running$/ }).waitFor();
   });
 
   it('runs the app from a card, the status following from the event stream', async () => {

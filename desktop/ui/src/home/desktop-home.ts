@@ -60,6 +60,8 @@ export class DesktopHome extends LitElement {
   @state() private creating: string | undefined;
   @state() private createError: string | undefined;
   @state() private starting: Repl | undefined;
+  /** How many repls the account may run at once (GET /api/me), for the list's "N of M running". */
+  @state() private runningLimit: number | undefined;
   #off: Array<() => void> = [];
 
   override connectedCallback(): void {
@@ -75,7 +77,13 @@ export class DesktopHome extends LitElement {
     void b.servers().then((s) => {
       this.servers = s;
       // The stream is the server's, through the app's origin: open it once signed in.
-      if (this.#signedIn) void this.api.authenticated.then(() => this.feed.start());
+      if (this.#signedIn) {
+        void this.api.authenticated.then(() => this.feed.start());
+        void this.api.authenticated
+          .then(() => this.api.me())
+          .then((me) => (this.runningLimit = me.limits?.running))
+          .catch(() => undefined); // the count is a hint: the list works without it
+      }
     });
   }
 
@@ -127,7 +135,7 @@ export class DesktopHome extends LitElement {
         <p class="muted intro">Pick a stack: VS Code opens in a window of its own, with Run and the app's preview beside it.</p>
         <stack-picker .creating=${this.creating} .error=${this.createError} @stack-select=${(e: StackSelectEvent) => void this.#create(e)}></stack-picker>
       </section>
-      <repl-list></repl-list>`;
+      <repl-list .runningLimit=${this.runningLimit}></repl-list>`;
   }
 
   override render() {
