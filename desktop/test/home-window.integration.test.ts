@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { browserUnavailable, launchChromium, vscodeIn } from '@codeyard/portal/test/helpers/browser';
+import { browserUnavailable, launchChromium } from '@codeyard/portal/test/helpers/browser';
 import { eventually } from '@codeyard/portal/test/helpers/http';
 import { REPO_ROOT, startTestPortal, type TestPortal } from '@codeyard/portal/test/helpers/test-portal';
 import type { Repl } from '@codeyard/common/api/models';
@@ -149,7 +149,12 @@ describe('the home window in Chromium, against a real portal', { timeout: 420_00
     const toolbar = await shot(`${home.origin}/toolbar?repl=${replId}`, layout.toolbar, async (p) => {
       await eventually(() => p.evaluate((s) => ((window as unknown as { __codeyardPush(c: string, p: unknown): void }).__codeyardPush('push:toolbar', s), document.querySelector('repl-toolbar')!.shadowRoot!.querySelector('button.stop') !== null), state), 'the toolbar to show Stop');
     }, (p) => home.attach(p));
-    const ide = await shot(await client.ideLink(replId), layout.ide!, (p) => vscodeIn(p).locator('.monaco-workbench').waitFor({ timeout: 90_000 }).then(() => p.waitForTimeout(1500)));
+    // VS Code alone: the toolbar above is the window's bar, so the portal's Codeyard bar is not repeated.
+    const ide = await shot(await client.ideLink(replId), layout.ide!, async (p) => {
+      await p.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+      assert.equal(await p.locator('#codeyard-bar').count(), 0, 'no second bar in the repl window');
+      await p.waitForTimeout(1500);
+    });
     const splitter = await shot(`${home.origin}/splitter`, layout.splitter!, async () => undefined, (p) => home.attach(p));
     const preview = await shot(repl.previewUrl, layout.preview!, (p) => p.locator('h1').waitFor());
     fs.writeFileSync(path.join(SHOTS, 'repl-window.png'), await composeWindow(browser, size, layout, { toolbar, ide, splitter, preview }));

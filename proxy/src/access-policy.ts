@@ -84,6 +84,11 @@ export interface AccessRequest {
   origin: string | undefined;
   /** The Sec-Fetch-Dest header: `document` for a top-level navigation, `iframe` inside a frame. */
   fetchDest?: string | undefined;
+  /**
+   * False when a navigation asks for VS Code alone (`?codeyard-bar=off`, see {@link barWanted}):
+   * the desktop app shows its own toolbar above the IDE, and a second bar would repeat it.
+   */
+  bar?: boolean;
   /** Milliseconds since the epoch: when host cookies are checked. */
   now: number;
   /** Whether the portal credential a host cookie was made through has been signed out or revoked since (none: nothing is). */
@@ -186,15 +191,26 @@ export function decideAccess(request: AccessRequest, signer: GrantSigner): Acces
   if (repl.status !== 'running') return { kind: 'not-running', owner, wake: owner && (repl.status === 'stopped' || repl.status === 'error') };
   // A top-level navigation to the IDE gets the bar around it; the bar's frame (Sec-Fetch-Dest:
   // iframe) and browsers that do not say what they fetch get VS Code itself.
-  if (route.kind === 'ide' && !request.upgrade && request.method === 'GET' && request.path === '/' && request.fetchDest === 'document') return { kind: 'ide-bar' };
+  const idePageRequest = route.kind === 'ide' && !request.upgrade && request.method === 'GET' && request.path === '/';
+  if (idePageRequest && request.fetchDest === 'document' && request.bar !== false) return { kind: 'ide-bar' };
   const target = targetOf(route, repl);
   if (!target) return { kind: 'no-upstream' };
-  if (route.kind === 'ide' && repl.idePage && !request.upgrade && request.method === 'GET' && request.path === '/' && request.fetchDest === 'iframe') return { kind: 'ide-page', source: repl.idePage, target };
+  // VS Code's page: for the bar's frame, or for a navigation that asked for no bar.
+  const vscodePage = request.fetchDest === 'iframe' || (request.fetchDest === 'document' && request.bar === false);
+  if (idePageRequest && repl.idePage && vscodePage) return { kind: 'ide-page', source: repl.idePage, target };
   // What the repl's code-server would answer from its read-only install, the proxy answers from
   // the same install: the same files, compressed once and cached for good (ide-static.ts).
   const install = route.kind === 'ide' && !request.upgrade && (request.method === 'GET' || request.method === 'HEAD') ? repl.ideStatic : undefined;
   if (install && request.path.startsWith(install.prefix)) return { kind: 'ide-static', install, rest: request.path.slice(install.prefix.length) };
   return { kind: 'forward', target };
+}
+
+/** The query parameter by which a navigation asks for VS Code without the Codeyard bar. */
+export const NO_BAR_PARAM = 'codeyard-bar';
+
+/** Whether a request's query (`?…`, or none) leaves the bar on: anything but `codeyard-bar=off`. */
+export function barWanted(search: string): boolean {
+  return new URLSearchParams(search).get(NO_BAR_PARAM) !== 'off';
 }
 
 export interface TicketRequest {

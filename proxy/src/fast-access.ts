@@ -2,7 +2,7 @@ import type net from 'node:net';
 import type { Target } from '@codeyard/common/agent/protocol';
 import { hostnameOf } from '@codeyard/common/hostnames';
 import type { GrantSigner } from '@codeyard/common/tickets';
-import { decideAccess, type ProxiedRepl, RESERVED_PREFIX, type ReplRoute } from './access-policy.js';
+import { barWanted, decideAccess, type ProxiedRepl, RESERVED_PREFIX, type ReplRoute } from './access-policy.js';
 import { bodyFraming, type FastAccess, headerValue, type RequestHead } from './fast-path.js';
 import { upstreamHead } from './header-policy.js';
 import { upstreamDownFor } from './pages.js';
@@ -73,6 +73,7 @@ function fastTarget(ctx: FastAccessContext, h: RequestHead, route: ReplRoute, ho
       accept: headerValue(h, 'accept'),
       origin: headerValue(h, 'origin'),
       fetchDest: headerValue(h, 'sec-fetch-dest'),
+      bar: barWanted(h.target.includes('?') ? h.target.slice(h.target.indexOf('?')) : ''),
       now: Date.now(),
       revoked: ctx.revoked,
     },

@@ -6,7 +6,7 @@ import { RateLimiter } from '@codeyard/common/rate-limit';
 import { type GrantSigner, NonceRegistry, type TicketLedger } from '@codeyard/common/tickets';
 import type { AppState, Target } from '@codeyard/common/agent/protocol';
 import { isAppError } from '@codeyard/common/errors';
-import { type AccessDecision, type AppAction, decideAccess, decideTicket, HOST_COOKIE, isNavigation, type ProxiedRepl, type ReplRoute, STATUS_PATH, type TicketDecision } from './access-policy.js';
+import { type AccessDecision, type AppAction, barWanted, decideAccess, decideTicket, HOST_COOKIE, isNavigation, type ProxiedRepl, type ReplRoute, STATUS_PATH, type TicketDecision } from './access-policy.js';
 import { serializeHostCookie } from './cookies.js';
 import { fastAccess } from './fast-access.js';
 import { ideBarPage } from './ide-bar.js';
@@ -158,7 +158,7 @@ export class ReplProxy {
     const url = new URL(upgrade ? '/' : (req.url ?? '/'), 'http://x');
     const fetchDest = req.headers['sec-fetch-dest'];
     const decision = decideAccess(
-      { route, hostname, repl, upgrade, method: req.method ?? 'GET', path: url.pathname, cookie: req.headers.cookie, accept: req.headers.accept, origin: req.headers.origin, fetchDest: typeof fetchDest === 'string' ? fetchDest : undefined, now: Date.now(), revoked: this.#opts.backend.revoked },
+      { route, hostname, repl, upgrade, method: req.method ?? 'GET', path: url.pathname, cookie: req.headers.cookie, accept: req.headers.accept, origin: req.headers.origin, fetchDest: typeof fetchDest === 'string' ? fetchDest : undefined, bar: barWanted(url.search), now: Date.now(), revoked: this.#opts.backend.revoked },
       this.#opts.signer,
     );
     return { decision, repl, hostname, url };

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { Target } from '@codeyard/common/agent/protocol';
 import { GrantSigner } from '@codeyard/common/tickets';
-import { type AccessDecision, type AccessRequest, decideAccess, decideTicket, HOST_COOKIE, type ProxiedRepl, type TicketDecision, type TicketRequest } from '../src/access-policy.js';
+import { type AccessDecision, type AccessRequest, barWanted, decideAccess, decideTicket, HOST_COOKIE, type ProxiedRepl, type TicketDecision, type TicketRequest } from '../src/access-policy.js';
 
 const signer = new GrantSigner(randomBytes(32));
 const NOW = 1_800_000_000_000;
@@ -78,6 +78,9 @@ const rows: Array<[situation: string, request: AccessRequest, expected: AccessDe
   ['/ of a preview host is the app\'s', request({ route: publicPort, hostname: PUBLIC_HOST, repl: withPage, fetchDest: 'iframe', ...browser }), { kind: 'forward', target: portTarget(3000) }],
   ['a top-level navigation to another IDE path goes to VS Code', request({ cookie: session(IDE_HOST), fetchDest: 'document', path: '/manifest.json' }), { kind: 'forward', target: IDE }],
   ['a stranger navigating to the IDE gets no bar', request({ fetchDest: 'document', ...browser }), { kind: 'sign-in', redirect: true }],
+  ['a navigation that asks for no bar (the desktop app) gets VS Code itself', request({ cookie: session(IDE_HOST), fetchDest: 'document', bar: false, ...browser }), { kind: 'forward', target: IDE }],
+  ['… whose page the proxy may make', request({ cookie: session(IDE_HOST), repl: withPage, fetchDest: 'document', bar: false, ...browser }), { kind: 'ide-page', source: PAGE, target: IDE }],
+  ['a stranger asking for no bar is still sent to sign in', request({ repl: withPage, fetchDest: 'document', bar: false, ...browser }), { kind: 'sign-in', redirect: true }],
   ['a navigation to a preview gets no bar', request({ route: publicPort, hostname: PUBLIC_HOST, fetchDest: 'document', ...browser }), { kind: 'forward', target: portTarget(3000) }],
   ["the bar reads the app's state", request({ cookie: session(IDE_HOST), path: '/_codeyard/app' }), { kind: 'app', action: 'state' }],
   ['the bar presses Run', request({ cookie: session(IDE_HOST), method: 'POST', path: '/_codeyard/app/start', origin: `http://${IDE_HOST}:8080` }), { kind: 'app', action: 'start' }],
@@ -135,6 +138,12 @@ const rows: Array<[situation: string, request: AccessRequest, expected: AccessDe
   ["a signed-out owner's WebSocket", request({ cookie: session(IDE_HOST, OWNER, NOW + 60_000, 's:signed-out'), revoked, upgrade: true, origin: `http://${IDE_HOST}` }), { kind: 'sign-in', redirect: false }],
   ['a running repl with no port to reach', request({ route: publicPort, hostname: PUBLIC_HOST, repl: repl({ port: undefined }) }), { kind: 'no-upstream' }],
 ];
+
+describe('the codeyard-bar query', () => {
+  for (const [search, wanted] of [['', true], ['?folder=/x', true], ['?folder=/x&codeyard-bar=off', false], ['?codeyard-bar=on', true], ['?codeyard-bar=OFF', true]] as const) {
+    it(`${search || '(none)'}: bar ${wanted ? 'on' : 'off'}`, () => assert.equal(barWanted(search), wanted));
+  }
+});
 
 describe('access policy: who may reach what', () => {
   for (const [situation, req, expected] of rows) {

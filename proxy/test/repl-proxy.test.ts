@@ -222,6 +222,9 @@ describe('ReplProxy', () => {
     const frame = await get(host, '/?folder=/home/x', { cookie, accept: 'text/html', 'sec-fetch-dest': 'iframe' });
     assert.equal(JSON.parse(frame.body).url, '/?folder=/home/x', 'the frame is VS Code itself');
     assert.equal((await get(host, '/', { accept: 'text/html', 'sec-fetch-dest': 'document' })).status, 302, 'a stranger is sent to sign in, not shown a bar');
+    const alone = await get(host, '/?folder=/home/x&codeyard-bar=off', { cookie, accept: 'text/html', 'sec-fetch-dest': 'document' });
+    assert.equal(JSON.parse(alone.body).url, '/?folder=/home/x&codeyard-bar=off', 'asked for no bar (the desktop app): VS Code itself');
+    assert.equal((await get(host, '/?codeyard-bar=off', { accept: 'text/html', 'sec-fetch-dest': 'document' })).status, 302, 'a stranger asking for no bar is still sent to sign in');
   });
 
   it("answers the bar's Run, Restart, Stop app and state for the owner, and refuses strangers, other sites and wrong verbs", async () => {

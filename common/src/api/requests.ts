@@ -43,7 +43,15 @@ export const AccountIdParams = Type.Object({ id: Type.String({ pattern: '^u[0-9a
 /** PUT /api/admin/accounts/:id/always-on: how many repls the account may keep always on (DELETE: back to the configured default). */
 export const AlwaysOnAllowanceBody = Type.Object({ allowance: Type.Integer({ minimum: 0, maximum: 10_000 }) }, strict);
 export const ForkReplBody = objectOrNull(Type.Object({ name: Type.Optional(name()) }, strict));
-export const IdeLinkBody = objectOrNull(Type.Object({ port: Type.Optional(portNumber()) }, strict));
+export const IdeLinkBody = objectOrNull(
+  Type.Object(
+    {
+      port: Type.Optional(portNumber()),
+      bar: Type.Optional(Type.Boolean({ description: "false: VS Code without the Codeyard bar (a client with its own Run controls, like the desktop app's toolbar); the IDE only" })),
+    },
+    strict,
+  ),
+);
 export const PortVisibilityBody = Type.Object({ visibility: stringEnum(VISIBILITIES) }, strict);
 export const ExecBody = Type.Object({ command: Type.String({ minLength: 1, maxLength: 16384 }), timeoutMs: Type.Optional(Type.Integer({ minimum: 1, maximum: EXEC_MAX_TIMEOUT_MS })) }, strict);
 

@@ -117,9 +117,12 @@ export class PortalClient {
   stopApp(id: string): Promise<AppState> {
     return this.request('POST', `/api/repls/${encodeURIComponent(id)}/app/stop`);
   }
-  /** A single-use link signing a browser session in to the repl's IDE host (or a private preview's). */
+  /**
+   * A single-use link signing a browser session in to the repl's IDE host (or a private
+   * preview's). The IDE comes without the portal's Codeyard bar: the repl window's toolbar is it.
+   */
   async ideLink(id: string, port?: number): Promise<string> {
-    const { url } = await this.request<{ url: string }>('POST', `/api/repls/${encodeURIComponent(id)}/ide-link`, port ? { port } : {});
+    const { url } = await this.request<{ url: string }>('POST', `/api/repls/${encodeURIComponent(id)}/ide-link`, port ? { port } : { bar: false });
     return url;
   }
 

@@ -1,6 +1,7 @@
 import { ideHostname, originFor, previewHostname, type PublicOrigin } from '@codeyard/common/hostnames';
 import type { ReplInfo } from '@codeyard/common/agent/config';
 import type { GrantSigner } from '@codeyard/common/tickets';
+import { NO_BAR_PARAM } from '@codeyard/proxy/access-policy';
 import type { ReplRecord } from './repl-record.js';
 
 /** What a sign-in link to a repl host opens, and for whom. */
@@ -9,6 +10,8 @@ export interface LinkOptions {
   port?: number;
   /** Where on the host to land. */
   next?: string;
+  /** False: the IDE without the Codeyard bar (the proxy's `codeyard-bar=off`), for a client with its own. */
+  bar?: boolean;
   /** The portal credential asking (credentialRef): signing it out ends the host cookie the link becomes. */
   via?: string;
 }
@@ -67,7 +70,8 @@ export class ReplLinks {
     const ticket = this.options.signer.sign({ purpose: 'ticket', host, account: owner, expiresAt: Date.now() + this.options.ticketTtlMs, via: options.via });
     const url = new URL('/_codeyard/auth', origin);
     url.searchParams.set('ticket', ticket);
-    const next = options.next ?? (options.port ? '/' : this.idePath(record));
+    let next = options.next ?? (options.port ? '/' : this.idePath(record));
+    if (!options.port && options.bar === false) next += `${next.includes('?') ? '&' : '?'}${NO_BAR_PARAM}=off`;
     if (next !== '/') url.searchParams.set('next', next);
     return url.toString();
   }

@@ -68,6 +68,13 @@ describe('API schemas', () => {
       assert.equal(res.statusCode, 200, res.body);
       assert.match(res.json().url, /\/_codeyard\/auth\?ticket=/);
     }
+    // `bar: false` (the desktop app): VS Code without the Codeyard bar, the workspace still opened.
+    const alone = await call({ method: 'POST', url: `/api/repls/${replId}/ide-link`, payload: { bar: false }, headers: { 'content-type': 'application/json' } });
+    const next = new URL(alone.json().url).searchParams.get('next') ?? '';
+    assert.match(next, /^\/\?folder=.*&codeyard-bar=off$/);
+    const wrong = await call({ method: 'POST', url: `/api/repls/${replId}/ide-link`, payload: { bar: 'no' }, headers: { 'content-type': 'application/json' } });
+    assert.equal(wrong.statusCode, 400, wrong.body);
+    assert.match(wrong.json().error.message, /bar/);
   });
 
   it('documents every route with the shared models by name', async () => {

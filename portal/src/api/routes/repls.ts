@@ -97,6 +97,6 @@ export const replRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { r
         response: { 200: IdeLinkReply, ...commonErrors },
       },
     },
-    async (request) => ({ url: await repls.ideLink(accountOf(request).id, request.params.id, { port: request.body?.port, via: credentialRef(request.credential) }) }),
+    async (request) => ({ url: await repls.ideLink(accountOf(request).id, request.params.id, { port: request.body?.port, bar: request.body?.bar, via: credentialRef(request.credential) }) }),
   );
 };
