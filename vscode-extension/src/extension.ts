@@ -3,7 +3,7 @@ import type { ServedRepl } from '@codeyard/common/agent/config';
 import type { AppState, LogFrame } from '@codeyard/common/agent/protocol';
 import { AgentClient } from '@codeyard/common/agent/client';
 import { DiskFollower } from './disk-follower.js';
-import { LogStream, waitForHttp } from './log-stream.js';
+import { LogStream, waitForPort } from './log-stream.js';
 import { installIdeFrame } from './ide-frame.js';
 import { SubmitEntry } from './submit.js';
 import { PreviewPanel } from './preview-panel.js';
@@ -277,14 +277,14 @@ class Controller implements vscode.Disposable {
     }
   }
 
-  /** Once the app answers on its port, offers the preview. */
+  /** Once the app listens on its port, offers the preview. */
   #watchPort(state: AppState): void {
     const run = state.startedAt ?? String(Date.now());
     if (!this.info.port || this.#watching === run) return;
     this.#watching = run;
     this.#log.info(`run ${run}: waiting for port ${this.info.port}`);
-    void waitForHttp(`http://127.0.0.1:${this.info.port}/`, { timeoutMs: PORT_WAIT_MS, cancelled: () => this.#disposed || this.#watching !== run }).then(async (up) => {
-      this.#log.info(`run ${run}: port ${this.info.port} ${up ? 'answers' : 'did not answer'}${this.#watching === run ? '' : ' (watch ended)'}; preview ${this.#preview.open ? 'open' : 'closed'}`);
+    void waitForPort(this.info.port, { timeoutMs: PORT_WAIT_MS, cancelled: () => this.#disposed || this.#watching !== run }).then(async (up) => {
+      this.#log.info(`run ${run}: port ${this.info.port} ${up ? 'listens' : 'did not listen'}${this.#watching === run ? '' : ' (watch ended)'}; preview ${this.#preview.open ? 'open' : 'closed'}`);
       if (!up || this.#watching !== run) return;
       this.#watching = undefined;
       // An open preview follows the app: it shows the new run as soon as it answers.

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import net from 'node:net';
 import type { LogFrame } from '@codeyard/common/agent/protocol';
 import { APP_LOGS_SOCKET_PATH } from '@codeyard/common/agent/routes';
 import WebSocket from 'ws';
@@ -82,25 +82,29 @@ export class LogStream {
 }
 
 /**
- * Polls `url` until something answers HTTP (any status), the deadline passes or `cancelled()`
- * says to stop. Resolves true when the app answered.
+ * Polls the app's port until something accepts a connection there, the deadline passes or
+ * `cancelled()` says to stop. Resolves true once it listens. A bare connection, closed at once
+ * with nothing sent: an HTTP request would be one more visit in the user's app (its log, its
+ * counters, a route with side effects).
  */
-export async function waitForHttp(url: string, options: { timeoutMs: number; intervalMs?: number; cancelled?: () => boolean }): Promise<boolean> {
+export async function waitForPort(port: number, options: { host?: string; timeoutMs: number; intervalMs?: number; cancelled?: () => boolean }): Promise<boolean> {
   const deadline = Date.now() + options.timeoutMs;
   while (Date.now() < deadline && !options.cancelled?.()) {
-    if (await answers(url)) return true;
+    if (await accepts(options.host ?? '127.0.0.1', port)) return true;
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
   }
   return false;
 }
 
-function answers(url: string): Promise<boolean> {
+function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get(url, { timeout: 2000, agent: false }, (res) => {
-      res.resume();
-      resolve(true);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
+    const socket = net.connect({ host, port, timeout: 2000 });
+    const done = (listening: boolean): void => {
+      socket.destroy();
+      resolve(listening);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
   });
 }

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { AppState, LogFrame } from '@codeyard/common/agent/protocol';
 import { WebSocketServer } from 'ws';
 import { AgentClient } from '@codeyard/common/agent/client';
-import { LogStream, waitForHttp } from '../src/log-stream.js';
+import { LogStream, waitForPort } from '../src/log-stream.js';
 
 /** A stand-in for the repl agent's control socket: /app, /app/start, /sync and /app/logs. */
 function fakeAgent(socketPath: string): { server: http.Server; state: AppState; backlog: LogFrame[]; close(): void } {
@@ -97,13 +97,19 @@ describe('talking to the agent over its unix socket', () => {
     }
   });
 
-  it('waits for an HTTP answer on a port, within a deadline', async () => {
-    assert.equal(await waitForHttp('http://127.0.0.1:9/', { timeoutMs: 300, intervalMs: 50 }), false);
-    const server = http.createServer((_req, res) => res.writeHead(500).end());
+  it('waits for the app to listen on its port, within a deadline, and sends it nothing', async () => {
+    assert.equal(await waitForPort(9, { timeoutMs: 300, intervalMs: 50 }), false);
+    let requests = 0;
+    const server = http.createServer((_req, res) => {
+      requests++;
+      res.writeHead(500).end();
+    });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      assert.equal(await waitForHttp(`http://127.0.0.1:${port}/`, { timeoutMs: 2000, intervalMs: 50 }), true, 'any status counts as listening');
+      assert.equal(await waitForPort(port, { timeoutMs: 2000, intervalMs: 50 }), true);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(requests, 0, 'no request reached the app: its log and counters stay as they were');
     } finally {
       server.close();
     }
