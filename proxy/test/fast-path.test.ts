@@ -182,7 +182,9 @@ describe('proxy fast path', () => {
     assert.ok(later.closed, 'a navigation on a fast connection is not forwarded: the browser retries it on a new one');
     const frame = await raw([navigate.replace('Sec-Fetch-Dest: document', 'Sec-Fetch-Dest: iframe')]);
     assert.match(frame.text, /you asked for \//, "the bar's frame is VS Code's");
-    assert.deepEqual(seen.map((s) => s.url), ['/first', '/']);
+    // Only the frame's request reached VS Code's `/`: the navigation never went through. (`/first`
+    // may not have been seen: the connection it came on was closed right behind it.)
+    assert.deepEqual(seen.map((s) => s.url).filter((url) => url !== '/first'), ['/']);
   });
 
   it('decides every request on a kept-alive connection: a port made private stops the next one', async () => {
