@@ -39,6 +39,8 @@ export const AUDIT_KINDS = [
   'admin.ide-open',
   /** A teacher made a class (its roster and one repl per student). */
   'class.create',
+  /** A teacher (or an admin) deleted a class: its unjoined repls with it; joined students keep theirs. */
+  'class.delete',
   /** A student joined a class (by link or class code): the student repl became theirs. */
   'class.join',
   /** A teacher (or an admin) opened a student's IDE through the class. */

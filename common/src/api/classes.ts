@@ -172,6 +172,12 @@ export const PushFileReply = Type.Object({
   failed: Type.Array(Type.Object({ studentId: Type.String(), error: Type.String() }), { description: 'repls it could not be written to now (e.g. starting): push again' }),
 });
 export const ResetReply = Type.Object({ replId: Type.String(), status: stringEnum(REPL_STATUSES) });
+/** DELETE /api/classes/:id: what went with the class and what stayed with the students. */
+export const ClassDeletedReply = Type.Object({
+  id: Type.String(),
+  deletedRepls: Type.Integer({ description: 'repls nobody had joined, deleted with their stored workspaces' }),
+  detachedRepls: Type.Integer({ description: "joined students' repls: theirs, kept with their submissions, no longer in a class" }),
+});
 export const OpenStudentReply = Type.Object({ url: Type.String({ description: 'the IDE link for the teacher (opens read-write; the student sees a notice)' }) });
 
 /** POST /api/join: a join link (or its `<studentId>.<secret>` part), or a class code. */
@@ -273,6 +279,7 @@ export type ClassList = Static<typeof ClassListReply>;
 export type BulkRequest = Static<typeof BulkBody>;
 export type PushFile = Static<typeof PushFileBody>;
 export type PushFileResult = Static<typeof PushFileReply>;
+export type ClassDeleted = Static<typeof ClassDeletedReply>;
 export type Join = Static<typeof JoinBody>;
 export type Joined = Static<typeof JoinReply>;
 export type JoinInfo = Static<typeof JoinInfoReply>;

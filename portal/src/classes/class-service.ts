@@ -9,6 +9,7 @@ import { deletePrefix, type ObjectStore } from '../store/object-store.js';
 import type { WorkspaceStore } from '../store/workspace-store.js';
 import type { Template } from '../templates/catalog.js';
 import { type Caller, checkMayMakeClasses, classForTeacher } from './class-access.js';
+import { type ClassDeleted, type ClassDeleteHook, deleteClass } from './class-delete.js';
 import { hashLinkSecret, newClassCode, newClassId, newLinkSecret } from './class-ids.js';
 import { joinByCode, joinByLink, joinInfo, starterTemplate } from './class-join.js';
 import { joinLink, provisionStudents, type ProvisionDeps } from './class-provisioning.js';
@@ -41,6 +42,8 @@ export class ClassService {
   readonly #provision: ProvisionDeps;
   /** The work part's columns (submissions, grades); set once at start. */
   extras: ClassRowExtras = noExtras;
+  /** What the work part deletes with a class (its grade runs), added once at start. */
+  readonly deleteHooks: ClassDeleteHook[] = [];
 
   constructor(options: ClassServiceOptions) {
     this.#o = options;
@@ -145,6 +148,15 @@ export class ClassService {
     const rows = parseRoster(roster, existing);
     const made = await provisionStudents(this.#provision, klass, await starterTemplate(this.#o, klass), rows, { links: true, insertClass: false });
     return this.rows(klass, made.map((m) => m.student), new Map(made.map((m) => [m.student.id, m.link!])));
+  }
+
+  /**
+   * Deletes a class the caller teaches (class-delete.ts): unjoined repls with it, joined ones left
+   * to their students. A deletion that fails half-way can be asked for again.
+   */
+  async delete(caller: Caller, id: string): Promise<{ klass: ClassRecord } & ClassDeleted> {
+    const klass = await this.teach(caller, id);
+    return { klass, ...(await deleteClass(this.#o, klass, this.deleteHooks)) };
   }
 
   /** A new join link for a row (the old one stops working); a row someone joined has no use for one. */

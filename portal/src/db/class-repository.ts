@@ -162,6 +162,11 @@ export class ClassRepository {
     return result.numUpdatedRows === 1n;
   }
 
+  /** Every join link of a class stops working (the class is being deleted). */
+  async revokeLinks(classId: string): Promise<void> {
+    await this.db.updateTable('class_students').set({ link_hash: null }).where('class_id', '=', classId).execute();
+  }
+
   async studentByLinkHash(hash: string): Promise<StudentRecord | undefined> {
     const row = await this.db.selectFrom('class_students').selectAll().where('link_hash', '=', hash).executeTakeFirst();
     return row && toStudent(row);

@@ -101,6 +101,14 @@ export class GradeRepository {
     return out;
   }
 
+  /** Deletes a class's runs and their results (the class is being deleted); answers how many runs. */
+  async deleteByClass(classId: string): Promise<number> {
+    const runs = (await this.db.selectFrom('grade_runs').select('id').where('class_id', '=', classId).execute()).map((r) => r.id);
+    for (let i = 0; i < runs.length; i += 200) await this.db.deleteFrom('grade_results').where('run_id', 'in', runs.slice(i, i + 200)).execute();
+    await this.db.deleteFrom('grade_runs').where('class_id', '=', classId).execute();
+    return runs.length;
+  }
+
   /**
    * Marks results still queued or running in runs no portal works on any more (a portal restarted
    * mid-run) as errors, and those runs finished; answers how many results. Only runs older

@@ -90,6 +90,14 @@ export class SubmissionRepository {
     return out;
   }
 
+  /**
+   * Detaches submissions from roster rows (their class is being deleted): they stay their
+   * repl's saved versions, as submissions outside a class are (student_id null).
+   */
+  async detachStudents(studentIds: readonly string[]): Promise<void> {
+    for (let i = 0; i < studentIds.length; i += 200) await this.db.updateTable('submissions').set({ student_id: null }).where('student_id', 'in', studentIds.slice(i, i + 200)).execute();
+  }
+
   /** Deletes every row of a repl (the repl is being deleted); answers how many. */
   async deleteByRepl(replId: string): Promise<number> {
     const result = await this.db.deleteFrom('submissions').where('repl_id', '=', replId).executeTakeFirst();

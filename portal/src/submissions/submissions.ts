@@ -132,6 +132,11 @@ export class Submissions {
     return this.#o.workspaces.items(submissionPrefix(replId, number));
   }
 
+  /** Submissions stop being a roster row's (its class was deleted): they stay the repl's own. */
+  detach(studentIds: readonly string[]): Promise<void> {
+    return this.#o.repository.detachStudents(studentIds);
+  }
+
   /** Deletes every submission of a repl (rows, then copies): the repl is being deleted. */
   async removeAll(replId: string): Promise<void> {
     await this.#o.repository.deleteByRepl(replId);

@@ -67,6 +67,12 @@ export function workParts(deps: WorkPartsDeps): WorkContext & { rowExtras: Retur
  */
 export function linkWorkToClasses(work: ReturnType<typeof workParts>, classes: Classes): () => void {
   classes.service.extras = work.rowExtras;
+  // A deleted class takes its grade runs; submissions are versions of the students' own repls and
+  // stay theirs (detached from the roster row that goes), as a student's own repl stays.
+  classes.service.deleteHooks.push(async (klass, students) => {
+    await work.grades.deleteByClass(klass.id);
+    await work.submissions.detach(students.map((s) => s.id));
+  });
   const touch = (replId: string): void => {
     void (async () => {
       const record = await work.repls.record(replId);

@@ -5,6 +5,7 @@ import {
   AddStudentsBody,
   BulkBody,
   BulkReply,
+  ClassDeletedReply,
   ClassDetailSchema,
   ClassIdParams,
   ClassListReply,
@@ -72,6 +73,18 @@ export const classRoutes: FastifyPluginAsyncTypebox<ClassRouteContext> = async (
   app.get('/api/classes/:id', { schema: { summary: 'A class with a row per student (teacher)', tags: ['classes'], params: ClassIdParams, response: { 200: ClassDetailSchema, ...commonErrors } } }, async (request) =>
     classes.detail(callerOf(request), request.params.id),
   );
+
+  app.delete('/api/classes/:id', { schema: { summary: "Delete a class: its links and code, unjoined repls, grade runs and roster; joined students keep their repls and submissions", tags: ['classes'], params: ClassIdParams, response: { 200: ClassDeletedReply, ...errors } } }, async (request) => {
+    const caller = callerOf(request);
+    const klass = await classes.teach(caller, request.params.id);
+    const deleted = await classes.delete(caller, klass.id).catch(async (err: unknown) => {
+      // Part of it may be gone already (links, some repls): recorded, and the teacher can ask again.
+      await audit.record({ kind: 'class.delete', ...seenFrom(request), target: { type: 'class', id: klass.id, account: klass.teacher }, details: { name: klass.name, incomplete: true } });
+      throw err;
+    });
+    await audit.record({ kind: 'class.delete', ...seenFrom(request), target: { type: 'class', id: klass.id, account: klass.teacher }, details: { name: klass.name, students: deleted.students, deletedRepls: deleted.deletedRepls, detachedRepls: deleted.detachedRepls } });
+    return { id: klass.id, deletedRepls: deleted.deletedRepls, detachedRepls: deleted.detachedRepls };
+  });
 
   app.post('/api/classes/:id/students', { schema: { summary: 'Add students (a repl each, with join links)', tags: ['classes'], params: ClassIdParams, body: AddStudentsBody, response: { 201: Type.Array(StudentRowSchema), ...errors } } }, async (request, reply) => {
     const rows = await classes.addStudents(callerOf(request), request.params.id, request.body.roster);
