@@ -37,10 +37,16 @@ export class ClassEvents {
     this.#unwatch = [
       o.runtime.watch((id) => this.#changed(id)),
       o.bus.subscribe((event) => {
-        // A new repl of a watched class (a student added, or joined by code): learn it first.
+        // A new repl of a watched class (a student added, or a walk-in joining by code): its owner
+        // names the class. Known from the event itself, not by reading the roster: the repl is
+        // announced before its roster row is stored, and a walk-in's join hands it over (the
+        // 'updated' that must find it here) right after.
         if (event.kind === 'created' && event.owner.startsWith(CLASS_OWNER_PREFIX)) {
           const classId = event.owner.slice(CLASS_OWNER_PREFIX.length);
-          if (this.#listeners.has(classId)) void this.#learn(classId).then(() => this.#changed(event.id, true));
+          if (this.#listeners.has(classId)) {
+            this.#replClass.set(event.id, classId);
+            this.#changed(event.id, true);
+          }
           return;
         }
         this.#changed(event.id, true);

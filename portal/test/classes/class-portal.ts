@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
@@ -77,4 +78,42 @@ export async function joinAs(t: TokenPortal, row: StudentRow): Promise<TestUser>
   await t.database.db.updateTable('accounts').set({ email: row.email ?? null, email_key: row.email?.toLowerCase() ?? null }).where('id', '=', user.id).execute();
   ok(await t.call({ bearer: user.token }, 'POST', '/api/join', { link: row.link }));
   return { ...user, email: row.email ?? user.email };
+}
+
+/** A class's live stream as the teacher's dashboard reads it (over HTTP: the portal must listen); `close` ends it. */
+export async function classStream(port: number, classId: string, token: string): Promise<{ status: number; rows: StudentRow[]; names: string[]; close(): void }> {
+  const rows: StudentRow[] = [];
+  const names: string[] = [];
+  const req = http.get({ host: '127.0.0.1', port, path: `/api/classes/${classId}/events`, headers: { host: 'localhost:8080', authorization: `Bearer ${token}` } });
+  const status = await new Promise<number>((resolve, reject) => {
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const name = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (name && data) {
+            names.push(name);
+            if (name === 'student') rows.push(JSON.parse(data) as StudentRow);
+          }
+        }
+      });
+      resolve(res.statusCode ?? 0);
+    });
+  });
+  return { status, rows, names, close: () => req.destroy() };
+}
+
+/** Waits (bounded: 5 s, every 20 ms) until `check` holds. */
+export async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`not within 5 s: ${what}`);
 }
