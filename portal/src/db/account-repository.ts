@@ -73,6 +73,20 @@ export class AccountRepository {
    * else member. On PostgreSQL two first sign-ups at once are serialized by a lock (each
    * statement's snapshot alone would let both see none); SQLite runs one write at a time.
    */
+  /**
+   * Takes back an account made a moment ago whose purpose failed (a sign-up through a join link
+   * that lost the link to another account): only while it has no browser session, so nothing was
+   * done with it yet. Answers whether it was deleted.
+   */
+  async deleteUnused(id: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('accounts')
+      .where('id', '=', id)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('sessions').select('sessions.id').whereRef('sessions.account_id', '=', 'accounts.id'))))
+      .executeTakeFirst();
+    return result.numDeletedRows === 1n;
+  }
+
   async insertUser(user: NewUser): Promise<Account | 'email-taken'> {
     const key = user.email === undefined ? null : emailKey(user.email);
     const role = user.role ? sql`${user.role}` : sql`case when exists (select 1 from accounts where anonymous = 0) then 'member' else 'admin' end`;

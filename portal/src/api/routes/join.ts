@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { JoinBody, JoinInfoQuery, JoinInfoReply, JoinReply, JoinSignUpBody } from '@codeyard/common/api/classes';
-import { AppError } from '@codeyard/common/errors';
+import { AppError, describeError } from '@codeyard/common/errors';
 import type { Account } from '../../accounts/accounts.js';
 import { effectiveSignup } from '../../accounts/sign-up.js';
 import type { Audit } from '../../audit/audit.js';
@@ -55,7 +55,12 @@ export const joinPublicRoutes: FastifyPluginAsyncTypebox<ClassRouteContext> = as
       }
       // The link reached the roster's address, as a verification mail would have.
       const account = await deps.accounts.createUser({ email: request.body.email, emailVerified: student.email !== undefined, name: request.body.name, password: request.body.password, role: 'member' });
-      const joined = await bindRow(deps.classes.provisionDeps, klass, student, account);
+      // Sign-up and bind are one unit: another sign-up may have bound the link since the check
+      // above (409 LINK_TAKEN), and then the account made for it is taken back, never left behind.
+      const joined = await bindRow(deps.classes.provisionDeps, klass, student, account).catch(async (err: unknown) => {
+        await deps.accounts.repository.deleteUnused(account.id).catch((cleanup: unknown) => request.log.error({ accountId: account.id, err: describeError(cleanup) }, 'could not take back an account whose join failed'));
+        throw err;
+      });
       const previous = credentialsOf(request.headers, sessionCookieName(deps.secureCookies)).token;
       await startBrowserSession(deps, request, reply, account, { previous, method: 'join link' });
       await recordJoin(deps.audit, request, account, { klass, student: joined.student }, 'signup');
