@@ -180,7 +180,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     ideExtras: classIdeInfo(database.classes),
   });
   // Submissions, autograde and collect (issue #15): see submissions/work-parts.ts.
-  const work = workParts({ config, database, repls, alsoRemove, runtime, store: deps.store, workspaces: deps.workspaces, audit, log });
+  const work = workParts({ config, database, repls, alsoRemove, runtime, store: deps.store, workspaces: deps.workspaces, audit, now: deps.clock, log });
   // A proxy replica (CODEYARD_ROLE=proxy) acts on no repl by itself: the portal replicas start
   // always-on apps and stop idle repls; its tracker still writes the activity it sees for them.
   const acts = config.role !== 'proxy';

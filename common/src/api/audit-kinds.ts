@@ -57,7 +57,7 @@ export const AUDIT_KINDS = [
   'class.grade',
   /** A teacher downloaded a class's workspaces or submissions. */
   'class.collect',
-  /** A teacher opened a student's submission. */
+  /** A teacher opened a student's submitted version: its first read by each teacher (files read in it within 30 minutes are not recorded again), and every archive download. */
   'class.submission-open',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];

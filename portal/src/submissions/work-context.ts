@@ -6,6 +6,7 @@ import type { GradeRepository } from '../db/grade-repository.js';
 import type { Grader } from '../grading/grader.js';
 import type { ReplService } from '../repls/repl-service.js';
 import type { WorkspaceStore } from '../store/workspace-store.js';
+import type { SubmissionOpens } from './open-audit.js';
 import type { Submissions } from './submissions.js';
 
 /** What the work part's routes (submissions, feedback, autograde, collect) work with. */
@@ -17,6 +18,8 @@ export interface WorkContext {
   repls: ReplService;
   workspaces: WorkspaceStore;
   audit: Audit;
+  /** Which teacher reads of a submission are audited (one row per teacher per version opened). */
+  opens: SubmissionOpens;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { ReplService } from '../repls/repl-service.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { WorkspaceStore } from '../store/workspace-store.js';
+import { SubmissionOpens } from './open-audit.js';
 import { Submissions } from './submissions.js';
 import type { WorkContext } from './work-context.js';
 import { workRowExtras } from './work-row-extras.js';
@@ -22,6 +23,8 @@ export interface WorkPartsDeps {
   store: ObjectStore;
   workspaces: WorkspaceStore;
   audit: Audit;
+  /** The clock of the audit's windows (tests move it). */
+  now?: () => number;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -56,6 +59,7 @@ export function workParts(deps: WorkPartsDeps): WorkContext & { rowExtras: Retur
     repls,
     workspaces: deps.workspaces,
     audit: deps.audit,
+    opens: new SubmissionOpens(deps.now),
     rowExtras: workRowExtras(database.submissions, database.grades),
   };
 }

@@ -16,7 +16,9 @@ const FEEDBACK_FILE = 'FEEDBACK.md';
 /**
  * Submissions (issue #15): the owner submits and lists their own; the class's teacher (or an
  * admin) lists a student's, opens any version (files, folders, archive) and leaves feedback.
- * Anyone else gets 404, as for repls. Behind the auth hook; every teacher access is audited.
+ * Anyone else gets 404, as for repls. Behind the auth hook; every teacher access is audited: a
+ * version's first read by each teacher (then not its every file again for a while, see
+ * open-audit.ts), every archive download.
  */
 export const submissionRoutes: FastifyPluginAsyncTypebox<{ work: WorkContext }> = async (app, { work }) => {
   const { submissions, classes, audit } = work;
@@ -49,7 +51,10 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ work: WorkContext }> 
       const { student } = await studentForTeacher(classes, callerOf(request), request.params.id, request.params.sid);
       const path = request.params['*'];
       const found = await submissions.read(student.replId, request.params.n, path);
-      await audit.record({ kind: 'class.submission-open', ...seenFrom(request), target: studentTarget(student), details: { classId: request.params.id, studentId: student.id, number: request.params.n, path } });
+      // One row per teacher per version opened (open-audit.ts), not one per file read in it.
+      await work.opens.read(accountOf(request).id, student.replId, request.params.n, () =>
+        audit.record({ kind: 'class.submission-open', ...seenFrom(request), target: studentTarget(student), details: { classId: request.params.id, studentId: student.id, number: request.params.n, path } }),
+      );
       if ('listing' in found) return reply.header('cache-control', 'no-store').send(found.listing);
       return reply.type('application/octet-stream').header('x-content-type-options', 'nosniff').header('cache-control', 'no-store').send(found.body);
     },
