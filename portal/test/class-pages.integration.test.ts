@@ -141,6 +141,29 @@ describe('class pages in a real browser', { timeout: 180_000, skip: browserUnava
     } finally {
       await other.close();
     }
+  });
+
+  it('deletes the class only once its name is typed, then lists it no more; Ada keeps her repl', async () => {
+    const { page } = teacher;
+    await page.goto(`${t.origin}/classes/${classId}`);
+    const adaRepl = (await t.codeyard.portal.database.classes.students(classId)).find((s) => s.name === 'Ada Lovelace')!.replId;
+    await page.getByRole('button', { name: 'Delete this class…' }).click();
+    const dialog = page.locator('class-delete dialog');
+    const confirm = dialog.getByRole('button', { name: 'Delete this class' });
+    await dialog.getByLabel(/Type Pasted class to confirm/).fill('Pasted');
+    assert.equal(await confirm.isDisabled(), true, 'not with part of the name');
+    await page.keyboard.press('Enter');
+    assert.equal(await t.codeyard.portal.database.classes.get(classId).then(Boolean), true, 'Enter did nothing either');
+    await dialog.getByLabel(/Type Pasted class to confirm/).fill('Pasted class');
+    await page.screenshot({ path: path.join(SHOTS, 'delete.png') });
+    assert.deepEqual(await seriousViolations(page), [], 'the delete dialog');
+    await confirm.click();
+    await page.waitForURL(`${t.origin}/classes`);
+    await page.locator('class-list').waitFor();
+    assert.equal(await page.locator('class-list tbody tr', { hasText: 'Pasted class' }).count(), 0);
+    assert.equal(await t.codeyard.portal.database.classes.get(classId), undefined);
+    const ada = await t.codeyard.portal.auth.accounts.byEmail('ada@example.org');
+    assert.equal((await t.codeyard.portal.database.repls.get(adaRepl))?.owner, ada?.id, "Ada's repl stays hers");
     assert.deepEqual(problems, []);
   });
 });

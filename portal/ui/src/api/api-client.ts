@@ -1,4 +1,4 @@
-import type { ApiErrorBody, ApiToken, AppState, AuthOptions, ChangeRepl, ClassDetail, ClassList, CollectWhat, ConnectedIdentitiesReply, CreateClass, CreatedToken, CreateInvite, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, GradeRun, Invite, InviteInfo, Joined, Me, PortSetting, PortVisibilityChange, PushFileResult, Repl, Stack, Submission, Usage, Visibility } from './types.js';
+import type { ApiErrorBody, ApiToken, AppState, AuthOptions, ChangeRepl, ClassDeleted, ClassDetail, ClassList, CollectWhat, ConnectedIdentitiesReply, CreateClass, CreatedToken, CreateInvite, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, GradeRun, Invite, InviteInfo, Joined, Me, PortSetting, PortVisibilityChange, PushFileResult, Repl, Stack, Submission, Usage, Visibility } from './types.js';
 
 /** An error answer of the API: its code and the message that says what to do. */
 export class ApiError extends Error {
@@ -238,6 +238,10 @@ export class ApiClient {
   }
   classDetail(id: string): Promise<ClassDetail> {
     return this.request('GET', `/api/classes/${enc(id)}`);
+  }
+  /** Deletes the class: unjoined repls with it; joined students keep theirs. Safe to ask again after a failure. */
+  deleteClass(id: string): Promise<ClassDeleted> {
+    return this.request('DELETE', `/api/classes/${enc(id)}`);
   }
   /** Start or stop the repls of these students (all when none given); starts wait for room like any start. */
   classPower(id: string, action: 'start' | 'stop', students?: string[]): Promise<{ queued: number }> {

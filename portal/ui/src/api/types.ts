@@ -12,6 +12,7 @@ export type { ConnectedIdentitiesReply, ConnectedIdentity } from '@codeyard/comm
 export type { AdminLimits, AdminUser, AdminUserChange, AdminUsers, AuditEvent, AuditPage, ServerSetting, ServerSettings } from '@codeyard/common/api/admin';
 export type {
   AttendingClass,
+  ClassDeleted,
   ClassDetail,
   ClassList,
   ClassStarter,

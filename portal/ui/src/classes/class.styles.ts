@@ -151,6 +151,9 @@ export const classStyles = css`
   dialog::backdrop {
     background: rgb(0 0 0 / 0.45);
   }
+  section.danger-zone {
+    border-color: color-mix(in srgb, var(--cy-danger) 50%, transparent);
+  }
   input.link {
     width: 100%;
     font-size: 0.8rem;

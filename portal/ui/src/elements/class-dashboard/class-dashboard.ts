@@ -10,6 +10,7 @@ import { copyText, describeTime, studentLabel } from '../../classes/class-text.j
 import { sharedStyles } from '../../styles/shared.styles.js';
 import '../confirm-dialog/confirm-dialog.js';
 import type { DialogCloseEvent } from '../confirm-dialog/confirm-dialog.js';
+import './class-delete.js';
 import './class-grade.js';
 import './class-push.js';
 import './class-roster.js';
@@ -21,7 +22,7 @@ type Confirming = { action: 'reset' | 'revoke'; student: StudentRow };
  * `/classes/:id`, the teacher's dashboard: a row per student, kept current by the class's event
  * stream (no reload: repl status, joins, submissions, grade results), bulk start/stop of the
  * selected repls, and per student Open IDE (a new tab), reset, a new link or revoking it; push a
- * file to all, autograde, collect. The stream's (re)connection reads the whole class again.
+ * file to all, autograde, collect; delete the class (its name typed to confirm). The stream's (re)connection reads the whole class again.
  */
 @customElement('class-dashboard')
 export class ClassDashboard extends LitElement {
@@ -209,6 +210,13 @@ export class ClassDashboard extends LitElement {
         ></class-roster>
       </section>
       <class-grade .classId=${this.classId} .stack=${stack} .rows=${this.rows}></class-grade>
+      <class-delete
+        .classId=${this.classId}
+        .name=${d.name}
+        .students=${this.rows.length}
+        .joined=${this.rows.filter((r) => r.account || r.joinedAt).length}
+        @class-deleted=${() => window.location.assign('/classes')}
+      ></class-delete>
       <class-push .classId=${this.classId} .open=${this.pushing} @push-close=${(e: CustomEvent<{ result?: string }>) => ((this.pushing = false), e.detail.result && (this.notice = e.detail.result))}></class-push>
       <confirm-dialog
         .open=${this.confirming !== undefined}
