@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ClassDetail, StudentRow } from '@codeyard/common/api/classes';
+import type { ClassDeleted, ClassDetail, StudentRow } from '@codeyard/common/api/classes';
 import { EXIT } from '../src/exit-codes.js';
 import { ApiDouble } from './helpers/api-double.js';
 import { type Ran, runWith, tempHome } from './helpers/run-cli.js';
@@ -11,7 +11,7 @@ const CLASS = 'cls_abcdefghijklmnop';
 const row = (name: string, extra: Partial<StudentRow> = {}): StudentRow => ({ id: `stu_${name.toLowerCase().padEnd(16, 'a')}`, name, replId: 'abcdefghijkm', status: 'stopped', appRunning: false, linkActive: true, submissions: 0, ...extra });
 const detail = (students: StudentRow[]): ClassDetail => ({ id: CLASS, name: 'Intro', starter: { stack: 'node' }, code: 'K7QM-2XPD', dueAt: null, createdAt: new Date().toISOString(), joined: 1, limits: {}, students });
 
-/** class create and class status in-process against the API double (the portal's side is tested in portal/test/classes/). */
+/** class create, status and delete in-process against the API double (the portal's side is tested in portal/test/classes/). */
 describe('codeyard class … (against the API double)', () => {
   let api: ApiDouble;
   const home = tempHome();
@@ -52,5 +52,28 @@ describe('codeyard class … (against the API double)', () => {
     assert.match(ran.stdout, /Ada\s+joined\s+running\s+running/);
     assert.match(ran.stdout, /Bo\s+invited\s+stopped/);
     assert.equal((await cli('class', 'status', 'Nothing')).code, EXIT.NOT_FOUND);
+  });
+
+  it("deletes a class with --yes or once its name is typed; a wrong name, none or a class it does not teach deletes nothing", async () => {
+    api.json(`GET /api/classes/${CLASS}`, 200, detail([row('Ada', { account: { id: 'u1', name: 'Ada', email: null } }), row('Bo')]));
+    api.json(`DELETE /api/classes/${CLASS}`, 200, { id: CLASS, deletedRepls: 1, detachedRepls: 1 } satisfies ClassDeleted);
+    const deletes = () => api.requests.filter((r) => r.method === 'DELETE').length;
+    const before = deletes();
+    for (const [stdin, why] of [['intro\n', /"intro" is not the class's name/], ['', /no name typed/]] as const) {
+      const refused = await runWith(['class', 'delete', CLASS], { env, stdin });
+      assert.equal(refused.code, EXIT.USAGE, refused.stderr);
+      assert.match(refused.stderr, why);
+      assert.match(refused.stderr, /Type the class's name to confirm/);
+    }
+    assert.equal(deletes(), before, 'nothing sent');
+    const typed = await runWith(['class', 'delete', CLASS], { env, stdin: 'Intro\n' });
+    assert.equal(typed.code, 0, typed.stderr);
+    assert.match(typed.stdout, /Deleted Intro \(cls_abcdefghijklmnop\): 1 repl\(s\) nobody joined deleted; 1 student\(s\) keep theirs/);
+    const yes = await cli('class', 'rm', '--yes', '--json', CLASS);
+    assert.deepEqual(yes.json<ClassDeleted>(), { id: CLASS, deletedRepls: 1, detachedRepls: 1 });
+    assert.equal(deletes(), before + 2);
+    api.error('GET /api/classes/cls_zzzzzzzzzzzzzzzz', 404, 'NOT_FOUND', 'no class cls_zzzzzzzzzzzzzzzz');
+    assert.equal((await cli('class', 'delete', '--yes', 'cls_zzzzzzzzzzzzzzzz')).code, EXIT.NOT_FOUND);
+    assert.equal(deletes(), before + 2);
   });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
+import readline from 'node:readline';
 import type { Command } from 'commander';
-import type { ClassDetail, ClassList, ClassStarter } from '@codeyard/common/api/classes';
+import type { ClassDeleted, ClassDetail, ClassList, ClassStarter } from '@codeyard/common/api/classes';
 import { CLASS_ID_PATTERN } from '@codeyard/common/api/classes';
 import type { Stack } from '@codeyard/common/api/models';
 import type { ApiClient } from '../api-client.js';
@@ -11,7 +12,7 @@ import type { Session } from '../session.js';
 import type { Run } from './action.js';
 import { classWorkCommands } from './class-work.js';
 
-/** class create, class status: a teacher's classes (the work part adds grade and collect here). */
+/** class create, status, delete: a teacher's classes (the work part adds grade and collect here). */
 export function classCommands(program: Command, run: Run): void {
   const klass = program.command('class').description('your classes (teachers): create, status, grade, collect');
   klass
@@ -23,6 +24,13 @@ export function classCommands(program: Command, run: Run): void {
     .option('--due <time>', 'when work is due (ISO 8601, e.g. 2026-12-18T17:00:00Z)')
     .action(run(create));
   klass.command('status').description("a class's students: joined, repl status, app, last activity, submissions").argument('<class>', 'id or name').action(run(status));
+  klass
+    .command('delete')
+    .alias('rm')
+    .description("delete a class (no undo): its links and code stop, the repls nobody joined are deleted; students who joined keep theirs and their submissions")
+    .argument('<class>', 'id or name')
+    .option('-y, --yes', "delete without asking for the class's name")
+    .action(run(remove));
   classWorkCommands(klass, run);
 }
 
@@ -76,4 +84,28 @@ async function status(session: Session, ref: string): Promise<void> {
     ]);
     return `${header}\n${table(['STUDENT', 'JOINED', 'REPL', 'APP', 'ACTIVE', 'SUBMITTED', 'GRADE'], rows)}`;
   });
+}
+
+/** The first line of `input` (a confirmation typed or piped), or '' when it ends first. */
+async function firstLine(input: NodeJS.ReadableStream): Promise<string> {
+  const lines = readline.createInterface({ input, crlfDelay: Infinity, terminal: false });
+  try {
+    for await (const line of lines) return line.trim();
+    return '';
+  } finally {
+    lines.close();
+  }
+}
+
+async function remove(session: Session, ref: string, options: { yes?: boolean }): Promise<void> {
+  const client = session.client();
+  const detail = await resolveClass(client, ref);
+  if (!options.yes) {
+    const unjoined = detail.students.length - detail.joined;
+    session.io.stderr.write(`Deleting ${detail.name} (${detail.id}) deletes ${unjoined} repl(s) nobody joined; ${detail.joined} student(s) keep theirs. No undo.\nType the class's name to confirm: `);
+    const typed = await firstLine(session.io.stdin);
+    if (typed !== detail.name) throw new CliError(EXIT.USAGE, `${typed ? `"${typed}" is not the class's name` : 'no name typed'}: nothing deleted (type ${JSON.stringify(detail.name)}, or give --yes)`);
+  }
+  const deleted = await client.json<ClassDeleted>('DELETE', `/api/classes/${detail.id}`);
+  session.result(deleted, () => `Deleted ${detail.name} (${detail.id}): ${deleted.deletedRepls} repl(s) nobody joined deleted; ${deleted.detachedRepls} student(s) keep theirs.`);
 }
