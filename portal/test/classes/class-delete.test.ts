@@ -4,17 +4,8 @@ import type { ClassDeleted, ClassDetail, ClassList, Submission } from '@codeyard
 import { auditEvents, tokenOf } from '../admin/admin-portal.js';
 import { DIALECTS } from '../submissions/work-portal.js';
 import { assertError, type TokenPortal } from '../tokens/token-portal.js';
-import { joinAs, makeClass, makeUser, ok, startClassPortal, type TestUser } from './class-portal.js';
+import { joinAs, makeClass, makeUser, ok, startClassPortal, type TestUser, until } from './class-portal.js';
 import type { MemoryRuntime } from '../../src/runtime/memory-runtime.js';
-
-/** Waits (bounded: 5 s, every 20 ms) until `check` holds. */
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 250; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`not within 5 s: ${what}`);
-}
 
 /**
  * Deleting a class through the API on the real database and the real file store (FsStore; repls

@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { ClassDetail, PushFileResult, StudentRow } from '@codeyard/common/api/classes';
+import type { ClassDetail, PushFileResult } from '@codeyard/common/api/classes';
 import { auditEvents } from '../admin/admin-portal.js';
 import { freePort } from '../helpers/http.js';
 import { assertError, type TokenPortal } from '../tokens/token-portal.js';
-import { joinAs, makeClass, makeUser, ok, startClassPortal, type TestUser } from './class-portal.js';
+import { classStream, joinAs, makeClass, makeUser, ok, startClassPortal, type TestUser, until } from './class-portal.js';
 import type { MemoryRuntime } from '../../src/runtime/memory-runtime.js';
 
 /** Reads a file of a student's repl as its owner would see it (live or stored). */
 async function fileOf(t: TokenPortal, replId: string, file: string): Promise<string | undefined> {
   const record = await t.database.repls.get(replId);
   return (await t.codeyard.portal.repls.files.read(record!.owner, replId, file).catch(() => undefined))?.toString();
-}
-
-/** Waits (bounded: 5 s, every 20 ms) until `check` holds. */
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 250; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.fail(`not within 5 s: ${what}`);
 }
 
 describe('a teacher working with a class: push a file, reset, open, bulk start and stop, the live stream', () => {
@@ -84,30 +74,7 @@ describe('a teacher working with a class: push a file, reset, open, bulk start a
     await joinAs(t, detail.students[0]!);
     const port = await freePort();
     await t.codeyard.listen(port, '127.0.0.1');
-    const rows: StudentRow[] = [];
-    const names: string[] = [];
-    const req = http.get({ host: '127.0.0.1', port, path: `/api/classes/${detail.id}/events`, headers: { host: 'localhost:8080', authorization: `Bearer ${teacher.token}` } });
-    const status = await new Promise<number>((resolve, reject) => {
-      req.on('error', reject);
-      req.on('response', (res) => {
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const name = /^event: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (name && data) {
-              names.push(name);
-              if (name === 'student') rows.push(JSON.parse(data) as StudentRow);
-            }
-          }
-        });
-        resolve(res.statusCode ?? 0);
-      });
-    });
+    const { status, rows, names, close } = await classStream(port, detail.id, teacher.token);
     try {
       assert.equal(status, 200);
       const started = ok<{ queued: number }>(await t.call({ bearer: teacher.token }, 'POST', `/api/classes/${detail.id}/start`, {}), 202);
@@ -127,7 +94,7 @@ describe('a teacher working with a class: push a file, reset, open, bulk start a
       const detailNow = ok<ClassDetail>(await t.call({ bearer: teacher.token }, 'GET', `/api/classes/${detail.id}`));
       assert.equal(detailNow.joined, 2);
     } finally {
-      req.destroy();
+      close();
     }
   });
 });
