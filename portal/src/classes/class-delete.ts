@@ -1,4 +1,3 @@
-import { describeError } from '@codeyard/common/errors';
 import type { ClassRecord, ClassRepository, StudentRecord } from '../db/class-repository.js';
 import type { ReplRepository } from '../db/repl-repository.js';
 import type { ReplService } from '../repls/repl-service.js';
@@ -42,24 +41,31 @@ export interface ClassDeleted {
  *    then deleted like any repl (its sandbox stopped and removed, the record, its stored
  *    workspace); a repl whose record is already gone has its stored files removed again;
  * 3. repls students joined stay theirs, untouched: losing the roster row is all that detaches them;
- * 4. the hooks (the work part: grade runs deleted, submissions detached from the rows), the roster rows, the starter snapshot, and the class row.
+ * 4. the hooks (the work part: grade runs deleted, submissions detached from the rows), the
+ *    starter's copy in the store, then the roster rows and the class row.
  */
 export async function deleteClass(deps: ClassDeleteDeps, klass: ClassRecord, hooks: readonly ClassDeleteHook[]): Promise<ClassDeleted> {
   await deps.classes.setCode(klass.id, null);
   await deps.classes.revokeLinks(klass.id);
-  const students = await deps.classes.students(klass.id);
   let deletedRepls = 0;
   let detachedRepls = 0;
-  await mapLimit(students, 4, async (student) => {
-    if (await deleteUnjoinedRepl(deps, klass, student)) deletedRepls++;
-    else detachedRepls++;
-  });
+  const done = new Map<string, StudentRecord>();
+  // A walk-in who typed the code just before it went off may add a row meanwhile: read the
+  // roster again until it holds nothing new (bounded: such a join makes one row).
+  for (let pass = 0; pass < 3; pass++) {
+    const fresh = (await deps.classes.students(klass.id)).filter((s) => !done.has(s.id));
+    if (!fresh.length) break;
+    await mapLimit(fresh, 4, async (student) => {
+      if (await deleteUnjoinedRepl(deps, klass, student)) deletedRepls++;
+      else detachedRepls++;
+    });
+    for (const s of fresh) done.set(s.id, s);
+  }
+  const students = [...done.values()];
   for (const hook of hooks) await hook(klass, students);
+  // The starter's copy before the rows: a store failure here leaves the class to delete again.
+  await deletePrefix(deps.store, starterPrefix(klass.id));
   await deps.classes.delete(klass.id);
-  await deletePrefix(deps.store, starterPrefix(klass.id)).catch((err: unknown) => {
-    // The class is gone; only unreferenced starter files are left, which nothing reads.
-    deps.log.error({ classId: klass.id, err: describeError(err) }, 'could not remove a deleted class\'s starter files');
-  });
   deps.log.info({ classId: klass.id, deletedRepls, detachedRepls }, 'class deleted');
   return { deletedRepls, detachedRepls, students: students.length };
 }
