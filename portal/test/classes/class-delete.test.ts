@@ -93,6 +93,32 @@ for (const dialect of DIALECTS) {
       assertError(await t.call({ bearer: teacher.token }, 'DELETE', `/api/classes/${detail.id}`), 404, 'NOT_FOUND', undefined, 'deleted already');
     });
 
+    it('never deletes a repl a join racing the deletion won, nor leaves a join without its repl', async () => {
+      for (let round = 0; round < 8; round++) {
+        const detail = await makeClass(t, teacher, [`Race${round}`], { emails: false });
+        const row = detail.students[0]!;
+        const student = await makeUser(t, 'member');
+        // One starts a moment after the other (either way round), so they meet at different steps.
+        const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
+        const [joinDelay, deleteDelay] = round % 2 ? [round >> 1, 0] : [0, round >> 1];
+        const [joined, deleted] = await Promise.all([
+          later(joinDelay).then(() => t.call({ bearer: student.token }, 'POST', '/api/join', { link: row.link })),
+          later(deleteDelay).then(() => t.call({ bearer: teacher.token }, 'DELETE', `/api/classes/${detail.id}`)),
+        ]);
+        const result = ok<ClassDeleted>(deleted);
+        const repl = await t.database.repls.get(row.replId);
+        if (joined.statusCode === 200) {
+          assert.equal(repl?.owner, student.id, `round ${round}: the join won, the repl is the student's`);
+          assert.deepEqual([result.deletedRepls, result.detachedRepls], [0, 1]);
+        } else {
+          assert.ok([404, 409].includes(joined.statusCode), `round ${round}: ${joined.body}`);
+          assert.equal(repl, undefined, `round ${round}: the deletion won, the repl is gone`);
+          assert.deepEqual(ok<ClassList>(await t.call({ bearer: student.token }, 'GET', '/api/classes')).attending, []);
+        }
+        assert.deepEqual(await rowsOf(detail.id), []);
+      }
+    });
+
     it('stays deletable when a store delete fails half-way: links and code off at once, the next DELETE finishes', async () => {
       const detail = await makeClass(t, teacher, ['Dee', 'Eli']);
       const [dee, eli] = detail.students as [ClassDetail['students'][0], ClassDetail['students'][0]];
