@@ -31,7 +31,7 @@ for (const dialect of DIALECTS) {
     };
     const rowsOf = async (classId: string) => t.database.db.selectFrom('class_students').select('id').where('class_id', '=', classId).execute();
 
-    it('is refused (404, the class still whole) to a student of it, another teacher, an admin without the admin scope; 401 signed out, 403 for a read-only token', async () => {
+    it('is refused (404, the class still whole) to a student of it, another teacher, an admin without the admin scope, 401 signed out, 403 for a read-only token', async () => {
       const detail = await makeClass(t, teacher, ['Ada']);
       const ada = await joinAs(t, detail.students[0]!);
       const other = await makeUser(t, 'teacher');
@@ -151,3 +151,18 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('deleting a class in anonymous mode', () => {
+  it("is a 404 to an anonymous account (every browser's own), the class still whole", async () => {
+    const t = await startClassPortal('SQLite', { CODEYARD_AUTH: 'anonymous' });
+    try {
+      const teacher = await makeUser(t, 'teacher');
+      const detail = await makeClass(t, teacher, ['Lu']);
+      const anonymous = await t.codeyard.portal.auth.accounts.create();
+      assertError(await t.call({ bearer: anonymous.token }, 'DELETE', `/api/classes/${detail.id}`), 404, 'NOT_FOUND', undefined, 'an anonymous account');
+      assert.equal(ok<ClassDetail>(await t.call({ bearer: teacher.token }, 'GET', `/api/classes/${detail.id}`)).students.length, 1);
+    } finally {
+      await t.close();
+    }
+  });
+});
