@@ -7,6 +7,7 @@ import { usersMigration } from './migration-005-users.js';
 import { identitiesMigration } from './migration-008-identities.js';
 import { submissionsMigration } from './migration-010-submissions.js';
 import { accountQuotasMigration } from './migration-011-account-quotas.js';
+import { replLimitsMigration } from './migration-012-repl-limits.js';
 
 /**
  * The one migration set, for SQLite and PostgreSQL alike: only types and statements both take.
@@ -79,6 +80,7 @@ const migrations: Record<string, Migration> = {
   '009-classes': classesMigration,
   '010-submissions': submissionsMigration,
   '011-account-quotas': accountQuotasMigration,
+  '012-repl-limits': replLimitsMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -41,8 +41,8 @@ export class ReplRepository {
    */
   async insertWithinLimit(record: ReplRecord, limit: number): Promise<boolean> {
     const row = toRow(record);
-    const insert = sql`insert into repls (id, owner, name, stack, created_at, template_version, manifest, ports, origin)
-      select ${row.id}, ${row.owner}, ${row.name}, ${row.stack}, ${row.created_at}, ${row.template_version}, ${row.manifest}, ${row.ports}, ${row.origin}
+    const insert = sql`insert into repls (id, owner, name, stack, created_at, template_version, manifest, ports, origin, memory_mb)
+      select ${row.id}, ${row.owner}, ${row.name}, ${row.stack}, ${row.created_at}, ${row.template_version}, ${row.manifest}, ${row.ports}, ${row.origin}, ${row.memory_mb}
       where (select count(*) from repls where owner = ${row.owner}) < ${limit}`;
     const result =
       this.dialect === 'postgres'
@@ -91,7 +91,7 @@ export class ReplRepository {
    * Read-modify-write of one record as a compare-and-set on its version: when another writer
    * (this portal or another) changed it in between, `change` runs again on the new record, so a
    * rename racing a port change keeps both. `change` may throw to refuse; it must not change the
-   * id, owner or creation time. Undefined when there is no such repl.
+   * id, owner or creation time (nor always-on or a repl's own limits: this never writes them). Undefined when there is no such repl.
    */
   async update(id: string, change: (record: ReplRecord) => ReplRecord): Promise<ReplRecord | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -107,30 +107,30 @@ export class ReplRepository {
         .executeTakeFirst();
       if (result.numUpdatedRows === 1n) {
         await this.events.publish({ kind: 'updated', owner: current.owner, id });
-        return { ...next, id, owner: current.owner, createdAt: current.created_at };
+        // What this update does not write is answered as stored (always-on and limits have their own writers).
+        const { alwaysOn: _on, alwaysOnBy: _by, memoryMb: _mb, ...written } = next;
+        const { alwaysOn, alwaysOnBy, memoryMb } = toRecord(current);
+        return { ...written, id, owner: current.owner, createdAt: current.created_at, ...(alwaysOn ? { alwaysOn, ...(alwaysOnBy ? { alwaysOnBy } : {}) } : {}), ...(memoryMb !== undefined ? { memoryMb } : {}) };
       }
     }
     throw new Error(`repl ${id} changed ${MAX_ATTEMPTS} times while one update was being made; try again`);
   }
 
   /**
-   * Marks a repl of `owner` always on, unless the account already has `allowance` repls so
-   * marked (answers `limit`), or off. The count and the change are one statement, under the
-   * same per-owner lock on PostgreSQL as inserts (see insertWithinLimit), so two portals turning
+   * Marks a repl of `owner` always on, on the owner's own allowance, unless the account already
+   * uses `allowance` (answers `limit`), or off. What an account uses is every repl whose
+   * always-on it pays for (`always_on_by`: its own, and the student repls its classes made always
+   * on; not the class repls it was handed as a student). The count and the change are one
+   * statement, under a lock per paying account on PostgreSQL (a statement's snapshot alone
+   * would let two portals count the old number; see insertWithinLimit), so two portals turning
    * on two repls at once cannot both pass. `missing` when there is no such repl of that owner.
    */
   async setAlwaysOn(id: string, owner: string, on: boolean, allowance: number): Promise<'changed' | 'unchanged' | 'limit' | 'missing'> {
     const flag = on ? 1 : 0;
-    const change = sql`update repls set always_on = ${flag}, version = version + 1
+    const change = sql`update repls set always_on = ${flag}, always_on_by = ${on ? owner : null}, version = version + 1
       where id = ${id} and owner = ${owner} and always_on <> ${flag}
-      ${on ? sql`and (select count(*) from repls where owner = ${owner} and always_on = 1) < ${allowance}` : sql``}`;
-    const result =
-      this.dialect === 'postgres'
-        ? await this.db.transaction().execute(async (trx) => {
-            await sql`select pg_advisory_xact_lock(hashtextextended(${'repls-of:' + owner}, 0))`.execute(trx);
-            return change.execute(trx);
-          })
-        : await change.execute(this.db);
+      ${on ? sql`and (select count(*) from repls where always_on_by = ${owner}) < ${allowance}` : sql``}`;
+    const result = await this.#underAllowanceLock(owner, (db) => change.execute(db));
     if (result.numAffectedRows === 1n) {
       await this.events.publish({ kind: 'updated', owner, id });
       return 'changed';
@@ -140,9 +140,35 @@ export class ReplRepository {
     return !!current.alwaysOn === on ? 'unchanged' : 'limit';
   }
 
-  /** The account's repls marked always on. */
-  async alwaysOnOf(owner: string): Promise<ReplRecord[]> {
-    const rows = await this.db.selectFrom('repls').selectAll().where('owner', '=', owner).where('always_on', '=', 1).orderBy('created_at').execute();
+  /**
+   * Makes repls `ids` always on, paid from `payer`'s allowance (a class's teacher granting it to
+   * the class's student repls), all or none: none when `payer` would then use more than
+   * `allowance` (answers `limit`). One statement counts and changes, as setAlwaysOn does; the
+   * count leaves out `ids` themselves, so it means the same however the database evaluates it.
+   */
+  async grantAlwaysOn(ids: readonly string[], payer: string, allowance: number): Promise<'granted' | 'limit'> {
+    if (ids.length === 0) return 'granted';
+    const change = sql<{ id: string; owner: string }>`update repls set always_on = 1, always_on_by = ${payer}, version = version + 1
+      where id in (${sql.join(ids)})
+      and (select count(*) from repls where always_on_by = ${payer} and id not in (${sql.join(ids)})) + ${ids.length} <= ${allowance}
+      returning id, owner`;
+    const { rows } = await this.#underAllowanceLock(payer, (db) => change.execute(db));
+    for (const row of rows) await this.events.publish({ kind: 'updated', owner: row.owner, id: row.id });
+    return rows.length > 0 ? 'granted' : 'limit';
+  }
+
+  /** Runs an always-on change for `payer`: on PostgreSQL in a transaction holding that account's allowance lock. */
+  #underAllowanceLock<T>(payer: string, run: (db: Kysely<Tables>) => Promise<T>): Promise<T> {
+    if (this.dialect !== 'postgres') return run(this.db);
+    return this.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtextextended(${'always-on-of:' + payer}, 0))`.execute(trx);
+      return run(trx);
+    });
+  }
+
+  /** The repls whose always-on the account pays for: its own marked so, and those its classes made always on. */
+  async alwaysOnOf(account: string): Promise<ReplRecord[]> {
+    const rows = await this.db.selectFrom('repls').selectAll().where('always_on_by', '=', account).where('always_on', '=', 1).orderBy('created_at').execute();
     return rows.map(toRecord);
   }
 
@@ -154,7 +180,8 @@ export class ReplRepository {
   async adoptAnonymous(owner: string): Promise<string[]> {
     const rows = await this.db
       .updateTable('repls')
-      .set({ owner, version: sql`version + 1` })
+      // An always-on repl the anonymous account paid for is paid for by its new owner.
+      .set({ owner, always_on_by: sql`case when always_on_by = owner then ${owner} else always_on_by end`, version: sql`version + 1` })
       .where('owner', 'in', (eb) => eb.selectFrom('accounts').select('id').where('anonymous', '=', 1))
       .returning('id')
       .execute();
@@ -184,6 +211,8 @@ export function toRow(record: ReplRecord): Omit<Selectable<ReplsTable>, 'version
     ports: JSON.stringify(record.ports ?? {}),
     origin: record.origin ? JSON.stringify(record.origin) : null,
     always_on: record.alwaysOn ? 1 : 0,
+    always_on_by: record.alwaysOn ? (record.alwaysOnBy ?? record.owner) : null,
+    memory_mb: record.memoryMb ?? null,
   };
 }
 
@@ -199,6 +228,7 @@ function toRecord(row: Selectable<ReplsTable>): ReplRecord {
     manifest: JSON.parse(row.manifest) as ReplRecord['manifest'],
     ...(Object.keys(ports).length ? { ports } : {}),
     ...(row.origin ? { origin: JSON.parse(row.origin) as NonNullable<ReplRecord['origin']> } : {}),
-    ...(Number(row.always_on) === 1 ? { alwaysOn: true } : {}),
+    ...(Number(row.always_on) === 1 ? { alwaysOn: true, ...(row.always_on_by ? { alwaysOnBy: row.always_on_by } : {}) } : {}),
+    ...(row.memory_mb !== null ? { memoryMb: Number(row.memory_mb) } : {}),
   };
 }

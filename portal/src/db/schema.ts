@@ -135,6 +135,10 @@ export interface ReplsTable {
   origin: string | null;
   /** 1: always on (never idle-stopped, its app kept running); 0 otherwise. */
   always_on: Generated<number>;
+  /** Whose always-on allowance it uses while always on (the owner, or the teacher of the class that made it so); null otherwise. */
+  always_on_by: Generated<string | null>;
+  /** Its own memory limit in MiB (a class's per-student limit); null: the server's and its stack's. */
+  memory_mb: Generated<number | null>;
   /** Bumped by every update: the compare in compare-and-set. */
   version: Generated<number>;
 }

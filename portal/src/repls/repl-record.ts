@@ -20,8 +20,15 @@ export interface ReplRecord {
   ports?: Record<string, PortVisibility>;
   /** The repl this one was forked from, or `import` for an uploaded archive. */
   origin?: { forkOf?: string; imported?: boolean };
-  /** Never stopped for being idle; its app is kept running (restarted after crashes). Set by setAlwaysOn only. */
+  /** Never stopped for being idle; its app is kept running (restarted after crashes). Set by setAlwaysOn and grantAlwaysOn only. */
   alwaysOn?: boolean;
+  /** Whose always-on allowance it uses: the owner's, or the teacher's whose class made it always on. */
+  alwaysOnBy?: string;
+  /**
+   * Its own memory limit in MiB, a class's per-student limit (set when the class makes it); the
+   * runtime takes the lower of this and the server's and stack's. None: theirs.
+   */
+  memoryMb?: number;
 }
 
 /** What GET /api/events streams to an account. */

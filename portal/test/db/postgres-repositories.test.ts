@@ -5,6 +5,7 @@ import { describeAccountRepositories } from './describe-account-repositories.js'
 import { describeAuditRepository } from './describe-audit-repository.js';
 import { describeClassRepository } from './describe-class-repository.js';
 import { type DatabaseTarget, describeRepositories } from './describe-repositories.js';
+import { describeReplLimits } from './describe-repl-limits.js';
 import { describeSubmissionRepositories } from './describe-submission-repositories.js';
 import { describeTokenRepositories } from './describe-token-repositories.js';
 
@@ -25,4 +26,5 @@ describeAccountRepositories('PostgreSQL', postgres('accounts'), { skip });
 describeAuditRepository('PostgreSQL', postgres('audit'), { skip });
 describeClassRepository('PostgreSQL', postgres('classes'), { skip });
 describeSubmissionRepositories('PostgreSQL', postgres('submissions'), { skip });
+describeReplLimits('PostgreSQL', postgres('repl_limits'), { skip });
 describeTokenRepositories('PostgreSQL', postgres('tokens'), { skip });

@@ -9,6 +9,7 @@ import { describeAccountRepositories } from './describe-account-repositories.js'
 import { describeAuditRepository } from './describe-audit-repository.js';
 import { describeClassRepository } from './describe-class-repository.js';
 import { type DatabaseTarget, describeRepositories } from './describe-repositories.js';
+import { describeReplLimits } from './describe-repl-limits.js';
 import { describeSubmissionRepositories } from './describe-submission-repositories.js';
 import { describeTokenRepositories } from './describe-token-repositories.js';
 
@@ -26,6 +27,7 @@ describeAccountRepositories('SQLite', sqlite);
 describeAuditRepository('SQLite', sqlite);
 describeClassRepository('SQLite', sqlite);
 describeSubmissionRepositories('SQLite', sqlite);
+describeReplLimits('SQLite', sqlite);
 
 describe('the SQLite file', () => {
   it("is root's alone (0600), like the signing key, even when an older one was made wider", async () => {
