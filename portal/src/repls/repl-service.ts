@@ -171,6 +171,7 @@ export class ReplService {
       workspacePrefix: `workspaces/${record.id}/`,
       owner: record.owner,
       info: this.#links.ideInfo(record),
+      ...(record.memoryMb ? { memoryLimitBytes: record.memoryMb * 1024 * 1024 } : {}),
     };
   }
 

@@ -72,6 +72,11 @@ export class MemoryRuntime extends PooledRuntime<MemorySandbox> implements Runti
     }, { takenMs: options.warmTakenMs });
   }
 
+  /** The spec a repl was last made or started with (what a test can check: its own limits). */
+  specOf(id: ReplId): ReplSpec | undefined {
+    return this.#known.get(id);
+  }
+
   describe(): RuntimeDescription {
     const none = { enforced: false, reason: 'the in-memory test double runs nothing' };
     return { driver: this.name, sandbox: 'none (test double)', network: 'none', uidPerRepl: false, limits: { processes: none, openFiles: none, memory: none, cpu: none, disk: none } };

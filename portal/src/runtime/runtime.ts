@@ -43,6 +43,11 @@ export interface ReplSpec {
   info?: ReplInfo;
   /** The account it belongs to (a pod carries it as a label). */
   owner?: string;
+  /**
+   * Its own memory limit (a class's per-student limit, ReplRecord.memoryMb): the runtime gives it
+   * the lower of this and its own (the server's, or the stack's). None: the runtime's.
+   */
+  memoryLimitBytes?: number;
 }
 
 export interface Endpoints {

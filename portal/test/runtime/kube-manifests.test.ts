@@ -138,6 +138,18 @@ describe('kubernetes objects of a repl (manifests.ts)', () => {
     assert.deepEqual(resources.requests, { cpu: '500m', memory: '4096Mi', 'ephemeral-storage': '8192Mi' });
   });
 
+  it("takes a repl's own memory limit (a class's per-student limit) for the pod's memory request and limit when it is lower", async () => {
+    const node = await manifestOf('node');
+    const own = request(node);
+    own.repl!.memoryLimitBytes = 512 * 1024 * 1024;
+    const resources = replObjects(own, defaults).pod.spec!.containers[0]!.resources!;
+    assert.deepEqual([resources.requests?.memory, resources.limits?.memory], ['512Mi', '512Mi']);
+    assert.deepEqual(kubeProblems(replObjects(own, defaults).pod), [], 'still a valid pod');
+    const higher = request(node);
+    higher.repl!.memoryLimitBytes = defaults.limits.memoryBytes * 2;
+    assert.equal(replObjects(higher, defaults).pod.spec!.containers[0]!.resources!.limits!.memory, `${defaults.limits.memoryBytes / 1024 / 1024}Mi`, 'never raised above the server\'s');
+  });
+
   it('labels every object with its sandbox, repl, owner and stack (what the driver re-adopts by); a warm pod has no repl yet', async () => {
     const req = request(await manifestOf('static'));
     for (const object of Object.values(replObjects(req, defaults))) {

@@ -15,7 +15,7 @@ import type { Endpoints, ReplSpec, Runtime, RuntimeDescription, RuntimeStatus, S
 import type { SandboxReading } from '../usage.js';
 import { WarmPool } from '../warm-pool.js';
 import { KubeApi } from './kube-api.js';
-import type { KubeObjectOptions } from './manifests.js';
+import { type KubeObjectOptions, podLimits } from './manifests.js';
 import { newPodId, PodLauncher } from './pod-launch.js';
 import { objectName } from './pod-layout.js';
 import { type PodView, PodWatch, viewOf } from './pod-watch.js';
@@ -196,7 +196,7 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
           await this.#launcher.ready(await this.#launcher.running(current.sandboxId, step, abort.signal), step, abort.signal);
         } else {
           await this.#previousGone(spec.id, step);
-          const warm = this.pool.claim(spec.id);
+          const warm = await this.#warmFor(spec);
           made = warm?.id ?? newPodId();
           if (warm) await this.#launcher.activate(warm.id, spec, step, abort.signal);
           else await this.#launcher.launch(made, spec.manifest, spec, step, abort.signal);
@@ -317,6 +317,17 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
     const ending = (): boolean => this.watcher.all().some((v) => v.repl === id && v.terminating);
     if (ending()) step('waiting for the previous pod to save its files');
     while (ending() && Date.now() < deadline) await sleep(100);
+  }
+
+  /**
+   * The warm pod bound to the repl, if it can be the repl's: a pod's resources are fixed when it
+   * is made, so a repl with a lower memory limit of its own gets a pod of its own and the warm one ends.
+   */
+  async #warmFor(spec: ReplSpec): Promise<WarmPod | undefined> {
+    const warm = this.pool.claim(spec.id);
+    if (!warm || podLimits(this.#o.objects, spec.manifest, spec.memoryLimitBytes).memoryBytes >= podLimits(this.#o.objects, spec.manifest).memoryBytes) return warm;
+    await this.api.deleteObjects(warm.id, 0).catch(() => undefined);
+    return undefined;
   }
 
   /** The live (not ending) pod of a repl, by its labels. */

@@ -44,7 +44,8 @@ export interface ReplPodRequest {
   /** The pod's own id; its objects are all named `codeyard-<sandboxId>`. */
   sandboxId: string;
   manifest: StackManifest;
-  repl?: { id: string; owner?: string; info?: ReplInfo };
+  /** `memoryLimitBytes`: the repl's own memory limit (ReplSpec), when it has one. */
+  repl?: { id: string; owner?: string; info?: ReplInfo; memoryLimitBytes?: number };
   /** The pod's gate secret (64 hex) and, for a repl, its relay credential. */
   gateSecret: string;
   relayToken?: string;
@@ -144,13 +145,21 @@ function mebibytes(bytes: number): string {
 }
 
 /**
+ * A pod's limits: the options', the stack's own on top, and the repl's own memory limit when
+ * lower (a class's per-student limit; the pod's memory request and limit both follow it).
+ */
+export function podLimits(options: Pick<KubeObjectOptions, 'limits'>, manifest: StackManifest, replMemoryBytes?: number): ReturnType<typeof limitsFor> {
+  return limitsFor({ ...options.limits, processes: 0, openFiles: 0 }, manifest.limits, replMemoryBytes);
+}
+
+/**
  * The Pod of one repl (or warm pod): the agent as its entrypoint (it restores the workspace, runs
  * code-server and the app, saves on SIGTERM within the grace period); restricted Pod Security;
  * every writable place an emptyDir with a size limit (the root filesystem is read-only); limits
  * from the stack's; readiness from the agent.
  */
 export function replPod(request: ReplPodRequest, options: KubeObjectOptions): V1Pod {
-  const limits = limitsFor({ ...options.limits, processes: 0, openFiles: 0 }, request.manifest.limits);
+  const limits = podLimits(options, request.manifest, request.repl?.memoryLimitBytes);
   const tmpBytes = Math.min(limits.diskBytes, TMP_MAX_BYTES);
   // Everything on the node's disk: workspace and home (each the disk limit, as in the sandbox), /tmp, state.
   const ephemeral = 2 * limits.diskBytes + tmpBytes + STATE_BYTES;

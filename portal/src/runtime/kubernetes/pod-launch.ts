@@ -64,7 +64,7 @@ export class PodLauncher {
     return {
       sandboxId,
       manifest,
-      repl: spec && { id: spec.id, owner: spec.owner, info: spec.info },
+      repl: spec && { id: spec.id, owner: spec.owner, info: spec.info, ...(spec.memoryLimitBytes !== undefined ? { memoryLimitBytes: spec.memoryLimitBytes } : {}) },
       gateSecret: this.gateSecret(sandboxId),
       relayToken: spec && this.#d.credentials.issue(spec.id, sandboxId),
     };

@@ -120,6 +120,33 @@ export function createReplCgroups(support: CgroupSupport, replId: string, limits
   return procs;
 }
 
+/**
+ * Lowers the memory limit of a sandbox's cgroup that processes already run in (a warm sandbox
+ * becoming a repl with a lower limit of its own): cgroup v2's memory.max and v1's limit take a
+ * lower value live; the kernel reclaims down to it (v1 refuses with EBUSY when it cannot). With
+ * v1 swap accounting, the memory limit goes down first (memsw may never be below it). False when
+ * the kernel refused.
+ */
+export function lowerMemoryLimit(support: CgroupSupport, sandboxId: string, bytes: number): boolean {
+  if (!support.memory) return true;
+  const dir = path.join(support.memory.dir, sandboxId);
+  try {
+    if (support.memory.version === 2) {
+      fs.writeFileSync(path.join(dir, 'memory.max'), String(bytes));
+      return true;
+    }
+    fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(bytes));
+    try {
+      fs.writeFileSync(path.join(dir, 'memory.memsw.limit_in_bytes'), String(bytes));
+    } catch {
+      // no swap accounting on this kernel
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function sameDir(a: string, b: string | undefined): boolean {
   if (!b) return false;
   try {

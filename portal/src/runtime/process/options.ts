@@ -62,12 +62,17 @@ export function sandboxOptionsFrom(config: Readonly<Config>): SandboxOptions {
   };
 }
 
-/** The runtime's default limits with the stack's own overrides on top. */
-export function limitsFor(defaults: ReplLimits, own: { processes?: number; memoryMb?: number; cpus?: number; diskMb?: number } = {}): ReplLimits {
+/**
+ * The runtime's default limits with the stack's own overrides on top, and the repl's own memory
+ * limit (ReplSpec.memoryLimitBytes) when it is lower: a repl's own limit only ever lowers it, so
+ * a server whose limit was lowered after a class was made still holds its repls to the server's.
+ */
+export function limitsFor(defaults: ReplLimits, own: { processes?: number; memoryMb?: number; cpus?: number; diskMb?: number } = {}, replMemoryBytes?: number): ReplLimits {
+  const memoryBytes = own.memoryMb !== undefined ? own.memoryMb * 1024 * 1024 : defaults.memoryBytes;
   return {
     processes: own.processes ?? defaults.processes,
     openFiles: defaults.openFiles,
-    memoryBytes: own.memoryMb !== undefined ? own.memoryMb * 1024 * 1024 : defaults.memoryBytes,
+    memoryBytes: replMemoryBytes !== undefined ? Math.min(memoryBytes, replMemoryBytes) : memoryBytes,
     cpus: own.cpus ?? defaults.cpus,
     diskBytes: own.diskMb !== undefined ? own.diskMb * 1024 * 1024 : defaults.diskBytes,
   };

@@ -273,7 +273,8 @@ export class ProcessRuntime extends PooledRuntime<ProcessSandbox> implements Run
     if (warm) {
       // A warm volume is sized for the quota alone: a workspace of many small files may need more.
       const fits = !fs.existsSync(this.#dirs(spec.id).base) && (await this.#launcher.holds(warm.dirs.workspace, await this.#launcher.volumeNeeds(spec.manifest, spec)));
-      if (fits) return this.#activateWarm(spec, warm, signal);
+      // A repl with a lower memory limit of its own lowers the warm sandbox's, or starts cold.
+      if (fits && this.#launcher.fitWarm(warm, spec)) return this.#activateWarm(spec, warm, signal);
       await this.#launcher.discard(warm);
     }
     const step = (text: string): void => this.#setStatus(spec.id, { state: 'starting', step: text });

@@ -22,7 +22,7 @@ export async function adoptLeft(id: ReplId, dirs: ReplDirs, spec: ReplSpec | und
   if (spec && pids && ours && (await deps.launcher.healthy(dirs))) {
     const uid = deps.caps.switchesUid ? await readUid(dirs.uidFile) : undefined;
     const env = deps.spawner.replEnv(id, dirs, spec.manifest.port, pids.instance);
-    const cgroupProcs = createReplCgroups(deps.caps.cgroups, sandboxId, deps.launcher.limits(spec.manifest));
+    const cgroupProcs = createReplCgroups(deps.caps.cgroups, sandboxId, deps.launcher.limits(spec.manifest, spec));
     const sandbox: ProcessSandbox = { id: sandboxId, manifest: spec.manifest, spec, dirs, uid, instance: pids.instance, env, cgroupProcs, agentPid: pids.agentPid, restarts: [] };
     await deps.launcher.reopenRelay(sandbox);
     // Restarting an adopted sandbox later needs to know where code-server and its Node are.

@@ -12,7 +12,8 @@ import { AgentClient } from '@codeyard/common/agent/client';
 import { agentSyncConfig, buildAgentConfig } from '../agent-config.js';
 import { cancelled, type ReadinessProbe, waitReady } from '../readiness.js';
 import type { ReplSpec, SandboxId } from '../runtime.js';
-import { createReplCgroups, removeReplCgroups } from './cgroups.js';
+import { readCgroupUsage } from './cgroup-usage.js';
+import { createReplCgroups, lowerMemoryLimit, removeReplCgroups } from './cgroups.js';
 import type { EgressService } from './egress-proxy.js';
 import type { HostCapabilities } from './host-capabilities.js';
 import { hostSocketFds } from './host-sockets.js';
@@ -22,6 +23,9 @@ import { INSIDE, writeIdentityFiles } from './sandbox.js';
 import type { ProcessSandbox, SandboxSpawner } from './sandbox-spawn.js';
 import type { UidAllocator } from './uid-allocator.js';
 import { mountVolume, remountVolume, volumeFree, volumeNeeds, type VolumeNeeds } from './workspace-volume.js';
+
+/** A warm sandbox using more than this share of a repl's lower memory limit is not lowered to it (see fitWarm). */
+const WARM_SHARE = 0.75;
 
 /** Longest a stop (or a warm sandbox's activation) waits for the agent's sync before it gives up. */
 export const FLUSH_TIMEOUT_MS = 10 * 60_000;
@@ -92,8 +96,8 @@ export class SandboxLauncher {
       sandbox.env = this.#spawner.replEnv(spec?.id, dirs, manifest.port, sandbox.instance);
       const config = await this.writeAgentConfig(sandbox, kind);
       if (spec) sandbox.relay = await this.#openRelay(spec, dirs, sandbox.uid);
-      if (kind !== 'save') sandbox.cgroupProcs = createReplCgroups(this.#caps.cgroups, sandbox.id, this.limits(manifest));
-      sandbox.agentPid = await this.#spawner.spawnAgent(sandbox, this.limits(manifest), kind === 'save' ? ['--sync-once'] : [], config);
+      if (kind !== 'save') sandbox.cgroupProcs = createReplCgroups(this.#caps.cgroups, sandbox.id, this.limits(manifest, spec));
+      sandbox.agentPid = await this.#spawner.spawnAgent(sandbox, this.limits(manifest, spec), kind === 'save' ? ['--sync-once'] : [], config);
       if (kind !== 'save') await waitReady(this.#probe(sandbox), { step, signal: request.signal, restoring: request.restoring });
       // Recorded (warm ones too), so that a later portal finds it if this one dies.
       if (kind !== 'save') await this.#record(sandbox);
@@ -124,7 +128,7 @@ export class SandboxLauncher {
 
   /** Starts a running repl's sandbox again (it ended on its own); files and folders are as they were. */
   async respawn(sandbox: ProcessSandbox): Promise<void> {
-    sandbox.agentPid = await this.#spawner.spawnAgent(sandbox, this.limits(sandbox.manifest));
+    sandbox.agentPid = await this.#spawner.spawnAgent(sandbox, this.limits(sandbox.manifest, sandbox.spec));
     await this.#record(sandbox);
   }
 
@@ -158,9 +162,22 @@ export class SandboxLauncher {
     return ide && agent;
   }
 
-  /** A repl's limits: the runtime's, with its stack's own on top. */
-  limits(manifest: StackManifest): ReplLimits {
-    return limitsFor(this.#opts.sandbox.limits, manifest.limits);
+  /** A repl's limits: the runtime's, with its stack's own on top, and the repl's own memory limit when lower. */
+  limits(manifest: StackManifest, spec?: ReplSpec): ReplLimits {
+    return limitsFor(this.#opts.sandbox.limits, manifest.limits, spec?.memoryLimitBytes);
+  }
+
+  /**
+   * Fits a warm sandbox (started with the stack's limits) to the repl `spec` it is about to
+   * become: a repl with a lower memory limit of its own gets it on the sandbox's cgroup, live.
+   * False when the sandbox already uses more than WARM_SHARE of that limit, or the kernel refuses:
+   * lowered, it would have to reclaim or OOM-kill at once, so the repl starts cold instead.
+   */
+  fitWarm(sandbox: ProcessSandbox, spec: ReplSpec): boolean {
+    const own = this.limits(sandbox.manifest, spec).memoryBytes;
+    if (own >= this.limits(sandbox.manifest).memoryBytes || !this.#caps.cgroups.memory) return true;
+    const used = readCgroupUsage(this.#caps.cgroups, sandbox.id)?.memoryBytes ?? 0;
+    return used <= own * WARM_SHARE && lowerMemoryLimit(this.#caps.cgroups, sandbox.id, own);
   }
 
   /** What a workspace volume must hold: the quota, or more when the stored files take more blocks. */
