@@ -8,7 +8,9 @@
  * What counts: every repl that runs, at what it is measured to use; a repl that is starting or
  * started in the last minute (it grows as VS Code loads and a browser connects) at no less than
  * the typical repl's footprint (the estimate); starts admitted but not visible in the runtime yet
- * at the estimate; every warm sandbox at what it uses. Not the per-repl memory limit: that is a
+ * at the estimate; every warm sandbox at what it uses. A repl with a memory limit of its own
+ * below the estimate (a class's per-student limit) is expected to need that limit instead,
+ * wherever the estimate stands for it. Not the server's per-repl memory limit: that is a
  * ceiling for one repl, and counting it for all would hold a machine to a fraction of what it
  * really fits (8 GiB / 2 GiB = 4 repls, against the 20 the issue asks for).
  */
@@ -17,10 +19,16 @@ export interface AdmissionInput {
   capacityBytes: number;
   /** A typical repl's footprint: what a start is taken to need. */
   estimateBytes: number;
-  /** Every repl that runs or starts; `fresh` ones count at least the estimate. */
-  repls: Array<{ memoryBytes?: number; fresh: boolean }>;
-  /** Starts admitted that the runtime does not show yet: the estimate each. */
-  reserved: number;
+  /**
+   * Every repl that runs or starts; `fresh` ones count at least their expected footprint: the
+   * estimate, or `estimateBytes`, the repl's own memory limit, when that is lower (a repl held to
+   * less can never need more).
+   */
+  repls: Array<{ memoryBytes?: number; fresh: boolean; estimateBytes?: number }>;
+  /** Starts admitted that the runtime does not show yet: how many (the estimate each), or each one's own limit (undefined: the estimate). */
+  reserved: number | ReadonlyArray<number | undefined>;
+  /** The own memory limit of the repl whose start is decided, when it has one; else it is taken to need the estimate. */
+  startBytes?: number;
   warm: Array<{ memoryBytes?: number }>;
   /**
    * What the machine can still give out now (MemAvailable less the reserve), when known: the
@@ -41,18 +49,22 @@ export interface AdmissionOutcome {
 
 /** Counts what runs against the capacity and says whether one more start fits. */
 export function decideAdmission(input: AdmissionInput): AdmissionOutcome {
-  const { estimateBytes } = input;
+  // What one repl is expected to need: the typical footprint, or its own limit when lower.
+  const expected = (own?: number): number => (own === undefined ? input.estimateBytes : Math.min(own, input.estimateBytes));
+  const reserved = typeof input.reserved === 'number' ? input.reserved * input.estimateBytes : input.reserved.reduce<number>((sum, own) => sum + expected(own), 0);
   let replBytes = 0;
   // The part of the estimate fresh repls have not taken yet: the live check must leave it free.
-  let growing = input.reserved * estimateBytes;
+  let growing = reserved;
   for (const repl of input.repls) {
-    const measured = repl.memoryBytes ?? estimateBytes;
-    replBytes += repl.fresh ? Math.max(measured, estimateBytes) : measured;
-    if (repl.fresh) growing += Math.max(0, estimateBytes - measured);
+    const expect = expected(repl.estimateBytes);
+    const measured = repl.memoryBytes ?? expect;
+    replBytes += repl.fresh ? Math.max(measured, expect) : measured;
+    if (repl.fresh) growing += Math.max(0, expect - measured);
   }
   const warmBytes = input.warm.reduce((sum, w) => sum + (w.memoryBytes ?? 0), 0);
-  const chargedBytes = replBytes + input.reserved * estimateBytes + warmBytes;
-  let shortBytes = Math.max(0, chargedBytes + estimateBytes - input.capacityBytes);
-  if (input.availableBytes !== undefined) shortBytes = Math.max(shortBytes, growing + estimateBytes - input.availableBytes);
+  const chargedBytes = replBytes + reserved + warmBytes;
+  const start = expected(input.startBytes);
+  let shortBytes = Math.max(0, chargedBytes + start - input.capacityBytes);
+  if (input.availableBytes !== undefined) shortBytes = Math.max(shortBytes, growing + start - input.availableBytes);
   return { fits: shortBytes === 0, chargedBytes, warmBytes, shortBytes };
 }

@@ -86,6 +86,8 @@ export class CapacityGate {
   readonly #queue = new StartQueue();
   /** Admitted starts not finished yet (counted at the estimate until the runtime shows them). */
   readonly #reserved = new Set<ReplId>();
+  /** Repls with a memory limit of their own (a class's per-student limit), from their start until they stop: counted at it where it is below the estimate. */
+  readonly #ownLimits = new Map<ReplId, number>();
   /** Decisions one at a time: two starts deciding together would both see the same room. */
   readonly #decisions = new KeyedQueue();
   readonly #listeners = new Set<(ids: ReplId[]) => void>();
@@ -100,7 +102,8 @@ export class CapacityGate {
   constructor(options: CapacityGateOptions) {
     this.#o = options;
     // A stop, a delete, an error: room may have appeared for the line.
-    this.#unwatch = options.runtime.watch(() => {
+    this.#unwatch = options.runtime.watch((id, status) => {
+      if (status.state === 'stopped' && !this.#queue.position(id)) this.#ownLimits.delete(id);
       if (this.#queue.length) this.#pumpSoon();
     });
     // The warm pool refills only when nobody waits and one more start would still fit after it.
@@ -124,9 +127,12 @@ export class CapacityGate {
   /**
    * Starts repl `replId` now if it fits (`run`), else puts it in line and throws SERVER_FULL with
    * its place; once admitted from the line, `queued` runs instead (the start again, with whatever
-   * the caller would have done after it). Asking again while in line keeps the place.
+   * the caller would have done after it). Asking again while in line keeps the place. A repl with
+   * a memory limit of its own (`memoryLimitBytes`) is counted at it where it is below the estimate.
    */
-  async start(replId: ReplId, owner: string, run: () => Promise<void>, queued: () => Promise<void> = run): Promise<void> {
+  async start(replId: ReplId, owner: string, run: () => Promise<void>, queued: () => Promise<void> = run, own: { memoryLimitBytes?: number } = {}): Promise<void> {
+    if (own.memoryLimitBytes) this.#ownLimits.set(replId, own.memoryLimitBytes);
+    else this.#ownLimits.delete(replId);
     const state = this.#o.runtime.status(replId).state;
     if (state === 'running' || state === 'starting' || this.#reserved.has(replId)) return run();
     const admitted = await this.#decisions.run('', async () => {
@@ -149,6 +155,7 @@ export class CapacityGate {
 
   /** Takes a repl out of the line (its owner stopped or deleted it); true when it was waiting. */
   leave(replId: ReplId): boolean {
+    if (this.#o.runtime.status(replId).state === 'stopped') this.#ownLimits.delete(replId);
     if (!this.#queue.remove(replId)) return false;
     this.#changed([replId]);
     return true;
@@ -211,8 +218,8 @@ export class CapacityGate {
     return status.state === 'running' && Date.now() - Date.parse(status.since) < (this.#o.settleMs ?? 60_000);
   }
 
-  /** The rule applied to the last reading: would one more start fit? */
-  #outcome(): AdmissionOutcome {
+  /** The rule applied to the last reading: would one more start fit (the start of `replId`, when given)? */
+  #outcome(replId?: ReplId): AdmissionOutcome {
     const { usage, availableBytes } = this.#last;
     const repls = [];
     const seen = new Set<ReplId>();
@@ -221,14 +228,15 @@ export class CapacityGate {
       // A repl in error has no processes left unless measured: nothing to count.
       if (state === 'stopped' || (state === 'error' && u.memoryBytes === undefined)) continue;
       seen.add(id);
-      repls.push({ memoryBytes: u.memoryBytes, fresh: this.#fresh(id) });
+      repls.push({ memoryBytes: u.memoryBytes, fresh: this.#fresh(id), estimateBytes: this.#ownLimits.get(id) });
     }
-    const reserved = [...this.#reserved].filter((id) => !seen.has(id)).length;
+    const reserved = [...this.#reserved].filter((id) => !seen.has(id)).map((id) => this.#ownLimits.get(id));
     return decideAdmission({
       capacityBytes: this.#o.capacity.memoryBytes,
       estimateBytes: this.estimateBytes,
       repls,
       reserved,
+      ...(replId && this.#ownLimits.has(replId) ? { startBytes: this.#ownLimits.get(replId) } : {}),
       warm: usage.warm.map((w) => ({ memoryBytes: w.usage.memoryBytes })),
       availableBytes: availableBytes === undefined ? undefined : availableBytes - this.#o.capacity.reserveBytes,
     });
@@ -239,7 +247,7 @@ export class CapacityGate {
     await this.#sample();
     // Bounded: each round ends one warm sandbox, and a pool holds at most 64 per stack.
     for (let round = 0; round < 256; round++) {
-      const outcome = this.#outcome();
+      const outcome = this.#outcome(replId);
       if (outcome.fits) {
         this.#reserved.add(replId);
         return true;

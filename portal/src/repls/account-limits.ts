@@ -70,7 +70,9 @@ export class AccountLimits {
       await this.start(owner, record, start);
       await afterQueued?.();
     };
-    return this.start(owner, record, () => capacity.start(record.id, owner, start, queued));
+    // A repl with a memory limit of its own (a class's per-student limit) is counted at it where it is below the estimate.
+    const own = record.memoryMb ? { memoryLimitBytes: record.memoryMb * 1024 * 1024 } : {};
+    return this.start(owner, record, () => capacity.start(record.id, owner, start, queued, own));
   }
 
   /**

@@ -24,6 +24,16 @@ describe('the admission rule (pure)', () => {
     assert.equal(settled.fits, true);
   });
 
+  it("counts a repl with a memory limit of its own below the estimate (a class's per-student limit) at that limit: starting, admitted, and the start decided", () => {
+    const base = { capacityBytes: 1000 * MiB, estimateBytes: 400 * MiB, warm: [] };
+    assert.equal(decideAdmission({ ...base, repls: [{ memoryBytes: 50 * MiB, fresh: true }], reserved: [undefined] }).chargedBytes, 800 * MiB);
+    assert.equal(decideAdmission({ ...base, repls: [{ memoryBytes: 50 * MiB, fresh: true, estimateBytes: 256 * MiB }], reserved: [256 * MiB] }).chargedBytes, 512 * MiB);
+    assert.equal(decideAdmission({ ...base, repls: [{ memoryBytes: 50 * MiB, fresh: true, estimateBytes: 2048 * MiB }], reserved: [] }).chargedBytes, 400 * MiB, 'a higher own limit counts the estimate');
+    const running = [{ memoryBytes: 300 * MiB, fresh: false }, { memoryBytes: 300 * MiB, fresh: false }];
+    assert.equal(decideAdmission({ ...base, capacityBytes: 950 * MiB, repls: running, reserved: 0 }).fits, false, 'a typical start needs the estimate');
+    assert.equal(decideAdmission({ ...base, capacityBytes: 950 * MiB, repls: running, reserved: 0, startBytes: 256 * MiB }).fits, true, 'one held to 256 MiB fits');
+  });
+
   it('counts warm sandboxes, and says how much ending them would free', () => {
     const outcome = decideAdmission({ capacityBytes: 1000 * MiB, estimateBytes: 400 * MiB, repls: [{ memoryBytes: 400 * MiB, fresh: false }], reserved: 0, warm: [{ memoryBytes: 150 * MiB }, { memoryBytes: 150 * MiB }] });
     assert.equal(outcome.fits, false);

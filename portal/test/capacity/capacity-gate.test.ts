@@ -21,7 +21,7 @@ describe('capacity gate (MemoryRuntime double)', () => {
     h = undefined;
   });
 
-  const setup = async (options: { capacityMiB?: number; warm?: number } = {}): Promise<MemoryRepls> => {
+  const setup = async (options: { capacityMiB?: number; warm?: number; estimateMiB?: number } = {}): Promise<MemoryRepls> => {
     h = await memoryRepls({
       limits: { running: 50 },
       runtime: { replUsage: { memoryBytes: 300 * MiB, cpuPercent: 12 }, warmUsage: { memoryBytes: 100 * MiB } },
@@ -29,7 +29,7 @@ describe('capacity gate (MemoryRuntime double)', () => {
         new CapacityGate({
           runtime,
           capacity: { memoryBytes: (options.capacityMiB ?? 1000) * MiB, reserveBytes: 0, cpus: 2, source: 'configured' },
-          estimateBytes: 200 * MiB,
+          estimateBytes: (options.estimateMiB ?? 200) * MiB,
           limitBytes: 2048 * MiB,
           settleMs: 0,
           log: { info() {}, warn() {} },
@@ -130,6 +130,18 @@ describe('capacity gate (MemoryRuntime double)', () => {
     const [fourth] = await newRepls(repls, 1);
     const outcome = await tryStart(repls, fourth!);
     assert.equal(typeof outcome === 'object' && outcome.position, 1);
+  });
+
+  it("counts the start of a repl with a lower memory limit of its own (a class's per-student limit) at that limit, not the typical footprint", async () => {
+    // 950 MiB, two running repls at 300 MiB: a typical start (400 MiB) waits; one held to 256 MiB fits.
+    const repls = await setup({ capacityMiB: 950, estimateMiB: 400 });
+    const ids = await newRepls(repls, 4);
+    assert.equal(await tryStart(repls, ids[0]!), 'running');
+    assert.equal(await tryStart(repls, ids[1]!), 'running');
+    assert.equal(typeof (await tryStart(repls, ids[2]!)), 'object', 'a typical repl waits');
+    await repls.service.stop(OWNER, ids[2]!);
+    await repls.database.db.updateTable('repls').set({ memory_mb: 256 }).where('id', '=', ids[3]!).execute();
+    assert.equal(await tryStart(repls, ids[3]!), 'running', 'the repl held to 256 MiB starts');
   });
 
   it('shows each running repl its memory and CPU in its view', async () => {
