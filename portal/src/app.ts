@@ -200,7 +200,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     revoked: revocations.revoked,
   });
   const adminUsers = new AdminUsers({ directory: database.users, accounts, sessions: database.sessions, repls, runtime, alwaysOnPerAccount: config.alwaysOnPerAccount, quotas: database.accounts, defaultLimits: { repls: config.maxReplsPerAccount, running: config.maxRunningPerAccount }, now: deps.clock, log });
-  const classes = setUpClasses({ database, repls, accounts, workspaces: deps.workspaces, store: deps.store, runtime, templates, portalOrigin: origin, limits: { memoryBytes: config.limitMemoryBytes, fileBytes: config.maxFileBytes, workspaceBytes: config.limitDiskBytes }, log });
+  const classes = setUpClasses({ database, repls, accounts, workspaces: deps.workspaces, store: deps.store, runtime, templates, portalOrigin: origin, limits: { memoryBytes: config.limitMemoryBytes, fileBytes: config.maxFileBytes, workspaceBytes: config.limitDiskBytes }, alwaysOnAllowance: (id) => alwaysOn.allowance(id), log });
   const unlinkWork = linkWorkToClasses(work, classes);
   // Pooled connections to a repl's sockets die with it; a restarted repl gets fresh ones.
   const unwatch = runtime.watch((id, status) => {

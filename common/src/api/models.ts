@@ -94,6 +94,7 @@ export const ReplSchema = Type.Object(
     createdAt: dateTime(),
     forkOf: Type.Optional(Type.String({ description: 'the repl this one was forked from' })),
     usage: Type.Optional(ref(UsageSchema)),
+    memoryLimitMb: Type.Optional(Type.Integer({ description: "its own memory limit in MiB (a class's per-student limit); absent: the server's (GET /api/runtime, limits.memory)" })),
     alwaysOn: Type.Boolean({ description: 'never stopped for being idle; its app is kept running and restarted after crashes' }),
     queue: Type.Optional(
       Type.Object(

@@ -95,7 +95,7 @@ export async function joinByCode(deps: ProvisionDeps, account: Account, code: st
   if (klass.teacher === account.id) throw new AppError('CONFLICT', 'you teach this class: a student types its code with their own account');
   const { students } = await deps.classes.counts(klass.id);
   if (students >= 500) throw new AppError('LIMIT_REACHED', 'this class is full (500 students)');
-  const [made] = await provisionStudents(deps, klass, await starterTemplate(deps, klass), [{ name: account.name ?? account.email ?? 'Student', ...(account.email ? { email: account.email } : {}) }], { links: false, insertClass: false });
+  const [made] = await provisionStudents(deps, klass, await starterTemplate(deps, klass), [{ name: account.name ?? account.email ?? 'Student', ...(account.email ? { email: account.email } : {}) }], { links: false, insertClass: false, asker: 'student' });
   return { klass, ...(await bindRow(deps, klass, made!.student, account)) };
 }
 

@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { deletePrefix, mapLimit, type ObjectStore } from '../store/object-store.js';
 import type { WorkspaceStore } from '../store/workspace-store.js';
 import { hashLinkSecret, newLinkSecret, newStudentId } from './class-ids.js';
+import { type Asker, checkAlwaysOnRoom, type ClassLimitDeps, grantClassAlwaysOn, withClassLimits } from './class-limits.js';
 import { starterPrefix } from './class-starter.js';
 
 /** The pseudo-owner of a class's repls nobody has joined yet: no account, in no dashboard, under no account's limits. */
@@ -25,6 +26,8 @@ export interface ProvisionDeps {
   store: ObjectStore;
   runtime: Runtime;
   portalOrigin: string;
+  /** The teacher's always-on allowance, which an always-on class's repls use (class-limits.ts). */
+  alwaysOnAllowance?: ClassLimitDeps['alwaysOnAllowance'];
   log: { error(obj: object, msg: string): void };
 }
 
@@ -44,17 +47,20 @@ export function joinLink(portalOrigin: string, studentId: string, secret: string
  * nothing starts), owned by the class until a student joins. All or nothing: when any copy or
  * write fails, every repl, file and row made so far is removed before the error is thrown.
  * `insertClass` stores the class with its rows (a new class), else the rows join an existing one.
+ * The class's limits come with the repls (class-limits.ts): its memory limit as each repl's own,
+ * and always-on on the teacher's allowance (refused with nothing made when it does not fit).
  */
 export async function provisionStudents(
   deps: ProvisionDeps,
   klass: ClassRecord,
   template: { manifest: ReplRecord['manifest']; templateVersion: string },
   rows: readonly RosterRow[],
-  options: { links: boolean; insertClass: boolean },
+  options: { links: boolean; insertClass: boolean; asker?: Asker },
 ): Promise<Provisioned[]> {
+  await checkAlwaysOnRoom(deps, klass, rows.length, options.asker);
   const t0 = Date.now();
   const made: Provisioned[] = [];
-  const records: ReplRecord[] = rows.map((row) => newRecord(classOwner(klass.id), { manifest: template.manifest, version: template.templateVersion }, `${klass.name} – ${row.name}`.slice(0, 64).trim()));
+  const records: ReplRecord[] = rows.map((row) => withClassLimits(newRecord(classOwner(klass.id), { manifest: template.manifest, version: template.templateVersion }, `${klass.name} – ${row.name}`.slice(0, 64).trim()), klass));
   rows.forEach((row, i) => {
     const secret = options.links ? newLinkSecret() : undefined;
     const student: StudentRecord = {
@@ -80,6 +86,7 @@ export async function provisionStudents(
     });
     await deps.records.insertMany(records);
     inserted = true;
+    await grantClassAlwaysOn(deps, klass, records.map((r) => r.id), options.asker);
     const students = made.map((m) => m.student);
     if (options.insertClass) await deps.classes.insert(klass, students);
     else await deps.classes.insertStudents(students);

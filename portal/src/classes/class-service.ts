@@ -12,6 +12,7 @@ import { type Caller, checkMayMakeClasses, classForTeacher } from './class-acces
 import { type ClassDeleted, type ClassDeleteHook, deleteClass } from './class-delete.js';
 import { hashLinkSecret, newClassCode, newClassId, newLinkSecret } from './class-ids.js';
 import { joinByCode, joinByLink, joinInfo, starterTemplate } from './class-join.js';
+import { checkAlwaysOnRoom, checkClassLimits } from './class-limits.js';
 import { joinLink, provisionStudents, type ProvisionDeps } from './class-provisioning.js';
 import { classSummary, type ClassRowExtras, noExtras, studentRows } from './class-rows.js';
 import { resolveStarter, snapshotStarter, starterPrefix } from './class-starter.js';
@@ -30,6 +31,8 @@ export interface ClassServiceOptions {
   /** Server limits a class's per-student limits may not exceed. */
   limits: { memoryBytes: number; fileBytes: number; workspaceBytes: number };
   lastActive?: (ids: readonly string[]) => Promise<Map<string, number>>;
+  /** How many repls an account may keep always on: an always-on class's repls use its teacher's (class-limits.ts). */
+  alwaysOnAllowance?: (account: string) => Promise<number>;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -77,9 +80,9 @@ export class ClassService {
     const account = caller.account;
     checkMayMakeClasses(account);
     const rows = parseRoster(body.roster);
-    if (body.limits?.memoryMb !== undefined && body.limits.memoryMb * 1024 * 1024 > this.#o.limits.memoryBytes) {
-      throw new AppError('VALIDATION', `limits.memoryMb: at most ${Math.floor(this.#o.limits.memoryBytes / 1024 / 1024)} (CODEYARD_LIMIT_MEMORY_MB)`);
-    }
+    checkClassLimits(body.limits, this.#o.limits);
+    // An always-on class the teacher's allowance cannot take is refused before the starter is copied.
+    await checkAlwaysOnRoom(this.#o, { teacher: account.id, limits: body.limits ?? {} }, rows.length);
     if (body.dueAt !== undefined && Number.isNaN(Date.parse(body.dueAt))) throw new AppError('VALIDATION', 'dueAt: not a date-time');
     const resolved = await resolveStarter(body.starter, account.id, this.#o);
     const name = body.name.trim();

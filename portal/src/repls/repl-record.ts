@@ -59,6 +59,8 @@ export interface ReplView {
   queue?: { position: number; of: number };
   /** What it uses, at the last reading (every few seconds), while it runs. */
   usage?: { memoryBytes: number; cpuPercent?: number };
+  /** Its own memory limit in MiB (a class's per-student limit); absent: the server's and its stack's. */
+  memoryLimitMb?: number;
 }
 
 /** A repl's name as given: 1 to 64 printable characters, trimmed. */

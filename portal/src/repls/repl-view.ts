@@ -40,6 +40,7 @@ export async function replView(record: ReplRecord, runtime: Runtime, links: Repl
     createdAt: record.createdAt,
     ...(record.origin?.forkOf ? { forkOf: record.origin.forkOf } : {}),
     alwaysOn: !!record.alwaysOn,
+    ...(record.memoryMb ? { memoryLimitMb: record.memoryMb } : {}),
     ...(queue ? { queue } : {}),
     ...(usage?.memoryBytes !== undefined ? { usage: { memoryBytes: usage.memoryBytes, ...(usage.cpuPercent !== undefined ? { cpuPercent: usage.cpuPercent } : {}) } } : {}),
   };

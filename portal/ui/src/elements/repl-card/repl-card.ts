@@ -246,7 +246,7 @@ export class ReplCard extends LitElement {
         <div><dt>Files</dt><dd class="sync ${repl.sync.state}">${syncLabel(repl.sync)}</dd></div>
         <div><dt>App</dt><dd class="app">${repl.app.running ? html`<span class="ok">running</span>${repl.app.command ? html` <code>${repl.app.command}</code>` : nothing}` : repl.app.exitCode != null ? `exited (code ${repl.app.exitCode})` : 'not running'}</dd></div>
         ${running && usage
-          ? html`<div class="usage"><dt>Uses</dt><dd><span class="memory" title="memory of all its processes">${formatBytes(usage.memoryBytes)}</span> · <span class="cpu" title="CPU; 100 % is one core">CPU ${formatCpu(usage.cpuPercent)}</span></dd></div>`
+          ? html`<div class="usage"><dt>Uses</dt><dd><span class="memory" title="memory of all its processes">${formatBytes(usage.memoryBytes)}${repl.memoryLimitMb ? html` of <span class="memory-limit" title="its own memory limit, set by its class">${formatBytes(repl.memoryLimitMb * 1024 * 1024)}</span>` : nothing}</span> · <span class="cpu" title="CPU; 100 % is one core">CPU ${formatCpu(usage.cpuPercent)}</span></dd></div>`
           : nothing}
         <div class="ports"><dt>Preview</dt><dd><ul>${this.#ports()}</ul></dd></div>
         <div class="always-on"><dt>Always on</dt><dd>
