@@ -75,8 +75,8 @@ export const RosterSchema = Type.Union([
 /** Per-student limits; `{}`: the server's defaults. None may exceed the server's own. */
 export const ClassLimitsSchema = Type.Object(
   {
-    memoryMb: Type.Optional(Type.Integer({ minimum: 256, maximum: 1_048_576, description: "memory of one student's repl (at most CODEYARD_LIMIT_MEMORY_MB)" })),
-    alwaysOn: Type.Optional(Type.Boolean({ description: 'false (default): student repls are stopped when idle like any repl' })),
+    memoryMb: Type.Optional(Type.Integer({ minimum: 256, maximum: 1_048_576, description: "memory of one student's repl, its own limit (at most CODEYARD_LIMIT_MEMORY_MB)" })),
+    alwaysOn: Type.Optional(Type.Boolean({ description: "true: every student repl always on, from the teacher's always-on allowance (409 when it does not fit); false (default): stopped when idle like any repl" })),
   },
   strict,
 );
