@@ -21,6 +21,9 @@ interface Target {
 // Every migration after 007 goes (009-classes, 010-submissions and 011-account-quotas too): a database from before
 // OpenID had none of them, and Kysely refuses to run one that sorts before one already run.
 const FORGET_008 = [
+  'DROP INDEX repls_always_on_by',
+  'ALTER TABLE repls DROP COLUMN always_on_by',
+  'ALTER TABLE repls DROP COLUMN memory_mb',
   'ALTER TABLE accounts DROP COLUMN max_running',
   'ALTER TABLE accounts DROP COLUMN max_repls',
   'DROP TABLE oidc_flows',
