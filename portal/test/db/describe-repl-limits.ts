@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { databaseOpener, type DatabaseTarget } from './db-test-helpers.js';
 import { replRecord } from './describe-repositories.js';
 
@@ -55,6 +56,20 @@ export function describeReplLimits(name: string, make: () => Promise<DatabaseTar
       assert.equal(await database.repls.setAlwaysOn(ids[0]!, student, false, 0), 'changed');
       assert.equal((await database.repls.alwaysOnOf(teacher)).length, 3);
       assert.equal((await database.repls.get(ids[0]!))?.alwaysOnBy, undefined);
+    });
+
+    it("migrates a database from before 012: a repl already always on is its owner's, on its owner's allowance", async () => {
+      const database = await open();
+      const [on, off] = [replRecord('u-before-012'), replRecord('u-before-012', 1)];
+      for (const record of [on, off]) assert.equal(await database.repls.insertWithinLimit(record, 10), true);
+      assert.equal(await database.repls.setAlwaysOn(on.id, 'u-before-012', true, 1), 'changed');
+      // Back to 011, the flag kept, as an older portal would have left it.
+      for (const statement of ['drop index repls_always_on_by', 'alter table repls drop column always_on_by', 'alter table repls drop column memory_mb', "delete from kysely_migration where name = '012-repl-limits'"]) {
+        await sql.raw(statement).execute(database.db);
+      }
+      const again = await open();
+      assert.deepEqual([(await again.repls.get(on.id))?.alwaysOnBy, (await again.repls.get(off.id))?.alwaysOnBy], ['u-before-012', undefined]);
+      assert.equal(await again.repls.setAlwaysOn(off.id, 'u-before-012', true, 1), 'limit', 'the allowance of 1 is in use');
     });
 
     it('two portals granting at once cannot overrun one allowance', async () => {
