@@ -40,7 +40,8 @@ export interface ClassDeleted {
  * 2. each repl nobody joined is taken from `class:<id>` by compare-and-set (see deletingOwner),
  *    then deleted like any repl (its sandbox stopped and removed, the record, its stored
  *    workspace); a repl whose record is already gone has its stored files removed again;
- * 3. repls students joined stay theirs, untouched: losing the roster row is all that detaches them;
+ * 3. repls students joined stay theirs: losing the roster row is what detaches them, and one kept
+ *    always on by the teacher's allowance (the class's `limits.alwaysOn`) is no longer;
  * 4. the hooks (the work part: grade runs deleted, submissions detached from the rows), the
  *    starter's copy in the store, then the roster rows and the class row.
  */
@@ -75,7 +76,10 @@ async function deleteUnjoinedRepl(deps: ClassDeleteDeps, klass: ClassRecord, stu
   const tombstone = deletingOwner(klass.id);
   // A row someone joined: the repl is theirs (even if they deleted it since). Otherwise take it
   // from the class, unless a join won the race to it a moment ago.
-  if (student.accountId) return false;
+  if (student.accountId) {
+    await endTeachersGrant(deps, klass, student.replId);
+    return false;
+  }
   await deps.records.reassignOwner(student.replId, classOwner(klass.id), tombstone);
   const record = await deps.records.get(student.replId);
   if (record && record.owner !== tombstone) return false;
@@ -88,4 +92,14 @@ async function deleteUnjoinedRepl(deps: ClassDeleteDeps, klass: ClassRecord, stu
     await deletePrefix(deps.store, `submissions/${student.replId}/`);
   }
   return true;
+}
+
+/**
+ * An always-on class repl a student joined was kept on by the teacher's allowance (class-limits.ts):
+ * the grant ends with the class, so the repl goes back to stopping when idle, and the teacher's
+ * places are theirs again. The student may mark it always on from their own allowance.
+ */
+async function endTeachersGrant(deps: ClassDeleteDeps, klass: ClassRecord, replId: string): Promise<void> {
+  const record = await deps.records.get(replId);
+  if (record?.alwaysOn && record.alwaysOnBy === klass.teacher && record.owner !== klass.teacher) await deps.records.setAlwaysOn(replId, record.owner, false, 0);
 }

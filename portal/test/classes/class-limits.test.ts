@@ -108,6 +108,14 @@ for (const dialect of DIALECTS) {
       ok(await t.call({ bearer: ada.token }, 'PATCH', `/api/repls/${detail.students[0]!.replId}`, { alwaysOn: false }));
       const joined = ok<Joined>(await t.call({ bearer: walkIn.token }, 'POST', '/api/join', { code: detail.code }));
       assert.equal((await t.database.repls.get(joined.replId))?.alwaysOn, true);
+
+      // The class deleted: the grant ends with it. The walk-in keeps the repl, no longer always on,
+      // and the teacher's places are free again; the student's own always-on repl is untouched.
+      ok(await t.call({ bearer: teacher.token }, 'DELETE', `/api/classes/${detail.id}`));
+      const kept = await t.database.repls.get(joined.replId);
+      assert.deepEqual([kept?.owner, Boolean(kept?.alwaysOn)], [walkIn.id, false]);
+      assert.deepEqual(await t.database.repls.alwaysOnOf(teacher.id), []);
+      assert.equal((await t.database.repls.get(own.id))?.alwaysOn, true);
     });
   });
 }
