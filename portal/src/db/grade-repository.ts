@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { GradeStatus } from '@codeyard/common/api/classes';
+import { GradeQueueRepository } from './grade-queue-repository.js';
 import type { GradeResultsTable, GradeRunsTable } from './submission-schema.js';
 import type { Tables } from './schema.js';
 
@@ -33,37 +34,33 @@ export interface GradeCellRecord {
 
 /** Autograde runs and their per-student results. */
 export class GradeRepository {
-  constructor(readonly db: Kysely<Tables>) {}
+  /** The queue portals claim results from (see GradeQueueRepository). */
+  readonly queue: GradeQueueRepository;
+
+  constructor(readonly db: Kysely<Tables>) {
+    this.queue = new GradeQueueRepository(db);
+  }
 
   /**
-   * Stores a run with every student's result `queued`; a failure takes the run back out. No
-   * transaction: on SQLite one would hold the file's lock across awaits (see ReplRepository).
+   * Stores a run with every student's result `queued` (the queue any portal claims from); a
+   * failure takes the run back out. No transaction: on SQLite one would hold the file's lock
+   * across awaits (see ReplRepository).
    */
-  async insertRun(run: Omit<GradeRunRecord, 'results' | 'finishedAt'>, studentIds: readonly string[]): Promise<void> {
+  async insertRun(run: Omit<GradeRunRecord, 'results' | 'finishedAt'>, targets: ReadonlyArray<{ studentId: string; replId: string }>): Promise<void> {
     await this.db.insertInto('grade_runs').values({ id: run.id, class_id: run.classId, command: run.command, started_by: run.startedBy, created_at: run.createdAt, finished_at: null }).execute();
     try {
-      for (let i = 0; i < studentIds.length; i += 200) {
-        const chunk = studentIds.slice(i, i + 200);
-        await this.db.insertInto('grade_results').values(chunk.map((studentId) => ({ run_id: run.id, student_id: studentId, status: 'queued', exit_code: null, output: null, started_at: null, finished_at: null }))).execute();
+      for (let i = 0; i < targets.length; i += 200) {
+        const chunk = targets.slice(i, i + 200);
+        await this.db
+          .insertInto('grade_results')
+          .values(chunk.map((t) => ({ run_id: run.id, student_id: t.studentId, repl_id: t.replId, status: 'queued', exit_code: null, output: null, started_at: null, finished_at: null, claimed_by: null, lease_until: null, attempts: 0 })))
+          .execute();
       }
     } catch (err) {
       await this.db.deleteFrom('grade_results').where('run_id', '=', run.id).execute();
       await this.db.deleteFrom('grade_runs').where('id', '=', run.id).execute();
       throw err;
     }
-  }
-
-  async setResult(runId: string, result: GradeResultRecord): Promise<void> {
-    await this.db
-      .updateTable('grade_results')
-      .set({ status: result.status, exit_code: result.exitCode ?? null, output: result.output ?? null, started_at: result.startedAt ?? null, finished_at: result.finishedAt ?? null })
-      .where('run_id', '=', runId)
-      .where('student_id', '=', result.studentId)
-      .execute();
-  }
-
-  async finishRun(runId: string, finishedAt: string): Promise<void> {
-    await this.db.updateTable('grade_runs').set({ finished_at: finishedAt }).where('id', '=', runId).execute();
   }
 
   async getRun(runId: string): Promise<GradeRunRecord | undefined> {
@@ -101,30 +98,12 @@ export class GradeRepository {
     return out;
   }
 
-  /** Deletes a class's runs and their results (the class is being deleted); answers how many runs. */
+  /** Every run of a class and their results (the class is being deleted); answers how many runs. */
   async deleteByClass(classId: string): Promise<number> {
-    const runs = (await this.db.selectFrom('grade_runs').select('id').where('class_id', '=', classId).execute()).map((r) => r.id);
-    for (let i = 0; i < runs.length; i += 200) await this.db.deleteFrom('grade_results').where('run_id', 'in', runs.slice(i, i + 200)).execute();
-    await this.db.deleteFrom('grade_runs').where('class_id', '=', classId).execute();
-    return runs.length;
-  }
-
-  /**
-   * Marks results still queued or running in runs no portal works on any more (a portal restarted
-   * mid-run) as errors, and those runs finished; answers how many results. Only runs older
-   * than `before`: a run another portal works on now is younger than its longest command.
-   */
-  async abandonUnfinished(before: string, now: string): Promise<number> {
-    const stale = (await this.db.selectFrom('grade_runs').select('id').where('finished_at', 'is', null).where('created_at', '<', before).execute()).map((r) => r.id);
-    if (!stale.length) return 0;
-    const result = await this.db
-      .updateTable('grade_results')
-      .set({ status: 'error', output: 'the portal running this grade run stopped before it got here; grade again', finished_at: now })
-      .where('run_id', 'in', stale)
-      .where('status', 'in', ['queued', 'running'])
-      .executeTakeFirst();
-    await this.db.updateTable('grade_runs').set({ finished_at: now }).where('id', 'in', stale).execute();
-    return Number(result.numUpdatedRows);
+    const runs = this.db.selectFrom('grade_runs').select('id').where('class_id', '=', classId);
+    await this.db.deleteFrom('grade_results').where('run_id', 'in', runs).execute();
+    const deleted = await this.db.deleteFrom('grade_runs').where('class_id', '=', classId).executeTakeFirst();
+    return Number(deleted.numDeletedRows);
   }
 }
 

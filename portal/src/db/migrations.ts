@@ -8,6 +8,7 @@ import { identitiesMigration } from './migration-008-identities.js';
 import { submissionsMigration } from './migration-010-submissions.js';
 import { accountQuotasMigration } from './migration-011-account-quotas.js';
 import { replLimitsMigration } from './migration-012-repl-limits.js';
+import { gradeQueueMigration } from './migration-013-grade-queue.js';
 
 /**
  * The one migration set, for SQLite and PostgreSQL alike: only types and statements both take.
@@ -81,6 +82,7 @@ const migrations: Record<string, Migration> = {
   '010-submissions': submissionsMigration,
   '011-account-quotas': accountQuotasMigration,
   '012-repl-limits': replLimitsMigration,
+  '013-grade-queue': gradeQueueMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -32,4 +32,12 @@ export interface GradeResultsTable {
   output: string | null;
   started_at: string | null;
   finished_at: string | null;
+  /** Migration 013: the repl graded (null only for a row whose student was gone before 013). */
+  repl_id: string | null;
+  /** The portal working it now (its instance id), while running. */
+  claimed_by: string | null;
+  /** Until when that claim holds (ISO time) unless renewed; past it another portal takes the result back. */
+  lease_until: string | null;
+  /** How many times a portal has claimed it. */
+  attempts: number;
 }

@@ -7,7 +7,7 @@ const at = (minute: number): string => new Date(Date.UTC(2026, 11, 3, 9, minute)
 /**
  * Submissions and autograde runs (migration 010) on every dialect: numbers per repl that two
  * portals cannot give twice, the counts a class's rows show, runs with their results, and the
- * cleanup when a repl goes or a portal stopped mid-run.
+ * cleanup when a repl or a class goes (the queue itself: describe-grade-queue.ts).
  */
 export function describeSubmissionRepositories(name: string, make: () => Promise<DatabaseTarget>, options: { skip?: string } = {}): void {
   describe(`submissions and grade runs on ${name}`, { skip: options.skip }, () => {
@@ -41,12 +41,14 @@ export function describeSubmissionRepositories(name: string, make: () => Promise
 
     it('keeps runs with every result, newest first, and each student\'s newest cell', async () => {
       const db = await open();
-      await db.grades.insertRun({ id: 'grd_one', classId: 'cls_g', command: 'npm test', startedBy: 'u-t', createdAt: at(20) }, ['stu_a', 'stu_b']);
-      await db.grades.setResult('grd_one', { studentId: 'stu_a', status: 'pass', exitCode: 0, output: 'ok', startedAt: at(20), finishedAt: at(21) });
-      await db.grades.setResult('grd_one', { studentId: 'stu_b', status: 'fail', exitCode: 1, output: 'boom', startedAt: at(20), finishedAt: at(21) });
-      await db.grades.finishRun('grd_one', at(21));
-      await db.grades.insertRun({ id: 'grd_two', classId: 'cls_g', command: 'npm test -- x', startedBy: 'u-t', createdAt: at(30) }, ['stu_b']);
-      await db.grades.insertRun({ id: 'grd_else', classId: 'cls_other', command: 'true', startedBy: 'u-x', createdAt: at(31) }, ['stu_z']);
+      const targets = (...ids: string[]) => ids.map((id) => ({ studentId: id, replId: `r-${id}` }));
+      await db.grades.insertRun({ id: 'grd_one', classId: 'cls_g', command: 'npm test', startedBy: 'u-t', createdAt: at(20) }, targets('stu_a', 'stu_b'));
+      assert.equal((await db.grades.queue.claim('portal-1', 2, at(20), at(21))).length, 2);
+      assert.ok(await db.grades.queue.complete('portal-1', 'grd_one', { studentId: 'stu_a', status: 'pass', exitCode: 0, output: 'ok', startedAt: at(20), finishedAt: at(21) }));
+      assert.ok(await db.grades.queue.complete('portal-1', 'grd_one', { studentId: 'stu_b', status: 'fail', exitCode: 1, output: 'boom', startedAt: at(20), finishedAt: at(21) }));
+      assert.deepEqual(await db.grades.queue.finishDone(at(21), 'grd_one'), ['grd_one']);
+      await db.grades.insertRun({ id: 'grd_two', classId: 'cls_g', command: 'npm test -- x', startedBy: 'u-t', createdAt: at(30) }, targets('stu_b'));
+      await db.grades.insertRun({ id: 'grd_else', classId: 'cls_other', command: 'true', startedBy: 'u-x', createdAt: at(31) }, targets('stu_z'));
 
       const run = await db.grades.getRun('grd_one');
       assert.equal(run?.finishedAt, at(21));
@@ -58,19 +60,10 @@ export function describeSubmissionRepositories(name: string, make: () => Promise
       assert.deepEqual(cells.get('stu_b'), { runId: 'grd_two', status: 'queued' }, 'the newest run that included the student');
       assert.equal(cells.has('stu_z'), false, "another class's run is not this class's");
       assert.equal(await db.grades.getRun('grd_missing'), undefined);
-    });
 
-    it('ends runs a stopped portal left unfinished, and only those older than the cut', async () => {
-      const db = await open();
-      await db.grades.insertRun({ id: 'grd_left', classId: 'cls_l', command: 'make test', startedBy: 'u-t', createdAt: at(40) }, ['stu_a', 'stu_b']);
-      await db.grades.setResult('grd_left', { studentId: 'stu_a', status: 'pass', exitCode: 0 });
-      await db.grades.insertRun({ id: 'grd_live', classId: 'cls_l', command: 'make test', startedBy: 'u-t', createdAt: at(50) }, ['stu_a']);
-      // Runs of the tests before are unfinished too and older: they are ended as well (1 here + 2 there).
-      assert.equal(await db.grades.abandonUnfinished(at(45), at(55)), 3);
-      const left = await db.grades.getRun('grd_left');
-      assert.equal(left?.finishedAt, at(55));
-      assert.deepEqual(left?.results.map((r) => r.status).sort(), ['error', 'pass']);
-      assert.equal((await db.grades.getRun('grd_live'))?.finishedAt, undefined, 'a younger run is left to its portal');
+      assert.equal(await db.grades.deleteByClass('cls_g'), 2, "a deleted class's runs go with it");
+      assert.deepEqual(await db.grades.listRuns('cls_g', 10), []);
+      assert.equal((await db.grades.getRun('grd_else'))?.results.length, 1, "another class's run stays");
     });
   });
 }

@@ -8,6 +8,7 @@ import { quietLog } from './db-test-helpers.js';
 import { describeAccountRepositories } from './describe-account-repositories.js';
 import { describeAuditRepository } from './describe-audit-repository.js';
 import { describeClassRepository } from './describe-class-repository.js';
+import { describeGradeQueue } from './describe-grade-queue.js';
 import { type DatabaseTarget, describeRepositories } from './describe-repositories.js';
 import { describeReplLimits } from './describe-repl-limits.js';
 import { describeSubmissionRepositories } from './describe-submission-repositories.js';
@@ -28,6 +29,7 @@ describeAuditRepository('SQLite', sqlite);
 describeClassRepository('SQLite', sqlite);
 describeSubmissionRepositories('SQLite', sqlite);
 describeReplLimits('SQLite', sqlite);
+describeGradeQueue('SQLite', sqlite);
 
 describe('the SQLite file', () => {
   it("is root's alone (0600), like the signing key, even when an older one was made wider", async () => {
