@@ -179,13 +179,13 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     alsoRemove,
     ideExtras: classIdeInfo(database.classes),
   });
+  const idle = idleStop(deps, repls, database);
   // Submissions, autograde and collect (issue #15): see submissions/work-parts.ts.
-  const work = workParts({ config, database, repls, alsoRemove, runtime, store: deps.store, workspaces: deps.workspaces, audit, now: deps.clock, log });
+  const work = workParts({ config, database, repls, alsoRemove, runtime, store: deps.store, workspaces: deps.workspaces, audit, now: deps.clock, activity: idle.tracker, log });
   // A proxy replica (CODEYARD_ROLE=proxy) acts on no repl by itself: the portal replicas start
-  // always-on apps and stop idle repls; its tracker still writes the activity it sees for them.
+  // always-on apps, stop idle repls and work the grade queue; its tracker still writes the activity it sees for them.
   const acts = config.role !== 'proxy';
   const alwaysOn = new AlwaysOn({ records: database.repls, accounts: database.accounts, runtime, perAccount: config.alwaysOnPerAccount, followStarts: acts, log });
-  const idle = idleStop(deps, repls, database);
   // Host cookies are signed grants the proxy checks without the database; signing out reaches them through this list.
   const revocations = new CredentialRevocations({ source: database, windowMs: config.sessionTtlMs, log });
   await revocations.start();
@@ -195,7 +195,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     signer,
     publicOrigin,
     tickets: database.tickets,
-    activity: idle?.tracker,
+    activity: idle.tracker,
     ownerActive: async (id) => isClassOwner(id) || (await accounts.byId(id))?.disabled === false,
     revoked: revocations.revoked,
   });
@@ -238,7 +238,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     signinTtlMs: config.signinTtlMs,
     repls,
     alwaysOn,
-    activity: idle?.tracker,
+    activity: idle.tracker,
     capacity,
     runtime,
     store: deps.store,
@@ -283,15 +283,12 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   await app.register(async (api) => {
     api.addHook('preHandler', api.authenticate);
     // A call on a repl (start, files, exec, Run…) that succeeded is use of it: a stranger's 404 is not.
-    const tracker = idle?.tracker;
-    if (tracker) {
-      api.addHook('onResponse', async (request, reply) => {
-        const id = (request.params as { id?: unknown } | undefined)?.id;
-        // A deleted repl has nothing left to keep up (and its activity row is gone).
-        if (request.method === 'DELETE' && request.routeOptions.url === '/api/repls/:id') return;
-        if (isReplId(id) && reply.statusCode < 400) tracker.touch(id);
-      });
-    }
+    api.addHook('onResponse', async (request, reply) => {
+      const id = (request.params as { id?: unknown } | undefined)?.id;
+      // A deleted repl has nothing left to keep up (and its activity row is gone).
+      if (request.method === 'DELETE' && request.routeOptions.url === '/api/repls/:id') return;
+      if (isReplId(id) && reply.statusCode < 400) idle.tracker.touch(id);
+    });
     for (const routes of [meRoutes, inviteRoutes, stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, appLogRoutes, eventRoutes, usageRoutes, tokenRoutes, deviceApprovalRoutes]) await api.register(routes, context);
     await api.register(identityRoutes, identityRouteDeps(context, database, oidcProviders));
     for (const routes of [classRoutes, joinRoutes]) await api.register(routes, classContext);
@@ -299,7 +296,8 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   });
 
   await app.ready();
-  if (acts) idle?.sweeper.start(idleIntervalMs(config.idleStopMs));
+  if (acts) idle.sweeper?.start(idleIntervalMs(config.idleStopMs));
+  if (acts) work.grader.begin();
   if (acts) audit.startSweeping(AUDIT_SWEEP_MS);
 
   return {
@@ -316,8 +314,8 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     async close() {
       unwatch();
       audit.close();
-      await idle?.sweeper.close();
-      await idle?.tracker.close();
+      await idle.sweeper?.close();
+      await idle.tracker.close();
       alwaysOn.close();
       revocations.close();
       unlinkWork();

@@ -238,7 +238,7 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
     read: oneOf('CODEYARD_RUNTIME', ['process', 'kubernetes'], 'process'),
   },
   role: {
-    vars: [v('CODEYARD_ROLE', '`all`', "`proxy` (the chart's proxy replicas, with `CODEYARD_RUNTIME=kubernetes`) serves and records repl activity only: no recovery at start, warm pool, idle stop or always-on restarts, which the portal replicas run")],
+    vars: [v('CODEYARD_ROLE', '`all`', "`proxy` (the chart's proxy replicas, with `CODEYARD_RUNTIME=kubernetes`) serves and records repl activity only: no recovery at start, warm pool, idle stop, always-on restarts or autograde, which the portal replicas run")],
     read: oneOf('CODEYARD_ROLE', ['all', 'proxy'], 'all'),
   },
   kube: {
@@ -334,7 +334,7 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
   maxFileBytes: { vars: [v('CODEYARD_MAX_FILE_MB', '`16`', 'largest file the files API reads or writes')], read: int('CODEYARD_MAX_FILE_MB', 16, 1, 1024, MiB) },
   maxReplsPerAccount: { vars: [v('CODEYARD_MAX_REPLS_PER_ACCOUNT', '`50`', 'repls one account may have')], read: int('CODEYARD_MAX_REPLS_PER_ACCOUNT', 50, 1, 1_000_000) },
   maxRunningPerAccount: { vars: [v('CODEYARD_MAX_RUNNING_PER_ACCOUNT', '`3`', 'repls of one account running at once')], read: int('CODEYARD_MAX_RUNNING_PER_ACCOUNT', 3, 1, 10_000) },
-  gradeConcurrency: { vars: [v('CODEYARD_GRADE_CONCURRENCY', '`2`', 'student repls one portal autogrades at once (each started through admission when stopped, stopped after)')], read: int('CODEYARD_GRADE_CONCURRENCY', 2, 1, 64) },
+  gradeConcurrency: { vars: [v('CODEYARD_GRADE_CONCURRENCY', '`2`', 'student repls one portal autogrades at once (each started through admission when stopped, stopped after unless opened meanwhile); every portal on the database works the shared queue')], read: int('CODEYARD_GRADE_CONCURRENCY', 2, 1, 64) },
   gradeTimeoutMs: { vars: [v('CODEYARD_GRADE_TIMEOUT_SECONDS', '`120`', "how long one autograde command may run in a student's repl before its result is an error")], read: int('CODEYARD_GRADE_TIMEOUT_SECONDS', 120, 1, 600, 1000) },
   idleStopMs: {
     vars: [v('CODEYARD_IDLE_MINUTES', '`30`', 'a repl with no IDE connection, preview or app traffic, exec or API call for this long is stopped, files saved (it wakes on the next visit); always-on repls never are; `0` turns idle stop off')],

@@ -1,15 +1,19 @@
-import type { ExecResult } from '@codeyard/common/agent/protocol';
-import type { GradeStatus } from '@codeyard/common/api/classes';
-import { Slots } from '@codeyard/common/concurrency';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { AppError, describeError } from '@codeyard/common/errors';
-import { isServerFull } from '../capacity/capacity-gate.js';
+import type { ClaimedResult } from '../db/grade-queue-repository.js';
 import type { GradeRepository, GradeResultRecord, GradeRunRecord } from '../db/grade-repository.js';
-import type { ReplService } from '../repls/repl-service.js';
-import type { Runtime } from '../runtime/runtime.js';
 import { newGradeRunId } from '../submissions/work-ids.js';
+import { type GradeExecOptions, type GradeOutcome, gradeIn } from './grade-exec.js';
 
-/** The most output kept per result: the end of stdout and stderr, where test runners sum up. */
-export const OUTPUT_TAIL_BYTES = 4096;
+export { OUTPUT_TAIL_BYTES, outputTail } from './grade-exec.js';
+
+/** How long a claim holds without renewal: a portal that died is noticed this long after. */
+export const GRADE_LEASE_MS = 60_000;
+/** How often a portal renews its claims, takes back lapsed ones and looks for queued results. */
+export const GRADE_POLL_MS = 5_000;
+/** Claims of one result before it is given up on (an error) instead of queued again. */
+export const GRADE_MAX_ATTEMPTS = 2;
 
 /** One student to grade: the roster row and its repl. */
 export interface GradeTarget {
@@ -24,36 +28,48 @@ export interface GradeEvent {
   result: GradeResultRecord;
 }
 
-export interface GraderOptions {
-  repls: Pick<ReplService, 'record' | 'start' | 'stop' | 'apps'>;
-  runtime: Pick<Runtime, 'status' | 'watch'>;
+export interface GraderOptions extends Omit<GradeExecOptions, 'startWaitMs'> {
   repository: GradeRepository;
-  /** Repls graded at once in this portal, over all runs (CODEYARD_GRADE_CONCURRENCY). */
+  /** Repls graded at once by this portal, over all runs (CODEYARD_GRADE_CONCURRENCY). */
   concurrency: number;
-  /** How long one command may run (CODEYARD_GRADE_TIMEOUT_SECONDS). */
-  timeoutMs: number;
   /** How long a stopped repl may wait in the admission line before its result is an error. */
   startWaitMs?: number;
-  log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** See {@link GRADE_LEASE_MS}, {@link GRADE_POLL_MS}, {@link GRADE_MAX_ATTEMPTS}. */
+  leaseMs?: number;
+  pollMs?: number;
+  maxAttempts?: number;
+  /** This portal's name in the queue's claims (default: host, process and a random part). */
+  portalId?: string;
+  /** The clock for lease times (tests move it). */
+  now?: () => number;
 }
 
 /**
- * Autograde: a command run in every chosen student repl, inside the repl's sandbox (the agent's
- * exec; never on the host), a few at a time. A stopped repl is started for it, through the
- * account limits and the machine's admission like any start (a full machine queues it), and
- * stopped again after; a repl that was running stays running. Exit code 0 is a pass, any other
- * a fail; a repl that cannot start or a command that times out is an error.
+ * Autograde: a command run in every chosen student repl (see gradeIn), queued in the database so
+ * that every portal sharing it works through the queue, a few results at a time each
+ * (`concurrency`), and a portal that stops mid-run loses nothing: a result it held is claimed
+ * again once its lease lapses (or at once, when it shut down cleanly), and a result whose portals
+ * died twice on it ends as an error saying so. Result changes this portal makes (and the ones
+ * its sweep makes) go to {@link onResult} listeners; another portal's reach the dashboard
+ * through that portal's listeners and the database's event bus.
  */
 export class Grader {
+  readonly portalId: string;
   readonly #o: GraderOptions;
-  readonly #slots: Slots;
+  readonly #exec: GradeExecOptions;
   readonly #listeners = new Set<(event: GradeEvent) => void>();
-  readonly #work = new Set<Promise<void>>();
+  /** The results this portal works on now, by `run/student`. */
+  readonly #working = new Map<string, Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<void> | undefined;
+  #pumping: Promise<void> | undefined;
+  #again = false;
   #closed = false;
 
   constructor(options: GraderOptions) {
     this.#o = options;
-    this.#slots = new Slots(Math.max(1, options.concurrency));
+    this.#exec = { ...options, startWaitMs: options.startWaitMs ?? 10 * 60_000 };
+    this.portalId = options.portalId ?? `${os.hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
   }
 
   /** Calls `listener` on every result change made here; returns unsubscribe. */
@@ -62,113 +78,142 @@ export class Grader {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Stores a run (every result queued) and works through it in the background; answers the run as stored. */
+  /** Stores a run (every result queued) and starts on it; answers the run as stored. */
   async start(classId: string, startedBy: string, command: string, targets: readonly GradeTarget[]): Promise<GradeRunRecord> {
     if (this.#closed) throw new AppError('UNAVAILABLE', 'the portal is shutting down; grade again in a moment');
-    const run = { id: newGradeRunId(), classId, command, startedBy, createdAt: new Date().toISOString() };
-    await this.#o.repository.insertRun(run, targets.map((t) => t.studentId));
+    const run = { id: newGradeRunId(), classId, command, startedBy, createdAt: new Date(this.#now()).toISOString() };
+    await this.#o.repository.insertRun(run, targets);
     this.#o.log.info({ classId, runId: run.id, students: targets.length }, 'grade run queued');
-    const work = this.#runAll(run, targets).catch((err: unknown) => this.#o.log.error({ runId: run.id, err: describeError(err) }, 'grade run failed'));
-    this.#work.add(work);
-    void work.finally(() => this.#work.delete(work));
+    void this.#pump();
     return { ...run, results: targets.map((t) => ({ studentId: t.studentId, status: 'queued' as const, exitCode: null })) };
   }
 
-  async #runAll(run: { id: string; classId: string; command: string }, targets: readonly GradeTarget[]): Promise<void> {
-    await Promise.all(targets.map((target) => this.#slots.run(() => this.#gradeOne(run, target))));
-    await this.#o.repository.finishRun(run.id, new Date().toISOString());
-    this.#o.log.info({ classId: run.classId, runId: run.id }, 'grade run finished');
-  }
-
-  async #gradeOne(run: { id: string; classId: string; command: string }, target: GradeTarget): Promise<void> {
-    const startedAt = new Date().toISOString();
-    const report = async (status: GradeStatus, fields: Partial<GradeResultRecord> = {}): Promise<void> => {
-      const result: GradeResultRecord = { studentId: target.studentId, status, startedAt, ...fields };
-      await this.#o.repository.setResult(run.id, result);
-      for (const listener of this.#listeners) listener({ classId: run.classId, runId: run.id, result });
-    };
-    if (this.#closed) return report('error', { output: 'the portal shut down before this repl was graded; grade again', finishedAt: startedAt });
-    await report('running');
-    let outcome: { status: GradeStatus; exitCode?: number | null; output: string };
-    try {
-      outcome = await this.#execIn(target.replId, run.command);
-    } catch (err) {
-      outcome = { status: 'error', output: describeError(err) };
-    }
-    await report(outcome.status, { exitCode: outcome.exitCode ?? null, output: outcome.output, finishedAt: new Date().toISOString() });
-  }
-
-  /** Runs the command in the repl (started for it when stopped, stopped after), and judges the exit. */
-  async #execIn(replId: string, command: string): Promise<{ status: GradeStatus; exitCode?: number | null; output: string }> {
-    const record = await this.#o.repls.record(replId);
-    if (!record) throw new AppError('NOT_FOUND', `the repl ${replId} is gone`);
-    const state = this.#o.runtime.status(replId).state;
-    // Running, or being started by someone else (the student opening it): theirs to stop, not ours.
-    const wasRunning = state === 'running' || state === 'starting';
-    if (state === 'starting') await waitForRunning(this.#o.runtime, replId, this.#o.startWaitMs ?? 10 * 60_000);
-    else if (!wasRunning) await this.#start(record.owner, replId);
-    try {
-      const result = await this.#o.repls.apps.exec(record.owner, replId, { command, timeoutMs: this.#o.timeoutMs });
-      const output = outputTail(result);
-      if (result.timedOut) return { status: 'error', exitCode: result.exitCode, output: `${output}\n[timed out after ${Math.round(this.#o.timeoutMs / 1000)} s]`.trimStart() };
-      return { status: result.exitCode === 0 ? 'pass' : 'fail', exitCode: result.exitCode, output };
-    } finally {
-      // A repl started only to be graded goes back to how it was (its files are saved on stop).
-      if (!wasRunning) await this.#o.repls.stop(record.owner, replId).catch((err: unknown) => this.#o.log.error({ replId, err: describeError(err) }, 'could not stop a repl after grading'));
-    }
-  }
-
-  /** Starts a stopped repl; when the machine is full it waits its turn in the admission line. */
-  async #start(owner: string, replId: string): Promise<void> {
-    try {
-      await this.#o.repls.start(owner, replId);
-      return;
-    } catch (err) {
-      if (!isServerFull(err)) throw err;
-    }
-    await waitForRunning(this.#o.runtime, replId, this.#o.startWaitMs ?? 10 * 60_000);
+  /** Works the queue from now on: a pass at once (what a stopped portal left), then every `pollMs`. */
+  begin(): void {
+    if (this.#timer || this.#closed) return;
+    this.#timer = setInterval(() => void this.tick(), this.#o.pollMs ?? GRADE_POLL_MS);
+    this.#timer.unref();
+    void this.tick();
   }
 
   /**
-   * Stops taking new repls (results not started yet end as errors) and waits a little for the
-   * commands running now; a command still running after that is ended by the runtime's own close,
-   * and its result left for the next start to mark (GradeRepository.abandonUnfinished).
+   * One pass (never two at once): renews this portal's claims, takes back lapsed ones, marks
+   * finished the runs with nothing left, and claims what this portal has room for.
+   */
+  tick(): Promise<void> {
+    this.#ticking ??= this.#tick()
+      .catch((err: unknown) => this.#o.log.error({ err: describeError(err) }, 'grade queue pass failed'))
+      .finally(() => (this.#ticking = undefined));
+    return this.#ticking;
+  }
+
+  /** The results this portal works on now (for tests and the log). */
+  get working(): number {
+    return this.#working.size;
+  }
+
+  async #tick(): Promise<void> {
+    const queue = this.#o.repository.queue;
+    const now = this.#now();
+    if (this.#working.size) await queue.renew(this.portalId, this.#iso(now + this.#leaseMs));
+    const swept = await queue.requeueExpired(this.#iso(now), this.#o.maxAttempts ?? GRADE_MAX_ATTEMPTS);
+    for (const change of swept) {
+      this.#o.log.info({ runId: change.runId, studentId: change.result.studentId, status: change.result.status }, 'took back a grade result whose portal stopped working on it');
+      this.#emit(change);
+    }
+    for (const runId of await queue.finishDone(this.#iso(now))) this.#o.log.info({ runId }, 'grade run finished');
+    await this.#pump();
+  }
+
+  /** Claims results while this portal has room (one claimer at a time; a call meanwhile asks for another round). */
+  #pump(): Promise<void> {
+    if (this.#pumping) {
+      this.#again = true;
+      return this.#pumping;
+    }
+    this.#pumping = this.#claim()
+      .catch((err: unknown) => this.#o.log.error({ err: describeError(err) }, 'could not claim grade results'))
+      .finally(() => (this.#pumping = undefined));
+    return this.#pumping;
+  }
+
+  async #claim(): Promise<void> {
+    // Bounded: the next tick claims whatever is left.
+    for (let round = 0; round < 16; round++) {
+      this.#again = false;
+      const free = Math.max(1, this.#o.concurrency) - this.#working.size;
+      if (free <= 0 || this.#closed) return;
+      const now = this.#now();
+      const claimed = await this.#o.repository.queue.claim(this.portalId, free, this.#iso(now), this.#iso(now + this.#leaseMs));
+      for (const result of claimed) this.#work(result);
+      if (claimed.length < free && !this.#again) return;
+    }
+  }
+
+  #work(claimed: ClaimedResult): void {
+    const key = `${claimed.runId}/${claimed.studentId}`;
+    const job = this.#gradeOne(claimed)
+      .catch((err: unknown) => this.#o.log.error({ runId: claimed.runId, studentId: claimed.studentId, err: describeError(err) }, 'grading a student failed'))
+      .finally(() => {
+        this.#working.delete(key);
+        void this.#pump();
+      });
+    this.#working.set(key, job);
+  }
+
+  async #gradeOne(claimed: ClaimedResult): Promise<void> {
+    const { runId, classId, studentId, startedAt } = claimed;
+    this.#emit({ classId, runId, result: { studentId, status: 'running', startedAt } });
+    let outcome: GradeOutcome;
+    try {
+      if (!claimed.replId) throw new AppError('NOT_FOUND', "the student's repl is gone");
+      outcome = await gradeIn(this.#exec, claimed.replId, claimed.command);
+    } catch (err) {
+      outcome = { status: 'error', output: describeError(err) };
+    }
+    const result: GradeResultRecord = { studentId, startedAt, status: outcome.status, exitCode: outcome.exitCode ?? null, output: outcome.output, finishedAt: new Date(this.#now()).toISOString() };
+    const queue = this.#o.repository.queue;
+    if (!(await queue.complete(this.portalId, runId, result))) {
+      // Taken back meanwhile (this portal's lease lapsed, or it shut down): the result is the next claimer's to give.
+      this.#o.log.info({ runId, studentId }, 'a grade result was taken back before it was stored; not stored');
+      return;
+    }
+    this.#emit({ classId, runId, result });
+    for (const finished of await queue.finishDone(result.finishedAt!, runId)) this.#o.log.info({ classId, runId: finished }, 'grade run finished');
+  }
+
+  #emit(event: GradeEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  get #leaseMs(): number {
+    return this.#o.leaseMs ?? GRADE_LEASE_MS;
+  }
+
+  #now(): number {
+    return this.#o.now?.() ?? Date.now();
+  }
+
+  #iso(ms: number): string {
+    return new Date(ms).toISOString();
+  }
+
+  /**
+   * Stops claiming, waits a little for the commands running now, and puts the results still
+   * unfinished back in the queue (another portal, or this one's next start, grades them again;
+   * their commands end with the runtime's own close).
    */
   async close(waitMs = 5000): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#timer);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all([...this.#work]), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    await Promise.race([Promise.all([...this.#working.values(), this.#ticking, this.#pumping]), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
     clearTimeout(timer);
+    try {
+      for (const change of await this.#o.repository.queue.release(this.portalId)) this.#emit(change);
+    } catch (err) {
+      // Their leases lapse instead, and any portal takes them back then.
+      this.#o.log.error({ err: describeError(err) }, 'could not put unfinished grade results back in the queue');
+    }
   }
-}
-
-/** Resolves once the repl runs; rejects when it fails to, or after `timeoutMs`. */
-function waitForRunning(runtime: Pick<Runtime, 'status' | 'watch'>, replId: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let unwatch = (): void => undefined;
-    const timer = setTimeout(() => done(new AppError('SERVER_FULL', `the server stayed full for ${Math.round(timeoutMs / 60_000)} min; grade again when fewer repls run`)), timeoutMs);
-    const done = (err?: Error): void => {
-      clearTimeout(timer);
-      unwatch();
-      if (err) reject(err);
-      else resolve();
-    };
-    unwatch = runtime.watch((id, status) => {
-      if (id !== replId) return;
-      if (status.state === 'running') done();
-      else if (status.state === 'error') done(new AppError('UNAVAILABLE', `the repl could not start: ${status.error ?? 'unknown error'}`));
-    });
-    if (runtime.status(replId).state === 'running') done();
-  });
-}
-
-/** The last {@link OUTPUT_TAIL_BYTES} of stdout then stderr (cut on a character boundary). */
-export function outputTail(result: Pick<ExecResult, 'stdout' | 'stderr'>): string {
-  const all = [result.stdout, result.stderr].filter(Boolean).join(result.stdout.endsWith('\n') || !result.stdout ? '' : '\n');
-  const bytes = Buffer.from(all, 'utf8');
-  if (bytes.length <= OUTPUT_TAIL_BYTES) return all;
-  // Skip continuation bytes so the cut never splits a character.
-  let start = bytes.length - OUTPUT_TAIL_BYTES;
-  while (start < bytes.length && (bytes[start]! & 0xc0) === 0x80) start++;
-  return bytes.subarray(start).toString('utf8');
 }

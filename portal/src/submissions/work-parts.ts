@@ -1,9 +1,10 @@
-import { describeError } from '@codeyard/common/errors';
 import type { Audit } from '../audit/audit.js';
 import type { Classes } from '../classes/classes-setup.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/open-database.js';
+import { usedSinceFrom } from '../grading/grade-exec.js';
 import { Grader } from '../grading/grader.js';
+import type { ActivityTracker } from '../idle/activity-tracker.js';
 import type { ReplService } from '../repls/repl-service.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -25,14 +26,15 @@ export interface WorkPartsDeps {
   audit: Audit;
   /** The clock of the audit's windows (tests move it). */
   now?: () => number;
+  /** What this portal sees of repl use: a repl opened while it was graded stays running. */
+  activity: Pick<ActivityTracker, 'lastActive'>;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
 /**
  * The work part of classrooms, built once per portal: submissions (deleted with their repl
  * through ReplService's `alsoRemove`), the autograde queue, and the columns it adds to a class's
- * dashboard rows. Runs a stopped portal left unfinished are ended here (older than the longest
- * command could run, so another portal's live run is left alone).
+ * dashboard rows. The grader works the queue once the portal calls its begin().
  */
 export function workParts(deps: WorkPartsDeps): WorkContext & { rowExtras: ReturnType<typeof workRowExtras> } {
   const { database, repls, log } = deps;
@@ -45,12 +47,15 @@ export function workParts(deps: WorkPartsDeps): WorkContext & { rowExtras: Retur
     log,
   });
   deps.alsoRemove.push((id) => submissions.removeAll(id));
-  const grader = new Grader({ repls, runtime: deps.runtime, repository: database.grades, concurrency: deps.config.gradeConcurrency, timeoutMs: deps.config.gradeTimeoutMs, log });
-  const now = Date.now();
-  // The longest a live run can have been going on: every student of a big class one after another is far more; a day is safe.
-  void database.grades
-    .abandonUnfinished(new Date(now - 24 * 3600_000).toISOString(), new Date(now).toISOString())
-    .catch((err: unknown) => log.error({ err: describeError(err) }, 'could not end grade runs left unfinished'));
+  const grader = new Grader({
+    repls,
+    runtime: deps.runtime,
+    repository: database.grades,
+    concurrency: deps.config.gradeConcurrency,
+    timeoutMs: deps.config.gradeTimeoutMs,
+    usedSince: usedSinceFrom(deps.activity, database.activity),
+    log,
+  });
   return {
     submissions,
     grader,
