@@ -43,11 +43,12 @@ export class GradeRepository {
 
   /**
    * Stores a run with every student's result `queued` (the queue any portal claims from); a
-   * failure takes the run back out. No transaction: on SQLite one would hold the file's lock
-   * across awaits (see ReplRepository).
+   * failure takes the run back out. The results go in first: a run appears (and its results can
+   * be claimed) only whole, so no portal's sweep finds it with nothing left and calls it
+   * finished. No transaction: on SQLite one would hold the file's lock across awaits (see
+   * ReplRepository).
    */
   async insertRun(run: Omit<GradeRunRecord, 'results' | 'finishedAt'>, targets: ReadonlyArray<{ studentId: string; replId: string }>): Promise<void> {
-    await this.db.insertInto('grade_runs').values({ id: run.id, class_id: run.classId, command: run.command, started_by: run.startedBy, created_at: run.createdAt, finished_at: null }).execute();
     try {
       for (let i = 0; i < targets.length; i += 200) {
         const chunk = targets.slice(i, i + 200);
@@ -56,9 +57,9 @@ export class GradeRepository {
           .values(chunk.map((t) => ({ run_id: run.id, student_id: t.studentId, repl_id: t.replId, status: 'queued', exit_code: null, output: null, started_at: null, finished_at: null, claimed_by: null, lease_until: null, attempts: 0 })))
           .execute();
       }
+      await this.db.insertInto('grade_runs').values({ id: run.id, class_id: run.classId, command: run.command, started_by: run.startedBy, created_at: run.createdAt, finished_at: null }).execute();
     } catch (err) {
       await this.db.deleteFrom('grade_results').where('run_id', '=', run.id).execute();
-      await this.db.deleteFrom('grade_runs').where('id', '=', run.id).execute();
       throw err;
     }
   }

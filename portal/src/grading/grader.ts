@@ -84,11 +84,16 @@ export class Grader {
     const run = { id: newGradeRunId(), classId, command, startedBy, createdAt: new Date(this.#now()).toISOString() };
     await this.#o.repository.insertRun(run, targets);
     this.#o.log.info({ classId, runId: run.id, students: targets.length }, 'grade run queued');
-    void this.#pump();
+    // A portal that works the queue starts at once; otherwise (a proxy replica) the portal replicas' next pass takes it.
+    if (this.#timer) void this.#pump();
     return { ...run, results: targets.map((t) => ({ studentId: t.studentId, status: 'queued' as const, exitCode: null })) };
   }
 
-  /** Works the queue from now on: a pass at once (what a stopped portal left), then every `pollMs`. */
+  /**
+   * Works the queue from now on: a pass at once (what a stopped portal left), then every
+   * `pollMs`. Leases are compared with this portal's clock: replicas' clocks must agree to
+   * well within the lease (NTP does).
+   */
   begin(): void {
     if (this.#timer || this.#closed) return;
     this.#timer = setInterval(() => void this.tick(), this.#o.pollMs ?? GRADE_POLL_MS);

@@ -78,6 +78,7 @@ describe('the grader (MemoryRuntime and MemoryStore doubles, real SQLite)', () =
   it('a portal restarted mid-run picks the run up and finishes it', async () => {
     const before = gated(m.service);
     const first = grader({ repls: before.repls, concurrency: 1 });
+    first.begin();
     const run = await first.start('cls_a', 'u-teacher', 'npm test', targets);
     await before.running(targets[0]!.replId);
     // The portal shuts down with one command running and two results not started.
@@ -101,6 +102,7 @@ describe('the grader (MemoryRuntime and MemoryStore doubles, real SQLite)', () =
   it("takes back a result whose portal died (its lease lapsed) and grades it; the dead portal's late answer is not stored", async () => {
     const dying = gated(m.service);
     const first = grader({ repls: dying.repls, concurrency: 1 });
+    first.begin();
     const run = await first.start('cls_b', 'u-teacher', 'make test', targets.slice(0, 1));
     await dying.running(targets[0]!.replId);
     // No close: the portal died. Another portal's clock is past the lease.
@@ -122,6 +124,7 @@ describe('the grader (MemoryRuntime and MemoryStore doubles, real SQLite)', () =
     try {
       const g = gated(m.service);
       const graderHere = grader({ repls: g.repls, concurrency: 3, usedSince: usedSinceFrom(tracker, m.database.activity) });
+      graderHere.begin();
       const run = await graderHere.start('cls_c', 'u-teacher', 'npm test', targets);
       const [ada, bo, cy] = targets.map((t) => t.replId) as [string, string, string];
       for (const id of [ada, bo, cy]) await g.running(id);
