@@ -152,11 +152,6 @@ export class GradeQueueRepository {
     return (await query.returning('id').execute()).map((r) => r.id);
   }
 
-  /** Whether any result is waiting to be claimed (a cheap look before a claim). */
-  async anyQueued(): Promise<boolean> {
-    return !!(await this.db.selectFrom('grade_results').select('run_id').where('status', '=', 'queued').limit(1).executeTakeFirst());
-  }
-
   /** The changes with their runs' classes (a run deleted meanwhile: left out). */
   async #withClasses(changes: Array<Omit<SweptResult, 'classId'>>): Promise<SweptResult[]> {
     if (!changes.length) return [];

@@ -19,8 +19,11 @@ export const gradeQueueMigration: Migration = {
     await sql`update grade_results set repl_id = (select class_students.repl_id from class_students where class_students.id = grade_results.student_id)`.execute(db);
     // The claim and the sweep look for queued and running rows among every result ever kept.
     await db.schema.createIndex('grade_results_status').on('grade_results').columns(['status', 'lease_until']).execute();
+    // Every portal's pass looks for unfinished runs (finished_at null) among all runs kept.
+    await db.schema.createIndex('grade_runs_unfinished').on('grade_runs').column('finished_at').execute();
   },
   async down(db: Kysely<unknown>) {
+    await db.schema.dropIndex('grade_runs_unfinished').execute();
     await db.schema.dropIndex('grade_results_status').execute();
     for (const column of ['attempts', 'lease_until', 'claimed_by', 'repl_id']) await db.schema.alterTable('grade_results').dropColumn(column).execute();
   },

@@ -57,7 +57,7 @@ export class Grader {
   readonly portalId: string;
   readonly #o: GraderOptions;
   readonly #exec: GradeExecOptions;
-  readonly #listeners = new Set<(event: GradeEvent) => void>();
+  readonly #listeners = new Set<(event: GradeEvent) => void | Promise<void>>();
   /** The results this portal works on now, by `run/student`. */
   readonly #working = new Map<string, Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
@@ -73,7 +73,7 @@ export class Grader {
   }
 
   /** Calls `listener` on every result change made here; returns unsubscribe. */
-  onResult(listener: (event: GradeEvent) => void): () => void {
+  onResult(listener: (event: GradeEvent) => void | Promise<void>): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
@@ -188,7 +188,14 @@ export class Grader {
   }
 
   #emit(event: GradeEvent): void {
-    for (const listener of this.#listeners) listener(event);
+    for (const listener of this.#listeners) {
+      // A listener's failure (an async one's too) costs the dashboard a refresh, never the grading.
+      try {
+        void Promise.resolve(listener(event)).catch((err: unknown) => this.#o.log.error({ err: describeError(err) }, 'a grade result listener failed'));
+      } catch (err) {
+        this.#o.log.error({ err: describeError(err) }, 'a grade result listener failed');
+      }
+    }
   }
 
   get #leaseMs(): number {

@@ -87,7 +87,7 @@ describe('the grader (MemoryRuntime and MemoryStore doubles, real SQLite)', () =
 
     const after = grader({ repls: m.service });
     const events: GradeEvent[] = [];
-    after.onResult((event) => events.push(event));
+    after.onResult((event) => void events.push(event));
     after.begin();
     const done = await finished(m, run.id);
     for (const result of done.results) assert.deepEqual([result.status, result.exitCode, result.output], ['pass', 0, `${MEMORY_EXEC_MARK} npm test\n`], result.studentId);
@@ -108,7 +108,7 @@ describe('the grader (MemoryRuntime and MemoryStore doubles, real SQLite)', () =
     // No close: the portal died. Another portal's clock is past the lease.
     const other = grader({ repls: m.service, now: () => Date.now() + 2 * LEASE_MS });
     const events: GradeEvent[] = [];
-    other.onResult((event) => events.push(event));
+    other.onResult((event) => void events.push(event));
     await other.tick();
     assert.deepEqual(events[0]?.result, { studentId: targets[0]!.studentId, status: 'queued' }, 'queued again, and the dashboard told');
     const done = await finished(m, run.id);
