@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { GradeRun, Submission } from '@codeyard/common/api/classes';
 import { newClassId, newStudentId } from '../src/classes/class-ids.js';
 import type { ReplView } from '../src/repls/repl-service.js';
+import { eventually, openWebSocket, request } from './helpers/http.js';
 import { startTestPortal, type TestPortal } from './helpers/test-portal.js';
 
 /**
  * Autograde for real: the process runtime (bubblewrap sandbox, the real agent), two student repls
  * whose test passes and fails. The command runs inside each student's sandbox (the agent's exec),
- * the stopped repls are started for it and stopped again, and Submit copies the workspace.
+ * the stopped repls are started for it and stopped again (unless the student opened the IDE
+ * meanwhile: then it stays running), and Submit copies the workspace.
  */
 describe('autograde in real sandboxes', { timeout: 300_000 }, () => {
   let t: TestPortal;
@@ -84,6 +88,37 @@ describe('autograde in real sandboxes', { timeout: 300_000 }, () => {
     const number = made.json<Submission>().number;
     const read = await t.api(teacher, 'GET', `/api/classes/${classId}/students/${s.id}/submissions/${number}/files/live.txt`);
     assert.equal(read.body, 'written in the IDE\n', 'the file written a moment before Submit is in the submission');
+    assert.equal((await t.api(s.token, 'POST', `/api/repls/${s.repl.id}/stop`)).status, 200);
+  });
+
+  it('leaves running a repl whose student opened VS Code while it was graded', async () => {
+    const s = students[1]!;
+    assert.equal(t.runtime.status(s.repl.id).state, 'stopped');
+    // The command waits (at most 100 s) for a file the test drops into the workspace once the IDE is open.
+    const waiting = 'const fs = require("fs"); const end = Date.now() + 100000; (function wait() { if (fs.existsSync("go")) { console.log("went"); process.exit(0); } if (Date.now() > end) process.exit(9); setTimeout(wait, 100); })();';
+    assert.equal((await put(s.token, s.repl.id, 'wait.js', waiting)).status, 201);
+    const run = (await t.api(teacher, 'POST', `/api/classes/${classId}/grade`, { command: 'node wait.js', students: [s.id] })).json<GradeRun>();
+    const grading = async () => (await t.api(teacher, 'GET', `/api/classes/${classId}/grade/${run.id}`)).json<GradeRun>();
+    await eventually(async () => (await grading()).results[0]?.status === 'running' && t.runtime.status(s.repl.id).state === 'running', 'the repl started for grading', 120_000);
+
+    // The student opens VS Code: a one-time link, then its WebSocket through the proxy's public port.
+    const link = new URL((await t.api(s.token, 'POST', `/api/repls/${s.repl.id}/ide-link`)).json<{ url: string }>().url);
+    const cookie = String((await request(t.port, { host: link.host, path: link.pathname + link.search })).headers['set-cookie']).split(';')[0]!;
+    const host = `${s.repl.id}.localhost:${t.port}`;
+    const ide = await openWebSocket(t.port, { host, path: `/?reconnectionToken=${crypto.randomUUID()}&reconnection=false&skipWebSocketFrames=false`, headers: { cookie, origin: `http://${host}` } });
+    assert.equal(ide.status, 101);
+    try {
+      // Straight into the workspace on the host (an API call on the repl would be use in itself).
+      fs.writeFileSync(path.join(t.dataDir, 'repls', s.repl.id, 'workspace', 'go'), '');
+      const done = await eventually(async () => {
+        const now = await grading();
+        return now.finishedAt ? now : undefined;
+      }, 'the run to finish', 120_000);
+      assert.deepEqual([done.results[0]?.status, done.results[0]?.output], ['pass', 'went\n']);
+      assert.equal(t.runtime.status(s.repl.id).state, 'running', 'opened during grading: the student\'s now, left running');
+    } finally {
+      ide.ws?.close();
+    }
     assert.equal((await t.api(s.token, 'POST', `/api/repls/${s.repl.id}/stop`)).status, 200);
   });
 });
