@@ -34,6 +34,8 @@ export interface WorkPortal {
   codeyard: Codeyard<MemoryRuntime>;
   database: Database;
   dataDir: string;
+  /** The PostgreSQL schema (another portal on the same database opens it too); unused on SQLite. */
+  schema: string;
   teacher: User;
   otherTeacher: User;
   admin: User;
@@ -85,6 +87,7 @@ export async function startWorkPortal(dialect: 'SQLite' | 'PostgreSQL', names = 
     codeyard,
     database,
     dataDir,
+    schema,
     teacher,
     otherTeacher,
     admin,
