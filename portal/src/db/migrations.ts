@@ -99,3 +99,12 @@ export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Pro
     throw new Error(`database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
+
+/**
+ * Brings the database up to the named migration and no further: for tests of what a migration
+ * does to rows an older schema left.
+ */
+export async function migrateUpTo(db: Kysely<unknown>, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider }).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}

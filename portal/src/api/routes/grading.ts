@@ -41,7 +41,7 @@ export const gradingRoutes: FastifyPluginAsyncTypebox<{ work: WorkContext }> = a
     '/api/classes/:id/grade',
     {
       schema: {
-        summary: "Autograde: run a command (default: the starter's tests) in every student repl, a few at a time; stopped repls are started for it and stopped after",
+        summary: "Autograde: run a command (default: the starter's tests) in every student repl, a few at a time per portal; stopped repls are started for it and stopped after, unless someone opened them meanwhile",
         tags: ['grading'],
         params: ClassIdParams,
         body: GradeBody,
