@@ -112,11 +112,6 @@ export class Grader {
     return this.#ticking;
   }
 
-  /** The results this portal works on now (for tests and the log). */
-  get working(): number {
-    return this.#working.size;
-  }
-
   async #tick(): Promise<void> {
     const queue = this.#o.repository.queue;
     const now = this.#now();
