@@ -301,7 +301,7 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
   importMaxBytes: { vars: [v('CODEYARD_IMPORT_MAX_MB', '`100`', 'largest archive upload (its unpacked size is held to the disk limit)')], read: int('CODEYARD_IMPORT_MAX_MB', 100, 1, 16 * 1024, MiB) },
   importMaxEntries: { vars: [v('CODEYARD_IMPORT_MAX_FILES', '`20000`', 'most entries in an uploaded archive')], read: int('CODEYARD_IMPORT_MAX_FILES', 20_000, 1, 1_000_000) },
   warmPool: {
-    vars: [v('CODEYARD_WARM_POOL', '`1`', 'sandboxes kept started ahead per available stack (agent and VS Code up, empty workspace); a new repl takes one and only restores its files; `0` turns it off')],
+    vars: [v('CODEYARD_WARM_POOL', '`1`', 'sandboxes kept started ahead per available stack (agent and VS Code up, empty workspace); a stopped repl that never ran here (a new one, a class copy nobody opened) takes one when it starts and only restores its files; `0` turns it off')],
     read: int('CODEYARD_WARM_POOL', 1, 0, 64),
   },
   warmPoolMaxLoad: { vars: [v('CODEYARD_WARM_POOL_MAX_LOAD', 'the core count', 'the pool refills only while the 1-minute load average is at most this')], read: int('CODEYARD_WARM_POOL_MAX_LOAD', 0, 0, 100_000) },

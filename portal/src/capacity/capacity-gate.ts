@@ -1,7 +1,7 @@
 import { KeyedQueue } from '@codeyard/common/concurrency';
 import { AppError, describeError } from '@codeyard/common/errors';
 import type { ReplId } from '@codeyard/common/repl-id';
-import type { Runtime } from '../runtime/runtime.js';
+import type { Runtime, SandboxId } from '../runtime/runtime.js';
 import type { RuntimeUsage, SandboxUsage } from '../runtime/usage.js';
 import { decideAdmission, type AdmissionOutcome } from './admission-decision.js';
 import type { Capacity, MachineMemory } from './machine.js';
@@ -88,6 +88,11 @@ export class CapacityGate {
   readonly #reserved = new Set<ReplId>();
   /** Repls with a memory limit of their own (a class's per-student limit), from their start until they stop: counted at it where it is below the estimate. */
   readonly #ownLimits = new Map<ReplId, number>();
+  /**
+   * Starts that bring a warm sandbox of their own (repls/warm-start.ts): it becomes the repl, so
+   * while it is decided on and admitted it counts as that start (the estimate), not as warm too.
+   */
+  readonly #adopting = new Map<ReplId, SandboxId>();
   /** Decisions one at a time: two starts deciding together would both see the same room. */
   readonly #decisions = new KeyedQueue();
   readonly #listeners = new Set<(ids: ReplId[]) => void>();
@@ -129,15 +134,18 @@ export class CapacityGate {
    * its place; once admitted from the line, `queued` runs instead (the start again, with whatever
    * the caller would have done after it). Asking again while in line keeps the place. A repl with
    * a memory limit of its own (`memoryLimitBytes`) is counted at it where it is below the estimate.
+   * With `adopts`, the start becomes the taken warm sandbox of that id: it is not counted twice.
    */
-  async start(replId: ReplId, owner: string, run: () => Promise<void>, queued: () => Promise<void> = run, own: { memoryLimitBytes?: number } = {}): Promise<void> {
+  async start(replId: ReplId, owner: string, run: () => Promise<void>, queued: () => Promise<void> = run, own: { memoryLimitBytes?: number; adopts?: SandboxId } = {}): Promise<void> {
     if (own.memoryLimitBytes) this.#ownLimits.set(replId, own.memoryLimitBytes);
     else this.#ownLimits.delete(replId);
     const state = this.#o.runtime.status(replId).state;
     if (state === 'running' || state === 'starting' || this.#reserved.has(replId)) return run();
     const admitted = await this.#decisions.run('', async () => {
+      if (own.adopts) this.#adopting.set(replId, own.adopts);
       // Nobody overtakes the line: with people waiting, a new start waits behind them.
       if (this.#queue.length === 0 && (await this.#admit(replId))) return true;
+      this.#adopting.delete(replId);
       this.#queue.add({ replId, owner, run: queued });
       return false;
     });
@@ -150,6 +158,7 @@ export class CapacityGate {
       await run();
     } finally {
       this.#reserved.delete(replId);
+      this.#adopting.delete(replId);
     }
   }
 
@@ -231,13 +240,15 @@ export class CapacityGate {
       repls.push({ memoryBytes: u.memoryBytes, fresh: this.#fresh(id), estimateBytes: this.#ownLimits.get(id) });
     }
     const reserved = [...this.#reserved].filter((id) => !seen.has(id)).map((id) => this.#ownLimits.get(id));
+    // A warm sandbox a start is taking counts as that start (its reservation), not as warm too.
+    const adopted = new Set(this.#adopting.values());
     return decideAdmission({
       capacityBytes: this.#o.capacity.memoryBytes,
       estimateBytes: this.estimateBytes,
       repls,
       reserved,
       ...(replId && this.#ownLimits.has(replId) ? { startBytes: this.#ownLimits.get(replId) } : {}),
-      warm: usage.warm.map((w) => ({ memoryBytes: w.usage.memoryBytes })),
+      warm: usage.warm.filter((w) => !adopted.has(w.sandboxId)).map((w) => ({ memoryBytes: w.usage.memoryBytes })),
       availableBytes: availableBytes === undefined ? undefined : availableBytes - this.#o.capacity.reserveBytes,
     });
   }

@@ -2,9 +2,12 @@ import { CLASS_OWNER_PREFIX } from '@codeyard/common/api/classes';
 import type { LimitReachedDetails } from '@codeyard/common/api/requests';
 import { AppError } from '@codeyard/common/errors';
 import type { CapacityGate } from '../capacity/capacity-gate.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { Runtime, SandboxId } from '../runtime/runtime.js';
 import { Admission } from './admission.js';
 import type { ReplRecord } from './repl-record.js';
+
+/** Runs the machine's admission and the start (`admit`), with the id of a warm sandbox it takes when it takes one. */
+export type WarmHook = (admit: (adopts?: SandboxId) => Promise<void>) => Promise<void>;
 
 /** The admin's own limits of an account (null each, or undefined for no such account: the defaults). */
 export type AccountQuotaSource = (owner: string) => Promise<{ repls: number | null; running: number | null } | undefined>;
@@ -63,16 +66,18 @@ export class AccountLimits {
    * Starts a repl within the account's running limit and when the machine has room (`capacity`):
    * else it waits in line (SERVER_FULL), and once room appears it is started (the account's limit
    * checked again: the account may have started others meanwhile) followed by `afterQueued`, what
-   * the caller would have done once it ran.
+   * the caller would have done once it ran. `warm` may give the start a warm sandbox (warm-start.ts).
    */
-  startAdmitted(owner: string, record: ReplRecord, capacity: CapacityGate, start: () => Promise<void>, afterQueued?: () => Promise<unknown>): Promise<void> {
+  startAdmitted(owner: string, record: ReplRecord, capacity: CapacityGate, start: () => Promise<void>, afterQueued?: () => Promise<unknown>, warm?: WarmHook): Promise<void> {
     const queued = async (): Promise<void> => {
       await this.start(owner, record, start);
       await afterQueued?.();
     };
     // A repl with a memory limit of its own (a class's per-student limit) is counted at it where it is below the estimate.
     const own = record.memoryMb ? { memoryLimitBytes: record.memoryMb * 1024 * 1024 } : {};
-    return this.start(owner, record, () => capacity.start(record.id, owner, start, queued, own));
+    const admit = (adopts?: SandboxId): Promise<void> => capacity.start(record.id, owner, start, queued, { ...own, adopts });
+    // Between the two admissions: a start the account may not make takes no warm sandbox.
+    return this.start(owner, record, () => (warm ? warm(admit) : admit()));
   }
 
   /**

@@ -73,7 +73,7 @@ export function checkName(name: string): string {
   return trimmed;
 }
 
-/** A new repl's record from a template, with a new id (a warm sandbox it takes is bound to that id). */
+/** A new repl's record from a template, with a new id. */
 export function newRecord(owner: string, template: Pick<Template, 'manifest' | 'version'>, name: string): ReplRecord {
   return {
     id: newReplId(),

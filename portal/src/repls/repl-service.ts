@@ -22,6 +22,7 @@ import { RecordCache } from './record-cache.js';
 import { ReplEvents } from './repl-events.js';
 import { ReplApps } from './repl-apps.js';
 import { replView } from './repl-view.js';
+import { WarmStarts } from './warm-start.js';
 
 export type { PortVisibility, ReplEvent, ReplRecord, ReplView };
 
@@ -66,6 +67,7 @@ export class ReplService {
   readonly #events = new ReplEvents();
   readonly #routes = new RecordCache();
   readonly #capacity: CapacityGate;
+  readonly #warm: WarmStarts;
   readonly #unwatch: Array<() => void>;
 
   constructor(options: ReplServiceOptions) {
@@ -80,6 +82,7 @@ export class ReplService {
     });
     this.files = new ReplFiles({ ...options, workspaceBytes: options.limits.workspaceBytes, owned: (owner, id) => this.get(owner, id), agent: (id) => this.apps.agent(id) });
     this.#limits = new AccountLimits({ runtime: options.runtime, limits: options.limits, ...(options.accountQuotas ? { quotas: options.accountQuotas } : {}), list: (owner) => this.list(owner) });
+    this.#warm = new WarmStarts(options);
     this.#capacity = options.capacity ?? new CapacityGate({ ...unlimitedCapacity(), runtime: options.runtime, log: { ...options.log, warn: options.log.error } });
     this.#unwatch = [
       options.runtime.watch((id) => void this.#announce(id)),
@@ -187,17 +190,9 @@ export class ReplService {
     const template = await this.#usableTemplate(stack);
     const fresh = newRecord(owner, template, name ?? pickReplName((await this.list(owner)).map((r) => r.name)));
     if (options.start) await this.#limits.checkCanStart(owner, fresh.id);
+    // Its first start takes a warm sandbox when one is ready (as any start that may: warm-start.ts).
     const record = await this.#createWithinLimit(owner, fresh.id, async () => {
-      // A warm sandbox of this stack, when one is ready, becomes this repl's: its first start is
-      // then only the restore. Taken only once admitted, so refused requests cannot drain the pool.
-      const warm = this.#o.runtime.takeWarm?.(stack);
-      try {
-        await this.#persistNew(fresh, (prefix) => this.#o.workspaces.copy(templatePrefix(stack, template.version), prefix));
-      } catch (err) {
-        if (warm) await this.#o.runtime.releaseWarm?.(warm);
-        throw err;
-      }
-      if (warm) this.#o.runtime.adoptWarm?.(warm, fresh.id);
+      await this.#persistNew(fresh, (prefix) => this.#o.workspaces.copy(templatePrefix(stack, template.version), prefix));
       return fresh;
     });
     this.#o.log.info({ replId: record.id, stack, owner }, 'repl created');
@@ -317,9 +312,10 @@ export class ReplService {
     return record;
   }
 
-  /** Starts a repl within the account's running limit and the machine's room (see AccountLimits.startAdmitted). */
+  /** Starts a repl within the account's running limit and the machine's room (see AccountLimits.startAdmitted), from a warm sandbox when one fits (WarmStarts). */
   #startWithinLimit(owner: string, record: ReplRecord, afterQueued?: () => Promise<unknown>): Promise<void> {
-    return this.#limits.startAdmitted(owner, record, this.#capacity, async () => this.#o.runtime.start(await this.#startSpec(record)), afterQueued);
+    const start = async (): Promise<void> => this.#o.runtime.start(await this.#startSpec(record));
+    return this.#limits.startAdmitted(owner, record, this.#capacity, start, afterQueued, (admit) => this.#warm.around(this.specOf(record), admit));
   }
 
   /** The spec a start hands the runtime: with the IDE's extras (a lookup that fails only leaves them out). */

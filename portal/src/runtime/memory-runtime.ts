@@ -20,7 +20,7 @@ export interface MemoryRuntimeOptions {
   stepDelayMs?: number;
   /** Stacks whose toolchain the double reports missing. */
   unavailableStacks?: readonly string[];
-  /** How long a taken warm sandbox waits for its repl's first start (the pool's default otherwise). */
+  /** How long a taken warm sandbox waits for its repl's start (the pool's default otherwise). */
   warmTakenMs?: number;
   /** Where a running repl's parts answer, when a test serves them (default: nowhere). */
   endpoints?: (id: ReplId) => Endpoints;
@@ -54,6 +54,8 @@ export class MemoryRuntime extends PooledRuntime<MemorySandbox> implements Runti
   protected override readonly pool: WarmPool<MemorySandbox>;
   /** Repls started from a warm sandbox (what a test can check). */
   readonly startedWarm = new Set<ReplId>();
+  /** Repls that ran here: like the process runtime, the double keeps "their state" and gives them no warm sandbox. */
+  readonly #ran = new Set<ReplId>();
   /** Figures a test set per repl (the double's "cgroups"). */
   readonly #usage = new Map<ReplId, SandboxReading>();
   #closed = false;
@@ -92,6 +94,11 @@ export class MemoryRuntime extends PooledRuntime<MemorySandbox> implements Runti
     this.pool.configure(stacks, size, { maxLoad: Number.POSITIVE_INFINITY });
   }
 
+  /** As the process runtime: only a repl that never ran here (it would have state of its own). */
+  warmFits(spec: ReplSpec): boolean {
+    return !this.#ran.has(spec.id);
+  }
+
   async create(spec: ReplSpec): Promise<void> {
     this.#known.set(spec.id, spec);
   }
@@ -108,6 +115,7 @@ export class MemoryRuntime extends PooledRuntime<MemorySandbox> implements Runti
         await this.#step(spec.id, 'starting', 'preparing the workspace');
         await this.#step(spec.id, 'starting', 'starting VS Code');
       }
+      this.#ran.add(spec.id);
       this.#set(spec.id, { state: 'running' });
     });
   }
@@ -127,6 +135,7 @@ export class MemoryRuntime extends PooledRuntime<MemorySandbox> implements Runti
       if (this.status(id).state === 'running') await this.#step(id, 'stopping', 'stopping VS Code');
       this.states.forget(id);
       this.#known.delete(id);
+      this.#ran.delete(id);
     });
   }
 

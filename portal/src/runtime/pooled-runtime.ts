@@ -66,8 +66,8 @@ export abstract class PooledRuntime<S extends { id: SandboxId }> {
     return this.pool.take(stack);
   }
 
-  adoptWarm(handle: SandboxHandle, id: ReplId): void {
-    this.pool.bind(handle, id);
+  adoptWarm(handle: SandboxHandle, id: ReplId): boolean {
+    return this.pool.bind(handle, id);
   }
 
   releaseWarm(handle: SandboxHandle): Promise<void> {

@@ -109,15 +109,24 @@ export interface Runtime {
   checkStack(manifest: StackManifest): Promise<StackAvailability>;
   /**
    * Takes a pre-started sandbox of the stack from the warm pool, if the driver keeps one and one
-   * is ready. It belongs to no repl: the repl service binds it to the repl it makes with
-   * adoptWarm(), or gives it back with releaseWarm(). Optional.
+   * is ready. It belongs to no repl: the repl service binds it to the stopped repl it is about to
+   * start with adoptWarm() (repls/warm-start.ts decides which starts may take one), or gives it
+   * back with releaseWarm(). Optional.
    */
   takeWarm?(stack: string): SandboxHandle | undefined;
   /**
-   * Binds a taken warm sandbox to repl `id` (made by the repl service): that repl's first start
-   * is then only the restore. A sandbox that waited too long is gone, and the start is a cold one.
+   * Binds a taken warm sandbox to repl `id`, whose next start then claims it and is only the
+   * restore of its files. False when it cannot be (it expired, or the repl holds one already).
+   * A sandbox that waits too long is ended, and the start is a cold one.
    */
-  adoptWarm?(handle: SandboxHandle, id: ReplId): void;
+  adoptWarm?(handle: SandboxHandle, id: ReplId): boolean;
+  /**
+   * Would a warm sandbox give this repl's start exactly what a cold start gives? Not when the
+   * driver keeps something of the repl between runs that a warm sandbox does not have (the
+   * process runtime keeps a repl's home, VS Code's state and the agent's state on its private
+   * volume): only the driver knows. Optional (no pool: no warm start).
+   */
+  warmFits?(spec: ReplSpec): boolean;
   /** Gives up a taken warm sandbox whose repl was not made after all. */
   releaseWarm?(handle: SandboxHandle): Promise<void>;
   /**

@@ -4,7 +4,7 @@ import type { ReplId } from '@codeyard/common/repl-id';
 import type { StackManifest } from '../templates/manifest.js';
 import type { SandboxHandle, SandboxId } from './runtime.js';
 
-/** How long a taken warm sandbox waits for its repl's first start before it is ended. */
+/** How long a taken warm sandbox waits for its repl's start to claim it before it is ended. */
 export const TAKEN_WARM_MS = 2 * 60_000;
 
 /** What the pool needs from a driver: its own sandboxes, started and ended. */
@@ -23,7 +23,7 @@ export interface WarmDriver<S extends { id: SandboxId }> {
 interface Taken<S> {
   sandbox: S;
   handle: SandboxHandle;
-  /** The repl the repl service bound it to; none while the service still makes the record. */
+  /** The repl the repl service bound it to; none until it is bound. */
   repl?: ReplId;
   timer: NodeJS.Timeout;
 }
@@ -31,9 +31,9 @@ interface Taken<S> {
 /**
  * The warm pool's policy, the same for every driver: `size` sandboxes per stack started ahead,
  * refilled in the background one at a time and not while the machine is busy (running repls
- * come first). A sandbox leaves the pool as a handle, is bound to the repl the service made,
- * and is claimed by that repl's first start; one held too long is ended (it runs outside every
- * running limit).
+ * come first). A sandbox leaves the pool as a handle, is bound to the stopped repl the service
+ * is starting (repls/warm-start.ts), and is claimed by that start; one held too long is ended
+ * (it runs outside every running limit).
  */
 export class WarmPool<S extends { id: SandboxId }> {
   readonly #driver: WarmDriver<S>;
@@ -51,7 +51,7 @@ export class WarmPool<S extends { id: SandboxId }> {
 
   readonly #takenMs: number;
 
-  /** `takenMs`: how long a taken sandbox waits for its repl's first start (TAKEN_WARM_MS). */
+  /** `takenMs`: how long a taken sandbox waits for its repl's start to claim it (TAKEN_WARM_MS). */
   constructor(driver: WarmDriver<S>, options: { takenMs?: number } = {}) {
     this.#driver = driver;
     this.#takenMs = options.takenMs ?? TAKEN_WARM_MS;
@@ -94,15 +94,15 @@ export class WarmPool<S extends { id: SandboxId }> {
     return undefined;
   }
 
-  /** Binds a taken sandbox to the repl the service made; false when it is gone (expired). */
+  /** Binds a taken sandbox to a repl; false when it is gone (expired) or the repl has one already (one start claims one). */
   bind(handle: SandboxHandle, repl: ReplId): boolean {
     const taken = this.#taken.get(handle.sandboxId);
-    if (!taken || taken.repl) return false;
+    if (!taken || taken.repl || [...this.#taken.values()].some((t) => t.repl === repl)) return false;
     taken.repl = repl;
     return true;
   }
 
-  /** The sandbox bound to `repl`, now the caller's (its first start); undefined when there is none. */
+  /** The sandbox bound to `repl`, now the caller's (its start); undefined when there is none. */
   claim(repl: ReplId): S | undefined {
     for (const [id, taken] of this.#taken) {
       if (taken.repl !== repl) continue;
@@ -122,7 +122,7 @@ export class WarmPool<S extends { id: SandboxId }> {
     await this.#driver.discard(taken.sandbox).catch((err: unknown) => this.#driver.log.warn({ sandbox: handle.sandboxId, err: describeError(err) }, 'could not end a warm sandbox'));
   }
 
-  /** Ends the sandbox bound to `repl`, if one waits for it (the repl is deleted before its first start). */
+  /** Ends the sandbox bound to `repl`, if one waits for it (the repl is deleted while its start waits). */
   async releaseFor(repl: ReplId): Promise<void> {
     const sandbox = this.claim(repl);
     if (sandbox) await this.#driver.discard(sandbox);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPL_ID_PATTERN } from '@codeyard/common/repl-id';
 import type { ReplEvent } from '../../src/repls/repl-record.js';
 import { type MemoryRepls, memoryRepls } from '../helpers/memory-repls.js';
 import { nextEvent, refused } from '../helpers/repl-asserts.js';
@@ -85,41 +84,6 @@ describe('ReplService (on MemoryStore, MemoryRuntime and SQLite)', () => {
     offTheirs();
     assert.ok(theirs.length > 0);
     for (const e of theirs) assert.equal(e.type === 'repl' ? e.repl.id : e.id, mine.id, JSON.stringify(e));
-  });
-
-  describe('the warm pool (through the double)', () => {
-    it('gives a new repl a warm sandbox under the id the service made; its first start is the restore', async () => {
-      const l = await memoryRepls({ limits: { repls: 2 } });
-      try {
-        const node = l.templates.find((tpl) => tpl.manifest.id === 'node')!.manifest;
-        l.runtime.warmPool([node], 1);
-        const filled = async (): Promise<void> => {
-          for (let i = 0; i < 100 && l.runtime.warmCounts().node !== 1; i++) await sleep(10);
-          assert.equal(l.runtime.warmCounts().node, 1);
-        };
-        await filled();
-        // Refusals take nothing from the pool: a bad name, an account at its repl limit.
-        await refused(l.service.create('u-warm', 'node', ''), 'VALIDATION');
-        await l.service.create('u-warm-full', 'python');
-        await l.service.create('u-warm-full', 'python');
-        await refused(l.service.create('u-warm-full', 'node'), 'LIMIT_REACHED');
-        assert.equal(l.runtime.warmCounts().node, 1, 'refused creates leave the pool as it was');
-
-        const repl = await l.service.create('u-warm', 'node');
-        assert.match(repl.id, REPL_ID_PATTERN);
-        assert.equal(l.runtime.warmCounts().node, 0, 'the sandbox was taken');
-        assert.ok((await l.keys(`workspaces/${repl.id}/`)).length > 0, 'the files are under the id the service made');
-        await l.service.start('u-warm', repl.id);
-        assert.ok(l.runtime.startedWarm.has(repl.id), 'started from the warm sandbox bound to it');
-
-        // With the pool empty, a new repl starts cold.
-        const cold = await l.service.create('u-warm', 'node');
-        await l.service.start('u-warm', cold.id);
-        assert.equal(l.runtime.startedWarm.has(cold.id), false);
-      } finally {
-        await l.close();
-      }
-    });
   });
 
   it('signs an IDE link for the repl host alone, and a port link for that preview host alone', async () => {

@@ -174,6 +174,11 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
     this.pool.configure(stacks, size, { maxLoad: Number.POSITIVE_INFINITY });
   }
 
+  /** Always: a stopped repl keeps nothing in the cluster (every writable place is an emptyDir), so every start is a first one. */
+  warmFits(): boolean {
+    return true;
+  }
+
   async create(spec: ReplSpec): Promise<void> {
     // Everything is made at start: a stopped repl has no object in the cluster.
     this.#quotas.set(spec.id, limitsFor({ ...this.#o.objects.limits, processes: 0, openFiles: 0 }, spec.manifest.limits).diskBytes);

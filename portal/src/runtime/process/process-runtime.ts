@@ -226,8 +226,18 @@ export class ProcessRuntime extends PooledRuntime<ProcessSandbox> implements Run
   // ---- warm pool ----
 
   /**
+   * A warm sandbox is a cold start's equal only for a repl with no folder here: one that ran
+   * keeps its home, VS Code's user data and the agent's state on its private volume, which a
+   * warm sandbox (its own fresh private volume) does not have. So a class copy nobody opened
+   * yet, or a repl never started on this machine, may take one; a repl that ran starts cold.
+   */
+  warmFits(spec: ReplSpec): boolean {
+    return !fs.existsSync(this.#dirs(spec.id).base);
+  }
+
+  /**
    * Keeps `size` sandboxes of each stack started ahead (agent and code-server up, on an empty
-   * workspace volume), so creating a repl is only a restore (policy: warm-pool.ts).
+   * workspace volume), so a repl's first start here is only a restore (policy: warm-pool.ts).
    */
   warmPool(stacks: readonly StackManifest[], size: number, options: { maxLoad?: number } = {}): void {
     // Unsandboxed, a sandbox's processes see the host's paths: a warm one could not move into its repl's folder.
