@@ -25,6 +25,8 @@ interface Outcome {
   place?: number;
   /** What went wrong, if it never opened. */
   error?: string;
+  /** Its start took a warm sandbox. */
+  warm?: boolean;
 }
 
 async function tokenFor(t: TestPortal, role: 'teacher' | 'member', i: number): Promise<string> {
@@ -75,9 +77,10 @@ async function openIde(t: TestPortal, token: string, replId: string, stopAtQueue
 /**
  * A class of 30 made through the API (node starter), every student joined by their link, then
  * all 30 open their IDE at the same moment on the real thing (process runtime: bubblewrap,
- * code-server, the agent; the proxy), with a warm pool and the machine's admission. Each one
- * either opens, or is told its place in line and opens once room appears; an error is any other
- * answer, or no IDE within the budget.
+ * code-server, the agent; the proxy), with a warm pool (its sandboxes go to the first class copies
+ * to start: they never ran) and the machine's admission. Each one either opens, or is told its
+ * place in line and opens once room appears; an error is any other answer, or no IDE within the
+ * budget. Warm and cold starts are told apart by the start's first step.
  */
 /** The two machines the class meets: this one as it is, and one made small so admission turns starts away. */
 const SCENARIOS: Array<{ label: string; env: Record<string, string>; stopAtQueue: boolean }> = [
@@ -108,10 +111,21 @@ async function openAll(r: Recorder, scenario: (typeof SCENARIOS)[number]): Promi
         return { token, replId: joined.json<Joined>().replId };
       }),
     );
+    // The pool fills in the background (one sandbox at a time): the class opens once it is full.
+    for (let n = 0; n < 1200 && (t.runtime.warmCounts().node ?? 0) < WARM; n++) await sleep(100);
     r.say(`${scenario.label}: ${STUDENTS} students joined; warm node sandboxes ready: ${t.runtime.warmCounts().node ?? 0}; opening all at once`);
+    // A start's first step tells how it went: a warm sandbox only restores files, a cold one prepares everything.
+    const warmStarts = new Set<string>();
+    const seen = new Set<string>();
+    const unwatch = t.runtime.watch((id, status) => {
+      if (status.state !== 'starting' || seen.has(id)) return;
+      seen.add(id);
+      if (status.step === 'restoring files') warmStarts.add(id);
+    });
     const t0 = performance.now();
-    const outcomes = await Promise.all(students.map((s) => openIde(t, s.token, s.replId, scenario.stopAtQueue).catch((err: unknown) => ({ queued: false, error: String(err) }) as Outcome)));
+    const outcomes = await Promise.all(students.map((s) => openIde(t, s.token, s.replId, scenario.stopAtQueue).then((o) => ({ ...o, warm: warmStarts.has(s.replId) })).catch((err: unknown) => ({ queued: false, error: String(err) }) as Outcome)));
     const all = (performance.now() - t0) / 1000;
+    unwatch();
     const opened = outcomes.filter((o) => o.ms !== undefined);
     const waiting = outcomes.filter((o) => o.place !== undefined);
     const errors = outcomes.filter((o) => o.error);
@@ -122,6 +136,11 @@ async function openAll(r: Recorder, scenario: (typeof SCENARIOS)[number]): Promi
     if (scenario.stopAtQueue) r.figure(`students told their place in line instead ${tag}`, 'students', [waiting.length], { target: ['>=', STUDENTS - opened.length] });
     r.figure(`errors: any other answer, or no IDE in 10 min ${tag}`, 'students', [errors.length], { target: ['<=', 0] });
     if (opened.length) r.figure(`first visit → IDE answering through the proxy, per student ${tag}`, 'ms', opened.map((o) => o.ms!));
+    r.figure(`starts served by a warm sandbox, of ${STUDENTS} ${tag}`, 'students', [warmStarts.size]);
+    const warm = opened.filter((o) => o.warm);
+    const cold = opened.filter((o) => !o.warm);
+    if (warm.length) r.figure(`first visit → IDE answering, warm starts ${tag}`, 'ms', warm.map((o) => o.ms!));
+    if (cold.length) r.figure(`first visit → IDE answering, cold starts ${tag}`, 'ms', cold.map((o) => o.ms!));
     r.figure(`every student answered ${tag}`, 's', [all]);
   } finally {
     await t.close();
