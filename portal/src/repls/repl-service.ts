@@ -315,7 +315,7 @@ export class ReplService {
   /** Starts a repl within the account's running limit and the machine's room (see AccountLimits.startAdmitted), from a warm sandbox when one fits (WarmStarts). */
   #startWithinLimit(owner: string, record: ReplRecord, afterQueued?: () => Promise<unknown>): Promise<void> {
     const start = async (): Promise<void> => this.#o.runtime.start(await this.#startSpec(record));
-    return this.#limits.startAdmitted(owner, record, this.#capacity, start, afterQueued, (admit) => this.#warm.around(this.specOf(record), admit));
+    return this.#limits.startAdmitted(owner, record, this.#capacity, start, afterQueued, async (admit) => this.#warm.around(await this.#startSpec(record), admit));
   }
 
   /** The spec a start hands the runtime: with the IDE's extras (a lookup that fails only leaves them out). */
