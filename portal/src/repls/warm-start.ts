@@ -4,12 +4,13 @@ import type { Template } from '../templates/catalog.js';
 
 /**
  * What of a ReplSpec a warm sandbox takes on when it becomes the repl (the driver's activation:
- * the repl's id and workspace for the restore, what the IDE shows, the owner's label). A spec
- * with anything else set (say a per-repl memory limit, which a driver applies when it makes the
- * sandbox, not to one already running) starts cold: a new field is cold until it is added here,
- * with its driver's activation applying it.
+ * the repl's id and workspace for the restore, what the IDE shows, the owner's label, a memory
+ * limit of its own: the process runtime lowers the sandbox's live, or starts cold when it cannot;
+ * the kubernetes runtime's warmFits says no when its pod would have to shrink). A spec with
+ * anything else set starts cold: a new field is cold until it is added here, with its drivers'
+ * activation applying it.
  */
-export const WARM_SPEC_FIELDS: ReadonlySet<string> = new Set(['id', 'manifest', 'workspacePrefix', 'info', 'owner']);
+export const WARM_SPEC_FIELDS: ReadonlySet<string> = new Set(['id', 'manifest', 'workspacePrefix', 'info', 'owner', 'memoryLimitBytes']);
 
 /**
  * Why this start may not take a warm sandbox (undefined: it may). A warm sandbox was started

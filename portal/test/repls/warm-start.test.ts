@@ -103,12 +103,14 @@ describe('warm starts (MemoryRuntime double)', () => {
       assert.equal(coldReason(await specOf(repls), repls.runtime, new Map(repls.templates.map((t) => [t.manifest.id, t]))), undefined);
     });
 
-    it('sends a spec with a field a warm sandbox cannot take on (a per-repl limit) cold, naming it; an unset one is no reason', async () => {
+    it('sends a spec with a field a warm sandbox cannot take on cold, naming it; an unset one is no reason; a memory limit of its own is for the driver', async () => {
       const repls = await withPool();
       const templates = new Map(repls.templates.map((t) => [t.manifest.id, t]));
       const spec = await specOf(repls);
-      assert.match(coldReason({ ...spec, memoryLimitBytes: 512 * MiB } as ReplSpec, repls.runtime, templates) ?? '', /its own memoryLimitBytes/);
-      assert.equal(coldReason({ ...spec, memoryLimitBytes: undefined } as ReplSpec, repls.runtime, templates), undefined);
+      assert.match(coldReason({ ...spec, cpuLimit: 1 } as ReplSpec, repls.runtime, templates) ?? '', /its own cpuLimit/);
+      assert.equal(coldReason({ ...spec, cpuLimit: undefined } as ReplSpec, repls.runtime, templates), undefined);
+      // The drivers apply it to a warm sandbox (or say no in warmFits).
+      assert.equal(coldReason({ ...spec, memoryLimitBytes: 512 * MiB }, repls.runtime, templates), undefined);
     });
 
     it("sends a repl whose manifest is not its stack template's cold (a warm sandbox runs the template's)", async () => {

@@ -46,6 +46,8 @@ describe("kubernetes runtime: a repl's own memory limit (on the API double)", ()
     await until('a warm pod is ready', () => h.runtime.warmCounts().node === 1);
     const [warm] = warmPods();
     const limited = { ...(await h.newSpec()), memoryLimitBytes: 512 * MiB };
+    // The repl service asks first (repls/warm-start.ts) and takes none for it; given one anyway, the driver ends it.
+    assert.equal(h.runtime.warmFits(limited), false);
     h.runtime.adoptWarm(h.runtime.takeWarm('node')!, limited.id);
     await h.runtime.start(limited);
     const pod = podOf(limited.id)!;
@@ -57,6 +59,7 @@ describe("kubernetes runtime: a repl's own memory limit (on the API double)", ()
     await until('the pool refilled', () => h.runtime.warmCounts().node === 1);
     const [next] = warmPods();
     const plain = await h.newSpec();
+    assert.equal(h.runtime.warmFits(plain), true);
     h.runtime.adoptWarm(h.runtime.takeWarm('node')!, plain.id);
     await h.runtime.start(plain);
     assert.equal(podOf(plain.id)?.name, next);

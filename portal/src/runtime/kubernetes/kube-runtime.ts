@@ -174,9 +174,9 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
     this.pool.configure(stacks, size, { maxLoad: Number.POSITIVE_INFINITY });
   }
 
-  /** Always: a stopped repl keeps nothing in the cluster (every writable place is an emptyDir), so every start is a first one. */
-  warmFits(): boolean {
-    return true;
+  /** A stopped repl keeps nothing here (emptyDirs): yes, unless its own memory limit is below a warm pod's, fixed when made. */
+  warmFits(spec: ReplSpec): boolean {
+    return podLimits(this.#o.objects, spec.manifest, spec.memoryLimitBytes).memoryBytes >= podLimits(this.#o.objects, spec.manifest).memoryBytes;
   }
 
   async create(spec: ReplSpec): Promise<void> {
@@ -330,7 +330,7 @@ export class KubernetesRuntime extends PooledRuntime<WarmPod> implements Runtime
    */
   async #warmFor(spec: ReplSpec): Promise<WarmPod | undefined> {
     const warm = this.pool.claim(spec.id);
-    if (!warm || podLimits(this.#o.objects, spec.manifest, spec.memoryLimitBytes).memoryBytes >= podLimits(this.#o.objects, spec.manifest).memoryBytes) return warm;
+    if (!warm || this.warmFits(spec)) return warm;
     await this.api.deleteObjects(warm.id, 0).catch(() => undefined);
     return undefined;
   }
