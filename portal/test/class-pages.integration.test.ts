@@ -145,6 +145,10 @@ describe('class pages in a real browser', { timeout: 180_000, skip: browserUnava
 
   it('deletes the class only once its name is typed, then lists it no more; Ada keeps her repl', async () => {
     const { page } = teacher;
+    // The same dashboard open in a second tab, live.
+    const otherTab = await page.context().newPage();
+    await otherTab.goto(`${t.origin}/classes/${classId}`);
+    await otherTab.getByRole('heading', { name: 'Students' }).waitFor();
     await page.goto(`${t.origin}/classes/${classId}`);
     const adaRepl = (await t.codeyard.portal.database.classes.students(classId)).find((s) => s.name === 'Ada Lovelace')!.replId;
     await page.getByRole('button', { name: 'Delete this class…' }).click();
@@ -164,6 +168,10 @@ describe('class pages in a real browser', { timeout: 180_000, skip: browserUnava
     assert.equal(await t.codeyard.portal.database.classes.get(classId), undefined);
     const ada = await t.codeyard.portal.auth.accounts.byEmail('ada@example.org');
     assert.equal((await t.codeyard.portal.database.repls.get(adaRepl))?.owner, ada?.id, "Ada's repl stays hers");
+    // The other tab was told, without a reload.
+    await otherTab.getByRole('alert').filter({ hasText: 'Pasted class was deleted' }).waitFor();
+    assert.equal(await otherTab.getByRole('link', { name: 'Back to your classes' }).count(), 1);
+    await otherTab.close();
     assert.deepEqual(problems, []);
   });
 });

@@ -207,8 +207,8 @@ export const JoinSignUpBody = Type.Object(
   strict,
 );
 
-/** Server-sent events of GET /api/classes/:id/events: `student` (a StudentRow, whenever one changes), `class` (the ClassSummary). */
-export const CLASS_EVENT_NAMES = ['student', 'class'] as const;
+/** Server-sent events of GET /api/classes/:id/events: `student` (a StudentRow, whenever one changes), `class` (the ClassSummary), `deleted` (`{ id }`: the class is gone, the stream says nothing more). */
+export const CLASS_EVENT_NAMES = ['student', 'class', 'deleted'] as const;
 
 // ---- the work part: submissions, feedback, autograde, collect ----
 

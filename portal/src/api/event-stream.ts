@@ -4,6 +4,8 @@ import { AppError } from '@codeyard/common/errors';
 /** An open server-sent events stream: `send` writes one event; `closed` once the client went away. */
 export interface EventStream {
   send(event: string, data: unknown): void;
+  /** Ends the stream from this side (nothing more will come: the class was deleted). */
+  end(): void;
   /** Runs `stop` when the client goes (at once when it already has). */
   onClose(stop: () => void): void;
 }
@@ -34,16 +36,23 @@ export class EventStreams {
     const ping = setInterval(() => res.write(': ping\n\n'), 25_000);
     let closed = false;
     const stops: Array<() => void> = [];
-    request.raw.socket.once('close', () => {
+    // Once, whichever comes first: the client going, or this side ending the stream.
+    const finish = (): void => {
+      if (closed) return;
       closed = true;
       clearInterval(ping);
       for (const stop of stops) stop();
       const left = (this.#open.get(account) ?? 1) - 1;
       if (left > 0) this.#open.set(account, left);
       else this.#open.delete(account);
-    });
+    };
+    request.raw.socket.once('close', finish);
     return {
-      send: (event, data) => void res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+      send: (event, data) => void (closed || res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)),
+      end: () => {
+        finish();
+        res.end();
+      },
       onClose: (stop) => (closed ? stop() : void stops.push(stop)),
     };
   }

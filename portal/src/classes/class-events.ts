@@ -6,7 +6,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { ClassService } from './class-service.js';
 import { classSummary } from './class-rows.js';
 
-export type ClassEvent = { type: 'student'; row: StudentRow } | { type: 'class'; summary: ClassSummary };
+export type ClassEvent = { type: 'student'; row: StudentRow } | { type: 'class'; summary: ClassSummary } | { type: 'deleted'; id: string };
 
 /** How long changes of one row are gathered before its new row is sent (a start is many status changes). */
 const SETTLE_MS = 150;
@@ -18,7 +18,8 @@ const REFRESH_MS = 15_000;
  * again when its repl's status changes (the runtime's watch), when its record changes on any
  * portal (a join hands the repl over: the database's event bus), when the work part calls
  * {@link touch} (a submission, a grade), and every REFRESH_MS for running repls whose app or
- * activity changed. Only classes someone watches are looked at.
+ * activity changed; and once, `deleted`, when the class is deleted. Only classes someone watches
+ * are looked at.
  */
 export class ClassEvents {
   readonly #listeners = new Map<string, Set<(event: ClassEvent) => void>>();
@@ -32,7 +33,14 @@ export class ClassEvents {
   readonly #refresh: NodeJS.Timeout;
 
   constructor(
-    private readonly o: { service: ClassService; runtime: Runtime; bus: EventBus; log: { error(obj: object, msg: string): void } },
+    private readonly o: {
+      service: Pick<ClassService, 'repository' | 'rows'>;
+      runtime: Runtime;
+      bus: EventBus;
+      log: { error(obj: object, msg: string): void };
+      /** How often watched classes are looked at again (REFRESH_MS; tests shorten it). */
+      refreshMs?: number;
+    },
   ) {
     this.#unwatch = [
       o.runtime.watch((id) => this.#changed(id)),
@@ -54,7 +62,14 @@ export class ClassEvents {
     ];
     this.#refresh = setInterval(() => {
       for (const [replId, classId] of this.#replClass) if (this.#listeners.has(classId) && o.runtime.status(replId).state === 'running') this.#changed(replId);
-    }, REFRESH_MS);
+      // A class deleted through another portal: its watchers here learn it at the next look.
+      for (const classId of this.#listeners.keys()) {
+        void o.service.repository.get(classId).then(
+          (klass) => klass || this.deleted(classId),
+          (err: unknown) => o.log.error({ classId, err: describeError(err) }, 'could not check a watched class'),
+        );
+      }
+    }, o.refreshMs ?? REFRESH_MS);
     this.#refresh.unref();
   }
 
@@ -78,6 +93,18 @@ export class ClassEvents {
    */
   async touch(replId: string, owner: string): Promise<void> {
     await this.o.bus.publish({ kind: 'updated', owner, id: replId });
+  }
+
+  /**
+   * The class is gone: its watchers (a dashboard open in another tab) are told so, once, and let
+   * go. Called by the portal that deleted it at once, and found by every other portal's refresh.
+   */
+  deleted(classId: string): void {
+    const listeners = this.#listeners.get(classId);
+    if (!listeners) return;
+    this.#listeners.delete(classId);
+    for (const [replId, id] of this.#replClass) if (id === classId) this.#forget(replId);
+    for (const listener of listeners) listener({ type: 'deleted', id: classId });
   }
 
   close(): void {

@@ -10,7 +10,7 @@ import { classStream, makeClass, makeUser, ok, startClassPortal, type TestUser, 
  * and by class code, both onto a roster row with the account's address and as a walk-in whose
  * new row and repl are made by the join itself.
  */
-describe('the class stream shows joins by class code', () => {
+describe('the class stream shows joins by class code, and a deletion', () => {
   let t: TokenPortal;
   let teacher: TestUser;
   let port: number;
@@ -39,6 +39,22 @@ describe('the class stream shows joins by class code', () => {
       await until(() => stream.rows.some((r) => r.id === joined.studentId && r.account?.id === walkIn.id && r.replId === joined.replId), "the walk-in's new row, joined, on the stream");
     } finally {
       stream.close();
+    }
+  });
+
+  it("tells a dashboard open elsewhere that its class was deleted, then ends the stream", async () => {
+    const detail = await makeClass(t, teacher, ['Hal']);
+    const stream = await classStream(port, detail.id, teacher.token);
+    const other = await makeClass(t, teacher, ['Ida']);
+    const otherStream = await classStream(port, other.id, teacher.token);
+    try {
+      ok(await t.call({ bearer: teacher.token }, 'DELETE', `/api/classes/${detail.id}`));
+      await until(() => stream.names.includes('deleted') && stream.ended(), 'the deleted event, then the end of the stream');
+      assert.equal(stream.names.at(-1), 'deleted');
+      assert.equal(otherStream.names.includes('deleted') || otherStream.ended(), false, "another class's stream goes on");
+    } finally {
+      stream.close();
+      otherStream.close();
     }
   });
 });

@@ -81,15 +81,17 @@ export async function joinAs(t: TokenPortal, row: StudentRow): Promise<TestUser>
 }
 
 /** A class's live stream as the teacher's dashboard reads it (over HTTP: the portal must listen); `close` ends it. */
-export async function classStream(port: number, classId: string, token: string): Promise<{ status: number; rows: StudentRow[]; names: string[]; close(): void }> {
+export async function classStream(port: number, classId: string, token: string): Promise<{ status: number; rows: StudentRow[]; names: string[]; ended: () => boolean; close(): void }> {
   const rows: StudentRow[] = [];
   const names: string[] = [];
+  let ended = false;
   const req = http.get({ host: '127.0.0.1', port, path: `/api/classes/${classId}/events`, headers: { host: 'localhost:8080', authorization: `Bearer ${token}` } });
   const status = await new Promise<number>((resolve, reject) => {
     req.on('error', reject);
     req.on('response', (res) => {
       let buffer = '';
       res.setEncoding('utf8');
+      res.on('end', () => (ended = true));
       res.on('data', (chunk: string) => {
         buffer += chunk;
         for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
@@ -106,7 +108,7 @@ export async function classStream(port: number, classId: string, token: string):
       resolve(res.statusCode ?? 0);
     });
   });
-  return { status, rows, names, close: () => req.destroy() };
+  return { status, rows, names, ended: () => ended, close: () => req.destroy() };
 }
 
 /** Waits (bounded: 5 s, every 20 ms) until `check` holds. */

@@ -83,6 +83,8 @@ export const classRoutes: FastifyPluginAsyncTypebox<ClassRouteContext> = async (
       throw err;
     });
     await audit.record({ kind: 'class.delete', ...seenFrom(request), target: { type: 'class', id: klass.id, account: klass.teacher }, details: { name: klass.name, students: deleted.students, deletedRepls: deleted.deletedRepls, detachedRepls: deleted.detachedRepls } });
+    // A dashboard of this class open elsewhere (another tab) is told now; other portals' at their next look.
+    deps.classEvents.deleted(klass.id);
     return { id: klass.id, deletedRepls: deleted.deletedRepls, detachedRepls: deleted.detachedRepls };
   });
 
@@ -150,9 +152,15 @@ export const classRoutes: FastifyPluginAsyncTypebox<ClassRouteContext> = async (
   });
 
   const classStreams = new EventStreams(MAX_CLASS_STREAMS, 'live class streams');
-  app.get('/api/classes/:id/events', { schema: { summary: 'Server-sent events: `student` (a StudentRow, whenever one changes), `class` (the ClassSummary)', tags: ['classes'], params: ClassIdParams, produces: ['text/event-stream'], response: { 429: errorReply, ...commonErrors } } }, async (request, reply) => {
+  app.get('/api/classes/:id/events', { schema: { summary: 'Server-sent events: `student` (a StudentRow, whenever one changes), `class` (the ClassSummary), `deleted` (`{ id }`, once, when the class is deleted)', tags: ['classes'], params: ClassIdParams, produces: ['text/event-stream'], response: { 429: errorReply, ...commonErrors } } }, async (request, reply) => {
     const klass = await classes.teach(callerOf(request), request.params.id);
     const stream = classStreams.open(request, reply, accountOf(request).id);
-    stream.onClose(await deps.classEvents.watch(klass.id, (event) => stream.send(event.type, event.type === 'student' ? event.row : event.summary)));
+    stream.onClose(
+      await deps.classEvents.watch(klass.id, (event) => {
+        if (event.type !== 'deleted') return stream.send(event.type, event.type === 'student' ? event.row : event.summary);
+        stream.send('deleted', { id: event.id });
+        stream.end();
+      }),
+    );
   });
 };

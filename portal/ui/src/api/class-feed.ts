@@ -7,6 +7,8 @@ export interface ClassFeedEvents {
   resync: CustomEvent<undefined>;
   /** The stream is down for good (the class is gone, or this account may not teach it). */
   closed: CustomEvent<undefined>;
+  /** The class was deleted (here, in another tab, or by an admin): nothing more will come. */
+  deleted: CustomEvent<undefined>;
 }
 
 /**
@@ -43,6 +45,11 @@ export class ClassFeed extends EventTarget {
     source.addEventListener('open', () => this.#emit('resync', undefined));
     source.addEventListener('student', (event) => this.#emit('student', JSON.parse((event as MessageEvent<string>).data) as StudentRow));
     source.addEventListener('class', (event) => this.#emit('class', JSON.parse((event as MessageEvent<string>).data) as ClassSummary));
+    source.addEventListener('deleted', () => {
+      // Before EventSource would reconnect to a class that is no more.
+      this.close();
+      this.#emit('deleted', undefined);
+    });
     source.addEventListener('error', () => {
       if (source.readyState !== EventSource.CLOSED) return;
       this.close();

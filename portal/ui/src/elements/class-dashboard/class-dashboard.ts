@@ -40,6 +40,8 @@ export class ClassDashboard extends LitElement {
   @state() private notice = '';
   @state() private busy: string | undefined;
   @state() private live = false;
+  /** The class was deleted while this page was open (another tab, an admin). */
+  @state() private gone = false;
   @state() private pushing = false;
   @state() private confirming: Confirming | undefined;
   /** A link just reissued: shown once, with its copy button. */
@@ -57,6 +59,10 @@ export class ClassDashboard extends LitElement {
       void this.#load();
     });
     this.#feed.on('closed', () => (this.live = false));
+    this.#feed.on('deleted', () => {
+      this.live = false;
+      this.gone = true;
+    });
     void this.#load().then(() => this.detail && this.#feed?.start());
   }
 
@@ -191,6 +197,13 @@ export class ClassDashboard extends LitElement {
 
   override render() {
     const d = this.detail;
+    if (this.gone) {
+      return html`<section class="panel" role="alert">
+        <h2>${d?.name ?? 'This class'} was deleted</h2>
+        <p>Its join links and code no longer work. Students who joined keep their repls and what they submitted.</p>
+        <p><a href="/classes">Back to your classes</a></p>
+      </section>`;
+    }
     if (!d) return this.error ? html`<p class="error" role="alert">${this.error}</p>` : html`<p class="muted" aria-busy="true"><span class="spinner" aria-hidden="true"></span> Loading the class…</p>`;
     const stack = 'stack' in d.starter ? d.starter.stack : undefined;
     return html`${this.#header(d)}
