@@ -1,5 +1,5 @@
 import { css } from 'lit';
-import { surface } from '../styles/shared.styles.js';
+import { dataTable, surface } from '../styles/shared.styles.js';
 
 /** What the class pages share: panels, tables, toolbars, status badges, dialogs. */
 export const classStyles = css`
@@ -28,34 +28,9 @@ export const classStyles = css`
   .head .spacer {
     flex: 1;
   }
-  .scroll {
-    overflow-x: auto;
-  }
-  table {
-    width: 100%;
-    border-collapse: collapse;
-    font-size: 0.9rem;
-  }
-  th,
-  td {
-    text-align: left;
-    padding: 0.35rem 0.4rem;
-    border-bottom: 1px solid var(--cy-border);
-    vertical-align: middle;
-  }
+  ${dataTable}
   th {
     font-weight: 600;
-  }
-  td.num,
-  th.num {
-    text-align: right;
-    font-variant-numeric: tabular-nums;
-  }
-  td.actions {
-    white-space: nowrap;
-  }
-  td.actions > * + * {
-    margin-left: 0.3rem;
   }
   .toolbar {
     display: flex;

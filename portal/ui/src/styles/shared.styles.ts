@@ -15,6 +15,40 @@ export const bareList = css`
   padding: 0;
 `;
 
+/**
+ * A data table (the admin page's, the API tokens', a class's): full width, one rule under each
+ * row, numbers right-aligned in tabular figures, a row's buttons kept on one line. An element
+ * puts it in its styles and adds what differs after it.
+ */
+export const dataTable = css`
+  .scroll {
+    overflow-x: auto;
+  }
+  table {
+    width: 100%;
+    border-collapse: collapse;
+    font-size: 0.9rem;
+  }
+  th,
+  td {
+    text-align: left;
+    padding: 0.35rem 0.4rem;
+    border-bottom: 1px solid var(--cy-border);
+    vertical-align: middle;
+  }
+  td.num,
+  th.num {
+    text-align: right;
+    font-variant-numeric: tabular-nums;
+  }
+  td.actions {
+    white-space: nowrap;
+  }
+  td.actions > * + * {
+    margin-left: 0.35rem;
+  }
+`;
+
 /** Controls and small helpers every element shares (shadow roots do not see the page's CSS). */
 export const sharedStyles = css`
   :host {

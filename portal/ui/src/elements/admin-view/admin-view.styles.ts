@@ -1,5 +1,5 @@
 import { css } from 'lit';
-import { surface } from '../../styles/shared.styles.js';
+import { dataTable, surface } from '../../styles/shared.styles.js';
 
 /** What every admin panel shares: sections, tables, the toolbar of filters. */
 export const adminPanelStyles = css`
@@ -21,32 +21,13 @@ export const adminPanelStyles = css`
     margin: 0.4rem 0;
     accent-color: var(--cy-accent);
   }
-  .scroll {
-    overflow-x: auto;
-  }
-  table {
-    width: 100%;
-    border-collapse: collapse;
-    font-size: 0.9rem;
-  }
+  ${dataTable}
   th,
   td {
-    text-align: left;
-    padding: 0.35rem 0.4rem;
-    border-bottom: 1px solid var(--cy-border);
     vertical-align: top;
   }
-  td.num,
-  th.num {
-    text-align: right;
-    font-variant-numeric: tabular-nums;
-  }
   td.actions {
-    white-space: nowrap;
     text-align: right;
-  }
-  td.actions > * + * {
-    margin-left: 0.35rem;
   }
   code {
     font-size: 0.85rem;

@@ -1,5 +1,5 @@
 import { css } from 'lit';
-import { surface } from '../../styles/shared.styles.js';
+import { dataTable, surface } from '../../styles/shared.styles.js';
 
 export const apiTokensStyles = css`
   :host {
@@ -44,17 +44,7 @@ export const apiTokensStyles = css`
     font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
     font-size: 0.85rem;
   }
-  table {
-    width: 100%;
-    border-collapse: collapse;
-    font-size: 0.9rem;
-  }
-  th,
-  td {
-    text-align: left;
-    padding: 0.35rem 0.4rem;
-    border-bottom: 1px solid var(--cy-border);
-  }
+  ${dataTable}
   td.actions {
     text-align: right;
   }
