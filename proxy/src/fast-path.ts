@@ -228,7 +228,13 @@ export function spliceConnection(client: net.Socket, buffered: Buffer, access: F
       client.once('drain', () => upstream.resume());
     }
   });
-  upstream.on('end', () => client.end());
+  upstream.on('end', () => {
+    // Ended before a byte of answer: the relay in front of the repl (its agent's gate) took the
+    // connection but nothing listens on the port behind it. Said as the full server says it (502
+    // and what to do), not as an empty reply, which a browser shows as its own error page.
+    if (!answered && !client.destroyed) return access.unreachable(client);
+    client.end();
+  });
   upstream.on('error', () => {
     if (!answered && !client.destroyed) {
       access.unreachable(client);

@@ -294,4 +294,19 @@ describe('proxy fast path', () => {
       repl.port = saved;
     }
   });
+
+  it('answers 502 with a page too when a relay takes the connection and closes it unanswered (the agent in front of a port nothing listens on)', async () => {
+    const relay = net.createServer((socket) => socket.end());
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const saved = repl.port;
+    repl.port = () => ({ kind: 'tcp', host: '127.0.0.1', port: (relay.address() as net.AddressInfo).port });
+    try {
+      const out = await raw([`GET / HTTP/1.1\r\nHost: ${ID}-3000.localhost\r\n\r\n`]);
+      assert.match(out.text, /^HTTP\/1\.1 502/, 'not an empty reply, which a browser shows as its own error');
+      assert.match(out.text, /Nothing is listening on port 3000/);
+    } finally {
+      repl.port = saved;
+      relay.close();
+    }
+  });
 });
