@@ -10,7 +10,6 @@ import type { Database } from './db/open-database.js';
 import { CodeServerProvisioner } from './runtime/process/code-server-provision.js';
 import { ProcessRuntime, sandboxOptionsFrom } from './runtime/process/process-runtime.js';
 import type { Runtime } from './runtime/runtime.js';
-import { openKubernetesRuntime } from './runtime/kubernetes/open-kube-runtime.js';
 import { loadSigningKey } from './secrets.js';
 import type { ObjectStore } from './store/object-store.js';
 import { openStore } from './store/open-store.js';
@@ -130,6 +129,8 @@ export async function createCodeyard(config: Readonly<Config>, overrides: Codeya
     if (overrides.runtime) {
       runtime = overrides.runtime({ workspaces, log });
     } else if (config.runtime === 'kubernetes') {
+      // Loaded only here: the Kubernetes client takes ~0.3 s to load, which every one-machine start paid.
+      const { openKubernetesRuntime } = await import('./runtime/kubernetes/open-kube-runtime.js');
       runtime = await openKubernetesRuntime(config, { workspaces, signingKey, log });
     } else {
       provisioner = new CodeServerProvisioner(config.cacheDir, config.codeServerBin);
