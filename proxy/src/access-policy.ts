@@ -210,6 +210,8 @@ export const NO_BAR_PARAM = 'codeyard-bar';
 
 /** Whether a request's query (`?…`, or none) leaves the bar on: anything but `codeyard-bar=off`. */
 export function barWanted(search: string): boolean {
+  // Asked on every request the proxy checks: most queries never name it, and need no parsing.
+  if (!search.includes(NO_BAR_PARAM)) return true;
   return new URLSearchParams(search).get(NO_BAR_PARAM) !== 'off';
 }
 
