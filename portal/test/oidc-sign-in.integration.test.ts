@@ -140,6 +140,7 @@ describe('OpenID sign-in in a real browser', { timeout: 120_000, skip: browserUn
       // Listed on the dashboard, and disconnected from there (Sam has a password: a way in stays).
       const row = later.page.getByRole('list', { name: 'Connected providers' }).getByRole('listitem').filter({ hasText: 'Test ID' });
       await row.filter({ hasText: 'sam@elsewhere.example' }).waitFor();
+      await later.page.locator('codeyard-app section.connect').screenshot({ path: path.join(SHOTS, 'providers.png') });
       await row.getByRole('button', { name: 'Disconnect Test ID' }).click();
       await later.page.getByRole('button', { name: 'Disconnect', exact: true }).click();
       await row.waitFor({ state: 'detached' });
