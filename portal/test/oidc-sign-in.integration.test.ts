@@ -123,6 +123,9 @@ describe('OpenID sign-in in a real browser', { timeout: 120_000, skip: browserUn
       await first.page.getByRole('status').filter({ hasText: 'Test ID is connected to this account' }).waitFor();
       assert.equal(first.page.url(), `${portal.origin}/?connected=test`);
       await first.page.locator('codeyard-app .who').filter({ hasText: 'Sam' }).waitFor();
+      // Listed as connected, and no longer offered as "Connect".
+      await first.page.getByRole('list', { name: 'Connected providers' }).getByRole('listitem').filter({ hasText: 'Test ID' }).waitFor();
+      assert.equal(await first.page.getByRole('button', { name: 'Connect Test ID', exact: true }).count(), 0, 'a connected provider is not offered again');
       await first.page.screenshot({ path: path.join(SHOTS, 'connected.png') });
     } finally {
       await first.context.close();
@@ -144,6 +147,7 @@ describe('OpenID sign-in in a real browser', { timeout: 120_000, skip: browserUn
       await row.getByRole('button', { name: 'Disconnect Test ID' }).click();
       await later.page.getByRole('button', { name: 'Disconnect', exact: true }).click();
       await row.waitFor({ state: 'detached' });
+      await later.page.getByRole('button', { name: 'Connect Test ID', exact: true }).waitFor();
     } finally {
       await later.context.close();
     }

@@ -14,7 +14,6 @@ import '../class-dashboard/class-dashboard.js';
 import '../class-list/class-list.js';
 import '../my-classes/my-classes.js';
 import '../connected-providers/connected-providers.js';
-import '../oidc-buttons/oidc-buttons.js';
 import '../owner-claim/owner-claim.js';
 import '../join-page/join-page.js';
 import { nextPath } from '../sign-in-view/sign-in-view.js';
@@ -188,8 +187,7 @@ export class CodeyardApp extends LitElement {
     return html`<section class="connect" aria-labelledby="connect-heading">
       <h2 id="connect-heading">Sign-in providers</h2>
       <p class="muted intro">Connect a provider to this account, then sign in with it in any browser.</p>
-      <connected-providers></connected-providers>
-      <oidc-buttons link .providers=${providers}></oidc-buttons>
+      <connected-providers .providers=${providers}></connected-providers>
     </section>`;
   }
 

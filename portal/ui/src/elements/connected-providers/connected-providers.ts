@@ -1,18 +1,21 @@
 import { consume } from '@lit/context';
 import { Task } from '@lit/task';
 import { css, html, LitElement, nothing } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import type { ApiClient } from '../../api/api-client.js';
 import { apiContext } from '../../api/contexts.js';
 import type { ConnectedIdentity } from '../../api/types.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
 import '../confirm-dialog/confirm-dialog.js';
 import type { DialogCloseEvent } from '../confirm-dialog/confirm-dialog.js';
+import '../oidc-buttons/oidc-buttons.js';
+import type { OidcProviderInfo } from '../oidc-buttons/oidc-buttons.js';
 
 /**
- * The providers connected to the signed-in account, each with Disconnect (asked first). The
- * portal refuses to disconnect the account's only way in (no password, not the owner): then the
- * button is not offered, and the line says what to do instead.
+ * The providers connected to the signed-in account, each with Disconnect (asked first), then
+ * "Connect <name>" for the server's providers not connected yet. The portal refuses to disconnect
+ * the account's only way in (no password, not the owner): then the button is not offered, and
+ * the line says so.
  */
 @customElement('connected-providers')
 export class ConnectedProviders extends LitElement {
@@ -41,6 +44,9 @@ export class ConnectedProviders extends LitElement {
   @consume({ context: apiContext })
   api!: ApiClient;
 
+  /** The server's OpenID providers: those not connected yet get a Connect button. */
+  @property({ attribute: false }) providers: OidcProviderInfo[] = [];
+
   @state() private removing: ConnectedIdentity | undefined;
   @state() private error = '';
 
@@ -63,9 +69,9 @@ export class ConnectedProviders extends LitElement {
     return html`${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       ${this.#list.render({
         complete: ({ identities, canRemoveLast }) =>
-          identities.length === 0
-            ? nothing
-            : html`<ul aria-label="Connected providers">
+          html`${identities.length === 0
+              ? nothing
+              : html`<ul aria-label="Connected providers">
                 ${identities.map(
                   (i) => html`<li>
                     <span><strong>${i.name}</strong>${i.email ? html` <span class="muted">(${i.email})</span>` : nothing}: connected</span>
@@ -74,8 +80,11 @@ export class ConnectedProviders extends LitElement {
                       : html`<span class="muted">the only way this account signs in</span>`}
                   </li>`,
                 )}
-              </ul>`,
-        error: (err) => html`<p class="error" role="alert">${err instanceof Error ? err.message : String(err)}</p>`,
+              </ul>`}
+            <oidc-buttons link .providers=${this.providers} .connected=${identities.map((i) => i.provider)}></oidc-buttons>`,
+        // The list could not be read: every provider is offered (connecting one already connected is harmless).
+        error: (err) => html`<p class="error" role="alert">${err instanceof Error ? err.message : String(err)}</p>
+          <oidc-buttons link .providers=${this.providers}></oidc-buttons>`,
       })}
       <confirm-dialog .open=${this.removing !== undefined} heading="Disconnect this provider?" confirmLabel="Disconnect" @dialog-close=${(e: DialogCloseEvent) => void this.#disconnect(e)}>
         <p>${this.removing?.name} no longer signs you in to this account. You can connect it again later.</p>

@@ -25,6 +25,8 @@ export class OidcButtons extends LitElement {
   @property() invite?: string;
   /** Connect the provider to the signed-in account instead of signing in. */
   @property({ type: Boolean }) link = false;
+  /** With `link`: the providers already connected to the account, offered no button (their messages still name them). */
+  @property({ attribute: false }) connected: readonly string[] = [];
 
   @state() private message = '';
   /** After a connect flow came back: which provider is now connected. */
@@ -66,14 +68,17 @@ export class OidcButtons extends LitElement {
 
   override render() {
     if (!this.providers.length) return nothing;
+    const offered = this.link ? this.providers.filter((p) => !this.connected.includes(p.id)) : this.providers;
     return html`${this.message ? html`<p class="error" role="alert">${this.message}</p>` : nothing}${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
-      <ul>
-        ${this.providers.map(
-          (p) => html`<li>
-            <button class="provider" ?disabled=${this.busy !== ''} @click=${() => this.#start(p)}>${this.busy === p.id ? 'Opening…' : `${this.link ? 'Connect' : 'Sign in with'} ${p.name}`}</button>
-          </li>`,
-        )}
-      </ul>`;
+      ${offered.length
+        ? html`<ul>
+            ${offered.map(
+              (p) => html`<li>
+                <button class="provider" ?disabled=${this.busy !== ''} @click=${() => this.#start(p)}>${this.busy === p.id ? 'Opening…' : `${this.link ? 'Connect' : 'Sign in with'} ${p.name}`}</button>
+              </li>`,
+            )}
+          </ul>`
+        : nothing}`;
   }
 }
 
