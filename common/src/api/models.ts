@@ -175,6 +175,7 @@ export const AdminReplSchema = Type.Object({
   stack: Type.String(),
   status: stringEnum(REPL_STATUSES),
   usage: Type.Optional(ref(UsageSchema)),
+  memoryLimitMb: Type.Optional(Type.Integer({ description: "its own memory limit in MiB (a class's per-student limit); absent: the server's" })),
   oomKills: Type.Optional(Type.Integer({ description: "processes the kernel's OOM killer ended in it (its own memory limit)" })),
 });
 

@@ -55,6 +55,9 @@ for (const dialect of DIALECTS) {
       assert.equal(ok<{ queued: number }>(await t.call({ bearer: teacher.token }, 'POST', `/api/classes/${detail.id}/start`, {}), 202).queued, 2);
       await until(() => detail.students.every((s) => t.runtime.status(s.replId).state === 'running'), 'the class runs');
       for (const row of detail.students) assert.equal(t.runtime.specOf(row.replId)?.memoryLimitBytes, 512 * MiB);
+      // The admin's list of running repls shows each one's own limit.
+      const server = ok<{ repls: Array<{ id: string; memoryLimitMb?: number }> }>(await t.call({ bearer: admin.token }, 'GET', '/api/admin/server'));
+      for (const row of detail.students) assert.equal(server.repls.find((r) => r.id === row.replId)?.memoryLimitMb, 512, 'the admin view shows it');
       ok(await t.call({ bearer: teacher.token }, 'POST', `/api/classes/${detail.id}/stop`, {}), 202);
       await until(() => detail.students.every((s) => t.runtime.status(s.replId).state === 'stopped'), 'the class stops');
 

@@ -50,6 +50,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<ApiContext> = async (app, { 
           stack: record.stack,
           status: runtime.status(id).state,
           ...(measured ? { usage: measured } : {}),
+          ...(record.memoryMb ? { memoryLimitMb: record.memoryMb } : {}),
           ...(usage.oomKills !== undefined ? { oomKills: usage.oomKills } : {}),
         });
       }

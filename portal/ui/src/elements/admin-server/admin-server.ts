@@ -112,7 +112,7 @@ export class AdminServer extends LitElement {
               ${s.repls.map(
                 (r) => html`<tr data-id=${r.id}>
                   <td>${r.name} <code>${r.id}</code></td><td class="owner">${ownerOf(r)}</td><td>${r.stack}</td><td class="status">${r.status}</td>
-                  <td class="num memory">${r.usage ? formatBytes(r.usage.memoryBytes) : '–'}</td><td class="num cpu">${formatCpu(r.usage?.cpuPercent)}</td><td class="num">${r.oomKills ?? '–'}</td>
+                  <td class="num memory">${r.usage ? formatBytes(r.usage.memoryBytes) : '–'}${r.memoryLimitMb ? html` <span class="muted memory-limit" title="its own memory limit, set by its class">of ${formatBytes(r.memoryLimitMb * 1024 * 1024)}</span>` : nothing}</td><td class="num cpu">${formatCpu(r.usage?.cpuPercent)}</td><td class="num">${r.oomKills ?? '–'}</td>
                   <td class="actions">
                     ${this.client.operator ? nothing : html`<a class="button open" href=${ApiClient.openUrl(r.id)} target="_blank" rel="noopener" aria-label=${`Open IDE of ${r.name} (${ownerOf(r)})`}>Open IDE</a>`}
                     <button class="danger stop" aria-label=${`Stop ${r.name} (${ownerOf(r)})`} ?disabled=${r.status === 'stopping'} @click=${() => (this.stopping = r)}>Stop</button>
