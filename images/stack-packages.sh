@@ -16,7 +16,8 @@ case "$stack" in
     ln -sf ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx
     ;;
   python) apt_install python3 python3-venv ;;
-  static) apt_install python3 ;;
+  # Served by the agent's own static server, under the base's Node: nothing to add.
+  static) ;;
   # gcc: Go 1.19 builds net/http with cgo when it is on (and fails without a C compiler).
   go) apt_install golang-go gcc libc6-dev ;;
   rust) apt_install cargo ;;
