@@ -8,6 +8,7 @@ import { AGENT_ROUTES, type AgentRoute, type AgentRouteName, APP_LOGS_SOCKET_PAT
 import { AppError, describeError, isAppError } from '@codeyard/common/errors';
 import { readBody, sendJson } from '@codeyard/common/http-server';
 import { runExec } from './exec.js';
+import { SecretEnv } from './secret-env.js';
 import type { IdeSupervisor } from './ide-supervisor.js';
 import type { LogBuffer } from './log-buffer.js';
 import type { RunSupervisor } from './run-supervisor.js';
@@ -30,6 +31,7 @@ export interface ControlDeps {
   files: WorkspaceFiles;
   ide?: IdeSupervisor;
   workspace: string;
+  /** The environment Run, install and exec spawn with (shared by reference): the repl's secrets are set into it. */
   env: NodeJS.ProcessEnv;
   maxFileBytes: number;
   /** Ends the app, the IDE and every other process of the repl (before a stop's last save). */
@@ -38,7 +40,8 @@ export interface ControlDeps {
   ideSettingsFile?: string;
 }
 
-const MAX_JSON_BYTES = 64 * 1024;
+/** Largest JSON body: a repl's whole set of secrets (256 KiB of values, see ../secrets.ts) with room for its names and quoting. */
+const MAX_JSON_BYTES = 512 * 1024;
 /** One-off commands running at once per repl: each holds up to two capped outputs in memory. */
 export const MAX_CONCURRENT_EXECS = 8;
 
@@ -125,6 +128,7 @@ function handlers(deps: ControlDeps): Handlers {
   };
   let execs = 0;
   let notice: { text: string; until: number } | undefined;
+  const secrets = new SecretEnv(deps.env);
   return {
     health: () => ({ ok: true, app: deps.run.state, ide: deps.ide?.state, sync: deps.live.sync?.status }),
     info: () => deps.live.repl ?? notFound('this sandbox is not a repl yet (warm pool)'),
@@ -169,6 +173,8 @@ function handlers(deps: ControlDeps): Handlers {
       notice = { text, until: Date.now() + seconds * 1000 };
       return { text, until: new Date(notice.until).toISOString() };
     },
+    env: () => secrets.get(),
+    setEnv: ({ variables }) => secrets.set(variables),
   };
 }
 

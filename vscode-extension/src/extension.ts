@@ -6,6 +6,7 @@ import { DiskFollower } from './disk-follower.js';
 import { LogStream, waitForPort } from './log-stream.js';
 import { installIdeFrame } from './ide-frame.js';
 import { SubmitEntry } from './submit.js';
+import { TerminalSecrets } from './terminal-secrets.js';
 import { PreviewPanel } from './preview-panel.js';
 import { appView, BacklogFilter, frameText, replInfoFromEnv, replLabel, runStarted, syncView, terminalVariables, unsavedEditorsView, type ReplEnv } from './present.js';
 
@@ -34,11 +35,17 @@ export function activate(context: vscode.ExtensionContext): void {
   const terminals = context.environmentVariableCollection;
   // Learnt again at every start, so nothing outlives the repl's own values.
   terminals.persistent = false;
-  terminals.description = 'The Codeyard repl this workspace belongs to (CODEYARD_REPL_ID and its name and preview)';
+  terminals.description = "The Codeyard repl this workspace belongs to (CODEYARD_REPL_ID and its name and preview) and the repl's secrets";
   controller = new Controller(info, (repl) => {
     for (const [name, value] of Object.entries(terminalVariables(repl, process.env))) terminals.replace(name, value);
   });
   context.subscriptions.push(controller);
+  // The repl's secrets, set in the portal, reach new terminals within a poll.
+  const agent = new AgentClient(info.socket);
+  const secrets = new TerminalSecrets(terminals, () => agent.env());
+  void secrets.poll();
+  const secretsTimer = setInterval(() => void secrets.poll(), SYNC_POLL_MS);
+  context.subscriptions.push({ dispose: () => clearInterval(secretsTimer) });
   // Open editors follow changes made outside them even where VS Code's own watcher was late.
   context.subscriptions.push(new DiskFollower((file) => console.log(`codeyard: ${file} changed on disk; its editor was read again`)));
 }

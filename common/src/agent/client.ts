@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { errorFromResponse, requestOverSocket, type SocketResponse } from '../http-client.js';
 import type { ActivateRequest, ServedRepl } from './config.js';
 import { connectTarget, describeTarget } from './connect.js';
-import type { AppPolicy, AppState, ExecRequest, ExecResult, FileEntry, IdeLocale, NoticeRequest, QuiesceResult, ReplNotice, SyncStatus, Target, WriteFileResult } from './protocol.js';
+import type { AppPolicy, AppState, ExecRequest, ExecResult, FileEntry, IdeLocale, NoticeRequest, QuiesceResult, ReplEnv, ReplNotice, SyncStatus, Target, WriteFileResult } from './protocol.js';
 import { AGENT_ROUTES, type AgentRouteName, type RouteInput, type RouteOutput, routeUrl } from './routes.js';
 
 /** Largest JSON (or text) answer read from an agent: status, listings, exec output, logs. */
@@ -170,5 +170,15 @@ export class AgentClient {
 
   setNotice(request: NoticeRequest): Promise<ReplNotice> {
     return this.call('setNotice', request);
+  }
+
+  /** The repl's secrets as the agent holds them (the VS Code extension gives them to new terminals). */
+  env(): Promise<ReplEnv> {
+    return this.call('env', undefined);
+  }
+
+  /** Replaces the repl's secrets (the whole set) for its next Run, install, exec and terminal. */
+  setEnv(variables: Record<string, string>): Promise<ReplEnv> {
+    return this.call('setEnv', { variables });
   }
 }

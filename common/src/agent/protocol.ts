@@ -163,3 +163,18 @@ export type LogFrame =
 export const EXEC_DEFAULT_TIMEOUT_MS = 30_000;
 export const EXEC_MAX_TIMEOUT_MS = 10 * 60_000;
 export const EXEC_OUTPUT_CAP_BYTES = 1024 * 1024;
+
+/**
+ * The repl's secrets as the agent holds them (in memory only, never on disk): environment
+ * variables for Run, its install step, exec, and (through the VS Code extension) new terminals.
+ * `version` goes up with every PUT /env, so the extension sees a change by polling GET /env.
+ */
+export interface ReplEnv {
+  version: number;
+  variables: Record<string, string>;
+}
+
+/** PUT /env: the whole set (the portal sends every secret each time; an empty object clears them). */
+export interface SetEnvRequest {
+  variables: Record<string, string>;
+}

@@ -1,7 +1,8 @@
 import { type ActivateRequest, parseActivateRequest, type ServedRepl } from './config.js';
 import { AppError } from '../errors.js';
+import { secretSetProblem } from '../secrets.js';
 import { defined, Fields } from './fields.js';
-import { type AgentHealth, type AppPolicy, type AppState, EXEC_DEFAULT_TIMEOUT_MS, EXEC_MAX_TIMEOUT_MS, type ExecRequest, type ExecResult, type FileEntry, type IdeLocale, NOTICE_MAX_SECONDS, type NoticeRequest, type QuiesceResult, type ReplNotice, type SyncStatus, type WriteFileResult } from './protocol.js';
+import { type AgentHealth, type AppPolicy, type AppState, EXEC_DEFAULT_TIMEOUT_MS, EXEC_MAX_TIMEOUT_MS, type ExecRequest, type ExecResult, type FileEntry, type IdeLocale, NOTICE_MAX_SECONDS, type NoticeRequest, type QuiesceResult, type ReplEnv, type ReplNotice, type SetEnvRequest, type SyncStatus, type WriteFileResult } from './protocol.js';
 
 /**
  * The agent's control API, declared once: every route's method, path, what goes in and what
@@ -34,6 +35,8 @@ export interface AgentRouteTypes {
   deleteFile: { input: { file: string }; output: void };
   notice: { input: void; output: ReplNotice };
   setNotice: { input: NoticeRequest; output: ReplNotice };
+  env: { input: void; output: ReplEnv };
+  setEnv: { input: SetEnvRequest; output: ReplEnv };
 }
 
 export type AgentRouteName = keyof AgentRouteTypes;
@@ -89,6 +92,20 @@ export function parseAppPolicy(value: unknown): AppPolicy {
   return { keepRunning };
 }
 
+/** A secrets body: `{ variables: { NAME: "value", … } }`, every name and value by the rules of ../secrets.ts. */
+export function parseSetEnvRequest(value: unknown): SetEnvRequest {
+  Fields.of(value, 'the env request');
+  const raw = (value as { variables?: unknown }).variables;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new AppError('VALIDATION', 'variables must be an object of names to string values', { field: 'variables' });
+  const entries = Object.entries(raw);
+  for (const [name, v] of entries) if (typeof v !== 'string') throw new AppError('VALIDATION', `variables.${name} must be a string`, { field: `variables.${name}` });
+  // Own properties only, whatever the names (fromEntries defines, it never sets a prototype).
+  const variables = Object.fromEntries(entries) as Record<string, string>;
+  const problem = secretSetProblem(variables);
+  if (problem) throw new AppError('VALIDATION', problem, { field: 'variables' });
+  return { variables };
+}
+
 export const AGENT_ROUTES: { readonly [N in AgentRouteName]: AgentRoute<N> } = {
   // Probes are short: a busy agent counts as not yet healthy and is asked again.
   health: { method: 'GET', path: '/healthz', body: 'none', reply: 'json', timeoutMs: 2000 },
@@ -116,6 +133,9 @@ export const AGENT_ROUTES: { readonly [N in AgentRouteName]: AgentRoute<N> } = {
   // The status-bar notice: the extension polls it, the portal sets it (a teacher viewing).
   notice: { method: 'GET', path: '/notice', body: 'none', reply: 'json', timeoutMs: 2000 },
   setNotice: { method: 'POST', path: '/notice', body: 'json', reply: 'json', timeoutMs: 5000, parse: parseNoticeRequest },
+  // The repl's secrets: the extension polls GET (new terminals get them), the portal PUTs the whole set.
+  env: { method: 'GET', path: '/env', body: 'none', reply: 'json', timeoutMs: 2000 },
+  setEnv: { method: 'PUT', path: '/env', body: 'json', reply: 'json', timeoutMs: 5000, parse: parseSetEnvRequest },
 };
 
 /** The app-log WebSocket's path (an upgrade, outside the table: it streams LogFrames). */

@@ -59,6 +59,10 @@ export const AUDIT_KINDS = [
   'class.collect',
   /** A teacher opened a student's submitted version: its first read by each teacher (files read in it within 30 minutes are not recorded again), and every archive download. */
   'class.submission-open',
+  /** A repl's owner set a secret (its name is recorded, never its value). */
+  'repl.secret-set',
+  /** A repl's owner deleted a secret. */
+  'repl.secret-delete',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

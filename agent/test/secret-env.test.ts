@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { AgentClient } from '@codeyard/common/agent/client';
+import { createControlServer } from '../src/control-server.js';
+import { LogBuffer } from '../src/log-buffer.js';
+import { RunSupervisor } from '../src/run-supervisor.js';
+import { SecretEnv } from '../src/secret-env.js';
+import { WorkspaceFiles } from '../src/workspace-files.js';
+
+describe("the repl's secrets in the agent", () => {
+  it('sets and replaces the whole set, and gives back what a secret shadowed when it goes', () => {
+    const env: NodeJS.ProcessEnv = { KEEP: 'k', NODE_OPTIONS: '--max-old-space-size=512' };
+    const secrets = new SecretEnv(env);
+    assert.deepEqual(secrets.get(), { version: 0, variables: {} });
+    assert.deepEqual(secrets.set({ API_KEY: 'one', NODE_OPTIONS: '--trace-warnings' }), { version: 1, variables: { API_KEY: 'one', NODE_OPTIONS: '--trace-warnings' } });
+    assert.deepEqual(env, { KEEP: 'k', API_KEY: 'one', NODE_OPTIONS: '--trace-warnings' });
+    secrets.set({ API_KEY: 'two' });
+    assert.deepEqual(env, { KEEP: 'k', API_KEY: 'two', NODE_OPTIONS: '--max-old-space-size=512' }, "the repl's own NODE_OPTIONS is back");
+    assert.deepEqual(secrets.set({}), { version: 3, variables: {} });
+    assert.deepEqual(env, { KEEP: 'k', NODE_OPTIONS: '--max-old-space-size=512' });
+  });
+
+  describe('over the control API', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-secrets-'));
+    const socketPath = path.join(dir, 'agent.sock');
+    // The agent's one environment object, as main.ts shares it with Run and exec.
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH };
+    const logs = new LogBuffer();
+    const run = new RunSupervisor({ spec: { run: 'echo "app sees [$API_KEY]"' }, cwd: dir, env, logs });
+    let server: http.Server;
+    const agent = new AgentClient(socketPath);
+    before(async () => {
+      server = createControlServer({ live: {}, run, logs, files: new WorkspaceFiles(dir), workspace: dir, env, maxFileBytes: 1024, quiesce: async () => ({ ended: 0, left: [] }) });
+      await new Promise<void>((r) => server.listen(socketPath, r));
+    });
+    after(() => {
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('gives the set to the next exec and the next Run, and answers GET /env with it', async () => {
+      assert.equal((await agent.call('exec', { command: 'echo "[$API_KEY]"' })).stdout, '[]\n');
+      const set = await agent.call('setEnv', { variables: { API_KEY: 's3cr3t value' } });
+      assert.equal(set.version, 1);
+      assert.deepEqual(await agent.call('env', undefined), { version: 1, variables: { API_KEY: 's3cr3t value' } });
+      assert.equal((await agent.call('exec', { command: 'echo "[$API_KEY]"' })).stdout, '[s3cr3t value]\n');
+      await agent.call('startApp', undefined);
+      for (let i = 0; i < 100 && !/app sees \[[^$]/.test(logs.text()); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.match(logs.text(), /app sees \[s3cr3t value\]/);
+      await agent.call('setEnv', { variables: {} });
+      assert.equal((await agent.call('exec', { command: 'echo "[$API_KEY]"' })).stdout, '[]\n', 'a deleted secret is gone from the next command');
+    });
+
+    it('refuses a bad set with a 400 naming what is wrong, and keeps the one it had', async () => {
+      await agent.call('setEnv', { variables: { TOKEN: 'kept' } });
+      await assert.rejects(agent.call('setEnv', { variables: { PATH: '/evil' } }), (err: Error & { status?: number }) => err.status === 400 && /set by the repl itself/.test(err.message));
+      await assert.rejects(agent.call('setEnv', { variables: { 'A-B': 'x' } }), (err: Error & { status?: number }) => err.status === 400 && /not a variable name/.test(err.message));
+      assert.deepEqual((await agent.call('env', undefined)).variables, { TOKEN: 'kept' });
+      assert.equal(env.PATH, process.env.PATH);
+    });
+  });
+});
