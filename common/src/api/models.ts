@@ -220,4 +220,6 @@ export type LogFrame = Static<typeof LogFrameSchema>;
 export type LogEnd = Static<typeof LogEndSchema>;
 export type Usage = Static<typeof UsageSchema>;
 export type Server = Static<typeof ServerSchema>;
+/** GET /api/runtime: what this host enforces (limits.memory.value: one repl's memory limit in bytes, when the runtime has one). */
+export type Runtime = Static<typeof RuntimeSchema>;
 export type AdminRepl = Static<typeof AdminReplSchema>;

@@ -28,6 +28,8 @@ export interface MemoryRuntimeOptions {
   replUsage?: SandboxReading;
   /** What each warm sandbox uses: 100 MiB. */
   warmUsage?: SandboxReading;
+  /** One repl's memory limit, reported by describe() as the real runtimes report theirs (never enforced: nothing runs). */
+  memoryLimitBytes?: number;
 }
 
 interface MemorySandbox {
@@ -81,7 +83,8 @@ export class MemoryRuntime extends PooledRuntime<MemorySandbox> implements Runti
 
   describe(): RuntimeDescription {
     const none = { enforced: false, reason: 'the in-memory test double runs nothing' };
-    return { driver: this.name, sandbox: 'none (test double)', network: 'none', uidPerRepl: false, limits: { processes: none, openFiles: none, memory: none, cpu: none, disk: none } };
+    const memory = this.#opts.memoryLimitBytes ? { ...none, value: this.#opts.memoryLimitBytes } : none;
+    return { driver: this.name, sandbox: 'none (test double)', network: 'none', uidPerRepl: false, limits: { processes: none, openFiles: none, memory, cpu: none, disk: none } };
   }
 
   async checkStack(manifest: StackManifest): Promise<StackAvailability> {

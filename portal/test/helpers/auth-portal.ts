@@ -59,7 +59,8 @@ export async function startAuthPortal(env: Record<string, string>, options: { da
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'cy-auth-'));
   const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), CODEYARD_DATA: dataDir, CODEYARD_TEMPLATES: TEMPLATES_DIR, CODEYARD_WARM_POOL: '0', ...env });
   const database = await options.records?.open(dataDir);
-  const codeyard = await createCodeyard(config, { runtime: () => new MemoryRuntime(), signingKey: Buffer.alloc(32, 9), log: pino({ level: 'silent' }), ...(database ? { database } : {}) });
+  // The double reports the configured memory limit of a repl as a real runtime does (GET /api/runtime: the class form's maximum).
+  const codeyard = await createCodeyard(config, { runtime: () => new MemoryRuntime({ memoryLimitBytes: config.limitMemoryBytes }), signingKey: Buffer.alloc(32, 9), log: pino({ level: 'silent' }), ...(database ? { database } : {}) });
   await codeyard.listen(port, '127.0.0.1');
   const origin = codeyard.portal.origin;
   return {

@@ -1,4 +1,4 @@
-import type { ApiErrorBody, ApiToken, AppState, AuthOptions, ChangeRepl, ClassDeleted, ClassDetail, ClassList, CollectWhat, ConnectedIdentitiesReply, CreateClass, CreatedToken, CreateInvite, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, GradeRun, Invite, InviteInfo, Joined, Me, PortSetting, PortVisibilityChange, PushFileResult, Repl, Stack, Submission, Usage, Visibility } from './types.js';
+import type { ApiErrorBody, ApiToken, AppState, AuthOptions, ChangeRepl, ClassDeleted, ClassDetail, ClassList, CollectWhat, ConnectedIdentitiesReply, CreateClass, CreatedToken, CreateInvite, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, GradeRun, Invite, InviteInfo, Joined, Me, PortSetting, PortVisibilityChange, PushFileResult, Repl, Runtime, Stack, Submission, Usage, Visibility } from './types.js';
 
 /** An error answer of the API: its code and the message that says what to do. */
 export class ApiError extends Error {
@@ -152,6 +152,10 @@ export class ApiClient {
   }
   repls(): Promise<Repl[]> {
     return this.request('GET', '/api/repls');
+  }
+  /** The isolation and limits this host enforces (limits.memory.value: one repl's memory limit, bytes). */
+  runtime(): Promise<Runtime> {
+    return this.request('GET', '/api/runtime');
   }
   /** Memory and CPU of the account's running repls (the last reading, every few seconds). */
   usage(): Promise<Record<string, Usage>> {

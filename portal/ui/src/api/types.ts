@@ -3,7 +3,7 @@
  * (`@codeyard/common/api/*`): a schema change that the UI does not follow breaks `npm run build`.
  * Type-only imports: nothing of the server's code is bundled into the page.
  */
-export type { ApiErrorBody, AppState, PortSetting, Repl, ReplStatus, Server, Stack, SyncStatus, Usage, Visibility } from '@codeyard/common/api/models';
+export type { ApiErrorBody, AppState, PortSetting, Repl, ReplStatus, Runtime, Server, Stack, SyncStatus, Usage, Visibility } from '@codeyard/common/api/models';
 export type { CreateRepl, PortVisibilityChange, ChangeRepl, LimitReachedDetails } from '@codeyard/common/api/requests';
 export type { ApiToken, CreatedToken, CreateToken, DeviceApproved, DeviceRequest, Scope } from '@codeyard/common/api/tokens';
 export type { AuthMode, AuthOptions, CreateInvite, Invite, InviteInfo, Me, SignupMode } from '@codeyard/common/api/auth';
@@ -14,6 +14,7 @@ export type {
   AttendingClass,
   ClassDeleted,
   ClassDetail,
+  ClassLimits,
   ClassList,
   ClassStarter,
   ClassSummary,
