@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ClassDetail } from '@codeyard/common/api/classes';
 import { startAuthPortal, type AuthPortal } from './helpers/auth-portal.js';
 import { browserUnavailable, launchChromium } from './helpers/browser.js';
 import { markPage, ROSTER_CSV, signIn } from './helpers/classroom.js';
@@ -15,8 +16,9 @@ const PASSWORD = 'a long enough password';
 /**
  * The class pages in real Chromium against the real portal and database, with the MemoryRuntime
  * double for repls (nothing here needs a sandbox): making a class from a pasted roster, the
- * links shown once and gone on reload, the dashboard following a join live, keyboard use, a
- * new link and a revoked one, and who may not see a class.
+ * links shown once and gone on reload, per-student limits set in the form and shown on the
+ * dashboard (and refused in the server's words), the dashboard following a join live, keyboard
+ * use, a new link and a revoked one, and who may not see a class.
  */
 describe('class pages in a real browser', { timeout: 180_000, skip: browserUnavailable() }, () => {
   let t: AuthPortal;
@@ -28,7 +30,8 @@ describe('class pages in a real browser', { timeout: 180_000, skip: browserUnava
 
   before(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
-    t = await startAuthPortal({ CODEYARD_AUTH: 'accounts', CODEYARD_SIGNUP: 'invite' });
+    // A repl's memory limit of 1024 MB: the most a class may give each student (the form reads it from GET /api/runtime).
+    t = await startAuthPortal({ CODEYARD_AUTH: 'accounts', CODEYARD_SIGNUP: 'invite', CODEYARD_LIMIT_MEMORY_MB: '1024' });
     await t.codeyard.portal.auth.accounts.createUser({ email: 'tess@example.org', emailVerified: true, name: 'Tess', role: 'teacher', password: PASSWORD });
     await t.codeyard.portal.auth.accounts.createUser({ email: 'max@example.org', emailVerified: true, name: 'Max', role: 'member', password: PASSWORD });
     await t.codeyard.portal.auth.accounts.createUser({ email: 'ada@example.org', emailVerified: true, name: 'Ada', role: 'member', password: PASSWORD });
@@ -63,6 +66,8 @@ describe('class pages in a real browser', { timeout: 180_000, skip: browserUnava
     await page.locator('class-roster tr[data-student]').nth(1).waitFor();
     classId = new URL(page.url()).pathname.split('/').pop()!;
     assert.equal(await page.locator('input.link').count(), 0, 'the links are not shown again');
+    assert.deepEqual((await t.codeyard.portal.database.classes.get(classId))?.limits, {}, "limits left empty: the server's defaults");
+    assert.equal(await page.locator('class-dashboard .limit').count(), 0, 'and none shown');
   });
 
   it('says what is wrong with a bad roster file, and makes nothing', async () => {
@@ -77,6 +82,45 @@ describe('class pages in a real browser', { timeout: 180_000, skip: browserUnava
     assert.match(message, /line|duplicate|ada@example\.org/i, message);
     await page.reload();
     assert.equal(await page.locator('class-list tbody tr', { hasText: 'Broken' }).count(), 0);
+  });
+
+  it("sets per-student limits: 512 MB shown on the dashboard; always on that does not fit is refused in the server's words, nothing made", async () => {
+    const { page } = teacher;
+    await page.goto(`${t.origin}/classes`);
+    await page.getByRole('button', { name: 'New class' }).click();
+    // The form names the server's own limit and holds the field to it.
+    await page.locator('class-create label', { hasText: "256 to 1024, this server's limit" }).waitFor();
+    const memory = page.getByLabel(/Memory per student/);
+    assert.equal(await memory.getAttribute('max'), '1024');
+    await page.getByLabel('Class name').fill('Limited class');
+    await page.getByLabel(/Paste it/).fill('Cy Young\nDee Dee\n');
+    await memory.fill('512');
+    await page.screenshot({ path: path.join(SHOTS, 'limits-form.png'), fullPage: true });
+    assert.deepEqual(await seriousViolations(page), [], 'the new-class form');
+    await page.getByRole('button', { name: 'Create class' }).click();
+    await page.getByRole('link', { name: 'Open the class' }).click();
+    await page.locator('class-dashboard .limit', { hasText: '512 MB per student' }).waitFor();
+    assert.equal(await page.locator('class-dashboard .limit', { hasText: 'always on' }).count(), 0);
+    await page.screenshot({ path: path.join(SHOTS, 'limits-dashboard.png') });
+    const limited = new URL(page.url()).pathname.split('/').pop()!;
+    // What the API says of the class, asked with the teacher's own browser session.
+    const answer = await page.context().request.get(`${t.origin}/api/classes/${limited}`);
+    assert.equal(answer.status(), 200);
+    assert.deepEqual(((await answer.json()) as ClassDetail).limits, { memoryMb: 512 });
+
+    // Two always-on repls on the teacher's allowance of 1 (CODEYARD_ALWAYS_ON_PER_ACCOUNT's default): 409.
+    await page.goto(`${t.origin}/classes`);
+    await page.getByRole('button', { name: 'New class' }).click();
+    await page.getByLabel('Class name').fill('Always-on class');
+    await page.getByLabel(/Paste it/).fill('Eve\nFay\n');
+    await page.getByLabel('Always on', { exact: true }).check();
+    await page.getByRole('button', { name: 'Create class' }).click();
+    const error = page.locator('class-create p.error').filter({ hasText: /\S/ });
+    await error.waitFor();
+    assert.match((await error.textContent()) ?? '', /limits\.alwaysOn: 2 repls more always on would come from your always-on allowance, which is 1/);
+    assert.equal(await page.getByRole('link', { name: 'Open the class' }).count(), 0);
+    const tess = await t.codeyard.portal.auth.accounts.byEmail('tess@example.org');
+    assert.deepEqual((await t.codeyard.portal.database.classes.listByTeacher(tess!.id)).map((c) => c.name).sort(), ['Limited class', 'Pasted class'], 'no always-on class made');
   });
 
   it('follows a join on the dashboard without a reload, and is usable by keyboard', async () => {

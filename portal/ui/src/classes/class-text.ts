@@ -1,4 +1,4 @@
-import type { GradeCell, StudentRow } from '../api/types.js';
+import type { ClassLimits, GradeCell, StudentRow } from '../api/types.js';
 
 /**
  * Words and files of the class pages, pure (no DOM): what a row says, the links as CSV, times.
@@ -93,4 +93,12 @@ export function rosterCsv(text: string): string {
   const cells = first.split(',').map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase());
   if (cells.some((c) => HEADER_NAMES.has(c))) return `${trimmed}\n`;
   return `name,email,student id\n${trimmed}\n`;
+}
+
+/** A class's per-student limits in words ("512 MB per student", "always on"); none when it has the server's defaults. */
+export function describeLimits(limits: ClassLimits | undefined): string[] {
+  const words: string[] = [];
+  if (limits?.memoryMb) words.push(`${limits.memoryMb} MB per student`);
+  if (limits?.alwaysOn) words.push('always on');
+  return words;
 }

@@ -84,6 +84,15 @@ export const classStyles = css`
     gap: 0.25rem;
     font-size: 0.9rem;
   }
+  form.stack label.check {
+    display: flex;
+    align-items: center;
+    gap: 0.4rem;
+  }
+  p.hint {
+    margin: 0;
+    font-size: 0.85rem;
+  }
   textarea {
     font: 0.85rem/1.4 ui-monospace, monospace;
     min-height: 7rem;

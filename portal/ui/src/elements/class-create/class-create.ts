@@ -3,7 +3,7 @@ import { html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { ApiClient } from '../../api/api-client.js';
 import { apiContext } from '../../api/contexts.js';
-import type { ClassDetail, ClassStarter, CreateClass, Repl, Stack } from '../../api/types.js';
+import type { ClassDetail, ClassLimits, ClassStarter, CreateClass, Repl, Stack } from '../../api/types.js';
 import { classStyles } from '../../classes/class.styles.js';
 import { rosterCsv } from '../../classes/class-text.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
@@ -13,11 +13,15 @@ export type ClassCreatedEvent = CustomEvent<ClassDetail>;
 
 /** The biggest roster file read into the form (the API's own limit is 256 KiB of CSV). */
 const MAX_FILE_BYTES = 256 * 1024;
+const MiB = 1024 * 1024;
+/** The least memory a class may give each student (the API's own minimum). */
+const MIN_MEMORY_MB = 256;
 
 /**
  * "New class": a name, the starter (a stack, or a copy of one of my repls), the roster (pasted,
- * or a CSV file read into the same box so it can be checked before sending) and an optional due
- * time. The API makes everything or nothing; its 400s name the line and field, shown as they
+ * or a CSV file read into the same box so it can be checked before sending), an optional due
+ * time and optional per-student limits (memory up to the server's own limit, always on from the
+ * teacher's allowance; left empty, the server's defaults). The API makes everything or nothing; its 400s name the line and field, shown as they
  * are. Once made, the join links are shown (once: the server keeps only their hashes).
  */
 @customElement('class-create')
@@ -33,10 +37,22 @@ export class ClassCreate extends LitElement {
   @state() private error = '';
   @state() private roster = '';
   @state() private created: ClassDetail | undefined;
+  /** The server's own memory limit of one repl (GET /api/runtime), the most a class may give; undefined: not reported. */
+  @state() private memoryMaxMb: number | undefined;
 
   override connectedCallback(): void {
     super.connectedCallback();
     void this.#loadStarters();
+    void this.#loadMemoryMax();
+  }
+
+  async #loadMemoryMax(): Promise<void> {
+    try {
+      const bytes = (await this.api.runtime()).limits.memory.value;
+      this.memoryMaxMb = bytes ? Math.floor(bytes / MiB) : undefined;
+    } catch {
+      // Only the hint and the field's max come from it: the server refuses a memory above its limit anyway.
+    }
   }
 
   async #loadStarters(): Promise<void> {
@@ -71,8 +87,18 @@ export class ClassCreate extends LitElement {
       this.error = 'the roster is empty: paste names (one a line) or choose a CSV file';
       return;
     }
+    const memory = String(form.get('memory') ?? '').trim();
+    if (memory && !/^\d+$/.test(memory)) {
+      this.error = `memory per student: ${memory} is not a whole number of MB`;
+      return;
+    }
     const body: CreateClass = { name: String(form.get('name') ?? '').trim(), starter, roster: { csv: rosterCsv(this.roster) } };
     if (due) body.dueAt = new Date(due).toISOString();
+    // Only what the teacher set: a field left empty is the server's default, so no `limits` at all then.
+    const limits: ClassLimits = {};
+    if (memory) limits.memoryMb = Number(memory);
+    if (form.get('alwaysOn')) limits.alwaysOn = true;
+    if (Object.keys(limits).length) body.limits = limits;
     this.busy = true;
     this.error = '';
     try {
@@ -87,6 +113,19 @@ export class ClassCreate extends LitElement {
 
   #cancel(): void {
     this.dispatchEvent(new CustomEvent('class-create-close', { bubbles: true, composed: true }));
+  }
+
+  #limitsFields() {
+    const max = this.memoryMaxMb;
+    return html`<fieldset>
+      <legend>Per-student limits (optional)</legend>
+      <label
+        >Memory per student in MB (${max ? `${MIN_MEMORY_MB} to ${max}, this server's limit; empty: ${max}` : `at least ${MIN_MEMORY_MB}, at most this server's limit; empty: the server's limit`})
+        <input name="memory" type="number" min=${MIN_MEMORY_MB} max=${max ?? nothing} step="1" inputmode="numeric" autocomplete="off" />
+      </label>
+      <label class="check"><input name="alwaysOn" type="checkbox" aria-describedby="always-on-hint" /> Always on</label>
+      <p id="always-on-hint" class="hint muted">Every student's repl keeps running, each taking one place of your always-on allowance; the class is refused if they do not all fit.</p>
+    </fieldset>`;
   }
 
   #form() {
@@ -108,6 +147,7 @@ export class ClassCreate extends LitElement {
         <label>or upload a CSV file (columns: name, email, student id) <input name="file" type="file" accept=".csv,text/csv,text/plain" @change=${(e: Event) => void this.#file(e)} /></label>
       </fieldset>
       <label>Due (optional) <input name="due" type="datetime-local" /></label>
+      ${this.#limitsFields()}
       <p class="error" role="alert">${this.error}</p>
       <div class="buttons">
         <button type="button" @click=${() => this.#cancel()}>Cancel</button>

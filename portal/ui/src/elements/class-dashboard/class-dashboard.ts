@@ -6,7 +6,7 @@ import { ClassFeed } from '../../api/class-feed.js';
 import { apiContext } from '../../api/contexts.js';
 import type { ClassDetail, ClassSummary, StudentRow } from '../../api/types.js';
 import { classListStyles, classStyles } from '../../classes/class.styles.js';
-import { copyText, describeTime, studentLabel } from '../../classes/class-text.js';
+import { copyText, describeLimits, describeTime, studentLabel } from '../../classes/class-text.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
 import '../confirm-dialog/confirm-dialog.js';
 import type { DialogCloseEvent } from '../confirm-dialog/confirm-dialog.js';
@@ -165,7 +165,7 @@ export class ClassDashboard extends LitElement {
         <p class="muted crumbs"><a href="/classes">Classes</a> /</p>
         <h1>${d.name}</h1>
         <p class="muted">
-          ${this.rows.filter((r) => r.account || r.joinedAt).length} of ${this.rows.length} joined${d.code ? html` · class code <code>${d.code}</code>` : nothing}${d.dueAt ? ` · due ${describeTime(d.dueAt)}` : ''}
+          ${this.rows.filter((r) => r.account || r.joinedAt).length} of ${this.rows.length} joined${d.code ? html` · class code <code>${d.code}</code>` : nothing}${d.dueAt ? ` · due ${describeTime(d.dueAt)}` : ''}${describeLimits(d.limits).map((words) => html` · <span class="limit">${words}</span>`)}
           · <span class="feed" data-live=${String(this.live)}>${this.live ? 'live' : 'connecting…'}</span>
         </p>
       </div>
