@@ -84,7 +84,7 @@ describe('class pages in a real browser', { timeout: 180_000, skip: browserUnava
     assert.equal(await page.locator('class-list tbody tr', { hasText: 'Broken' }).count(), 0);
   });
 
-  it("sets per-student limits: 512 MB shown on the dashboard; always on that does not fit is refused in the server's words, nothing made", async () => {
+  it("sets per-student limits: 512 MB and always on shown on the dashboard; always on that does not fit is refused in the server's words, nothing made", async () => {
     const { page } = teacher;
     await page.goto(`${t.origin}/classes`);
     await page.getByRole('button', { name: 'New class' }).click();
@@ -121,6 +121,12 @@ describe('class pages in a real browser', { timeout: 180_000, skip: browserUnava
     assert.equal(await page.getByRole('link', { name: 'Open the class' }).count(), 0);
     const tess = await t.codeyard.portal.auth.accounts.byEmail('tess@example.org');
     assert.deepEqual((await t.codeyard.portal.database.classes.listByTeacher(tess!.id)).map((c) => c.name).sort(), ['Limited class', 'Pasted class'], 'no always-on class made');
+    // One student fits the allowance: the same form, corrected, makes it.
+    await page.getByLabel(/Paste it/).fill('Eve\n');
+    await page.getByRole('button', { name: 'Create class' }).click();
+    await page.getByRole('link', { name: 'Open the class' }).click();
+    await page.locator('class-dashboard .limit', { hasText: 'always on' }).waitFor();
+    assert.equal(await page.locator('class-dashboard .limit').count(), 1, 'no memory limit set');
   });
 
   it('follows a join on the dashboard without a reload, and is usable by keyboard', async () => {
