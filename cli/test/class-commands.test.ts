@@ -43,15 +43,41 @@ describe('codeyard class … (against the API double)', () => {
     assert.equal(missing.code, EXIT.NOT_FOUND);
   });
 
+  it('sends --memory and --always-on as the class\'s limits and says them; a --memory that is no positive whole number is a usage error, nothing sent', async () => {
+    const roster = path.join(home, 'limits.csv');
+    fs.writeFileSync(roster, 'name\nAda\n');
+    api.json('GET /api/stacks', 200, [{ id: 'node', name: 'Node.js', description: '', available: true }]);
+    api.json('POST /api/classes', 201, { ...detail([row('Ada', { link: 'http://x/join/stu_adaaaaaaaaaaaaa.secret' })]), limits: { memoryMb: 512, alwaysOn: true } });
+    const posts = () => api.requests.filter((r) => r.method === 'POST');
+    const before = posts().length;
+    const ran = await cli('class', 'create', '--name', 'Intro', '--starter', 'node', '--roster', roster, '--memory', '512', '--always-on');
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.match(ran.stdout, /1 students, a repl each, 512 MB per student, always on; class code K7QM-2XPD/);
+    assert.deepEqual(JSON.parse(posts().at(-1)!.body.toString()).limits, { memoryMb: 512, alwaysOn: true });
+    const plain = await cli('class', 'create', '--name', 'Intro', '--starter', 'node', '--roster', roster);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal('limits' in JSON.parse(posts().at(-1)!.body.toString()), false, "no flags: no limits, the server's defaults");
+    const sent = posts().length;
+    assert.equal(sent, before + 2);
+    for (const bad of ['abc', '0', '1.5', '512MB', '-512', '']) {
+      const refused = await cli('class', 'create', '--name', 'Intro', '--starter', 'node', '--roster', roster, `--memory=${bad}`);
+      assert.equal(refused.code, EXIT.USAGE, `--memory=${bad}: ${refused.stderr}`);
+      assert.match(refused.stderr, /--memory is a whole number of MB more than 0 \(e\.g\. 512\)/);
+    }
+    assert.equal(posts().length, sent, 'nothing sent');
+  });
+
   it('shows a class by id or name; an unknown name is 4', async () => {
     api.json(`GET /api/classes/${CLASS}`, 200, detail([row('Ada', { account: { id: 'u1', name: 'Ada', email: null }, linkActive: false, status: 'running', appRunning: true }), row('Bo')]));
     api.json('GET /api/classes', 200, { teaching: [{ id: CLASS, name: 'Intro', starter: { stack: 'node' }, code: null, dueAt: null, createdAt: '', students: 2, joined: 1 }], attending: [] });
     const ran = await cli('class', 'status', 'Intro');
     assert.equal(ran.code, 0, ran.stderr);
-    assert.match(ran.stdout, /Intro \(cls_abcdefghijklmnop\): 1 of 2 joined/);
+    assert.match(ran.stdout, /Intro \(cls_abcdefghijklmnop\): 1 of 2 joined, code K7QM-2XPD\n/, "no limits: none said");
     assert.match(ran.stdout, /Ada\s+joined\s+running\s+running/);
     assert.match(ran.stdout, /Bo\s+invited\s+stopped/);
     assert.equal((await cli('class', 'status', 'Nothing')).code, EXIT.NOT_FOUND);
+    api.json(`GET /api/classes/${CLASS}`, 200, { ...detail([row('Bo')]), limits: { memoryMb: 768, alwaysOn: true } });
+    assert.match((await cli('class', 'status', CLASS)).stdout, /Intro \(cls_abcdefghijklmnop\): 1 of 1 joined, code K7QM-2XPD, 768 MB per student, always on\n/);
   });
 
   it("deletes a class with --yes or once its name is typed; a wrong name, none or a class it does not teach deletes nothing", async () => {

@@ -128,6 +128,8 @@ describe('streams, transfers and completion (against the API double)', () => {
     assert.deepEqual(complete('codeyard repl logs a'), [ID]);
     assert.deepEqual(complete('codeyard repl logs --'), ['--follow', '--json', '--server', '--help']);
     assert.deepEqual(complete('codeyard completion z'), ['zsh']);
+    assert.deepEqual(complete('codeyard class create --m'), ['--memory']);
+    assert.deepEqual(complete('codeyard class create --memory 512 --al'), ['--always-on']);
     assert.deepEqual(complete('codeyard repl create --stack '), []);
     assert.match(completionScript(program, 'zsh'), /bashcompinit/);
     const fish = completionScript(program, 'fish');

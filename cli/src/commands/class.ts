@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Command } from 'commander';
-import type { ClassDeleted, ClassDetail, ClassList, ClassStarter } from '@codeyard/common/api/classes';
+import type { ClassDeleted, ClassDetail, ClassLimits, ClassList, ClassStarter, CreateClass } from '@codeyard/common/api/classes';
 import { CLASS_ID_PATTERN } from '@codeyard/common/api/classes';
 import type { Stack } from '@codeyard/common/api/models';
 import type { ApiClient } from '../api-client.js';
@@ -22,6 +22,8 @@ export function classCommands(program: Command, run: Run): void {
     .requiredOption('-s, --starter <starter>', 'a stack (node, python…) or one of your repls (id or name) every student starts from')
     .requiredOption('-r, --roster <file>', 'the roster CSV')
     .option('--due <time>', 'when work is due (ISO 8601, e.g. 2026-12-18T17:00:00Z)')
+    .option('--memory <MB>', "memory of each student's repl in MB (at least 256, at most the server's own repl limit; default: the server's limit)")
+    .option('--always-on', "keep every student's repl always on: one place each of your always-on allowance (refused when they do not all fit)")
     .action(run(create));
   klass.command('status').description("a class's students: joined, repl status, app, last activity, submissions").argument('<class>', 'id or name').action(run(status));
   klass
@@ -50,7 +52,34 @@ async function starterOf(client: ApiClient, starter: string): Promise<ClassStart
   return { repl: (await resolveRepl(client, starter)).id };
 }
 
-async function create(session: Session, options: { name: string; starter: string; roster: string; due?: string }): Promise<void> {
+interface CreateOptions {
+  name: string;
+  starter: string;
+  roster: string;
+  due?: string;
+  memory?: string;
+  alwaysOn?: boolean;
+}
+
+/** The limits the options ask for (none given: no `limits`, the server's defaults); a --memory that is no positive whole number is a usage error. */
+function limitsOf(options: Pick<CreateOptions, 'memory' | 'alwaysOn'>): ClassLimits | undefined {
+  const limits: ClassLimits = {};
+  if (options.memory !== undefined) {
+    if (!/^[1-9]\d*$/.test(options.memory.trim())) throw new CliError(EXIT.USAGE, `--memory is a whole number of MB more than 0 (e.g. 512), not ${JSON.stringify(options.memory)}`);
+    limits.memoryMb = Number(options.memory.trim());
+  }
+  if (options.alwaysOn) limits.alwaysOn = true;
+  return Object.keys(limits).length ? limits : undefined;
+}
+
+/** A class's limits in words for a header line: ", 512 MB per student, always on"; '' for the server's defaults. */
+function limitsText(limits: ClassLimits | undefined): string {
+  return [limits?.memoryMb ? `${limits.memoryMb} MB per student` : '', limits?.alwaysOn ? 'always on' : ''].filter(Boolean).map((w) => `, ${w}`).join('');
+}
+
+async function create(session: Session, options: CreateOptions): Promise<void> {
+  // Checked before anything is read or sent.
+  const limits = limitsOf(options);
   let csv: string;
   try {
     csv = fs.readFileSync(options.roster, 'utf8');
@@ -58,11 +87,11 @@ async function create(session: Session, options: { name: string; starter: string
     throw new CliError((err as NodeJS.ErrnoException).code === 'ENOENT' ? EXIT.NOT_FOUND : EXIT.USAGE, `${options.roster}: ${(err as Error).message}`);
   }
   const client = session.client();
-  const body = { name: options.name, starter: await starterOf(client, options.starter), roster: { csv }, ...(options.due ? { dueAt: options.due } : {}) };
+  const body: CreateClass = { name: options.name, starter: await starterOf(client, options.starter), roster: { csv }, ...(options.due ? { dueAt: options.due } : {}), ...(limits ? { limits } : {}) };
   const detail = await client.json<ClassDetail>('POST', '/api/classes', body);
   session.result(detail, () =>
     [
-      `Class ${detail.name} (${detail.id}): ${detail.students.length} students, a repl each${detail.code ? `; class code ${detail.code}` : ''}.`,
+      `Class ${detail.name} (${detail.id}): ${detail.students.length} students, a repl each${limitsText(detail.limits)}${detail.code ? `; class code ${detail.code}` : ''}.`,
       'Send each student their link (it is shown only now; `class status` shows who joined):',
       table(['NAME', 'EMAIL', 'LINK'], detail.students.map((s) => [s.name, s.email ?? '', s.link ?? ''])),
     ].join('\n'),
@@ -72,7 +101,7 @@ async function create(session: Session, options: { name: string; starter: string
 async function status(session: Session, ref: string): Promise<void> {
   const detail = await resolveClass(session.client(), ref);
   session.result(detail, () => {
-    const header = `${detail.name} (${detail.id}): ${detail.joined} of ${detail.students.length} joined${detail.code ? `, code ${detail.code}` : ''}${detail.dueAt ? `, due ${detail.dueAt}` : ''}`;
+    const header = `${detail.name} (${detail.id}): ${detail.joined} of ${detail.students.length} joined${detail.code ? `, code ${detail.code}` : ''}${detail.dueAt ? `, due ${detail.dueAt}` : ''}${limitsText(detail.limits)}`;
     const rows = detail.students.map((s) => [
       s.name,
       s.account ? 'joined' : s.linkActive ? 'invited' : 'no link',
