@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ClassDeleted } from '@codeyard/common/api/classes';
 import { freePort } from '../helpers/http.js';
-import { REPO_ROOT } from '../helpers/test-portal.js';
 import type { TokenPortal } from '../tokens/token-portal.js';
+import { type CliRun, runCodeyard } from './class-cli.js';
 import { joinAs, makeClass, makeUser, startClassPortal, type TestUser } from './class-portal.js';
-
-const BIN = path.join(REPO_ROOT, 'cli', 'bin', 'codeyard.js');
 
 /**
  * `codeyard class delete` as a teacher runs it (the CLI's bin, a child process) against a
@@ -32,23 +29,7 @@ describe('codeyard class delete against a portal', () => {
     fs.rmSync(home, { recursive: true, force: true });
   });
 
-  function cli(token: string, args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const env = { PATH: process.env.PATH, HOME: home, XDG_CONFIG_HOME: path.join(home, 'config'), CODEYARD_SERVER: `http://localhost:${port}`, CODEYARD_TOKEN: token };
-      const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.stdin.end(input);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
+  const cli = (token: string, args: string[], input = ''): Promise<CliRun> => runCodeyard(port, home, token, args, input);
 
   it("deletes a class by name once the name is typed, by id with --yes; not another teacher's, not with a wrong name", async () => {
     const first = await makeClass(t, teacher, ['Ivy', 'Jo']);
