@@ -13,6 +13,9 @@ import { OwnerLink } from './accounts/owner.js';
 import { Sessions } from './accounts/sessions.js';
 import { AdminUsers } from './admin/admin-users.js';
 import { serverSettings } from './admin/server-settings.js';
+import { ReplSecrets } from './secrets/repl-secrets.js';
+import { SecretCipher } from './secrets/secret-cipher.js';
+import { secretRoutes } from './api/routes/secrets.js';
 import { Audit } from './audit/audit.js';
 import { isClassOwner } from './classes/class-provisioning.js';
 import { type Classes, setUpClasses } from './classes/classes-setup.js';
@@ -61,7 +64,7 @@ import { replProxy } from './http/portal-proxy.js';
 import { idleStop } from './idle/idle-stop.js';
 import { idleIntervalMs } from './idle/idle-sweeper.js';
 import { AlwaysOn } from './repls/always-on.js';
-import { ReplService } from './repls/repl-service.js';
+import { type ReplRecord, ReplService } from './repls/repl-service.js';
 import { linkWorkToClasses, workParts } from './submissions/work-parts.js';
 import { classIdeInfo } from './classes/class-ide-info.js';
 import type { Runtime } from './runtime/runtime.js';
@@ -163,6 +166,16 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   log.info({ capacity: capacity.snapshotCapacity() }, 'capacity for repls on this machine');
   // What the work part keeps of a repl (submissions), deleted with it; filled by workParts().
   const alsoRemove: Array<(id: string) => Promise<unknown>> = [];
+  // Repl secrets: owner-only, encrypted under the signing key, given to the agent after every start (secrets/).
+  const secrets: ReplSecrets = new ReplSecrets({
+    repository: database.secrets,
+    cipher: new SecretCipher(deps.signingKey),
+    runtime,
+    owned: (owner: string, id: string): Promise<ReplRecord> => repls.get(owner, id),
+    ...(deps.clock ? { now: deps.clock } : {}),
+    followRuns: config.role !== 'proxy',
+    log,
+  });
   const repls = new ReplService({
     store: deps.store,
     records: database.repls,
@@ -178,6 +191,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     log,
     alsoRemove,
     ideExtras: classIdeInfo(database.classes),
+    afterStart: (id: string): Promise<void> => secrets.delivery.deliver(id),
   });
   const idle = idleStop(deps, repls, database);
   // Submissions, autograde and collect (issue #15): see submissions/work-parts.ts.
@@ -185,7 +199,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
   // A proxy replica (CODEYARD_ROLE=proxy) acts on no repl by itself: the portal replicas start
   // always-on apps, stop idle repls and work the grade queue; its tracker still writes the activity it sees for them.
   const acts = config.role !== 'proxy';
-  const alwaysOn = new AlwaysOn({ records: database.repls, accounts: database.accounts, runtime, perAccount: config.alwaysOnPerAccount, followStarts: acts, log });
+  const alwaysOn = new AlwaysOn({ records: database.repls, accounts: database.accounts, runtime, perAccount: config.alwaysOnPerAccount, followStarts: acts, beforeApp: (id) => secrets.delivery.deliver(id, { retry: false }), log });
   // Host cookies are signed grants the proxy checks without the database; signing out reaches them through this list.
   const revocations = new CredentialRevocations({ source: database, windowMs: config.sessionTtlMs, log });
   await revocations.start();
@@ -237,6 +251,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
     signInLimits: new SignInLimits({ perAddressPerMinute: config.signinsPerMinute, perAccountPerHour: config.signinsPerAccountPerHour, signupsPerHour: config.signupsPerHour }),
     signinTtlMs: config.signinTtlMs,
     repls,
+    secrets,
     alwaysOn,
     activity: idle.tracker,
     capacity,
@@ -289,7 +304,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
       if (request.method === 'DELETE' && request.routeOptions.url === '/api/repls/:id') return;
       if (isReplId(id) && reply.statusCode < 400) idle.tracker.touch(id);
     });
-    for (const routes of [meRoutes, inviteRoutes, stackRoutes, runtimeRoutes, replRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, appLogRoutes, eventRoutes, usageRoutes, tokenRoutes, deviceApprovalRoutes]) await api.register(routes, context);
+    for (const routes of [meRoutes, inviteRoutes, stackRoutes, runtimeRoutes, replRoutes, secretRoutes, archiveRoutes, fileRoutes, portRoutes, runRoutes, appLogRoutes, eventRoutes, usageRoutes, tokenRoutes, deviceApprovalRoutes]) await api.register(routes, context);
     await api.register(identityRoutes, identityRouteDeps(context, database, oidcProviders));
     for (const routes of [classRoutes, joinRoutes]) await api.register(routes, classContext);
     for (const routes of [submissionRoutes, gradingRoutes]) await api.register(routes, { work });
@@ -317,6 +332,7 @@ export async function buildPortal(deps: PortalDeps): Promise<Portal> {
       await idle.sweeper?.close();
       await idle.tracker.close();
       alwaysOn.close();
+      secrets.close();
       revocations.close();
       unlinkWork();
       classes.close();

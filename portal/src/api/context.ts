@@ -10,6 +10,7 @@ import type { ActivitySink } from '@codeyard/proxy/repl-proxy';
 import type { AlwaysOn } from '../repls/always-on.js';
 import type { CapacityGate } from '../capacity/capacity-gate.js';
 import type { ReplService } from '../repls/repl-service.js';
+import type { ReplSecrets } from '../secrets/repl-secrets.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { Template } from '../templates/catalog.js';
@@ -33,6 +34,8 @@ export interface ApiContext {
   /** How long a browser session lasts (the cookie's Max-Age too). */
   signinTtlMs: number;
   repls: ReplService;
+  /** Repls' secrets (owner only; values never answered). */
+  secrets: ReplSecrets;
   alwaysOn: AlwaysOn;
   /** Where use of a repl is recorded (idle stop); undefined when idle stop is off. */
   activity?: ActivitySink;

@@ -9,6 +9,7 @@ import { submissionsMigration } from './migration-010-submissions.js';
 import { accountQuotasMigration } from './migration-011-account-quotas.js';
 import { replLimitsMigration } from './migration-012-repl-limits.js';
 import { gradeQueueMigration } from './migration-013-grade-queue.js';
+import { replSecretsMigration } from './migration-014-repl-secrets.js';
 
 /**
  * The one migration set, for SQLite and PostgreSQL alike: only types and statements both take.
@@ -83,6 +84,7 @@ const migrations: Record<string, Migration> = {
   '011-account-quotas': accountQuotasMigration,
   '012-repl-limits': replLimitsMigration,
   '013-grade-queue': gradeQueueMigration,
+  '014-repl-secrets': replSecretsMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

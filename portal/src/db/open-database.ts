@@ -19,6 +19,7 @@ import { OidcFlowRepository } from './oidc-flow-repository.js';
 import { PgEventBus } from './pg-event-bus.js';
 import { type DialectName, ReplRepository } from './repl-repository.js';
 import type { Tables } from './schema.js';
+import { SecretRepository } from './secret-repository.js';
 import { SessionRepository } from './session-repository.js';
 import { SubmissionRepository } from './submission-repository.js';
 import { nodeSqliteDialect } from './sqlite-dialect.js';
@@ -57,6 +58,8 @@ export interface Database {
   submissions: SubmissionRepository;
   /** Autograde runs of classes and their results. */
   grades: GradeRepository;
+  /** Repls' secrets (encrypted values; see secrets/). */
+  secrets: SecretRepository;
   events: EventBus;
   close(): Promise<void>;
 }
@@ -105,6 +108,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     oidcFlows: new OidcFlowRepository(opened.db),
     submissions: new SubmissionRepository(opened.db),
     grades: new GradeRepository(opened.db),
+    secrets: new SecretRepository(opened.db),
     async close() {
       await opened.events.close();
       await opened.db.destroy();

@@ -25,6 +25,15 @@ export interface Tables {
   submissions: SubmissionsTable;
   grade_runs: GradeRunsTable;
   grade_results: GradeResultsTable;
+  repl_secrets: ReplSecretsTable;
+}
+
+/** A repl's secret: `value` is the encrypted envelope (secrets/secret-cipher.ts), never the plaintext. */
+export interface ReplSecretsTable {
+  repl_id: string;
+  name: string;
+  value: string;
+  updated_at: string;
 }
 
 /** An OpenID provider's user (issuer + subject) and the account it signs in to. */

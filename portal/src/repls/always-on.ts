@@ -12,6 +12,8 @@ export interface AlwaysOnOptions {
   perAccount: number;
   /** Start the app of every always-on repl that becomes running (false on proxy replicas: the portal's do it). */
   followStarts?: boolean;
+  /** Awaited before it runs the app of a repl that became running: the repl's secrets (secrets/secret-delivery.ts). */
+  beforeApp?: (id: string) => Promise<void>;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
@@ -79,7 +81,9 @@ export class AlwaysOn {
   async #keep(id: string): Promise<void> {
     try {
       const record = await this.#o.records.get(id);
-      if (record?.alwaysOn) await this.#apply(id, true);
+      if (!record?.alwaysOn) return;
+      await this.#o.beforeApp?.(id);
+      await this.#apply(id, true);
     } catch (err) {
       this.#o.log.error({ replId: id, err: describeError(err) }, 'could not start an always-on repl\'s app');
     }

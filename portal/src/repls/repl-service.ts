@@ -47,6 +47,8 @@ export interface ReplServiceOptions {
   alsoRemove?: Array<(id: string) => Promise<unknown>>;
   /** More of what the IDE shows, looked up as a repl starts: its class, for a student's repl (classes/class-ide-info.ts). */
   ideExtras?: (record: ReplRecord) => Promise<Partial<ReplInfo>>;
+  /** Awaited after every start, before it answers or the app runs: the repl's secrets (secrets/secret-delivery.ts). */
+  afterStart?: (id: string) => Promise<void>;
 }
 
 /**
@@ -314,7 +316,10 @@ export class ReplService {
 
   /** Starts a repl within the account's running limit and the machine's room (see AccountLimits.startAdmitted), from a warm sandbox when one fits (WarmStarts). */
   #startWithinLimit(owner: string, record: ReplRecord, afterQueued?: () => Promise<unknown>): Promise<void> {
-    const start = async (): Promise<void> => this.#o.runtime.start(await this.#startSpec(record));
+    const start = async (): Promise<void> => {
+      await this.#o.runtime.start(await this.#startSpec(record));
+      await this.#o.afterStart?.(record.id);
+    };
     return this.#limits.startAdmitted(owner, record, this.#capacity, start, afterQueued, async (admit) => this.#warm.around(await this.#startSpec(record), admit));
   }
 

@@ -8,7 +8,7 @@ import type { ClassDetail, StudentRow } from '@codeyard/common/api/classes';
 import { createCodeyard } from '../../src/codeyard.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/open-database.js';
-import { MemoryRuntime } from '../../src/runtime/memory-runtime.js';
+import { MemoryRuntime, type MemoryRuntimeOptions } from '../../src/runtime/memory-runtime.js';
 import { FsStore } from '../../src/store/fs-store.js';
 import { dropSchema, quietLog, runSchema } from '../db/db-test-helpers.js';
 import { TEMPLATES_DIR } from '../helpers/memory-repls.js';
@@ -22,7 +22,7 @@ export { makeUser, ok, type TestUser };
  * its own) and the real file store (FsStore in a temporary folder), in accounts mode with sign-up
  * by invitation; repls run on MemoryRuntime (the runtime double: nothing is sandboxed here).
  */
-export async function startClassPortal(dialect: 'SQLite' | 'PostgreSQL' = 'SQLite', env: Record<string, string> = {}): Promise<TokenPortal & { runtime: MemoryRuntime; storeDir: string }> {
+export async function startClassPortal(dialect: 'SQLite' | 'PostgreSQL' = 'SQLite', env: Record<string, string> = {}, runtimeOptions: MemoryRuntimeOptions = {}): Promise<TokenPortal & { runtime: MemoryRuntime; storeDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-classes-'));
   const storeDir = path.join(dataDir, 'store');
   const schema = runSchema('classes_api');
@@ -31,7 +31,7 @@ export async function startClassPortal(dialect: 'SQLite' | 'PostgreSQL' = 'SQLit
   const config = loadConfig({ PATH: process.env.PATH, HOME: process.env.HOME, PORT: '8080', CODEYARD_DATA: dataDir, CODEYARD_TEMPLATES: TEMPLATES_DIR, CODEYARD_WARM_POOL: '0', CODEYARD_AUTH: 'accounts', CODEYARD_SIGNUP: 'invite', ...env });
   let runtime: MemoryRuntime | undefined;
   const codeyard = await createCodeyard(config, {
-    runtime: () => (runtime = new MemoryRuntime()),
+    runtime: () => (runtime = new MemoryRuntime(runtimeOptions)),
     store: await FsStore.open(storeDir),
     signingKey: Buffer.alloc(32, 5),
     log: pino({ level: 'silent' }),

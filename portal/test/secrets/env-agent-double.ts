@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { ReplId } from '@codeyard/common/repl-id';
+import type { Endpoints } from '../../src/runtime/runtime.js';
+
+/**
+ * A stand-in for repl agents' env routes (a test double, not the agent): one HTTP server per
+ * repl on a unix socket, answering GET/PUT /env as agent/src does and recording every PUT, for a
+ * portal on MemoryRuntime (whose `endpoints` option points here). Every other route is a 404.
+ * `failing` makes a repl's agent answer 500 (an agent the portal cannot reach in time).
+ */
+export class EnvAgentDouble {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-env-agent-'));
+  /** Every set each repl's agent was given, in order. */
+  readonly pushes = new Map<string, Array<Record<string, string>>>();
+  readonly failing = new Set<string>();
+  readonly #servers = new Map<string, http.Server>();
+
+  /** Where MemoryRuntime's repl `id` answers: its agent here, its IDE and ports nowhere. */
+  endpoints = (id: ReplId): Endpoints => {
+    const socket = (name: string): string => path.join(this.dir, `${id}.${name}.sock`);
+    return { ide: { kind: 'unix', socketPath: socket('ide') }, agent: { kind: 'unix', socketPath: socket('agent') }, port: (port) => ({ kind: 'tunnel', socketPath: socket('tunnel'), port }) };
+  };
+
+  /** Starts repl `id`'s agent double (before the repl starts). */
+  async serve(id: string): Promise<void> {
+    if (this.#servers.has(id)) return;
+    let version = 0;
+    let current: Record<string, string> = {};
+    const server = http.createServer((req, res) => {
+      if (req.url !== '/env') return void res.writeHead(404).end();
+      if (this.failing.has(id)) return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL', message: 'double told to fail' } }));
+      if (req.method === 'GET') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version, variables: current }));
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        current = (JSON.parse(body) as { variables: Record<string, string> }).variables;
+        version++;
+        this.pushes.set(id, [...(this.pushes.get(id) ?? []), current]);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version, variables: current }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(path.join(this.dir, `${id}.agent.sock`), resolve));
+    this.#servers.set(id, server);
+  }
+
+  /** The last set repl `id`'s agent was given (undefined: none ever). */
+  last(id: string): Record<string, string> | undefined {
+    return this.pushes.get(id)?.at(-1);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#servers.values()].map((s) => new Promise((r) => s.close(r))));
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
