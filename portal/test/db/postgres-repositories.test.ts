@@ -7,6 +7,7 @@ import { describeClassRepository } from './describe-class-repository.js';
 import { describeGradeQueue } from './describe-grade-queue.js';
 import { type DatabaseTarget, describeRepositories } from './describe-repositories.js';
 import { describeReplLimits } from './describe-repl-limits.js';
+import { describeSecretRepository } from './describe-secret-repository.js';
 import { describeSubmissionRepositories } from './describe-submission-repositories.js';
 import { describeTokenRepositories } from './describe-token-repositories.js';
 
@@ -29,4 +30,5 @@ describeClassRepository('PostgreSQL', postgres('classes'), { skip });
 describeSubmissionRepositories('PostgreSQL', postgres('submissions'), { skip });
 describeReplLimits('PostgreSQL', postgres('repl_limits'), { skip });
 describeGradeQueue('PostgreSQL', postgres('grade_queue'), { skip });
+describeSecretRepository('PostgreSQL', postgres('repl_secrets'), { skip });
 describeTokenRepositories('PostgreSQL', postgres('tokens'), { skip });

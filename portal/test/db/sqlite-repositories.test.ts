@@ -11,6 +11,7 @@ import { describeClassRepository } from './describe-class-repository.js';
 import { describeGradeQueue } from './describe-grade-queue.js';
 import { type DatabaseTarget, describeRepositories } from './describe-repositories.js';
 import { describeReplLimits } from './describe-repl-limits.js';
+import { describeSecretRepository } from './describe-secret-repository.js';
 import { describeSubmissionRepositories } from './describe-submission-repositories.js';
 import { describeTokenRepositories } from './describe-token-repositories.js';
 
@@ -30,6 +31,7 @@ describeClassRepository('SQLite', sqlite);
 describeSubmissionRepositories('SQLite', sqlite);
 describeReplLimits('SQLite', sqlite);
 describeGradeQueue('SQLite', sqlite);
+describeSecretRepository('SQLite', sqlite);
 
 describe('the SQLite file', () => {
   it("is root's alone (0600), like the signing key, even when an older one was made wider", async () => {
