@@ -5,6 +5,7 @@ import { classCommands } from './commands/class.js';
 import { fileCommands } from './commands/repl-files.js';
 import { lifecycleCommands } from './commands/repl-lifecycle.js';
 import { runCommands } from './commands/repl-run.js';
+import { secretCommands } from './commands/secret.js';
 import { completionScript, type Shell, SHELLS } from './completion.js';
 import { CliError, EXIT, EXIT_MEANINGS } from './exit-codes.js';
 import { type GlobalOptions, type Io, Session } from './session.js';
@@ -42,6 +43,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
   lifecycleCommands(repl, run);
   runCommands(repl, run);
   fileCommands(repl, run);
+  secretCommands(program, run);
   classCommands(program, run);
 
   program

@@ -122,7 +122,8 @@ describe('streams, transfers and completion (against the API double)', () => {
       const test = `${script}\ncodeyard() { [ "$*" = "repl ls -q" ] && printf '${ID}\\nbcdefghijkmn\\n'; }\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})\nCOMP_CWORD=${words.length - 1}\n_codeyard\nprintf '%s\\n' "\${COMPREPLY[@]}"`;
       return execFileSync('bash', ['-c', test], { encoding: 'utf8' }).split('\n').filter(Boolean);
     };
-    assert.deepEqual(complete('codeyard '), ['login', 'logout', 'whoami', 'repl', 'class', 'completion']);
+    assert.deepEqual(complete('codeyard '), ['login', 'logout', 'whoami', 'repl', 'secret', 'class', 'completion']);
+    assert.deepEqual(complete('codeyard secret '), ['list', 'ls', 'set', 'rm']);
     assert.deepEqual(complete('codeyard repl st'), ['start', 'stop', 'stop-app']);
     assert.deepEqual(complete('codeyard --server http://x repl ex'), ['exec']);
     assert.deepEqual(complete('codeyard repl logs a'), [ID]);
