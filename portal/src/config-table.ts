@@ -328,7 +328,7 @@ export const SETTINGS: { readonly [K in keyof Config]-?: Setting<Config[K]> } = 
     vars: [v('CODEYARD_AUDIT_DAYS', '`180`', 'days the audit log keeps an event (sign-ins, token use, admin actions, opening someone else\'s IDE); older ones are deleted')],
     read: int('CODEYARD_AUDIT_DAYS', 180, 1, 36_500, 24 * 3600_000),
   },
-  signingKey: { vars: [v('CODEYARD_SIGNING_KEY', 'generated into `<data>/secrets/signing.key`', 'key for tickets and host cookies (hex or base64, ≥ 32 bytes)')], read: text('CODEYARD_SIGNING_KEY') },
+  signingKey: { vars: [v('CODEYARD_SIGNING_KEY', 'generated into `<data>/secrets/signing.key`', 'key for tickets and host cookies, and the one repl secrets are encrypted under: a new key makes stored secrets unreadable (hex or base64, ≥ 32 bytes)')], read: text('CODEYARD_SIGNING_KEY') },
   ticketTtlMs: { vars: [v('CODEYARD_TICKET_TTL_SECONDS', '`60`', 'lifetime of an IDE link')], read: int('CODEYARD_TICKET_TTL_SECONDS', 60, 5, 3600, 1000) },
   sessionTtlMs: { vars: [v('CODEYARD_SESSION_TTL_HOURS', '`12`', 'lifetime of the cookie an IDE link becomes')], read: int('CODEYARD_SESSION_TTL_HOURS', 12, 1, 24 * 30, 3600_000) },
   maxFileBytes: { vars: [v('CODEYARD_MAX_FILE_MB', '`16`', 'largest file the files API reads or writes')], read: int('CODEYARD_MAX_FILE_MB', 16, 1, 1024, MiB) },
