@@ -38,9 +38,4 @@ export class SecretRepository {
     const result = await this.db.deleteFrom('repl_secrets').where('repl_id', '=', replId).where('name', '=', name).executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
-
-  /** Whether a repl has any secret (a start of a repl without costs this one query and no agent call). */
-  async any(replId: string): Promise<boolean> {
-    return (await this.db.selectFrom('repl_secrets').select('name').where('repl_id', '=', replId).limit(1).executeTakeFirst()) !== undefined;
-  }
 }

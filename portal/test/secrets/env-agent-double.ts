@@ -8,7 +8,9 @@ import type { Endpoints } from '../../src/runtime/runtime.js';
 /**
  * A stand-in for repl agents' env routes (a test double, not the agent): one HTTP server per
  * repl on a unix socket, answering GET/PUT /env as agent/src does and recording every PUT, for a
- * portal on MemoryRuntime (whose `endpoints` option points here). Every other route is a 404.
+ * portal on MemoryRuntime (whose `endpoints` option points here). POST /app/start, /app/restart
+ * and /app/policy answer a running app (so the order of env and app can be seen in `calls`);
+ * every other route is a 404.
  * `failing` makes a repl's agent answer 500 (an agent the portal cannot reach in time).
  */
 export class EnvAgentDouble {
@@ -16,6 +18,8 @@ export class EnvAgentDouble {
   /** Every set each repl's agent was given, in order. */
   readonly pushes = new Map<string, Array<Record<string, string>>>();
   readonly failing = new Set<string>();
+  /** Every request each repl's agent had, as `METHOD /path`, in order. */
+  readonly calls = new Map<string, string[]>();
   readonly #servers = new Map<string, http.Server>();
 
   /** Where MemoryRuntime's repl `id` answers: its agent here, its IDE and ports nowhere. */
@@ -30,6 +34,11 @@ export class EnvAgentDouble {
     let version = 0;
     let current: Record<string, string> = {};
     const server = http.createServer((req, res) => {
+      this.calls.set(id, [...(this.calls.get(id) ?? []), `${req.method} ${req.url}`]);
+      if (req.method === 'POST' && ['/app/start', '/app/restart', '/app/policy'].includes(req.url ?? '')) {
+        req.resume();
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ running: true, startedAt: new Date().toISOString() }));
+      }
       if (req.url !== '/env') return void res.writeHead(404).end();
       if (this.failing.has(id)) return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'INTERNAL', message: 'double told to fail' } }));
       if (req.method === 'GET') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version, variables: current }));

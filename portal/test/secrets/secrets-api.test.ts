@@ -97,6 +97,14 @@ for (const dialect of DIALECTS) {
       assert.equal(new SecretCipher(Buffer.alloc(32, 5)).decrypt(replId, 'ONLY_MINE', row.value), SECRET, 'unchanged by the refused calls');
     });
 
+    it("refuses a cross-origin browser request made with the owner's session, as other write routes do", async () => {
+      const { token: cookie } = await t.codeyard.portal.auth.sessions.create((await t.codeyard.portal.auth.accounts.byId(owner.id))!, {});
+      assertError(await t.call({ cookie, origin: 'http://evil.example' }, 'PUT', `/api/repls/${replId}/secrets/FORGED`, { value: 'x' }), 403, 'FORBIDDEN', /cross-origin/);
+      assertError(await t.call({ cookie, origin: 'http://evil.example' }, 'DELETE', `/api/repls/${replId}/secrets/ONLY_MINE`), 403, 'FORBIDDEN', /cross-origin/);
+      assert.equal((await list()).secrets.some((s) => s.name === 'FORGED'), false);
+      ok(await t.call({ cookie }, 'PUT', `/api/repls/${replId}/secrets/FROM_THE_PAGE`, { value: 'x' }), 201);
+    });
+
     it('stores only ciphertext; a row moved to another repl or name does not decrypt, and such a row is listed, not crashed on', async () => {
       ok(await put({ bearer: owner.token }, 'AT_REST', { value: SECRET }), 201);
       const row = await t.database.db.selectFrom('repl_secrets').selectAll().where('repl_id', '=', replId).where('name', '=', 'AT_REST').executeTakeFirstOrThrow();

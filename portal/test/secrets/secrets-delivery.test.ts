@@ -21,7 +21,7 @@ for (const dialect of DIALECTS) {
     let owner: TestUser;
     let teacher: TestUser;
     before(async () => {
-      t = await startClassPortal(dialect.name, {}, { endpoints: agents.endpoints });
+      t = await startClassPortal(dialect.name, { CODEYARD_MAX_RUNNING_PER_ACCOUNT: '20' }, { endpoints: agents.endpoints });
       [owner, teacher] = [await makeUser(t, 'member'), await makeUser(t, 'teacher')];
     });
     after(async () => {
@@ -88,6 +88,25 @@ for (const dialect of DIALECTS) {
       t.runtime.warmPool([manifest], 0);
       assert.ok(t.runtime.startedWarm.has(id), 'the start took the warm sandbox');
       assert.deepEqual(agents.last(id), { WARM_SECRET: 'from the pool' });
+    });
+
+    it('gives the set before the portal starts the app: Run on a stopped repl, and an always-on repl woken with its app', async () => {
+      const viaRun = await newRepl(owner, 'run starts it');
+      ok(await put(owner, viaRun, 'RUN_SECRET', 'before the app'), 201);
+      ok(await t.call({ bearer: owner.token }, 'POST', `/api/repls/${viaRun}/app/start`));
+      const calls = agents.calls.get(viaRun)!;
+      assert.ok(calls.indexOf('PUT /env') !== -1 && calls.indexOf('PUT /env') < calls.indexOf('POST /app/start'), `env first: ${calls.join(', ')}`);
+      assert.deepEqual(agents.last(viaRun), { RUN_SECRET: 'before the app' });
+
+      const alwaysOn = await newRepl(owner, 'always on');
+      ok(await put(owner, alwaysOn, 'KEPT', 'for the kept app'), 201);
+      ok(await t.call({ bearer: owner.token }, 'PATCH', `/api/repls/${alwaysOn}`, { alwaysOn: true }));
+      await until(() => (agents.calls.get(alwaysOn) ?? []).filter((c) => c === 'POST /app/start').length >= 2, 'the woken app started (by the wake and by the always-on policy)');
+      const woken = agents.calls.get(alwaysOn)!;
+      assert.equal(woken[0], 'PUT /env', `env before any app call: ${woken.join(', ')}`);
+      assert.equal(woken.filter((c) => c === 'PUT /env').length, 1, 'one push for the run, however many ask');
+      assert.deepEqual(agents.last(alwaysOn), { KEPT: 'for the kept app' });
+      ok(await t.call({ bearer: owner.token }, 'PATCH', `/api/repls/${alwaysOn}`, { alwaysOn: false }));
     });
 
     it('carries none to a fork or a class copy, keeps them from the class teacher, and deletes them with the repl', async () => {
