@@ -78,6 +78,17 @@ for (const dialect of DIALECTS) {
       assert.equal((await secretsOf(id)).applied, true);
     });
 
+    it('leaves out a stored secret that does not decrypt (another key wrote it) and gives the rest', async () => {
+      const id = await newRepl(owner, 'rotated');
+      ok(await put(owner, id, 'GOOD', 'readable'), 201);
+      const { SecretCipher } = await import('../../src/secrets/secret-cipher.js');
+      const stale = new SecretCipher(Buffer.alloc(32, 9)).encrypt(id, 'STALE', 'written under an older key');
+      await t.database.db.insertInto('repl_secrets').values({ repl_id: id, name: 'STALE', value: stale, updated_at: new Date().toISOString() }).execute();
+      ok(await t.call({ bearer: owner.token }, 'POST', `/api/repls/${id}/start`));
+      assert.deepEqual(agents.last(id), { GOOD: 'readable' });
+      assert.deepEqual((await secretsOf(id)).secrets.map((s) => s.name), ['GOOD', 'STALE'], 'still listed, so the owner sees it and sets it again');
+    });
+
     it('gives them to a repl whose first start takes a warm sandbox', async () => {
       const id = await newRepl(owner, 'warm');
       const manifest = (await t.database.repls.get(id))!.manifest;
