@@ -8,3 +8,19 @@ export function formatBytes(bytes: number): string {
 export function formatCpu(percent: number | undefined): string {
   return percent === undefined ? '–' : `${percent < 10 ? percent.toFixed(1) : Math.round(percent)} %`;
 }
+
+const AGE_UNITS = [
+  ['year', 365 * 86400],
+  ['month', 30 * 86400],
+  ['day', 86400],
+  ['hour', 3600],
+  ['minute', 60],
+] as const;
+
+/** How long ago `iso` was, as people say it: "just now", "5 minutes ago", "yesterday". */
+export function formatAge(iso: string, now = Date.now()): string {
+  const seconds = Math.round((Date.parse(iso) - now) / 1000);
+  const unit = AGE_UNITS.find(([, size]) => Math.abs(seconds) >= size);
+  if (!unit) return 'just now';
+  return new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' }).format(Math.round(seconds / unit[1]), unit[0]);
+}

@@ -1,4 +1,4 @@
-import type { ApiErrorBody, ApiToken, AppState, AuthOptions, ChangeRepl, ClassDeleted, ClassDetail, ClassList, CollectWhat, ConnectedIdentitiesReply, CreateClass, CreatedToken, CreateInvite, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, GradeRun, Invite, InviteInfo, Joined, Me, PortSetting, PortVisibilityChange, PushFileResult, Repl, Runtime, Stack, Submission, Usage, Visibility } from './types.js';
+import type { ApiErrorBody, ApiToken, AppState, AuthOptions, ChangeRepl, ClassDeleted, ClassDetail, ClassList, CollectWhat, ConnectedIdentitiesReply, CreateClass, CreatedToken, CreateInvite, CreateRepl, CreateToken, DeviceApproved, DeviceRequest, GradeRun, Invite, InviteInfo, Joined, Me, PortSetting, PortVisibilityChange, PushFileResult, Repl, Runtime, SecretEntry, SecretList, SetSecret, Stack, Submission, Usage, Visibility } from './types.js';
 
 /** An error answer of the API: its code and the message that says what to do. */
 export class ApiError extends Error {
@@ -203,6 +203,19 @@ export class ApiClient {
   setVisibility(id: string, port: number, visibility: Visibility): Promise<PortSetting> {
     const body: PortVisibilityChange = { visibility };
     return this.request('PATCH', `/api/repls/${id}/ports/${port}`, body);
+  }
+
+  /** A repl's secrets: names and when each changed, never a value (owner only; others get 404). */
+  secrets(id: string): Promise<SecretList> {
+    return this.request('GET', `/api/repls/${enc(id)}/secrets`);
+  }
+  /** Adds or replaces one secret (the API answers 201 for a new name, 200 for a replaced one). */
+  setSecret(id: string, name: string, value: string): Promise<SecretEntry> {
+    const body: SetSecret = { value };
+    return this.request('PUT', `/api/repls/${enc(id)}/secrets/${enc(name)}`, body);
+  }
+  removeSecret(id: string, name: string): Promise<void> {
+    return this.request('DELETE', `/api/repls/${enc(id)}/secrets/${enc(name)}`);
   }
 
   /** The account's API tokens (never the tokens themselves). */

@@ -8,6 +8,7 @@ export type { CreateRepl, PortVisibilityChange, ChangeRepl, LimitReachedDetails 
 export type { ApiToken, CreatedToken, CreateToken, DeviceApproved, DeviceRequest, Scope } from '@codeyard/common/api/tokens';
 export type { AuthMode, AuthOptions, CreateInvite, Invite, InviteInfo, Me, SignupMode } from '@codeyard/common/api/auth';
 export type { AdminRepl } from '@codeyard/common/api/models';
+export type { SecretEntry, SecretList, SetSecret } from '@codeyard/common/api/secrets';
 export type { ConnectedIdentitiesReply, ConnectedIdentity } from '@codeyard/common/api/oidc';
 export type { AdminLimits, AdminUser, AdminUserChange, AdminUsers, AuditEvent, AuditPage, ServerSetting, ServerSettings } from '@codeyard/common/api/admin';
 export type {

@@ -7,6 +7,7 @@ import type { Repl, ReplStatus, SyncStatus, Visibility } from '../../api/types.j
 import { formatBytes, formatCpu } from '../../format.js';
 import { sharedStyles } from '../../styles/shared.styles.js';
 import '../confirm-dialog/confirm-dialog.js';
+import '../repl-secrets/repl-secrets.js';
 import { replCardStyles } from './repl-card.styles.js';
 
 export type ReplUpdatedEvent = CustomEvent<Repl>;
@@ -65,6 +66,8 @@ export class ReplCard extends LitElement {
   @state() private error: string | undefined;
   @state() private renaming = false;
   @state() private confirming = false;
+  /** The Secrets dialog is open (made only then: most cards never open it). */
+  @state() private secretsOpen = false;
   @state() private copied: number | undefined;
 
   @query('input[name=name]') private nameInput?: HTMLInputElement;
@@ -273,6 +276,7 @@ export class ReplCard extends LitElement {
         <button class="fork" ?disabled=${!!busy} @click=${() => void this.#fork()} aria-label="Fork ${repl.name}">
           ${busy === 'fork' ? html`<span class="spinner" aria-hidden="true"></span>` : nothing}Fork
         </button>
+        <button class="secrets" @click=${() => (this.secretsOpen = true)} aria-label="Secrets of ${repl.name}" title="Environment variables kept out of the files">Secrets</button>
         <a class="button download" href=${ApiClient.archiveUrl(repl.id, 'tar.gz')} download aria-label="Download ${repl.name} as tar.gz">.tar.gz</a>
         <a class="button download" href=${ApiClient.archiveUrl(repl.id, 'zip')} download aria-label="Download ${repl.name} as zip">.zip</a>
         <button class="delete danger" ?disabled=${!!busy} @click=${() => (this.confirming = true)} aria-label="Delete ${repl.name}">
@@ -280,6 +284,9 @@ export class ReplCard extends LitElement {
         </button>
       </div>
       <p class="error action-error" role="alert">${this.error ?? ''}</p>
+      ${this.secretsOpen
+        ? html`<repl-secrets .replId=${repl.id} .replName=${repl.name} open @secrets-close=${() => ((this.secretsOpen = false), this.#focus('button.secrets'))}></repl-secrets>`
+        : nothing}
       <confirm-dialog .open=${this.confirming} heading="Delete ${repl.name}?" confirmLabel="Delete repl" @dialog-close=${(e: CustomEvent<{ confirmed: boolean }>) => void this.#onConfirm(e)}>
         <p>Its files and its running app go for good. Download it first to keep a copy.</p>
       </confirm-dialog>
