@@ -57,6 +57,16 @@ export class ReplSecrets extends LitElement {
   @query('input[name=name]') private nameInput!: HTMLInputElement;
   @query('input[name=value]') private valueInput!: HTMLInputElement;
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // The list moves a card when its sort order changes (by status: the repl started meanwhile);
+    // a move takes an open dialog out of the top layer, left open in place: make it modal again.
+    if (this.open && this.dialog?.open && !this.dialog.matches(':modal')) {
+      this.dialog.close();
+      this.dialog.showModal();
+    }
+  }
+
   protected override updated(changed: PropertyValues<this>): void {
     if (!changed.has('open')) return;
     if (this.open && !this.dialog.open) {
