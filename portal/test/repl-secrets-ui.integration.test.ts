@@ -39,12 +39,12 @@ describe('repl secrets in the dashboard (Chromium)', { timeout: 300_000, skip: b
   const home = () => `http://localhost:${t.port}/`;
 
   /** A fresh account with one stopped repl, its dashboard open; every change sent to /secrets recorded. */
-  async function ownerWithRepl(name: string, colorScheme: 'light' | 'dark' = 'light') {
+  async function ownerWithRepl(name: string, colorScheme: 'light' | 'dark' = 'light', viewport = { width: 1280, height: 860 }) {
     const token = await t.newToken();
     const created = await t.api(token, 'POST', '/api/repls', { stack: 'node', name });
     assert.equal(created.status, 201, created.body);
     const repl = created.json<{ id: string }>();
-    const context: BrowserContext = await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme });
+    const context: BrowserContext = await browser.newContext({ viewport, colorScheme });
     await context.addCookies([{ name: 'codeyard_token', value: token, url: home() }]);
     const page = await context.newPage();
     const problems: string[] = [];
@@ -237,6 +237,20 @@ describe('repl secrets in the dashboard (Chromium)', { timeout: 300_000, skip: b
       assert.deepEqual(problems, []);
       await context.close();
     }
+  });
+
+  it('fits a 390 px wide screen', async () => {
+    const { context, page, problems } = await ownerWithRepl('narrow', 'light', { width: 390, height: 844 });
+    await page.getByRole('button', { name: 'Secrets of narrow' }).click();
+    const dialog = dialogOf(page, 'narrow');
+    await dialog.getByText('No secrets yet.').waitFor();
+    for (const control of [dialog.getByRole('textbox', { name: 'Name' }), dialog.getByRole('checkbox', { name: 'Show' }), dialog.getByRole('button', { name: 'Add secret' })]) {
+      const box = await control.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `on screen: ${JSON.stringify(box)}`);
+    }
+    await page.screenshot({ path: path.join(SHOTS, 'dialog-390px.png') });
+    assert.deepEqual(problems, []);
+    await context.close();
   });
 
   it('says when the running repl has not got the latest change (applied: false, the answer rewritten in the browser)', async () => {
