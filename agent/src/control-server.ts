@@ -38,6 +38,8 @@ export interface ControlDeps {
   quiesce: () => Promise<QuiesceResult>;
   /** code-server's user settings file; its display language is set in `argv.json` beside it. */
   ideSettingsFile?: string;
+  /** After the repl's secrets were set (PUT /env): main.ts reruns an app it started itself before they came. */
+  onSecrets?: (variables: Readonly<Record<string, string>>) => void;
 }
 
 /** Largest JSON body: a repl's whole set of secrets (256 KiB of values, see ../secrets.ts) with room for its names and quoting. */
@@ -174,7 +176,11 @@ function handlers(deps: ControlDeps): Handlers {
       return { text, until: new Date(notice.until).toISOString() };
     },
     env: () => secrets.get(),
-    setEnv: ({ variables }) => secrets.set(variables),
+    setEnv: ({ variables }) => {
+      const env = secrets.set(variables);
+      deps.onSecrets?.(variables);
+      return env;
+    },
   };
 }
 

@@ -126,7 +126,18 @@ async function main(): Promise<void> {
     await Promise.all([run.stop(), ide?.stop()]);
     return config.ownPidNamespace ? endOtherProcesses() : { ended: 0, left: [] };
   };
-  const control = createControlServer({ live, run, logs, files, ide, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes, quiesce, ideSettingsFile: config.ide?.settingsFile });
+  // An always-on app this agent starts by itself (below) runs before the portal can give the
+  // repl its secrets, which come once the runtime reports the repl running: when they come, it
+  // runs again with them (once), so a bot started after a crash does not go on without its token.
+  let startedBeforeSecrets = false;
+  const onSecrets = (variables: Readonly<Record<string, string>>): void => {
+    if (!startedBeforeSecrets) return;
+    startedBeforeSecrets = false;
+    if (Object.keys(variables).length === 0 || !run.state.running) return;
+    say("the repl's secrets arrived after its always-on app started: running it again with them");
+    void run.restart();
+  };
+  const control = createControlServer({ live, run, logs, files, ide, workspace: config.workspace, env, maxFileBytes: config.maxFileBytes, quiesce, ideSettingsFile: config.ide?.settingsFile, onSecrets });
   const tunnel = createTunnelServer({ reservedPorts: new Set(config.egress ? [config.egress.port] : []) });
   const fds = config.listenFds ?? {};
   await listenOn(control, { path: config.controlSocket, fd: fds.control });
@@ -158,7 +169,10 @@ async function main(): Promise<void> {
   if (restored) ide?.start();
   ready = restored;
   // An always-on repl's agent restarted after its sandbox died: the app comes back by itself.
-  if (restored && run.keepRunning && !config.pooled) run.start();
+  if (restored && run.keepRunning && !config.pooled) {
+    run.start();
+    startedBeforeSecrets = true;
+  }
   process.stdout.write(`codeyard-agent ${config.replId}: ready on ${config.controlSocket}\n`);
 
   let closing = false;

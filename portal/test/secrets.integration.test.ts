@@ -87,4 +87,36 @@ describe('repl secrets in a real sandbox', { timeout: 300_000 }, () => {
     assert.equal(await exec(id, 'echo "$COLD_SECRET"'), 'kept in the portal');
     assert.equal(await exec(id, 'grep -rl "kept in the portal" . 2>/dev/null | wc -l'), '0', 'not in the workspace');
   });
+
+  it("gives them to a sandbox started again after it ended, and runs an always-on app again once they come (a bot's token)", async () => {
+    const created = await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'always-on bot' });
+    const { id } = created.json<ReplView>();
+    await setSecret(id, 'BOT_TOKEN', 'the bot token');
+    // The app writes what it sees at its start, then keeps running as a bot does.
+    const app = "require('fs').writeFileSync(__dirname + '/seen.txt', `${Date.now()} ${process.env.BOT_TOKEN}`); setInterval(() => {}, 1000);\n";
+    assert.ok([200, 201].includes((await t.api(token, 'PUT', `/api/repls/${id}/files/index.js`, app)).status));
+    assert.equal((await t.api(token, 'POST', `/api/repls/${id}/start`)).status, 200);
+    assert.equal((await t.api(token, 'PATCH', `/api/repls/${id}`, { alwaysOn: true })).status, 200);
+    const read = async (): Promise<string> => {
+      const res = await t.api(token, 'GET', `/api/repls/${id}/files/seen.txt`);
+      return res.status === 200 ? res.body : '';
+    };
+    const first = await eventually(async () => (/ the bot token$/.test(await read()) ? read() : undefined), 'the always-on app with its token', 30_000);
+
+    // The sandbox ends (its init's only child, the agent, is killed): the portal starts it again.
+    const pidsFile = path.join(t.dataDir, 'repls', id, 'pids.json');
+    const before = JSON.parse(fs.readFileSync(pidsFile, 'utf8')).agentPid as number;
+    await t.api(token, 'POST', `/api/repls/${id}/exec`, { command: "kill -9 $(awk '$4 == 1 { print $1 }' /proc/[0-9]*/stat)" });
+    await eventually(async () => JSON.parse(fs.readFileSync(pidsFile, 'utf8')).agentPid !== before, 'the sandbox started again', 60_000);
+    await eventually(async () => (await t.api(token, 'GET', `/api/repls/${id}`)).json<ReplView>().status === 'running', 'running again', 60_000);
+    // The new agent holds nothing in memory: it has the secrets only if the portal gave them again.
+    await eventually(async () => (await exec(id, 'echo "[${BOT_TOKEN-unset}]"')) === '[the bot token]', 'exec sees the token in the new sandbox', 30_000);
+    // The app it started by itself (always on) ran again once they came: its latest start saw the token.
+    const again = await eventually(async () => {
+      const seen = await read();
+      return seen !== first && / the bot token$/.test(seen) ? seen : undefined;
+    }, 'the always-on app running again with its token', 30_000);
+    assert.match(again, / the bot token$/);
+    assert.equal((await t.api(token, 'PATCH', `/api/repls/${id}`, { alwaysOn: false })).status, 200);
+  });
 });

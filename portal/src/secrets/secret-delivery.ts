@@ -40,14 +40,12 @@ export class SecretDelivery {
   constructor(options: SecretDeliveryOptions) {
     this.#o = options;
     this.#unwatch = options.runtime.watch((id, status) => {
-      if (status.state === 'running') {
-        if (options.followRuns !== false) void this.deliver(id, { retry: false });
-      }
-      else {
-        this.#runs.delete(id);
-        this.#states.delete(id);
-        this.#unreadable.delete(id);
-      }
+      // Every report of `running` is a new run (a start, a sandbox started again after it ended,
+      // one found again after a portal restart): its agent may hold nothing yet.
+      this.#runs.delete(id);
+      this.#states.delete(id);
+      this.#unreadable.delete(id);
+      if (status.state === 'running' && options.followRuns !== false) void this.deliver(id, { retry: false });
     });
   }
 

@@ -19,8 +19,8 @@ export interface CrashWatch {
   busy(id: ReplId): boolean;
   /** Runs `task` in `id`'s queue (after what is under way). */
   serial(id: ReplId, task: () => Promise<void>): Promise<void>;
-  /** Starts the sandbox again. */
-  restart(sandbox: ProcessSandbox): Promise<void>;
+  /** Starts repl `id`'s sandbox again (it says `starting`, then `running` once its agent answers). */
+  restart(id: ReplId, sandbox: ProcessSandbox): Promise<void>;
   /** Gives up on the repl: it is left in the error state with `message`. */
   fail(id: ReplId, message: string): void;
   log: Logger;
@@ -58,7 +58,7 @@ export class CrashMonitor {
           }
           sandbox.restarts.push(now);
           watch.log.warn({ replId: id }, 'repl sandbox ended; restarting it');
-          await watch.restart(sandbox);
+          await watch.restart(id, sandbox);
         })
         .catch((err: unknown) => watch.log.error({ replId: id, err: describeError(err) }, 'process check failed'));
     }

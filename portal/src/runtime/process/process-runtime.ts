@@ -87,7 +87,18 @@ export class ProcessRuntime extends PooledRuntime<ProcessSandbox> implements Run
       current: (id, sandbox) => this.#live.get(id) === sandbox && this.status(id).state === 'running',
       busy: (id) => this.#queues.has(id),
       serial: (id, task) => this.#serial(id, task),
-      restart: (sandbox) => this.#launcher.respawn(sandbox),
+      // Watchers see a restart as a start: pooled connections to the old sockets are dropped,
+      // and the new agent, which holds nothing in memory, gets the repl's secrets again.
+      restart: async (id, sandbox) => {
+        this.#setStatus(id, { state: 'starting', step: 'starting again: its sandbox ended' });
+        try {
+          await this.#launcher.respawn(sandbox);
+        } catch (err) {
+          this.#setStatus(id, { state: 'error', error: `its sandbox ended and did not come back (${describeError(err)}); stop and start the repl, your files are kept` });
+          return;
+        }
+        this.#setStatus(id, { state: 'running' });
+      },
       fail: (id, error) => this.#setStatus(id, { state: 'error', error }),
       log: options.log,
     });

@@ -126,10 +126,14 @@ export class SandboxLauncher {
     await Promise.race([activation, cancelled(signal)]);
   }
 
-  /** Starts a running repl's sandbox again (it ended on its own); files and folders are as they were. */
+  /**
+   * Starts a running repl's sandbox again (it ended on its own); files and folders are as they
+   * were. Answers once its agent and VS Code answer (throws when they do not in time).
+   */
   async respawn(sandbox: ProcessSandbox): Promise<void> {
     sandbox.agentPid = await this.#spawner.spawnAgent(sandbox, this.limits(sandbox.manifest, sandbox.spec));
     await this.#record(sandbox);
+    await waitReady(this.#probe(sandbox));
   }
 
   #record(sandbox: ProcessSandbox): Promise<void> {
