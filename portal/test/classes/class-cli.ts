@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import type { MemoryRuntime } from '../../src/runtime/memory-runtime.js';
+import { freePort } from '../helpers/http.js';
 import { REPO_ROOT } from '../helpers/test-portal.js';
+import type { TokenPortal } from '../tokens/token-portal.js';
+import { makeUser, startClassPortal, type TestUser } from './class-portal.js';
 
 const BIN = path.join(REPO_ROOT, 'cli', 'bin', 'codeyard.js');
 
@@ -30,4 +34,13 @@ export function runCodeyard(port: number, home: string, token: string, args: str
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** A class portal on SQLite listening on a port of its own (for the CLI's bin), with a teacher. */
+export async function listeningClassPortal(env: Record<string, string> = {}): Promise<{ t: TokenPortal & { runtime: MemoryRuntime }; teacher: TestUser; port: number }> {
+  const t = await startClassPortal('SQLite', env);
+  const teacher = await makeUser(t, 'teacher');
+  const port = await freePort();
+  await t.codeyard.listen(port, '127.0.0.1');
+  return { t, teacher, port };
 }

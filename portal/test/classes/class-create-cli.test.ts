@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { MemoryRuntime } from '../../src/runtime/memory-runtime.js';
-import { freePort } from '../helpers/http.js';
 import type { TokenPortal } from '../tokens/token-portal.js';
-import { type CliRun, runCodeyard } from './class-cli.js';
-import { makeUser, startClassPortal, type TestUser } from './class-portal.js';
+import { type CliRun, listeningClassPortal, runCodeyard } from './class-cli.js';
+import { makeUser, type TestUser } from './class-portal.js';
 
 /**
  * `codeyard class create --memory --always-on` and `class status` as a teacher runs them (the
@@ -29,10 +28,7 @@ describe('codeyard class create with limits against a portal', () => {
   const classes = async (): Promise<string[]> => (await t.database.db.selectFrom('classes').select('name').orderBy('name').execute()).map((c) => c.name);
   before(async () => {
     // A repl's memory limit of 1024 MB; always-on allowance 1 a teacher (the default).
-    t = await startClassPortal('SQLite', { CODEYARD_LIMIT_MEMORY_MB: '1024' });
-    teacher = await makeUser(t, 'teacher');
-    port = await freePort();
-    await t.codeyard.listen(port, '127.0.0.1');
+    ({ t, teacher, port } = await listeningClassPortal({ CODEYARD_LIMIT_MEMORY_MB: '1024' }));
   });
   after(async () => {
     await t.close();

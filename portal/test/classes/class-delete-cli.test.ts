@@ -4,10 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ClassDeleted } from '@codeyard/common/api/classes';
-import { freePort } from '../helpers/http.js';
 import type { TokenPortal } from '../tokens/token-portal.js';
-import { type CliRun, runCodeyard } from './class-cli.js';
-import { joinAs, makeClass, makeUser, startClassPortal, type TestUser } from './class-portal.js';
+import { type CliRun, listeningClassPortal, runCodeyard } from './class-cli.js';
+import { joinAs, makeClass, makeUser, type TestUser } from './class-portal.js';
 
 /**
  * `codeyard class delete` as a teacher runs it (the CLI's bin, a child process) against a
@@ -19,10 +18,7 @@ describe('codeyard class delete against a portal', () => {
   let port: number;
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-class-cli-'));
   before(async () => {
-    t = await startClassPortal('SQLite');
-    teacher = await makeUser(t, 'teacher');
-    port = await freePort();
-    await t.codeyard.listen(port, '127.0.0.1');
+    ({ t, teacher, port } = await listeningClassPortal());
   });
   after(async () => {
     await t.close();

@@ -16,6 +16,27 @@ export const bareList = css`
 `;
 
 /**
+ * A modal <dialog> (confirm, invite, a repl's secrets): the surface, the dimmed page behind,
+ * its heading. An element puts it in its styles and sets the dialog's width after it.
+ */
+export const modalDialog = css`
+  dialog {
+    border: 1px solid var(--cy-border);
+    border-radius: var(--cy-radius);
+    background: var(--cy-surface);
+    color: var(--cy-text);
+    padding: 1.25rem;
+  }
+  dialog::backdrop {
+    background: rgb(0 0 0 / 0.45);
+  }
+  h2 {
+    margin: 0 0 0.4rem;
+    font-size: 1.1rem;
+  }
+`;
+
+/**
  * A data table (the admin page's, the API tokens', a class's): full width, one rule under each
  * row, numbers right-aligned in tabular figures, a row's buttons kept on one line. An element
  * puts it in its styles and adds what differs after it.

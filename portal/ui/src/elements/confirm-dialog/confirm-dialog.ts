@@ -1,6 +1,6 @@
 import { html, LitElement, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
-import { sharedStyles } from '../../styles/shared.styles.js';
+import { modalDialog, sharedStyles } from '../../styles/shared.styles.js';
 import { confirmDialogStyles } from './confirm-dialog.styles.js';
 
 export type DialogCloseEvent = CustomEvent<{ confirmed: boolean }>;
@@ -11,7 +11,7 @@ export type DialogCloseEvent = CustomEvent<{ confirmed: boolean }>;
  */
 @customElement('confirm-dialog')
 export class ConfirmDialog extends LitElement {
-  static override styles = [sharedStyles, confirmDialogStyles];
+  static override styles = [sharedStyles, modalDialog, confirmDialogStyles];
 
   @property({ type: Boolean }) open = false;
   @property() heading = 'Are you sure?';

@@ -3,18 +3,6 @@ import { css } from 'lit';
 export const invitePanelStyles = css`
   dialog {
     width: min(30rem, calc(100vw - 2rem));
-    border: 1px solid var(--cy-border);
-    border-radius: var(--cy-radius);
-    background: var(--cy-surface);
-    color: var(--cy-text);
-    padding: 1.25rem;
-  }
-  dialog::backdrop {
-    background: rgb(0 0 0 / 0.45);
-  }
-  h2 {
-    margin: 0 0 0.4rem;
-    font-size: 1.1rem;
   }
   p {
     margin: 0 0 0.8rem;

@@ -4,7 +4,7 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import type { ApiClient } from '../../api/api-client.js';
 import { apiContext } from '../../api/contexts.js';
 import type { Invite } from '../../api/types.js';
-import { sharedStyles } from '../../styles/shared.styles.js';
+import { modalDialog, sharedStyles } from '../../styles/shared.styles.js';
 import { invitePanelStyles } from './invite-panel.styles.js';
 
 /**
@@ -14,7 +14,7 @@ import { invitePanelStyles } from './invite-panel.styles.js';
  */
 @customElement('invite-panel')
 export class InvitePanel extends LitElement {
-  static override styles = [sharedStyles, invitePanelStyles];
+  static override styles = [sharedStyles, modalDialog, invitePanelStyles];
 
   @consume({ context: apiContext })
   api!: ApiClient;

@@ -5,18 +5,8 @@ export const replSecretsStyles = css`
   dialog {
     width: min(34rem, calc(100vw - 2rem));
     max-height: calc(100vh - 2rem);
-    border: 1px solid var(--cy-border);
-    border-radius: var(--cy-radius);
-    background: var(--cy-surface);
-    color: var(--cy-text);
-    padding: 1.25rem;
-  }
-  dialog::backdrop {
-    background: rgb(0 0 0 / 0.45);
   }
   h2 {
-    margin: 0 0 0.4rem;
-    font-size: 1.1rem;
     overflow-wrap: anywhere;
   }
   h3 {

@@ -6,7 +6,7 @@ import type { ApiClient } from '../../api/api-client.js';
 import { apiContext } from '../../api/contexts.js';
 import type { SecretEntry, SecretList } from '../../api/types.js';
 import { formatAge } from '../../format.js';
-import { sharedStyles } from '../../styles/shared.styles.js';
+import { modalDialog, sharedStyles } from '../../styles/shared.styles.js';
 import '../confirm-dialog/confirm-dialog.js';
 import type { DialogCloseEvent } from '../confirm-dialog/confirm-dialog.js';
 import { replSecretsStyles } from './repl-secrets.styles.js';
@@ -29,7 +29,7 @@ function messageOf(err: unknown): string {
  */
 @customElement('repl-secrets')
 export class ReplSecrets extends LitElement {
-  static override styles = [sharedStyles, replSecretsStyles];
+  static override styles = [sharedStyles, modalDialog, replSecretsStyles];
 
   @consume({ context: apiContext })
   api!: ApiClient;
