@@ -30,7 +30,7 @@ function requestThrough(target: Target, pathname: string): Promise<{ status: num
  * `podman kube play` from the node image `npm run images` built (helpers/driver-pod.ts says
  * how it is adapted and wired): the agent restores the workspace from s3rver through the
  * network relay with its per-repl credential, code-server answers through the gate, Run starts
- * the app and it answers, an edit is saved, and SIGTERM (what a pod's deletion sends) saves the
+ * the app and it answers, the repl's secrets reach its agent, an edit is saved, and SIGTERM (what a pod's deletion sends) saves the
  * last one. The test reaches the pod only through its ports published on 127.0.0.1, and
  * `podman exec`/`logs`.
  */
@@ -94,6 +94,14 @@ describe('the driver\'s Pod under podman kube play', { timeout: 600_000 }, () =>
       return r?.status === 200 && r;
     }, 'the app on port 3000', 60_000);
     assert.equal(reply.body, `hello from the pod ${pod.replId}`);
+  });
+
+  it("takes the repl's secrets through the gate: the next exec sees them (the portal's push to a pod)", async (t) => {
+    if (!(await needPodman(t)) || !pod) return;
+    const agent = new AgentClient(pod.gate({ to: 'control' }));
+    assert.equal((await agent.setEnv({ POD_SECRET: 'through the gate' })).version, 1);
+    assert.equal((await agent.exec({ command: 'echo "$POD_SECRET"' })).stdout, 'through the gate\n');
+    assert.equal((await agent.setEnv({})).version, 2);
   });
 
   it('saves an edit, and SIGTERM saves the last one', async (t) => {
