@@ -94,8 +94,10 @@ describe('warm pool', { timeout: 240_000 }, () => {
     await eventually(async () => t.runtime.warmCounts().node === 1 && !warmIds().includes(repl.id), 'the pool refilled', 90_000);
   });
 
-  it("gives a terminal opened in VS Code the repl's id and name, though code-server started before the repl existed", { skip: browserUnavailable() }, async () => {
+  it("gives a terminal opened in VS Code the repl's id, name and secrets, though code-server started before the repl existed", { skip: browserUnavailable() }, async () => {
     const repl = (await t.api(token, 'GET', '/api/repls')).json<ReplView[]>()[0]!;
+    // A secret set while it runs: the agent gets it from the portal, the extension from the agent.
+    assert.equal((await t.api(token, 'PUT', `/api/repls/${repl.id}/secrets/TERMINAL_SECRET`, { value: 'in the terminal' })).status, 201);
     const browser = await launchChromium();
     try {
       const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
@@ -110,9 +112,9 @@ describe('warm pool', { timeout: 240_000 }, () => {
       await terminal.waitFor({ timeout: 30_000 });
       await terminal.click();
       await page.waitForTimeout(1500); // the shell's prompt
-      await page.keyboard.type('echo "id=$CODEYARD_REPL_ID name=$CODEYARD_REPL_NAME" > terminal-saw.txt\n');
+      await page.keyboard.type('echo "id=$CODEYARD_REPL_ID name=$CODEYARD_REPL_NAME secret=$TERMINAL_SECRET" > terminal-saw.txt\n');
       const seen = await eventually(async () => (await t.api(token, 'POST', `/api/repls/${repl.id}/exec`, { command: 'cat terminal-saw.txt' })).json<{ stdout: string }>().stdout || undefined, 'the terminal to write what it saw');
-      assert.equal(seen, `id=${repl.id} name=From the pool\n`);
+      assert.equal(seen, `id=${repl.id} name=From the pool secret=in the terminal\n`);
     } finally {
       await browser.close();
     }
