@@ -42,8 +42,11 @@ export interface ControlDeps {
   onSecrets?: (variables: Readonly<Record<string, string>>) => void;
 }
 
-/** Largest JSON body: a repl's whole set of secrets (256 KiB of values, see ../secrets.ts) with room for its names and quoting. */
-const MAX_JSON_BYTES = 512 * 1024;
+/**
+ * Largest JSON body: a repl's whole set of secrets (256 KiB of values, see ../secrets.ts), which
+ * JSON may write six times as long (a control character is \u00XX), with room for the names.
+ */
+const MAX_JSON_BYTES = 2 * 1024 * 1024;
 /** One-off commands running at once per repl: each holds up to two capped outputs in memory. */
 export const MAX_CONCURRENT_EXECS = 8;
 
@@ -161,7 +164,7 @@ function handlers(deps: ControlDeps): Handlers {
       if (execs >= MAX_CONCURRENT_EXECS) throw new AppError('RATE_LIMITED', `${MAX_CONCURRENT_EXECS} commands are already running in this repl; wait for one to finish`);
       execs++;
       try {
-        return await runExec({ command: request.command, timeoutMs: request.timeoutMs, cwd: deps.workspace, env: deps.env });
+        return await runExec({ command: request.command, timeoutMs: request.timeoutMs, cwd: deps.workspace, env: request.withoutSecrets ? secrets.withoutSecrets() : deps.env });
       } finally {
         execs--;
       }

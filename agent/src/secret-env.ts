@@ -22,17 +22,29 @@ export class SecretEnv {
     return { version: this.#version, variables: { ...this.#variables } };
   }
 
+  /** The environment as it is without the secrets (what they replaced put back): a teacher's grading command runs with this. */
+  withoutSecrets(): NodeJS.ProcessEnv {
+    const env = { ...this.#env };
+    for (const name of Object.keys(this.#variables)) {
+      const before = this.#shadowed.get(name);
+      if (before === undefined) delete env[name];
+      else env[name] = before;
+    }
+    return env;
+  }
+
   /** Replaces the whole set (the portal always sends every secret; `{}` clears them). */
   set(variables: Readonly<Record<string, string>>): ReplEnv {
+    // Own properties only: a secret named constructor or toString is no object's inherited member.
     for (const name of Object.keys(this.#variables)) {
-      if (name in variables) continue;
+      if (Object.hasOwn(variables, name)) continue;
       const before = this.#shadowed.get(name);
       if (before === undefined) delete this.#env[name];
       else this.#env[name] = before;
       this.#shadowed.delete(name);
     }
     for (const [name, value] of Object.entries(variables)) {
-      if (!this.#shadowed.has(name) && !(name in this.#variables)) this.#shadowed.set(name, this.#env[name]);
+      if (!this.#shadowed.has(name) && !Object.hasOwn(this.#variables, name)) this.#shadowed.set(name, Object.hasOwn(this.#env, name) ? this.#env[name] : undefined);
       this.#env[name] = value;
     }
     this.#variables = { ...variables };

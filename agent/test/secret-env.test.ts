@@ -24,6 +24,25 @@ describe("the repl's secrets in the agent", () => {
     assert.deepEqual(env, { KEEP: 'k', NODE_OPTIONS: '--max-old-space-size=512' });
   });
 
+  it("removes a secret named like an object's own member (constructor, toString) when it goes", () => {
+    const env: NodeJS.ProcessEnv = {};
+    const secrets = new SecretEnv(env);
+    secrets.set({ constructor: 'c', toString: 't' });
+    assert.deepEqual(env, { constructor: 'c', toString: 't' });
+    secrets.set({ toString: 't' });
+    assert.deepEqual(env, { toString: 't' }, 'constructor is gone');
+    secrets.set({});
+    assert.deepEqual(env, {});
+  });
+
+  it('gives the environment without the secrets, what they replaced put back (a grading command)', () => {
+    const env: NodeJS.ProcessEnv = { KEEP: 'k', NODE_OPTIONS: 'own' };
+    const secrets = new SecretEnv(env);
+    secrets.set({ API_KEY: 'x', NODE_OPTIONS: '--require=evil.js' });
+    assert.deepEqual(secrets.withoutSecrets(), { KEEP: 'k', NODE_OPTIONS: 'own' });
+    assert.equal(env.API_KEY, 'x', 'the shared environment keeps them');
+  });
+
   describe('over the control API', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cy-secrets-'));
     const socketPath = path.join(dir, 'agent.sock');
@@ -51,6 +70,7 @@ describe("the repl's secrets in the agent", () => {
       await agent.call('startApp', undefined);
       for (let i = 0; i < 100 && !/app sees \[[^$]/.test(logs.text()); i++) await new Promise((r) => setTimeout(r, 20));
       assert.match(logs.text(), /app sees \[s3cr3t value\]/);
+      assert.equal((await agent.call('exec', { command: 'echo "[$API_KEY]"', withoutSecrets: true })).stdout, '[]\n', 'a command asked without them');
       await agent.call('setEnv', { variables: {} });
       assert.equal((await agent.call('exec', { command: 'echo "[$API_KEY]"' })).stdout, '[]\n', 'a deleted secret is gone from the next command');
     });

@@ -59,6 +59,8 @@ describe('codeyard secret … (against the API double)', () => {
     const bad = await cli(['secret', 'set', ID, '1BAD', '--value', 'x']);
     assert.equal(bad.code, EXIT.USAGE);
     assert.match(bad.stderr, /"1BAD" is not a variable name/);
+    const traversal = await cli(['secret', 'rm', ID, '../../tokens/current']);
+    assert.equal(traversal.code, EXIT.USAGE, 'rm checks the name too: never sent as a path');
     assert.equal(api.requests.length, 0, 'nothing sent');
 
     api.error(`PUT /api/repls/${ID}/secrets/BIG`, 400, 'VALIDATION', 'a secret value may have at most 32 KiB');

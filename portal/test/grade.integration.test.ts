@@ -30,11 +30,14 @@ describe('autograde in real sandboxes', { timeout: 300_000 }, () => {
     classId = newClassId();
     const now = new Date().toISOString();
     // One passes (exit 0), one fails (exit 3); both print where they ran, for the sandbox check.
-    const tests = ['console.log("cwd=" + process.cwd() + " host=" + require("fs").existsSync(process.argv[2])); console.log("all 3 passed");', 'console.log("cwd=" + process.cwd() + " host=" + require("fs").existsSync(process.argv[2])); console.error("expected 4, got 5"); process.exit(3);'];
+    // Each also prints whether it sees the student's secret (it must not: its output goes to the teacher).
+    const where = 'console.log("cwd=" + process.cwd() + " host=" + require("fs").existsSync(process.argv[2]) + " secret=" + (process.env.STUDENT_SECRET ?? "unset"));';
+    const tests = [`${where} console.log("all 3 passed");`, `${where} console.error("expected 4, got 5"); process.exit(3);`];
     for (const test of tests) {
       const token = await t.newToken();
       const repl = (await t.api(token, 'POST', '/api/repls', { stack: 'node', name: 'homework' })).json<ReplView>();
       assert.equal((await put(token, repl.id, 'test.js', test)).status, 201);
+      assert.equal((await t.api(token, 'PUT', `/api/repls/${repl.id}/secrets/STUDENT_SECRET`, { value: 'the student’s own key' })).status, 201);
       const accountId = (await t.api(token, 'GET', '/api/me')).json<{ id: string }>().id;
       students.push({ token, repl, id: newStudentId(), accountId });
       // The class straight in the database, as the classes part leaves it once both joined.
@@ -70,6 +73,7 @@ describe('autograde in real sandboxes', { timeout: 300_000 }, () => {
       const output = [pass, fail][i]!.output ?? '';
       assert.match(output, new RegExp(`cwd=${t.runtime.workspacePath(s.repl.id)} `), "it ran in the repl's own workspace");
       assert.match(output, /host=false/, "the host's data folder is not visible where it ran");
+      assert.match(output, /secret=unset/, "the student's secrets are not in the grading command's environment");
       assert.equal(t.runtime.status(s.repl.id).state, 'stopped', 'started for grading, stopped after');
     }
     const csv = await t.api(teacher, 'GET', `/api/classes/${classId}/grade/${run.id}.csv`);
@@ -81,8 +85,9 @@ describe('autograde in real sandboxes', { timeout: 300_000 }, () => {
   it('submits the live workspace of a running repl, saved first', async () => {
     const s = students[0]!;
     assert.equal((await t.api(s.token, 'POST', `/api/repls/${s.repl.id}/start`)).status, 200);
-    const exec = await t.api(s.token, 'POST', `/api/repls/${s.repl.id}/exec`, { command: 'echo "written in the IDE" > live.txt', timeoutMs: 10_000 });
+    const exec = await t.api(s.token, 'POST', `/api/repls/${s.repl.id}/exec`, { command: 'echo "written in the IDE" > live.txt; echo "$STUDENT_SECRET"', timeoutMs: 10_000 });
     assert.equal(exec.status, 200, exec.body);
+    assert.equal(exec.json<{ stdout: string }>().stdout, 'the student’s own key\n', "the student's own command has the secret the grader did not see");
     const made = await t.api(s.token, 'POST', `/api/repls/${s.repl.id}/submit`);
     assert.equal(made.status, 201, made.body);
     const number = made.json<Submission>().number;

@@ -54,16 +54,19 @@ async function set(session: Session, ref: string, name: string, options: { value
   const value = options.value ?? (await readValue(session, name));
   const client = session.client();
   const repl = await resolveRepl(client, ref);
-  const res = await client.request('PUT', `/api/repls/${repl.id}/secrets/${name}`, { json: { value } });
+  const res = await client.request('PUT', `/api/repls/${repl.id}/secrets/${encodeURIComponent(name)}`, { json: { value } });
   const entry = (await res.json()) as SecretEntry;
   const created = res.status === 201;
   session.result({ ...entry, replId: repl.id, created }, () => `${created ? 'Added' : 'Replaced'} ${name} in ${repl.name}: Run and new terminals get it; a running app at its next Run`);
 }
 
 async function remove(session: Session, ref: string, name: string): Promise<void> {
+  // A name no secret can have is refused here: never sent as a path (`../..` would leave the route).
+  const problem = secretNameProblem(name);
+  if (problem) throw new CliError(EXIT.USAGE, problem);
   const client = session.client();
   const repl = await resolveRepl(client, ref);
-  await client.request('DELETE', `/api/repls/${repl.id}/secrets/${name}`);
+  await client.request('DELETE', `/api/repls/${repl.id}/secrets/${encodeURIComponent(name)}`);
   session.result({ name, replId: repl.id, removed: true }, () => `Removed ${name} from ${repl.name}`);
 }
 

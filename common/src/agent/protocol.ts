@@ -66,6 +66,8 @@ export interface AppPolicy {
 export interface ExecRequest {
   command: string;
   timeoutMs?: number;
+  /** Run without the repl's secrets (a teacher's grading command: its output goes to the teacher). */
+  withoutSecrets?: boolean;
 }
 
 export interface ExecResult {

@@ -70,7 +70,7 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 /** A one-off command's body: the command, and how long it may run. */
 export function parseExecRequest(value: unknown): ExecRequest {
   const f = Fields.of(value, 'the exec request');
-  return defined({ command: f.string('command'), timeoutMs: f.optionalInteger('timeoutMs', 1, EXEC_MAX_TIMEOUT_MS) });
+  return defined({ command: f.string('command'), timeoutMs: f.optionalInteger('timeoutMs', 1, EXEC_MAX_TIMEOUT_MS), withoutSecrets: f.optionalBoolean('withoutSecrets') });
 }
 
 /** A notice body: one line of text (at most 200 characters) and how long it shows. */

@@ -50,7 +50,8 @@ export async function gradeIn(o: GradeExecOptions, replId: string, command: stri
   if (state === 'starting') await waitForRunning(o.runtime, replId, o.startWaitMs);
   else if (!wasRunning) await startForGrading(o, record.owner, replId);
   try {
-    const result = await o.repls.apps.exec(record.owner, replId, { command, timeoutMs: o.timeoutMs });
+    // Without the student's secrets: the output goes to the teacher.
+    const result = await o.repls.apps.exec(record.owner, replId, { command, timeoutMs: o.timeoutMs, withoutSecrets: true });
     const output = outputTail(result);
     if (result.timedOut) return { status: 'error', exitCode: result.exitCode, output: `${output}\n[timed out after ${Math.round(o.timeoutMs / 1000)} s]`.trimStart() };
     return { status: result.exitCode === 0 ? 'pass' : 'fail', exitCode: result.exitCode, output };

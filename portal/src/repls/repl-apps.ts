@@ -15,6 +15,8 @@ export interface ReplAppsDeps {
   startRepl(owner: string, record: ReplRecord, afterQueued?: () => Promise<unknown>): Promise<void>;
   /** Tells the live status streams that the repl changed. */
   announce(id: string): void;
+  /** Awaited before the app or a command runs in a running repl: its secrets reached its agent (a start's push under way is waited for). */
+  ready?: (id: string) => Promise<void>;
 }
 
 /**
@@ -48,6 +50,7 @@ export class ReplApps {
   async start(owner: string, id: string, options: { restart?: boolean } = {}): Promise<AppState> {
     const record = await this.#d.get(owner, id);
     if (!this.#d.runtime.endpoints(id)) await this.#d.startRepl(owner, record, () => this.agent(id).startApp());
+    await this.#d.ready?.(id);
     return this.#announced(id, await (options.restart ? this.agent(id).restartApp() : this.agent(id).startApp()));
   }
 
@@ -65,6 +68,7 @@ export class ReplApps {
 
   async exec(owner: string, id: string, request: ExecRequest): Promise<ExecResult> {
     await this.#d.get(owner, id);
+    if (this.#d.runtime.endpoints(id)) await this.#d.ready?.(id);
     return this.#d.runtime.exec(id, request);
   }
 

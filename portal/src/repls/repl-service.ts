@@ -81,6 +81,7 @@ export class ReplService {
       get: (owner, id) => this.get(owner, id),
       startRepl: (owner, record, afterQueued) => this.#startWithinLimit(owner, record, afterQueued),
       announce: (id) => void this.#announce(id),
+      ready: options.afterStart,
     });
     this.files = new ReplFiles({ ...options, workspaceBytes: options.limits.workspaceBytes, owned: (owner, id) => this.get(owner, id), agent: (id) => this.apps.agent(id) });
     this.#limits = new AccountLimits({ runtime: options.runtime, limits: options.limits, ...(options.accountQuotas ? { quotas: options.accountQuotas } : {}), list: (owner) => this.list(owner) });
