@@ -91,12 +91,9 @@ export class ProcessRuntime extends PooledRuntime<ProcessSandbox> implements Run
       // and the new agent, which holds nothing in memory, gets the repl's secrets again.
       restart: async (id, sandbox) => {
         this.#setStatus(id, { state: 'starting', step: 'starting again: its sandbox ended' });
-        try {
-          await this.#launcher.respawn(sandbox);
-        } catch (err) {
-          this.#setStatus(id, { state: 'error', error: `its sandbox ended and did not come back (${describeError(err)}); stop and start the repl, your files are kept` });
-          return;
-        }
+        // Running again either way: one that did not come up is the monitor's to restart again
+        // (or to give up on after MAX_SANDBOX_RESTARTS), as a sandbox that ended.
+        await this.#launcher.respawn(sandbox).catch((err: unknown) => options.log.warn({ replId: id, err: describeError(err) }, 'repl sandbox started again but did not answer'));
         this.#setStatus(id, { state: 'running' });
       },
       fail: (id, error) => this.#setStatus(id, { state: 'error', error }),
