@@ -23,6 +23,11 @@ export const replSecretsStyles = css`
     border: 1px solid var(--cy-warn);
     background: color-mix(in srgb, var(--cy-warn) 12%, transparent);
   }
+  .hint {
+    margin: 0.4rem 0 0.6rem;
+    font-size: 0.82rem;
+    overflow-wrap: anywhere;
+  }
   .notice {
     color: var(--cy-ok);
   }

@@ -201,10 +201,11 @@ export class ReplSecrets extends LitElement {
           @input=${(e: InputEvent) => ((this.draftName = (e.target as HTMLInputElement).value), (this.nameInvalid = false))} />
         <label for="secret-value">Value</label>
         <div class="value">
-          <input id="secret-value" name="value" type=${this.showValue ? 'text' : 'password'} autocomplete="off" spellcheck="false" aria-describedby="secret-error" />
+          <input id="secret-value" name="value" type=${this.showValue ? 'text' : 'password'} autocomplete="off" spellcheck="false" aria-describedby="secret-error value-hint" />
           <label class="show"><input type="checkbox" .checked=${this.showValue} @change=${(e: Event) => (this.showValue = (e.target as HTMLInputElement).checked)} />Show</label>
         </div>
       </div>
+      <p class="hint muted" id="value-hint">One line. A value of several lines (a key file) goes in with the CLI: <code>codeyard secret set ${this.replId} NAME &lt; file</code></p>
       <p class="error" id="secret-error" role="alert">${this.formError}</p>
       <div class="buttons">
         <button type="button" class="close" @click=${() => this.#close()}>Close</button>
