@@ -179,8 +179,10 @@ function handlers(deps: ControlDeps): Handlers {
       return { text, until: new Date(notice.until).toISOString() };
     },
     env: () => secrets.get(),
-    setEnv: ({ variables }) => {
-      const env = secrets.set(variables);
+    setEnv: ({ variables, revision }) => {
+      // A late (older) set changes nothing, so it is nothing an always-on app should rerun for.
+      if (!secrets.takes(revision)) return secrets.get();
+      const env = secrets.set(variables, revision);
       deps.onSecrets?.(variables);
       return env;
     },

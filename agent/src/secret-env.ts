@@ -6,10 +6,15 @@ import type { ReplEnv } from '@codeyard/common/agent/protocol';
  * agent shares it by reference), so the next of each sees the current set. A running app keeps
  * the environment it started with, as any process does: a change reaches it at its next Run or
  * Restart. New terminals get the set from the VS Code extension, which polls GET /env.
+ *
+ * Each portal replica pushes the whole set with the revision it read it at: a set older than the
+ * one held is not taken (a push that came late, from another replica or a start racing a
+ * change), so the newest set stays whatever order the pushes arrive in.
  */
 export class SecretEnv {
   readonly #env: NodeJS.ProcessEnv;
   #version = 0;
+  #revision = 0;
   #variables: Record<string, string> = {};
   /** What a secret replaced in the environment (undefined: it was unset), put back when the secret goes. */
   readonly #shadowed = new Map<string, string | undefined>();
@@ -19,7 +24,7 @@ export class SecretEnv {
   }
 
   get(): ReplEnv {
-    return { version: this.#version, variables: { ...this.#variables } };
+    return { version: this.#version, revision: this.#revision, variables: { ...this.#variables } };
   }
 
   /** The environment as it is without the secrets (what they replaced put back): a teacher's grading command runs with this. */
@@ -33,8 +38,17 @@ export class SecretEnv {
     return env;
   }
 
-  /** Replaces the whole set (the portal always sends every secret; `{}` clears them). */
-  set(variables: Readonly<Record<string, string>>): ReplEnv {
+  /** Whether a set of `revision` would be taken: not older than the one held (none: taken as it comes). */
+  takes(revision: number | undefined): boolean {
+    return revision === undefined || revision >= this.#revision;
+  }
+
+  /**
+   * Replaces the whole set (the portal always sends every secret; `{}` clears them) unless
+   * `revision` is older than the one held; the answer is the set held afterwards either way.
+   */
+  set(variables: Readonly<Record<string, string>>, revision?: number): ReplEnv {
+    if (!this.takes(revision)) return this.get();
     // Own properties only: a secret named constructor or toString is no object's inherited member.
     for (const name of Object.keys(this.#variables)) {
       if (Object.hasOwn(variables, name)) continue;
@@ -48,6 +62,7 @@ export class SecretEnv {
       this.#env[name] = value;
     }
     this.#variables = { ...variables };
+    if (revision !== undefined) this.#revision = revision;
     this.#version++;
     return this.get();
   }

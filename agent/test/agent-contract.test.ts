@@ -100,10 +100,11 @@ describe('the agent contract: the common client against the real control server'
     assert.equal(ran.stdout, '42\n');
     assert.equal(ran.exitCode, 0);
     // The repl's secrets (this test's agent shares the test's process.env: set, used, cleared).
-    assert.deepEqual(await client.env(), { version: 0, variables: {} });
-    assert.deepEqual(await client.setEnv({ CONTRACT_SECRET: 'x y' }), { version: 1, variables: { CONTRACT_SECRET: 'x y' } });
+    assert.deepEqual(await client.env(), { version: 0, revision: 0, variables: {} });
+    assert.deepEqual(await client.setEnv({ CONTRACT_SECRET: 'x y' }, 1), { version: 1, revision: 1, variables: { CONTRACT_SECRET: 'x y' } });
     assert.equal((await client.exec({ command: 'echo "$CONTRACT_SECRET"' })).stdout, 'x y\n');
-    assert.equal((await client.setEnv({})).version, 2);
+    assert.deepEqual(await client.setEnv({ CONTRACT_SECRET: 'late' }, 0), { version: 1, revision: 1, variables: { CONTRACT_SECRET: 'x y' } }, 'an older revision is not taken');
+    assert.equal((await client.setEnv({}, 2)).version, 2);
     assert.equal(process.env.CONTRACT_SECRET, undefined);
 
     // A name that needs encoding on the wire arrives as it was written.

@@ -13,15 +13,15 @@ class CollectionDouble extends Map<string, string> {
 describe("new terminals get the repl's secrets", () => {
   it('applies each new version of the set: adds, replaces, and removes what was deleted, and leaves other variables alone', async () => {
     const terminals = new CollectionDouble([['CODEYARD_REPL_ID', 'abcdefghijkl']]);
-    let env: ReplEnv = { version: 0, variables: {} };
+    let env: ReplEnv = { version: 0, revision: 0, variables: {} };
     let reads = 0;
     const secrets = new TerminalSecrets(terminals, async () => (reads++, env));
     await secrets.poll();
     assert.deepEqual([...terminals], [['CODEYARD_REPL_ID', 'abcdefghijkl']]);
-    env = { version: 1, variables: { API_KEY: 'one', DB_URL: 'postgres://x' } };
+    env = { version: 1, revision: 1, variables: { API_KEY: 'one', DB_URL: 'postgres://x' } };
     await secrets.poll();
     assert.deepEqual(Object.fromEntries(terminals), { CODEYARD_REPL_ID: 'abcdefghijkl', API_KEY: 'one', DB_URL: 'postgres://x' });
-    env = { version: 2, variables: { API_KEY: 'two' } };
+    env = { version: 2, revision: 2, variables: { API_KEY: 'two' } };
     await secrets.poll();
     assert.deepEqual(Object.fromEntries(terminals), { CODEYARD_REPL_ID: 'abcdefghijkl', API_KEY: 'two' }, 'DB_URL was deleted');
     assert.equal(reads, 3);
@@ -29,7 +29,7 @@ describe("new terminals get the repl's secrets", () => {
 
   it('changes nothing when the agent does not answer or the version did not move', async () => {
     const terminals = new CollectionDouble();
-    let answer: () => Promise<ReplEnv> = async () => ({ version: 1, variables: { A: '1' } });
+    let answer: () => Promise<ReplEnv> = async () => ({ version: 1, revision: 1, variables: { A: '1' } });
     const secrets = new TerminalSecrets(terminals, () => answer());
     await secrets.poll();
     terminals.set('A', 'changed by hand');

@@ -177,8 +177,11 @@ export class AgentClient {
     return this.call('env', undefined);
   }
 
-  /** Replaces the repl's secrets (the whole set) for its next Run, install, exec and terminal. */
-  setEnv(variables: Record<string, string>): Promise<ReplEnv> {
-    return this.call('setEnv', { variables });
+  /**
+   * Replaces the repl's secrets (the whole set) for its next Run, install, exec and terminal,
+   * unless the agent holds a newer `revision`; the answer is the set it holds either way.
+   */
+  setEnv(variables: Record<string, string>, revision?: number): Promise<ReplEnv> {
+    return this.call('setEnv', revision === undefined ? { variables } : { variables, revision });
   }
 }

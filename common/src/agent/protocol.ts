@@ -169,14 +169,23 @@ export const EXEC_OUTPUT_CAP_BYTES = 1024 * 1024;
 /**
  * The repl's secrets as the agent holds them (in memory only, never on disk): environment
  * variables for Run, its install step, exec, and (through the VS Code extension) new terminals.
- * `version` goes up with every PUT /env, so the extension sees a change by polling GET /env.
+ * `version` goes up with every set the agent takes, so the extension sees a change by polling
+ * GET /env. `revision` is the portal's revision of the set it holds (0 before any): it never goes
+ * down, so a set pushed late by one portal replica cannot replace a newer one another pushed.
  */
 export interface ReplEnv {
   version: number;
+  revision: number;
   variables: Record<string, string>;
 }
 
-/** PUT /env: the whole set (the portal sends every secret each time; an empty object clears them). */
+/**
+ * PUT /env: the whole set (the portal sends every secret each time; an empty object clears them)
+ * and its revision: a set older than the one the agent holds is not taken (the answer is what it
+ * holds, so the caller sees it was late). Without a revision the set is taken as it comes and the
+ * revision stays as it was.
+ */
 export interface SetEnvRequest {
   variables: Record<string, string>;
+  revision?: number;
 }

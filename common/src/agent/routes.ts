@@ -92,9 +92,9 @@ export function parseAppPolicy(value: unknown): AppPolicy {
   return { keepRunning };
 }
 
-/** A secrets body: `{ variables: { NAME: "value", … } }`, every name and value by the rules of ../secrets.ts. */
+/** A secrets body: `{ variables: { NAME: "value", … }, revision? }`, every name and value by the rules of ../secrets.ts, the revision a whole number ≥ 0. */
 export function parseSetEnvRequest(value: unknown): SetEnvRequest {
-  Fields.of(value, 'the env request');
+  const revision = Fields.of(value, 'the env request').optionalInteger('revision', 0);
   const raw = (value as { variables?: unknown }).variables;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new AppError('VALIDATION', 'variables must be an object of names to string values', { field: 'variables' });
   const entries = Object.entries(raw);
@@ -103,7 +103,7 @@ export function parseSetEnvRequest(value: unknown): SetEnvRequest {
   const variables = Object.fromEntries(entries) as Record<string, string>;
   const problem = secretSetProblem(variables);
   if (problem) throw new AppError('VALIDATION', problem, { field: 'variables' });
-  return { variables };
+  return defined({ variables, revision });
 }
 
 export const AGENT_ROUTES: { readonly [N in AgentRouteName]: AgentRoute<N> } = {

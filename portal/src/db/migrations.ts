@@ -10,6 +10,7 @@ import { accountQuotasMigration } from './migration-011-account-quotas.js';
 import { replLimitsMigration } from './migration-012-repl-limits.js';
 import { gradeQueueMigration } from './migration-013-grade-queue.js';
 import { replSecretsMigration } from './migration-014-repl-secrets.js';
+import { secretRevisionsMigration } from './migration-015-secret-revisions.js';
 
 /**
  * The one migration set, for SQLite and PostgreSQL alike: only types and statements both take.
@@ -85,6 +86,7 @@ const migrations: Record<string, Migration> = {
   '012-repl-limits': replLimitsMigration,
   '013-grade-queue': gradeQueueMigration,
   '014-repl-secrets': replSecretsMigration,
+  '015-secret-revisions': secretRevisionsMigration,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -199,7 +199,7 @@ export class ReplRepository {
 }
 
 /** The columns of a record (JSON for what has structure). */
-export function toRow(record: ReplRecord): Omit<Selectable<ReplsTable>, 'version'> {
+export function toRow(record: ReplRecord): Omit<Selectable<ReplsTable>, 'version' | 'secrets_revision'> {
   return {
     id: record.id,
     owner: record.owner,

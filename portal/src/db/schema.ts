@@ -148,6 +148,8 @@ export interface ReplsTable {
   always_on_by: Generated<string | null>;
   /** Its own memory limit in MiB (a class's per-student limit); null: the server's and its stack's. */
   memory_mb: Generated<number | null>;
+  /** Its secrets' revision (migration 015), bumped with every secret written or deleted; 0: never had one. Not part of the record. */
+  secrets_revision: Generated<number>;
   /** Bumped by every update: the compare in compare-and-set. */
   version: Generated<number>;
 }

@@ -1,7 +1,7 @@
 import type { SecretEntry, SecretList } from '@codeyard/common/api/secrets';
 import { AppError } from '@codeyard/common/errors';
 import { secretNameProblem, secretValueProblem, SECRETS_MAX, SECRETS_TOTAL_MAX_BYTES } from '@codeyard/common/secrets';
-import type { SecretRepository } from '../db/secret-repository.js';
+import type { SecretRepository, StoredSecret } from '../db/secret-repository.js';
 import type { ReplRecord } from '../repls/repl-record.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { SecretCipher } from './secret-cipher.js';
@@ -34,12 +34,12 @@ export class ReplSecrets {
     this.delivery = new SecretDelivery({ runtime: options.runtime, log: options.log, followRuns: options.followRuns, values: (id) => this.#values(id) });
   }
 
-  /** Names and times by name; `applied` while the repl runs. Never a value. */
+  /** Names and times by name; `applied` while the repl runs (its agent holds this revision or a newer one). Never a value. */
   async list(owner: string, id: string): Promise<SecretList> {
     const record = await this.#o.owned(owner, id);
-    const secrets = (await this.#o.repository.list(record.id)).map(({ name, updatedAt }) => ({ name, updatedAt }));
-    const applied = this.delivery.applied(record.id);
-    return { secrets, ...(applied === undefined ? {} : { applied }) };
+    const { revision, secrets } = await this.#o.repository.read(record.id);
+    const applied = await this.delivery.applied(record.id, revision);
+    return { secrets: secrets.map(({ name, updatedAt }) => ({ name, updatedAt })), ...(applied === undefined ? {} : { applied }) };
   }
 
   /**
@@ -51,12 +51,10 @@ export class ReplSecrets {
     const record = await this.#o.owned(owner, id);
     const problem = secretNameProblem(name) ?? secretValueProblem(value);
     if (problem) throw new AppError('VALIDATION', problem);
-    const others = (await this.#o.repository.list(record.id)).filter((s) => s.name !== name);
-    if (others.length >= SECRETS_MAX) throw new AppError('LIMIT_REACHED', `a repl may have at most ${SECRETS_MAX} secrets and this one has ${others.length}; remove one first`, { limit: 'secrets', max: SECRETS_MAX });
-    const total = others.reduce((sum, s) => sum + SecretCipher.plainBytes(s.value), 0) + Buffer.byteLength(value, 'utf8');
-    if (total > SECRETS_TOTAL_MAX_BYTES) throw new AppError('LIMIT_REACHED', `a repl's secrets may have at most ${SECRETS_TOTAL_MAX_BYTES / 1024} KiB together; with this value they would have ${Math.ceil(total / 1024)} KiB`, { limit: 'secret-bytes', max: SECRETS_TOTAL_MAX_BYTES });
     const updatedAt = new Date(this.#o.now?.() ?? Date.now()).toISOString();
-    const outcome = await this.#o.repository.put(record.id, { name, value: this.#o.cipher.encrypt(record.id, name, value), updatedAt });
+    const stored = { name, value: this.#o.cipher.encrypt(record.id, name, value), updatedAt };
+    // Checked against the rows inside the write's transaction: parallel PUTs (on any portal) cannot pass the limits together.
+    const { outcome } = await this.#o.repository.put(record.id, stored, (others) => withinLimits(others, value));
     this.#o.log.info({ replId: record.id, secret: name }, outcome === 'created' ? 'secret added' : 'secret replaced');
     await this.delivery.changed(record.id);
     return { entry: { name, updatedAt }, created: outcome === 'created' };
@@ -65,23 +63,31 @@ export class ReplSecrets {
   /** Deletes one secret (404 naming it when there is none), then gives the running repl the rest. */
   async remove(owner: string, id: string, name: string): Promise<void> {
     const record = await this.#o.owned(owner, id);
-    if (!(await this.#o.repository.delete(record.id, name))) throw new AppError('NOT_FOUND', `repl ${record.id} has no secret ${name}`);
+    if ((await this.#o.repository.delete(record.id, name)) === undefined) throw new AppError('NOT_FOUND', `repl ${record.id} has no secret ${name}`);
     this.#o.log.info({ replId: record.id, secret: name }, 'secret removed');
     await this.delivery.changed(record.id);
   }
 
-  /** The decrypted set; a value that does not decrypt (the signing key changed) is left out and logged once. */
-  async #values(id: string): Promise<Record<string, string>> {
-    const values: Record<string, string> = {};
-    for (const secret of await this.#o.repository.list(id)) {
+  /** The decrypted set and its revision, read together; a value that does not decrypt (the signing key changed) is left out and logged once. */
+  async #values(id: string): Promise<{ revision: number; variables: Record<string, string> }> {
+    const { revision, secrets } = await this.#o.repository.read(id);
+    const variables: Record<string, string> = {};
+    for (const secret of secrets) {
       const value = this.#o.cipher.decrypt(id, secret.name, secret.value);
       if (value === undefined) this.delivery.unreadable(id, secret.name);
-      else values[secret.name] = value;
+      else variables[secret.name] = value;
     }
-    return values;
+    return { revision, variables };
   }
 
   close(): void {
     this.delivery.close();
   }
+}
+
+/** Throws the 409 when `value` beside the repl's other secrets passes the count or size limit of a set. */
+export function withinLimits(others: StoredSecret[], value: string): void {
+  if (others.length >= SECRETS_MAX) throw new AppError('LIMIT_REACHED', `a repl may have at most ${SECRETS_MAX} secrets and this one has ${others.length}; remove one first`, { limit: 'secrets', max: SECRETS_MAX });
+  const total = others.reduce((sum, s) => sum + SecretCipher.plainBytes(s.value), 0) + Buffer.byteLength(value, 'utf8');
+  if (total > SECRETS_TOTAL_MAX_BYTES) throw new AppError('LIMIT_REACHED', `a repl's secrets may have at most ${SECRETS_TOTAL_MAX_BYTES / 1024} KiB together; with this value they would have ${Math.ceil(total / 1024)} KiB`, { limit: 'secret-bytes', max: SECRETS_TOTAL_MAX_BYTES });
 }

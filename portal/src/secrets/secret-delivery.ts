@@ -5,34 +5,38 @@ import type { Runtime } from '../runtime/runtime.js';
 
 export interface SecretDeliveryOptions {
   runtime: Runtime;
-  /** The repl's decrypted set, read fresh for every push. */
-  values: (id: string) => Promise<Record<string, string>>;
+  /** The repl's decrypted set and its revision, read together (one read) for every push. */
+  values: (id: string) => Promise<{ revision: number; variables: Record<string, string> }>;
   /** Deliver to every repl this portal's runtime reports running (false on proxy replicas: a start calls deliver() itself). */
   followRuns?: boolean;
   log: { error(obj: object, msg: string): void };
 }
 
-/** How the current run of a repl stands: its agent has the set, a push is under way, or the last one failed. */
-type RunState = 'applied' | 'pending' | 'failed';
-
 /**
  * Gives running repls their secrets: the agent holds them in memory only (agent/src/secret-env.ts),
  * so every run of a repl needs them again, and every change while it runs needs the whole set
- * again. One push per repl at a time (a queue), each reading the set when it goes, so the last
- * push always carries the latest set whatever order changes came in.
+ * again. One push per repl at a time in this portal (a queue), each reading the set when it goes.
+ * Portal replicas push too (every one follows runs; the one that took a change pushes it), and
+ * their pushes can reach the agent in any order: each carries the revision it read the set at
+ * (bumped with every change, in the change's transaction), and the agent keeps the newest.
  *
  * When: once per run, when the runtime reports it running (every start passes there: cold, warm
  * pool, the waiting line, wake on visit, a sandbox the runtime restarted) and awaited by the
  * start itself ({@link deliver}), so a start answers, and the portal runs the app, only once the
- * agent has them; a repl without secrets costs no call. After every change while it runs ({@link changed}).
- * A push that fails is logged, leaves `applied: false`, and is tried again at the next start.
+ * agent has them; a repl that never had a secret (revision 0) costs no call. After every change
+ * while it runs ({@link changed}). A push that fails is logged and tried again at the next start.
+ * Whether the agent has the current set ({@link applied}) is the agent's revision against the
+ * database's, never this portal's memory of its own pushes alone.
  */
 export class SecretDelivery {
   readonly #o: SecretDeliveryOptions;
   readonly #queue = new KeyedQueue();
   /** The current run's delivery per repl (forgotten when the repl stops). */
   readonly #runs = new Map<string, Promise<void>>();
-  readonly #states = new Map<string, RunState>();
+  /** Repls whose last push this run failed (a start tries again). */
+  readonly #failed = new Set<string>();
+  /** The revision each running repl's agent answered it holds, as last heard this run. */
+  readonly #held = new Map<string, number>();
   /** Secrets that did not decrypt, logged once per run. */
   readonly #unreadable = new Map<string, Set<string>>();
   readonly #unwatch: () => void;
@@ -43,7 +47,8 @@ export class SecretDelivery {
       // Every report of `running` is a new run (a start, a sandbox started again after it ended,
       // one found again after a portal restart): its agent may hold nothing yet.
       this.#runs.delete(id);
-      this.#states.delete(id);
+      this.#failed.delete(id);
+      this.#held.delete(id);
       this.#unreadable.delete(id);
       if (status.state === 'running' && options.followRuns !== false) void this.deliver(id, { retry: false });
     });
@@ -56,7 +61,7 @@ export class SecretDelivery {
   deliver(id: string, options: { retry: boolean } = { retry: true }): Promise<void> {
     if (!this.#o.runtime.endpoints(id)) return Promise.resolve();
     const current = this.#runs.get(id);
-    if (current && !(options.retry && this.#states.get(id) === 'failed')) return current;
+    if (current && !(options.retry && this.#failed.has(id))) return current;
     const run = this.#queue.run(id, () => this.#push(id, { onlyWithSecrets: true }));
     this.#runs.set(id, run);
     return run;
@@ -68,11 +73,24 @@ export class SecretDelivery {
     await this.#queue.run(id, () => this.#push(id, { onlyWithSecrets: false }));
   }
 
-  /** Whether the running repl has the current set; undefined while it does not run. */
-  applied(id: string): boolean | undefined {
+  /**
+   * Whether the running repl's agent holds the database's `revision` of its set (or a newer one);
+   * undefined while it does not run. When this portal has not heard the agent hold it (it made no
+   * push this run, or another replica's change is newer), it asks the agent (GET /env).
+   */
+  async applied(id: string, revision: number): Promise<boolean | undefined> {
     if (this.#o.runtime.status(id).state !== 'running') return undefined;
-    // No push yet this run and none under way: it has no secrets, or (after a portal restart) the set it got at its start.
-    return (this.#states.get(id) ?? 'applied') === 'applied';
+    // Never had a secret: every agent starts holding revision 0's empty set.
+    if (revision === 0 || (this.#held.get(id) ?? -1) >= revision) return true;
+    const endpoints = this.#o.runtime.endpoints(id);
+    if (!endpoints) return false;
+    try {
+      const env = await new AgentClient(endpoints.agent).env();
+      this.#heard(id, env.revision);
+      return env.revision >= revision;
+    } catch {
+      return false;
+    }
   }
 
   /** A stored secret of a repl that does not decrypt: logged once per run, never pushed. */
@@ -84,20 +102,23 @@ export class SecretDelivery {
     this.#o.log.error({ replId: id, secret: name }, 'a repl secret does not decrypt (was the signing key changed?); the repl runs without it until its owner sets it again');
   }
 
+  /** What the agent answered it holds (its revision only goes up within a run). */
+  #heard(id: string, revision: number): void {
+    this.#held.set(id, Math.max(revision, this.#held.get(id) ?? -1));
+  }
+
   async #push(id: string, options: { onlyWithSecrets: boolean }): Promise<void> {
     const endpoints = this.#o.runtime.endpoints(id);
     if (!endpoints) return;
-    this.#states.set(id, 'pending');
     try {
-      const variables = await this.#o.values(id);
-      if (options.onlyWithSecrets && Object.keys(variables).length === 0) {
-        this.#states.set(id, 'applied');
-        return;
-      }
-      await new AgentClient(endpoints.agent).setEnv(variables);
-      this.#states.set(id, 'applied');
+      const { revision, variables } = await this.#o.values(id);
+      this.#failed.delete(id);
+      if (options.onlyWithSecrets && revision === 0 && Object.keys(variables).length === 0) return;
+      const held = await new AgentClient(endpoints.agent).setEnv(variables, revision);
+      // An agent from before revisions answers none: it took the set, as it takes every one.
+      this.#heard(id, held.revision ?? revision);
     } catch (err) {
-      this.#states.set(id, 'failed');
+      this.#failed.add(id);
       this.#o.log.error({ replId: id, err: describeError(err) }, "could not give the repl's agent its secrets; it gets them at its next start");
     }
   }

@@ -63,9 +63,9 @@ export function describeReplLimits(name: string, make: () => Promise<DatabaseTar
       const [on, off] = [replRecord('u-before-012'), replRecord('u-before-012', 1)];
       for (const record of [on, off]) assert.equal(await database.repls.insertWithinLimit(record, 10), true);
       assert.equal(await database.repls.setAlwaysOn(on.id, 'u-before-012', true, 1), 'changed');
-      // Back to 011, the flag kept, as an older portal would have left it (013 and 014, which sort after 012, undone too).
+      // Back to 011, the flag kept, as an older portal would have left it (013 to 015, which sort after 012, undone too).
       const undo013 = ['drop index grade_results_status', 'drop index grade_runs_unfinished', ...['repl_id', 'claimed_by', 'lease_until', 'attempts'].map((c) => `alter table grade_results drop column ${c}`)];
-      for (const statement of ['drop table repl_secrets', ...undo013, 'drop index repls_always_on_by', 'alter table repls drop column always_on_by', 'alter table repls drop column memory_mb', "delete from kysely_migration where name >= '012-repl-limits'"]) {
+      for (const statement of ['alter table repls drop column secrets_revision', 'drop table repl_secrets', ...undo013, 'drop index repls_always_on_by', 'alter table repls drop column always_on_by', 'alter table repls drop column memory_mb', "delete from kysely_migration where name >= '012-repl-limits'"]) {
         await sql.raw(statement).execute(database.db);
       }
       const again = await open();

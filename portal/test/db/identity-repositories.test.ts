@@ -18,9 +18,10 @@ interface Target {
   drop(): Promise<void>;
 }
 
-// Every migration after 007 goes (009-classes, 010-submissions, 011-account-quotas, 014-repl-secrets too): a database from before
+// Every migration after 007 goes (009-classes, 010-submissions, 011-account-quotas, 014-repl-secrets, 015-secret-revisions too): a database from before
 // OpenID had none of them, and Kysely refuses to run one that sorts before one already run.
 const FORGET_008 = [
+  'ALTER TABLE repls DROP COLUMN secrets_revision',
   'DROP TABLE repl_secrets',
   'DROP INDEX repls_always_on_by',
   'ALTER TABLE repls DROP COLUMN always_on_by',

@@ -64,9 +64,12 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await list()).secrets.map((s) => s.name).filter((n) => n !== 'STRIPE_KEY'), [], 'none of them stored');
     });
 
-    it(`refuses the ${SECRETS_MAX + 1}th secret with a 409, and a replace at the limit still works`, async () => {
+    it(`refuses the ${SECRETS_MAX + 1}th secret with a 409 (20 PUTs at once at ${SECRETS_MAX - 5} too), and a replace at the limit still works`, async () => {
       const full = ok<{ id: string }>(await t.call({ bearer: owner.token }, 'POST', '/api/repls', { stack: 'node', name: 'full' }), 201).id;
-      for (let i = 0; i < SECRETS_MAX; i++) ok(await put({ bearer: owner.token }, `S_${i}`, { value: `v${i}` }, full), 201);
+      for (let i = 0; i < SECRETS_MAX - 5; i++) ok(await put({ bearer: owner.token }, `S_${i}`, { value: `v${i}` }, full), 201);
+      const raced = await Promise.all(Array.from({ length: 20 }, (_, i) => put({ bearer: owner.token }, `RACE_${i}`, { value: 'r' }, full)));
+      assert.deepEqual([raced.filter((r) => r.statusCode === 201).length, raced.filter((r) => r.statusCode === 409).length], [5, 15], raced.map((r) => r.statusCode).join(' '));
+      assert.equal((await list(full)).secrets.length, SECRETS_MAX, 'exactly the limit');
       assertError(await put({ bearer: owner.token }, 'ONE_MORE', { value: 'x' }, full), 409, 'LIMIT_REACHED', new RegExp(`at most ${SECRETS_MAX} secrets`));
       ok(await put({ bearer: owner.token }, 'S_0', { value: 'replaced' }, full), 200);
       // 256 KiB together: 8 values of 32 KiB fill it; one byte more is refused.

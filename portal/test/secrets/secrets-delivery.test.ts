@@ -56,12 +56,18 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(agents.last(id), {}, 'the last one gone: cleared');
       const pushes = agents.pushes.get(id)!.length;
 
-      // Stopped and started again without secrets: no call at all.
+      // Stopped and started again with none left: the new run is told so once (its agent cannot know the last one went).
       ok(await t.call({ bearer: owner.token }, 'POST', `/api/repls/${id}/stop`));
       assert.equal((await secretsOf(id)).applied, undefined, 'not running: no applied');
       ok(await t.call({ bearer: owner.token }, 'POST', `/api/repls/${id}/start`));
-      assert.equal(agents.pushes.get(id)!.length, pushes, 'a repl without secrets costs no call');
+      assert.deepEqual(agents.pushes.get(id)!.slice(pushes), [{}]);
       assert.equal((await secretsOf(id)).applied, true);
+
+      // A repl that never had a secret: no call at all, and applied.
+      const none = await newRepl(owner, 'never had one');
+      ok(await t.call({ bearer: owner.token }, 'POST', `/api/repls/${none}/start`));
+      assert.equal((await secretsOf(none)).applied, true);
+      assert.deepEqual((agents.calls.get(none) ?? []).filter((c) => c.endsWith(' /env')), [], 'a repl without secrets costs no call');
     });
 
     it('saves a change the agent does not take, says applied: false, and gives the set at the next start', async () => {
