@@ -37,6 +37,8 @@ export class SecretDelivery {
   readonly #failed = new Set<string>();
   /** The revision each running repl's agent answered it holds, as last heard this run. */
   readonly #held = new Map<string, number>();
+  /** A token per running repl's run: an answer from an earlier run's agent says nothing of this one's. */
+  readonly #run = new Map<string, object>();
   /** Secrets that did not decrypt, logged once per run. */
   readonly #unreadable = new Map<string, Set<string>>();
   readonly #unwatch: () => void;
@@ -49,6 +51,8 @@ export class SecretDelivery {
       this.#runs.delete(id);
       this.#failed.delete(id);
       this.#held.delete(id);
+      if (status.state === 'running') this.#run.set(id, {});
+      else this.#run.delete(id);
       this.#unreadable.delete(id);
       if (status.state === 'running' && options.followRuns !== false) void this.deliver(id, { retry: false });
     });
@@ -84,9 +88,10 @@ export class SecretDelivery {
     if (revision === 0 || (this.#held.get(id) ?? -1) >= revision) return true;
     const endpoints = this.#o.runtime.endpoints(id);
     if (!endpoints) return false;
+    const run = this.#run.get(id);
     try {
       const env = await new AgentClient(endpoints.agent).env();
-      this.#heard(id, env.revision);
+      this.#heard(id, run, env.revision);
       return env.revision >= revision;
     } catch {
       return false;
@@ -102,21 +107,22 @@ export class SecretDelivery {
     this.#o.log.error({ replId: id, secret: name }, 'a repl secret does not decrypt (was the signing key changed?); the repl runs without it until its owner sets it again');
   }
 
-  /** What the agent answered it holds (its revision only goes up within a run). */
-  #heard(id: string, revision: number): void {
-    this.#held.set(id, Math.max(revision, this.#held.get(id) ?? -1));
+  /** What the agent of `run` answered it holds (its revision only goes up within a run). */
+  #heard(id: string, run: object | undefined, revision: number): void {
+    if (this.#run.get(id) === run) this.#held.set(id, Math.max(revision, this.#held.get(id) ?? -1));
   }
 
   async #push(id: string, options: { onlyWithSecrets: boolean }): Promise<void> {
     const endpoints = this.#o.runtime.endpoints(id);
     if (!endpoints) return;
+    const run = this.#run.get(id);
     try {
       const { revision, variables } = await this.#o.values(id);
       this.#failed.delete(id);
       if (options.onlyWithSecrets && revision === 0 && Object.keys(variables).length === 0) return;
       const held = await new AgentClient(endpoints.agent).setEnv(variables, revision);
       // An agent from before revisions answers none: it took the set, as it takes every one.
-      this.#heard(id, held.revision ?? revision);
+      this.#heard(id, run, held.revision ?? revision);
     } catch (err) {
       this.#failed.add(id);
       this.#o.log.error({ replId: id, err: describeError(err) }, "could not give the repl's agent its secrets; it gets them at its next start");
